@@ -1,0 +1,45 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "Qrew",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "QrewCore", targets: ["QrewCore"]),
+        .library(name: "QrewRedis", targets: ["QrewRedis"]),
+        .executable(name: "qctl", targets: ["qctl"]),
+        .executable(name: "qrew-bench", targets: ["qrew-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(name: "QrewRedis", dependencies: ["CHiredis"]),
+        .target(name: "QrewCore", dependencies: ["Yams"]),
+        .executableTarget(
+            name: "qctl",
+            dependencies: [
+                "QrewCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "qrew-bench",
+            dependencies: [
+                "QrewCore", "QrewRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "QrewTestSupport", dependencies: [], path: "Tests/QrewTestSupport"),
+        .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
+        .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

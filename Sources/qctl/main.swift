@@ -1,0 +1,2 @@
+import QrewCore
+print("qctl")

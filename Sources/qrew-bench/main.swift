@@ -1,0 +1,3 @@
+import QrewCore
+import QrewRedis
+print("bench")
