@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is missing.
+SWIFT ?= swift
+RELEASE_BIN = .build/release
+
+.PHONY: run test bench deps build release clean
+
+## run: build, then show the plan of the example workflow
+run: deps release
+	$(RELEASE_BIN)/qctl validate examples/ci-pipeline.yaml
+	$(RELEASE_BIN)/qctl plan examples/ci-pipeline.yaml
+
+## test: build and run every test (Redis tests start their own redis-server)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: release build, then print benchmark figures and append them to docs/benchmarks.md
+bench: deps release
+	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+clean:
+	rm -rf .build

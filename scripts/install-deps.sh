@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the system packages Qrew needs (hiredis headers, redis-server) when they are missing.
+# Safe to run repeatedly: it does nothing when everything is present.
+set -euo pipefail
+
+missing=()
+pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "install-deps: 'swift' is not on PATH. Install a Swift 6.2+ toolchain (swift.org) and retry." >&2
+  exit 1
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "install-deps: need root (or sudo) to apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
