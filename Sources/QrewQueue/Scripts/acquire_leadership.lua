@@ -1,0 +1,20 @@
+--[[ acquire_leadership: take or renew the coordinator leader lease, with a fencing token.
+  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[4] coordinator id  ARGV[5] lease length (ms)
+  The leader key holds "<coordinator id>:<fence>"; the fence grows on every change of leader,
+  and every coordinator script checks it (lib/fence), so a paused ex-leader cannot act.
+  Returns: the leader value this coordinator now holds, or false if another one leads. ]]
+--@include common
+
+local key, me, ttl = P .. ':leader', ARGV[4], tonumber(ARGV[5])
+local current = redis.call('GET', key)
+if current then
+  if string.sub(current, 1, #me + 1) == me .. ':' then
+    redis.call('PEXPIRE', key, ttl)
+    return current
+  end
+  return false
+end
+local value = me .. ':' .. redis.call('INCR', P .. ':fence')
+redis.call('SET', key, value, 'PX', ttl)
+return value

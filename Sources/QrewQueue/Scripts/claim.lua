@@ -1,0 +1,66 @@
+--[[ claim: lease up to ARGV[6] ready tasks to one worker, best score first, in one round trip.
+  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
+  ARGV[7..] queue names, in the worker's order of preference
+  A task whose run, step or pool is at its concurrency limit is parked (run:<id>:parked:<limit>)
+  until a slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped.
+  Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (JSON object
+  task id -> output of every task the spec references). ]]
+--@include common
+
+local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local out, claimed = {}, 0
+
+local function full_limit(run, limits)
+  local rk = run_key(run)
+  for _, limit in ipairs(limits) do
+    local capacity = tonumber(redis.call('HGET', rk .. ':capacity', limit))
+    if capacity and tonumber(redis.call('HGET', rk .. ':inflight', limit) or '0') >= capacity then
+      return limit
+    end
+  end
+  return nil
+end
+
+for qi = 7, #ARGV do
+  local ready = ready_key(ARGV[qi])
+  while claimed < max do
+    local popped = redis.call('ZPOPMAX', ready)
+    if #popped == 0 then break end
+    local ref, score = popped[1], popped[2]
+    local tk = task_key(ref)
+    local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id')
+    if t[1] == 'ready' then
+      local run = split_ref(ref)
+      local limits = split_csv(t[2])
+      local blocked = full_limit(run, limits)
+      if blocked then
+        redis.call('ZADD', run_key(run) .. ':parked:' .. blocked, score, ref)
+      else
+        local rk = run_key(run)
+        for _, limit in ipairs(limits) do redis.call('HINCRBY', rk .. ':inflight', limit, 1) end
+        local token = tostring(redis.call('INCR', P .. ':tokens'))
+        local attempt = tonumber(t[3]) + 1
+        redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
+          'attempt', attempt, 'startedAt', NOW, 'leaseDeadline', NOW + lease)
+        redis.call('ZADD', P .. ':leases', NOW + lease, ref)
+        if redis.call('HSETNX', rk, 'startedAt', NOW) == 1 then
+          redis.call('HSET', rk, 'state', 'running')
+        end
+        local outputs = {}
+        for _, id in ipairs(cjson.decode(t[5] or '[]')) do
+          outputs[id] = redis.call('HGET', rk .. ':outputs', id) or ''
+        end
+        emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker,
+          'attempt', tostring(attempt), 'ts', tostring(NOW) })
+        out[#out + 1] = ref
+        out[#out + 1] = token
+        out[#out + 1] = attempt
+        out[#out + 1] = t[4]
+        out[#out + 1] = cjson.encode(outputs)
+        claimed = claimed + 1
+      end
+    end
+  end
+end
+return out

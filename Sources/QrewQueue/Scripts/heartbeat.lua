@@ -1,0 +1,24 @@
+--[[ heartbeat: renew every lease a worker holds in one round trip and report the ones it lost.
+  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] worker info (JSON: slots, queues, host, pid)
+  ARGV[7..] pairs: task ref, lease token, for every task the worker is running
+  A lease is renewed only while the task is still running under the same token; a lease the
+  reaper reclaimed or a run that was canceled is reported so the worker stops that process.
+  Returns: array of refs the worker no longer holds. ]]
+--@include common
+
+local worker, lease = ARGV[4], tonumber(ARGV[5])
+redis.call('ZADD', P .. ':workers', NOW, worker)
+redis.call('HSET', P .. ':worker:' .. worker, 'info', ARGV[6], 'seenAt', NOW)
+local lost = {}
+for i = 7, #ARGV, 2 do
+  local ref, token = ARGV[i], ARGV[i + 1]
+  local t = redis.call('HMGET', task_key(ref), 'state', 'token')
+  if t[1] == 'running' and t[2] == token then
+    redis.call('ZADD', P .. ':leases', 'XX', NOW + lease, ref)
+    redis.call('HSET', task_key(ref), 'leaseDeadline', NOW + lease)
+  else
+    lost[#lost + 1] = ref
+  end
+end
+return lost

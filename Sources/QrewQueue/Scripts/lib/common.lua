@@ -1,0 +1,61 @@
+--[[ common: helpers shared by the scripts; the loader inlines this file where a script says
+  `--@include common`. Every script shares its first three arguments:
+    ARGV[1] namespace prefix  ARGV[2] now (ms since the epoch)  ARGV[3] progress stream cap
+  Keys are built from the prefix: Qrew targets one Redis server (not Cluster), so scripts derive
+  task and run keys themselves (docs/protocol.md lists them). ]]
+
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local STREAM_MAXLEN = ARGV[3]
+
+local function run_key(run) return P .. ':run:' .. run end
+local function task_key(ref) return P .. ':task:' .. ref end
+local function ready_key(queue) return P .. ':queue:' .. queue .. ':ready' end
+local function wake_key(queue) return P .. ':queue:' .. queue .. ':wake' end
+
+-- A task reference is "<run>/<task>"; run ids never contain '/', task ids may.
+local function split_ref(ref)
+  local slash = string.find(ref, '/', 1, true)
+  return string.sub(ref, 1, slash - 1), string.sub(ref, slash + 1)
+end
+
+local function split_csv(s)
+  local out = {}
+  if s == nil or s == false or s == '' then return out end
+  for item in string.gmatch(s, '[^,]+') do out[#out + 1] = item end
+  return out
+end
+
+-- Appends one progress event to the run's stream (capped) and publishes it for live followers.
+local function emit(run, fields)
+  local flat = {}
+  for i = 1, #fields, 2 do flat[#flat + 1] = fields[i]; flat[#flat + 1] = fields[i + 1] end
+  local id = redis.call('XADD', run_key(run) .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', unpack(flat))
+  local doc = { id = id }
+  for i = 1, #fields, 2 do doc[fields[i]] = fields[i + 1] end
+  redis.call('PUBLISH', run_key(run) .. ':live', cjson.encode(doc))
+  return id
+end
+
+-- Makes a task claimable: best priority first, FIFO among equal priorities; wakes one idle worker.
+local function push_ready(ref, priority, queue)
+  local seq = redis.call('INCR', P .. ':seq') % 4294967296
+  local score = tonumber(priority) * 4294967296 + (4294967295 - seq)
+  redis.call('ZADD', ready_key(queue), score, ref)
+  redis.call('LPUSH', wake_key(queue), '1')
+  redis.call('LTRIM', wake_key(queue), 0, 63)
+end
+
+-- Gives back the concurrency slots a running task held and unparks one waiter per slot.
+local function release_limits(run, limits_csv)
+  local rk = run_key(run)
+  for _, limit in ipairs(split_csv(limits_csv)) do
+    redis.call('HINCRBY', rk .. ':inflight', limit, -1)
+    local parked = redis.call('ZPOPMAX', rk .. ':parked:' .. limit)
+    if #parked > 0 then
+      local ref = parked[1]
+      local t = redis.call('HMGET', task_key(ref), 'state', 'priority', 'queue')
+      if t[1] == 'ready' then push_ready(ref, t[2], t[3]) end
+    end
+  end
+end

@@ -1,0 +1,47 @@
+--[[ finish: settle tasks that will never run and close a run whose last task settled.
+  Needs lib/common. ]]
+
+-- Marks every waiting task downstream of the given dependents skipped; returns how many it settled.
+local function skip_dependents(run, dependents_json)
+  local settled = 0
+  local frontier = cjson.decode(dependents_json or '[]')
+  while #frontier > 0 do
+    local next_frontier = {}
+    for _, id in ipairs(frontier) do
+      local tk = task_key(run .. '/' .. id)
+      if redis.call('HGET', tk, 'state') == 'waiting' then
+        redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW, 'applied', '1',
+          'error', 'skipped: a dependency failed')
+        emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', tostring(NOW) })
+        settled = settled + 1
+        for _, d in ipairs(cjson.decode(redis.call('HGET', tk, 'dependents') or '[]')) do
+          next_frontier[#next_frontier + 1] = d
+        end
+      end
+    end
+    frontier = next_frontier
+  end
+  return settled
+end
+
+-- Counts `settled` tasks off the run; the run ends when none is pending. Finished runs expire
+-- after the retention time (ms) so Redis memory stays bounded.
+local function settle(run, settled, failed, retention_ms)
+  local rk = run_key(run)
+  if failed then redis.call('HSET', rk, 'failedTasks', '1') end
+  local pending = redis.call('HINCRBY', rk, 'pending', -settled)
+  if pending > 0 or redis.call('HGET', rk, 'finishedAt') then return end
+  local state = redis.call('HGET', rk, 'failedTasks') and 'failed' or 'succeeded'
+  if redis.call('HGET', rk, 'cancelReason') then state = redis.call('HGET', rk, 'state') end
+  redis.call('HSET', rk, 'state', state, 'finishedAt', NOW)
+  emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', tostring(NOW) })
+  local ttl = tonumber(retention_ms)
+  if ttl and ttl > 0 then
+    for _, suffix in ipairs({ '', ':tasks', ':events', ':outputs', ':capacity', ':inflight' }) do
+      redis.call('PEXPIRE', rk .. suffix, ttl)
+    end
+    for _, id in ipairs(redis.call('LRANGE', rk .. ':tasks', 0, -1)) do
+      redis.call('PEXPIRE', task_key(run .. '/' .. id), ttl)
+    end
+  end
+end
