@@ -1,0 +1,20 @@
+/// A task leased to a worker by `claim`: what to run and the lease that proves ownership.
+public struct ClaimedTask: Sendable, Hashable {
+    public let ref: TaskRef
+    /// Lease token: `heartbeat` and `complete` must present it; a stale one is refused.
+    public let token: String
+    /// 1 for the first run, 2 for the first retry, ...
+    public let attempt: Int
+    /// The task spec (JSON) the coordinator stored when it decomposed the run.
+    public let spec: String
+    /// Outputs of the tasks the spec references (`${{ steps.X.output }}`), by task id.
+    public let outputs: [String: String]
+
+    public init(ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String]) {
+        self.ref = ref
+        self.token = token
+        self.attempt = attempt
+        self.spec = spec
+        self.outputs = outputs
+    }
+}

@@ -1,0 +1,48 @@
+/// Every Redis key and channel name Qrew uses, built in one place from the namespace prefix.
+///
+/// The Lua scripts build the same names from the prefix (`Scripts/lib/common.lua`), and
+/// `docs/protocol.md` documents them for clients in other languages: change all three together.
+public struct Keys: Sendable, Hashable {
+    /// The namespace prefix (`QREW_NAMESPACE`, default `qrew`).
+    public let prefix: String
+
+    public init(prefix: String = "qrew") {
+        self.prefix = prefix
+    }
+
+    /// Stream of workflow submissions waiting for a coordinator.
+    public var submissions: String { "\(prefix):submissions" }
+    /// Sorted set of run ids by creation time.
+    public var runs: String { "\(prefix):runs" }
+    /// Stream of final task results for the coordinators.
+    public var events: String { "\(prefix):events" }
+    /// Sorted set of running tasks by lease deadline.
+    public var leases: String { "\(prefix):leases" }
+    /// Sorted set of tasks waiting out a retry backoff, by due time.
+    public var delayed: String { "\(prefix):delayed" }
+    /// Sorted set of worker names by last heartbeat.
+    public var workers: String { "\(prefix):workers" }
+    /// The coordinator leader lease (`<coordinator id>:<fence>`).
+    public var leader: String { "\(prefix):leader" }
+    /// Channel announcing refs of running tasks that must stop now.
+    public var cancellations: String { "\(prefix):cancellations" }
+
+    /// Hash of one run's fields.
+    public func run(_ runID: String) -> String { "\(prefix):run:\(runID)" }
+    /// List of a run's task ids in plan order.
+    public func runTasks(_ runID: String) -> String { "\(prefix):run:\(runID):tasks" }
+    /// A run's capped progress stream.
+    public func runEvents(_ runID: String) -> String { "\(prefix):run:\(runID):events" }
+    /// A run's live pub/sub channel (same events as the stream, as JSON).
+    public func runLive(_ runID: String) -> String { "\(prefix):run:\(runID):live" }
+    /// Hash of a run's task outputs by task id.
+    public func runOutputs(_ runID: String) -> String { "\(prefix):run:\(runID):outputs" }
+    /// Hash of one task's fields.
+    public func task(_ ref: TaskRef) -> String { "\(prefix):task:\(ref)" }
+    /// Sorted set of a queue's claimable tasks.
+    public func ready(queue: String) -> String { "\(prefix):queue:\(queue):ready" }
+    /// List of wake-up tokens idle workers of a queue block on.
+    public func wake(queue: String) -> String { "\(prefix):queue:\(queue):wake" }
+    /// Hash describing one worker.
+    public func worker(_ name: String) -> String { "\(prefix):worker:\(name)" }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import QrewRedis
+
+/// Typed calls for the protocol's atomic operations (one Lua script each, see docs/protocol.md).
+///
+/// A `QueueClient` is cheap to share: it holds the Redis client (its own connection pool), the
+/// key schema and the scripts. Every call is one round trip.
+public struct QueueClient: Sendable {
+    public let redis: RedisClient
+    public let keys: Keys
+    /// Cap of each run's progress stream (`XADD MAXLEN ~`).
+    public let streamMaxLength: Int
+    let scripts: ScriptLibrary
+    let now: @Sendable () -> Int
+
+    /// - Parameter now: milliseconds since the epoch; injectable so tests can move time.
+    public init(
+        redis: RedisClient, keys: Keys, scripts: ScriptLibrary, streamMaxLength: Int = 10_000,
+        now: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        self.redis = redis
+        self.keys = keys
+        self.scripts = scripts
+        self.streamMaxLength = streamMaxLength
+        self.now = now
+    }
+
+    func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
+        let common: [RedisArgument] = [.string(keys.prefix), .int(now()), .int(streamMaxLength)]
+        do {
+            return try await redis.evalScript(scripts[operation], keys: [], args: common + args)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    func unexpected(_ operation: ScriptLibrary.Operation, _ reply: RedisReply) -> QueueError {
+        .unexpectedReply(operation: operation.rawValue, reply: "\(reply)")
+    }
+
+    // MARK: Coordinator
+
+    /// Takes or renews the leader lease; returns the fence to pass to coordinator scripts, or nil
+    /// while another coordinator leads.
+    public func acquireLeadership(coordinatorID: String, lease: Duration) async throws(QueueError) -> String? {
+        let reply = try await run(.acquireLeadership, [.string(coordinatorID), .int(lease.milliseconds)])
+        return reply.string
+    }
+
+    /// Stores a decomposed run and queues its ready tasks. Returns false (and changes nothing)
+    /// when the run id already exists.
+    public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> Bool {
+        let encoder = JSONEncoder()
+        let fields: Data, limits: Data, tasks: Data
+        do {
+            fields = try encoder.encode(record.fields)
+            limits = try encoder.encode(record.limits)
+            tasks = try encoder.encode(record.tasks)
+        } catch {
+            throw .unexpectedReply(operation: "submit_run", reply: "cannot encode run: \(error)")
+        }
+        let reply = try await run(.submitRun, [
+            .string(fence), .string(record.runID), .bytes(Array(fields)), .bytes(Array(limits)), .bytes(Array(tasks)),
+        ])
+        guard let created = reply.array?.first?.int else { throw unexpected(.submitRun, reply) }
+        return created == 1
+    }
+
+    /// Applies final task results read from the events stream, exactly once each, and
+    /// acknowledges them. Returns how many changed state.
+    public func applyEvents(
+        _ events: [(entryID: String, ref: String)], fence: String, group: String, retention: Duration
+    ) async throws(QueueError) -> Int {
+        var args: [RedisArgument] = [.string(fence), .string(group), .int(retention.milliseconds)]
+        for event in events {
+            args.append(.string(event.entryID))
+            args.append(.string(event.ref))
+        }
+        let reply = try await run(.applyEvents, args)
+        guard let applied = reply.int else { throw unexpected(.applyEvents, reply) }
+        return applied
+    }
+
+    /// Queues retries whose backoff elapsed. Returns how many moved and how long until the next
+    /// one is due (nil when none waits).
+    public func promoteDelayed(fence: String, limit: Int = 1000) async throws(QueueError) -> (promoted: Int, nextDue: Duration?) {
+        let reply = try await run(.promoteDelayed, [.string(fence), .int(limit)])
+        guard let pair = reply.array, pair.count == 2, let promoted = pair[0].int, let wait = pair[1].int else {
+            throw unexpected(.promoteDelayed, reply)
+        }
+        return (promoted, wait < 0 ? nil : .milliseconds(wait))
+    }
+
+    /// Takes back tasks whose lease expired; returns their refs.
+    public func reapLeases(fence: String, limit: Int = 1000, retryDelay: Duration) async throws(QueueError) -> [String] {
+        let reply = try await run(.reapLeases, [.string(fence), .int(limit), .int(retryDelay.milliseconds)])
+        guard let refs = reply.array else { throw unexpected(.reapLeases, reply) }
+        return refs.compactMap(\.string)
+    }
+
+    // MARK: Workers
+
+    /// Leases up to `max` ready tasks from `queues` (in preference order), best score first.
+    public func claim(worker: String, lease: Duration, max: Int, queues: [String]) async throws(QueueError) -> [ClaimedTask] {
+        let args: [RedisArgument] = [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
+        let reply = try await run(.claim, args)
+        guard let flat = reply.array, flat.count % 5 == 0 else { throw unexpected(.claim, reply) }
+        var tasks: [ClaimedTask] = []
+        tasks.reserveCapacity(flat.count / 5)
+        for start in stride(from: 0, to: flat.count, by: 5) {
+            guard let refText = flat[start].string, let ref = TaskRef(refText),
+                  let token = flat[start + 1].string, let attempt = flat[start + 2].int,
+                  let spec = flat[start + 3].string, let outputsJSON = flat[start + 4].bytes
+            else { throw unexpected(.claim, reply) }
+            let outputs = (try? JSONDecoder().decode([String: String].self, from: Data(outputsJSON))) ?? [:]
+            tasks.append(ClaimedTask(ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs))
+        }
+        return tasks
+    }
+
+    /// Renews all of a worker's leases in one round trip; returns the refs it no longer holds.
+    public func heartbeat(
+        worker: String, lease: Duration, info: String, holding: [(ref: TaskRef, token: String)]
+    ) async throws(QueueError) -> [TaskRef] {
+        var args: [RedisArgument] = [.string(worker), .int(lease.milliseconds), .string(info)]
+        for held in holding {
+            args.append(.string(held.ref.description))
+            args.append(.string(held.token))
+        }
+        let reply = try await run(.heartbeat, args)
+        guard let lost = reply.array else { throw unexpected(.heartbeat, reply) }
+        return lost.compactMap { $0.string.flatMap(TaskRef.init) }
+    }
+
+    /// Records a task's result. `retryDelay` is the backoff to wait if this outcome is retried
+    /// (nil when the step's policy does not retry it). Returns false when the lease was lost.
+    public func complete(
+        _ task: ClaimedTask, outcome: TaskOutcome, exitCode: Int32?, output: String, error: String?,
+        retryDelay: Duration?
+    ) async throws(QueueError) -> Bool {
+        let reply = try await run(.complete, [
+            .string(task.ref.description), .string(task.token), .string(outcome.rawValue),
+            .string(exitCode.map { String($0) } ?? ""), .string(output), .string(error ?? ""),
+            .string(retryDelay.map { String($0.milliseconds) } ?? ""),
+        ])
+        guard let recorded = reply.array?.first?.int else { throw unexpected(.complete, reply) }
+        return recorded == 1
+    }
+
+    // MARK: Anyone
+
+    /// Cancels a run. Returns the number of tasks canceled, or nil for an unknown run.
+    public func cancelRun(_ runID: String, reason: String, retention: Duration) async throws(QueueError) -> Int? {
+        let reply = try await run(.cancelRun, [.string(runID), .string(reason), .int(retention.milliseconds)])
+        guard let count = reply.array?.first?.int else { throw unexpected(.cancelRun, reply) }
+        return count < 0 ? nil : count
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

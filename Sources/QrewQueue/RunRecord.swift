@@ -1,0 +1,54 @@
+/// A decomposed run as `submit_run` stores it: run fields, concurrency limits and tasks.
+public struct RunRecord: Sendable, Hashable {
+    public let runID: String
+    /// Extra run fields (name, failFast, workflow file, ...), stored in the run hash.
+    public let fields: [String: String]
+    /// Limit name (`run`, `pool:<name>`, `step:<id>`) to capacity.
+    public let limits: [String: Int]
+    public let tasks: [TaskRecord]
+
+    public init(runID: String, fields: [String: String], limits: [String: Int], tasks: [TaskRecord]) {
+        self.runID = runID
+        self.fields = fields
+        self.limits = limits
+        self.tasks = tasks
+    }
+}
+
+/// One task of a `RunRecord`, in the JSON shape `submit_run.lua` reads.
+public struct TaskRecord: Sendable, Hashable, Codable {
+    public let id: String
+    public let step: String
+    public let queue: String
+    public let priority: Int
+    /// Number of dependencies; 0 makes the task ready at once.
+    public let deps: Int
+    /// Ids of the tasks that wait on this one.
+    public let dependents: [String]
+    /// Limits this task takes a slot of while it runs.
+    public let limits: [String]
+    /// Ids of the tasks whose outputs the spec reads.
+    public let refs: [String]
+    /// What to run, as JSON (the worker decodes it).
+    public let spec: String
+    /// Attempts allowed in total (1 = no retry).
+    public let maxAttempts: Int
+    public let continueOnError: Bool
+
+    public init(
+        id: String, step: String, queue: String, priority: Int, deps: Int, dependents: [String],
+        limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool
+    ) {
+        self.id = id
+        self.step = step
+        self.queue = queue
+        self.priority = priority
+        self.deps = deps
+        self.dependents = dependents
+        self.limits = limits
+        self.refs = refs
+        self.spec = spec
+        self.maxAttempts = maxAttempts
+        self.continueOnError = continueOnError
+    }
+}
