@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "QrewCore", targets: ["QrewCore"]),
         .library(name: "QrewRedis", targets: ["QrewRedis"]),
+        .library(name: "QrewWorker", targets: ["QrewWorker"]),
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
     ],
@@ -22,6 +23,7 @@ let package = Package(
         ),
         .target(name: "QrewRedis", dependencies: ["CHiredis"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
+        .target(name: "QrewWorker"),
         .executableTarget(
             name: "qctl",
             dependencies: [
@@ -39,6 +41,7 @@ let package = Package(
         .target(name: "QrewTestSupport", dependencies: [], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
+        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
         .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
