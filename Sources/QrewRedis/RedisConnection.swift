@@ -113,9 +113,13 @@ public final class RedisConnection {
 
     // MARK: - Internals shared with RedisSubscriber
 
-    /// The live context, connecting first if needed.
-    func liveContext() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
-        if let context { return context }
+    /// The live context, connecting first if needed. `checkingIdle` detects a peer that closed
+    /// an idle request/reply connection; pub/sub connections, which receive unasked, skip it.
+    func liveContext(checkingIdle: Bool = true) throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        if let context {
+            guard checkingIdle, Self.peerClosedWhileIdle(context) else { return context }
+            close()
+        }
         let context = try open()
         self.context = context
         do {
@@ -144,6 +148,13 @@ public final class RedisConnection {
         guard let raw else { throw fail(context) }
         defer { freeReplyObject(raw) }
         return RedisReply(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// An idle connection has nothing to read unless the peer closed it (server restarted or
+    /// killed): reconnecting before sending is then safe, as no command was sent on it.
+    private static func peerClosedWhileIdle(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
     }
 
     private func readReply(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> RedisReply {
@@ -216,7 +227,8 @@ public final class RedisConnection {
         }
     }
 
-    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+    /// hiredis's `errstr` as a Swift string.
+    static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
         withUnsafeBytes(of: context.pointee.errstr) { raw in
             let bytes = raw.prefix { $0 != 0 }
             return String(decoding: bytes, as: UTF8.self)
