@@ -1,10 +1,15 @@
 import Foundation
+import Synchronization
 
 /// A FIFO of jobs served by dedicated threads, each owning one `RedisConnection`.
 ///
 /// Blocking hiredis calls must never run on Swift's cooperative pool (on 2 cores it has 2
 /// threads), so async callers enqueue a job here and suspend on a continuation; whichever
 /// connection thread is free takes the next job.
+///
+/// A thread that just finished a job spins briefly before sleeping: a caller awaiting in a
+/// loop sends its next command within microseconds, and catching it without a futex sleep and
+/// wake-up roughly halves the hop cost on a small machine (see the qrew-bench round-trip figures).
 final class RedisConnectionLane: @unchecked Sendable {
     typealias Job = @Sendable (RedisConnection) -> Void
 
@@ -13,6 +18,10 @@ final class RedisConnectionLane: @unchecked Sendable {
     private var jobs: [Job] = []
     private var head = 0
     private var closed = false
+    private var spinners = 0
+    /// Queued job count, readable without the lock by spinning threads.
+    private let pending = Atomic<Int>(0)
+    private static let spinLimit = Duration.microseconds(50)
 
     /// Starts `threads` threads, each with its own lazily connecting connection.
     init(configuration: RedisConfiguration, threads: Int, name: String) {
@@ -60,30 +69,50 @@ final class RedisConnectionLane: @unchecked Sendable {
         defer { condition.unlock() }
         guard !closed else { return false }
         jobs.append(job)
-        condition.signal()
+        pending.add(1, ordering: .releasing)
+        if spinners == 0 { condition.signal() }
         return true
     }
 
     private func serve(_ connection: RedisConnection) {
-        while let job = next() {
+        var justWorked = false
+        while let job = next(spinFirst: justWorked) {
             job(connection)
+            justWorked = true
         }
         connection.close()
     }
 
-    private func next() -> Job? {
+    private func next(spinFirst: Bool) -> Job? {
         condition.lock()
         defer { condition.unlock() }
+        var spin = spinFirst
         while head == jobs.count {
             if closed { return nil }
-            condition.wait()
+            if spin {
+                spin = false
+                spinners += 1
+                condition.unlock()
+                spinForJob()
+                condition.lock()
+                spinners -= 1
+            } else {
+                condition.wait()
+            }
         }
         let job = jobs[head]
         head += 1
+        pending.subtract(1, ordering: .relaxed)
         if head == jobs.count {
             jobs.removeAll(keepingCapacity: true)
             head = 0
         }
         return job
+    }
+
+    /// Busy-waits up to `spinLimit` for a job to be queued.
+    private func spinForJob() {
+        let deadline = ContinuousClock.now + Self.spinLimit
+        while pending.load(ordering: .acquiring) == 0 && ContinuousClock.now < deadline {}
     }
 }
