@@ -5,8 +5,7 @@ import QrewRedis
 /// `redis-benchmark -c 1` on the same server as the yardstick.
 enum RedisRoundTripBenchmark {
     static func run(server: RedisServerProcess, seconds: Double) async throws -> [BenchmarkFigure] {
-        var configuration = try RedisConfiguration(url: server.url)
-        configuration.keepAlive = false
+        let configuration = try RedisConfiguration(url: server.url)
         let duration = Duration.milliseconds(Int(seconds * 1000))
 
         let reference = try await redisBenchmarkPing(server: server, requests: max(10_000, Int(seconds * 30_000)))
