@@ -38,7 +38,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "QrewTestSupport", dependencies: [], path: "Tests/QrewTestSupport"),
+        .target(name: "QrewTestSupport", dependencies: ["QrewRedis"], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),

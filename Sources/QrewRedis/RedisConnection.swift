@@ -1,0 +1,237 @@
+import CHiredis
+import Glibc
+
+/// A blocking connection to one Redis server, for one thread at a time.
+///
+/// Not `Sendable` on purpose: hiredis contexts are not thread-safe. `RedisClient` gives each
+/// connection its own thread; use this type directly only from code that already owns a thread.
+/// After a socket failure the context is freed; the failing call throws and the next call
+/// reconnects (re-applying timeouts, keepalive, AUTH and SELECT).
+public final class RedisConnection {
+    /// The configuration used for every (re)connect.
+    public let configuration: RedisConfiguration
+    private var context: UnsafeMutablePointer<redisContext>?
+    private var buffer = RedisCommandBuffer()
+
+    /// Creates a connection that connects on first use (or on `connect()`).
+    public init(configuration: RedisConfiguration) {
+        self.configuration = configuration
+        Self.ignoreSIGPIPE
+    }
+
+    deinit {
+        if let context { redisFree(context) }
+    }
+
+    /// hiredis writes with write(2): a peer that vanished would raise SIGPIPE and kill the
+    /// process, so ignore it process-wide (as every Redis client does); writes then fail with EPIPE.
+    private static let ignoreSIGPIPE: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
+    /// Whether a live context exists (it may still find the peer gone on the next call).
+    public var isConnected: Bool { context != nil }
+
+    /// Connects now if not connected, so configuration errors surface early.
+    public func connect() throws(RedisError) {
+        _ = try liveContext()
+    }
+
+    /// Drops the current context, if any, and connects again.
+    public func reconnect() throws(RedisError) {
+        close()
+        try connect()
+    }
+
+    /// Frees the context; a later call connects again.
+    public func close() {
+        if let context { redisFree(context) }
+        context = nil
+    }
+
+    /// Sends one command and waits for its reply. Error replies throw `.server`
+    /// (`.authentication` for NOAUTH/WRONGPASS); the connection stays usable after them.
+    public func send(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
+        try Self.throwingErrorReply(sendRaw(arguments))
+    }
+
+    /// Variadic form of `send(_:)`.
+    public func send(_ arguments: RedisArgument...) throws(RedisError) -> RedisReply {
+        try send(arguments)
+    }
+
+    /// Sends all commands, then reads all replies: one round trip. Error replies come back as
+    /// `.error` elements in place; only connection failures throw.
+    public func pipeline(_ commands: [[RedisArgument]]) throws(RedisError) -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        let context = try liveContext()
+        for command in commands {
+            guard !command.isEmpty else { throw RedisError(.protocolError, "empty command in pipeline") }
+            let status = buffer.withArgv(command) { argc, argv, argvlen in
+                redisAppendCommandArgv(context, argc, argv, argvlen)
+            }
+            if status != REDIS_OK { throw fail(context) }
+        }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            replies.append(try readReply(context))
+        }
+        return replies
+    }
+
+    /// Runs a blocking command (BLPOP, BLMOVE, BLMPOP, XREAD BLOCK) whose block time is
+    /// `timeout` (zero blocks forever): the socket timeout is raised above the block time for
+    /// this call only, because a shorter one would kill the context.
+    public func blocking(_ arguments: [RedisArgument], timeout: Duration) throws(RedisError) -> RedisReply {
+        let context = try liveContext()
+        let margin = configuration.commandTimeout ?? .seconds(5)
+        let socketTimeout: Duration? = timeout <= .zero ? nil : timeout + margin
+        redisSetTimeout(context, (socketTimeout ?? .zero).timeval)
+        defer {
+            if let live = self.context {
+                redisSetTimeout(live, (configuration.commandTimeout ?? .zero).timeval)
+            }
+        }
+        return try send(arguments)
+    }
+
+    /// Runs `script` by EVALSHA; on NOSCRIPT loads it with SCRIPT LOAD and retries once.
+    public func evalScript(
+        _ script: RedisScript, keys: [RedisArgument] = [], args: [RedisArgument] = []
+    ) throws(RedisError) -> RedisReply {
+        var command: [RedisArgument] = ["EVALSHA", .string(script.sha1), .int(keys.count)]
+        command.append(contentsOf: keys)
+        command.append(contentsOf: args)
+        let first = try sendRaw(command)
+        if case .error(let text) = first, text.hasPrefix("NOSCRIPT") {
+            _ = try send(["SCRIPT", "LOAD", .string(script.source)])
+            return try send(command)
+        }
+        return try Self.throwingErrorReply(first)
+    }
+
+    // MARK: - Internals shared with RedisSubscriber
+
+    /// The live context, connecting first if needed. `checkingIdle` detects a peer that closed
+    /// an idle request/reply connection; pub/sub connections, which receive unasked, skip it.
+    func liveContext(checkingIdle: Bool = true) throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        if let context {
+            guard checkingIdle, Self.peerClosedWhileIdle(context) else { return context }
+            close()
+        }
+        let context = try open()
+        self.context = context
+        do {
+            try handshake()
+        } catch {
+            close()
+            throw error
+        }
+        return context
+    }
+
+    /// Frees a broken context and returns the error it carried.
+    func fail(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let error = Self.error(from: context)
+        close()
+        return error
+    }
+
+    /// Sends one command and returns its reply, error replies included.
+    func sendRaw(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
+        guard !arguments.isEmpty else { throw RedisError(.protocolError, "empty command") }
+        let context = try liveContext()
+        let raw = buffer.withArgv(arguments) { argc, argv, argvlen in
+            redisCommandArgv(context, argc, argv, argvlen)
+        }
+        guard let raw else { throw fail(context) }
+        defer { freeReplyObject(raw) }
+        return RedisReply(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// An idle connection has nothing to read unless the peer closed it (server restarted or
+    /// killed): reconnecting before sending is then safe, as no command was sent on it.
+    private static func peerClosedWhileIdle(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
+    }
+
+    private func readReply(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> RedisReply {
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw fail(context) }
+        defer { freeReplyObject(raw) }
+        return RedisReply(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private func open() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        let connectTimeout = configuration.connectTimeout.timeval
+        let opened: UnsafeMutablePointer<redisContext>?
+        let target: String
+        switch configuration.endpoint {
+        case .tcp(let host, let port):
+            opened = redisConnectWithTimeout(host, Int32(port), connectTimeout)
+            target = "\(host):\(port)"
+        case .unix(let path):
+            opened = redisConnectUnixWithTimeout(path, connectTimeout)
+            target = path
+        }
+        guard let opened else {
+            throw RedisError(.connectionFailed, "cannot allocate a hiredis context for \(target)")
+        }
+        if opened.pointee.err != 0 {
+            let reason = Self.errorText(opened)
+            redisFree(opened)
+            throw RedisError(.connectionFailed, "cannot connect to Redis at \(target): \(reason)")
+        }
+        redisSetTimeout(opened, (configuration.commandTimeout ?? .zero).timeval)
+        if configuration.keepAlive { redisEnableKeepAlive(opened) }
+        return opened
+    }
+
+    private func handshake() throws(RedisError) {
+        if let password = configuration.password {
+            var auth: [RedisArgument] = ["AUTH"]
+            if let username = configuration.username { auth.append(.string(username)) }
+            auth.append(.string(password))
+            if case .error(let text) = try sendRaw(auth) {
+                throw RedisError(.authentication, "AUTH failed: \(text)")
+            }
+        }
+        if configuration.database != 0 {
+            _ = try send(["SELECT", .int(configuration.database)])
+        }
+    }
+
+    private static func throwingErrorReply(_ reply: RedisReply) throws(RedisError) -> RedisReply {
+        guard case .error(let text) = reply else { return reply }
+        if text.hasPrefix("NOAUTH") || text.hasPrefix("WRONGPASS") {
+            throw RedisError(.authentication, text)
+        }
+        throw RedisError(.server, text)
+    }
+
+    private static func error(from context: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let text = errorText(context)
+        switch context.pointee.err {
+        case REDIS_ERR_EOF:
+            return RedisError(.connectionClosed, text)
+        case REDIS_ERR_PROTOCOL:
+            return RedisError(.protocolError, text)
+        case REDIS_ERR_IO where errno == EAGAIN || errno == EWOULDBLOCK || text.contains("temporarily unavailable"):
+            return RedisError(.timeout, "no reply within the socket timeout (\(text))")
+        case REDIS_ERR_IO where text.contains("Connection reset") || text.contains("Broken pipe"):
+            return RedisError(.connectionClosed, text)
+        default:
+            return RedisError(.io, text)
+        }
+    }
+
+    /// hiredis's `errstr` as a Swift string.
+    static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}

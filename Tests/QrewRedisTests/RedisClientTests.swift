@@ -1,0 +1,106 @@
+import QrewRedis
+import QrewTestSupport
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct RedisClientTests {
+    @Test func manyConcurrentCallersGetTheRightTotal() async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server))
+            defer { client.close() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<200 {
+                    group.addTask { _ = try await client.send("INCR", "total") }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await client.send("GET", "total").int == 200)
+        }
+    }
+
+    @Test func pipelineAndWithConnection() async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server), poolSize: 2)
+            defer { client.close() }
+            let replies = try await client.pipeline([["SET", "a", 1], ["INCR", "a"], ["GET", "a"]])
+            #expect(replies == [.status("OK"), .integer(2), .bulk(Array("2".utf8))])
+            let exec = try await client.withConnection { connection in
+                _ = try connection.send("MULTI")
+                _ = try connection.send("INCR", "a")
+                _ = try connection.send("INCR", "a")
+                return try connection.send("EXEC")
+            }
+            #expect(exec == .array([.integer(3), .integer(4)]))
+        }
+    }
+
+    @Test func blockingPopTimesOutWithNull() async throws {
+        try await withRedisServer { server in
+            var configuration = try testConfiguration(for: server)
+            // Shorter than the block time: blocking calls must raise the socket timeout.
+            configuration.commandTimeout = .milliseconds(300)
+            let client = RedisClient(configuration: configuration)
+            defer { client.close() }
+            let start = ContinuousClock.now
+            #expect(try await client.blocking(["BLPOP", "empty", 1], timeout: .seconds(1)) == .null)
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(3))
+            #expect(try await client.send("PING") == .status("PONG"))
+        }
+    }
+
+    @Test func blockingPopIsServedByAPushPromptly() async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server))
+            defer { client.close() }
+            let start = ContinuousClock.now
+            async let popped = client.blocking(["BLPOP", "jobs", 10], timeout: .seconds(10))
+            try await Task.sleep(for: .milliseconds(100))
+            _ = try await client.send("RPUSH", "jobs", "job-1")
+            #expect(try await popped == .array([.bulk(Array("jobs".utf8)), .bulk(Array("job-1".utf8))]))
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func socketTimeoutThrowsAndTheNextCallReconnects() async throws {
+        try await withRedisServer { server in
+            var configuration = try testConfiguration(for: server)
+            configuration.commandTimeout = .milliseconds(200)
+            let connection = RedisConnection(configuration: configuration)
+            let error = #expect(throws: RedisError.self) { try connection.send("BLPOP", "empty", 2) }
+            #expect(error?.code == .timeout)
+            #expect(connection.isConnected == false)
+            #expect(try connection.send("PING") == .status("PONG"))
+        }
+    }
+
+    @Test func serverKilledMidCallThrowsAndTheClientRecoversAfterRestart() async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server), poolSize: 2)
+            defer { client.close() }
+            _ = try await client.pipeline([["PING"], ["PING"]])
+            let blocked = Task { try await client.blocking(["BLPOP", "never", 20], timeout: .seconds(20)) }
+            try await Task.sleep(for: .milliseconds(100))
+            await server.kill()
+            let midCall = await #expect(throws: RedisError.self) { try await blocked.value }
+            #expect(midCall?.isConnectionError == true)
+            let whileDown = await #expect(throws: RedisError.self) { try await client.send("PING") }
+            #expect(whileDown?.code == .connectionFailed)
+
+            try await server.start()
+            for _ in 0..<4 {
+                #expect(try await client.send("PING") == .status("PONG"))
+            }
+            #expect(try await client.blocking(["BLPOP", "never", 1], timeout: .seconds(1)) == .null)
+        }
+    }
+
+    @Test func closedClientRefusesCalls() async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server))
+            client.close()
+            let error = await #expect(throws: RedisError.self) { try await client.send("PING") }
+            #expect(error?.code == .connectionClosed)
+        }
+    }
+}
