@@ -23,6 +23,7 @@ let package = Package(
         ),
         .target(name: "QrewRedis", dependencies: ["CHiredis"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
+        .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
         .target(name: "QrewWorker"),
         .executableTarget(
             name: "qctl",
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
+        .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

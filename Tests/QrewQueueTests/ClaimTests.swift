@@ -1,0 +1,74 @@
+import QrewQueue
+import QrewRedis
+import Testing
+
+@Suite("claim")
+struct ClaimTests {
+    @Test func claimsBestPriorityFirstAndFIFOAmongEquals() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                task("low", priority: 5), task("high", priority: 50), task("mid1", priority: 20),
+                task("mid2", priority: 20), task("negative", priority: -5),
+            ])
+            let claimed = try await q.claim(10)
+            #expect(claimed.map(\.ref.taskID) == ["high", "mid1", "mid2", "low", "negative"])
+            #expect(claimed.allSatisfy { $0.attempt == 1 })
+            #expect(Set(claimed.map(\.token)).count == 5)
+            #expect(try await q.state("r1", "high") == "running")
+            #expect(try await q.runField("r1", "state") == "running")
+        }
+    }
+
+    @Test func claimsAtMostTheRequestedNumber() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", (0..<5).map { task("t\($0)") })
+            #expect(try await q.claim(2).count == 2)
+            #expect(try await q.claim(10).count == 3)
+            #expect(try await q.claim(10).isEmpty)
+        }
+    }
+
+    @Test func aFullPoolParksTasksUntilASlotFrees() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                task("a", priority: 30, limits: ["run", "pool:db"]), task("b", priority: 20, limits: ["run", "pool:db"]),
+                task("free", priority: 10),
+            ], limits: ["run": 10, "pool:db": 1])
+            let first = try await q.claim(10)
+            #expect(first.map(\.ref.taskID) == ["a", "free"])
+            #expect(try await q.claim(10).isEmpty)
+            try await q.succeed(first[0])
+            #expect(try await q.claim(10).map(\.ref.taskID) == ["b"])
+        }
+    }
+
+    @Test func theRunLimitCapsConcurrencyAcrossWorkers() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", (0..<6).map { task("t\($0)") }, limits: ["run": 2])
+            let one = try await q.claim(10, worker: "w1")
+            let two = try await q.claim(10, worker: "w2")
+            #expect(one.count + two.count == 2)
+        }
+    }
+
+    @Test func returnsTheOutputsTheSpecReferences() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"], refs: ["a"])])
+            let a = try #require(try await q.claim(1).first)
+            try await q.succeed(a, output: "artifact-42")
+            try await q.applyAll()
+            let b = try #require(try await q.claim(1).first)
+            #expect(b.outputs == ["a": "artifact-42"])
+            #expect(b.spec == #"{"type":"echo"}"#)
+        }
+    }
+
+    @Test func matrixTaskIDsWithSlashesAndCommasSurvive() async throws {
+        try await withQueue { q throws in
+            let id = "deploy[path=a/b,region=eu]"
+            try await q.submit("r1", [task(id)])
+            let claimed = try await q.claim(1)
+            #expect(claimed.first?.ref == TaskRef(runID: "r1", taskID: id))
+        }
+    }
+}

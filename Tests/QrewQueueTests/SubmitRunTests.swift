@@ -1,0 +1,46 @@
+import QrewQueue
+import QrewRedis
+import Testing
+
+@Suite("submit_run")
+struct SubmitRunTests {
+    @Test func storesTheRunAndQueuesOnlyDependencyFreeTasks() async throws {
+        try await withQueue { q throws in
+            #expect(try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"]), task("c")]))
+            #expect(try await q.runField("r1", "state") == "queued")
+            #expect(try await q.runField("r1", "total") == "3")
+            #expect(try await q.state("r1", "a") == "ready")
+            #expect(try await q.state("r1", "b") == "waiting")
+            let ready = try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default")))
+            #expect(ready.int == 2)
+            let tasks = try await q.redis.send("LRANGE", .string(q.queue.keys.runTasks("r1")), 0, -1)
+            #expect(tasks.array?.compactMap(\.string) == ["a", "b", "c"])
+        }
+    }
+
+    @Test func resubmittingTheSameRunIDChangesNothing() async throws {
+        try await withQueue { q throws in
+            #expect(try await q.submit("r1", [task("a")]))
+            #expect(try await q.submit("r1", [task("x"), task("y")]) == false)
+            #expect(try await q.runField("r1", "total") == "1")
+            #expect(try await q.state("r1", "x") == nil)
+        }
+    }
+
+    @Test func aCoordinatorThatLostLeadershipIsFenced() async throws {
+        try await withQueue { q throws in
+            await #expect(throws: QueueError.self) {
+                try await q.queue.submitRun(RunRecord(runID: "r1", fields: [:], limits: [:], tasks: [task("a")]), fence: "other:99")
+            }
+            #expect(try await q.runField("r1", "state") == nil)
+        }
+    }
+
+    @Test func aRunOfTenThousandTasksIsStoredInOneCall() async throws {
+        try await withQueue { q throws in
+            let tasks = (0..<10_000).map { task("t\($0)") }
+            #expect(try await q.submit("big", tasks))
+            #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default"))).int == 10_000)
+        }
+    }
+}
