@@ -1,0 +1,70 @@
+import Yams
+
+/// Turns a parsed YAML/JSON node tree into a `Workflow`, reporting shape problems (unknown keys,
+/// wrong types, unparsable values) with the parser's line and column and recording where every
+/// field came from. Semantic checks are left to `WorkflowValidator`.
+struct WorkflowDecoder {
+    static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps"]
+    static let defaultsKeys = ["timeout", "queue", "retries"]
+    static let parallelKeys = ["maxConcurrency", "resources"]
+
+    let file: String
+    var problems: [WorkflowProblem] = []
+    var sourceMap = SourceMap()
+
+    init(file: String) {
+        self.file = file
+    }
+
+    /// Decodes the document root; never fails, problems are collected instead.
+    mutating func decode(root: Node) -> Workflow {
+        var workflow = Workflow(name: "", steps: [])
+        guard let fields = fields(of: root, at: "", allowed: Self.workflowKeys, stepID: nil, what: "a workflow") else {
+            return workflow
+        }
+        if let node = fields["name"] { workflow.name = string(node, at: "name", stepID: nil) ?? "" }
+        if let node = fields["params"] {
+            workflow.params = stringMap(node, at: "params", stepID: nil, what: "a mapping of parameter names to values")
+        }
+        if let node = fields["failFast"] { workflow.failFast = bool(node, at: "failFast", stepID: nil) ?? false }
+        if let node = fields["timeout"] { workflow.timeout = duration(node, at: "timeout", stepID: nil) }
+        if let node = fields["defaults"] { workflow.defaults = decodeDefaults(node) }
+        if let node = fields["parallel"] { workflow.parallel = decodeParallel(node) }
+        if let node = fields["steps"] {
+            if let items = sequence(node, at: "steps", stepID: nil, what: "a list of steps") {
+                workflow.steps = items.enumerated().map { index, item in decodeStep(item, at: "steps[\(index)]", number: index + 1) }
+            }
+        }
+        return workflow
+    }
+
+    private mutating func decodeDefaults(_ node: Node) -> StepDefaults {
+        var defaults = StepDefaults()
+        guard let fields = fields(of: node, at: "defaults", allowed: Self.defaultsKeys, stepID: nil, what: "a mapping") else {
+            return defaults
+        }
+        if let value = fields["timeout"] { defaults.timeout = duration(value, at: "defaults.timeout", stepID: nil) }
+        if let value = fields["queue"] { defaults.queue = string(value, at: "defaults.queue", stepID: nil) }
+        if let value = fields["retries"] { defaults.retries = retrySettings(value, at: "defaults.retries", stepID: nil) }
+        return defaults
+    }
+
+    private mutating func decodeParallel(_ node: Node) -> Parallelism {
+        var parallel = Parallelism()
+        guard let fields = fields(of: node, at: "parallel", allowed: Self.parallelKeys, stepID: nil, what: "a mapping") else {
+            return parallel
+        }
+        if let value = fields["maxConcurrency"] {
+            parallel.maxConcurrency = int(value, at: "parallel.maxConcurrency", stepID: nil)
+        }
+        if let value = fields["resources"],
+           let pools = orderedMapping(value, at: "parallel.resources", stepID: nil, what: "a mapping of pool names to sizes") {
+            for (name, sizeNode) in pools {
+                if let size = int(sizeNode, at: "parallel.resources.\(name)", stepID: nil) {
+                    parallel.resources[name] = size
+                }
+            }
+        }
+        return parallel
+    }
+}

@@ -1,0 +1,65 @@
+import Yams
+
+/// Entry point for workflow files: parse YAML or JSON, decode, validate, and return either the
+/// workflow or every problem with file, line and column.
+public enum WorkflowLoader {
+    /// Loads a workflow from `text` (YAML, or JSON, which is YAML flow syntax).
+    ///
+    /// - Parameters:
+    ///   - text: The file's contents.
+    ///   - fileName: Used in problem descriptions (`flow.yaml:12:5: ...`).
+    ///   - limits: Expansion limits for validation.
+    /// - Throws: `WorkflowValidationError` with all problems sorted by line.
+    public static func load(
+        text: String,
+        fileName: String = "workflow.yaml",
+        limits: ValidationLimits = .default
+    ) throws(WorkflowValidationError) -> Workflow {
+        let root: Node
+        do {
+            guard let parsed = try Yams.compose(yaml: JSONText.normalizingTabs(in: text), .default, .default, .utf8) else {
+                throw WorkflowValidationError(problems: [WorkflowProblem(
+                    file: fileName, line: 1, column: 1, code: .emptyWorkflow, message: "the file is empty",
+                    hint: "a workflow needs at least 'name' and 'steps'"
+                )])
+            }
+            root = parsed
+        } catch let error as WorkflowValidationError {
+            throw error
+        } catch let error as YamlError {
+            throw WorkflowValidationError(problems: [syntaxProblem(error, file: fileName)])
+        } catch {
+            throw WorkflowValidationError(problems: [WorkflowProblem(file: fileName, code: .syntax, message: String(describing: error))])
+        }
+
+        var decoder = WorkflowDecoder(file: fileName)
+        let workflow = decoder.decode(root: root)
+        let reportedFields = Set(decoder.problems.compactMap(\.field))
+        let validation = WorkflowValidator.validate(workflow, limits: limits, fileName: fileName)
+            .filter { problem in problem.field.map { !reportedFields.contains($0) } ?? true }
+            .map(decoder.sourceMap.locate)
+        let problems = decoder.problems + validation
+        guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
+        return workflow
+    }
+
+    /// One `syntax` (or `duplicateKey`) problem carrying the parser's position and message.
+    static func syntaxProblem(_ error: YamlError, file: String) -> WorkflowProblem {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let message = [context?.text, problem].compactMap { $0 }.joined(separator: ", ")
+            return WorkflowProblem(file: file, line: mark.line, column: mark.column, code: .syntax,
+                                   message: "invalid YAML: \(message)", hint: "check indentation, quotes and brackets near this line")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return WorkflowProblem(file: file, line: context.mark.line, column: context.mark.column, code: .duplicateKey,
+                                   message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
+                                   hint: "each key may appear once per mapping")
+        case .reader(let problem, _, _, _):
+            return WorkflowProblem(file: file, code: .syntax, message: "unreadable input: \(problem)")
+        default:
+            return WorkflowProblem(file: file, code: .syntax, message: "invalid YAML: \(error)")
+        }
+    }
+}

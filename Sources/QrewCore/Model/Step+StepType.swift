@@ -1,0 +1,52 @@
+extension Step {
+    /// What executes a step: a built-in executor or a handler registered by name in the worker.
+    public enum StepType: Sendable, Hashable, Codable, RawRepresentable, CustomStringConvertible {
+        /// Exec an argv (or `/bin/sh -c` with `shell: true`).
+        case shell
+        /// Make one HTTP request.
+        case http
+        /// Emit `with.message` as output (demos, smoke tests).
+        case echo
+        /// Wait `with.duration` (demos, tests).
+        case sleep
+        /// Fail on purpose with `with.message` (tests of retries and failFast).
+        case fail
+        /// A handler the embedding application registered under this name.
+        case handler(String)
+
+        /// Maps `shell`/`http`/`echo`/`sleep`/`fail` to built-ins and anything else to a handler.
+        public init(rawValue: String) {
+            switch rawValue {
+            case "shell": self = .shell
+            case "http": self = .http
+            case "echo": self = .echo
+            case "sleep": self = .sleep
+            case "fail": self = .fail
+            default: self = .handler(rawValue)
+            }
+        }
+
+        /// The name as written in a workflow file.
+        public var rawValue: String {
+            switch self {
+            case .shell: "shell"
+            case .http: "http"
+            case .echo: "echo"
+            case .sleep: "sleep"
+            case .fail: "fail"
+            case .handler(let name): name
+            }
+        }
+
+        /// The name as written in a workflow file.
+        public var description: String { rawValue }
+
+        /// Whether this type takes its arguments from `with:`.
+        var usesArguments: Bool {
+            switch self {
+            case .shell, .http: false
+            case .echo, .sleep, .fail, .handler: true
+            }
+        }
+    }
+}

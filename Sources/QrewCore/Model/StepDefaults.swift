@@ -1,0 +1,16 @@
+/// Workflow-wide step settings (`defaults:`), applied to every step that does not set its own.
+public struct StepDefaults: Sendable, Hashable, Codable {
+    /// Default per-task timeout; `nil` means no limit.
+    public var timeout: Duration?
+    /// Default queue name; `nil` means `"default"`.
+    public var queue: String?
+    /// Default retry settings, layered over `RetryPolicy.default`.
+    public var retries: RetrySettings?
+
+    /// Creates defaults; all fields are optional.
+    public init(timeout: Duration? = nil, queue: String? = nil, retries: RetrySettings? = nil) {
+        self.timeout = timeout
+        self.queue = queue
+        self.retries = retries
+    }
+}
