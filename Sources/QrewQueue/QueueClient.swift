@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewRedis
 
 /// Typed calls for the protocol's atomic operations (one Lua script each, see docs/protocol.md).
@@ -139,12 +140,26 @@ public struct QueueClient: Sendable {
         retryDelay: Duration?
     ) async throws(QueueError) -> Bool {
         let reply = try await run(.complete, [
-            .string(task.ref.description), .string(task.token), .string(outcome.rawValue),
+            .string(task.ref.description), .string(task.token), .string(outcome.protocolState),
             .string(exitCode.map { String($0) } ?? ""), .string(output), .string(error ?? ""),
             .string(retryDelay.map { String($0.milliseconds) } ?? ""),
         ])
         guard let recorded = reply.array?.first?.int else { throw unexpected(.complete, reply) }
         return recorded == 1
+    }
+
+    /// Adds a batch of output lines to the task's run stream; false when the lease was lost.
+    public func appendOutput(_ task: ClaimedTask, stream: String, lines: [String]) async throws(QueueError) -> Bool {
+        let reply = try await run(.appendOutput, [
+            .string(task.ref.description), .string(task.token), .string(stream), .string(lines.joined(separator: "\n")),
+        ])
+        return !reply.isNull
+    }
+
+    /// Returns a leased task to its queue without counting the attempt (a draining worker).
+    public func handBack(_ task: ClaimedTask) async throws(QueueError) -> Bool {
+        let reply = try await run(.handBack, [.string(task.ref.description), .string(task.token)])
+        return reply.int == 1
     }
 
     // MARK: Anyone

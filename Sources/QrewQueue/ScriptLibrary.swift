@@ -18,6 +18,8 @@ public struct ScriptLibrary: Sendable {
         case promoteDelayed = "promote_delayed"
         case reapLeases = "reap_leases"
         case cancelRun = "cancel_run"
+        case appendOutput = "append_output"
+        case handBack = "hand_back"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -1,3 +1,4 @@
+import QrewCore
 import QrewQueue
 import QrewRedis
 import Testing

@@ -1,0 +1,73 @@
+/// What one task runs: the envelope the coordinator stores when it decomposes a run and the
+/// worker decodes when it claims the task.
+///
+/// Matrix values, params and the run id are already substituted; `${{ steps.X.output }}`
+/// references stay in place until the worker renders them with the outputs the claim returns
+/// (`outputRefs` says which task outputs make up each step's output).
+public struct TaskSpec: Sendable, Hashable, Codable {
+    public var runID: String
+    public var taskID: String
+    public var stepID: String
+    /// `shell`, `http`, `echo`, `sleep`, `fail`, or a registered handler's name.
+    public var type: String
+    /// argv for `shell` (one element holding a script when `shell` is true).
+    public var run: [String]
+    public var shell: Bool
+    public var env: [String: String]
+    public var cwd: String?
+    public var http: HTTPSpec?
+    /// Arguments of built-in and registered handlers.
+    public var with: [String: String]
+    /// Milliseconds before the task is killed; nil for no limit.
+    public var timeoutMilliseconds: Int?
+    public var retry: RetryPolicy
+    /// Step id to the ids of its tasks whose outputs form that step's output (newline-joined in
+    /// this order when a matrix step has several).
+    public var outputRefs: [String: [String]]
+
+    public init(
+        runID: String, taskID: String, stepID: String, type: String, run: [String] = [], shell: Bool = false,
+        env: [String: String] = [:], cwd: String? = nil, http: HTTPSpec? = nil, with: [String: String] = [:],
+        timeoutMilliseconds: Int? = nil, retry: RetryPolicy = .default, outputRefs: [String: [String]] = [:]
+    ) {
+        self.runID = runID
+        self.taskID = taskID
+        self.stepID = stepID
+        self.type = type
+        self.run = run
+        self.shell = shell
+        self.env = env
+        self.cwd = cwd
+        self.http = http
+        self.with = with
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.retry = retry
+        self.outputRefs = outputRefs
+    }
+
+    /// The spec with every `${{ steps.X.output }}` replaced, given task outputs by task id.
+    public func rendered(outputs: [String: String]) throws(TemplateError) -> TaskSpec {
+        var stepOutputs: [String: String] = [:]
+        for (step, tasks) in outputRefs {
+            stepOutputs[step] = tasks.map { outputs[$0] ?? "" }.joined(separator: "\n")
+        }
+        let renderer = TemplateRenderer(context: TemplateContext(stepOutputs: stepOutputs, runID: runID))
+        func render(_ values: [String: String]) throws(TemplateError) -> [String: String] {
+            var result: [String: String] = [:]
+            for (key, value) in values { result[key] = try renderer.render(value) }
+            return result
+        }
+        var copy = self
+        copy.run = try run.map { text throws(TemplateError) in try renderer.render(text) }
+        if let cwd { copy.cwd = try renderer.render(cwd) }
+        copy.env = try render(env)
+        copy.with = try render(with)
+        if var http {
+            http.url = try renderer.render(http.url)
+            http.headers = try render(http.headers)
+            if let body = http.body { http.body = try renderer.render(body) }
+            copy.http = http
+        }
+        return copy
+    }
+}
