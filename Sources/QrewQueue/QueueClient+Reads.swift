@@ -1,0 +1,100 @@
+import Foundation
+import QrewRedis
+
+extension QueueClient {
+    /// Queues a workflow file for the coordinators; returns the stream entry id.
+    public func enqueueSubmission(
+        runID: String, fileName: String, workflow: String, params: [String: String]
+    ) async throws(QueueError) -> String {
+        let encodedParams = (try? JSONEncoder().encode(params)).map { Array($0) } ?? Array("{}".utf8)
+        let reply = try await send([
+            "XADD", .string(keys.submissions), "*", "run", .string(runID), "file", .string(fileName),
+            "workflow", .string(workflow), "params", .bytes(encodedParams), "submittedAt", .int(now()),
+        ])
+        guard let id = reply.string else { throw .unexpectedReply(operation: "XADD submissions", reply: "\(reply)") }
+        return id
+    }
+
+    /// The run's hash and all of its tasks (two round trips), or nil for an unknown run.
+    public func runSnapshot(_ runID: String) async throws(QueueError) -> RunSnapshot? {
+        let head = try await pipeline([
+            ["HGETALL", .string(keys.run(runID))], ["LRANGE", .string(keys.runTasks(runID)), 0, -1],
+        ])
+        let fields = Self.hash(head[0])
+        guard !fields.isEmpty else { return nil }
+        let ids = head[1].array?.compactMap(\.string) ?? []
+        let replies = try await pipeline(ids.map { ["HGETALL", .string(keys.task(TaskRef(runID: runID, taskID: $0)))] })
+        return RunSnapshot(id: runID, fields: fields, tasks: replies.map(Self.hash))
+    }
+
+    /// The newest runs first, with their hash fields.
+    public func listRuns(limit: Int = 50) async throws(QueueError) -> [(id: String, fields: [String: String])] {
+        let ids = try await send(["ZREVRANGE", .string(keys.runs), 0, .int(max(limit, 1) - 1)]).array?.compactMap(\.string) ?? []
+        let replies = try await pipeline(ids.map { ["HGETALL", .string(keys.run($0))] })
+        return zip(ids, replies).map { ($0, Self.hash($1)) }.filter { !$0.fields.isEmpty }
+    }
+
+    /// Progress events after `afterID` (exclusive; "0" for the start of the run), oldest first.
+    public func runEvents(_ runID: String, after afterID: String = "0", count: Int = 1000) async throws(QueueError) -> [StreamEntry] {
+        let start = afterID == "0" ? "-" : "(\(afterID)"
+        let reply = try await send(["XRANGE", .string(keys.runEvents(runID)), .string(start), "+", "COUNT", .int(count)])
+        return try StreamEntry.parseEntries(reply, operation: "XRANGE")
+    }
+
+    /// Waits up to `block` for progress events after `afterID`.
+    public func followRunEvents(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> [StreamEntry] {
+        let args: [RedisArgument] = [
+            "XREAD", "COUNT", 1000, "BLOCK", .int(block.milliseconds), "STREAMS", .string(keys.runEvents(runID)), .string(afterID),
+        ]
+        let reply: RedisReply
+        do {
+            reply = try await redis.blocking(args, timeout: block)
+        } catch {
+            throw QueueError(error)
+        }
+        return try StreamEntry.parseStreams(reply, operation: "XREAD")
+    }
+
+    /// Workers that sent a heartbeat within `window`, most recent first.
+    public func workers(seenWithin window: Duration) async throws(QueueError) -> [WorkerSnapshot] {
+        let reply = try await send([
+            "ZRANGEBYSCORE", .string(keys.workers), .int(now() - window.milliseconds), "+inf", "WITHSCORES",
+        ])
+        let flat = reply.array ?? []
+        var seen: [(String, Int)] = []
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            if let name = flat[index].string, let score = flat[index + 1].string.flatMap(Double.init) {
+                seen.append((name, Int(score)))
+            }
+        }
+        let infos = try await pipeline(seen.map { ["HGET", .string(keys.worker($0.0)), "info"] })
+        return zip(seen, infos).map { WorkerSnapshot(name: $0.0, lastSeen: $0.1, info: $1.string ?? "{}") }
+            .sorted { $0.lastSeen > $1.lastSeen }
+    }
+
+    func send(_ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
+        do {
+            return try await redis.send(args)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    func pipeline(_ commands: [[RedisArgument]]) async throws(QueueError) -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        do {
+            return try await redis.pipeline(commands)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    static func hash(_ reply: RedisReply) -> [String: String] {
+        let flat = reply.array ?? []
+        var fields: [String: String] = [:]
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            if let key = flat[index].string { fields[key] = flat[index + 1].string ?? "" }
+        }
+        return fields
+    }
+}
