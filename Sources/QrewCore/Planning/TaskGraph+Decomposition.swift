@@ -1,0 +1,142 @@
+extension TaskGraph {
+    /// Validates `workflow` and expands it into tasks.
+    ///
+    /// A dependency on a matrix step means all of its tasks; `${{ steps.X.output }}` adds an
+    /// implicit dependency. `${{ matrix.K }}` and `${{ params.K }}` are substituted now (apply
+    /// submit-time overrides first with `Workflow.applyingParameters`); step outputs and the run id
+    /// are left for `TemplateRenderer` at run time.
+    ///
+    /// - Throws: `WorkflowValidationError` if the workflow is invalid; nothing is planned then.
+    public init(
+        workflow: Workflow,
+        priorityTables: PriorityTables = .default,
+        limits: ValidationLimits = .default,
+        fileName: String = "<memory>"
+    ) throws(WorkflowValidationError) {
+        let (problems, stepGraph) = WorkflowValidator.check(workflow, limits: limits, fileName: fileName)
+        guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
+        let steps = workflow.steps
+
+        // Task index ranges per step.
+        var combinationsByStep: [[[MatrixBinding]]] = []
+        combinationsByStep.reserveCapacity(steps.count)
+        var firstTask = [Int](repeating: 0, count: steps.count + 1)
+        for (index, step) in steps.enumerated() {
+            let combinations = step.matrix.isEmpty ? [[]] : step.matrix.combinations()
+            combinationsByStep.append(combinations)
+            firstTask[index + 1] = firstTask[index] + combinations.count
+        }
+        let taskCount = firstTask[steps.count]
+
+        var sources: [Int] = []
+        var destinations: [Int] = []
+        sources.reserveCapacity(stepGraph.dependencies.edgeCount)
+        destinations.reserveCapacity(stepGraph.dependencies.edgeCount)
+        for stepIndex in steps.indices {
+            for task in firstTask[stepIndex]..<firstTask[stepIndex + 1] {
+                for dependency in stepGraph.dependencies.neighbors(of: stepIndex) {
+                    for target in firstTask[dependency]..<firstTask[dependency + 1] {
+                        sources.append(task)
+                        destinations.append(target)
+                    }
+                }
+            }
+        }
+        let dependencies = AdjacencyList(nodeCount: taskCount, sources: sources, destinations: destinations)
+        let dependents = dependencies.reversed()
+
+        var taskIDs: [String] = []
+        taskIDs.reserveCapacity(taskCount)
+        for (stepIndex, step) in steps.enumerated() {
+            for combination in combinationsByStep[stepIndex] {
+                taskIDs.append(PlannedTask.makeID(stepID: step.id, matrix: combination))
+            }
+        }
+
+        var tasks: [PlannedTask] = []
+        tasks.reserveCapacity(taskCount)
+        var renderProblems: [WorkflowProblem] = []
+        let baseRetry = workflow.defaults.retries?.resolved(over: .default) ?? .default
+        for (stepIndex, step) in steps.enumerated() {
+            let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
+            for (offset, combination) in combinationsByStep[stepIndex].enumerated() {
+                let task = firstTask[stepIndex] + offset
+                let context = TemplateContext(
+                    matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                    params: workflow.params
+                )
+                let settings: TaskSettings
+                do {
+                    settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context))
+                } catch {
+                    renderProblems.append(WorkflowProblem(
+                        file: fileName, stepID: step.id, field: "steps[\(stepIndex)]", code: .badReference, message: error.description
+                    ))
+                    continue
+                }
+                tasks.append(PlannedTask(
+                    id: taskIDs[task],
+                    stepID: step.id,
+                    matrix: combination,
+                    dependsOn: dependencies.neighbors(of: task).map { taskIDs[$0] },
+                    dependents: dependents.neighbors(of: task).map { taskIDs[$0] },
+                    priority: priorityTables.score(for: step, dependents: dependents.degree(of: task)),
+                    settings: settings
+                ))
+            }
+        }
+        guard renderProblems.isEmpty else { throw WorkflowValidationError(problems: renderProblems) }
+        self.init(workflowName: workflow.name, tasks: tasks, dependencies: dependencies, dependents: dependents)
+    }
+
+    /// Resolved settings of one task: defaults applied, matrix values and params substituted.
+    private static func settings(
+        for step: Step,
+        workflow: Workflow,
+        retry: RetryPolicy,
+        renderer: TemplateRenderer
+    ) throws(TemplateError) -> TaskSettings {
+        var env: [String: String] = [:]
+        for (name, value) in step.env { env[name] = try renderer.renderPartially(value) }
+        var http = step.http
+        if let spec = step.http {
+            var headers: [String: String] = [:]
+            for (name, value) in spec.headers { headers[name] = try renderer.renderPartially(value) }
+            http = HTTPSpec(
+                url: try renderer.renderPartially(spec.url),
+                method: spec.method,
+                headers: headers,
+                body: try spec.body.map { text throws(TemplateError) in try renderer.renderPartially(text) }
+            )
+        }
+        var arguments: [String: Step.Argument] = [:]
+        for (name, argument) in step.arguments {
+            if case .string(let text) = argument {
+                arguments[name] = .string(try renderer.renderPartially(text))
+            } else {
+                arguments[name] = argument
+            }
+        }
+        var cache = step.cache
+        if let key = step.cache?.key { cache?.key = try renderer.renderPartially(key) }
+        var run: [String] = []
+        run.reserveCapacity(step.run.count)
+        for item in step.run { run.append(try renderer.renderPartially(item)) }
+        return TaskSettings(
+            type: step.type,
+            run: run,
+            shell: step.shell,
+            env: env,
+            cwd: try step.cwd.map { text throws(TemplateError) in try renderer.renderPartially(text) },
+            http: http,
+            arguments: arguments,
+            timeout: step.timeout ?? workflow.defaults.timeout,
+            retry: retry,
+            resource: step.resource,
+            queue: step.queue ?? workflow.defaults.queue ?? "default",
+            continueOnError: step.continueOnError,
+            maxConcurrency: step.maxConcurrency,
+            cache: cache
+        )
+    }
+}

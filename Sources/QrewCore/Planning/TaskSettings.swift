@@ -1,0 +1,32 @@
+/// Everything a worker needs to execute one task, with defaults applied and matrix values and
+/// parameters substituted; only `${{ steps.X.output }}` and `${{ run.id }}` remain for run time.
+public struct TaskSettings: Sendable, Hashable, Codable {
+    /// Executor.
+    public var type: Step.StepType
+    /// Argument vector (shell steps).
+    public var run: [String]
+    /// Whether `run` goes through `/bin/sh -c`.
+    public var shell: Bool
+    /// Extra environment variables.
+    public var env: [String: String]
+    /// Working directory.
+    public var cwd: String?
+    /// HTTP request (http steps).
+    public var http: HTTPSpec?
+    /// `with:` arguments.
+    public var arguments: [String: Step.Argument]
+    /// Per-attempt timeout; `nil` means none.
+    public var timeout: Duration?
+    /// Step retries over workflow defaults over `RetryPolicy.default`.
+    public var retry: RetryPolicy
+    /// Resource pool held while running.
+    public var resource: String?
+    /// Queue the task is pushed to (`"default"` unless configured).
+    public var queue: String
+    /// Whether failure still releases dependents.
+    public var continueOnError: Bool
+    /// Concurrency limit shared by the step's fan-out.
+    public var maxConcurrency: Int?
+    /// Caching, with the key rendered as far as possible.
+    public var cache: CacheSpec?
+}
