@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import QrewRedis
+
+/// `make bench`: prints Qrew's benchmark figures and optionally appends them to a markdown file.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qrew-bench",
+        abstract: "Measure Qrew: workflow core throughput and Redis round trips.")
+
+    @Option(help: "Append the results as a markdown section to this file.")
+    var append: String?
+
+    @Option(help: "Seconds per Redis round-trip measurement.")
+    var seconds: Double = 3
+
+    @Option(help: "Steps of the random workflow the core benchmark validates and decomposes.")
+    var steps: Int = 100_000
+
+    func validate() throws {
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
+    }
+
+    func run() async throws {
+        var sections: [(title: String, figures: [BenchmarkFigure])] = []
+
+        print("core: validating and decomposing random workflows ...")
+        sections.append(("Workflow core (release build, one thread)", try CoreBenchmark.run(largest: steps)))
+        report(sections.last)
+
+        print("redis: starting a redis-server on a free loopback port ...")
+        let server = try await RedisServerProcess.start(options: RedisServerOptions())
+        let redisFigures: [BenchmarkFigure]
+        do {
+            redisFigures = try await RedisRoundTripBenchmark.run(server: server, seconds: seconds)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+        sections.append(("Redis client (loopback, one connection)", redisFigures))
+        report(sections.last)
+
+        if let append {
+            let markdown = BenchmarkReport.markdown(sections: sections, machine: MachineDescription.current())
+            try BenchmarkReport.append(markdown, to: append)
+            print("appended to \(append)")
+        }
+    }
+
+    private func report(_ section: (title: String, figures: [BenchmarkFigure])?) {
+        guard let section else { return }
+        print(BenchmarkReport.table(title: section.title, figures: section.figures))
+    }
+}

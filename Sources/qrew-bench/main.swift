@@ -1,3 +1,0 @@
-import QrewCore
-import QrewRedis
-print("bench")
