@@ -1,0 +1,20 @@
+import ArgumentParser
+import QrewCore
+
+/// `qctl validate FILE`: prints `ok` or every problem (exit 0 or 1); needs no Redis.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a workflow file and print every problem it has.")
+
+    @OptionGroup var workflow: WorkflowOptions
+
+    func run() throws {
+        do {
+            _ = try workflow.load()
+            print("ok")
+        } catch {
+            throw ProblemReport.fail(error, file: workflow.file)
+        }
+    }
+}

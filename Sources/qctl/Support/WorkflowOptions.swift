@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import QrewCore
+
+/// The workflow file and parameter overrides shared by commands that read a workflow.
+struct WorkflowOptions: ParsableArguments {
+    @Argument(help: "Workflow file (YAML or JSON).", completion: .file(extensions: ["yaml", "yml", "json"]))
+    var file: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a declared parameter.", valueName: "key=value"))
+    var parameters: [String] = []
+
+    func validate() throws {
+        for item in parameters where !item.contains("=") || item.hasPrefix("=") {
+            throw ValidationError("--set expects key=value, got '\(item)'")
+        }
+    }
+
+    /// Parameter overrides as a dictionary (a later `--set` of the same key wins).
+    var overrides: [String: String] {
+        var result: [String: String] = [:]
+        for item in parameters {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return result
+    }
+
+    /// The file's text, or a problem naming the file when it cannot be read.
+    func readText() throws(WorkflowValidationError) -> String {
+        do {
+            return try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: file) ? "cannot be read as UTF-8 text" : "does not exist"
+            throw WorkflowValidationError(problems: [WorkflowProblem(
+                file: file, code: .syntax, message: "the file \(reason)",
+                hint: "check the path (relative to \(FileManager.default.currentDirectoryPath))")])
+        }
+    }
+
+    /// Reads, parses and validates the workflow and applies the overrides.
+    func load() throws(WorkflowValidationError) -> Workflow {
+        try WorkflowLoader.load(text: readText(), fileName: file).applyingParameters(overrides, fileName: file)
+    }
+}

@@ -1,2 +1,0 @@
-import QrewCore
-print("qctl")
