@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QrewWorker", targets: ["QrewWorker"]),
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
+        .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -24,6 +25,14 @@ let package = Package(
         .target(name: "QrewRedis", dependencies: ["CHiredis"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
+        .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        .executableTarget(
+            name: "qrew-coordinator",
+            dependencies: [
+                "QrewCoordinator", "QrewCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(name: "QrewWorker"),
         .executableTarget(
             name: "qctl",

@@ -16,13 +16,32 @@ extension QueueClient {
     }
 
     /// Reads entries of `stream` for this coordinator: first those it read before but did not
-    /// acknowledge (a crash between read and apply), then new ones, blocking up to `block`.
+    /// acknowledge (it crashed between read and apply), then those another coordinator left
+    /// unacknowledged for `staleAfter` (it died), then new ones, blocking up to `block`.
+    /// Applying an entry twice is harmless: every consumer of these streams is idempotent.
     public func readGroup(
-        stream: String, consumer: String, count: Int, block: Duration
+        stream: String, consumer: String, count: Int, block: Duration, staleAfter: Duration = .seconds(10)
     ) async throws(QueueError) -> [StreamEntry] {
         let pending = try await readGroup(stream: stream, consumer: consumer, count: count, from: "0", block: nil)
         if !pending.isEmpty { return pending }
+        let stale = try await send([
+            "XAUTOCLAIM", .string(stream), .string(Self.coordinatorGroup), .string(consumer),
+            .int(staleAfter.milliseconds), "0", "COUNT", .int(count),
+        ])
+        if let parts = stale.array, parts.count >= 2 {
+            let claimed = try StreamEntry.parseEntries(parts[1], operation: "XAUTOCLAIM")
+            if !claimed.isEmpty { return claimed }
+        }
         return try await readGroup(stream: stream, consumer: consumer, count: count, from: ">", block: block)
+    }
+
+    /// Acknowledges and deletes handled entries of `stream`.
+    public func acknowledge(stream: String, ids: [String]) async throws(QueueError) {
+        guard !ids.isEmpty else { return }
+        let idArgs = ids.map { RedisArgument.string($0) }
+        _ = try await pipeline([
+            ["XACK", .string(stream), .string(Self.coordinatorGroup)] + idArgs, ["XDEL", .string(stream)] + idArgs,
+        ])
     }
 
     private func readGroup(

@@ -67,6 +67,17 @@ public struct QueueClient: Sendable {
         return created == 1
     }
 
+    /// Records a submission that failed validation as a failed run with `error`; false when
+    /// the run id is already taken.
+    public func rejectRun(
+        runID: String, name: String, error: String, fence: String, retention: Duration
+    ) async throws(QueueError) -> Bool {
+        let reply = try await run(.rejectRun, [
+            .string(fence), .string(runID), .string(name), .string(error), .int(retention.milliseconds),
+        ])
+        return reply.int == 1
+    }
+
     /// Applies final task results read from the events stream, exactly once each, and
     /// acknowledges them. Returns how many changed state.
     public func applyEvents(

@@ -20,6 +20,7 @@ public struct ScriptLibrary: Sendable {
         case cancelRun = "cancel_run"
         case appendOutput = "append_output"
         case handBack = "hand_back"
+        case rejectRun = "reject_run"
     }
 
     private let scripts: [Operation: RedisScript]

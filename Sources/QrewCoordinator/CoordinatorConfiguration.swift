@@ -1,0 +1,51 @@
+import Foundation
+import QrewCore
+
+/// Everything a coordinator needs to run; the executable maps flags and environment onto it.
+public struct CoordinatorConfiguration: Sendable {
+    /// Redis to coordinate through (`QREW_REDIS_URL`).
+    public var redisURL: String
+    /// Key namespace prefix (`QREW_NAMESPACE`).
+    public var namespace: String
+    /// This coordinator's name in the leader key and the consumer groups; unique per process.
+    public var id: String
+    /// How long leadership lasts without renewal; a standby takes over within about this long
+    /// after the leader dies. Renewed every third of it.
+    public var leaderLease: Duration
+    /// How long finished runs (and their tasks, streams and outputs) stay in Redis.
+    public var retention: Duration
+    /// Most completion events applied in one script call.
+    public var eventBatch: Int
+    /// How often leases and retry backoffs are checked at the latest.
+    public var maintenanceInterval: Duration
+    /// Scoring tables for task priority.
+    public var priorityTables: PriorityTables
+    /// Limits checked when a workflow is validated.
+    public var limits: ValidationLimits
+    /// Cap of each run's progress stream.
+    public var streamMaxLength: Int
+
+    public init(
+        redisURL: String = "redis://127.0.0.1:6379/0",
+        namespace: String = "qrew",
+        id: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
+        leaderLease: Duration = .seconds(5),
+        retention: Duration = .seconds(7 * 24 * 3600),
+        eventBatch: Int = 512,
+        maintenanceInterval: Duration = .milliseconds(250),
+        priorityTables: PriorityTables = .default,
+        limits: ValidationLimits = .default,
+        streamMaxLength: Int = 10_000
+    ) {
+        self.redisURL = redisURL
+        self.namespace = namespace
+        self.id = id
+        self.leaderLease = leaderLease
+        self.retention = retention
+        self.eventBatch = eventBatch
+        self.maintenanceInterval = maintenanceInterval
+        self.priorityTables = priorityTables
+        self.limits = limits
+        self.streamMaxLength = streamMaxLength
+    }
+}

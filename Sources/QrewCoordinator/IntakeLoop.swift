@@ -1,0 +1,77 @@
+import Foundation
+import QrewCore
+import QrewQueue
+
+/// An intake loop turns submissions into runs: it validates and decomposes each workflow and
+/// stores it with its ready tasks queued, or records it as a failed run with every problem.
+/// Re-submitting a run id that exists changes nothing.
+struct IntakeLoop {
+    let queue: QueueClient
+    let configuration: CoordinatorConfiguration
+    let leadership: Leadership
+    let log: ServiceLog
+
+    func run() async {
+        let outage = OutageTracker(log: log, what: "intake")
+        var groupReady = false
+        while !Task.isCancelled {
+            guard let fence = leadership.fence else {
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            do {
+                if !groupReady {
+                    try await queue.ensureCoordinatorGroup(on: queue.keys.submissions)
+                    groupReady = true
+                }
+                let entries = try await queue.readGroup(
+                    stream: queue.keys.submissions, consumer: configuration.id, count: 16, block: .seconds(1))
+                outage.succeeded()
+                for entry in entries {
+                    try await accept(entry, fence: fence)
+                }
+                try await queue.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
+            } catch QueueError.fenced {
+                leadership.lost(fence)
+            } catch {
+                groupReady = false
+                try? await Task.sleep(for: outage.failed(error))
+            }
+        }
+    }
+
+    private func accept(_ entry: StreamEntry, fence: String) async throws(QueueError) {
+        let runID = entry.fields["run"] ?? ""
+        let file = entry.fields["file"] ?? "workflow.yaml"
+        guard Self.isValidRunID(runID) else {
+            log.warning("dropped submission \(entry.id): run id '\(runID)' is not valid")
+            return
+        }
+        let params = entry.fields["params"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        let workflow: Workflow
+        let graph: TaskGraph
+        do {
+            workflow = try WorkflowLoader.load(text: entry.fields["workflow"] ?? "", fileName: file, limits: configuration.limits)
+                .applyingParameters(params, fileName: file)
+            graph = try TaskGraph(workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: file)
+        } catch {
+            let text = error.problems.map(\.description).joined(separator: "\n")
+            _ = try await queue.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)
+            log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
+            return
+        }
+        let record = RunRecordBuilder.record(runID: runID, workflow: workflow, graph: graph, file: file, params: params)
+        if try await queue.submitRun(record, fence: fence) {
+            log.info("run \(runID) (\(workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
+        } else {
+            log.info("run \(runID) already exists; submission ignored")
+        }
+    }
+
+    /// Run ids name Redis keys and refs (`<run>/<task>`): letters, digits, `-`, `_`, `.`, up to 128.
+    static func isValidRunID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 128 && id.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+        }
+    }
+}

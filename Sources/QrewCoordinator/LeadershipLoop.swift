@@ -1,0 +1,30 @@
+import QrewQueue
+
+/// A leadership loop takes the leader lease when it is free and renews it every third of the
+/// lease, so exactly one coordinator acts at a time and a standby takes over when it dies.
+struct LeadershipLoop {
+    let queue: QueueClient
+    let configuration: CoordinatorConfiguration
+    let leadership: Leadership
+    let log: ServiceLog
+
+    func run() async {
+        let outage = OutageTracker(log: log, what: "leadership")
+        while !Task.isCancelled {
+            do {
+                let fence = try await queue.acquireLeadership(coordinatorID: configuration.id, lease: configuration.leaderLease)
+                outage.succeeded()
+                if fence != leadership.fence {
+                    if let fence { log.info("leading (fence \(fence))") } else { log.info("standing by: another coordinator leads") }
+                }
+                leadership.set(fence)
+                try? await Task.sleep(for: fence == nil ? .milliseconds(250) : configuration.leaderLease / 3)
+            } catch {
+                let wait = outage.failed(error)
+                // Without Redis the lease cannot be renewed: stop acting before it lapses.
+                leadership.set(nil)
+                try? await Task.sleep(for: wait)
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import QrewCore
+import QrewQueue
+
+/// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
+/// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
+enum RunRecordBuilder {
+    static func record(runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String]) -> RunRecord {
+        var tasksByStep: [String: [String]] = [:]
+        for task in graph.tasks { tasksByStep[task.stepID, default: []].append(task.id) }
+
+        var capacities: [String: Int] = [:]
+        if let runLimit = workflow.parallel.maxConcurrency { capacities["run"] = runLimit }
+        for (pool, size) in workflow.parallel.resources { capacities["pool:\(pool)"] = size }
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var records: [TaskRecord] = []
+        records.reserveCapacity(graph.tasks.count)
+        for task in graph.tasks {
+            let settings = task.settings
+            var limits: [String] = []
+            if capacities["run"] != nil { limits.append("run") }
+            if let resource = settings.resource { limits.append("pool:\(resource)") }
+            if let stepLimit = settings.maxConcurrency {
+                capacities["step:\(task.stepID)"] = stepLimit
+                limits.append("step:\(task.stepID)")
+            }
+            var outputRefs: [String: [String]] = [:]
+            for step in referencedSteps(settings) { outputRefs[step] = tasksByStep[step] ?? [] }
+            let spec = TaskSpec(
+                runID: runID, taskID: task.id, stepID: task.stepID, type: settings.type.rawValue, run: settings.run,
+                shell: settings.shell, env: settings.env, cwd: settings.cwd, http: settings.http,
+                with: settings.arguments.mapValues(\.description),
+                timeoutMilliseconds: settings.timeout.map { Int($0 / .milliseconds(1)) },
+                retry: settings.retry, outputRefs: outputRefs)
+            let specJSON = (try? encoder.encode(spec)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            records.append(TaskRecord(
+                id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
+                deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
+                refs: outputRefs.values.flatMap { $0 }, spec: specJSON,
+                maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError))
+        }
+        let paramsJSON = (try? encoder.encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return RunRecord(
+            runID: runID,
+            fields: ["name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON],
+            limits: capacities, tasks: records)
+    }
+
+    /// Steps whose output the task's templates read (`${{ steps.X.output }}`).
+    private static func referencedSteps(_ settings: TaskSettings) -> Set<String> {
+        var texts = settings.run + Array(settings.env.values) + settings.arguments.values.map(\.description)
+        if let cwd = settings.cwd { texts.append(cwd) }
+        if let http = settings.http { texts += [http.url, http.body ?? ""] + Array(http.headers.values) }
+        var steps: Set<String> = []
+        for text in texts where text.contains("${{") {
+            guard let template = try? Template(parsing: text) else { continue }
+            for case .stepOutput(let step) in template.references { steps.insert(step) }
+        }
+        return steps
+    }
+}

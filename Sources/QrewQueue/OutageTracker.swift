@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Turns a stream of Redis failures and successes into one log line when an outage starts and
+/// one when it ends, plus the backoff to wait before the next try (100 ms doubling to 5 s).
+public final class OutageTracker: Sendable {
+    private struct State {
+        var failures = 0
+        var since: ContinuousClock.Instant?
+    }
+
+    private let log: ServiceLog
+    private let what: String
+    private let state = Mutex(State())
+
+    /// - Parameter what: the loop's name in log lines ("claim loop").
+    public init(log: ServiceLog, what: String) {
+        self.log = log
+        self.what = what
+    }
+
+    /// Records a failure; returns how long to wait before retrying.
+    public func failed(_ error: any Error) -> Duration {
+        let failures = state.withLock { state in
+            state.failures += 1
+            if state.since == nil { state.since = .now }
+            return state.failures
+        }
+        if failures == 1 {
+            log.warning("\(what): Redis unavailable (\(error)); retrying with backoff")
+        }
+        let exponent = min(failures - 1, 6)
+        return min(.milliseconds(100 * (1 << exponent)), .seconds(5))
+    }
+
+    /// Records a success; logs the end of an outage if one was under way.
+    public func succeeded() {
+        let ended = state.withLock { state -> ContinuousClock.Instant? in
+            defer { state = State() }
+            return state.since
+        }
+        if let ended {
+            log.info("\(what): Redis is back after \(ended.duration(to: .now).formatted(.units(allowed: [.seconds, .milliseconds])))")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import QrewCoordinator
+import QrewCore
+
+/// `qrew-coordinator`: runs one coordinator until SIGTERM or SIGINT.
+@main
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qrew-coordinator",
+        abstract: "Decompose submitted workflows and dispatch their tasks through Redis.")
+
+    @Option(help: "Redis URL (default: $QREW_REDIS_URL or redis://127.0.0.1:6379/0).")
+    var redis: String?
+
+    @Option(help: "Key namespace (default: $QREW_NAMESPACE or qrew).")
+    var namespace: String?
+
+    @Option(help: "This coordinator's unique name (default: <host>-<pid>).")
+    var id: String?
+
+    @Option(help: "Leader lease; a standby takes over about this long after the leader dies.")
+    var leaderLease: String = "5s"
+
+    @Option(help: "How long finished runs stay in Redis.")
+    var retention: String = "7d"
+
+    @Option(help: ArgumentHelp("JSON priority tables replacing the default scoring.", valueName: "file"))
+    var scoring: String?
+
+    func run() async throws {
+        var configuration = CoordinatorConfiguration()
+        let environment = ProcessInfo.processInfo.environment
+        configuration.redisURL = redis ?? environment["QREW_REDIS_URL"] ?? configuration.redisURL
+        configuration.namespace = namespace ?? environment["QREW_NAMESPACE"] ?? configuration.namespace
+        if let id { configuration.id = id }
+        configuration.leaderLease = try Self.duration(leaderLease, option: "--leader-lease")
+        configuration.retention = try Self.duration(retention, option: "--retention")
+        if let scoring {
+            guard let data = FileManager.default.contents(atPath: scoring) else {
+                throw ValidationError("--scoring: cannot read \(scoring)")
+            }
+            do {
+                configuration.priorityTables = try JSONDecoder().decode(PriorityTables.self, from: data)
+            } catch {
+                throw ValidationError("--scoring \(scoring): not valid priority tables: \(error)")
+            }
+        }
+        let coordinator: Coordinator
+        do {
+            coordinator = try Coordinator(configuration: configuration)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let service = Task { await coordinator.run() }
+        let shutdown = ShutdownSignals { service.cancel() }
+        await service.value
+        shutdown.stop()
+    }
+
+    static func duration(_ text: String, option: String) throws -> Duration {
+        do {
+            return try DurationParser.parse(text.hasSuffix("d") ? "\((Int(text.dropLast()) ?? -1) * 24)h" : text)
+        } catch {
+            throw ValidationError("\(option): '\(text)' is not a duration; write e.g. 500ms, 30s, 10m, 1h or 7d")
+        }
+    }
+}
