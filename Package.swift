@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
+        .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,124 @@
+import Foundation
+import QrewCore
+import QrewQueue
+import Testing
+
+@Suite("coordinator")
+struct CoordinatorTests {
+    static let diamond = """
+        name: diamond
+        params: { tag: "v1" }
+        steps:
+          - id: fetch
+            run: ["fetch", "${{ params.tag }}"]
+          - id: left
+            dependsOn: [fetch]
+            run: ["left", "${{ steps.fetch.output }}"]
+            complexity: complex
+          - id: right
+            dependsOn: [fetch]
+            run: ["right"]
+            complexity: simple
+          - id: join
+            dependsOn: [left, right]
+            run: ["join"]
+        """
+
+    @Test func runsAWorkflowInDependencyAndPriorityOrder() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            try await h.submit(Self.diamond, runID: "r1", params: ["tag": "v2"])
+            _ = try await h.waitForRun("r1")
+            var seen: [String: String] = [:]
+            let order = try await h.work("r1") { spec in
+                seen[spec.taskID] = spec.run.joined(separator: " ")
+                return .succeeded
+            }
+            #expect(order == ["fetch", "left", "right", "join"])
+            #expect(seen["fetch"] == "fetch v2")
+            #expect(seen["left"] == "left output of fetch: fetch v2")
+            let run = try await h.waitForRun("r1") { $0.isFinished }
+            #expect(run.state == "succeeded")
+            #expect(run.tasks.allSatisfy { $0["state"] == "succeeded" })
+        }
+    }
+
+    @Test func aFailedStepSkipsItsDependentsAndFailsTheRun() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            try await h.submit(Self.diamond, runID: "r1")
+            _ = try await h.work("r1") { $0.taskID == "left" ? .failed : .succeeded }
+            let run = try await h.waitForRun("r1") { $0.isFinished }
+            let states = Dictionary(uniqueKeysWithValues: run.tasks.map { ($0["id"] ?? "", $0["state"] ?? "") })
+            #expect(run.state == "failed")
+            #expect(states == ["fetch": "succeeded", "left": "failed", "right": "succeeded", "join": "skipped"])
+        }
+    }
+
+    @Test func anInvalidSubmissionBecomesAFailedRunNamingEveryProblem() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            try await h.submit("name: x\nsteps:\n  - id: a\n    dependOn: [b]\n    run: [\"true\"]\n  - id: a\n    run: [\"true\"]\n", runID: "bad")
+            let run = try await h.waitForRun("bad")
+            #expect(run.state == "failed")
+            let error = run.fields["error"] ?? ""
+            #expect(error.contains("bad.yaml:4:5: step 'a': unknown key 'dependOn'"))
+            #expect(error.contains("duplicate step id 'a'"))
+            #expect(run.tasks.isEmpty)
+        }
+    }
+
+    @Test func resubmittingTheSameRunIDDoesNotCreateASecondRun() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            try await h.submit(Self.diamond, runID: "once")
+            _ = try await h.waitForRun("once")
+            try await h.submit("name: other\nsteps:\n  - id: z\n    type: echo\n", runID: "once")
+            try await h.submit(Self.diamond, runID: "marker")
+            _ = try await h.waitForRun("marker")
+            let run = try #require(try await h.queue.runSnapshot("once"))
+            #expect(run.fields["name"] == "diamond")
+            #expect(run.tasks.count == 4)
+        }
+    }
+
+    @Test func aStandbyTakesOverWhenTheLeaderStops() async throws {
+        try await withCoordinatorHarness { h throws in
+            let leader = try h.startCoordinator(id: "leader", leaderLease: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(200))
+            let standby = try h.startCoordinator(id: "standby", leaderLease: .milliseconds(600))
+            defer { standby.cancel() }
+            try await h.submit(Self.diamond, runID: "r1")
+            _ = try await h.waitForRun("r1")
+            leader.cancel()
+            let started = ContinuousClock.now
+            _ = try await h.work("r1", timeout: .seconds(10))
+            let run = try await h.waitForRun("r1") { $0.isFinished }
+            #expect(run.state == "succeeded")
+            #expect(ContinuousClock.now - started < .seconds(5))
+            let holder = try await h.queue.redis.send("GET", "ct:leader").string ?? ""
+            #expect(holder.hasPrefix("standby:"))
+        }
+    }
+
+    @Test func anExpiredLeaseIsReclaimedAndRunsAgain() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            try await h.submit("name: one\nsteps:\n  - id: only\n    run: [\"x\"]\n    retries: 1\n", runID: "r1")
+            _ = try await h.waitForRun("r1")
+            let lost = try await h.queue.claim(worker: "dies", lease: .milliseconds(200), max: 1, queues: ["default"])
+            #expect(lost.count == 1)
+            let order = try await h.work("r1", worker: "survivor")
+            #expect(order == ["only"])
+            let run = try await h.waitForRun("r1") { $0.isFinished }
+            #expect(run.state == "succeeded")
+            #expect(run.tasks.first?["attempt"] == "2")
+            #expect(try await h.queue.complete(lost[0], outcome: .succeeded, exitCode: 0, output: "", error: nil, retryDelay: nil) == false)
+        }
+    }
+}
