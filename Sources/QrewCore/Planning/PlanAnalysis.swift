@@ -10,7 +10,8 @@ public struct PlanAnalysis: Sendable {
     /// Ties: the chain ending at the lexicographically smallest id, then its smallest-id predecessors.
     public let criticalPath: [String]
     /// The longest chain by estimated duration, root first; `nil` without estimates.
-    /// Tasks whose step has no estimate count as zero, so they never lengthen the path.
+    /// Tasks whose step has no estimate count as zero; among equally long chains the one with more
+    /// tasks wins (so zero-estimate tails are kept), then smaller ids.
     public let criticalPathByDuration: [String]?
     /// Total estimated duration of `criticalPathByDuration`; `nil` without estimates.
     public let criticalPathDuration: Duration?
@@ -52,12 +53,12 @@ public struct PlanAnalysis: Sendable {
         parallelizationRatio = levelCount == 0 ? 0 : Double(count) / Double(levelCount)
 
         let unit = [Int64](repeating: 1, count: count)
-        criticalPath = Self.longestPath(graph, weights: unit, order: order, ids: ids).path.map { ids[$0] }
+        criticalPath = Self.longestPath(graph, weights: unit, order: order, ids: ids, level: level).path.map { ids[$0] }
         if let durationEstimates {
             let weights = tasks.map { task in
                 durationEstimates[task.stepID].map { max(RetryPolicy.nanoseconds($0), 0) } ?? 0
             }
-            let result = Self.longestPath(graph, weights: weights, order: order, ids: ids)
+            let result = Self.longestPath(graph, weights: weights, order: order, ids: ids, level: level)
             criticalPathByDuration = result.path.map { ids[$0] }
             criticalPathDuration = .nanoseconds(result.total)
         } else {
@@ -85,23 +86,29 @@ public struct PlanAnalysis: Sendable {
         return order
     }
 
-    /// Heaviest root-to-task chain by summed weights; ties prefer smaller ids.
-    private static func longestPath(_ graph: TaskGraph, weights: [Int64], order: [Int], ids: [String]) -> (path: [Int], total: Int64) {
+    /// Heaviest root-to-task chain by summed weights; ties prefer deeper tasks, then smaller ids.
+    private static func longestPath(
+        _ graph: TaskGraph, weights: [Int64], order: [Int], ids: [String], level: [Int]
+    ) -> (path: [Int], total: Int64) {
         guard !order.isEmpty else { return ([], 0) }
+        func better(_ lhs: (distance: Int64, task: Int), than rhs: (distance: Int64, task: Int)) -> Bool {
+            if lhs.distance != rhs.distance { return lhs.distance > rhs.distance }
+            if level[lhs.task] != level[rhs.task] { return level[lhs.task] > level[rhs.task] }
+            return ids[lhs.task] < ids[rhs.task]
+        }
         var distance = weights
         var previous = [Int](repeating: -1, count: weights.count)
         for task in order {
             for dependency in graph.dependencies.neighbors(of: task) {
-                let candidate = distance[dependency] &+ weights[task]
-                let current = previous[task] == -1 ? weights[task] : distance[task]
-                if previous[task] == -1 || candidate > current || (candidate == current && ids[dependency] < ids[previous[task]]) {
-                    distance[task] = candidate
+                let current = previous[task]
+                if current == -1 || better((distance[dependency], dependency), than: (distance[current], current)) {
                     previous[task] = dependency
                 }
             }
+            if previous[task] != -1 { distance[task] = distance[previous[task]] &+ weights[task] }
         }
         var end = order[0]
-        for task in order where distance[task] > distance[end] || (distance[task] == distance[end] && ids[task] < ids[end]) {
+        for task in order where better((distance[task], task), than: (distance[end], end)) {
             end = task
         }
         var path = [end]

@@ -59,12 +59,13 @@ extension TaskGraph {
         let baseRetry = workflow.defaults.retries?.resolved(over: .default) ?? .default
         for (stepIndex, step) in steps.enumerated() {
             let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
+            let hasTemplates = step.mayContainTemplates
             for (offset, combination) in combinationsByStep[stepIndex].enumerated() {
                 let task = firstTask[stepIndex] + offset
-                let context = TemplateContext(
+                let context = hasTemplates ? TemplateContext(
                     matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
                     params: workflow.params
-                )
+                ) : TemplateContext()
                 let settings: TaskSettings
                 do {
                     settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context))

@@ -28,21 +28,27 @@ enum KeySuggester {
         String(text.lowercased().filter { $0 != "_" && $0 != "-" })
     }
 
-    /// Levenshtein distance with an early exit once every cell of a row exceeds `limit`.
+    /// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions, so `biuld`
+    /// is one edit from `build`), with an early exit once a whole row exceeds `limit`.
     private static func editDistance(_ lhs: [Character], _ rhs: [Character], limit: Int) -> Int {
         if abs(lhs.count - rhs.count) > limit { return limit + 1 }
+        var beforePrevious = [Int](repeating: 0, count: rhs.count + 1)
         var previous = Array(0...rhs.count)
         var current = [Int](repeating: 0, count: rhs.count + 1)
-        for (i, left) in lhs.enumerated() {
+        for i in 0..<lhs.count {
             current[0] = i + 1
             var rowMinimum = current[0]
-            for (j, right) in rhs.enumerated() {
-                let substitution = previous[j] + (left == right ? 0 : 1)
-                current[j + 1] = min(substitution, previous[j + 1] + 1, current[j] + 1)
-                rowMinimum = min(rowMinimum, current[j + 1])
+            for j in 0..<rhs.count {
+                let substitution = previous[j] + (lhs[i] == rhs[j] ? 0 : 1)
+                var best = min(substitution, previous[j + 1] + 1, current[j] + 1)
+                if i > 0, j > 0, lhs[i] == rhs[j - 1], lhs[i - 1] == rhs[j] {
+                    best = min(best, beforePrevious[j - 1] + 1)
+                }
+                current[j + 1] = best
+                rowMinimum = min(rowMinimum, best)
             }
             if rowMinimum > limit { return limit + 1 }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[rhs.count]
     }

@@ -4,7 +4,7 @@ extension ValidationPass {
         var indexByID: [String: Int] = [:]
         indexByID.reserveCapacity(workflow.steps.count)
         for (index, step) in workflow.steps.enumerated() {
-            let field = "steps[\(index)].id"
+            var field: String { "steps[\(index)].id" }
             if step.id.isEmpty {
                 report(.missingField, field: field, "step #\(index + 1) has no 'id'", hint: "add 'id: some-name' to the step")
                 continue
@@ -26,7 +26,7 @@ extension ValidationPass {
     /// Everything about one step that does not involve other steps.
     mutating func checkStepFields(at index: Int) {
         let step = workflow.steps[index]
-        let path = "steps[\(index)]"
+        var path: String { "steps[\(index)]" }
         let stepID: String? = step.id.isEmpty ? nil : step.id
         checkTypeSpecificFields(step, path: path, stepID: stepID)
         for name in step.env.keys.sorted() where !Identifier.isValidEnvironmentName(name) {
@@ -60,7 +60,8 @@ extension ValidationPass {
     }
 
     /// Required and inapplicable fields per step type.
-    private mutating func checkTypeSpecificFields(_ step: Step, path: String, stepID: String?) {
+    private mutating func checkTypeSpecificFields(_ step: Step, path makePath: @autoclosure () -> String, stepID: String?) {
+        var path: String { makePath() }
         switch step.type {
         case .shell:
             if step.run.isEmpty {
@@ -129,7 +130,8 @@ extension ValidationPass {
     }
 
     /// Axis keys, values and the expansion limit.
-    private mutating func checkMatrix(_ matrix: Matrix, path: String, stepID: String?) {
+    private mutating func checkMatrix(_ matrix: Matrix, path makePath: @autoclosure () -> String, stepID: String?) {
+        var path: String { makePath() }
         guard !matrix.isEmpty else { return }
         var keys: Set<String> = []
         for axis in matrix.axes {

@@ -62,9 +62,9 @@ struct ValidationPass {
     }
 
     /// Reports a duration that is zero or negative where only a positive one makes sense.
-    mutating func checkPositive(_ duration: Duration?, field: String, stepID: String?, name: String) {
+    mutating func checkPositive(_ duration: Duration?, field: @autoclosure () -> String, stepID: String?, name: String) {
         guard let duration, duration <= .zero else { return }
-        report(.badDuration, field: field, stepID: stepID, "'\(name)' must be greater than zero",
+        report(.badDuration, field: field(), stepID: stepID, "'\(name)' must be greater than zero",
                hint: "write a positive duration such as 30s, 10m or 1h30m")
     }
 

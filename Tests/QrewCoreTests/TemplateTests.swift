@@ -1,0 +1,35 @@
+import Testing
+@testable import QrewCore
+
+struct TemplateTests {
+    @Test func parsesAllReferenceKinds() throws {
+        let template = try Template(parsing: "a ${{ steps.build.output }} ${{matrix.os}} ${{ params.v }}-${{ run.id }}")
+        #expect(template.references == [.stepOutput("build"), .matrix("os"), .param("v"), .runID])
+        #expect(template.segments.first == .literal("a "))
+    }
+
+    @Test(arguments: ["${{ steps.build }}", "${{ foo }}", "${{ matrix. }}", "x ${{ params.v", "${{ run.name }}"])
+    func rejectsMalformedTemplates(_ text: String) {
+        #expect(throws: TemplateError.self) { try Template(parsing: text) }
+    }
+
+    @Test func rendersWithFullContext() throws {
+        let renderer = TemplateRenderer(context: TemplateContext(
+            matrix: ["os": "linux"], params: ["v": "2"], stepOutputs: ["build": "ok"], runID: "r1"
+        ))
+        #expect(try renderer.render("${{ steps.build.output }}/${{ matrix.os }}/${{ params.v }}/${{ run.id }}") == "ok/linux/2/r1")
+        #expect(try renderer.render("plain $ text") == "plain $ text")
+    }
+
+    @Test func unknownReferenceAtRenderTimeIsATypedError() {
+        let renderer = TemplateRenderer(context: TemplateContext())
+        #expect(throws: TemplateError.unresolved(.stepOutput("build"))) {
+            try renderer.render("${{ steps.build.output }}")
+        }
+    }
+
+    @Test func partialRenderingKeepsUnknownReferences() throws {
+        let renderer = TemplateRenderer(context: TemplateContext(matrix: ["os": "linux"]))
+        #expect(try renderer.renderPartially("${{matrix.os}}:${{steps.b.output}}") == "linux:${{ steps.b.output }}")
+    }
+}
