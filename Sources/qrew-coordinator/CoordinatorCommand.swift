@@ -61,7 +61,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     static func duration(_ text: String, option: String) throws -> Duration {
         do {
-            return try DurationParser.parse(text.hasSuffix("d") ? "\((Int(text.dropLast()) ?? -1) * 24)h" : text)
+            return try DurationParser.parse(text)
         } catch {
             throw ValidationError("\(option): '\(text)' is not a duration; write e.g. 500ms, 30s, 10m, 1h or 7d")
         }
