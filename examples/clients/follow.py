@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Follow a Qrew run from Python, using only docs/protocol.md and redis-py.
+
+Replays the run's progress stream from the start (or from --after ID), then follows it live
+until the run finishes. Exit status: 0 if the run succeeded, 1 if it failed or was canceled,
+2 on usage errors or an unknown run.
+
+    pip install redis
+    python3 examples/clients/follow.py RUN_ID [--redis redis://127.0.0.1:6379/0] [--namespace qrew]
+"""
+import argparse
+import os
+import sys
+
+import redis
+
+
+def describe(fields):
+    kind = fields.get("type", "?")
+    task = fields.get("task", "")
+    if kind == "output":
+        return "\n".join(f"{task} | {line}" for line in fields.get("lines", "").split("\n"))
+    if kind == "task_started":
+        return f"started   {task} on {fields.get('worker')} (attempt {fields.get('attempt')})"
+    if kind == "task_finished":
+        error = f": {fields['error']}" if fields.get("error") else ""
+        return f"{fields.get('state', '?'):9} {task}{error}"
+    if kind == "task_retrying":
+        return f"retrying  {task} after {fields.get('outcome')} (attempt {fields.get('attempt')})"
+    if kind == "run_finished":
+        return f"run {fields.get('run')} {fields.get('state')}"
+    return f"{kind} {task}".strip()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--redis", default=os.environ.get("QREW_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--namespace", default=os.environ.get("QREW_NAMESPACE", "qrew"))
+    parser.add_argument("--after", default="0", help="stream id to resume after (default: the start)")
+    parser.add_argument("--timeout", type=float, default=300, help="give up after this many seconds")
+    args = parser.parse_args()
+
+    client = redis.Redis.from_url(args.redis, decode_responses=True)
+    run_key = f"{args.namespace}:run:{args.run}"
+    stream = f"{run_key}:events"
+    if not client.exists(run_key):
+        print(f"unknown run {args.run!r} in namespace {args.namespace!r}", file=sys.stderr)
+        return 2
+
+    last_id = args.after
+    waited = 0.0
+    while waited < args.timeout:
+        # XREAD with BLOCK returns at once when entries exist after last_id: the first calls
+        # replay the history, later ones wait for new events.
+        reply = client.xread({stream: last_id}, count=1000, block=1000)
+        if not reply:
+            waited += 1.0
+            if client.hget(run_key, "finishedAt") is not None and not client.xread({stream: last_id}, count=1):
+                break
+            continue
+        for entry_id, fields in reply[0][1]:
+            last_id = entry_id
+            print(describe(fields), flush=True)
+            if fields.get("type") == "run_finished":
+                return 0 if fields.get("state") == "succeeded" else 1
+    state = client.hget(run_key, "state")
+    print(f"run {args.run} is {state}", file=sys.stderr)
+    return 0 if state == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
