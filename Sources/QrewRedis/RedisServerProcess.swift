@@ -15,20 +15,23 @@ public final class RedisServerProcess: Sendable {
     private let state: Mutex<State>
 
     private struct State {
-        var pid: pid_t?
+        var process: SpawnedProcess?
         var port: Int?
     }
 
     /// Finds `redis-server` on PATH and creates a temporary directory; call `start()` to run it.
     public init(options: RedisServerOptions = RedisServerOptions()) throws(RedisError) {
         self.options = options
-        self.executable = try Self.findExecutable("redis-server")
+        guard let executable = SpawnedProcess.findExecutable("redis-server") else {
+            throw RedisError(.serverProcess, "redis-server not found on PATH; install it with: apt-get install redis-server")
+        }
+        self.executable = executable
         var template = Array((NSTemporaryDirectory() + "/qrew-redis-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw RedisError(.serverProcess, "cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }
         self.directory = String(cString: made)
-        self.state = Mutex(State(pid: nil, port: options.port))
+        self.state = Mutex(State(process: nil, port: options.port))
     }
 
     /// Creates and starts a server in one step.
@@ -39,10 +42,8 @@ public final class RedisServerProcess: Sendable {
     }
 
     deinit {
-        if let pid = state.withLock({ $0.pid }) {
-            Glibc.kill(pid, SIGKILL)
-            Self.reap(pid)
-        }
+        // Dropping the process kills it if it still runs (SpawnedProcess.deinit).
+        state.withLock { $0.process = nil }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -58,7 +59,7 @@ public final class RedisServerProcess: Sendable {
     }
 
     /// Whether the child is running (as far as this object knows).
-    public var isRunning: Bool { state.withLock { $0.pid != nil } }
+    public var isRunning: Bool { state.withLock { $0.process != nil } }
 
     /// Launches the server (again, on the same port and directory, after `stop()`/`kill()`) and
     /// waits until it answers PING; on failure the error carries the server's log tail.
@@ -80,38 +81,32 @@ public final class RedisServerProcess: Sendable {
     }
 
     private func terminate(signal: Int32, grace: Duration) async {
-        guard let pid = state.withLock({ $0.pid }) else { return }
-        await DetachedThread.run(name: "qrew-redis-server-stop") {
-            Glibc.kill(pid, signal)
-            let deadline = ContinuousClock.now + grace
-            while ContinuousClock.now < deadline {
-                var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid { return }
-                usleep(2_000)
-            }
-            Glibc.kill(pid, SIGKILL)
-            Self.reap(pid)
-        }
-        state.withLock { $0.pid = nil }
+        guard let process = state.withLock({ $0.process }) else { return }
+        await process.terminate(signal: signal, grace: grace)
+        state.withLock { $0.process = nil }
     }
 
     private func launchAndWait() throws(RedisError) {
-        if state.withLock({ $0.pid }) != nil { return }
+        if state.withLock({ $0.process }) != nil { return }
         let fixedPort = state.withLock { $0.port } != nil
         var attempt = 0
         while true {
             attempt += 1
             let port: Int
             if let known = state.withLock({ $0.port }) { port = known } else { port = try Self.freeLoopbackPort() }
-            let pid = try spawn(port: port)
-            state.withLock { $0 = State(pid: pid, port: port) }
+            let process: SpawnedProcess
+            do {
+                process = try SpawnedProcess(executable: executable, arguments: arguments(port: port), logPath: logPath)
+            } catch {
+                throw RedisError(.serverProcess, error.description)
+            }
+            state.withLock { $0 = State(process: process, port: port) }
             do throws(RedisError) {
-                try waitUntilReady(pid: pid, port: port)
+                try waitUntilReady(process, port: port)
                 return
             } catch {
-                state.withLock { $0.pid = nil }
-                Glibc.kill(pid, SIGKILL)
-                Self.reap(pid)
+                // Dropping the process kills it.
+                state.withLock { $0.process = nil }
                 // Another process may have taken a just-freed port: pick a new one and retry.
                 let portTaken = error.message.contains("Address already in use")
                 if fixedPort || !portTaken || attempt >= 3 { throw error }
@@ -124,7 +119,7 @@ public final class RedisServerProcess: Sendable {
 
     private func arguments(port: Int) -> [String] {
         var arguments = [
-            executable, "--port", String(port), "--bind", "127.0.0.1", "--save", "",
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", options.appendOnly ? "yes" : "no", "--dir", directory,
             "--daemonize", "no", "--logfile", "",
         ]
@@ -133,46 +128,14 @@ public final class RedisServerProcess: Sendable {
         return arguments + options.extraArguments
     }
 
-    private func spawn(port: Int) throws(RedisError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var argv = arguments(port: port).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
-        guard status == 0 else {
-            throw RedisError(.serverProcess, "cannot launch \(executable): \(String(cString: strerror(status)))")
-        }
-        return pid
-    }
-
-    private func waitUntilReady(pid: pid_t, port: Int) throws(RedisError) {
+    private func waitUntilReady(_ process: SpawnedProcess, port: Int) throws(RedisError) {
         let probe = RedisConfiguration(
             endpoint: .tcp(host: "127.0.0.1", port: port), password: options.requirePassword,
             connectTimeout: .milliseconds(200), commandTimeout: .seconds(1), keepAlive: false)
         let connection = RedisConnection(configuration: probe)
         let deadline = ContinuousClock.now + options.startTimeout
         while ContinuousClock.now < deadline {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
+            if process.exited != nil {
                 throw RedisError(.serverProcess, "redis-server exited during startup on port \(port); log:\n\(logTail())")
             }
             if (try? connection.send(["PING"])) != nil { return }
@@ -187,20 +150,6 @@ public final class RedisServerProcess: Sendable {
     public func logTail(lines: Int = 15) -> String {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return "(no log)" }
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
-    }
-
-    private static func reap(_ pid: pid_t) {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    }
-
-    private static func findExecutable(_ name: String) throws(RedisError) -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        throw RedisError(.serverProcess, "\(name) not found on PATH; install it with: apt-get install redis-server")
     }
 
     /// Binds 127.0.0.1:0, reads the port the kernel chose, and closes the socket.
