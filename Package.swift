@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
         .target(name: "QrewWorker"),
         .executableTarget(
             name: "qctl",
@@ -44,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "qrew-bench",
             dependencies: [
-                "QrewCore", "QrewRedis",
+                "QrewCore", "QrewRedis", "QrewQueue", "QrewLocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QrewLocalCluster
 import QrewRedis
 
 /// `make bench`: prints Qrew's benchmark figures and optionally appends them to a markdown file.
@@ -17,6 +18,15 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: "Steps of the random workflow the core benchmark validates and decomposes.")
     var steps: Int = 100_000
+
+    @Flag(help: "Skip the end-to-end cluster benchmark (it needs qrew-coordinator and qrew-worker built).")
+    var skipCluster = false
+
+    @Option(help: "Workers in the cluster benchmark.")
+    var workers: Int = 2
+
+    @Option(help: "Slots per worker in the cluster benchmark.")
+    var concurrency: Int = 32
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
@@ -42,6 +52,15 @@ struct Bench: AsyncParsableCommand {
         await server.stop()
         sections.append(("Redis client (loopback, one connection)", redisFigures))
         report(sections.last)
+
+        if !skipCluster {
+            print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
+            sections.append((
+                "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
+                try await ClusterBenchmark.run(
+                    binDirectory: LocalCluster.executableDirectory, workers: workers, concurrency: concurrency)))
+            report(sections.last)
+        }
 
         if let append {
             let markdown = BenchmarkReport.markdown(sections: sections, machine: MachineDescription.current())

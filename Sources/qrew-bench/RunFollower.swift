@@ -1,0 +1,65 @@
+import Foundation
+import QrewQueue
+import QrewRedis
+
+/// Submits a workflow and times it as a subscribed client sees it: from the submission to the
+/// first `task_started` and to `run_finished` on the run's live channel.
+final class RunFollower: Sendable {
+    struct Timing {
+        let firstStart: Duration?
+        let done: Duration
+    }
+
+    struct RunFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private let subscriber: RedisSubscriber
+    private let keys: Keys
+
+    init(configuration: RedisConfiguration, keys: Keys) throws {
+        subscriber = try RedisSubscriber(configuration: configuration)
+        self.keys = keys
+    }
+
+    func close() {
+        subscriber.close()
+    }
+
+    func time(_ queue: QueueClient, runID: String, workflow: String, timeout: Duration = .seconds(300)) async throws -> Timing {
+        let channel = keys.runLive(runID)
+        try await subscriber.subscribe([channel])
+        do {
+            let timing = try await follow(queue, runID: runID, channel: channel, workflow: workflow, timeout: timeout)
+            try await subscriber.unsubscribe([channel])
+            return timing
+        } catch {
+            try? await subscriber.unsubscribe([channel])
+            throw error
+        }
+    }
+
+    private func follow(
+        _ queue: QueueClient, runID: String, channel: String, workflow: String, timeout: Duration
+    ) async throws -> Timing {
+        let clock = ContinuousClock()
+        let submitted = clock.now
+        _ = try await queue.enqueueSubmission(runID: runID, fileName: "\(runID).yaml", workflow: workflow, params: [:])
+        var firstStart: Duration?
+        for await message in subscriber.messages where message.channel == channel {
+            let text = message.text
+            if firstStart == nil, text.contains(#""type":"task_started""#) {
+                firstStart = submitted.duration(to: clock.now)
+            }
+            if text.contains(#""type":"run_finished""#) {
+                let done = submitted.duration(to: clock.now)
+                guard text.contains(#""state":"succeeded""#) else {
+                    throw RunFailed(description: "benchmark run \(runID) did not succeed: \(text)")
+                }
+                return Timing(firstStart: firstStart, done: done)
+            }
+            if submitted.duration(to: clock.now) > timeout { break }
+        }
+        throw RunFailed(description: "benchmark run \(runID) did not finish within \(timeout)")
+    }
+}
