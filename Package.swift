@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QrewWorker", targets: ["QrewWorker"]),
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
+        .executable(name: "qrew-worker", targets: ["qrew-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -24,11 +25,18 @@ let package = Package(
         .target(name: "QrewRedis", dependencies: ["CHiredis"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
-        .target(name: "QrewWorker"),
+        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
         .executableTarget(
             name: "qctl",
             dependencies: [
                 "QrewCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "qrew-worker",
+            dependencies: [
+                "QrewWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,7 +50,7 @@ let package = Package(
         .target(name: "QrewTestSupport", dependencies: ["QrewRedis"], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
-        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
+        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
     ],
