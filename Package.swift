@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
+        .executable(name: "qrew-worker", targets: ["qrew-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -34,11 +35,18 @@ let package = Package(
             ]
         ),
         .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
-        .target(name: "QrewWorker"),
+        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
         .executableTarget(
             name: "qctl",
             dependencies: [
                 "QrewCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "qrew-worker",
+            dependencies: [
+                "QrewWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,7 +60,7 @@ let package = Package(
         .target(name: "QrewTestSupport", dependencies: ["QrewRedis"], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
-        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
+        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),

@@ -62,7 +62,9 @@ public struct ShellExecutor: TaskExecutor {
         let pump = OutputPump.start(
             stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: execution.outputCap, batcher: batcher)
 
-        let interruption = await waitForExit(child, timeout: execution.timeout, grace: execution.killGrace)
+        let interruption = await waitForExit(
+            child, timeout: execution.timeout, grace: execution.killGrace,
+            cancelGrace: execution.cancelGrace ?? execution.killGrace)
         let status = await child.exitStatus.value
         if interruption == nil, ProcessGroup.hasLiveMembers(child.processGroup) {
             let grace = execution.killGrace
@@ -80,7 +82,9 @@ public struct ShellExecutor: TaskExecutor {
 
     /// Waits for the child to exit, or for the timeout or a cancellation, in which case the
     /// group is torn down (TERM, grace, KILL) before returning.
-    private func waitForExit(_ child: ChildProcess, timeout: Duration?, grace: Duration) async -> Interruption? {
+    private func waitForExit(
+        _ child: ChildProcess, timeout: Duration?, grace: Duration, cancelGrace: Duration
+    ) async -> Interruption? {
         enum Event: Sendable { case exited, timedOut, canceled }
         return await withTaskGroup(of: Event.self) { group in
             group.addTask {
@@ -99,7 +103,8 @@ public struct ShellExecutor: TaskExecutor {
             let first = await group.next()!
             group.cancelAll()
             if first != .exited {
-                await withoutCancellation { await ProcessGroup.terminate(child.processGroup, grace: grace) }
+                let wait = first == .canceled ? cancelGrace : grace
+                await withoutCancellation { await ProcessGroup.terminate(child.processGroup, grace: wait) }
             }
             // The exit waiter finishes once the group leader is reaped.
             await group.waitForAll()

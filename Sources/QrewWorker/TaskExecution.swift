@@ -40,8 +40,13 @@ public struct TaskExecution: Sendable, Equatable {
     /// Wall-clock limit for the attempt; `nil` means none. When it passes, a process group is
     /// sent SIGTERM, then SIGKILL after ``killGrace``, and the result is `.timedOut`.
     public var timeout: Duration?
-    /// How long a process group gets between SIGTERM and SIGKILL (on timeout or cancellation).
+    /// How long a process group gets between SIGTERM and SIGKILL (on timeout, and on
+    /// cancellation unless ``cancelGrace`` is set).
     public var killGrace: Duration
+    /// The grace used instead of ``killGrace`` when the attempt is cancelled: a worker stopping a
+    /// canceled run or a lost lease must have the process gone within a second, while a timeout
+    /// may give the task longer to clean up. nil uses ``killGrace``.
+    public var cancelGrace: Duration?
     /// Maximum bytes of stdout and of stderr (each) kept in the result, and of the output
     /// file or HTTP body. Streaming to the output sink is not limited by it.
     public var outputCap: Int
@@ -53,12 +58,14 @@ public struct TaskExecution: Sendable, Equatable {
         _ kind: Kind,
         timeout: Duration? = nil,
         killGrace: Duration = .seconds(5),
+        cancelGrace: Duration? = nil,
         outputCap: Int = 1 << 20,
         extraEnvironment: [String: String] = [:]
     ) {
         self.kind = kind
         self.timeout = timeout
         self.killGrace = killGrace
+        self.cancelGrace = cancelGrace
         self.outputCap = max(0, outputCap)
         self.extraEnvironment = extraEnvironment
     }

@@ -1,0 +1,74 @@
+import QrewQueue
+import QrewRedis
+import Synchronization
+
+/// Tracks whether Redis is reachable, shared by every loop of a worker, so an outage is logged
+/// once when it starts and once when it ends, not once per failed call of every loop.
+final class RedisOutage: Sendable {
+    private struct State {
+        var since: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    private let logger: WorkerLogger
+
+    init(logger: WorkerLogger) {
+        self.logger = logger
+    }
+
+    /// Whether the last Redis call of any loop failed to reach the server.
+    var isDown: Bool { state.withLock { $0.since != nil } }
+
+    /// Records a failed call. A lost connection starts an outage (logged once); any other error
+    /// (a refused script, a malformed reply) is a bug worth a line every time.
+    func failed(_ error: QueueError, during operation: String, running: Int) {
+        guard case .redis(let redisError) = error, redisError.isConnectionError else {
+            logger.error("\(operation) failed: \(error)")
+            return
+        }
+        let started = state.withLock { state -> Bool in
+            guard state.since == nil else { return false }
+            state.since = .now
+            return true
+        }
+        if started {
+            logger.warning(
+                "Redis unreachable (\(redisError.message)) during \(operation); not claiming, "
+                    + "\(running) running task(s) continue; retrying with backoff")
+        }
+    }
+
+    /// Records a successful call; ends an outage (logged once).
+    func succeeded() {
+        let ended = state.withLock { state -> ContinuousClock.Instant? in
+            defer { state.since = nil }
+            return state.since
+        }
+        if let ended {
+            logger.info("Redis reachable again after \((ContinuousClock.now - ended).qrewShortDescription)")
+        }
+    }
+}
+
+/// Exponential backoff for retrying Redis: 100 ms doubling up to 5 s, reset by a success.
+struct RedisBackoff: Sendable {
+    static let first = Duration.milliseconds(100)
+    static let limit = Duration.seconds(5)
+
+    private(set) var next = RedisBackoff.first
+
+    /// Sleeps the current delay and doubles it; throws `CancellationError` when cancelled.
+    mutating func wait() async throws {
+        try await Task.sleep(for: advance())
+    }
+
+    /// The current delay, doubling the next one.
+    mutating func advance() -> Duration {
+        defer { next = min(next * 2, Self.limit) }
+        return next
+    }
+
+    mutating func reset() {
+        next = Self.first
+    }
+}

@@ -1,0 +1,193 @@
+import QrewQueue
+import Synchronization
+
+/// The tasks a worker holds leases for, and its slots: shared by the claim loop (takes slots),
+/// the task runners (free them), the heartbeat (renews and loses leases), the cancellation
+/// listener and the drain.
+///
+/// A task holds its slot from claim until its result is recorded (or handed back), so a
+/// completion waiting out a Redis outage still counts against concurrency and still heartbeats.
+final class RunningTasks: Sendable {
+    /// Why the worker stops a task before it finishes. None of them records a result.
+    enum StopReason: Sendable, Equatable {
+        /// The run was canceled; Redis already settled the task.
+        case canceled
+        /// The heartbeat found the lease gone (reclaimed); another worker may run it now.
+        case leaseLost
+        /// The worker is draining and the drain time ran out: the task is handed back.
+        case draining
+    }
+
+    private enum Phase {
+        case executing
+        case completing
+    }
+
+    private struct Entry {
+        let claimed: ClaimedTask
+        var handle: Task<Void, Never>?
+        var phase = Phase.executing
+        var stop: StopReason?
+        var leaseExpiresAt: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [TaskRef: Entry] = [:]
+        var slotWaiter: CheckedContinuation<Void, Never>?
+        var emptyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID = 0
+    }
+
+    /// Slots in total.
+    let slots: Int
+    private let state = Mutex(State())
+
+    init(slots: Int) {
+        self.slots = slots
+    }
+
+    /// Tasks held now (running or recording their result).
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// Slots not taken.
+    var freeSlots: Int { state.withLock { max(0, slots - $0.entries.count) } }
+
+    /// Every held lease, for the heartbeat.
+    var held: [(ref: TaskRef, token: String)] {
+        state.withLock { $0.entries.values.map { ($0.claimed.ref, $0.claimed.token) } }
+    }
+
+    /// Takes a slot for a just-claimed task whose lease runs until `leaseExpiresAt`.
+    func add(_ claimed: ClaimedTask, leaseExpiresAt: ContinuousClock.Instant) {
+        state.withLock { $0.entries[claimed.ref] = Entry(claimed: claimed, leaseExpiresAt: leaseExpiresAt) }
+    }
+
+    /// Records the Swift task running `ref`; cancels it at once if a stop came first.
+    func attach(_ ref: TaskRef, _ handle: Task<Void, Never>) {
+        let stopNow = state.withLock { state -> Bool in
+            guard state.entries[ref] != nil else { return false }
+            state.entries[ref]?.handle = handle
+            return state.entries[ref]?.stop != nil
+        }
+        if stopNow { handle.cancel() }
+    }
+
+    /// Stops `ref` if this worker holds it: a task still executing is cancelled (its process
+    /// group killed); one already recording its result is left to finish, except that a lost
+    /// lease tells it to give up retrying. Returns whether the worker held the task.
+    @discardableResult
+    func stop(_ ref: TaskRef, _ reason: StopReason) -> Bool {
+        let (held, handle) = state.withLock { state -> (Bool, Task<Void, Never>?) in
+            guard var entry = state.entries[ref] else { return (false, nil) }
+            switch entry.phase {
+            case .executing:
+                if entry.stop == nil { entry.stop = reason }
+                state.entries[ref] = entry
+                return (true, entry.handle)
+            case .completing:
+                if reason == .leaseLost { entry.stop = reason }
+                state.entries[ref] = entry
+                return (true, nil)
+            }
+        }
+        handle?.cancel()
+        return held
+    }
+
+    /// Stops every task still executing with `reason`; returns their refs.
+    func stopAllExecuting(_ reason: StopReason) -> [TaskRef] {
+        let refs = state.withLock { state in
+            state.entries.values.filter { $0.phase == .executing }.map(\.claimed.ref)
+        }
+        return refs.filter { stop($0, reason) }
+    }
+
+    /// Moves `ref` from executing to recording its result, unless it was stopped meanwhile:
+    /// then returns the reason, and the runner must not record a result.
+    func beginCompleting(_ ref: TaskRef) -> StopReason? {
+        state.withLock { state -> StopReason? in
+            guard var entry = state.entries[ref] else { return .leaseLost }
+            if let stop = entry.stop { return stop }
+            entry.phase = .completing
+            state.entries[ref] = entry
+            return nil
+        }
+    }
+
+    /// Whether the lease of `ref` is known to be gone: the heartbeat said so, or it expired
+    /// without being renewed (Redis unreachable for a whole lease).
+    func leaseIsLost(_ ref: TaskRef) -> Bool {
+        state.withLock { state in
+            guard let entry = state.entries[ref] else { return true }
+            return entry.stop == .leaseLost || ContinuousClock.now >= entry.leaseExpiresAt
+        }
+    }
+
+    /// Extends the local lease deadline of every `ref` still held (a successful heartbeat).
+    func renew(_ refs: [TaskRef], until deadline: ContinuousClock.Instant) {
+        state.withLock { state in
+            for ref in refs where state.entries[ref] != nil {
+                state.entries[ref]?.leaseExpiresAt = deadline
+            }
+        }
+    }
+
+    /// Frees the slot of `ref`; wakes the claim loop and, when none is left, the drain.
+    func remove(_ ref: TaskRef) {
+        let (slotWaiter, emptyWaiters) = state.withLock { state in
+            state.entries[ref] = nil
+            let slot = state.slotWaiter
+            state.slotWaiter = nil
+            var empty: [CheckedContinuation<Void, Never>] = []
+            if state.entries.isEmpty {
+                empty = Array(state.emptyWaiters.values)
+                state.emptyWaiters = [:]
+            }
+            return (slot, empty)
+        }
+        slotWaiter?.resume()
+        for waiter in emptyWaiters { waiter.resume() }
+    }
+
+    /// Suspends until a slot is free (no polling); returns at once when cancelled.
+    /// Only the claim loop waits here.
+    func waitForFreeSlot() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.entries.count < slots || Task.isCancelled { return true }
+                    state.slotWaiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.slotWaiter = nil }
+                return state.slotWaiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// Suspends until no task is held (at once if none is), or until cancelled.
+    func waitUntilEmpty() async {
+        let id = state.withLock { state -> Int in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.entries.isEmpty || Task.isCancelled { return true }
+                    state.emptyWaiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.emptyWaiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import QrewCore
+import QrewQueue
+
+/// A task runner takes one claimed task from its lease to a recorded result: decodes and renders
+/// the spec, runs it with the executors while streaming its output to the run's stream, and
+/// records the result with `complete` (retrying through Redis outages). A task stopped on the
+/// way (run canceled, lease lost) records nothing; one stopped by a drain is handed back.
+struct TaskRunner: Sendable {
+    let queue: QueueClient
+    let executors: ExecutorRegistry
+    let tasks: RunningTasks
+    let outage: RedisOutage
+    let logger: WorkerLogger
+    let configuration: WorkerConfiguration
+
+    /// What one attempt produced, in the shape `complete` records.
+    struct Attempt: Sendable {
+        var outcome: TaskOutcome
+        var exitCode: Int32?
+        var output: String
+        var error: String?
+        /// The backoff before the next attempt, when the step's policy retries this outcome.
+        var retryDelay: Duration?
+
+        /// An attempt that never ran: a spec that cannot be decoded, rendered or mapped. Not
+        /// retried, since running it again would fail the same way.
+        static func invalid(_ message: String) -> Attempt {
+            Attempt(outcome: .failed, exitCode: nil, output: "", error: message, retryDelay: nil)
+        }
+    }
+
+    /// Runs `claimed` to the end and frees its slot.
+    func run(_ claimed: ClaimedTask) async {
+        let attempt = await execute(claimed)
+        switch tasks.beginCompleting(claimed.ref) {
+        case .canceled?:
+            logger.info("\(claimed.ref) stopped: its run was canceled")
+        case .leaseLost?:
+            logger.warning("\(claimed.ref) stopped: its lease was lost (reclaimed); no result recorded")
+        case .draining?:
+            await handBack(claimed)
+        case nil:
+            await record(claimed, attempt)
+        }
+        tasks.remove(claimed.ref)
+    }
+
+    private func execute(_ claimed: ClaimedTask) async -> Attempt {
+        let spec: TaskSpec
+        do {
+            spec = try JSONDecoder().decode(TaskSpec.self, from: Data(claimed.spec.utf8))
+        } catch {
+            return .invalid("cannot decode the task spec: \(error)")
+        }
+        let execution: TaskExecution
+        do {
+            execution = try spec.rendered(outputs: claimed.outputs).execution(
+                attempt: claimed.attempt, killGrace: configuration.killGrace,
+                cancelGrace: configuration.cancelGrace, outputCap: configuration.outputCap)
+        } catch let error as TaskSpec.ExecutionError {
+            return .invalid(error.description)
+        } catch {
+            return .invalid("cannot render the task spec: \(error)")
+        }
+        let result = await executors.run(execution, onOutput: outputSink(claimed))
+        let outcome = result.outcome.taskOutcome
+        var retryDelay: Duration?
+        if spec.retry.shouldRetry(outcome: outcome, attempt: claimed.attempt) {
+            var generator = SystemRandomNumberGenerator()
+            retryDelay = spec.retry.delay(afterAttempt: claimed.attempt, using: &generator)
+        }
+        return Attempt(
+            outcome: outcome, exitCode: result.exitCode, output: result.output.prefixUTF8(configuration.outputCap),
+            error: result.error, retryDelay: retryDelay)
+    }
+
+    /// Appends each batch to the run's stream, stdout and stderr as separate entries. Only
+    /// called when the task prints something, so a silent task costs no round trip. A batch
+    /// that cannot be written is dropped: the live stream is best effort, the result is not.
+    private func outputSink(_ claimed: ClaimedTask) -> OutputSink {
+        { [queue, outage, tasks] lines in
+            for stream in [OutputLine.Stream.stdout, .stderr] {
+                let texts = lines.filter { $0.stream == stream }.map(\.text)
+                guard !texts.isEmpty else { continue }
+                do throws(QueueError) {
+                    _ = try await queue.appendOutput(claimed, stream: stream.rawValue, lines: texts)
+                    outage.succeeded()
+                } catch {
+                    outage.failed(error, during: "streaming output of \(claimed.ref)", running: tasks.count)
+                }
+            }
+        }
+    }
+
+    /// Records the result, retrying with backoff while Redis is unreachable, until it is
+    /// recorded, refused (stale lease) or the lease is known lost.
+    private func record(_ claimed: ClaimedTask, _ attempt: Attempt) async {
+        var backoff = RedisBackoff()
+        while true {
+            do {
+                let recorded = try await queue.complete(
+                    claimed, outcome: attempt.outcome, exitCode: attempt.exitCode, output: attempt.output,
+                    error: attempt.error, retryDelay: attempt.retryDelay)
+                outage.succeeded()
+                if !recorded {
+                    logger.warning("result of \(claimed.ref) refused: the lease is no longer held")
+                } else if attempt.outcome != .succeeded {
+                    let retry = attempt.retryDelay.map { ", retry in \($0.qrewShortDescription)" } ?? ""
+                    logger.info(
+                        "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "
+                            + "\(attempt.error ?? "no error message")\(retry)")
+                }
+                return
+            } catch {
+                outage.failed(error, during: "recording the result of \(claimed.ref)", running: tasks.count)
+                if tasks.leaseIsLost(claimed.ref) {
+                    logger.error(
+                        "gave up recording the result of \(claimed.ref): its lease ran out while Redis was "
+                            + "unreachable, so it will run again")
+                    return
+                }
+                let delay = backoff.advance()
+                await withoutCancellation { try? await Task.sleep(for: delay) }
+            }
+        }
+    }
+
+    /// Returns a task the drain stopped to its queue, so another worker starts it at once.
+    private func handBack(_ claimed: ClaimedTask) async {
+        do {
+            if try await queue.handBack(claimed) {
+                logger.info("handed back \(claimed.ref)")
+            }
+            outage.succeeded()
+        } catch {
+            outage.failed(error, during: "handing back \(claimed.ref)", running: tasks.count)
+            logger.warning("could not hand back \(claimed.ref); it runs again once its lease expires")
+        }
+    }
+}
+
+extension String {
+    /// At most `cap` bytes of UTF-8, cut at a scalar boundary.
+    func prefixUTF8(_ cap: Int) -> String {
+        guard utf8.count > cap else { return self }
+        var end = utf8.index(utf8.startIndex, offsetBy: cap)
+        // Step back over continuation bytes (10xxxxxx) to the start of the cut scalar.
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 {
+            end = utf8.index(before: end)
+        }
+        return String(decoding: utf8[..<end], as: UTF8.self)
+    }
+}

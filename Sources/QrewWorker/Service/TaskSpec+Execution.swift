@@ -1,0 +1,57 @@
+import QrewCore
+
+extension TaskSpec {
+    /// Why a (rendered) spec cannot be turned into an execution.
+    struct ExecutionError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The executor input for this rendered spec: `type` picks the kind, `with` carries the
+    /// built-ins' arguments (`message`, `duration`) and a custom handler's parameters.
+    func execution(
+        attempt: Int, killGrace: Duration, cancelGrace: Duration, outputCap: Int
+    ) throws(ExecutionError) -> TaskExecution {
+        let kind: TaskExecution.Kind
+        switch type {
+        case "shell":
+            kind = .shell(argv: run, useShell: shell, env: env, cwd: cwd)
+        case "http":
+            guard let http else { throw ExecutionError(description: "http task '\(taskID)' has no request") }
+            kind = .http(method: http.method, url: http.url, headers: http.headers, body: http.body)
+        case "echo":
+            kind = .echo(message: with["message"] ?? "")
+        case "sleep":
+            guard let text = with["duration"] else {
+                throw ExecutionError(description: "sleep task '\(taskID)' has no with.duration")
+            }
+            do {
+                kind = .sleep(try DurationParser.parse(text))
+            } catch {
+                throw ExecutionError(description: "sleep task '\(taskID)': \(error)")
+            }
+        case "fail":
+            kind = .fail(message: with["message"] ?? "failed on purpose")
+        default:
+            kind = .custom(type: type, parameters: with)
+        }
+        return TaskExecution(
+            kind,
+            timeout: timeoutMilliseconds.map { .milliseconds($0) },
+            killGrace: killGrace,
+            cancelGrace: cancelGrace,
+            outputCap: outputCap,
+            extraEnvironment: ["QREW_RUN_ID": runID, "QREW_TASK_ID": taskID, "QREW_ATTEMPT": String(attempt)])
+    }
+}
+
+extension TaskExecutionResult.Outcome {
+    /// The core's outcome, which the retry policy and the protocol speak.
+    var taskOutcome: TaskOutcome {
+        switch self {
+        case .succeeded: .succeeded
+        case .failed: .failed
+        case .timedOut: .timedOut
+        case .canceled: .cancelled
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Everything a ``WorkerService`` needs to know, with defaults that suit one worker per machine.
+///
+/// The `qrew-worker` executable maps flags and environment variables onto it; an application
+/// embedding the worker builds it directly.
+public struct WorkerConfiguration: Sendable {
+    /// Redis to connect to (`QREW_REDIS_URL`); every worker and coordinator must share it.
+    public var redisURL: String
+    /// Key prefix (`QREW_NAMESPACE`); lets several Qrew installations share one Redis.
+    public var namespace: String
+    /// This worker's name in leases, heartbeats and logs; must be unique among live workers.
+    public var name: String
+    /// Tasks run at once (slots). One per CPU by default: most tasks are processes.
+    public var concurrency: Int
+    /// Queues to claim from, in order of preference.
+    public var queues: [String]
+    /// Lease length: a task whose worker stops heartbeating is reclaimed after this long.
+    /// Heartbeats go out every third of it, so two may be lost without losing a lease.
+    public var lease: Duration
+    /// How long a draining worker lets running tasks finish before it hands them back.
+    public var drainTime: Duration
+    /// Bytes of a task's output recorded with its result (and kept of stdout and stderr).
+    public var outputCap: Int
+    /// Time between SIGTERM and SIGKILL for a task that timed out.
+    public var killGrace: Duration
+    /// Time between SIGTERM and SIGKILL for a task that is canceled, lost its lease or is handed
+    /// back: short, so a canceled task is gone within a second.
+    public var cancelGrace: Duration
+    /// How long an idle worker blocks in Redis (`BLPOP` on the wake lists) per call. A pushed
+    /// task wakes it at once either way; this only bounds how stale an idle connection gets.
+    public var idleBlockTime: Duration
+
+    /// The heartbeat period: a third of the lease.
+    public var heartbeatInterval: Duration { lease / 3 }
+
+    /// Creates a configuration; every parameter has the default documented on its property.
+    public init(
+        redisURL: String = "redis://127.0.0.1:6379/0",
+        namespace: String = "qrew",
+        name: String = WorkerConfiguration.defaultName(),
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        queues: [String] = ["default"],
+        lease: Duration = .seconds(30),
+        drainTime: Duration = .seconds(30),
+        outputCap: Int = 1 << 20,
+        killGrace: Duration = .seconds(5),
+        cancelGrace: Duration = .milliseconds(500),
+        idleBlockTime: Duration = .seconds(2)
+    ) {
+        self.redisURL = redisURL
+        self.namespace = namespace
+        self.name = name
+        self.concurrency = max(1, concurrency)
+        self.queues = queues.isEmpty ? ["default"] : queues
+        self.lease = lease
+        self.drainTime = drainTime
+        self.outputCap = max(0, outputCap)
+        self.killGrace = killGrace
+        self.cancelGrace = cancelGrace
+        self.idleBlockTime = idleBlockTime
+    }
+
+    /// `<hostname>-<pid>`: unique per process on a machine, and says where to look.
+    public static func defaultName() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}

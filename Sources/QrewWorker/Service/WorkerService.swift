@@ -1,0 +1,114 @@
+import QrewQueue
+import QrewRedis
+
+/// The worker: claims tasks from Redis, runs them with the executors, heartbeats their leases,
+/// streams their output and records their results, until asked to drain.
+///
+/// ```swift
+/// let worker = try WorkerService(configuration: WorkerConfiguration(concurrency: 4))
+/// worker.executors.register("resize-image") { context in ... }
+/// try await worker.run()          // returns after drain() once every task is finished or handed back
+/// ```
+/// Redis being unreachable is never fatal: every loop logs the outage once, retries with
+/// backoff and carries on; running tasks keep running and their results wait for Redis.
+public final class WorkerService: Sendable {
+    /// The configuration the worker was created with.
+    public let configuration: WorkerConfiguration
+    /// Where tasks run; register custom task types here before `run()`.
+    public let executors: ExecutorRegistry
+    /// The worker's log.
+    public let logger: WorkerLogger
+
+    private let queue: QueueClient
+    private let tasks: RunningTasks
+    private let outage: RedisOutage
+    private let drainSignal = DrainSignal()
+
+    /// Creates a worker; connects lazily, so Redis need not be up yet. Throws only for a
+    /// Redis URL that cannot be parsed or Lua scripts missing from the build.
+    public init(
+        configuration: WorkerConfiguration, executors: ExecutorRegistry = ExecutorRegistry(),
+        logger: WorkerLogger? = nil
+    ) throws {
+        var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+        // A command must not hang longer than a heartbeat period, or one stuck call could
+        // cost the worker its leases.
+        redisConfiguration.commandTimeout = min(redisConfiguration.commandTimeout ?? .seconds(5), configuration.heartbeatInterval)
+        self.configuration = configuration
+        self.executors = executors
+        self.logger = logger ?? WorkerLogger(worker: configuration.name)
+        self.queue = QueueClient(
+            redis: RedisClient(configuration: redisConfiguration), keys: Keys(prefix: configuration.namespace),
+            scripts: try ScriptLibrary.bundled.get())
+        self.tasks = RunningTasks(slots: configuration.concurrency)
+        self.outage = RedisOutage(logger: self.logger)
+    }
+
+    /// Tasks this worker holds now (running, or recording their result).
+    public var runningCount: Int { tasks.count }
+
+    /// Asks the worker to drain: stop claiming at once, let running tasks finish within the
+    /// drain time, then kill and hand back the rest. `run()` returns when that is done.
+    /// Safe to call from any thread, any number of times.
+    public func drain() {
+        drainSignal.request {
+            logger.info("draining: \(tasks.count) task(s) running, waiting up to \(configuration.drainTime.qrewShortDescription)")
+        }
+    }
+
+    /// Runs the worker until `drain()` (or cancellation, which drains without waiting).
+    public func run() async {
+        logger.info(
+            "started: \(configuration.concurrency) slot(s), queues \(configuration.queues.joined(separator: ",")), "
+                + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)")
+        let runner = TaskRunner(
+            queue: queue, executors: executors, tasks: tasks, outage: outage, logger: logger, configuration: configuration)
+        let claimLoop = ClaimLoop(
+            queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration
+        ) { [tasks] claimed in
+            tasks.attach(claimed.ref, Task { await runner.run(claimed) })
+        }
+        let heartbeat = HeartbeatLoop(queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration)
+        let listener = CancellationListener(
+            redis: queue.redis.configuration, keys: queue.keys, tasks: tasks, outage: outage, logger: logger)
+
+        await withDiscardingTaskGroup { group in
+            group.addTask { await heartbeat.run() }
+            group.addTask { await listener.run() }
+            await withDiscardingTaskGroup { claiming in
+                claiming.addTask { await claimLoop.run() }
+                await withTaskCancellationHandler {
+                    await drainSignal.wait()
+                } onCancel: {
+                    self.drain()
+                }
+                claiming.cancelAll()
+            }
+            await finishRunningTasks()
+            group.cancelAll()
+        }
+        logger.info("stopped")
+    }
+
+    /// Waits up to the drain time for running tasks, then stops the rest (they are handed
+    /// back) and waits until every task has its result recorded or is handed back.
+    private func finishRunningTasks() async {
+        let tasks = self.tasks
+        let drainTime = configuration.drainTime
+        if tasks.count > 0 {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await tasks.waitUntilEmpty() }
+                group.addTask { try? await Task.sleep(for: drainTime) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        let stopped = tasks.stopAllExecuting(.draining)
+        if !stopped.isEmpty {
+            logger.info("drain time over: stopping \(stopped.count) task(s) to hand them back")
+        }
+        // Bounded: stopped tasks end within the cancel grace; results being recorded give up
+        // once their lease runs out.
+        await withoutCancellation { await tasks.waitUntilEmpty() }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import QrewQueue
+import Testing
+@testable import QrewWorker
+
+extension WorkerServiceTests {
+    /// The `qrew-worker` executable, run as a child process.
+    @Suite struct Binary {
+        /// `qrew-worker` from the build products directory the test bundle runs from.
+        static func executable() throws -> String {
+            let start = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
+            var directory = URL(fileURLWithPath: start).deletingLastPathComponent()
+            for _ in 0..<4 {
+                let candidate = directory.appendingPathComponent("qrew-worker").path
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+                directory.deleteLastPathComponent()
+            }
+            throw BinaryNotFound(description: "qrew-worker not found near \(start); run `swift build` first")
+        }
+
+        struct BinaryNotFound: Error, CustomStringConvertible {
+            let description: String
+        }
+
+        @Test func sigtermDrainsLetsTheRunningTaskFinishAndExitsZero() async throws {
+            try await withWorkerFixture { fixture in
+                try await fixture.submit("r1", [try taskRecord("r1", "work", argv: ["sh", "-c", "echo $$; sleep 1; echo finished"])])
+                let path = try Self.executable()
+                let child = try ChildProcess.spawn(
+                    path: path,
+                    argv: [path, "--redis", fixture.server.url, "--namespace", WorkerFixture.namespace, "--name", "bin1",
+                           "--concurrency", "1", "--drain", "10s"],
+                    environment: ProcessInfo.processInfo.environment, cwd: nil)
+                let pump = OutputPump.start(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: 1 << 16, batcher: OutputBatcher())
+
+                _ = try #require(try await fixture.printedPID("r1", "work"))
+                kill(child.pid, SIGTERM)
+                let status = await within(.seconds(15)) { await child.exitStatus.value }
+                let stderr = await within(.seconds(5)) { String(decoding: await pump.done.value.stderr, as: UTF8.self) } ?? ""
+                #expect(status.map(Termination.init(waitStatus:)) == .exited(0), "\(stderr)")
+                #expect(try await fixture.field("r1", "work", "state") == "succeeded")
+                #expect(try await fixture.field("r1", "work", "output") == "finished")
+                for expected in ["worker bin1 info: started", "received SIGTERM", "draining: 1 task(s) running", "stopped"] {
+                    #expect(stderr.contains(expected), "missing '\(expected)' in:\n\(stderr)")
+                }
+            }
+        }
+
+        @Test func badOptionsExitTwoWithAMessage() async throws {
+            let path = try Self.executable()
+            for (argv, message) in [
+                (["--lease", "soon"], "invalid --lease 'soon'"),
+                (["--concurrency", "0"], "invalid --concurrency 0"),
+                (["--redis", "http://x"], "invalid Redis URL"),
+            ] {
+                let child = try ChildProcess.spawn(
+                    path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)
+                let pump = OutputPump.start(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: 1 << 16, batcher: OutputBatcher())
+                let status = await within(.seconds(10)) { await child.exitStatus.value }
+                let stderr = await within(.seconds(5)) { String(decoding: await pump.done.value.stderr, as: UTF8.self) } ?? ""
+                #expect(status.map(Termination.init(waitStatus:)) == .exited(2), "\(argv): \(stderr)")
+                #expect(stderr.contains(message), "\(argv): \(stderr)")
+            }
+        }
+    }
+}
