@@ -152,22 +152,35 @@ public final class RedisServerProcess: Sendable {
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
-    /// Binds 127.0.0.1:0, reads the port the kernel chose, and closes the socket.
+    /// Ports are drawn from below the kernel's ephemeral range (32768+ on Linux): a port the
+    /// kernel hands out for `bind(:0)` or an outgoing connection could otherwise be taken by
+    /// another server while a killed one waits to restart on it, and clients would silently
+    /// reach the wrong server.
+    static let portRange = 20_000..<32_000
+
+    /// A random port in `portRange` that 127.0.0.1 can bind right now.
     static func freeLoopbackPort() throws(RedisError) -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: portRange)
+            if canBind(port: port) { return port }
+        }
+        throw RedisError(.serverProcess, "no free loopback port in \(portRange.lowerBound)-\(portRange.upperBound - 1)")
+    }
+
+    private static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RedisError(.serverProcess, "socket(): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+                bind(fd, raw, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw RedisError(.serverProcess, "cannot bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
