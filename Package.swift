@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "qctl",
             dependencies: [
-                "QrewCore",
+                "QrewCore", "QrewQueue", "QrewRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
-        .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
+        .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport", "QrewQueue", "QrewCoordinator", "QrewCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
