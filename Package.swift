@@ -54,7 +54,9 @@ let package = Package(
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
-        .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport", "QrewQueue", "QrewCoordinator", "QrewCore"]),
+        .testTarget(
+            name: "QctlTests",
+            dependencies: ["qctl", "qrew-coordinator", "QrewTestSupport", "QrewQueue", "QrewCoordinator", "QrewCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
