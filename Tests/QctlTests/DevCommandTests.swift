@@ -18,8 +18,12 @@ struct DevCommandTests {
         }
         if fakeWorker {
             let script = "#!/bin/sh\necho \"stand-in worker $*\"\ntrap 'echo draining; exit 0' TERM\nwhile :; do sleep 0.05; done\n"
-            try script.write(toFile: directory + "/qrew-worker", atomically: true, encoding: .utf8)
-            chmod(directory + "/qrew-worker", 0o755)
+            // O_CLOEXEC: a child forked meanwhile by a parallel test must not keep the file open
+            // for writing, or exec'ing it fails with ETXTBSY.
+            let fd = open(directory + "/qrew-worker", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            #expect(fd >= 0)
+            _ = script.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+            close(fd)
         }
         return directory + "/qctl"
     }
@@ -38,7 +42,8 @@ struct DevCommandTests {
             let qctl = try Self.installation(fakeWorker: true)
             let file = try temporaryFile("small.yaml", smallWorkflow)
             let dev = try QctlProcess(["dev", file, "--workers", "2"], environment: cluster.environment, executable: qctl)
-            #expect(await dev.waitForOutput("run small-"))
+            let submitted = await dev.waitForOutput("run small-")
+            #expect(submitted, "\(dev.stdoutSoFar)\n\(dev.stderrSoFar)")
             let runs = try await cluster.queue.listRuns(limit: 1)
             let runID = try #require(runs.first?.id)
             try await cluster.work(runID)

@@ -41,7 +41,13 @@ final class SpawnedProcess: Sendable {
         var argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
+        var result = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
+        // ETXTBSY: the file was just written and another process forked meanwhile still holds
+        // it open for writing; that clears within milliseconds.
+        for _ in 0..<10 where result == ETXTBSY {
+            usleep(20_000)
+            result = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
+        }
         guard result == 0 else {
             throw CommandFailure("cannot start \(executable): \(String(cString: strerror(result)))")
         }
