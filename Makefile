@@ -4,10 +4,11 @@ RELEASE_BIN = .build/release
 
 .PHONY: run test bench deps build release clean
 
-## run: build, then show the plan of the example workflow
+## run: build, show the example's plan, then run it live on a local cluster
+## (its own redis-server unless QREW_REDIS_URL is set, a coordinator and two workers)
 run: deps release
-	$(RELEASE_BIN)/qctl validate examples/ci-pipeline.yaml
 	$(RELEASE_BIN)/qctl plan examples/ci-pipeline.yaml
+	$(RELEASE_BIN)/qctl dev examples/ci-pipeline.yaml --workers 2
 
 ## test: build and run every test (Redis tests start their own redis-server).
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing

@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "qctl",
             dependencies: [
-                "QrewCore",
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewLocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,7 +63,9 @@ let package = Package(
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
-        .testTarget(name: "QctlTests", dependencies: ["qctl", "QrewTestSupport"]),
+        .testTarget(
+            name: "QctlTests",
+            dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewQueue", "QrewCoordinator", "QrewCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,11 +20,13 @@ public final class LocalCluster: Sendable {
         public var coordinatorArguments: [String]
         /// Extra environment for the children (e.g. `QREW_LOG_LEVEL`).
         public var environment: [String: String]
+        /// Prefix of the children's names: `<tag>-coordinator`, `<tag>-worker-1`, ...
+        public var tag: String
 
         public init(
             binDirectory: String, redisURL: String? = nil, namespace: String = "qrew", workers: Int = 2,
             workerConcurrency: Int? = nil, workerArguments: [String] = [], coordinatorArguments: [String] = [],
-            environment: [String: String] = [:]
+            environment: [String: String] = [:], tag: String = "local"
         ) {
             self.binDirectory = binDirectory
             self.redisURL = redisURL
@@ -34,6 +36,7 @@ public final class LocalCluster: Sendable {
             self.workerArguments = workerArguments
             self.coordinatorArguments = coordinatorArguments
             self.environment = environment
+            self.tag = tag
         }
     }
 
@@ -66,10 +69,12 @@ public final class LocalCluster: Sendable {
     public static func start(_ options: Options) async throws -> LocalCluster {
         let coordinatorPath = options.binDirectory + "/qrew-coordinator"
         let workerPath = options.binDirectory + "/qrew-worker"
-        for path in [coordinatorPath, workerPath] where access(path, X_OK) != 0 {
-            throw StartError(description: "\(path) is missing: build everything first (swift build, or make run)")
+        for name in ["qrew-coordinator", "qrew-worker"] where access(options.binDirectory + "/" + name, X_OK) != 0 {
+            throw StartError(description: """
+                \(name) not found in \(options.binDirectory); build it (swift build --product \(name)) or install it there
+                """)
         }
-        var template = Array((NSTemporaryDirectory() + "/qrew-cluster-XXXXXX").utf8CString)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-cluster-XXXXXX")).utf8CString)
         guard let made = mkdtemp(&template) else {
             throw StartError(description: "cannot create a log directory: \(String(cString: strerror(errno)))")
         }
@@ -79,21 +84,34 @@ public final class LocalCluster: Sendable {
         if let given = options.redisURL {
             redisURL = given
         } else {
-            let server = try await RedisServerProcess.start(options: RedisServerOptions())
+            let server: RedisServerProcess
+            do {
+                server = try await RedisServerProcess.start(options: RedisServerOptions())
+            } catch {
+                throw StartError(description: "cannot start a local redis-server: \(error)")
+            }
             redis = server
             redisURL = server.url
         }
         let common = ["--redis", redisURL, "--namespace", options.namespace]
-        let coordinator = try SpawnedProcess(
-            executable: coordinatorPath, arguments: common + ["--id", "coordinator-1"] + options.coordinatorArguments,
-            logPath: logDirectory + "/coordinator-1.log", environment: options.environment)
+        let coordinator: SpawnedProcess
         var workers: [SpawnedProcess] = []
-        for index in 1...max(options.workers, 1) {
-            var arguments = common + ["--name", "worker-\(index)"] + options.workerArguments
-            if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
-            workers.append(try SpawnedProcess(
-                executable: workerPath, arguments: arguments, logPath: logDirectory + "/worker-\(index).log",
-                environment: options.environment))
+        do {
+            coordinator = try SpawnedProcess(
+                executable: coordinatorPath,
+                arguments: common + ["--id", "\(options.tag)-coordinator"] + options.coordinatorArguments,
+                logPath: logDirectory + "/coordinator.log", environment: options.environment)
+            for index in 1...max(options.workers, 1) {
+                var arguments = common + ["--name", "\(options.tag)-worker-\(index)"] + options.workerArguments
+                if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
+                workers.append(try SpawnedProcess(
+                    executable: workerPath, arguments: arguments, logPath: logDirectory + "/worker-\(index).log",
+                    environment: options.environment))
+            }
+        } catch {
+            // Dropping the processes started so far kills them (SpawnedProcess.deinit).
+            await redis?.stop()
+            throw StartError(description: error.description)
         }
         return LocalCluster(
             options: options, redisURL: redisURL, logDirectory: logDirectory, redis: redis,
@@ -102,6 +120,7 @@ public final class LocalCluster: Sendable {
 
     /// Stops workers first (they drain), then the coordinator, then the private redis-server.
     public func stop(grace: Duration = .seconds(10)) async {
+        // Tell every worker at once, so they drain in parallel.
         await withTaskGroup(of: Void.self) { group in
             for worker in workers { group.addTask { await worker.terminate(grace: grace) } }
         }
@@ -109,9 +128,27 @@ public final class LocalCluster: Sendable {
         await redis?.stop()
     }
 
-    /// The directory of the running executable (where its sibling binaries are).
+    /// Every child with a display name: `coordinator`, `worker-1`, ...
+    public var processes: [(name: String, process: SpawnedProcess)] {
+        [("coordinator", coordinator)] + workers.enumerated().map { ("worker-\($0.offset + 1)", $0.element) }
+    }
+
+    /// Why the cluster cannot go on (the coordinator or every worker exited), or nil.
+    public var failure: String? {
+        if coordinator.exited != nil { return "the coordinator exited (log: \(coordinator.logPath))" }
+        if workers.allSatisfy({ $0.exited != nil }) { return "every worker exited (logs in \(logDirectory))" }
+        return nil
+    }
+
+    /// The directory of the running executable, symlinks resolved: where its sibling binaries are.
     public static var executableDirectory: String {
-        (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            let path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return URL(fileURLWithPath: path).deletingLastPathComponent().path
+        }
+        return (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
             .resolvingSymlinksInPath().deletingLastPathComponent().path
     }
 }

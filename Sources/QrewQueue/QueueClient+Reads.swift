@@ -27,6 +27,13 @@ extension QueueClient {
         return RunSnapshot(id: runID, fields: fields, tasks: replies.map(Self.hash))
     }
 
+    /// The run's hash alone (one round trip), or nil for an unknown run: what a client polls
+    /// while waiting for a run to appear or finish, without reading every task.
+    public func runFields(_ runID: String) async throws(QueueError) -> [String: String]? {
+        let fields = Self.hash(try await send(["HGETALL", .string(keys.run(runID))]))
+        return fields.isEmpty ? nil : fields
+    }
+
     /// The newest runs first, with their hash fields.
     public func listRuns(limit: Int = 50) async throws(QueueError) -> [(id: String, fields: [String: String])] {
         let ids = try await send(["ZREVRANGE", .string(keys.runs), 0, .int(max(limit, 1) - 1)]).array?.compactMap(\.string) ?? []

@@ -26,7 +26,7 @@ public final class RedisServerProcess: Sendable {
             throw RedisError(.serverProcess, "redis-server not found on PATH; install it with: apt-get install redis-server")
         }
         self.executable = executable
-        var template = Array((NSTemporaryDirectory() + "/qrew-redis-XXXXXX").utf8CString)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-redis-XXXXXX")).utf8CString)
         guard let made = mkdtemp(&template) else {
             throw RedisError(.serverProcess, "cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }

@@ -7,7 +7,10 @@ struct Qctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qctl",
         abstract: "Validate, plan, submit and follow Qrew workflows.",
-        subcommands: [ValidateCommand.self, PlanCommand.self])
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, SubmitCommand.self, WatchCommand.self, StatusCommand.self,
+            LogsCommand.self, ListCommand.self, CancelCommand.self, WorkersCommand.self, DevCommand.self,
+        ])
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.
     static func main() async {

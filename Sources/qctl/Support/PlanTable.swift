@@ -22,15 +22,7 @@ enum PlanTable {
             guard let task = byID[id] else { return nil }
             return ["\(order + 1)", task.id, "\(task.priority)", "\(task.level + 1)", task.dependsOn.joined(separator: ", ")]
         }
-        lines.append(contentsOf: table(header: ["#", "task", "priority", "level", "depends on"], rows: rows))
+        lines.append(contentsOf: TextTable.render(header: ["#", "task", "priority", "level", "depends on"], rows: rows))
         return lines.joined(separator: "\n")
-    }
-
-    private static func table(header: [String], rows: [[String]]) -> [String] {
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        return ([header] + rows).map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
     }
 }

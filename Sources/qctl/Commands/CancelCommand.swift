@@ -1,0 +1,44 @@
+import ArgumentParser
+import QrewCore
+
+/// `qctl cancel RUN`: ends every unfinished task of the run; running ones are stopped by their
+/// workers within a second.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a run: unfinished tasks end canceled, running ones are stopped.")
+
+    @Argument(help: "Run id.")
+    var run: String
+
+    @OptionGroup var redis: RedisOptions
+
+    @Option(help: ArgumentHelp("How long the canceled run stays in Redis (use the coordinator's --retention).", valueName: "duration"))
+    var retention = "7d"
+
+    func validate() throws {
+        _ = try parsedRetention()
+    }
+
+    private func parsedRetention() throws -> Duration {
+        do {
+            return try DurationParser.parse(retention)
+        } catch {
+            throw ValidationError("--retention: '\(retention)' is not a duration; write e.g. 10m, 1h or 7d")
+        }
+    }
+
+    func run() async throws {
+        let keep = try parsedRetention()
+        try await redis.withQueue { queue in
+            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl", retention: keep) else {
+                throw CommandFailure.unknownRun(run, redis)
+            }
+            if count == 0, let fields = try await queue.runFields(run), fields["state"] != "canceled" {
+                Console.out("run \(run) already finished (\(fields["state"] ?? "unknown")); nothing to cancel")
+            } else {
+                Console.out("canceled \(count) task\(count == 1 ? "" : "s") of run \(run)")
+            }
+        }
+    }
+}

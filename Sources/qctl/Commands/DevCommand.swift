@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import QrewLocalCluster
+import QrewRedis
+import Synchronization
+
+/// `qctl dev [FILE]`: a whole local cluster in one command (its own redis-server unless
+/// `QREW_REDIS_URL`/`--redis` names one, a coordinator, N workers), running FILE live; on exit
+/// or Ctrl-C it stops everything it started.
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Start a local cluster and run a workflow on it, live.",
+        discussion: """
+            Starts redis-server (unless QREW_REDIS_URL or --redis is set), one qrew-coordinator and N \
+            qrew-worker processes found next to qctl, submits FILE (default examples/ci-pipeline.yaml) \
+            and follows it. Their logs go to a temporary directory. Exits 0 if the run succeeded.
+            """)
+
+    static let defaultFile = "examples/ci-pipeline.yaml"
+
+    @Argument(help: "Workflow file (default: examples/ci-pipeline.yaml in the current directory).",
+              completion: .file(extensions: ["yaml", "yml", "json"]))
+    var file: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a declared parameter.", valueName: "key=value"))
+    var parameters: [String] = []
+
+    @Option(help: "Number of workers to start.")
+    var workers = 2
+
+    @OptionGroup var redis: RedisOptions
+
+    func validate() throws {
+        guard (1...32).contains(workers) else { throw ValidationError("--workers must be from 1 to 32") }
+    }
+
+    func run() async throws {
+        let path = file ?? Self.defaultFile
+        if file == nil, !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure("""
+                no FILE given and \(Self.defaultFile) is not in \(FileManager.default.currentDirectoryPath); \
+                run qctl dev from the repository root or pass a workflow file
+                """)
+        }
+        let options = try WorkflowOptions.parse(parameters.flatMap { ["--set", $0] } + ["--", path])
+        let (text, workflow) = try Submission.validated(options)
+        let cluster = try await start()
+        let runID = RunID.generate(workflowName: workflow.name)
+        let outcome = Mutex<String?>(nil)
+        let redis = self.redis
+        let follow = Task {
+            try await redis.withQueue(url: cluster.redisURL) { queue in
+                let fields = try await Submission.submit(options, text: text, runID: runID, queue: queue, redis: redis)
+                Console.out("run \(runID)\n")
+                var view = RunView(mode: RunView.standardMode(), total: Int(fields["total"] ?? "") ?? 0)
+                defer { view.close() }
+                return try await RunFollower(queue: queue, runID: runID).follow { view.handle($0) }
+            }
+        }
+        let signals = SignalTrap { number in
+            outcome.withLock { $0 = $0 ?? "interrupted (\(number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "SIGHUP"))" }
+            follow.cancel()
+        }
+        let monitor = Task {
+            while !Task.isCancelled {
+                if let reason = cluster.failure {
+                    outcome.withLock { $0 = $0 ?? reason }
+                    follow.cancel()
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let result = await follow.result
+        monitor.cancel()
+        Console.error("qctl dev: stopping the cluster …")
+        await cluster.stop()
+        signals.stop()
+        Console.error("qctl dev: stopped; logs are in \(cluster.logDirectory)")
+
+        switch result {
+        case .success(let state):
+            if state != "succeeded" { throw ExitCode.failure }
+        case .failure(let error):
+            if let reason = outcome.withLock({ $0 }) { throw CommandFailure("\(reason); run \(runID) did not finish") }
+            throw error
+        }
+    }
+
+    /// Starts redis (if needed), the coordinator and the workers, and prints the header.
+    private func start() async throws -> LocalCluster {
+        if redis.isURLChosen {
+            try await redis.withQueue(url: redis.url) { queue in
+                do {
+                    _ = try await queue.redis.send("PING")
+                } catch {
+                    throw CommandFailure("cannot reach Redis at \(RedisOptions.redacted(redis.url)): \(error)")
+                }
+            }
+        }
+        let cluster: LocalCluster
+        do {
+            cluster = try await LocalCluster.start(LocalCluster.Options(
+                binDirectory: LocalCluster.executableDirectory, redisURL: redis.isURLChosen ? redis.url : nil,
+                namespace: redis.resolvedNamespace, workers: workers, tag: "dev-\(getpid())"))
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        var header = ["qctl dev: local cluster"]
+        let origin = cluster.redis.map { "(started here, port \($0.port))" } ?? "(existing)"
+        header.append("  redis        \(RedisOptions.redacted(cluster.redisURL)) \(origin)")
+        header.append("  namespace    \(cluster.options.namespace)")
+        for (name, process) in cluster.processes {
+            header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)")
+        }
+        header.append("  logs         \(cluster.logDirectory)")
+        Console.out(header.joined(separator: "\n") + "\n")
+        return cluster
+    }
+}

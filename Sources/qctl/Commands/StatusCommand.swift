@@ -1,0 +1,58 @@
+import ArgumentParser
+import QrewQueue
+
+/// `qctl status RUN`: the run's state and one row per task; `--json` is the stable document of
+/// docs/status-json.md.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a run's state and its tasks.")
+
+    @Argument(help: "Run id.")
+    var run: String
+
+    @OptionGroup var redis: RedisOptions
+
+    @Flag(help: "Print the stable JSON document of docs/status-json.md.")
+    var json = false
+
+    func run() async throws {
+        try await redis.withQueue { queue in
+            guard let snapshot = try await queue.runSnapshot(run) else { throw CommandFailure.unknownRun(run, redis) }
+            let document = RunStatusDocument(snapshot)
+            if json {
+                try Console.json(document)
+            } else {
+                Console.out(Self.render(document, fields: snapshot.fields))
+            }
+        }
+    }
+
+    static func render(_ run: RunStatusDocument, fields: [String: String]) -> String {
+        var lines = ["run \(run.id)\(run.name.isEmpty ? "" : " (\(run.name))"): \(run.state)"]
+        let created = Timestamp.milliseconds(fields["createdAt"])
+        let started = Timestamp.milliseconds(fields["startedAt"])
+        let finished = Timestamp.milliseconds(fields["finishedAt"])
+        var times: [String] = []
+        if let created { times.append("created \(Timestamp.dateTime(milliseconds: created))") }
+        if let started { times.append("started \(Timestamp.dateTime(milliseconds: started))") }
+        if let finished { times.append("finished \(Timestamp.dateTime(milliseconds: finished))") }
+        if let finished, let begin = started ?? created { times.append("took \(Timestamp.duration(milliseconds: finished - begin))") }
+        if !times.isEmpty { lines.append(times.joined(separator: ", ")) }
+        if let error = run.error { lines.append("reason: \(error)") }
+        if !run.tasks.isEmpty {
+            lines.append("")
+            let rows = run.tasks.map { task -> [String] in
+                [task.id, task.state, "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
+                 TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
+            }
+            lines += TextTable.render(header: ["task", "state", "attempts", "worker", "duration", "exit", "error / output"], rows: rows)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func duration(_ task: RunStatusDocument.TaskStatus) -> String {
+        guard let start = task.startMilliseconds, let end = task.finishMilliseconds else { return "-" }
+        return Timestamp.duration(milliseconds: end - start)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import QrewCore
+
+/// `qctl submit FILE`: validates locally, queues the workflow, waits until a coordinator stored
+/// the run and prints its id; `--follow` then shows it live, `--wait` waits silently.
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Validate a workflow and queue it as a new run.",
+        discussion: "With --follow or --wait the exit status is 0 only if the run succeeded.")
+
+    @OptionGroup var workflow: WorkflowOptions
+    @OptionGroup var redis: RedisOptions
+
+    @Option(help: ArgumentHelp("Run id (letters, digits, -_.; default: <name>-<yyyyMMdd-HHmmss>-<hex>).", valueName: "id"))
+    var runID: String?
+
+    @Flag(help: "Show the run live until it finishes (as `qctl watch`).")
+    var follow = false
+
+    @Flag(help: "Wait silently until the run finishes.")
+    var wait = false
+
+    @Flag(help: "Print {\"id\": ...} instead of the bare run id.")
+    var json = false
+
+    @Option(help: ArgumentHelp("How long to wait for a coordinator to pick the run up.", valueName: "duration"))
+    var pickupTimeout = "10s"
+
+    func validate() throws {
+        if let runID, !RunID.isValid(runID) {
+            throw ValidationError("--run-id '\(runID)': use letters, digits, '-', '_' and '.', at most 128 characters")
+        }
+        if follow && wait { throw ValidationError("--follow and --wait cannot be combined") }
+        if follow && json { throw ValidationError("--json cannot be combined with --follow (the live view is text)") }
+        _ = try parsedPickupTimeout()
+    }
+
+    private func parsedPickupTimeout() throws -> Duration {
+        do {
+            return try DurationParser.parse(pickupTimeout)
+        } catch {
+            throw ValidationError("--pickup-timeout: '\(pickupTimeout)' is not a duration; write e.g. 10s")
+        }
+    }
+
+    func run() async throws {
+        let (text, loaded) = try Submission.validated(workflow)
+        let id = runID ?? RunID.generate(workflowName: loaded.name)
+        let timeout = try parsedPickupTimeout()
+        try await redis.withQueue { queue in
+            let fields = try await Submission.submit(workflow, text: text, runID: id, queue: queue, redis: redis, timeout: timeout)
+            if json {
+                try Console.json(["id": id])
+            } else {
+                Console.out(id)
+            }
+            guard follow || wait else { return }
+            var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: Int(fields["total"] ?? "") ?? 0)
+            let state = try await RunFollower(queue: queue, runID: id).follow { view.handle($0) }
+            view.close()
+            if state != "succeeded" { throw ExitCode.failure }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import QrewCore
+
+/// `qctl workers`: the workers that sent a heartbeat recently, with what they reported.
+struct WorkersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workers",
+        abstract: "List workers seen in the last two lease periods.")
+
+    @OptionGroup var redis: RedisOptions
+
+    @Flag(help: "Print a JSON array (docs/status-json.md).")
+    var json = false
+
+    @Option(help: ArgumentHelp("The workers' lease; workers seen within twice this are listed.", valueName: "duration"))
+    var lease = "30s"
+
+    func validate() throws {
+        _ = try parsedLease()
+    }
+
+    private func parsedLease() throws -> Duration {
+        do {
+            return try DurationParser.parse(lease)
+        } catch {
+            throw ValidationError("--lease: '\(lease)' is not a duration; write e.g. 30s")
+        }
+    }
+
+    func run() async throws {
+        let window = try parsedLease() * 2
+        try await redis.withQueue { queue in
+            let workers = try await queue.workers(seenWithin: window)
+            let now = Int(Date().timeIntervalSince1970 * 1000)
+            if json {
+                var array: [[String: Any]] = []
+                for worker in workers {
+                    let info = (try? JSONSerialization.jsonObject(with: Data(worker.info.utf8))) ?? [String: Any]()
+                    array.append(["name": worker.name, "lastSeenAt": Timestamp.rfc3339(milliseconds: worker.lastSeen), "info": info])
+                }
+                let data = try JSONSerialization.data(withJSONObject: array, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                Console.out(String(decoding: data, as: UTF8.self))
+                return
+            }
+            guard !workers.isEmpty else {
+                Console.out("no worker seen in the last \(window) in namespace '\(redis.resolvedNamespace)'")
+                return
+            }
+            let rows = workers.map { worker in
+                [worker.name, Timestamp.duration(milliseconds: now - worker.lastSeen) + " ago", Self.describe(worker.info)]
+            }
+            TextTable.render(header: ["worker", "last seen", "info"], rows: rows).forEach { Console.out($0) }
+        }
+    }
+
+    /// `slots 4, queues default,gpu, running 2, host h, pid 12` from the heartbeat's JSON info.
+    static func describe(_ info: String) -> String {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(info.utf8))) as? [String: Any] else { return info }
+        var parts: [String] = []
+        for key in ["slots", "queues", "running", "host", "pid"] {
+            guard let value = object[key] else { continue }
+            let text = switch value {
+            case let list as [Any]: list.map { "\($0)" }.joined(separator: ",")
+            default: "\(value)"
+            }
+            parts.append("\(key) \(text)")
+        }
+        for key in object.keys.sorted() where !["slots", "queues", "running", "host", "pid"].contains(key) {
+            parts.append("\(key) \(object[key].map { "\($0)" } ?? "")")
+        }
+        return parts.joined(separator: ", ")
+    }
+}

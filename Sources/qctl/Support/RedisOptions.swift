@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import QrewQueue
+import QrewRedis
+
+/// Where the cluster lives: `--redis` / `--namespace`, overriding `QREW_REDIS_URL` and
+/// `QREW_NAMESPACE`, shared by every command that talks to Redis.
+struct RedisOptions: ParsableArguments {
+    static let defaultURL = "redis://127.0.0.1:6379/0"
+    static let defaultNamespace = "qrew"
+
+    @Option(name: .customLong("redis"), help: ArgumentHelp(
+        "Redis URL (default: $QREW_REDIS_URL or \(RedisOptions.defaultURL)).", valueName: "url"))
+    var redisURL: String?
+
+    @Option(help: ArgumentHelp("Key namespace (default: $QREW_NAMESPACE or \(RedisOptions.defaultNamespace)).", valueName: "ns"))
+    var namespace: String?
+
+    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The URL in effect: the flag, then the environment, then the default.
+    var url: String { redisURL ?? environment["QREW_REDIS_URL"] ?? Self.defaultURL }
+
+    /// The namespace in effect: the flag, then the environment, then the default.
+    var resolvedNamespace: String { namespace ?? environment["QREW_NAMESPACE"] ?? Self.defaultNamespace }
+
+    /// True when neither `--redis` nor `QREW_REDIS_URL` names a server (`dev` then starts one).
+    var isURLChosen: Bool { redisURL != nil || environment["QREW_REDIS_URL"] != nil }
+
+    /// The URL without its password, for messages.
+    var displayURL: String { Self.redacted(url) }
+
+    func validate() throws {
+        do {
+            _ = try RedisConfiguration(url: url)
+        } catch {
+            throw ValidationError("\(redisURL == nil ? "QREW_REDIS_URL" : "--redis"): \(error)")
+        }
+        let namespace = resolvedNamespace
+        if namespace.isEmpty || namespace.contains(where: { $0.isWhitespace }) {
+            throw ValidationError("the namespace must be non-empty and without spaces, got '\(namespace)'")
+        }
+    }
+
+    /// Runs `body` with a queue client on this Redis; closes the connections afterwards and
+    /// turns Redis failures into a message naming the server.
+    func withQueue<T>(url override: String? = nil, _ body: (QueueClient) async throws -> T) async throws -> T {
+        let target = override ?? url
+        let redis: RedisClient
+        let queue: QueueClient
+        do {
+            var configuration = try RedisConfiguration(url: target)
+            configuration.connectTimeout = .seconds(3)
+            configuration.commandTimeout = .seconds(10)
+            redis = RedisClient(configuration: configuration, poolSize: 2)
+            queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: try ScriptLibrary.bundled.get())
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        defer { redis.close() }
+        do {
+            return try await body(queue)
+        } catch let error as QueueError {
+            throw CommandFailure("Redis at \(Self.redacted(target)): \(error)")
+        }
+    }
+
+    /// `redis://user:secret@host` becomes `redis://user:***@host`.
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url.lastIndex(of: "@"), at > scheme.upperBound else { return url }
+        let userInfo = url[scheme.upperBound..<at]
+        let user = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return url[..<scheme.upperBound] + user + ":***" + url[at...]
+    }
+}

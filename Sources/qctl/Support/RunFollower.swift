@@ -1,0 +1,58 @@
+import QrewQueue
+
+/// Replays a run's progress stream from the start, then follows it live until `run_finished`:
+/// joining halfway still shows the whole run, and nothing is shown twice.
+///
+/// Follows with `XREAD BLOCK`, which returns the moment an event lands, so the live view needs
+/// no pub/sub connection. Cancellation is noticed between blocks (at most `block` later).
+struct RunFollower {
+    let queue: QueueClient
+    let runID: String
+    var block: Duration = .seconds(1)
+    static let pageSize = 1000
+
+    /// Calls `handle` for each event in order; returns the `run_finished` event's `state`.
+    func follow(_ handle: (StreamEntry) -> Void) async throws -> String {
+        var last = "0"
+        while true {
+            let page = try await queue.runEvents(runID, after: last, count: Self.pageSize)
+            for entry in page {
+                last = entry.id
+                handle(entry)
+                if entry.fields["type"] == "run_finished" { return entry.fields["state"] ?? "failed" }
+            }
+            if page.count < Self.pageSize { break }
+        }
+        while true {
+            try Task.checkCancellation()
+            let entries = try await queue.followRunEvents(runID, after: last, block: block)
+            for entry in entries {
+                last = entry.id
+                handle(entry)
+                if entry.fields["type"] == "run_finished" { return entry.fields["state"] ?? "failed" }
+            }
+            if entries.isEmpty {
+                // The stream is capped and expires with the run: if the run ended without a
+                // visible run_finished, or vanished, stop rather than wait forever.
+                guard let fields = try await queue.runFields(runID) else {
+                    throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
+                }
+                if fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty {
+                    return fields["state"] ?? "failed"
+                }
+            }
+        }
+    }
+
+    /// Every event of the run's stream as it is now, oldest first.
+    func replay() async throws -> [StreamEntry] {
+        var all: [StreamEntry] = []
+        var last = "0"
+        while true {
+            let page = try await queue.runEvents(runID, after: last, count: Self.pageSize)
+            all += page
+            guard let tail = page.last, page.count == Self.pageSize else { return all }
+            last = tail.id
+        }
+    }
+}

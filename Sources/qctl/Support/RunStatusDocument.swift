@@ -1,0 +1,107 @@
+import QrewQueue
+
+/// The `qctl status --json` document, a stable contract (docs/status-json.md): every key is
+/// always present, absent values are `null`, timestamps are RFC 3339 UTC with milliseconds.
+struct RunStatusDocument: Encodable {
+    let id: String
+    let name: String
+    let state: String
+    let createdAt: String?
+    let startedAt: String?
+    let finishedAt: String?
+    let error: String?
+    let tasks: [TaskStatus]
+
+    /// One task of the run, in plan order.
+    struct TaskStatus: Encodable {
+        let id: String
+        let step: String
+        let state: String
+        let priority: Int
+        let attempts: Int
+        let worker: String?
+        let queuedAt: String?
+        let startedAt: String?
+        let finishedAt: String?
+        let exitCode: Int?
+        let output: String?
+        let error: String?
+        /// Raw start and finish times (ms), for the readable table; not encoded.
+        let startMilliseconds: Int?
+        let finishMilliseconds: Int?
+
+        init(_ fields: [String: String]) {
+            id = fields["id"] ?? ""
+            step = fields["step"] ?? ""
+            state = fields["state"] ?? "unknown"
+            priority = Int(fields["priority"] ?? "") ?? 0
+            attempts = Int(fields["attempt"] ?? "") ?? 0
+            worker = nonEmpty(fields["worker"])
+            queuedAt = timestamp(fields["queuedAt"])
+            startedAt = timestamp(fields["startedAt"])
+            finishedAt = timestamp(fields["finishedAt"])
+            exitCode = fields["exitCode"].flatMap { Int($0) }
+            output = nonEmpty(fields["output"])
+            error = nonEmpty(fields["error"])
+            startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
+            finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(step, forKey: .step)
+            try container.encode(state, forKey: .state)
+            try container.encode(priority, forKey: .priority)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(worker, forKey: .worker)
+            try container.encode(queuedAt, forKey: .queuedAt)
+            try container.encode(startedAt, forKey: .startedAt)
+            try container.encode(finishedAt, forKey: .finishedAt)
+            try container.encode(exitCode, forKey: .exitCode)
+            try container.encode(output, forKey: .output)
+            try container.encode(error, forKey: .error)
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
+        }
+    }
+
+    init(_ snapshot: RunSnapshot) {
+        let fields = snapshot.fields
+        id = snapshot.id
+        name = fields["name"] ?? ""
+        state = snapshot.state
+        createdAt = timestamp(fields["createdAt"])
+        startedAt = timestamp(fields["startedAt"])
+        finishedAt = timestamp(fields["finishedAt"])
+        error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
+        tasks = snapshot.tasks.map(TaskStatus.init)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(state, forKey: .state)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(error, forKey: .error)
+        try container.encode(tasks, forKey: .tasks)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, state, createdAt, startedAt, finishedAt, error, tasks
+    }
+}
+
+/// A protocol timestamp field (ms since the epoch) as RFC 3339, or nil when absent.
+private func timestamp(_ field: String?) -> String? {
+    Timestamp.milliseconds(field).map { Timestamp.rfc3339(milliseconds: $0) }
+}
+
+private func nonEmpty(_ field: String?) -> String? {
+    field.flatMap { $0.isEmpty ? nil : $0 }
+}

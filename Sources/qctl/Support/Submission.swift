@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import QrewCore
+import QrewQueue
+
+/// The steps of submitting a workflow shared by `submit` and `dev`: validate locally (nothing
+/// reaches Redis from a bad file), queue it, and wait until a coordinator stored the run.
+enum Submission {
+    /// The file's text and workflow, or every problem printed as `validate` prints them.
+    static func validated(_ options: WorkflowOptions) throws -> (text: String, workflow: Workflow) {
+        do {
+            let text = try options.readText()
+            let workflow = try WorkflowLoader.load(text: text, fileName: options.file)
+                .applyingParameters(options.overrides, fileName: options.file)
+            // Decomposing catches what only the coordinator would see (fan-out limits).
+            _ = try TaskGraph(workflow: workflow, priorityTables: .default, fileName: options.file)
+            return (text, workflow)
+        } catch {
+            throw ProblemReport.fail(error, file: options.file)
+        }
+    }
+
+    /// Queues the workflow and waits (polling every 20 ms, up to `timeout`) until a coordinator
+    /// stored the run; returns its fields. A run the coordinator rejected fails with its error.
+    static func submit(
+        _ options: WorkflowOptions, text: String, runID: String, queue: QueueClient, redis: RedisOptions,
+        timeout: Duration = .seconds(10)
+    ) async throws -> [String: String] {
+        _ = try await queue.enqueueSubmission(runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let fields = try await queue.runFields(runID) {
+                if fields["state"] == "failed", let error = fields["error"], !error.isEmpty {
+                    throw CommandFailure("the coordinator rejected run \(runID):\n\(error)")
+                }
+                return fields
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw CommandFailure("""
+            no coordinator seems to be running for namespace '\(redis.resolvedNamespace)' on \(redis.displayURL): \
+            run \(runID) was not picked up within \(timeout). The submission stays queued and runs when a \
+            coordinator starts (qrew-coordinator --redis URL --namespace \(redis.resolvedNamespace)).
+            """)
+    }
+}
