@@ -97,7 +97,10 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        if let cwd { addChdir(&actions, cwd) }
+        if let cwd, !addChdir(&actions, cwd) {
+            close(stdoutPipe[0]); close(stdoutPipe[1]); close(stderrPipe[0]); close(stderrPipe[1])
+            throw .system("posix_spawn_file_actions_addchdir_np (cwd '\(cwd)' needs glibc 2.29 or later)", errno: ENOSYS)
+        }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -148,39 +151,40 @@ struct ChildProcess: Sendable {
 
     private static func makePipe(_ fds: inout [Int32]) -> Bool {
         #if canImport(Glibc)
-        return GNU.pipe2(&fds, O_CLOEXEC) == 0
-        #else
+        if let pipe2 = GNU.pipe2 { return pipe2(&fds, O_CLOEXEC) == 0 }
+        #endif
+        // Without pipe2 a child forked between pipe() and fcntl() may inherit these ends; only
+        // a libc older than glibc 2.9 lacks it.
         guard pipe(&fds) == 0 else { return false }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         return true
-        #endif
     }
 }
 
-private func addChdir(_ actions: inout posix_spawn_file_actions_t, _ dir: String) {
+/// Makes the child start in `dir`; false when this libc cannot (glibc before 2.29).
+private func addChdir(_ actions: inout posix_spawn_file_actions_t, _ dir: String) -> Bool {
     #if canImport(Glibc)
-    _ = GNU.addchdir(&actions, dir)
+    guard let addchdir = GNU.addchdir else { return false }
+    return addchdir(&actions, dir) == 0
     #else
-    posix_spawn_file_actions_addchdir_np(&actions, dir)
+    return posix_spawn_file_actions_addchdir_np(&actions, dir) == 0
     #endif
 }
 
 #if canImport(Glibc)
 /// glibc functions that Swift's Glibc module does not import (they are declared only under
 /// `_GNU_SOURCE`), looked up once at run time rather than adding a C shim target. Both exist
-/// in every glibc since 2.29 (Debian bookworm has 2.36).
+/// in every glibc since 2.29 (Debian bookworm has 2.36); callers fall back when one is missing.
 private enum GNU {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
-    static let pipe2: Pipe2 = symbol("pipe2")
-    static let addchdir: AddChdir = symbol("posix_spawn_file_actions_addchdir_np")
+    static let pipe2: Pipe2? = symbol("pipe2")
+    static let addchdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
 
-    private static func symbol<F>(_ name: String) -> F {
-        guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, name) else {
-            fatalError("glibc lacks \(name); Qrew needs glibc 2.29 or later")
-        }
+    private static func symbol<F>(_ name: String) -> F? {
+        guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, name) else { return nil }
         return unsafeBitCast(sym, to: F.self)
     }
 }
