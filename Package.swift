@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
         .testTarget(
             name: "QctlTests",
-            dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewQueue", "QrewCoordinator", "QrewCore"]),
+            dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue", "QrewCoordinator", "QrewCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

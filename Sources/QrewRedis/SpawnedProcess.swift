@@ -17,14 +17,20 @@ public final class SpawnedProcess: Sendable {
 
     public let pid: pid_t
     public let executable: String
-    /// Where the child's stdout and stderr go.
+    /// Where the child's stdout (and, unless `errorPath` is given, stderr) go.
     public let logPath: String
+    /// Where the child's stderr goes when it is kept apart from stdout.
+    public let errorPath: String?
     private let exitStatus = Mutex<Int32?>(nil)
 
     /// Starts `executable` with `arguments` (without argv[0]); stdin is /dev/null.
-    /// - Parameter environment: extra variables layered over this process's environment.
+    /// - Parameters:
+    ///   - errorPath: a separate file for stderr; nil appends it to `logPath`.
+    ///   - baseEnvironment: the environment to start from (default: this process's).
+    ///   - environment: extra variables layered over it.
     public init(
-        executable: String, arguments: [String], logPath: String, environment: [String: String] = [:]
+        executable: String, arguments: [String], logPath: String, errorPath: String? = nil,
+        baseEnvironment: [String: String] = ProcessInfo.processInfo.environment, environment: [String: String] = [:]
     ) throws(SpawnError) {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
@@ -36,7 +42,11 @@ public final class SpawnedProcess: Sendable {
         }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
@@ -49,7 +59,7 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
-        var merged = ProcessInfo.processInfo.environment
+        var merged = baseEnvironment
         for (key, value) in environment { merged[key] = value }
         var envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         var argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -65,6 +75,7 @@ public final class SpawnedProcess: Sendable {
         self.pid = pid
         self.executable = executable
         self.logPath = logPath
+        self.errorPath = errorPath
     }
 
     deinit {
@@ -87,8 +98,12 @@ public final class SpawnedProcess: Sendable {
 
     /// Whether the child exited normally with status 0.
     public var exitedCleanly: Bool {
-        guard let status = exited else { return false }
-        return status & 0x7f == 0 && (status >> 8) & 0xff == 0
+        exited.map(Self.exitCode) == 0
+    }
+
+    /// A `waitpid` status as a shell reports it: the exit code, or 128 + the signal number.
+    public static func exitCode(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Sends `signal`, waits up to `grace` for the child to exit, then SIGKILLs it.

@@ -1,5 +1,6 @@
 import Foundation
-import Synchronization
+import QrewLocalCluster
+import QrewRedis
 
 /// What a finished `qctl` process left: its exit status and everything it wrote.
 struct QctlResult: Sendable {
@@ -10,69 +11,28 @@ struct QctlResult: Sendable {
 
 /// The built `qctl` (and its sibling executables) run as a child process, the way users run it.
 ///
-/// Output goes to files (read when needed, so nothing blocks on a full pipe); the child starts
-/// with an empty signal mask so SIGINT and SIGTERM reach it whichever thread spawned it.
+/// Output goes to files (read when needed, so nothing blocks on a full pipe); `SpawnedProcess`
+/// starts the child with a clean signal state so SIGINT and SIGTERM reach it.
 final class QctlProcess: Sendable {
-    let pid: pid_t
+    private let process: SpawnedProcess
     private let stdoutPath: String
     private let stderrPath: String
-    private let status = Mutex<Int32?>(nil)
+
+    var pid: pid_t { process.pid }
 
     /// The build products directory: where the test runner, `qctl` and `qrew-coordinator` live.
-    static var productsDirectory: String {
-        var buffer = [CChar](repeating: 0, count: 4097)
-        let length = readlink("/proc/self/exe", &buffer, 4096)
-        let runner = length > 0
-            ? String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-        return (runner as NSString).deletingLastPathComponent
-    }
+    static var productsDirectory: String { LocalCluster.executableDirectory }
 
     /// Starts `executable` (default: the built qctl) with `arguments`. The environment is the
     /// test's minus `QREW_*`, plus `environment`.
     init(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws {
-        let path = executable ?? Self.productsDirectory + "/qctl"
         let directory = try temporaryDirectory()
         stdoutPath = directory + "/stdout"
         stderrPath = directory + "/stderr"
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QREW_") }
-        variables.merge(environment) { $1 }
-        var envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        var argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, path, &actions, &attributes, &argv, &envp)
-        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-        pid = child
-    }
-
-    deinit {
-        if status.withLock({ $0 }) == nil {
-            kill(pid, SIGKILL)
-            var value: Int32 = 0
-            waitpid(pid, &value, 0)
-        }
+        process = try SpawnedProcess(
+            executable: executable ?? Self.productsDirectory + "/qctl", arguments: arguments, logPath: stdoutPath,
+            errorPath: stderrPath, baseEnvironment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QREW_") },
+            environment: environment)
     }
 
     var stdoutSoFar: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -80,24 +40,13 @@ final class QctlProcess: Sendable {
 
     /// Waits for the exit (killing the child after `timeout`, which then reports status -1).
     func wait(timeout: Duration = .seconds(30)) async -> QctlResult {
-        let pid = self.pid
-        let code: Int32 = await withCheckedContinuation { continuation in
-            Thread {
-                let deadline = ContinuousClock.now + timeout
-                var value: Int32 = 0
-                while ContinuousClock.now < deadline {
-                    if waitpid(pid, &value, WNOHANG) == pid {
-                        continuation.resume(returning: value & 0x7f == 0 ? (value >> 8) & 0xff : 128 + (value & 0x7f))
-                        return
-                    }
-                    usleep(5_000)
-                }
-                kill(pid, SIGKILL)
-                waitpid(pid, &value, 0)
-                continuation.resume(returning: -1)
-            }.start()
+        let code: Int32
+        if let status = await process.waitForExit(timeout: timeout) {
+            code = SpawnedProcess.exitCode(status)
+        } else {
+            await process.terminate(signal: SIGKILL, grace: .zero)
+            code = -1
         }
-        status.withLock { $0 = code }
         return QctlResult(status: code, stdout: stdoutSoFar, stderr: stderrSoFar)
     }
 
