@@ -15,17 +15,11 @@ struct ClusterHarness {
 
     var environment: [String: String] { ["QREW_REDIS_URL": server.url, "QREW_NAMESPACE": Self.namespace] }
 
-    /// Waits until the run exists and satisfies `condition`.
+    /// Waits until the run exists and satisfies `condition` (QueueClient.waitForRun).
     func waitForRun(
         _ runID: String, timeout: Duration = .seconds(10), until condition: (RunSnapshot) -> Bool = { _ in true }
     ) async throws -> RunSnapshot {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let snapshot = try await queue.runSnapshot(runID), condition(snapshot) { return snapshot }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("run \(runID) did not reach the expected state within \(timeout)")
-        return try #require(try await queue.runSnapshot(runID))
+        try await queue.waitForRun(runID, timeout: timeout, until: condition)
     }
 
     /// Plays a worker until the run finishes: each task prints two lines, then ends with

@@ -27,17 +27,11 @@ struct CoordinatorHarness {
         _ = try await queue.enqueueSubmission(runID: runID, fileName: "\(runID).yaml", workflow: yaml, params: params)
     }
 
-    /// Waits until the run exists and satisfies `condition`, or fails after `timeout`.
+    /// Waits until the run exists and satisfies `condition` (QueueClient.waitForRun).
     func waitForRun(
         _ runID: String, timeout: Duration = .seconds(10), until condition: (RunSnapshot) -> Bool = { _ in true }
     ) async throws -> RunSnapshot {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let snapshot = try await queue.runSnapshot(runID), condition(snapshot) { return snapshot }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("run \(runID) did not reach the expected state within \(timeout)")
-        return try #require(try await queue.runSnapshot(runID))
+        try await queue.waitForRun(runID, timeout: timeout, until: condition)
     }
 
     /// Plays a worker: claims and completes tasks until the run finishes; returns claim order.

@@ -139,7 +139,7 @@ func running(_ worker: WorkerService, _ body: () async throws -> Void) async thr
         throw error
     }
     worker.drain()
-    let stopped = await within(.seconds(20)) { await task.value }
+    let stopped: Void? = await within(.seconds(20)) { await task.value }
     #expect(stopped != nil, "the worker did not stop after drain()")
 }
 
