@@ -21,6 +21,7 @@ public struct ScriptLibrary: Sendable {
         case appendOutput = "append_output"
         case handBack = "hand_back"
         case rejectRun = "reject_run"
+        case retryRun = "retry_run"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -9,7 +9,8 @@ struct Qctl: AsyncParsableCommand {
         abstract: "Validate, plan, submit and follow Qrew workflows.",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, SubmitCommand.self, WatchCommand.self, StatusCommand.self,
-            LogsCommand.self, ListCommand.self, CancelCommand.self, WorkersCommand.self, DevCommand.self,
+            LogsCommand.self, ListCommand.self, CancelCommand.self, RetryCommand.self, WorkersCommand.self,
+            DevCommand.self,
         ])
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.

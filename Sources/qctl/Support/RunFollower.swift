@@ -8,12 +8,14 @@ import QrewQueue
 struct RunFollower {
     let queue: QueueClient
     let runID: String
+    /// Stream id to start after: "0" replays the whole run.
+    var after = "0"
     var block: Duration = .seconds(1)
     static let pageSize = 1000
 
     /// Calls `handle` for each event in order; returns the `run_finished` event's `state`.
     func follow(_ handle: (StreamEntry) -> Void) async throws -> String {
-        var last = "0"
+        var last = after
         while true {
             let page = try await queue.runEvents(runID, after: last, count: Self.pageSize)
             for entry in page {

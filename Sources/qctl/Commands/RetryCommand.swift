@@ -1,0 +1,48 @@
+import ArgumentParser
+import QrewQueue
+
+/// `qctl retry RUN [--fresh]`: runs a finished run's failed, timed-out, skipped and canceled
+/// steps again in place, keeping the succeeded ones (and their outputs for dependents).
+struct RetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Run a finished run's failed and skipped steps again (--fresh: every step).")
+
+    @Argument(help: "Run id.")
+    var run: String
+
+    @Flag(help: "Run every step again, not only the unsuccessful ones.")
+    var fresh = false
+
+    @Flag(help: "Show the live view until the run finishes; exit 0 only if it succeeds.")
+    var follow = false
+
+    @Flag(help: "Wait silently until the run finishes; exit 0 only if it succeeds.")
+    var wait = false
+
+    @OptionGroup var redis: RedisOptions
+
+    func validate() throws {
+        if follow && wait { throw ValidationError("--follow and --wait cannot be combined") }
+    }
+
+    func run() async throws {
+        try await redis.withQueue { queue in
+            switch try await queue.retryRun(run, fresh: fresh) {
+            case .unknownRun:
+                throw CommandFailure.unknownRun(run, redis)
+            case .notFinished(let state):
+                throw CommandFailure("run \(run) is still \(state); wait for it to finish or cancel it first")
+            case .nothingToRetry:
+                Console.out("every step of run \(run) succeeded; nothing to retry (use --fresh to run it all again)")
+            case .retried(let count, let eventID):
+                Console.out("retrying \(count) task\(count == 1 ? "" : "s") of run \(run)")
+                guard follow || wait else { return }
+                var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: count)
+                let state = try await RunFollower(queue: queue, runID: run, after: eventID).follow { view.handle($0) }
+                view.close()
+                if state != "succeeded" { throw ExitCode.failure }
+            }
+        }
+    }
+}
