@@ -1,7 +1,7 @@
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
-/// Redis) and queues retries whose backoff elapsed.
+/// Redis), queues retries whose backoff elapsed, and cancels runs past their workflow timeout.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -21,6 +21,9 @@ struct MaintenanceLoop {
                     log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
                 }
                 let promoted = try await queue.promoteDelayed(fence: fence)
+                for run in try await queue.expireRuns(fence: fence, retention: configuration.retention) {
+                    log.warning("run \(run) canceled: its workflow timeout passed")
+                }
                 outage.succeeded()
                 let interval = configuration.maintenanceInterval
                 try? await Task.sleep(for: promoted.nextDue.map { min($0, interval) } ?? interval)

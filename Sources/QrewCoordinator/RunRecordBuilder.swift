@@ -42,10 +42,9 @@ enum RunRecordBuilder {
                 maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError))
         }
         let paramsJSON = (try? encoder.encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return RunRecord(
-            runID: runID,
-            fields: ["name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON],
-            limits: capacities, tasks: records)
+        var fields = ["name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON]
+        if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
+        return RunRecord(runID: runID, fields: fields, limits: capacities, tasks: records)
     }
 
     /// Steps whose output the task's templates read (`${{ steps.X.output }}`).

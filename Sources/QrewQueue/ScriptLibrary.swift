@@ -22,6 +22,7 @@ public struct ScriptLibrary: Sendable {
         case handBack = "hand_back"
         case rejectRun = "reject_run"
         case retryRun = "retry_run"
+        case expireRuns = "expire_runs"
     }
 
     private let scripts: [Operation: RedisScript]

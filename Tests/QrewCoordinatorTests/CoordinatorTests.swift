@@ -121,4 +121,15 @@ struct CoordinatorTests {
             #expect(try await h.queue.complete(lost[0], outcome: .succeeded, exitCode: 0, output: "", error: nil, retryDelay: nil) == false)
         }
     }
+
+    @Test func aRunPastItsWorkflowTimeoutIsCanceled() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            try await h.submit("name: slow\ntimeout: 300ms\nsteps:\n  - id: never\n    run: [\"x\"]\n", runID: "r1")
+            let run = try await h.waitForRun("r1") { $0.isFinished }
+            #expect(run.state == "canceled")
+            #expect(run.fields["cancelReason"]?.contains("run timeout") == true)
+        }
+    }
 }

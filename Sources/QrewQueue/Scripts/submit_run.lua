@@ -2,7 +2,8 @@
   ARGV[1..3] prefix, now, stream cap (see lib/common)
   ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key)
   ARGV[5] run id
-  ARGV[6] run document: JSON object of run fields (name, total, failFast, ...)
+  ARGV[6] run document: JSON object of run fields (name, failFast, ...; `timeoutMs` puts the run
+          in the deadlines set, where the coordinator cancels it when it is overdue)
   ARGV[7] limits: JSON object limit -> capacity ("run", "pool:<name>", "step:<id>")
   ARGV[8] tasks: JSON array of {id, step, queue, priority, deps (count), dependents (task ids),
           limits (limit names), refs (task ids whose outputs the spec reads), spec (JSON text),
@@ -28,6 +29,7 @@ for k, v in pairs(doc) do
 end
 redis.call('HSET', rk, unpack(fields))
 redis.call('ZADD', P .. ':runs', NOW, run)
+if tonumber(doc.timeoutMs) then redis.call('ZADD', P .. ':deadlines', NOW + tonumber(doc.timeoutMs), run) end
 
 for limit, capacity in pairs(limits) do
   redis.call('HSET', rk .. ':capacity', limit, capacity)
