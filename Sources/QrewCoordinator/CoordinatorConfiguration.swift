@@ -24,6 +24,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var limits: ValidationLimits
     /// Cap of each run's progress stream.
     public var streamMaxLength: Int
+    /// Largest workflow text accepted from the submissions stream; a bigger one is rejected
+    /// unparsed, so a runaway producer cannot make the coordinator parse megabytes.
+    public var maxWorkflowBytes: Int
 
     public init(
         redisURL: String = "redis://127.0.0.1:6379/0",
@@ -35,7 +38,8 @@ public struct CoordinatorConfiguration: Sendable {
         maintenanceInterval: Duration = .milliseconds(250),
         priorityTables: PriorityTables = .default,
         limits: ValidationLimits = .default,
-        streamMaxLength: Int = 10_000
+        streamMaxLength: Int = 10_000,
+        maxWorkflowBytes: Int = 4 << 20
     ) {
         self.redisURL = redisURL
         self.namespace = namespace
@@ -47,5 +51,6 @@ public struct CoordinatorConfiguration: Sendable {
         self.priorityTables = priorityTables
         self.limits = limits
         self.streamMaxLength = streamMaxLength
+        self.maxWorkflowBytes = maxWorkflowBytes
     }
 }

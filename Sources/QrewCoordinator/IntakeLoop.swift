@@ -47,11 +47,19 @@ struct IntakeLoop {
             log.warning("dropped submission \(entry.id): run id '\(runID)' is not valid")
             return
         }
+        let text = entry.fields["workflow"] ?? ""
+        guard text.utf8.count <= configuration.maxWorkflowBytes else {
+            let reason = "\(file): the workflow is \(text.utf8.count) bytes, over the coordinator's limit of "
+                + "\(configuration.maxWorkflowBytes) bytes; split it or raise --max-workflow-bytes"
+            _ = try await queue.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention)
+            log.warning("run \(runID) rejected: \(reason)")
+            return
+        }
         let params = entry.fields["params"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
         let workflow: Workflow
         let graph: TaskGraph
         do {
-            workflow = try WorkflowLoader.load(text: entry.fields["workflow"] ?? "", fileName: file, limits: configuration.limits)
+            workflow = try WorkflowLoader.load(text: text, fileName: file, limits: configuration.limits)
                 .applyingParameters(params, fileName: file)
             graph = try TaskGraph(workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: file)
         } catch {

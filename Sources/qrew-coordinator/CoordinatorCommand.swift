@@ -26,6 +26,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "How long finished runs stay in Redis.")
     var retention: String = "7d"
 
+    @Option(help: "Largest workflow (bytes) accepted from a submission.")
+    var maxWorkflowBytes: Int = 4 << 20
+
     @Option(help: ArgumentHelp("JSON priority tables replacing the default scoring.", valueName: "file"))
     var scoring: String?
 
@@ -35,6 +38,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.redisURL = redis ?? environment["QREW_REDIS_URL"] ?? configuration.redisURL
         configuration.namespace = namespace ?? environment["QREW_NAMESPACE"] ?? configuration.namespace
         if let id { configuration.id = id }
+        guard maxWorkflowBytes > 0 else { throw ValidationError("--max-workflow-bytes must be positive") }
+        configuration.maxWorkflowBytes = maxWorkflowBytes
         configuration.leaderLease = try Self.duration(leaderLease, option: "--leader-lease")
         configuration.retention = try Self.duration(retention, option: "--retention")
         if let scoring {

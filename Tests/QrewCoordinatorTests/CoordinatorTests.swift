@@ -1,4 +1,5 @@
 import Foundation
+import QrewCoordinator
 import QrewCore
 import QrewQueue
 import Testing
@@ -130,6 +131,23 @@ struct CoordinatorTests {
             let run = try await h.waitForRun("r1") { $0.isFinished }
             #expect(run.state == "canceled")
             #expect(run.fields["cancelReason"]?.contains("run timeout") == true)
+        }
+    }
+
+    @Test func garbageAndOversizedSubmissionsAreRejectedWithAReason() async throws {
+        try await withCoordinatorHarness { h throws in
+            var configuration = h.configuration(id: "c1")
+            configuration.maxWorkflowBytes = 1000
+            let coordinator = try Coordinator(configuration: configuration)
+            let service = Task { await coordinator.run() }
+            defer { service.cancel() }
+            try await h.submit(String(repeating: "# padding\n", count: 200) + Self.diamond, runID: "huge")
+            try await h.submit("\u{0}\u{1} not yaml: [", runID: "garbage")
+            _ = try await h.queue.redis.send("XADD", "ct:submissions", "*", "nonsense", "1")
+            try await h.submit(Self.diamond, runID: "fine")
+            #expect(try await h.waitForRun("huge").fields["error"]?.contains("over the coordinator's limit of 1000 bytes") == true)
+            #expect(try await h.waitForRun("garbage").state == "failed")
+            #expect(try await h.waitForRun("fine").tasks.count == 4)
         }
     }
 }

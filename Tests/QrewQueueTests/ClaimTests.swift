@@ -71,4 +71,17 @@ struct ClaimTests {
             #expect(claimed.first?.ref == TaskRef(runID: "r1", taskID: id))
         }
     }
+
+    @Test func garbageInAReadyQueueIsDroppedAndRealTasksStillClaimed() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("real", priority: 10)])
+            let ready = q.queue.keys.ready(queue: "default")
+            _ = try await q.redis.send("ZADD", .string(ready), "999999999999999", "no-slash-garbage")
+            _ = try await q.redis.send("ZADD", .string(ready), "999999999999998", "ghost/task")
+            _ = try await q.redis.send("ZADD", .string(ready), "999999999999997", .bytes([0xff, 0x00, 0x2f, 0x01]))
+            let claimed = try await q.claim(10)
+            #expect(claimed.map(\.ref.taskID) == ["real"])
+            #expect(try await q.redis.send("ZCARD", .string(ready)).int == 0)
+        }
+    }
 }
