@@ -60,7 +60,7 @@ struct IntakeLoop {
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
-        let record = RunRecordBuilder.record(runID: runID, workflow: workflow, graph: graph, file: file, params: params)
+        let record = RunRecordBuilder.record(runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: configuration.retention)
         if try await queue.submitRun(record, fence: fence) {
             log.info("run \(runID) (\(workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
         } else {

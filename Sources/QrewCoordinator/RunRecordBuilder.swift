@@ -5,7 +5,11 @@ import QrewQueue
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
 /// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
 enum RunRecordBuilder {
-    static func record(runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String]) -> RunRecord {
+    /// - Parameter retention: how long the finished run stays; stored as the run's `retention`
+    ///   field (ms), which also lets `complete` apply results inline (docs/protocol.md).
+    static func record(
+        runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration
+    ) -> RunRecord {
         var tasksByStep: [String: [String]] = [:]
         for task in graph.tasks { tasksByStep[task.stepID, default: []].append(task.id) }
 
@@ -44,7 +48,10 @@ enum RunRecordBuilder {
         let paramsJSON = (try? encoder.encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return RunRecord(
             runID: runID,
-            fields: ["name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON],
+            fields: [
+                "name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON,
+                "retention": String(Int(retention / .milliseconds(1))),
+            ],
             limits: capacities, tasks: records)
     }
 
