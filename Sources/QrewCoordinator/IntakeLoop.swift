@@ -58,9 +58,13 @@ struct IntakeLoop {
         let params = entry.fields["params"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
         let workflow: Workflow
         let graph: TaskGraph
+        let clock = ContinuousClock()
+        let received = clock.now
+        var loaded = received
         do {
             workflow = try WorkflowLoader.load(text: text, fileName: file, limits: configuration.limits)
                 .applyingParameters(params, fileName: file)
+            loaded = clock.now
             graph = try TaskGraph(workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: file)
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")
@@ -68,8 +72,15 @@ struct IntakeLoop {
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
-        let record = RunRecordBuilder.record(runID: runID, workflow: workflow, graph: graph, file: file, params: params)
-        if try await queue.submitRun(record, fence: fence) {
+        let decomposed = clock.now
+        let record = RunRecordBuilder.record(
+            runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: configuration.retention)
+        let built = clock.now
+        let created = try await queue.submitRun(record, fence: fence)
+        log.debug(
+            "run \(runID) intake: load \(loaded - received), decompose \(decomposed - loaded), "
+                + "records \(built - decomposed), submit_run \(clock.now - built)")
+        if created {
             log.info("run \(runID) (\(workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
         } else {
             log.info("run \(runID) already exists; submission ignored")

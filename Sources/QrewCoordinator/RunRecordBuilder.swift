@@ -5,7 +5,11 @@ import QrewQueue
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
 /// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
 enum RunRecordBuilder {
-    static func record(runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String]) -> RunRecord {
+    /// - Parameter retention: how long the finished run stays; stored as the run's `retention`
+    ///   field (ms), which also lets `complete` apply results inline (docs/protocol.md).
+    static func record(
+        runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration
+    ) -> RunRecord {
         var tasksByStep: [String: [String]] = [:]
         for task in graph.tasks { tasksByStep[task.stepID, default: []].append(task.id) }
 
@@ -42,7 +46,10 @@ enum RunRecordBuilder {
                 maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError))
         }
         let paramsJSON = (try? encoder.encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        var fields = ["name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON]
+        var fields = [
+            "name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON,
+            "retention": String(Int(retention / .milliseconds(1))),
+        ]
         if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
         return RunRecord(runID: runID, fields: fields, limits: capacities, tasks: records)
     }

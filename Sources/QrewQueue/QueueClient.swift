@@ -144,29 +144,6 @@ public struct QueueClient: Sendable {
         return lost.compactMap { $0.string.flatMap(TaskRef.init) }
     }
 
-    /// Records a task's result. `retryDelay` is the backoff to wait if this outcome is retried
-    /// (nil when the step's policy does not retry it). Returns false when the lease was lost.
-    public func complete(
-        _ task: ClaimedTask, outcome: TaskOutcome, exitCode: Int32?, output: String, error: String?,
-        retryDelay: Duration?
-    ) async throws(QueueError) -> Bool {
-        let reply = try await run(.complete, [
-            .string(task.ref.description), .string(task.token), .string(outcome.protocolState),
-            .string(exitCode.map { String($0) } ?? ""), .string(output), .string(error ?? ""),
-            .string(retryDelay.map { String($0.milliseconds) } ?? ""),
-        ])
-        guard let recorded = reply.array?.first?.int else { throw unexpected(.complete, reply) }
-        return recorded == 1
-    }
-
-    /// Adds a batch of output lines to the task's run stream; false when the lease was lost.
-    public func appendOutput(_ task: ClaimedTask, stream: String, lines: [String]) async throws(QueueError) -> Bool {
-        let reply = try await run(.appendOutput, [
-            .string(task.ref.description), .string(task.token), .string(stream), .string(lines.joined(separator: "\n")),
-        ])
-        return !reply.isNull
-    }
-
     /// Returns a leased task to its queue without counting the attempt (a draining worker).
     public func handBack(_ task: ClaimedTask) async throws(QueueError) -> Bool {
         let reply = try await run(.handBack, [.string(task.ref.description), .string(task.token)])

@@ -28,6 +28,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Slots per worker in the cluster benchmark.")
     var concurrency: Int = 32
 
+    @Option(help: "Run the cluster benchmark on this (empty) Redis instead of a private one, e.g. to read INFO commandstats.")
+    var redis: String?
+
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
@@ -58,7 +61,8 @@ struct Bench: AsyncParsableCommand {
             sections.append((
                 "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
                 try await ClusterBenchmark.run(
-                    binDirectory: LocalCluster.executableDirectory, workers: workers, concurrency: concurrency)))
+                    binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
+                    concurrency: concurrency)))
             report(sections.last)
         }
 

@@ -9,9 +9,11 @@ import QrewRedis
 /// DAG, a chain, and shell tasks. Times run from the submission to the `run_finished` event as
 /// a subscribed client sees it.
 enum ClusterBenchmark {
-    static func run(binDirectory: String, workers: Int, concurrency: Int) async throws -> [BenchmarkFigure] {
+    static func run(
+        binDirectory: String, redisURL: String?, workers: Int, concurrency: Int
+    ) async throws -> [BenchmarkFigure] {
         let cluster = try await LocalCluster.start(LocalCluster.Options(
-            binDirectory: binDirectory, namespace: "bench", workers: workers, workerConcurrency: concurrency,
+            binDirectory: binDirectory, redisURL: redisURL, namespace: "bench", workers: workers, workerConcurrency: concurrency,
             environment: ["QREW_LOG_LEVEL": "warning"]))
         do {
             let figures = try await measure(cluster)

@@ -17,7 +17,10 @@ public enum WorkflowLoader {
     ) throws(WorkflowValidationError) -> Workflow {
         let root: Node
         do {
-            guard let parsed = try Yams.compose(yaml: JSONText.normalizingTabs(in: text), .default, .default, .utf8) else {
+            // `.basic` tags no scalar: the decoder reads bools, numbers and nulls from the text
+            // itself, and the default resolver's regular expressions (ICU, run on every plain
+            // scalar) were most of the time spent loading a 10,000-step workflow.
+            guard let parsed = try Yams.compose(yaml: JSONText.normalizingTabs(in: text), .basic, .default, .utf8) else {
                 throw WorkflowValidationError(problems: [WorkflowProblem(
                     file: fileName, line: 1, column: 1, code: .emptyWorkflow, message: "the file is empty",
                     hint: "a workflow needs at least 'name' and 'steps'"

@@ -1,13 +1,22 @@
---[[ append_output: add a batch of a running task's output lines to its run's progress stream.
+--[[ append_output: add batches of running tasks' output lines to their runs' progress streams,
+  for any number of tasks in one call.
   ARGV[1..3] prefix, now, stream cap (see lib/common)
-  ARGV[4] task ref  ARGV[5] lease token  ARGV[6] stream name (stdout | stderr)
-  ARGV[7] the lines, newline-separated
+  ARGV[4..] groups of 4: task ref, lease token, stream name (stdout | stderr), the lines
+    (newline-separated)
   Output of a task whose lease was lost is dropped, so a reclaimed task's two runs don't mix.
-  Returns: the stream entry id, or false when the token no longer holds the lease. ]]
+  Returns: array with one entry per group, in order: 1 if added, 0 if the token no longer holds
+  the lease. ]]
 --@include common
 
-local ref = ARGV[4]
-local t = redis.call('HMGET', task_key(ref), 'state', 'token', 'id')
-if t[1] ~= 'running' or t[2] ~= ARGV[5] then return false end
-local run = split_ref(ref)
-return emit(run, { 'type', 'output', 'task', t[3], 'stream', ARGV[6], 'lines', ARGV[7], 'ts', tostring(NOW) })
+local replies = {}
+for i = 4, #ARGV - 3, 4 do
+  local ref = ARGV[i]
+  local t = redis.call('HMGET', task_key(ref), 'state', 'token', 'id')
+  if t[1] == 'running' and t[2] == ARGV[i + 1] then
+    emit(split_ref(ref), { 'type', 'output', 'task', t[3], 'stream', ARGV[i + 2], 'lines', ARGV[i + 3], 'ts', tostring(NOW) })
+    replies[#replies + 1] = 1
+  else
+    replies[#replies + 1] = 0
+  end
+end
+return replies

@@ -1,37 +1,70 @@
---[[ complete: record a worker's result for one leased task; refuse a stale lease token.
+--[[ complete: record workers' results for a batch of leased tasks in one call (group commit),
+  refusing each result whose lease token is stale, and apply each final result at once.
   ARGV[1..3] prefix, now, stream cap (see lib/common)
-  ARGV[4] task ref  ARGV[5] lease token  ARGV[6] outcome: succeeded | failed | timed_out
-  ARGV[7] exit code ("" if none)  ARGV[8] output (already capped by the worker)  ARGV[9] error
-  ARGV[10] retry delay (ms) to use if this outcome is retried; "" if the policy does not retry it
+  ARGV[4..] groups of 9 per result: task ref, lease token, outcome (succeeded | failed | timed_out),
+    exit code ("" if none), output (already capped by the worker), error,
+    retry delay in ms to use if this outcome is retried ("" if the policy does not retry it),
+    last stdout lines, last stderr lines (newline-separated; "" for none: output the worker had
+    not streamed yet, added to the run's stream before the result)
+  Results are independent: a stale one is refused (its output dropped) and the others recorded.
   A failure with attempts left goes to the delayed set and keeps state "ready" with a retryAt.
-  A final outcome is recorded and one event (ref) goes to the coordinator's events stream,
-  which releases or skips the dependents.
-  Returns: {1, "recorded" | "retrying"} or {0, "stale"} when the token no longer holds the lease. ]]
+  A final outcome is recorded, applied in the same call when the run stores its `retention`
+  (lib/apply: dependents released or skipped, run settled; `applied` set), and one event (ref)
+  goes to the coordinator's events stream, whose apply then changes nothing.
+  Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
+--@include finish
+--@include cancel
+--@include apply
 
-local ref, token, outcome = ARGV[4], ARGV[5], ARGV[6]
-local tk = task_key(ref)
-local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id')
-if t[1] ~= 'running' or t[2] ~= token then return { 0, 'stale' } end
+local leases, delayed, events = P .. ':leases', P .. ':delayed', P .. ':events'
+local retention_of = {}
 
-local run = split_ref(ref)
-redis.call('ZREM', P .. ':leases', ref)
-redis.call('HDEL', tk, 'token', 'leaseDeadline')
-release_limits(run, t[5])
-redis.call('HSET', tk, 'finishedAt', NOW, 'exitCode', ARGV[7], 'output', ARGV[8], 'error', ARGV[9])
-
-if outcome ~= 'succeeded' and ARGV[10] ~= '' and tonumber(t[3]) < tonumber(t[4]) then
-  local due = NOW + tonumber(ARGV[10])
-  redis.call('HSET', tk, 'state', 'ready', 'retryAt', due)
-  redis.call('ZADD', P .. ':delayed', due, ref)
-  emit(run, { 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
-    'retryAt', tostring(due), 'error', ARGV[9], 'ts', tostring(NOW) })
-  return { 1, 'retrying' }
+local function retention(run)
+  local r = retention_of[run]
+  if r == nil then
+    r = redis.call('HGET', run_key(run), 'retention') or false
+    retention_of[run] = r
+  end
+  return r
 end
 
-redis.call('HSET', tk, 'state', outcome)
-if outcome == 'succeeded' then redis.call('HSET', run_key(run) .. ':outputs', t[6], ARGV[8]) end
-emit(run, { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
-  'exitCode', ARGV[7], 'error', ARGV[9], 'ts', tostring(NOW) })
-redis.call('XADD', P .. ':events', '*', 'ref', ref)
-return { 1, 'recorded' }
+local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
+  local tk = task_key(ref)
+  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id')
+  if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
+
+  local run = split_ref(ref)
+  local ts = tostring(NOW)
+  if stdout ~= '' then emit(run, { 'type', 'output', 'task', t[6], 'stream', 'stdout', 'lines', stdout, 'ts', ts }) end
+  if stderr ~= '' then emit(run, { 'type', 'output', 'task', t[6], 'stream', 'stderr', 'lines', stderr, 'ts', ts }) end
+  redis.call('ZREM', leases, ref)
+  redis.call('HDEL', tk, 'token', 'leaseDeadline')
+  release_limits(run, t[5])
+
+  if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
+    local due = NOW + tonumber(retry_delay)
+    redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'finishedAt', NOW, 'exitCode', exit_code,
+      'output', output, 'error', err)
+    redis.call('ZADD', delayed, due, ref)
+    emit(run, { 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
+      'retryAt', tostring(due), 'error', err, 'ts', ts })
+    return 'retrying'
+  end
+
+  redis.call('HSET', tk, 'state', outcome, 'finishedAt', NOW, 'exitCode', exit_code, 'output', output, 'error', err)
+  if outcome == 'succeeded' then redis.call('HSET', run_key(run) .. ':outputs', t[6], output) end
+  emit(run, { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
+    'exitCode', exit_code, 'error', err, 'ts', ts })
+  local r = retention(run)
+  if r then apply_final(ref, r) end
+  redis.call('XADD', events, '*', 'ref', ref)
+  return 'recorded'
+end
+
+local replies = {}
+for i = 4, #ARGV - 8, 9 do
+  replies[#replies + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
+    ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+end
+return replies

@@ -36,24 +36,51 @@ for limit, capacity in pairs(limits) do
   redis.call('HSET', rk .. ':inflight', limit, 0)
 end
 
-local ids = {}
+-- Ready tasks are queued in bulk: one sequence range, one ZADD per 1000 and per queue, and
+-- one wake-up per queue (at most 64 tokens) instead of one per task.
+local ready_count = 0
+for _, t in ipairs(tasks) do
+  if t.deps == 0 then ready_count = ready_count + 1 end
+end
+local seq = 0
+if ready_count > 0 then seq = redis.call('INCRBY', P .. ':seq', ready_count) - ready_count end
+
+local ids, ready, woken = {}, {}, {}
+local function flush_ready(queue)
+  local entries = ready[queue]
+  if entries and #entries > 0 then redis.call('ZADD', ready_key(queue), unpack(entries)) end
+  ready[queue] = {}
+end
 for i, t in ipairs(tasks) do
   local ref = run .. '/' .. t.id
   ids[#ids + 1] = t.id
-  local state = (t.deps == 0) and 'ready' or 'waiting'
-  redis.call('HSET', task_key(ref),
+  local state = t.deps == 0 and 'ready' or 'waiting'
+  local fields = {
     'run', run, 'id', t.id, 'step', t.step, 'queue', t.queue, 'priority', t.priority,
     'state', state, 'attempt', 0, 'maxAttempts', t.maxAttempts, 'deps', t.deps,
-    'dependents', cjson.encode(t.dependents), 'limits', table.concat(t.limits, ','),
-    'refs', cjson.encode(t.refs), 'spec', t.spec, 'continueOnError', t.continueOnError and '1' or '0')
+    'dependents', #t.dependents == 0 and '[]' or cjson.encode(t.dependents),
+    'limits', table.concat(t.limits, ','), 'refs', #t.refs == 0 and '[]' or cjson.encode(t.refs),
+    'spec', t.spec, 'continueOnError', t.continueOnError and '1' or '0' }
   if state == 'ready' then
-    redis.call('HSET', task_key(ref), 'queuedAt', NOW)
-    push_ready(ref, t.priority, t.queue)
+    fields[#fields + 1] = 'queuedAt'
+    fields[#fields + 1] = NOW
+    seq = seq + 1
+    local q = ready[t.queue] or {}
+    q[#q + 1] = ready_score(t.priority, seq)
+    q[#q + 1] = ref
+    ready[t.queue] = q
+    woken[t.queue] = (woken[t.queue] or 0) + 1
+    if #q >= 2000 then flush_ready(t.queue) end
   end
+  redis.call('HSET', task_key(ref), unpack(fields))
   if #ids == 1000 or i == #tasks then
     redis.call('RPUSH', rk .. ':tasks', unpack(ids))
     ids = {}
   end
+end
+for queue, n in pairs(woken) do
+  flush_ready(queue)
+  wake(queue, n)
 end
 
 emit(run, { 'type', 'run_queued', 'run', run, 'ts', tostring(NOW), 'total', tostring(#tasks) })

@@ -4,10 +4,12 @@ import QrewQueue
 
 /// A task runner takes one claimed task from its lease to a recorded result: decodes and renders
 /// the spec, runs it with the executors while streaming its output to the run's stream, and
-/// records the result with `complete` (retrying through Redis outages). A task stopped on the
-/// way (run canceled, lease lost) records nothing; one stopped by a drain is handed back.
+/// records the result through the worker's ``ResultCommitter`` (group commit, retried through
+/// Redis outages). A task stopped on the way (run canceled, lease lost) records nothing; one
+/// stopped by a drain is handed back.
 struct TaskRunner: Sendable {
     let queue: QueueClient
+    let committer: ResultCommitter
     let executors: ExecutorRegistry
     let tasks: RunningTasks
     let outage: RedisOutage
@@ -35,10 +37,13 @@ struct TaskRunner: Sendable {
         let attempt = await execute(claimed)
         switch tasks.beginCompleting(claimed.ref) {
         case .canceled?:
+            committer.discardOutput(claimed.ref)
             logger.info("\(claimed.ref) stopped: its run was canceled")
         case .leaseLost?:
+            committer.discardOutput(claimed.ref)
             logger.warning("\(claimed.ref) stopped: its lease was lost (reclaimed); no result recorded")
         case .draining?:
+            committer.discardOutput(claimed.ref)
             await handBack(claimed)
         case nil:
             await record(claimed, attempt)
@@ -75,53 +80,32 @@ struct TaskRunner: Sendable {
             error: result.error, retryDelay: retryDelay)
     }
 
-    /// Appends each batch to the run's stream, stdout and stderr as separate entries. Only
-    /// called when the task prints something, so a silent task costs no round trip. A batch
-    /// that cannot be written is dropped: the live stream is best effort, the result is not.
+    /// Hands each batch to the committer, which streams it (stdout and stderr as separate
+    /// entries) with the next call or inside the task's completion. Only called when the task
+    /// prints something, so a silent task costs nothing.
     private func outputSink(_ claimed: ClaimedTask) -> OutputSink {
-        { [queue, outage, tasks] lines in
-            for stream in [OutputLine.Stream.stdout, .stderr] {
-                let texts = lines.filter { $0.stream == stream }.map(\.text)
-                guard !texts.isEmpty else { continue }
-                do throws(QueueError) {
-                    _ = try await queue.appendOutput(claimed, stream: stream.rawValue, lines: texts)
-                    outage.succeeded()
-                } catch {
-                    outage.failed(error, during: "streaming output of \(claimed.ref)", running: tasks.count)
-                }
-            }
-        }
+        { [committer] lines in committer.output(claimed, lines) }
     }
 
-    /// Records the result, retrying with backoff while Redis is unreachable, until it is
-    /// recorded, refused (stale lease) or the lease is known lost.
+    /// Records the result (group commit; retried while Redis is unreachable) and logs what
+    /// became of it.
     private func record(_ claimed: ClaimedTask, _ attempt: Attempt) async {
-        var backoff = RedisBackoff()
-        while true {
-            do {
-                let recorded = try await queue.complete(
-                    claimed, outcome: attempt.outcome, exitCode: attempt.exitCode, output: attempt.output,
-                    error: attempt.error, retryDelay: attempt.retryDelay)
-                outage.succeeded()
-                if !recorded {
-                    logger.warning("result of \(claimed.ref) refused: the lease is no longer held")
-                } else if attempt.outcome != .succeeded {
-                    let retry = attempt.retryDelay.map { ", retry in \($0.qrewShortDescription)" } ?? ""
-                    logger.info(
-                        "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "
-                            + "\(attempt.error ?? "no error message")\(retry)")
-                }
-                return
-            } catch {
-                outage.failed(error, during: "recording the result of \(claimed.ref)", running: tasks.count)
-                if tasks.leaseIsLost(claimed.ref) {
-                    logger.error(
-                        "gave up recording the result of \(claimed.ref): its lease ran out while Redis was "
-                            + "unreachable, so it will run again")
-                    return
-                }
-                let delay = backoff.advance()
-                await withoutCancellation { try? await Task.sleep(for: delay) }
+        let status = await committer.complete(TaskCompletion(
+            task: claimed, outcome: attempt.outcome, exitCode: attempt.exitCode, output: attempt.output,
+            error: attempt.error, retryDelay: attempt.retryDelay))
+        switch status {
+        case nil:
+            logger.error(
+                "gave up recording the result of \(claimed.ref): its lease ran out while Redis was "
+                    + "unreachable, so it will run again")
+        case .stale?:
+            logger.warning("result of \(claimed.ref) refused: the lease is no longer held")
+        case .recorded?, .retrying?:
+            if attempt.outcome != .succeeded {
+                let retry = attempt.retryDelay.map { ", retry in \($0.qrewShortDescription)" } ?? ""
+                logger.info(
+                    "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "
+                        + "\(attempt.error ?? "no error message")\(retry)")
             }
         }
     }

@@ -6,18 +6,40 @@ import Foundation
 /// and the lines are easy to grep and to collect from a container. Tests pass their own sink.
 public struct WorkerLogger: Sendable {
     /// How much a line matters.
-    public enum Level: String, Sendable {
+    public enum Level: String, Sendable, Comparable {
         case info, warning, error
+
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
+
+        private var rank: Int {
+            switch self {
+            case .info: 0
+            case .warning: 1
+            case .error: 2
+            }
+        }
     }
 
     /// The worker name every line carries.
     public let worker: String
+    /// Lines below this level are dropped without being formatted.
+    public let minimum: Level
     private let sink: @Sendable (String) -> Void
 
     /// Creates a logger writing finished lines (without newline) to `sink`; stderr by default.
-    public init(worker: String, sink: @escaping @Sendable (String) -> Void = WorkerLogger.standardError) {
+    /// The minimum level defaults to `QREW_LOG_LEVEL` (`debug` counts as `info`), else `info`.
+    public init(
+        worker: String, minimum: Level = WorkerLogger.environmentLevel(),
+        sink: @escaping @Sendable (String) -> Void = WorkerLogger.standardError
+    ) {
         self.worker = worker
+        self.minimum = minimum
         self.sink = sink
+    }
+
+    /// The level `QREW_LOG_LEVEL` names, `info` when unset or unknown.
+    public static func environmentLevel() -> Level {
+        Level(rawValue: ProcessInfo.processInfo.environment["QREW_LOG_LEVEL"] ?? "") ?? .info
     }
 
     /// Writes `line` and a newline to stderr in one `write`, so concurrent lines never interleave.
@@ -27,15 +49,16 @@ public struct WorkerLogger: Sendable {
     }
 
     /// Logs a routine event.
-    public func info(_ message: String) { log(.info, message) }
+    public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
     /// Logs something that needs attention but is handled (an outage, a lost lease).
-    public func warning(_ message: String) { log(.warning, message) }
+    public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
     /// Logs a failure the worker could not handle itself.
-    public func error(_ message: String) { log(.error, message) }
+    public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
 
-    /// Logs one line at `level`.
-    public func log(_ level: Level, _ message: String) {
-        sink("\(Self.timestamp(Date())) worker \(worker) \(level.rawValue): \(message)")
+    /// Logs one line at `level`; the message is only built when the level is logged.
+    public func log(_ level: Level, _ message: @autoclosure () -> String) {
+        guard level >= minimum else { return }
+        sink("\(Self.timestamp(Date())) worker \(worker) \(level.rawValue): \(message())")
     }
 
     /// ISO 8601 in UTC with milliseconds, formatted by hand: cheap and thread-safe.

@@ -61,8 +61,9 @@ public final class WorkerService: Sendable {
         logger.info(
             "started: \(configuration.concurrency) slot(s), queues \(configuration.queues.joined(separator: ",")), "
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)")
+        let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
         let runner = TaskRunner(
-            queue: queue, executors: executors, tasks: tasks, outage: outage, logger: logger, configuration: configuration)
+            queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger, configuration: configuration)
         let claimLoop = ClaimLoop(
             queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration
         ) { [tasks] claimed in

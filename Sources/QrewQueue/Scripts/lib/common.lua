@@ -37,13 +37,24 @@ local function emit(run, fields)
   return id
 end
 
--- Makes a task claimable: best priority first, FIFO among equal priorities; wakes one idle worker.
-local function push_ready(ref, priority, queue)
-  local seq = redis.call('INCR', P .. ':seq') % 4294967296
-  local score = tonumber(priority) * 4294967296 + (4294967295 - seq)
-  redis.call('ZADD', ready_key(queue), score, ref)
-  redis.call('LPUSH', wake_key(queue), '1')
+-- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
+local function ready_score(priority, seq)
+  return tonumber(priority) * 4294967296 + (4294967295 - seq % 4294967296)
+end
+
+-- Leaves up to `n` wake-up tokens (at most 64 wait) for idle workers of `queue`.
+local function wake(queue, n)
+  local tokens = {}
+  for i = 1, math.min(n, 64) do tokens[i] = '1' end
+  redis.call('LPUSH', wake_key(queue), unpack(tokens))
   redis.call('LTRIM', wake_key(queue), 0, 63)
+end
+
+-- Makes a task claimable and wakes one idle worker.
+local function push_ready(ref, priority, queue)
+  local seq = redis.call('INCR', P .. ':seq')
+  redis.call('ZADD', ready_key(queue), ready_score(priority, seq), ref)
+  wake(queue, 1)
 end
 
 -- Gives back the concurrency slots a running task held and unparks one waiter per slot.

@@ -1,0 +1,235 @@
+import QrewQueue
+import Synchronization
+
+/// A result committer records finished tasks' results and streams running tasks' output with
+/// group commit: everything that piles up while one call is in flight goes out in the next one,
+/// as a single `complete` (and, when running tasks printed something, a single `append_output`).
+///
+/// A result is sent the moment no call is in flight, so an idle worker pays one round trip per
+/// result and a busy one far fewer. Output of a running task waits at most `outputDelay` (or
+/// until the next call goes out); output still waiting when its task finishes travels inside the
+/// task's completion, so a task that prints a line and ends (`echo`) costs one round trip.
+/// While Redis is unreachable the pending results are retried with backoff; one whose lease has
+/// run out meanwhile is given up (the task runs again elsewhere).
+final class ResultCommitter: Sendable {
+    /// Most lines of one task kept waiting; more are dropped (and counted in the stream).
+    static let maxPendingLines = 10_000
+
+    private struct Waiting {
+        let completion: TaskCompletion
+        let continuation: CheckedContinuation<CompletionStatus?, Never>
+    }
+
+    private struct PendingOutput {
+        let task: ClaimedTask
+        var stdout: [String] = []
+        var stderr: [String] = []
+        var dropped = 0
+
+        var lineCount: Int { stdout.count + stderr.count }
+
+        /// The lines to send, with a notice for those dropped.
+        func appends() -> [OutputAppend] {
+            var errors = stderr
+            if dropped > 0 { errors.append("[qrew: \(dropped) lines dropped from the live stream]") }
+            var batches: [OutputAppend] = []
+            if !stdout.isEmpty { batches.append(OutputAppend(task: task, stream: "stdout", lines: stdout)) }
+            if !errors.isEmpty { batches.append(OutputAppend(task: task, stream: "stderr", lines: errors)) }
+            return batches
+        }
+    }
+
+    private struct State {
+        var completions: [Waiting] = []
+        var output: [TaskRef: PendingOutput] = [:]
+        /// When the oldest waiting output line arrived.
+        var outputSince: ContinuousClock.Instant?
+        var flushing = false
+        /// The flusher waiting for the output delay to pass (or for a result to send).
+        var waiter: CheckedContinuation<Void, Never>?
+        var waiterGeneration = 0
+    }
+
+    private enum Step {
+        case send([Waiting], [PendingOutput])
+        case wait(until: ContinuousClock.Instant)
+        case stop
+    }
+
+    let outputDelay: Duration
+    private let queue: QueueClient
+    private let tasks: RunningTasks
+    private let outage: RedisOutage
+    private let state = Mutex(State())
+
+    init(queue: QueueClient, tasks: RunningTasks, outage: RedisOutage, outputDelay: Duration = .milliseconds(5)) {
+        self.queue = queue
+        self.tasks = tasks
+        self.outage = outage
+        self.outputDelay = outputDelay
+    }
+
+    /// Queues output lines of a running task; they go out within `outputDelay`, with the next
+    /// call, or inside the task's completion. Never blocks: lines beyond
+    /// ``maxPendingLines`` waiting for one task are dropped and counted.
+    func output(_ task: ClaimedTask, _ lines: [OutputLine]) {
+        guard !lines.isEmpty else { return }
+        let start = state.withLock { state -> Bool in
+            var pending = state.output[task.ref] ?? PendingOutput(task: task)
+            for line in lines {
+                if pending.lineCount >= Self.maxPendingLines {
+                    pending.dropped += 1
+                } else if line.stream == .stdout {
+                    pending.stdout.append(line.text)
+                } else {
+                    pending.stderr.append(line.text)
+                }
+            }
+            state.output[task.ref] = pending
+            if state.outputSince == nil { state.outputSince = .now }
+            return startFlushing(&state)
+        }
+        if start { launchFlusher() }
+    }
+
+    /// Forgets output still waiting for a task that ends without a result (canceled, lease lost,
+    /// handed back).
+    func discardOutput(_ ref: TaskRef) {
+        state.withLock { _ = $0.output.removeValue(forKey: ref) }
+    }
+
+    /// Records a task's result together with the output it has not streamed yet. Returns what
+    /// `complete` did, or nil when the result was given up because the lease ran out while
+    /// Redis was unreachable.
+    func complete(_ completion: TaskCompletion) async -> CompletionStatus? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<CompletionStatus?, Never>) in
+            let (start, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                var completion = completion
+                if let pending = state.output.removeValue(forKey: completion.task.ref) {
+                    let appends = pending.appends()
+                    completion = TaskCompletion(
+                        task: completion.task, outcome: completion.outcome, exitCode: completion.exitCode,
+                        output: completion.output, error: completion.error, retryDelay: completion.retryDelay,
+                        stdout: appends.first { $0.stream == "stdout" }?.lines ?? [],
+                        stderr: appends.first { $0.stream == "stderr" }?.lines ?? [])
+                }
+                state.completions.append(Waiting(completion: completion, continuation: continuation))
+                let waiter = state.waiter
+                state.waiter = nil
+                return (startFlushing(&state), waiter)
+            }
+            waiter?.resume()
+            if start { launchFlusher() }
+        }
+    }
+
+    private func startFlushing(_ state: inout State) -> Bool {
+        guard !state.flushing else { return false }
+        state.flushing = true
+        return true
+    }
+
+    /// The flusher runs while anything waits and stops when nothing does; it is not a child of
+    /// the worker's task group, so it finishes its work even while the worker is cancelled.
+    private func launchFlusher() {
+        Task { await flush() }
+    }
+
+    private func flush() async {
+        var backoff = RedisBackoff()
+        while true {
+            switch nextStep() {
+            case .stop:
+                return
+            case .wait(let deadline):
+                await waitForWork(until: deadline)
+            case .send(let completions, let output):
+                if await send(completions, output) {
+                    backoff.reset()
+                } else {
+                    let delay = backoff.advance()
+                    try? await Task.sleep(for: delay)
+                }
+            }
+        }
+    }
+
+    private func nextStep() -> Step {
+        state.withLock { state -> Step in
+            if let since = state.outputSince, state.completions.isEmpty, ContinuousClock.now < since + outputDelay {
+                return .wait(until: since + outputDelay)
+            }
+            if state.completions.isEmpty && state.output.isEmpty {
+                state.outputSince = nil
+                state.flushing = false
+                return .stop
+            }
+            let step = Step.send(state.completions, Array(state.output.values))
+            state.completions = []
+            state.output = [:]
+            state.outputSince = nil
+            return step
+        }
+    }
+
+    /// Suspends until a result is queued or `deadline` passes.
+    private func waitForWork(until deadline: ContinuousClock.Instant) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let generation = state.withLock { state -> Int? in
+                guard state.completions.isEmpty else { return nil }
+                state.waiterGeneration += 1
+                state.waiter = continuation
+                return state.waiterGeneration
+            }
+            guard let generation else {
+                continuation.resume()
+                return
+            }
+            Task { [self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    guard state.waiterGeneration == generation else { return nil }
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume()
+            }
+        }
+    }
+
+    /// Sends one batch. Output is best effort (dropped when it cannot be written); results that
+    /// could not be recorded go back to the front of the queue unless their lease is known lost.
+    /// Returns false when Redis failed and the flusher should back off.
+    private func send(_ completions: [Waiting], _ output: [PendingOutput]) async -> Bool {
+        var healthy = true
+        let appends = output.flatMap { $0.appends() }
+        if !appends.isEmpty {
+            do {
+                _ = try await queue.appendOutput(appends)
+                outage.succeeded()
+            } catch {
+                outage.failed(error, during: "streaming output of \(output.count) task(s)", running: tasks.count)
+                healthy = false
+            }
+        }
+        guard !completions.isEmpty else { return healthy }
+        do {
+            let statuses = try await queue.complete(completions.map(\.completion))
+            outage.succeeded()
+            for (waiting, status) in zip(completions, statuses) { waiting.continuation.resume(returning: status) }
+            return healthy
+        } catch {
+            outage.failed(error, during: "recording \(completions.count) result(s)", running: tasks.count)
+            var retry: [Waiting] = []
+            for waiting in completions {
+                if tasks.leaseIsLost(waiting.completion.task.ref) {
+                    waiting.continuation.resume(returning: nil)
+                } else {
+                    retry.append(waiting)
+                }
+            }
+            state.withLock { $0.completions.insert(contentsOf: retry, at: 0) }
+            return false
+        }
+    }
+}

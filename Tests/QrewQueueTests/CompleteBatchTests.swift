@@ -1,0 +1,153 @@
+import QrewCore
+import QrewQueue
+import QrewRedis
+import Testing
+
+/// `complete` with several results (group commit), output folded into results, inline apply,
+/// and `append_output` batches.
+@Suite("complete: batches and inline apply")
+struct CompleteBatchTests {
+    /// Run fields that let `complete` apply results inline (the coordinator stores them).
+    static let inline = ["retention": "3600000"]
+
+    func success(_ task: ClaimedTask, stdout: [String] = [], stderr: [String] = []) -> TaskCompletion {
+        TaskCompletion(task: task, outcome: .succeeded, exitCode: 0, output: "out-\(task.ref.taskID)", error: nil,
+                       retryDelay: nil, stdout: stdout, stderr: stderr)
+    }
+
+    func failure(_ task: ClaimedTask) -> TaskCompletion {
+        TaskCompletion(task: task, outcome: .failed, exitCode: 1, output: "", error: "boom", retryDelay: nil)
+    }
+
+    func events(_ q: QueueFixture, _ run: String) async throws -> [[String: String]] {
+        let entries = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.runEvents(run)), "-", "+").array)
+        return entries.compactMap { entry -> [String: String]? in
+            guard let flat = entry.array?.last?.array else { return nil }
+            var fields: [String: String] = [:]
+            for index in stride(from: 0, to: flat.count - 1, by: 2) {
+                fields[flat[index].string ?? ""] = flat[index + 1].string ?? ""
+            }
+            return fields
+        }
+    }
+
+    @Test func staleTokensInABatchAreRefusedOneByOne() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a"), task("b"), task("c")], fields: Self.inline)
+            let claimed = try await q.claim(3)
+            let forged = ClaimedTask(ref: claimed[1].ref, token: "999999", attempt: 1, spec: claimed[1].spec, outputs: [:])
+            let statuses = try await q.queue.complete([
+                success(claimed[0]), success(forged, stdout: ["must not appear"]), failure(claimed[2]),
+            ])
+            #expect(statuses == [.recorded, .stale, .recorded])
+            #expect(try await q.state("r1", "a") == "succeeded")
+            #expect(try await q.state("r1", "b") == "running")
+            #expect(try await q.state("r1", "c") == "failed")
+            #expect(try await events(q, "r1").allSatisfy { $0["lines"] != "must not appear" })
+            #expect(try await q.queue.complete([success(claimed[1])]) == [.recorded])
+            #expect(try await q.runField("r1", "state") == "failed")
+        }
+    }
+
+    @Test func aFinalResultReleasesDependentsInTheSameCall() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                task("a", before: ["c"]), task("b", before: ["c"]), task("c", after: ["a", "b"]),
+            ], fields: Self.inline)
+            let ab = try await q.claim(2)
+            #expect(try await q.queue.complete([success(ab[0])]) == [.recorded])
+            #expect(try await q.state("r1", "c") == "waiting")
+            #expect(try await q.queue.complete([success(ab[1])]) == [.recorded])
+            #expect(try await q.state("r1", "c") == "ready")
+            let c = try #require(try await q.claim(1).first)
+            #expect(c.outputs.isEmpty)
+            #expect(try await q.queue.complete([success(c)]) == [.recorded])
+            #expect(try await q.runField("r1", "state") == "succeeded")
+            #expect(try await q.runField("r1", "pending") == "0")
+            #expect(try await q.redis.send("PTTL", .string(q.queue.keys.run("r1"))).int ?? -1 > 0)
+        }
+    }
+
+    @Test func theCoordinatorsReplayOfAnInlineAppliedEventChangesNothing() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"]), task("x")], fields: Self.inline)
+            let claimed = try await q.claim(2)
+            #expect(try await q.queue.complete(claimed.map { success($0) }) == [.recorded, .recorded])
+            #expect(try await q.state("r1", "b") == "ready")
+            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 2)
+            let entries = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.events), "-", "+").array)
+            let replay = entries.compactMap { entry -> (entryID: String, ref: String)? in
+                guard let id = entry.array?.first?.string, let ref = entry.array?.last?.array?.last?.string else { return nil }
+                return (id, ref)
+            }
+            try await q.queue.ensureCoordinatorGroup(on: q.queue.keys.events)
+            #expect(try await q.applyAll() == 0)
+            #expect(try await q.queue.applyEvents(replay, fence: q.fence, group: QueueClient.coordinatorGroup, retention: .seconds(60)) == 0)
+            let b = TaskRef(runID: "r1", taskID: "b")
+            #expect(try await q.redis.send("HGET", .string(q.queue.keys.task(b)), "deps").string == "0")
+            #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default"))).int == 1)
+            #expect(try await q.runField("r1", "pending") == "1")
+            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 0)
+        }
+    }
+
+    @Test func aBatchMayMixRunsAndSettlesEach() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"])], fields: Self.inline)
+            try await q.submit("r2", [task("a", priority: 5)], fields: Self.inline.merging(["failFast": "true"]) { $1 })
+            try await q.submit("r3", [task("a", priority: 1, before: ["b"]), task("b", after: ["a"])])
+            let claimed = try await q.claim(3)
+            #expect(claimed.map(\.ref.runID) == ["r1", "r2", "r3"])
+            #expect(try await q.queue.complete([success(claimed[0]), failure(claimed[1]), success(claimed[2])])
+                == [.recorded, .recorded, .recorded])
+            #expect(try await q.state("r1", "b") == "ready")
+            #expect(try await q.runField("r2", "state") == "failed")
+            // r3 was stored without a retention (an older coordinator): the coordinator applies it.
+            #expect(try await q.state("r3", "b") == "waiting")
+            #expect(try await q.applyAll() == 1)
+            #expect(try await q.state("r3", "b") == "ready")
+        }
+    }
+
+    @Test func aFailureSkipsDownstreamAndFailFastCancelsInline() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                task("a", priority: 50, before: ["b"]), task("b", after: ["a"]), task("slow"),
+            ], fields: Self.inline.merging(["failFast": "true"]) { $1 })
+            let claimed = try await q.claim(2)
+            #expect(try await q.queue.complete([failure(claimed[0])]) == [.recorded])
+            #expect(try await q.state("r1", "b") == "skipped")
+            #expect(try await q.state("r1", "slow") == "canceled")
+            #expect(try await q.runField("r1", "state") == "failed")
+            #expect(try await q.queue.complete([success(claimed[1])]) == [.stale])
+        }
+    }
+
+    @Test func unstreamedOutputPrecedesTheResultInTheRunsStream() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a")], fields: Self.inline)
+            let a = try #require(try await q.claim(1).first)
+            #expect(try await q.queue.complete([success(a, stdout: ["one", "two"], stderr: ["warn"])]) == [.recorded])
+            let types = try await events(q, "r1").map { "\($0["type"] ?? "")\($0["stream"].map { ":" + $0 } ?? "")" }
+            #expect(types == ["run_queued", "task_started", "output:stdout", "output:stderr", "task_finished", "run_finished"])
+            let stdout = try await events(q, "r1").first { $0["stream"] == "stdout" }
+            #expect(stdout?["lines"] == "one\ntwo")
+        }
+    }
+
+    @Test func appendOutputTakesBatchesOfSeveralTasks() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a"), task("b")], fields: Self.inline)
+            let claimed = try await q.claim(2)
+            let forged = ClaimedTask(ref: claimed[1].ref, token: "999999", attempt: 1, spec: claimed[1].spec, outputs: [:])
+            let added = try await q.queue.appendOutput([
+                OutputAppend(task: claimed[0], stream: "stdout", lines: ["x", "y"]),
+                OutputAppend(task: forged, stream: "stderr", lines: ["dropped"]),
+                OutputAppend(task: claimed[1], stream: "stderr", lines: ["z"]),
+            ])
+            #expect(added == [true, false, true])
+            let lines = try await events(q, "r1").compactMap { $0["lines"] }
+            #expect(lines == ["x\ny", "z"])
+        }
+    }
+}
