@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QrewWorker", targets: ["QrewWorker"]),
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
+        .executable(name: "qrew-chaos", targets: ["qrew-chaos"]),
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
         .executable(name: "qrew-worker", targets: ["qrew-worker"]),
     ],
@@ -52,6 +53,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "qrew-bench",
+            dependencies: [
+                "QrewCore", "QrewRedis", "QrewQueue", "QrewLocalCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "qrew-chaos",
             dependencies: [
                 "QrewCore", "QrewRedis", "QrewQueue", "QrewLocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

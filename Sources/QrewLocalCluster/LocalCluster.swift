@@ -28,6 +28,8 @@ public final class LocalCluster: Sendable {
         public var coordinators: Int = 1
         /// How the private redis-server starts (e.g. `appendOnly: true`); unused with `redisURL`.
         public var redisOptions = RedisServerOptions()
+        /// An existing directory for the children's logs; nil creates a fresh temporary one.
+        public var logDirectory: String?
 
         public init(
             binDirectory: String, redisURL: String? = nil, namespace: String = "qrew", workers: Int = 2,
@@ -88,11 +90,16 @@ public final class LocalCluster: Sendable {
                 \(name) not found in \(options.binDirectory); build it (swift build --product \(name)) or install it there
                 """)
         }
-        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-cluster-XXXXXX")).utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw StartError(description: "cannot create a log directory: \(String(cString: strerror(errno)))")
+        let logDirectory: String
+        if let given = options.logDirectory {
+            logDirectory = given
+        } else {
+            var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-cluster-XXXXXX")).utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw StartError(description: "cannot create a log directory: \(String(cString: strerror(errno)))")
+            }
+            logDirectory = String(cString: made)
         }
-        let logDirectory = String(cString: made)
         var redis: RedisServerProcess?
         let redisURL: String
         if let given = options.redisURL {
