@@ -15,5 +15,7 @@ struct ChaosClock: Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    /// `1.3s`, for the timeline.
+    var short: String { String(format: "%.1fs", seconds) }
     var milliseconds: Int { Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000) }
 }

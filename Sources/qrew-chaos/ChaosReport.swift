@@ -21,6 +21,10 @@ struct ChaosReport: Sendable {
     }
 
     private(set) var problems: [Problem] = []
+    /// Shell tasks whose side effects show more than one start (at-least-once at work).
+    var reexecuted = 0
+    /// `task_retrying` events with outcome `lost` (leases the coordinator took back).
+    var reapedLeases = 0
     /// (run, task, category) already counted: each task counts once per category.
     private var counted: Set<String> = []
 

@@ -21,7 +21,7 @@ struct ChaosSuite {
         let directory = String(cString: made)
         let effects = directory + "/effects"
         try? FileManager.default.createDirectory(atPath: effects, withIntermediateDirectories: true)
-        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration) kill-interval=\(settings.killInterval) lease=\(settings.lease) workers=\(settings.workers) coordinators=\(settings.coordinators) dir=\(directory)")
+        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) coordinators=\(settings.coordinators) dir=\(directory)")
 
         var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
         let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
@@ -91,7 +91,7 @@ struct ChaosSuite {
         if monitor.unfinished.isEmpty {
             log.note("all \(submitted.count) submitted runs finished")
         } else {
-            log.note("settle time \(settings.settle) over: \(monitor.unfinished.count) run(s) unfinished")
+            log.note("settle time \(settings.settle.short) over: \(monitor.unfinished.count) run(s) unfinished")
         }
 
         // Phase 3: verify every run from Redis and the side-effect files.
@@ -127,6 +127,7 @@ struct ChaosSuite {
         }
         if report.problems.count > 60 { say("chaos: ... and \(report.problems.count - 60) more problem(s)") }
         let tasks = plans.reduce(0) { $0 + $1.taskCount }
+        say("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
         say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
 
         await cluster.stop(grace: .seconds(5))

@@ -46,7 +46,7 @@ final class FaultInjector: Sendable {
             let victim = cluster.workers[slot]
             let name = cluster.workerName(at: slot)
             await victim.terminate(signal: SIGKILL, grace: .zero)
-            log.injected(.workerKill, "SIGKILL worker \(name) (pid \(victim.pid)); replacement in \(downtime)")
+            log.injected(.workerKill, "SIGKILL worker \(name) (pid \(victim.pid)); replacement in \(downtime.short)")
             try? await Task.sleep(for: downtime)
             relaunch("worker \(slot + 1)") {
                 let process = try cluster.relaunchWorker(at: slot)
@@ -57,7 +57,7 @@ final class FaultInjector: Sendable {
             defer { release(\.coordinators, slot) }
             let victim = cluster.coordinators[slot]
             await victim.terminate(signal: SIGKILL, grace: .zero)
-            log.injected(.coordinatorKill, "SIGKILL coordinator \(slot + 1) (pid \(victim.pid)); restart in \(downtime)")
+            log.injected(.coordinatorKill, "SIGKILL coordinator \(slot + 1) (pid \(victim.pid)); restart in \(downtime.short)")
             try? await Task.sleep(for: downtime)
             relaunch("coordinator \(slot + 1)") {
                 "restarted coordinator \(slot + 1) (pid \(try cluster.relaunchCoordinator(at: slot).pid))"
@@ -68,7 +68,7 @@ final class FaultInjector: Sendable {
             let victim = cluster.workers[slot]
             guard victim.exited == nil else { return log.note("skip worker stop: worker \(slot + 1) is not running") }
             kill(victim.pid, SIGSTOP)
-            log.injected(.workerStop, "SIGSTOP worker \(cluster.workerName(at: slot)) (pid \(victim.pid)) for \(hold)")
+            log.injected(.workerStop, "SIGSTOP worker \(cluster.workerName(at: slot)) (pid \(victim.pid)) for \(hold.short)")
             try? await Task.sleep(for: hold)
             kill(victim.pid, SIGCONT)
             log.note("SIGCONT worker \(cluster.workerName(at: slot)) (pid \(victim.pid))")
@@ -80,7 +80,7 @@ final class FaultInjector: Sendable {
             }) else { return log.note("skip redis restart: one is under way") }
             defer { busy.withLock { $0.redis = false } }
             if hard { await redis.kill() } else { await redis.stop() }
-            log.injected(.redisRestart, "\(hard ? "SIGKILL" : "SIGTERM") redis-server (port \(redis.port)); start in \(downtime)")
+            log.injected(.redisRestart, "\(hard ? "SIGKILL" : "SIGTERM") redis-server (port \(redis.port)); start in \(downtime.short)")
             try? await Task.sleep(for: downtime)
             for attempt in 1...5 {
                 do {

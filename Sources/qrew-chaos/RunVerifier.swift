@@ -51,6 +51,9 @@ struct RunVerifier {
             }
         }
 
+        report.reapedLeases += events.count { $0.fields["type"] == "task_retrying" && $0.fields["outcome"] == "lost" }
+        report.reexecuted += effects.tasks.values.count { $0.starts.values.reduce(0) { $0 + $1.count } > 1 }
+
         // Planned task ids per step, from the stored tasks' `step` field.
         var taskIDsByStep: [String: [String]] = [:]
         for task in snapshot.tasks {
