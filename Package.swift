@@ -72,6 +72,9 @@ let package = Package(
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
         .testTarget(
+            name: "ChaosTests",
+            dependencies: ["qrew-chaos", "qrew-coordinator", "qrew-worker", "QrewLocalCluster", "QrewRedis"]),
+        .testTarget(
             name: "QctlTests",
             dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue", "QrewCoordinator", "QrewCore"]),
     ],
