@@ -7,7 +7,8 @@ struct FaultPlan: Sendable {
     enum Action: Sendable {
         /// SIGKILL a worker, start a replacement (new name) after `downtime`.
         case killWorker(slot: Int, downtime: Duration)
-        /// SIGKILL a coordinator, restart it (same id) after `downtime`.
+        /// SIGKILL a coordinator, restart it (same id) after `downtime`: 0.5–8 s, so about half the
+        /// time the leader lease (5 s) runs out first and a standby takes over.
         case killCoordinator(slot: Int, downtime: Duration)
         /// SIGSTOP a worker for `hold` (longer than its lease), then SIGCONT.
         case stopWorker(slot: Int, hold: Duration)
@@ -37,7 +38,7 @@ struct FaultPlan: Sendable {
                                      downtime: .milliseconds(Int.random(in: 200...1500, using: &random)))
             case .coordinatorKill:
                 action = .killCoordinator(slot: Int.random(in: 0..<coordinators, using: &random),
-                                          downtime: .milliseconds(Int.random(in: 500...3000, using: &random)))
+                                          downtime: .milliseconds(Int.random(in: 500...8000, using: &random)))
             case .workerStop:
                 action = .stopWorker(slot: Int.random(in: 0..<workers, using: &random),
                                      hold: lease * Double.random(in: 1.5...2.5, using: &random))
