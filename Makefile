@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test bench deps build release clean
+.PHONY: run test chaos bench deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator and two workers)
@@ -13,10 +13,19 @@ run: deps release
 ## test: build and run every test (Redis tests start their own redis-server).
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing
 ## bounds (timeouts, cancellation) of the process and Redis suites that run after it.
+## The short chaos run (processes killed on purpose, ~40 s) runs last, on its own, for the same reason.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests
-	$(SWIFT) test --skip-build --skip QrewCoreTests
+	$(SWIFT) test --skip-build --skip QrewCoreTests --skip ChaosTests
+	$(SWIFT) test --skip-build --filter ChaosTests
+
+## chaos: release build, then the full chaos suite (~2-3 minutes): runs flow while workers and
+## coordinators are SIGKILLed, a worker is frozen past its lease and Redis restarts (AOF).
+## CHAOS_ARGS adds flags, e.g. make chaos CHAOS_ARGS="--seed 7 --kill-interval 2s --lease 2s"
+CHAOS_ARGS ?=
+chaos: deps release
+	$(RELEASE_BIN)/qrew-chaos --runs 60 --duration 90s $(CHAOS_ARGS)
 
 ## bench: release build, then print benchmark figures and append them to docs/benchmarks.md
 bench: deps release

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QrewWorker", targets: ["QrewWorker"]),
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
+        .executable(name: "qrew-chaos", targets: ["qrew-chaos"]),
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
         .executable(name: "qrew-worker", targets: ["qrew-worker"]),
     ],
@@ -57,12 +58,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "qrew-chaos",
+            dependencies: [
+                "QrewCore", "QrewRedis", "QrewQueue", "QrewLocalCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(name: "QrewTestSupport", dependencies: ["QrewRedis", "QrewQueue"], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
         .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
+        .testTarget(
+            name: "ChaosTests",
+            dependencies: ["qrew-chaos", "qrew-coordinator", "qrew-worker", "QrewLocalCluster", "QrewRedis", "QrewQueue"]),
         .testTarget(
             name: "QctlTests",
             dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue", "QrewCoordinator", "QrewCore"]),

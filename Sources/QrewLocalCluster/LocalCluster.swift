@@ -1,9 +1,11 @@
 import Foundation
 import QrewRedis
+import Synchronization
 
 /// A whole Qrew cluster on this machine: a redis-server (unless one is given), one coordinator
-/// and N workers, each a child process with its log in `logDirectory`. Used by `qctl dev`, the
-/// benchmark and the end-to-end tests; `stop()` ends everything it started.
+/// (or several: one leads, the others stand by) and N workers, each a child process with its log
+/// in `logDirectory`. Used by `qctl dev`, the benchmark, the end-to-end tests and the chaos suite
+/// (which kills children and relaunches them); `stop()` ends everything it started.
 public final class LocalCluster: Sendable {
     /// What to start.
     public struct Options: Sendable {
@@ -22,6 +24,12 @@ public final class LocalCluster: Sendable {
         public var environment: [String: String]
         /// Prefix of the children's names: `<tag>-coordinator`, `<tag>-worker-1`, ...
         public var tag: String
+        /// Coordinators to start: `<tag>-coordinator`, `<tag>-coordinator-2`, ... (one leads).
+        public var coordinators: Int = 1
+        /// How the private redis-server starts (e.g. `appendOnly: true`); unused with `redisURL`.
+        public var redisOptions = RedisServerOptions()
+        /// An existing directory for the children's logs; nil creates a fresh temporary one.
+        public var logDirectory: String?
 
         public init(
             binDirectory: String, redisURL: String? = nil, namespace: String = "qrew", workers: Int = 2,
@@ -50,35 +58,48 @@ public final class LocalCluster: Sendable {
     /// Where each child's log file is.
     public let logDirectory: String
     public let redis: RedisServerProcess?
-    public let coordinator: SpawnedProcess
-    public let workers: [SpawnedProcess]
+    private let table: Mutex<ProcessTable>
 
-    private init(
-        options: Options, redisURL: String, logDirectory: String, redis: RedisServerProcess?,
-        coordinator: SpawnedProcess, workers: [SpawnedProcess]
-    ) {
+    /// The children now running (or last started) in each coordinator and worker slot.
+    private struct ProcessTable {
+        var coordinators: [SpawnedProcess]
+        var workers: [SpawnedProcess]
+        /// Launches so far per worker slot; a relaunched worker gets a new name.
+        var workerLaunches: [Int]
+    }
+
+    /// The first coordinator.
+    public var coordinator: SpawnedProcess { table.withLock { $0.coordinators[0] } }
+    /// Every coordinator slot's current process.
+    public var coordinators: [SpawnedProcess] { table.withLock { $0.coordinators } }
+    /// Every worker slot's current process.
+    public var workers: [SpawnedProcess] { table.withLock { $0.workers } }
+
+    private init(options: Options, redisURL: String, logDirectory: String, redis: RedisServerProcess?) {
         self.options = options
         self.redisURL = redisURL
         self.logDirectory = logDirectory
         self.redis = redis
-        self.coordinator = coordinator
-        self.workers = workers
+        self.table = Mutex(ProcessTable(coordinators: [], workers: [], workerLaunches: []))
     }
 
-    /// Starts redis (if needed), the coordinator and the workers.
+    /// Starts redis (if needed), the coordinators and the workers.
     public static func start(_ options: Options) async throws -> LocalCluster {
-        let coordinatorPath = options.binDirectory + "/qrew-coordinator"
-        let workerPath = options.binDirectory + "/qrew-worker"
         for name in ["qrew-coordinator", "qrew-worker"] where access(options.binDirectory + "/" + name, X_OK) != 0 {
             throw StartError(description: """
                 \(name) not found in \(options.binDirectory); build it (swift build --product \(name)) or install it there
                 """)
         }
-        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-cluster-XXXXXX")).utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw StartError(description: "cannot create a log directory: \(String(cString: strerror(errno)))")
+        let logDirectory: String
+        if let given = options.logDirectory {
+            logDirectory = given
+        } else {
+            var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-cluster-XXXXXX")).utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw StartError(description: "cannot create a log directory: \(String(cString: strerror(errno)))")
+            }
+            logDirectory = String(cString: made)
         }
-        let logDirectory = String(cString: made)
         var redis: RedisServerProcess?
         let redisURL: String
         if let given = options.redisURL {
@@ -86,56 +107,122 @@ public final class LocalCluster: Sendable {
         } else {
             let server: RedisServerProcess
             do {
-                server = try await RedisServerProcess.start(options: RedisServerOptions())
+                server = try await RedisServerProcess.start(options: options.redisOptions)
             } catch {
                 throw StartError(description: "cannot start a local redis-server: \(error)")
             }
             redis = server
             redisURL = server.url
         }
-        let common = ["--redis", redisURL, "--namespace", options.namespace]
-        let coordinator: SpawnedProcess
-        var workers: [SpawnedProcess] = []
+        let cluster = LocalCluster(options: options, redisURL: redisURL, logDirectory: logDirectory, redis: redis)
         do {
-            coordinator = try SpawnedProcess(
-                executable: coordinatorPath,
-                arguments: common + ["--id", "\(options.tag)-coordinator"] + options.coordinatorArguments,
-                logPath: logDirectory + "/coordinator.log", environment: options.environment)
-            for index in 1...max(options.workers, 1) {
-                var arguments = common + ["--name", "\(options.tag)-worker-\(index)"] + options.workerArguments
-                if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
-                workers.append(try SpawnedProcess(
-                    executable: workerPath, arguments: arguments, logPath: logDirectory + "/worker-\(index).log",
-                    environment: options.environment))
+            let coordinators = try (0..<max(options.coordinators, 1)).map(cluster.launchCoordinator)
+            cluster.table.withLock { $0.coordinators = coordinators }
+            for index in 0..<max(options.workers, 1) {
+                let worker = try cluster.launchWorker(index, launch: 1)
+                cluster.table.withLock {
+                    $0.workers.append(worker)
+                    $0.workerLaunches.append(1)
+                }
             }
         } catch {
             // Dropping the processes started so far kills them (SpawnedProcess.deinit).
+            cluster.table.withLock { $0 = ProcessTable(coordinators: [], workers: [], workerLaunches: []) }
             await redis?.stop()
-            throw StartError(description: error.description)
+            throw StartError(description: "\(error)")
         }
-        return LocalCluster(
-            options: options, redisURL: redisURL, logDirectory: logDirectory, redis: redis,
-            coordinator: coordinator, workers: workers)
+        return cluster
     }
 
-    /// Stops workers first (they drain), then the coordinator, then the private redis-server.
+    /// Stops workers first (they drain), then the coordinators, then the private redis-server.
     public func stop(grace: Duration = .seconds(10)) async {
+        let (coordinators, workers) = table.withLock { ($0.coordinators, $0.workers) }
         // Tell every worker at once, so they drain in parallel.
         await withTaskGroup(of: Void.self) { group in
             for worker in workers { group.addTask { await worker.terminate(grace: grace) } }
         }
-        await coordinator.terminate(grace: grace)
+        for coordinator in coordinators { await coordinator.terminate(grace: grace) }
         await redis?.stop()
     }
 
-    /// Every child with a display name: `coordinator`, `worker-1`, ...
-    public var processes: [(name: String, process: SpawnedProcess)] {
-        [("coordinator", coordinator)] + workers.enumerated().map { ("worker-\($0.offset + 1)", $0.element) }
+    /// Starts coordinator slot `index` again with the same id and log (a restart, as a process
+    /// supervisor would do it) after its process exited; throws if it still runs.
+    @discardableResult
+    public func relaunchCoordinator(at index: Int) throws -> SpawnedProcess {
+        guard coordinators[index].exited != nil else {
+            throw StartError(description: "coordinator \(index + 1) is still running")
+        }
+        let process = try launchCoordinator(index)
+        table.withLock { $0.coordinators[index] = process }
+        return process
     }
 
-    /// Why the cluster cannot go on (the coordinator or every worker exited), or nil.
+    /// Starts a replacement in worker slot `index` after its process exited, under a new name
+    /// (`<tag>-worker-<slot>-<launch>`) and log file, as a fresh pod would; throws if it still runs.
+    @discardableResult
+    public func relaunchWorker(at index: Int) throws -> SpawnedProcess {
+        guard workers[index].exited != nil else {
+            throw StartError(description: "worker \(index + 1) is still running")
+        }
+        let launch = table.withLock { table in
+            table.workerLaunches[index] += 1
+            return table.workerLaunches[index]
+        }
+        let process = try launchWorker(index, launch: launch)
+        table.withLock { $0.workers[index] = process }
+        return process
+    }
+
+    /// The name of the worker process in slot `index`.
+    public func workerName(at index: Int) -> String {
+        Self.workerName(tag: options.tag, index: index, launch: table.withLock { $0.workerLaunches[index] })
+    }
+
+    private static func workerName(tag: String, index: Int, launch: Int) -> String {
+        launch == 1 ? "\(tag)-worker-\(index + 1)" : "\(tag)-worker-\(index + 1)-\(launch)"
+    }
+
+    private var commonArguments: [String] { ["--redis", redisURL, "--namespace", options.namespace] }
+
+    private func launchCoordinator(_ index: Int) throws -> SpawnedProcess {
+        let suffix = index == 0 ? "" : "-\(index + 1)"
+        do {
+            return try SpawnedProcess(
+                executable: options.binDirectory + "/qrew-coordinator",
+                arguments: commonArguments + ["--id", "\(options.tag)-coordinator\(suffix)"] + options.coordinatorArguments,
+                logPath: logDirectory + "/coordinator\(suffix).log", environment: options.environment)
+        } catch {
+            throw StartError(description: error.description)
+        }
+    }
+
+    private func launchWorker(_ index: Int, launch: Int) throws -> SpawnedProcess {
+        let name = Self.workerName(tag: options.tag, index: index, launch: launch)
+        var arguments = commonArguments + ["--name", name] + options.workerArguments
+        if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
+        let log = launch == 1 ? "worker-\(index + 1).log" : "worker-\(index + 1)-\(launch).log"
+        do {
+            return try SpawnedProcess(
+                executable: options.binDirectory + "/qrew-worker", arguments: arguments, logPath: logDirectory + "/" + log,
+                environment: options.environment)
+        } catch {
+            throw StartError(description: error.description)
+        }
+    }
+
+    /// Every child with a display name: `coordinator`, `coordinator-2`, `worker-1`, ...
+    public var processes: [(name: String, process: SpawnedProcess)] {
+        let (coordinators, workers) = table.withLock { ($0.coordinators, $0.workers) }
+        return coordinators.enumerated().map { ($0.offset == 0 ? "coordinator" : "coordinator-\($0.offset + 1)", $0.element) }
+            + workers.enumerated().map { ("worker-\($0.offset + 1)", $0.element) }
+    }
+
+    /// Why the cluster cannot go on (every coordinator or every worker exited), or nil.
     public var failure: String? {
-        if coordinator.exited != nil { return "the coordinator exited (log: \(coordinator.logPath))" }
+        let (coordinators, workers) = table.withLock { ($0.coordinators, $0.workers) }
+        if coordinators.allSatisfy({ $0.exited != nil }) {
+            return "the coordinator exited (log: \(coordinators[0].logPath))"
+        }
         if workers.allSatisfy({ $0.exited != nil }) { return "every worker exited (logs in \(logDirectory))" }
         return nil
     }

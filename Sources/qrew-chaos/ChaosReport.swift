@@ -1,0 +1,41 @@
+/// What the verification found: the four counts that must be zero, plus every problem with the
+/// details someone needs to diagnose it (run, task, states, times, faults nearby).
+struct ChaosReport: Sendable {
+    enum Category: String, Sendable {
+        case lost, doubled
+        case order = "order_violations"
+        case unfinished
+        /// A run that finished but not `succeeded` (every generated run should succeed).
+        case notSucceeded = "not_succeeded"
+        /// A coordinator or worker that exited although nobody killed it.
+        case crashed
+    }
+
+    struct Problem: Sendable {
+        let category: Category
+        let runID: String
+        let taskID: String?
+        let detail: String
+        /// When it happened (wall ms), to list the faults around it; nil if unknown.
+        let wallMilliseconds: Int?
+    }
+
+    private(set) var problems: [Problem] = []
+    /// Shell tasks whose side effects show more than one start (at-least-once at work).
+    var reexecuted = 0
+    /// `task_retrying` events with outcome `lost` (leases the coordinator took back).
+    var reapedLeases = 0
+    /// (run, task, category) already counted: each task counts once per category.
+    private var counted: Set<String> = []
+
+    mutating func add(_ category: Category, run: String, task: String? = nil, _ detail: String, at wall: Int? = nil) {
+        problems.append(Problem(category: category, runID: run, taskID: task, detail: detail, wallMilliseconds: wall))
+        counted.insert("\(run)/\(task ?? "")/\(category.rawValue)")
+    }
+
+    func count(_ category: Category) -> Int {
+        counted.filter { $0.hasSuffix("/" + category.rawValue) }.count
+    }
+
+    var passed: Bool { problems.isEmpty }
+}

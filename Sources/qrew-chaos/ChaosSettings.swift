@@ -1,0 +1,26 @@
+/// Everything one run of the suite needs; `ChaosCommand` maps the flags onto it.
+struct ChaosSettings: Sendable {
+    /// Seeds the workflows and the fault schedule: the same seed gives the same runs and faults.
+    var seed: UInt64
+    /// Runs submitted, spread over most of the fault window.
+    var runs: Int
+    /// How long faults are injected.
+    var duration: Duration
+    /// Mean gap between two faults (any kind).
+    var killInterval: Duration
+    /// Worker lease (`qrew-worker --lease`); a frozen worker is held for 1.5–2.5 leases.
+    var lease: Duration
+    var workers: Int
+    var coordinators: Int
+    /// Slots per worker.
+    var workerConcurrency: Int
+    /// Longest wait, after the window, for every run to finish.
+    var settle: Duration
+    /// Keep the directory (logs, side effects, AOF) even when everything passed.
+    var keep: Bool
+    /// Where `qrew-coordinator` and `qrew-worker` are.
+    var binDirectory: String
+
+    /// The watchdog's limit: the window, the settle time and a margin for start and verification.
+    var hardDeadline: Duration { duration + settle + .seconds(90) }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import QrewLocalCluster
+import QrewQueue
+import QrewRedis
+
+/// One run of the chaos suite: start the cluster (AOF redis, coordinators, workers), submit the
+/// runs while the faults land, wait (bounded) for every run to finish, verify, print the counts
+/// line. Returns the exit status: 0 only if nothing was lost, doubled, reordered or left
+/// unfinished, every run succeeded and no process died on its own.
+struct ChaosSuite {
+    let settings: ChaosSettings
+
+    func run() async -> Int32 {
+        let clock = ChaosClock()
+        let log = FaultLog(clock: clock)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("qrew-chaos-XXXXXX")).utf8CString)
+        guard let made = mkdtemp(&template) else {
+            say("chaos: cannot create a temporary directory: \(String(cString: strerror(errno)))")
+            return 2
+        }
+        let directory = String(cString: made)
+        let effects = directory + "/effects"
+        try? FileManager.default.createDirectory(atPath: effects, withIntermediateDirectories: true)
+        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) coordinators=\(settings.coordinators) dir=\(directory)")
+
+        var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
+        let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
+        let watchdog = Watchdog(redisPidFile: directory + "/redis.pid")
+
+        let cluster: LocalCluster
+        do {
+            var options = LocalCluster.Options(
+                binDirectory: settings.binDirectory, namespace: "chaos", workers: settings.workers,
+                workerConcurrency: settings.workerConcurrency,
+                workerArguments: ["--lease", "\(settings.lease.milliseconds)ms", "--drain", "5s"],
+                environment: ["QREW_LOG_LEVEL": "info"], tag: "chaos")
+            options.coordinators = settings.coordinators
+            options.logDirectory = directory
+            options.redisOptions = RedisServerOptions(appendOnly: true, extraArguments: ["--pidfile", directory + "/redis.pid"])
+            cluster = try await LocalCluster.start(options)
+        } catch {
+            say("chaos: cannot start the cluster: \(error)\nchaos: log directory: \(directory)")
+            return 2
+        }
+        watchdog.watch(cluster)
+        let redis = RedisClient(configuration: (try? RedisConfiguration(url: cluster.redisURL)) ?? RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: cluster.redis?.port ?? 6379)))
+        defer { redis.close() }
+        let queue: QueueClient
+        do {
+            queue = QueueClient(redis: redis, keys: Keys(prefix: "chaos"), scripts: try ScriptLibrary.bundled.get())
+        } catch {
+            say("chaos: \(error)")
+            await cluster.stop(grace: .seconds(2))
+            return 2
+        }
+        let monitor = ResultMonitor(queue: queue)
+        watchdog.arm(deadline: settings.hardDeadline) {
+            "runs not seen finished: \(monitor.unfinished.count); log directory: \(directory)"
+        }
+        say("chaos: cluster up (redis \(cluster.redisURL), logs and side effects in \(directory)); \(plans.reduce(0) { $0 + $1.taskCount }) tasks in \(plans.count) runs")
+
+        // Phase 1: runs flow while faults land.
+        let monitoring = Task { await monitor.run() }
+        let progress = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                if Task.isCancelled { break }
+                log.note("progress: \(monitor.finished.count) run(s) finished, \(monitor.unfinished.count) submitted and unfinished")
+            }
+        }
+        let plan = FaultPlan(
+            seed: settings.seed, window: settings.duration, interval: settings.killInterval, lease: settings.lease,
+            workers: settings.workers, coordinators: settings.coordinators)
+        let injector = FaultInjector(cluster: cluster, plan: plan, log: log)
+        let submitter = RunSubmitter(queue: queue, runs: plans, log: log)
+        let submitDeadline = ContinuousClock.now + settings.duration + .seconds(30)
+        async let faultsDone: Void = injector.run()
+        async let submittedIDs = submitter.run(over: settings.duration * 0.75, deadline: submitDeadline, monitor: monitor)
+        let submitted = await submittedIDs
+        await faultsDone
+        log.note("fault window closed: \(FaultLog.Kind.allCases.map { "\($0.rawValue)=\(log.count($0))" }.joined(separator: " "))")
+
+        // Phase 2: every run should finish now that the cluster is left alone.
+        let settleDeadline = ContinuousClock.now + settings.settle
+        while !monitor.unfinished.isEmpty, ContinuousClock.now < settleDeadline {
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        monitoring.cancel()
+        progress.cancel()
+        await monitoring.value
+        if monitor.unfinished.isEmpty {
+            log.note("all \(submitted.count) submitted runs finished")
+        } else {
+            log.note("settle time \(settings.settle.short) over: \(monitor.unfinished.count) run(s) unfinished")
+        }
+
+        // Phase 3: verify every run from Redis and the side-effect files.
+        var report = ChaosReport()
+        let submittedSet = Set(submitted)
+        for plan in plans {
+            guard submittedSet.contains(plan.runID) else {
+                report.add(.unfinished, run: plan.runID, "never submitted (Redis unreachable until the deadline)")
+                continue
+            }
+            let snapshot = await retrying { try await queue.runSnapshot(plan.runID) } ?? nil
+            if let snapshot { monitor.observe(snapshot) }
+            let events = await readEvents(queue, runID: plan.runID)
+            RunVerifier(plan: plan, snapshot: snapshot, events: events, effects: SideEffects(path: plan.sideEffectPath, runID: plan.runID))
+                .verify(into: &report)
+        }
+        for change in monitor.changes {
+            report.add(.doubled, run: change.runID, task: change.taskID,
+                       "final result changed: was \(change.before), now \(change.after)", at: change.wallMilliseconds)
+        }
+        for (name, process) in cluster.processes {
+            if let status = process.exited {
+                report.add(.crashed, run: "-", task: name,
+                           "\(name) (pid \(process.pid)) exited on its own with status \(SpawnedProcess.exitCode(status)); log \(process.logPath):\n\(process.logTail(lines: 10))")
+            }
+        }
+
+        for problem in report.problems.prefix(60) {
+            say("chaos: \(problem.category.rawValue): run \(problem.runID)\(problem.taskID.map { " task \($0)" } ?? ""): \(problem.detail)")
+            if let wall = problem.wallMilliseconds {
+                for line in log.around(wall) { say("    fault nearby: \(line)") }
+            }
+        }
+        if report.problems.count > 60 { say("chaos: ... and \(report.problems.count - 60) more problem(s)") }
+        let tasks = plans.reduce(0) { $0 + $1.taskCount }
+        say("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
+        say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
+
+        await cluster.stop(grace: .seconds(5))
+        let passed = report.passed
+        if !passed || settings.keep {
+            if let redisDirectory = cluster.redis?.directory {
+                try? FileManager.default.copyItem(atPath: redisDirectory, toPath: directory + "/redis")
+            }
+            say("chaos: \(passed ? "kept" : "FAILED; see") the log directory: \(directory)")
+        } else {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        return passed ? 0 : 1
+    }
+
+    /// Every event of a run's stream, oldest first.
+    private func readEvents(_ queue: QueueClient, runID: String) async -> [StreamEntry] {
+        var events: [StreamEntry] = []
+        var after = "0"
+        while true {
+            guard let page = await retrying({ try await queue.runEvents(runID, after: after, count: 1000) }) else { break }
+            events += page
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.id
+        }
+        return events
+    }
+
+    /// Tries a read a few times (Redis may still be coming back); nil if it never worked.
+    private func retrying<T: Sendable>(_ read: () async throws -> T) async -> T? {
+        for _ in 0..<10 {
+            if let value = try? await read() { return value }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        return nil
+    }
+}

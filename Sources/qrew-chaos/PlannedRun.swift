@@ -1,0 +1,34 @@
+/// One generated run as the verifier needs it: its steps, their dependencies and what each runs.
+struct PlannedRun: Sendable {
+    /// What a step runs.
+    enum Action: Sendable, Hashable {
+        /// `sh -c` appending `start`/`end` lines to the run's side-effect file, sleeping in between.
+        case shell(sleepMilliseconds: Int)
+        /// The built-in `echo` handler: no process, no side effect.
+        case echo
+    }
+
+    struct Step: Sendable {
+        let id: String
+        let dependsOn: [String]
+        /// Matrix values (`i=0...`); 0 means a plain step (one task).
+        let matrixSize: Int
+        let action: Action
+        /// Holds a slot of the run's `db` pool while it runs.
+        let usesPool: Bool
+
+        var taskCount: Int { max(matrixSize, 1) }
+    }
+
+    let runID: String
+    let steps: [Step]
+    /// The workflow file (JSON) as submitted.
+    let workflow: String
+    /// Where the run's shell steps append their lines.
+    let sideEffectPath: String
+
+    var taskCount: Int { steps.reduce(0) { $0 + $1.taskCount } }
+
+    /// Steps by id.
+    var stepsByID: [String: Step] { Dictionary(uniqueKeysWithValues: steps.map { ($0.id, $0) }) }
+}

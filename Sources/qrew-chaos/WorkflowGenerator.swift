@@ -1,0 +1,97 @@
+import Foundation
+import QrewCore
+
+/// Generates the seeded DAG workflows the suite submits: a handful of steps with random earlier
+/// dependencies, matrix fan-outs, a join step over every sink, mostly shell steps (some sleeping
+/// so kills land mid-task), some echo steps, and in some runs a small resource pool and a run
+/// concurrency limit (so a leaked slot shows up as a run that never finishes). Every step is
+/// expected to succeed; retries absorb the attempts that faults cost.
+struct WorkflowGenerator {
+    private var random: SplitMix64
+    let sideEffectDirectory: String
+
+    init(seed: UInt64, sideEffectDirectory: String) {
+        random = SplitMix64(seed: seed ^ 0x5EED_C4A0_5000_0001)
+        self.sideEffectDirectory = sideEffectDirectory
+    }
+
+    /// The shell step: one `start` line, an optional sleep, one `end` line, then the output
+    /// `<run> <task> <attempt>` so the recorded result names the attempt that produced it.
+    /// Everything is inside the one script (no positional arguments): the path is a temp path
+    /// without quotes or spaces, quoted for the shell.
+    static func script(path: String, sleepMilliseconds: Int) -> String {
+        let line = #"printf '%s %s %s PHASE %s\n' "$QREW_RUN_ID" "$QREW_TASK_ID" "$QREW_ATTEMPT" "$(date +%s%3N)" >> 'PATH'"#
+            .replacingOccurrences(of: "PATH", with: path)
+        let sleep = sleepMilliseconds > 0 ? "sleep \(sleepMilliseconds / 1000).\(String(format: "%03d", sleepMilliseconds % 1000))\n" : ""
+        return line.replacingOccurrences(of: "PHASE", with: "start") + "\n" + sleep
+            + line.replacingOccurrences(of: "PHASE", with: "end") + "\n"
+            + #"echo "$QREW_RUN_ID $QREW_TASK_ID $QREW_ATTEMPT""#
+    }
+
+    mutating func makeRun(id runID: String) -> PlannedRun {
+        let stepCount = Int.random(in: 4...10, using: &random)
+        let usesLimits = Int.random(in: 0..<3, using: &random) == 0
+        var steps: [PlannedRun.Step] = []
+        for index in 0..<stepCount {
+            var dependsOn: [String] = []
+            if index > 0, Double.random(in: 0..<1, using: &random) < 0.85 {
+                let wanted = Int.random(in: 1...min(3, index), using: &random)
+                // Favour recent steps so the graphs are deep as well as wide.
+                while dependsOn.count < wanted {
+                    let back = Int.random(in: 1...min(index, 4), using: &random)
+                    let candidate = "s\(index - back)"
+                    if !dependsOn.contains(candidate) { dependsOn.append(candidate) }
+                    if dependsOn.count >= min(index, 4) { break }
+                }
+            }
+            let matrix = Double.random(in: 0..<1, using: &random) < 0.35 ? Int.random(in: 4...24, using: &random) : 0
+            let action: PlannedRun.Action
+            if Double.random(in: 0..<1, using: &random) < 0.8 {
+                let sleeps = Double.random(in: 0..<1, using: &random) < 0.3
+                action = .shell(sleepMilliseconds: sleeps ? 100 * Int.random(in: 2...12, using: &random) : 0)
+            } else {
+                action = .echo
+            }
+            let pooled = usesLimits && Double.random(in: 0..<1, using: &random) < 0.3
+            steps.append(PlannedRun.Step(id: "s\(index)", dependsOn: dependsOn, matrixSize: matrix, action: action, usesPool: pooled))
+        }
+        let hasDependents = Set(steps.flatMap(\.dependsOn))
+        let sinks = steps.map(\.id).filter { !hasDependents.contains($0) }
+        steps.append(PlannedRun.Step(
+            id: "join", dependsOn: sinks, matrixSize: 0, action: .shell(sleepMilliseconds: 0), usesPool: false))
+        let path = sideEffectDirectory + "/\(runID).log"
+        return PlannedRun(
+            runID: runID, steps: steps, workflow: Self.workflowJSON(name: runID, steps: steps, limits: usesLimits, path: path),
+            sideEffectPath: path)
+    }
+
+    private static func workflowJSON(name: String, steps: [PlannedRun.Step], limits: Bool, path: String) -> String {
+        var document: [String: Any] = [
+            "name": "chaos-\(name)",
+            "defaults": [
+                "timeout": "2m",
+                // Every lost lease costs an attempt; leave plenty so no task runs out.
+                "retries": ["max": 30, "backoff": "fixed", "initial": "200ms", "jitter": false],
+            ],
+        ]
+        if limits { document["parallel"] = ["maxConcurrency": 6, "resources": ["db": 2]] }
+        document["steps"] = steps.map { step -> [String: Any] in
+            var entry: [String: Any] = ["id": step.id]
+            if !step.dependsOn.isEmpty { entry["dependsOn"] = step.dependsOn }
+            if step.matrixSize > 0 { entry["matrix"] = ["i": (0..<step.matrixSize).map(String.init)] }
+            if step.usesPool { entry["resource"] = "db" }
+            switch step.action {
+            case .shell(let sleep):
+                entry["type"] = "shell"
+                entry["shell"] = true
+                entry["run"] = [script(path: path, sleepMilliseconds: sleep)]
+            case .echo:
+                entry["type"] = "echo"
+                entry["with"] = ["message": "\(step.id) done"]
+            }
+            return entry
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
