@@ -45,7 +45,9 @@ public struct ShellExecutor: TaskExecutor {
         environment.merge(execution.extraEnvironment) { $1 }
         environment["QREW_OUTPUT"] = outputFile
 
-        let command = useShell ? ["/bin/sh", "-c", argv.joined(separator: " ")] : argv
+        // With a shell, argv[0] is the script and the rest are its positional parameters ($0,
+        // $1, ...), passed as separate arguments so the shell never parses them again.
+        let command = useShell ? ["/bin/sh", "-c"] + argv : argv
         let child: ChildProcess
         do {
             let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"

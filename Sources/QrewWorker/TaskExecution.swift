@@ -7,7 +7,8 @@ public struct TaskExecution: Sendable, Equatable {
     /// The kind of work, mirroring the workflow file's `type:`.
     public enum Kind: Sendable, Equatable {
         /// A process. `argv` is executed directly (no shell) unless `useShell` is true, in
-        /// which case `/bin/sh -c "<argv joined by spaces>"` runs. `env` is layered over the
+        /// which case `/bin/sh -c argv[0] argv[1]...` runs: `argv[0]` is the script and the
+        /// rest are its positional parameters (`$0`, `$1`, ...). `env` is layered over the
         /// worker's environment; `cwd` defaults to the worker's working directory.
         case shell(argv: [String], useShell: Bool = false, env: [String: String] = [:], cwd: String? = nil)
         /// An HTTP request. Non-2xx responses fail the task.

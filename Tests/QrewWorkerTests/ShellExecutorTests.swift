@@ -19,9 +19,16 @@ struct ShellExecutorTests {
     }
 
     @Test func useShellInterprets() async {
-        let result = await run(shell(["echo", "$((40+2))", "|", "tr", "4", "x"], useShell: true))
+        let result = await run(shell(["echo $((40+2)) | tr 4 x"], useShell: true))
         #expect(result.outcome == .succeeded)
         #expect(result.output == "x2")
+    }
+
+    @Test func useShellPassesLaterItemsAsPositionalParametersNotAsScript() async {
+        let hostile = "$(echo injected); echo also-injected"
+        let result = await run(shell([#"printf '%s|%s\n' "$0" "$1""#, "first arg", hostile], useShell: true))
+        #expect(result.outcome == .succeeded)
+        #expect(result.output == "first arg|\(hostile)")
     }
 
     @Test func environmentAndWorkingDirectoryAreApplied() async throws {
