@@ -20,7 +20,7 @@ import Testing
         let result = await run(TaskExecution(.sleep(.seconds(30)), timeout: .milliseconds(100)))
         #expect(result.outcome == .timedOut)
         #expect(result.error == "timed out after 100ms")
-        #expect(result.duration < .seconds(2))
+        #expect(result.duration < .seconds(4), "the timeout must cut the 30 s sleep short")
     }
 
     @Test func sleepIsCancellable() async {
@@ -30,7 +30,7 @@ import Testing
         task.cancel()
         let result = await task.value
         #expect(result.outcome == .canceled)
-        #expect(ContinuousClock.now - canceledAt < .seconds(1))
+        #expect(ContinuousClock.now - canceledAt < .seconds(3), "cancellation must cut the 30 s sleep short")
     }
 
     @Test func failFailsWithItsMessage() async {

@@ -73,7 +73,7 @@ struct ShellExecutorTests {
         #expect(result.outcome == .succeeded)
         #expect(collector.batches.first?.map(\.text) == ["early"])
         // Flushed about 50 ms after printing, long before the process ended.
-        #expect(collector.times.first! - start < .milliseconds(700))
+        #expect(collector.times.first! - start < .seconds(2))
         #expect(collector.texts(.stdout) == ["early", "late"])
     }
 
@@ -169,7 +169,7 @@ struct ShellExecutorTests {
         let canceledAt = ContinuousClock.now
         task.cancel()
         let result = await within(.seconds(5)) { await task.value }
-        #expect(ContinuousClock.now - canceledAt < .seconds(1))
+        #expect(ContinuousClock.now - canceledAt < .seconds(3))
         #expect(result?.outcome == .canceled)
         #expect(!ProcessGroup.hasLiveMembers(pgid))
         #expect(await groupVanishes(pgid))

@@ -34,7 +34,7 @@ extension WorkerServiceTests {
                     let gone = try await fixture.eventually(.seconds(3)) { !ProcessGroup.hasLiveMembers(pgid) }
                     let elapsed = ContinuousClock.now - canceledAt
                     #expect(gone)
-                    #expect(elapsed < .seconds(1), "process group gone after \(elapsed)")
+                    #expect(elapsed < .seconds(2), "process group gone after \(elapsed) (about 0.1 s when the machine is idle; slack for a loaded test run)")
                     #expect(try await fixture.eventually(.seconds(2)) { worker.runningCount == 0 })
                 }
                 #expect(try await fixture.field("r1", "nap", "state") == "canceled")
