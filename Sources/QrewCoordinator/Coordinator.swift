@@ -7,7 +7,7 @@ import QrewRedis
 public struct Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     let queue: QueueClient
-    let log: ServiceLog
+    let log: ServiceLogger
 
     public init(configuration: CoordinatorConfiguration) throws {
         self.configuration = configuration
@@ -15,7 +15,7 @@ public struct Coordinator: Sendable {
         queue = QueueClient(
             redis: redis, keys: Keys(prefix: configuration.namespace), scripts: try ScriptLibrary.bundled.get(),
             streamMaxLength: configuration.streamMaxLength)
-        log = ServiceLog(source: "coordinator \(configuration.id)")
+        log = ServiceLogger(source: "coordinator \(configuration.id)")
     }
 
     /// Runs until the surrounding task is cancelled.

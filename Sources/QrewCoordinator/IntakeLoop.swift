@@ -9,7 +9,7 @@ struct IntakeLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLog
+    let log: ServiceLogger
 
     func run() async {
         let outage = OutageTracker(log: log, what: "intake")

@@ -6,7 +6,7 @@ struct LeadershipLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLog
+    let log: ServiceLogger
 
     func run() async {
         let outage = OutageTracker(log: log, what: "leadership")

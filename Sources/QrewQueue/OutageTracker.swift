@@ -8,12 +8,12 @@ public final class OutageTracker: Sendable {
         var since: ContinuousClock.Instant?
     }
 
-    private let log: ServiceLog
+    private let log: ServiceLogger
     private let what: String
     private let state = Mutex(State())
 
     /// - Parameter what: the loop's name in log lines ("claim loop").
-    public init(log: ServiceLog, what: String) {
+    public init(log: ServiceLogger, what: String) {
         self.log = log
         self.what = what
     }

@@ -42,7 +42,7 @@ struct WorkerFixture {
             redisURL: server.url, namespace: Self.namespace, name: name, concurrency: concurrency, queues: ["default"],
             lease: lease, drainTime: drain, killGrace: .seconds(2), idleBlockTime: .seconds(2))
         return try WorkerService(
-            configuration: configuration, executors: executors, logger: WorkerLogger(worker: name, sink: log.sink))
+            configuration: configuration, executors: executors, logger: ServiceLogger(source: "worker \(name)", sink: log.sink))
     }
 
     /// Submits a run of hand-built tasks (no coordinator yet).

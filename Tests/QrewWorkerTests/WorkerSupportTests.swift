@@ -1,4 +1,5 @@
 import Foundation
+import QrewQueue
 import Testing
 @testable import QrewWorker
 
@@ -15,10 +16,11 @@ struct WorkerSupportTests {
     }
 
     @Test func logLinesCarryAnISOTimestampTheWorkerAndTheLevel() {
-        #expect(WorkerLogger.timestamp(Date(timeIntervalSince1970: 1_795_319_400.123)) == "2026-11-22T03:50:00.123Z")
+        #expect(ServiceLogger.timestamp(Date(timeIntervalSince1970: 1_795_319_400.123)) == "2026-11-22T03:50:00.123Z")
         let lines = LogRecorder()
-        WorkerLogger(worker: "w1", sink: lines.sink).info("claimed 3 tasks")
-        let line = try? #require(lines.all.first)
-        #expect(line?.hasSuffix(" worker w1 info: claimed 3 tasks") == true)
+        ServiceLogger(source: "worker w1", sink: lines.sink).info("claimed 3 tasks")
+        #expect(lines.all.first?.hasSuffix(" worker w1 info: claimed 3 tasks") == true)
+        ServiceLogger(source: "coordinator c1", minimum: .info, sink: lines.sink).debug("not written")
+        #expect(lines.all.count == 1)
     }
 }

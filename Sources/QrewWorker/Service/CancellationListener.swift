@@ -10,7 +10,7 @@ struct CancellationListener: Sendable {
     let keys: Keys
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: WorkerLogger
+    let logger: ServiceLogger
 
     func run() async {
         let subscriber: RedisSubscriber

@@ -9,7 +9,7 @@ struct ClaimLoop: Sendable {
     let queue: QueueClient
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: WorkerLogger
+    let logger: ServiceLogger
     let configuration: WorkerConfiguration
     /// Starts running a task that was just claimed and added to `tasks`.
     let start: @Sendable (ClaimedTask) -> Void

@@ -9,7 +9,7 @@ struct HeartbeatLoop: Sendable {
     let queue: QueueClient
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: WorkerLogger
+    let logger: ServiceLogger
     let configuration: WorkerConfiguration
 
     /// What `P:worker:<name>` `info` holds, for dashboards and `qctl`.

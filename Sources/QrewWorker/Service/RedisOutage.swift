@@ -10,9 +10,9 @@ final class RedisOutage: Sendable {
     }
 
     private let state = Mutex(State())
-    private let logger: WorkerLogger
+    private let logger: ServiceLogger
 
-    init(logger: WorkerLogger) {
+    init(logger: ServiceLogger) {
         self.logger = logger
     }
 

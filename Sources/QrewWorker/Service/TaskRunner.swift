@@ -13,7 +13,7 @@ struct TaskRunner: Sendable {
     let executors: ExecutorRegistry
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: WorkerLogger
+    let logger: ServiceLogger
     let configuration: WorkerConfiguration
 
     /// What one attempt produced, in the shape `complete` records.

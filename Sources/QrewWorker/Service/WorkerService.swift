@@ -17,7 +17,7 @@ public final class WorkerService: Sendable {
     /// Where tasks run; register custom task types here before `run()`.
     public let executors: ExecutorRegistry
     /// The worker's log.
-    public let logger: WorkerLogger
+    public let logger: ServiceLogger
 
     private let queue: QueueClient
     private let tasks: RunningTasks
@@ -28,7 +28,7 @@ public final class WorkerService: Sendable {
     /// Redis URL that cannot be parsed or Lua scripts missing from the build.
     public init(
         configuration: WorkerConfiguration, executors: ExecutorRegistry = ExecutorRegistry(),
-        logger: WorkerLogger? = nil
+        logger: ServiceLogger? = nil
     ) throws {
         var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
         // A command must not hang longer than a heartbeat period, or one stuck call could
@@ -36,7 +36,7 @@ public final class WorkerService: Sendable {
         redisConfiguration.commandTimeout = min(redisConfiguration.commandTimeout ?? .seconds(5), configuration.heartbeatInterval)
         self.configuration = configuration
         self.executors = executors
-        self.logger = logger ?? WorkerLogger(worker: configuration.name)
+        self.logger = logger ?? ServiceLogger(source: "worker \(configuration.name)")
         self.queue = QueueClient(
             redis: RedisClient(configuration: redisConfiguration), keys: Keys(prefix: configuration.namespace),
             scripts: try ScriptLibrary.bundled.get())

@@ -2,26 +2,28 @@ import Foundation
 
 /// One line per event on stderr: `2026-11-22T03:50:00.123Z worker w1 info: claimed 3 tasks`.
 ///
-/// Deliberately tiny (no logging dependency): a worker logs state changes, not per-task noise,
+/// Deliberately tiny (no logging dependency): workers and coordinators log state changes, not per-task noise,
 /// and the lines are easy to grep and to collect from a container. Tests pass their own sink.
-public struct WorkerLogger: Sendable {
+public struct ServiceLogger: Sendable {
     /// How much a line matters.
     public enum Level: String, Sendable, Comparable {
-        case info, warning, error
+        case debug, info, warning, error
 
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
 
         private var rank: Int {
             switch self {
-            case .info: 0
-            case .warning: 1
-            case .error: 2
+            case .debug: 0
+            case .info: 1
+            case .warning: 2
+            case .error: 3
             }
         }
     }
 
     /// The worker name every line carries.
-    public let worker: String
+    /// Who writes: `worker w1`, `coordinator c1`.
+    public let source: String
     /// Lines below this level are dropped without being formatted.
     public let minimum: Level
     private let sink: @Sendable (String) -> Void
@@ -29,10 +31,10 @@ public struct WorkerLogger: Sendable {
     /// Creates a logger writing finished lines (without newline) to `sink`; stderr by default.
     /// The minimum level defaults to `QREW_LOG_LEVEL` (`debug` counts as `info`), else `info`.
     public init(
-        worker: String, minimum: Level = WorkerLogger.environmentLevel(),
-        sink: @escaping @Sendable (String) -> Void = WorkerLogger.standardError
+        source: String, minimum: Level = ServiceLogger.environmentLevel(),
+        sink: @escaping @Sendable (String) -> Void = ServiceLogger.standardError
     ) {
-        self.worker = worker
+        self.source = source
         self.minimum = minimum
         self.sink = sink
     }
@@ -49,6 +51,7 @@ public struct WorkerLogger: Sendable {
     }
 
     /// Logs a routine event.
+    public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
     public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
     /// Logs something that needs attention but is handled (an outage, a lost lease).
     public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
@@ -58,11 +61,11 @@ public struct WorkerLogger: Sendable {
     /// Logs one line at `level`; the message is only built when the level is logged.
     public func log(_ level: Level, _ message: @autoclosure () -> String) {
         guard level >= minimum else { return }
-        sink("\(Self.timestamp(Date())) worker \(worker) \(level.rawValue): \(message())")
+        sink("\(Self.timestamp(Date())) \(source) \(level.rawValue): \(message())")
     }
 
     /// ISO 8601 in UTC with milliseconds, formatted by hand: cheap and thread-safe.
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = time_t(totalMillis / 1000)
         let millis = Int(totalMillis % 1000)
