@@ -9,32 +9,19 @@ struct EventLoop {
     let log: ServiceLogger
 
     func run() async {
-        let outage = OutageTracker(log: log, what: "event loop")
         var groupReady = false
-        while !Task.isCancelled {
-            guard let fence = leadership.fence else {
-                try? await Task.sleep(for: .milliseconds(100))
-                continue
+        await leadership.whileLeading(outage: OutageTracker(log: log, what: "event loop"), onRedisFailure: { groupReady = false }) { fence in
+            if !groupReady {
+                try await queue.ensureCoordinatorGroup(on: queue.keys.events)
+                groupReady = true
             }
-            do {
-                if !groupReady {
-                    try await queue.ensureCoordinatorGroup(on: queue.keys.events)
-                    groupReady = true
-                }
-                let entries = try await queue.readGroup(
-                    stream: queue.keys.events, consumer: configuration.id, count: configuration.eventBatch, block: .seconds(1))
-                outage.succeeded()
-                guard !entries.isEmpty else { continue }
-                let applied = try await queue.applyEvents(
-                    entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
-                    group: QueueClient.coordinatorGroup, retention: configuration.retention)
-                log.debug("applied \(applied) of \(entries.count) events")
-            } catch QueueError.fenced {
-                leadership.lost(fence)
-            } catch {
-                groupReady = false
-                try? await Task.sleep(for: outage.failed(error))
-            }
+            let entries = try await queue.readGroup(
+                stream: queue.keys.events, consumer: configuration.id, count: configuration.eventBatch, block: .seconds(1))
+            guard !entries.isEmpty else { return }
+            let applied = try await queue.applyEvents(
+                entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
+                group: QueueClient.coordinatorGroup, retention: configuration.retention)
+            log.debug("applied \(applied) of \(entries.count) events")
         }
     }
 }

@@ -12,31 +12,18 @@ struct IntakeLoop {
     let log: ServiceLogger
 
     func run() async {
-        let outage = OutageTracker(log: log, what: "intake")
         var groupReady = false
-        while !Task.isCancelled {
-            guard let fence = leadership.fence else {
-                try? await Task.sleep(for: .milliseconds(100))
-                continue
+        await leadership.whileLeading(outage: OutageTracker(log: log, what: "intake"), onRedisFailure: { groupReady = false }) { fence in
+            if !groupReady {
+                try await queue.ensureCoordinatorGroup(on: queue.keys.submissions)
+                groupReady = true
             }
-            do {
-                if !groupReady {
-                    try await queue.ensureCoordinatorGroup(on: queue.keys.submissions)
-                    groupReady = true
-                }
-                let entries = try await queue.readGroup(
-                    stream: queue.keys.submissions, consumer: configuration.id, count: 16, block: .seconds(1))
-                outage.succeeded()
-                for entry in entries {
-                    try await accept(entry, fence: fence)
-                }
-                try await queue.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
-            } catch QueueError.fenced {
-                leadership.lost(fence)
-            } catch {
-                groupReady = false
-                try? await Task.sleep(for: outage.failed(error))
+            let entries = try await queue.readGroup(
+                stream: queue.keys.submissions, consumer: configuration.id, count: 16, block: .seconds(1))
+            for entry in entries {
+                try await accept(entry, fence: fence)
             }
+            try await queue.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
         }
     }
 

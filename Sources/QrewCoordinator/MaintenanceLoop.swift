@@ -9,29 +9,17 @@ struct MaintenanceLoop {
     let log: ServiceLogger
 
     func run() async {
-        let outage = OutageTracker(log: log, what: "maintenance")
-        while !Task.isCancelled {
-            guard let fence = leadership.fence else {
-                try? await Task.sleep(for: .milliseconds(100))
-                continue
+        await leadership.whileLeading(outage: OutageTracker(log: log, what: "maintenance")) { fence in
+            let reaped = try await queue.reapLeases(fence: fence, retryDelay: .zero)
+            if !reaped.isEmpty {
+                log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }
-            do {
-                let reaped = try await queue.reapLeases(fence: fence, retryDelay: .zero)
-                if !reaped.isEmpty {
-                    log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
-                }
-                let promoted = try await queue.promoteDelayed(fence: fence)
-                for run in try await queue.expireRuns(fence: fence, retention: configuration.retention) {
-                    log.warning("run \(run) canceled: its workflow timeout passed")
-                }
-                outage.succeeded()
-                let interval = configuration.maintenanceInterval
-                try? await Task.sleep(for: promoted.nextDue.map { min($0, interval) } ?? interval)
-            } catch QueueError.fenced {
-                leadership.lost(fence)
-            } catch {
-                try? await Task.sleep(for: outage.failed(error))
+            let promoted = try await queue.promoteDelayed(fence: fence)
+            for run in try await queue.expireRuns(fence: fence, retention: configuration.retention) {
+                log.warning("run \(run) canceled: its workflow timeout passed")
             }
+            let interval = configuration.maintenanceInterval
+            try? await Task.sleep(for: promoted.nextDue.map { min($0, interval) } ?? interval)
         }
     }
 }

@@ -1,0 +1,26 @@
+import QrewQueue
+
+extension Leadership {
+    /// Runs `step` again and again while this coordinator leads: idles while it does not, gives
+    /// leadership up when a script answers FENCED, and while Redis is unreachable logs once and
+    /// backs off (calling `onRedisFailure` so the step can reset what it set up).
+    func whileLeading(
+        outage: OutageTracker, onRedisFailure: () -> Void = {}, _ step: (_ fence: String) async throws -> Void
+    ) async {
+        while !Task.isCancelled {
+            guard let fence else {
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            do {
+                try await step(fence)
+                outage.succeeded()
+            } catch QueueError.fenced {
+                lost(fence)
+            } catch {
+                onRedisFailure()
+                try? await Task.sleep(for: outage.failed(error))
+            }
+        }
+    }
+}
