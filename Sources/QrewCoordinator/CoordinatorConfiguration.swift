@@ -12,6 +12,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// How long leadership lasts without renewal; a standby takes over within about this long
     /// after the leader dies. Renewed every third of it.
     public var leaderLease: Duration
+    /// The workers' lease (`--lease`/`QREW_LEASE`, default 30 s): a worker silent for two
+    /// leases is forgotten from the worker registry (its tasks were already taken back).
+    public var workerLease: Duration
     /// How long finished runs (and their tasks, streams and outputs) stay in Redis.
     public var retention: Duration
     /// Most completion events applied in one script call.
@@ -33,6 +36,7 @@ public struct CoordinatorConfiguration: Sendable {
         namespace: String = "qrew",
         id: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
         leaderLease: Duration = .seconds(5),
+        workerLease: Duration = .seconds(30),
         retention: Duration = .seconds(7 * 24 * 3600),
         eventBatch: Int = 512,
         maintenanceInterval: Duration = .milliseconds(250),
@@ -45,6 +49,7 @@ public struct CoordinatorConfiguration: Sendable {
         self.namespace = namespace
         self.id = id
         self.leaderLease = leaderLease
+        self.workerLease = workerLease
         self.retention = retention
         self.eventBatch = eventBatch
         self.maintenanceInterval = maintenanceInterval

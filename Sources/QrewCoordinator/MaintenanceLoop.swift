@@ -1,7 +1,8 @@
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
-/// Redis), queues retries whose backoff elapsed, and cancels runs past their workflow timeout.
+/// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout and
+/// forgets workers that stopped heartbeating.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -17,6 +18,9 @@ struct MaintenanceLoop {
             let promoted = try await queue.promoteDelayed(fence: fence)
             for run in try await queue.expireRuns(fence: fence, retention: configuration.retention) {
                 log.warning("run \(run) canceled: its workflow timeout passed")
+            }
+            for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
+                log.info("forgot worker \(worker): no heartbeat for two leases")
             }
             let interval = configuration.maintenanceInterval
             try? await Task.sleep(for: promoted.nextDue.map { min($0, interval) } ?? interval)

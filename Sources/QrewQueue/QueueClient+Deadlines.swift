@@ -5,4 +5,11 @@ extension QueueClient {
         guard let runs = reply.array else { throw unexpected(.expireRuns, reply) }
         return runs.compactMap(\.string)
     }
+
+    /// Forgets workers whose last heartbeat is older than `silence`; returns their names.
+    public func pruneWorkers(fence: String, silence: Duration) async throws(QueueError) -> [String] {
+        let reply = try await run(.pruneWorkers, [.string(fence), .int(silence.milliseconds)])
+        guard let names = reply.array else { throw unexpected(.pruneWorkers, reply) }
+        return names.compactMap(\.string)
+    }
 }

@@ -23,6 +23,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Leader lease; a standby takes over about this long after the leader dies.")
     var leaderLease: String = "5s"
 
+    @Option(help: "The workers' lease (env QREW_LEASE; default 30s); workers silent for two leases are forgotten.")
+    var lease: String?
+
     @Option(help: "How long finished runs stay in Redis.")
     var retention: String = "7d"
 
@@ -42,6 +45,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.maxWorkflowBytes = maxWorkflowBytes
         configuration.leaderLease = try Self.duration(leaderLease, option: "--leader-lease")
         configuration.retention = try Self.duration(retention, option: "--retention")
+        if let leaseText = lease ?? environment["QREW_LEASE"] {
+            configuration.workerLease = try Self.duration(leaseText, option: lease == nil ? "QREW_LEASE" : "--lease")
+        }
         if let scoring {
             guard let data = FileManager.default.contents(atPath: scoring) else {
                 throw ValidationError("--scoring: cannot read \(scoring)")

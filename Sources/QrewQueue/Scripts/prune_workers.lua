@@ -1,0 +1,15 @@
+--[[ prune_workers: forget workers that stopped heartbeating, so the worker registry stays
+  bounded and `qctl workers` shows live ones. Their tasks are taken back by reap_leases.
+  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[4] leader fence  ARGV[5] silence (ms) after which a worker is forgotten
+  Returns: array of the worker names removed. ]]
+--@include common
+--@include fence
+
+check_fence(ARGV[4])
+local gone = redis.call('ZRANGEBYSCORE', P .. ':workers', '-inf', NOW - tonumber(ARGV[5]), 'LIMIT', 0, 1000)
+for _, name in ipairs(gone) do
+  redis.call('ZREM', P .. ':workers', name)
+  redis.call('DEL', P .. ':worker:' .. name)
+end
+return gone
