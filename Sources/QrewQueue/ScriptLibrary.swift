@@ -23,6 +23,7 @@ public struct ScriptLibrary: Sendable {
         case rejectRun = "reject_run"
         case retryRun = "retry_run"
         case expireRuns = "expire_runs"
+        case purgeDeadLetters = "purge_dead_letters"
     }
 
     private let scripts: [Operation: RedisScript]
