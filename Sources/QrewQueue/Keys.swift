@@ -24,6 +24,11 @@ public struct Keys: Sendable, Hashable {
     public var workers: String { "\(prefix):workers" }
     /// The coordinator leader lease (`<coordinator id>:<fence>`).
     public var leader: String { "\(prefix):leader" }
+    /// List of dead letters (JSON), newest first, capped at 10 000: tasks that failed for good
+    /// and ready-queue members that are no task of any run.
+    public var deadLetters: String { "\(prefix):dlq" }
+    /// Counter giving each dead letter its id.
+    public var deadLetterSequence: String { "\(prefix):dlq:seq" }
     /// Channel announcing refs of running tasks that must stop now.
     public var cancellations: String { "\(prefix):cancellations" }
 

@@ -14,7 +14,7 @@ extension QueueClient {
     /// Runs a finished run's failed, timed-out, skipped and canceled tasks again in place,
     /// keeping the succeeded ones and their outputs; `fresh` runs every task again.
     public func retryRun(_ runID: String, fresh: Bool) async throws(QueueError) -> RetryResult {
-        let reply = try await run(.retryRun, [.string(runID), .string(fresh ? "fresh" : "")])
+        let reply = try await run(.retryRun, [.string(runID), .string(fresh ? "fresh" : ""), .string("")])
         guard let pair = reply.array, pair.count >= 2, let count = pair[0].int else {
             throw unexpected(.retryRun, reply)
         }

@@ -24,6 +24,7 @@ public struct ScriptLibrary: Sendable {
         case retryRun = "retry_run"
         case expireRuns = "expire_runs"
         case pruneWorkers = "prune_workers"
+        case purgeDeadLetters = "purge_dead_letters"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -46,6 +46,10 @@ struct WorkerServiceTests {
             }
             #expect(try await fixture.field("r1", "x", "error")?.hasPrefix("cannot decode the task spec") == true)
             #expect(try await fixture.field("r1", "nap", "error")?.contains("'soon' is not a duration") == true)
+            try await fixture.applyEvents()
+            let letter = try #require(try await fixture.queue.deadLetters().first { $0.task == "x" })
+            #expect(letter.reason.hasPrefix("cannot decode the task spec"))
+            #expect(letter.attempts == 1)
         }
     }
 

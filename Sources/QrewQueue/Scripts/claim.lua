@@ -3,7 +3,8 @@
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
   ARGV[7..] queue names, in the worker's order of preference
   A task whose run, step or pool is at its concurrency limit is parked (run:<id>:parked:<limit>)
-  until a slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped.
+  until a slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
+  one that is no task of any run goes to the dead-letter list (lib/common dead_letter).
   Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (JSON object
   task id -> output of every task the spec references). ]]
 --@include common
@@ -60,6 +61,8 @@ for qi = 7, #ARGV do
         out[#out + 1] = cjson.encode(outputs)
         claimed = claimed + 1
       end
+    elseif not t[1] then
+      dead_letter(ref, 'not a task of any run', 0)
     end
   end
 end

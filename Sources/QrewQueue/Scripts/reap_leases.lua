@@ -4,7 +4,8 @@
   ARGV[6] retry delay (ms) for a lost lease
   The task's token is dropped, so the old worker's late result is refused. With attempts left
   the task waits out the delay in the delayed set; otherwise it ends "failed" ("lease lost") and
-  an event goes to the coordinator like any final result.
+  an event goes to the coordinator like any final result; applying it (lib/apply) writes the
+  dead letter with this reason, so a lost lease is dead-lettered exactly once.
   Returns: array of reaped refs. ]]
 --@include common
 --@include fence

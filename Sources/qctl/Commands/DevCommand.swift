@@ -45,9 +45,17 @@ struct DevCommand: AsyncParsableCommand {
         }
         let options = try WorkflowOptions.parse(parameters.flatMap { ["--set", $0] } + ["--", path])
         let (text, workflow) = try Submission.validated(options)
+        // The trap goes in before anything starts: a Ctrl-C at any moment from here on stops
+        // what was started (a signal set to be ignored but not yet watched would be lost).
+        let outcome = Mutex<String?>(nil)
+        let following = Mutex<Task<String, any Error>?>(nil)
+        let signals = SignalTrap { number in
+            outcome.withLock { $0 = $0 ?? "interrupted (\(number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "SIGHUP"))" }
+            following.withLock { $0?.cancel() }
+        }
+        defer { signals.stop() }
         let cluster = try await start()
         let runID = RunID.generate(workflowName: workflow.name)
-        let outcome = Mutex<String?>(nil)
         let redis = self.redis
         let follow = Task {
             try await redis.withQueue(url: cluster.redisURL) { queue in
@@ -58,10 +66,8 @@ struct DevCommand: AsyncParsableCommand {
                 return try await RunFollower(queue: queue, runID: runID).follow { view.handle($0) }
             }
         }
-        let signals = SignalTrap { number in
-            outcome.withLock { $0 = $0 ?? "interrupted (\(number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "SIGHUP"))" }
-            follow.cancel()
-        }
+        following.withLock { $0 = follow }
+        if outcome.withLock({ $0 }) != nil { follow.cancel() }
         let monitor = Task {
             while !Task.isCancelled {
                 if let reason = cluster.failure {
@@ -76,7 +82,6 @@ struct DevCommand: AsyncParsableCommand {
         monitor.cancel()
         Console.error("qctl dev: stopping the cluster …")
         await cluster.stop()
-        signals.stop()
         Console.error("qctl dev: stopped; logs are in \(cluster.logDirectory)")
 
         switch result {

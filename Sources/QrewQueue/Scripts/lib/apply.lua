@@ -4,15 +4,17 @@
   also applies the results `reap_leases` records), so both follow one implementation.
   A success (or a failure with continueOnError) counts one dependency off each dependent and
   queues those left with none; any other failure skips every task downstream (and with failFast
-  cancels the run); the run finishes when nothing is pending. ]]
+  cancels the run); the run finishes when nothing is pending. Every final failed or timed_out
+  result (continueOnError or not) also goes to the dead-letter list, once, here. ]]
 
 -- Applies the final result of `ref` unless it was applied already; returns 1 if it changed state.
 local function apply_final(ref, retention_ms)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'applied', 'dependents', 'continueOnError', 'id')
+  local t = redis.call('HMGET', tk, 'state', 'applied', 'dependents', 'continueOnError', 'id', 'error', 'attempt')
   local final = t[1] == 'succeeded' or t[1] == 'failed' or t[1] == 'timed_out'
   if not final or t[2] == '1' then return 0 end
   redis.call('HSET', tk, 'applied', '1')
+  if t[1] ~= 'succeeded' then dead_letter(ref, t[6] or t[1], t[7]) end
   local run = split_ref(ref)
   local released = t[1] == 'succeeded' or t[4] == '1'
   local settled = 1

@@ -70,3 +70,16 @@ local function release_limits(run, limits_csv)
     end
   end
 end
+
+-- Pushes one entry onto the dead-letter list <prefix>:dlq (newest first, capped at 10000): a
+-- task that ended failed or timed_out for good, or a ready-queue member that is no task at all.
+-- Entries are JSON {id, ref, run, task, reason, attempts, at}; ids come from <prefix>:dlq:seq.
+local function dead_letter(ref, reason, attempts)
+  local slash = string.find(ref, '/', 1, true)
+  local run, task = '', ref
+  if slash then run, task = string.sub(ref, 1, slash - 1), string.sub(ref, slash + 1) end
+  local id = tostring(redis.call('INCR', P .. ':dlq:seq'))
+  redis.call('LPUSH', P .. ':dlq', cjson.encode({ id = id, ref = ref, run = run, task = task,
+    reason = reason or '', attempts = tonumber(attempts) or 0, at = NOW }))
+  redis.call('LTRIM', P .. ':dlq', 0, 9999)
+end

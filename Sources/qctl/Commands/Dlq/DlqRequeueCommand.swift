@@ -1,0 +1,47 @@
+import ArgumentParser
+import QrewQueue
+
+/// `qctl dlq requeue ID`: runs a dead letter's task again in its run, with the dependents it
+/// had skipped, and removes the entry (one atomic script, retry_run).
+struct DlqRequeueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requeue", abstract: "Run a dead letter's task again in its run (and its skipped dependents).")
+
+    @Argument(help: "Dead-letter id (from `qctl dlq list`).")
+    var id: String
+
+    @Flag(help: "Show the live view until the run finishes; exit 0 only if it succeeds.")
+    var follow = false
+
+    @Flag(help: "Wait silently until the run finishes; exit 0 only if it succeeds.")
+    var wait = false
+
+    @OptionGroup var redis: RedisOptions
+
+    func validate() throws {
+        if follow && wait { throw ValidationError("--follow and --wait cannot be combined") }
+    }
+
+    func run() async throws {
+        try await redis.withQueue { queue in
+            switch try await queue.requeueDeadLetter(id: id) {
+            case .unknownDeadLetter:
+                throw CommandFailure("no dead letter '\(id)' in namespace '\(redis.resolvedNamespace)' (requeued, purged, or trimmed off the list)")
+            case .runGone(let run):
+                let what = run.isEmpty ? "it names no run" : "its run '\(run)' no longer exists (finished runs expire after the coordinator's retention)"
+                throw CommandFailure("cannot requeue dead letter \(id): \(what); resubmit the workflow, and `qctl dlq purge --yes` to clear the list")
+            case .runNotFinished(let run, let state):
+                throw CommandFailure("run \(run) is still \(state); requeue dead letter \(id) after it finishes")
+            case .alreadySucceeded(let run):
+                Console.out("the task of dead letter \(id) has succeeded since in run \(run); removed the entry")
+            case .requeued(let run, let count, let eventID):
+                Console.out("requeued dead letter \(id): \(count) task\(count == 1 ? "" : "s") of run \(run) will run again")
+                guard follow || wait else { return }
+                var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: count)
+                let state = try await RunFollower(queue: queue, runID: run, after: eventID).follow { view.handle($0) }
+                view.close()
+                if state != "succeeded" { throw ExitCode.failure }
+            }
+        }
+    }
+}
