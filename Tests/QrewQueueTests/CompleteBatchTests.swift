@@ -68,18 +68,24 @@ struct CompleteBatchTests {
         }
     }
 
-    @Test func theCoordinatorsReplayOfAnInlineAppliedEventChangesNothing() async throws {
+    @Test func anInlineAppliedResultAddsNoCoordinatorEventAndAReplayChangesNothing() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"]), task("x")], fields: Self.inline)
             let claimed = try await q.claim(2)
             #expect(try await q.queue.complete(claimed.map { success($0) }) == [.recorded, .recorded])
             #expect(try await q.state("r1", "b") == "ready")
-            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 2)
+            // Applied inline: nothing for the coordinator to read.
+            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 0)
+            // An event for an applied result (one an older worker added, or a duplicate) changes nothing.
+            for ref in ["r1/a", "r1/x"] {
+                _ = try await q.redis.send("XADD", .string(q.queue.keys.events), "*", "ref", .string(ref))
+            }
             let entries = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.events), "-", "+").array)
             let replay = entries.compactMap { entry -> (entryID: String, ref: String)? in
                 guard let id = entry.array?.first?.string, let ref = entry.array?.last?.array?.last?.string else { return nil }
                 return (id, ref)
             }
+            #expect(replay.count == 2)
             try await q.queue.ensureCoordinatorGroup(on: q.queue.keys.events)
             #expect(try await q.applyAll() == 0)
             #expect(try await q.queue.applyEvents(replay, fence: q.fence, group: QueueClient.coordinatorGroup, retention: .seconds(60)) == 0)
@@ -102,8 +108,10 @@ struct CompleteBatchTests {
                 == [.recorded, .recorded, .recorded])
             #expect(try await q.state("r1", "b") == "ready")
             #expect(try await q.runField("r2", "state") == "failed")
-            // r3 was stored without a retention (an older coordinator): the coordinator applies it.
+            // r3 was stored without a retention (an older coordinator): the coordinator applies it,
+            // so only its result adds an event.
             #expect(try await q.state("r3", "b") == "waiting")
+            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 1)
             #expect(try await q.applyAll() == 1)
             #expect(try await q.state("r3", "b") == "ready")
         }
