@@ -38,7 +38,7 @@ enum RunRecordBuilder {
                 with: settings.arguments.mapValues(\.description),
                 timeoutMilliseconds: settings.timeout.map { Int($0 / .milliseconds(1)) },
                 retry: settings.retry, outputRefs: outputRefs)
-            let specJSON = (try? encoder.encode(spec)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let specJSON = spec.jsonText
             records.append(TaskRecord(
                 id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
                 deps: task.dependsOn.count, dependents: task.dependents, limits: limits,

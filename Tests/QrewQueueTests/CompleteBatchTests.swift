@@ -1,3 +1,4 @@
+import Foundation
 import QrewCore
 import QrewQueue
 import QrewRedis
@@ -68,18 +69,24 @@ struct CompleteBatchTests {
         }
     }
 
-    @Test func theCoordinatorsReplayOfAnInlineAppliedEventChangesNothing() async throws {
+    @Test func anInlineAppliedResultAddsNoCoordinatorEventAndAReplayChangesNothing() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"]), task("x")], fields: Self.inline)
             let claimed = try await q.claim(2)
             #expect(try await q.queue.complete(claimed.map { success($0) }) == [.recorded, .recorded])
             #expect(try await q.state("r1", "b") == "ready")
-            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 2)
+            // Applied inline: nothing for the coordinator to read.
+            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 0)
+            // An event for an applied result (one an older worker added, or a duplicate) changes nothing.
+            for ref in ["r1/a", "r1/x"] {
+                _ = try await q.redis.send("XADD", .string(q.queue.keys.events), "*", "ref", .string(ref))
+            }
             let entries = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.events), "-", "+").array)
             let replay = entries.compactMap { entry -> (entryID: String, ref: String)? in
                 guard let id = entry.array?.first?.string, let ref = entry.array?.last?.array?.last?.string else { return nil }
                 return (id, ref)
             }
+            #expect(replay.count == 2)
             try await q.queue.ensureCoordinatorGroup(on: q.queue.keys.events)
             #expect(try await q.applyAll() == 0)
             #expect(try await q.queue.applyEvents(replay, fence: q.fence, group: QueueClient.coordinatorGroup, retention: .seconds(60)) == 0)
@@ -88,6 +95,37 @@ struct CompleteBatchTests {
             #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default"))).int == 1)
             #expect(try await q.runField("r1", "pending") == "1")
             #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 0)
+        }
+    }
+
+    @Test func eachLiveEventIsItsStreamEntryAsJSON() async throws {
+        try await withQueue { q throws in
+            let subscriber = try RedisSubscriber(configuration: q.redis.configuration)
+            defer { subscriber.close() }
+            try await subscriber.subscribe([q.queue.keys.runLive("r1")])
+            try await q.submit("r1", [task("a")], fields: Self.inline)
+            let a = try #require(try await q.claim(1).first)
+            let lines = ["say \"hi\" \\ back", "tab\there \u{01} é 日本 🚀"]
+            #expect(try await q.queue.complete([success(a, stdout: lines)]) == [.recorded])
+            let stream = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.runEvents("r1")), "-", "+").array)
+            var expected: [[String: String]] = []
+            for entry in stream {
+                var fields = ["id": try #require(entry.array?.first?.string)]
+                let flat = try #require(entry.array?.last?.array)
+                for index in stride(from: 0, to: flat.count - 1, by: 2) {
+                    fields[flat[index].string ?? ""] = flat[index + 1].string ?? ""
+                }
+                expected.append(fields)
+            }
+            #expect(expected.map { $0["type"] } == ["run_queued", "task_started", "output", "task_finished", "run_finished"])
+            #expect(expected[2]["lines"] == lines.joined(separator: "\n"))
+            var live: [[String: String]] = []
+            for await message in subscriber.messages {
+                let object = try JSONSerialization.jsonObject(with: Data(message.payload))
+                live.append(try #require(object as? [String: String]))
+                if live.count == expected.count { break }
+            }
+            #expect(live == expected)
         }
     }
 
@@ -102,8 +140,10 @@ struct CompleteBatchTests {
                 == [.recorded, .recorded, .recorded])
             #expect(try await q.state("r1", "b") == "ready")
             #expect(try await q.runField("r2", "state") == "failed")
-            // r3 was stored without a retention (an older coordinator): the coordinator applies it.
+            // r3 was stored without a retention (an older coordinator): the coordinator applies it,
+            // so only its result adds an event.
             #expect(try await q.state("r3", "b") == "waiting")
+            #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 1)
             #expect(try await q.applyAll() == 1)
             #expect(try await q.state("r3", "b") == "ready")
         }

@@ -11,6 +11,11 @@
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
+-- Batched per call: lease tokens are reserved with one INCRBY (a few may go unused), lease
+-- deadlines go to P:leases in one ZADD, and each run's startedAt is set once.
+local next_token, last_token = 1, 0
+local lease_entries = {}
+local started_runs = {}
 
 local function full_limit(run, limits)
   local rk = run_key(run)
@@ -40,17 +45,30 @@ for qi = 7, #ARGV do
       else
         local rk = run_key(run)
         for _, limit in ipairs(limits) do redis.call('HINCRBY', rk .. ':inflight', limit, 1) end
-        local token = tostring(redis.call('INCR', P .. ':tokens'))
+        if next_token > last_token then
+          last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
+          next_token = last_token - (max - claimed) + 1
+        end
+        local token = tostring(next_token)
+        next_token = next_token + 1
         local attempt = tonumber(t[3]) + 1
         redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
           'attempt', attempt, 'startedAt', NOW, 'leaseDeadline', NOW + lease)
-        redis.call('ZADD', P .. ':leases', NOW + lease, ref)
-        if redis.call('HSETNX', rk, 'startedAt', NOW) == 1 then
-          redis.call('HSET', rk, 'state', 'running')
+        lease_entries[#lease_entries + 1] = NOW + lease
+        lease_entries[#lease_entries + 1] = ref
+        if not started_runs[run] then
+          started_runs[run] = true
+          if redis.call('HSETNX', rk, 'startedAt', NOW) == 1 then
+            redis.call('HSET', rk, 'state', 'running')
+          end
         end
-        local outputs = {}
-        for _, id in ipairs(cjson.decode(t[5] or '[]')) do
-          outputs[id] = redis.call('HGET', rk .. ':outputs', id) or ''
+        local outputs_json = '{}'
+        if t[5] and t[5] ~= '[]' then
+          local outputs = {}
+          for _, id in ipairs(cjson.decode(t[5])) do
+            outputs[id] = redis.call('HGET', rk .. ':outputs', id) or ''
+          end
+          outputs_json = cjson.encode(outputs)
         end
         emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker,
           'attempt', tostring(attempt), 'ts', tostring(NOW) })
@@ -58,7 +76,7 @@ for qi = 7, #ARGV do
         out[#out + 1] = token
         out[#out + 1] = attempt
         out[#out + 1] = t[4]
-        out[#out + 1] = cjson.encode(outputs)
+        out[#out + 1] = outputs_json
         claimed = claimed + 1
       end
     elseif not t[1] then
@@ -66,4 +84,5 @@ for qi = 7, #ARGV do
     end
   end
 end
+if #lease_entries > 0 then redis.call('ZADD', P .. ':leases', unpack(lease_entries)) end
 return out

@@ -8,9 +8,10 @@
     not streamed yet, added to the run's stream before the result)
   Results are independent: a stale one is refused (its output dropped) and the others recorded.
   A failure with attempts left goes to the delayed set and keeps state "ready" with a retryAt.
-  A final outcome is recorded, applied in the same call when the run stores its `retention`
-  (lib/apply: dependents released or skipped, run settled; `applied` set), and one event (ref)
-  goes to the coordinator's events stream, whose apply then changes nothing.
+  A final outcome is recorded and applied in the same call when the run stores its `retention`
+  (lib/apply: dependents released or skipped, run settled; `applied` set); only a result not
+  applied here (a run stored without `retention`) adds an event (ref) to the coordinator's
+  events stream, for `apply_events` to apply.
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
 --@include finish
@@ -57,8 +58,11 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   emit(run, { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', ts })
   local r = retention(run)
-  if r then apply_final(ref, r) end
-  redis.call('XADD', events, '*', 'ref', ref)
+  if r then
+    apply_final(ref, r)
+  else
+    redis.call('XADD', events, '*', 'ref', ref)
+  end
   return 'recorded'
 end
 

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import QrewCore
+
+/// The hand-written `TaskSpec.jsonText` must read back equal through Foundation's `JSONDecoder`
+/// (what workers use), whatever the strings hold.
+struct TaskSpecJSONTests {
+    /// Strings with the characters JSON must escape, every control character, and non-ASCII.
+    static func randomString(_ g: inout SplitMix64) -> String {
+        let pieces: [String] = [
+            "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{00}", "\u{01}", "\u{1F}", "\u{7F}",
+            "é", "日本", "🚀", "\u{2028}", "\u{FEFF}", "a", "b c", "${{ steps.x.output }}", "\\u0041", "",
+        ]
+        var text = ""
+        for _ in 0..<Int(g.next() % 8) {
+            if g.next() % 3 == 0 {
+                text.unicodeScalars.append(Unicode.Scalar(UInt8(g.next() % 0x80)))
+            } else {
+                text += pieces[Int(g.next() % UInt64(pieces.count))]
+            }
+        }
+        return text
+    }
+
+    static func randomDictionary(_ g: inout SplitMix64) -> [String: String] {
+        var values: [String: String] = [:]
+        for _ in 0..<Int(g.next() % 4) { values[randomString(&g)] = randomString(&g) }
+        return values
+    }
+
+    static func randomDuration(_ g: inout SplitMix64) -> Duration {
+        switch g.next() % 4 {
+        case 0: .zero
+        case 1: .milliseconds(Int64(g.next() % 10_000_000))
+        case 2: .nanoseconds(Int64(bitPattern: g.next()) / 4)
+        default: .seconds(Int64(g.next() % 1_000_000_000_000))
+        }
+    }
+
+    static func randomSpec(_ g: inout SplitMix64) -> TaskSpec {
+        let conditions = RetryPolicy.Condition.allCases.filter { _ in g.next() % 2 == 0 }
+        let retry = RetryPolicy(
+            maxRetries: Int(g.next() % 5), backoff: g.next() % 2 == 0 ? .fixed : .exponential,
+            initial: randomDuration(&g), cap: randomDuration(&g), jitter: g.next() % 2 == 0, retryOn: Set(conditions))
+        var outputRefs: [String: [String]] = [:]
+        for _ in 0..<Int(g.next() % 3) {
+            outputRefs[randomString(&g)] = (0..<Int(g.next() % 3)).map { _ in randomString(&g) }
+        }
+        let http = g.next() % 3 == 0
+            ? HTTPSpec(url: randomString(&g), method: "POST", headers: randomDictionary(&g),
+                       body: g.next() % 2 == 0 ? randomString(&g) : nil)
+            : nil
+        return TaskSpec(
+            runID: randomString(&g), taskID: randomString(&g), stepID: randomString(&g), type: randomString(&g),
+            run: (0..<Int(g.next() % 4)).map { _ in randomString(&g) }, shell: g.next() % 2 == 0,
+            env: randomDictionary(&g), cwd: g.next() % 2 == 0 ? randomString(&g) : nil, http: http,
+            with: randomDictionary(&g), timeoutMilliseconds: g.next() % 2 == 0 ? Int(g.next() % 1_000_000) - 1000 : nil,
+            retry: retry, outputRefs: outputRefs)
+    }
+
+    @Test func randomSpecsRoundTripThroughJSONDecoder() throws {
+        var g = SplitMix64(seed: 42)
+        for _ in 0..<2000 {
+            let spec = Self.randomSpec(&g)
+            let text = spec.jsonText
+            let decoded = try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8))
+            #expect(decoded == spec, "\(text)")
+            // Valid JSON to any parser, not only the one that reads it back.
+            #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+        }
+    }
+
+    @Test func theTextMatchesWhatJSONEncoderWritesWithSortedKeys() throws {
+        let spec = TaskSpec(
+            runID: "r1", taskID: "t[i=1]", stepID: "t", type: "shell", run: ["echo", "a \"b\" \\ c\n"],
+            env: ["B": "2", "A": "1"], cwd: "/tmp", with: ["message": "héllo 🚀"], timeoutMilliseconds: 5000,
+            retry: RetryPolicy(maxRetries: 2, initial: .milliseconds(1500), retryOn: [.failure]),
+            outputRefs: ["s": ["s[i=0]", "s[i=1]"]])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(spec.jsonText == String(decoding: try encoder.encode(spec), as: UTF8.self))
+    }
+
+    @Test func controlCharactersAreEscaped() {
+        let text = TaskSpec(runID: "r", taskID: "\u{00}\u{1F}\n\"\\", stepID: "s", type: "echo").jsonText
+        #expect(text.contains(#""taskID":"\u0000\u001f\n\"\\""#))
+        #expect(!text.utf8.contains { $0 < 0x20 })
+    }
+}
