@@ -14,17 +14,9 @@ struct RetryCommand: AsyncParsableCommand {
     @Flag(help: "Run every step again, not only the unsuccessful ones.")
     var fresh = false
 
-    @Flag(help: "Show the live view until the run finishes; exit 0 only if it succeeds.")
-    var follow = false
-
-    @Flag(help: "Wait silently until the run finishes; exit 0 only if it succeeds.")
-    var wait = false
+    @OptionGroup var following: FollowOptions
 
     @OptionGroup var redis: RedisOptions
-
-    func validate() throws {
-        if follow && wait { throw ValidationError("--follow and --wait cannot be combined") }
-    }
 
     func run() async throws {
         try await redis.withQueue { queue in
@@ -37,11 +29,7 @@ struct RetryCommand: AsyncParsableCommand {
                 Console.out("every step of run \(run) succeeded; nothing to retry (use --fresh to run it all again)")
             case .retried(let count, let eventID):
                 Console.out("retrying \(count) task\(count == 1 ? "" : "s") of run \(run)")
-                guard follow || wait else { return }
-                var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: count)
-                let state = try await RunFollower(queue: queue, runID: run, after: eventID).follow { view.handle($0) }
-                view.close()
-                if state != "succeeded" { throw ExitCode.failure }
+                try await following.finish(run, queue: queue, after: eventID, total: count)
             }
         }
     }

@@ -16,11 +16,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run id (letters, digits, -_.; default: <name>-<yyyyMMdd-HHmmss>-<hex>).", valueName: "id"))
     var runID: String?
 
-    @Flag(help: "Show the run live until it finishes (as `qctl watch`).")
-    var follow = false
-
-    @Flag(help: "Wait silently until the run finishes.")
-    var wait = false
+    @OptionGroup var following: FollowOptions
 
     @Flag(help: "Print {\"id\": ...} instead of the bare run id.")
     var json = false
@@ -32,8 +28,7 @@ struct SubmitCommand: AsyncParsableCommand {
         if let runID, !RunID.isValid(runID) {
             throw ValidationError("--run-id '\(runID)': use letters, digits, '-', '_' and '.', at most 128 characters")
         }
-        if follow && wait { throw ValidationError("--follow and --wait cannot be combined") }
-        if follow && json { throw ValidationError("--json cannot be combined with --follow (the live view is text)") }
+        if following.follow && json { throw ValidationError("--json cannot be combined with --follow (the live view is text)") }
         _ = try parsedPickupTimeout()
     }
 
@@ -56,11 +51,7 @@ struct SubmitCommand: AsyncParsableCommand {
             } else {
                 Console.out(id)
             }
-            guard follow || wait else { return }
-            var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: Int(fields["total"] ?? "") ?? 0)
-            let state = try await RunFollower(queue: queue, runID: id).follow { view.handle($0) }
-            view.close()
-            if state != "succeeded" { throw ExitCode.failure }
+            try await following.finish(id, queue: queue, total: Int(fields["total"] ?? "") ?? 0)
         }
     }
 }

@@ -10,17 +10,9 @@ struct DlqRequeueCommand: AsyncParsableCommand {
     @Argument(help: "Dead-letter id (from `qctl dlq list`).")
     var id: String
 
-    @Flag(help: "Show the live view until the run finishes; exit 0 only if it succeeds.")
-    var follow = false
-
-    @Flag(help: "Wait silently until the run finishes; exit 0 only if it succeeds.")
-    var wait = false
+    @OptionGroup var following: FollowOptions
 
     @OptionGroup var redis: RedisOptions
-
-    func validate() throws {
-        if follow && wait { throw ValidationError("--follow and --wait cannot be combined") }
-    }
 
     func run() async throws {
         try await redis.withQueue { queue in
@@ -36,11 +28,7 @@ struct DlqRequeueCommand: AsyncParsableCommand {
                 Console.out("the task of dead letter \(id) has succeeded since in run \(run); removed the entry")
             case .requeued(let run, let count, let eventID):
                 Console.out("requeued dead letter \(id): \(count) task\(count == 1 ? "" : "s") of run \(run) will run again")
-                guard follow || wait else { return }
-                var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: count)
-                let state = try await RunFollower(queue: queue, runID: run, after: eventID).follow { view.handle($0) }
-                view.close()
-                if state != "succeeded" { throw ExitCode.failure }
+                try await following.finish(run, queue: queue, after: eventID, total: count)
             }
         }
     }
