@@ -138,7 +138,12 @@ public final class RedisServerProcess: Sendable {
             if process.exited != nil {
                 throw RedisError(.serverProcess, "redis-server exited during startup on port \(port); log:\n\(logTail())")
             }
-            if (try? connection.send(["PING"])) != nil { return }
+            // Only our own child counts: when two servers race for one port, the loser's probe
+            // would otherwise get PONG from the winner and two owners would share one server.
+            if let info = (try? connection.send(["INFO", "server"]))?.string,
+               info.contains("process_id:\(process.pid)\r\n") {
+                return
+            }
             usleep(3_000)
         }
         throw RedisError(

@@ -125,7 +125,7 @@ struct CoordinatorTests {
             try await h.submit("name: one\nsteps:\n  - id: only\n    run: [\"x\"]\n    retries: 1\n", runID: "r1")
             _ = try await h.waitForRun("r1")
             let lost = try await h.queue.claim(worker: "dies", lease: .milliseconds(200), max: 1, queues: ["default"])
-            #expect(lost.count == 1)
+            try #require(lost.count == 1)
             let order = try await h.work("r1", worker: "survivor")
             #expect(order == ["only"])
             let run = try await h.waitForRun("r1") { $0.isFinished }

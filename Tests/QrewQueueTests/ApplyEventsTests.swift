@@ -9,7 +9,7 @@ struct ApplyEventsTests {
             try await q.submit("r1", [
                 task("a", before: ["d"]), task("b", before: ["d"]), task("d", after: ["a", "b"]),
             ])
-            let ab = try await q.claim(2)
+            let ab = try await q.claimExactly(2)
             try await q.succeed(ab[0])
             #expect(try await q.applyAll() == 1)
             #expect(try await q.state("r1", "d") == "waiting")
@@ -69,7 +69,7 @@ struct ApplyEventsTests {
     @Test func failFastCancelsTheRestAndStopsRunningTasks() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [task("a", priority: 50), task("slow"), task("later")], limits: ["run": 2], fields: ["failFast": "true"])
-            let claimed = try await q.claim(2)
+            let claimed = try await q.claimExactly(2)
             #expect(claimed.map(\.ref.taskID) == ["a", "slow"])
             try await q.fail(claimed[0])
             try await q.applyAll()

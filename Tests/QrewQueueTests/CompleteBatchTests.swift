@@ -35,7 +35,7 @@ struct CompleteBatchTests {
     @Test func staleTokensInABatchAreRefusedOneByOne() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [task("a"), task("b"), task("c")], fields: Self.inline)
-            let claimed = try await q.claim(3)
+            let claimed = try await q.claimExactly(3)
             let forged = ClaimedTask(ref: claimed[1].ref, token: "999999", attempt: 1, spec: claimed[1].spec, outputs: [:])
             let statuses = try await q.queue.complete([
                 success(claimed[0]), success(forged, stdout: ["must not appear"]), failure(claimed[2]),
@@ -55,7 +55,7 @@ struct CompleteBatchTests {
             try await q.submit("r1", [
                 task("a", before: ["c"]), task("b", before: ["c"]), task("c", after: ["a", "b"]),
             ], fields: Self.inline)
-            let ab = try await q.claim(2)
+            let ab = try await q.claimExactly(2)
             #expect(try await q.queue.complete([success(ab[0])]) == [.recorded])
             #expect(try await q.state("r1", "c") == "waiting")
             #expect(try await q.queue.complete([success(ab[1])]) == [.recorded])
@@ -134,7 +134,7 @@ struct CompleteBatchTests {
             try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"])], fields: Self.inline)
             try await q.submit("r2", [task("a", priority: 5)], fields: Self.inline.merging(["failFast": "true"]) { $1 })
             try await q.submit("r3", [task("a", priority: 1, before: ["b"]), task("b", after: ["a"])])
-            let claimed = try await q.claim(3)
+            let claimed = try await q.claimExactly(3)
             #expect(claimed.map(\.ref.runID) == ["r1", "r2", "r3"])
             #expect(try await q.queue.complete([success(claimed[0]), failure(claimed[1]), success(claimed[2])])
                 == [.recorded, .recorded, .recorded])
@@ -154,7 +154,7 @@ struct CompleteBatchTests {
             try await q.submit("r1", [
                 task("a", priority: 50, before: ["b"]), task("b", after: ["a"]), task("slow"),
             ], fields: Self.inline.merging(["failFast": "true"]) { $1 })
-            let claimed = try await q.claim(2)
+            let claimed = try await q.claimExactly(2)
             #expect(try await q.queue.complete([failure(claimed[0])]) == [.recorded])
             #expect(try await q.state("r1", "b") == "skipped")
             #expect(try await q.state("r1", "slow") == "canceled")
@@ -178,7 +178,7 @@ struct CompleteBatchTests {
     @Test func appendOutputTakesBatchesOfSeveralTasks() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [task("a"), task("b")], fields: Self.inline)
-            let claimed = try await q.claim(2)
+            let claimed = try await q.claimExactly(2)
             let forged = ClaimedTask(ref: claimed[1].ref, token: "999999", attempt: 1, spec: claimed[1].spec, outputs: [:])
             let added = try await q.queue.appendOutput([
                 OutputAppend(task: claimed[0], stream: "stdout", lines: ["x", "y"]),

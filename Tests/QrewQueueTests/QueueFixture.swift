@@ -47,6 +47,13 @@ struct QueueFixture {
         try await queue.claim(worker: worker, lease: lease, max: max, queues: ["default"])
     }
 
+    /// Claims `count` tasks and fails the test (rather than crashing it on an index) if fewer come.
+    func claimExactly(_ count: Int, worker: String = "w1", lease: Duration = .seconds(30)) async throws -> [ClaimedTask] {
+        let claimed = try await claim(count, worker: worker, lease: lease)
+        try #require(claimed.count == count, "claimed \(claimed.map(\.ref.taskID)), expected \(count) tasks")
+        return claimed
+    }
+
     @discardableResult
     func succeed(_ task: ClaimedTask, output: String = "") async throws -> Bool {
         try await queue.complete(task, outcome: .succeeded, exitCode: 0, output: output, error: nil, retryDelay: nil)
