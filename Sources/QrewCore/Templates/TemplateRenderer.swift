@@ -10,23 +10,20 @@ public struct TemplateRenderer: Sendable {
 
     /// Renders `text`, requiring every reference to resolve.
     public func render(_ text: String) throws(TemplateError) -> String {
-        guard Template.mayContainReference(text) else { return text }
-        var output = ""
-        for segment in try Template(parsing: text).segments {
-            switch segment {
-            case .literal(let literal):
-                output += literal
-            case .reference(let reference):
-                guard let value = context.value(for: reference) else { throw .unresolved(reference) }
-                output += value
-            }
-        }
-        return output
+        try substitute(text) { reference throws(TemplateError) in throw .unresolved(reference) }
     }
 
     /// Renders what the context knows and writes the other references back in canonical form, so
     /// a later stage (with step outputs or the run id) can finish the job.
     public func renderPartially(_ text: String) throws(TemplateError) -> String {
+        try substitute(text) { reference in reference.description }
+    }
+
+    /// Replaces each reference with its value, or with what `unknown` says for one the context
+    /// does not have.
+    private func substitute(
+        _ text: String, unknown: (TemplateReference) throws(TemplateError) -> String
+    ) throws(TemplateError) -> String {
         guard Template.mayContainReference(text) else { return text }
         var output = ""
         for segment in try Template(parsing: text).segments {
@@ -34,7 +31,11 @@ public struct TemplateRenderer: Sendable {
             case .literal(let literal):
                 output += literal
             case .reference(let reference):
-                output += context.value(for: reference) ?? reference.description
+                if let value = context.value(for: reference) {
+                    output += value
+                } else {
+                    output += try unknown(reference)
+                }
             }
         }
         return output
