@@ -4,7 +4,7 @@ import Synchronization
 /// one when it ends, plus the backoff to wait before the next try (100 ms doubling to 5 s).
 public final class OutageTracker: Sendable {
     private struct State {
-        var failures = 0
+        var backoff = RedisBackoff()
         var since: ContinuousClock.Instant?
     }
 
@@ -20,16 +20,15 @@ public final class OutageTracker: Sendable {
 
     /// Records a failure; returns how long to wait before retrying.
     public func failed(_ error: any Error) -> Duration {
-        let failures = state.withLock { state in
-            state.failures += 1
-            if state.since == nil { state.since = .now }
-            return state.failures
+        let (started, wait) = state.withLock { state in
+            let started = state.since == nil
+            if started { state.since = .now }
+            return (started, state.backoff.advance())
         }
-        if failures == 1 {
+        if started {
             log.warning("\(what): Redis unavailable (\(error)); retrying with backoff")
         }
-        let exponent = min(failures - 1, 6)
-        return min(.milliseconds(100 * (1 << exponent)), .seconds(5))
+        return wait
     }
 
     /// Records a success; logs the end of an outage if one was under way.

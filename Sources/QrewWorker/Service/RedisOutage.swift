@@ -49,26 +49,3 @@ final class RedisOutage: Sendable {
         }
     }
 }
-
-/// Exponential backoff for retrying Redis: 100 ms doubling up to 5 s, reset by a success.
-struct RedisBackoff: Sendable {
-    static let first = Duration.milliseconds(100)
-    static let limit = Duration.seconds(5)
-
-    private(set) var next = RedisBackoff.first
-
-    /// Sleeps the current delay and doubles it; throws `CancellationError` when cancelled.
-    mutating func wait() async throws {
-        try await Task.sleep(for: advance())
-    }
-
-    /// The current delay, doubling the next one.
-    mutating func advance() -> Duration {
-        defer { next = min(next * 2, Self.limit) }
-        return next
-    }
-
-    mutating func reset() {
-        next = Self.first
-    }
-}
