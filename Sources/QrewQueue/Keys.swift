@@ -40,8 +40,6 @@ public struct Keys: Sendable, Hashable {
     public func runEvents(_ runID: String) -> String { "\(prefix):run:\(runID):events" }
     /// A run's live pub/sub channel (same events as the stream, as JSON).
     public func runLive(_ runID: String) -> String { "\(prefix):run:\(runID):live" }
-    /// Hash of a run's task outputs by task id.
-    public func runOutputs(_ runID: String) -> String { "\(prefix):run:\(runID):outputs" }
     /// Hash of one task's fields.
     public func task(_ ref: TaskRef) -> String { "\(prefix):task:\(ref)" }
     /// Sorted set of a queue's claimable tasks.

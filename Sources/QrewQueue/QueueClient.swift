@@ -52,17 +52,17 @@ public struct QueueClient: Sendable {
     /// when the run id already exists.
     public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> Bool {
         let encoder = JSONEncoder()
-        let fields: Data, limits: Data, tasks: Data
+        let fields: Data, limits: Data
         do {
             fields = try encoder.encode(record.fields)
             limits = try encoder.encode(record.limits)
-            tasks = try encoder.encode(record.tasks)
         } catch {
             throw .unexpectedReply(operation: "submit_run", reply: "cannot encode run: \(error)")
         }
-        let reply = try await run(.submitRun, [
-            .string(fence), .string(record.runID), .bytes(Array(fields)), .bytes(Array(limits)), .bytes(Array(tasks)),
-        ])
+        var args: [RedisArgument] = [.string(fence), .string(record.runID), .bytes(Array(fields)), .bytes(Array(limits))]
+        args.reserveCapacity(args.count + record.tasks.count * TaskRecord.argumentCount)
+        for task in record.tasks { task.appendArguments(to: &args) }
+        let reply = try await run(.submitRun, args)
         guard let created = reply.array?.first?.int else { throw unexpected(.submitRun, reply) }
         return created == 1
     }
@@ -122,9 +122,13 @@ public struct QueueClient: Sendable {
         for start in stride(from: 0, to: flat.count, by: 5) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
-                  let spec = flat[start + 3].string, let outputsJSON = flat[start + 4].bytes
+                  let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0
             else { throw unexpected(.claim, reply) }
-            let outputs = (try? JSONDecoder().decode([String: String].self, from: Data(outputsJSON))) ?? [:]
+            var outputs: [String: String] = [:]
+            for index in stride(from: 0, to: pairs.count, by: 2) {
+                guard let id = pairs[index].string, let output = pairs[index + 1].string else { throw unexpected(.claim, reply) }
+                outputs[id] = output
+            }
             tasks.append(ClaimedTask(ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs))
         }
         return tasks

@@ -1,3 +1,6 @@
+import QrewCore
+import QrewRedis
+
 /// A decomposed run as `submit_run` stores it: run fields, concurrency limits and tasks.
 public struct RunRecord: Sendable, Hashable {
     public let runID: String
@@ -15,8 +18,8 @@ public struct RunRecord: Sendable, Hashable {
     }
 }
 
-/// One task of a `RunRecord`, in the JSON shape `submit_run.lua` reads.
-public struct TaskRecord: Sendable, Hashable, Codable {
+/// One task of a `RunRecord`, as `submit_run.lua` reads it: `argumentCount` plain arguments.
+public struct TaskRecord: Sendable, Hashable {
     public let id: String
     public let step: String
     public let queue: String
@@ -50,5 +53,25 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         self.spec = spec
         self.maxAttempts = maxAttempts
         self.continueOnError = continueOnError
+    }
+}
+
+extension TaskRecord {
+    /// Arguments per task in a `submit_run` call.
+    static let argumentCount = 11
+
+    /// Appends the task's `submit_run` arguments, in the script's order.
+    func appendArguments(to args: inout [RedisArgument]) {
+        args.append(.string(id))
+        args.append(.string(step))
+        args.append(.string(queue))
+        args.append(.int(priority))
+        args.append(.int(deps))
+        args.append(.string(dependents.jsonArrayText))
+        args.append(.string(limits.joined(separator: ",")))
+        args.append(.string(refs.jsonArrayText))
+        args.append(.string(spec))
+        args.append(.int(maxAttempts))
+        args.append(.string(continueOnError ? "1" : "0"))
     }
 }

@@ -31,7 +31,13 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run the cluster benchmark on this (empty) Redis instead of a private one, e.g. to read INFO commandstats.")
     var redis: String?
 
+    @Option(help: "Cluster figures to take, by letter (a: throughput, b: latency, c: DAG, d: chain, e: shell), e.g. --only ab.")
+    var only: String = "abcde"
+
     func validate() throws {
+        guard !only.isEmpty, Set(only).isSubset(of: ClusterBenchmark.allFigures) else {
+            throw ValidationError("--only takes letters among a, b, c, d and e")
+        }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
     }
@@ -62,7 +68,7 @@ struct Bench: AsyncParsableCommand {
                 "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
                 try await ClusterBenchmark.run(
                     binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
-                    concurrency: concurrency)))
+                    concurrency: concurrency, only: Set(only))))
             report(sections.last)
         }
 

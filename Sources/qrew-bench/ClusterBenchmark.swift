@@ -10,13 +10,13 @@ import QrewRedis
 /// a subscribed client sees it.
 enum ClusterBenchmark {
     static func run(
-        binDirectory: String, redisURL: String?, workers: Int, concurrency: Int
+        binDirectory: String, redisURL: String?, workers: Int, concurrency: Int, only: Set<Character> = allFigures
     ) async throws -> [BenchmarkFigure] {
         let cluster = try await LocalCluster.start(LocalCluster.Options(
             binDirectory: binDirectory, redisURL: redisURL, namespace: "bench", workers: workers, workerConcurrency: concurrency,
             environment: ["QREW_LOG_LEVEL": "warning"]))
         do {
-            let figures = try await measure(cluster)
+            let figures = try await measure(cluster, only: only)
             await cluster.stop()
             return figures
         } catch {
@@ -25,7 +25,10 @@ enum ClusterBenchmark {
         }
     }
 
-    private static func measure(_ cluster: LocalCluster) async throws -> [BenchmarkFigure] {
+    /// The figures `measure` can take, by their letter in the issue: a–e.
+    static let allFigures: Set<Character> = ["a", "b", "c", "d", "e"]
+
+    private static func measure(_ cluster: LocalCluster, only: Set<Character>) async throws -> [BenchmarkFigure] {
         let configuration = try RedisConfiguration(url: cluster.redisURL)
         let redis = RedisClient(configuration: configuration)
         defer { redis.close() }
@@ -37,11 +40,22 @@ enum ClusterBenchmark {
         // Warm-up: the first run loads scripts and spawns nothing new.
         _ = try await follower.time(queue, runID: "warmup", workflow: Workloads.independent(tasks: 100))
 
-        let independent = try await follower.time(queue, runID: "a", workflow: Workloads.independent(tasks: 10_000))
-        figures.append(BenchmarkFigure(
-            name: "(a) 10,000 independent no-op tasks", value: 10_000 / independent.done.seconds, unit: "tasks/s",
-            note: "submit to last completion \(milliseconds(independent.done)); target ≥ 20,000"))
+        if only.contains("a") { figures += try await independentThroughput(queue, follower) }
+        if only.contains("b") { figures += try await singleTaskLatency(queue, follower) }
+        if only.contains("c") { figures += try await randomDAG(queue, follower) }
+        if only.contains("d") { figures += try await chain(queue, follower) }
+        if only.contains("e") { figures += try await shellThroughput(queue, follower) }
+        return figures
+    }
 
+    private static func independentThroughput(_ queue: QueueClient, _ follower: RunFollower) async throws -> [BenchmarkFigure] {
+        let timing = try await follower.time(queue, runID: "a", workflow: Workloads.independent(tasks: 10_000))
+        return [BenchmarkFigure(
+            name: "(a) 10,000 independent no-op tasks", value: 10_000 / timing.done.seconds, unit: "tasks/s",
+            note: "submit to last completion \(milliseconds(timing.done)), to first start \(milliseconds(timing.firstStart ?? timing.done)); target ≥ 20,000")]
+    }
+
+    private static func singleTaskLatency(_ queue: QueueClient, _ follower: RunFollower) async throws -> [BenchmarkFigure] {
         var starts: [Duration] = []
         var dones: [Duration] = []
         for index in 0..<200 {
@@ -49,28 +63,35 @@ enum ClusterBenchmark {
             starts.append(timing.firstStart ?? timing.done)
             dones.append(timing.done)
         }
-        figures.append(BenchmarkFigure(
-            name: "(b) single-task run, submit to start, p50", value: percentile(starts, 0.5).seconds * 1000, unit: "ms",
-            note: "p99 \(milliseconds(percentile(starts, 0.99))); 200 runs one after another"))
-        figures.append(BenchmarkFigure(
-            name: "(b) single-task run, submit to done, p50", value: percentile(dones, 0.5).seconds * 1000, unit: "ms",
-            note: "p99 \(milliseconds(percentile(dones, 0.99))); targets p50 ≤ 1 ms, p99 ≤ 3 ms"))
+        return [
+            BenchmarkFigure(
+                name: "(b) single-task run, submit to start, p50", value: percentile(starts, 0.5).seconds * 1000, unit: "ms",
+                note: "p99 \(milliseconds(percentile(starts, 0.99))); 200 runs one after another"),
+            BenchmarkFigure(
+                name: "(b) single-task run, submit to done, p50", value: percentile(dones, 0.5).seconds * 1000, unit: "ms",
+                note: "p99 \(milliseconds(percentile(dones, 0.99))); targets p50 ≤ 1 ms, p99 ≤ 3 ms"),
+        ]
+    }
 
-        let dag = try await follower.time(queue, runID: "c", workflow: Workloads.randomDAG(tasks: 10_000, dependencies: 2))
-        figures.append(BenchmarkFigure(
-            name: "(c) 10,000-task random DAG (~2 deps each)", value: dag.done.seconds, unit: "s",
-            note: "wall time, submit to done; target ≤ 2 s"))
+    private static func randomDAG(_ queue: QueueClient, _ follower: RunFollower) async throws -> [BenchmarkFigure] {
+        let timing = try await follower.time(queue, runID: "c", workflow: Workloads.randomDAG(tasks: 10_000, dependencies: 2))
+        return [BenchmarkFigure(
+            name: "(c) 10,000-task random DAG (~2 deps each)", value: timing.done.seconds, unit: "s",
+            note: "wall time, submit to done; target ≤ 2 s")]
+    }
 
-        let chain = try await follower.time(queue, runID: "d", workflow: Workloads.chain(steps: 200))
-        figures.append(BenchmarkFigure(
-            name: "(d) chain of 200 steps", value: chain.done.seconds * 1000 / 200, unit: "ms/step",
-            note: "total \(milliseconds(chain.done)); target ≤ 1 ms/step"))
+    private static func chain(_ queue: QueueClient, _ follower: RunFollower) async throws -> [BenchmarkFigure] {
+        let timing = try await follower.time(queue, runID: "d", workflow: Workloads.chain(steps: 200))
+        return [BenchmarkFigure(
+            name: "(d) chain of 200 steps", value: timing.done.seconds * 1000 / 200, unit: "ms/step",
+            note: "total \(milliseconds(timing.done)); target ≤ 1 ms/step")]
+    }
 
-        let shell = try await follower.time(queue, runID: "e", workflow: Workloads.shell(tasks: 2_000))
-        figures.append(BenchmarkFigure(
-            name: "(e) 2,000 `true` shell tasks", value: 2_000 / shell.done.seconds, unit: "tasks/s",
-            note: "process spawning, submit to done \(milliseconds(shell.done))"))
-        return figures
+    private static func shellThroughput(_ queue: QueueClient, _ follower: RunFollower) async throws -> [BenchmarkFigure] {
+        let timing = try await follower.time(queue, runID: "e", workflow: Workloads.shell(tasks: 2_000))
+        return [BenchmarkFigure(
+            name: "(e) 2,000 `true` shell tasks", value: 2_000 / timing.done.seconds, unit: "tasks/s",
+            note: "process spawning, submit to done \(milliseconds(timing.done))")]
     }
 
     private static func percentile(_ values: [Duration], _ fraction: Double) -> Duration {

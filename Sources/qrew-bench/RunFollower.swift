@@ -47,18 +47,19 @@ final class RunFollower: Sendable {
         _ = try await queue.enqueueSubmission(runID: runID, fileName: "\(runID).yaml", workflow: workflow, params: [:])
         var firstStart: Duration?
         for await message in subscriber.messages where message.channel == channel {
-            let text = message.text
-            if firstStart == nil, text.contains(#""type":"task_started""#) {
-                firstStart = submitted.duration(to: clock.now)
+            let now = clock.now
+            // Each message is a JSON array of the events one script call emitted.
+            let events = (try? JSONSerialization.jsonObject(with: Data(message.payload))) as? [[String: String]] ?? []
+            if firstStart == nil, events.contains(where: { $0["type"] == "task_started" }) {
+                firstStart = submitted.duration(to: now)
             }
-            if text.contains(#""type":"run_finished""#) {
-                let done = submitted.duration(to: clock.now)
-                guard text.contains(#""state":"succeeded""#) else {
-                    throw RunFailed(description: "benchmark run \(runID) did not succeed: \(text)")
+            if let finished = events.first(where: { $0["type"] == "run_finished" }) {
+                guard finished["state"] == "succeeded" else {
+                    throw RunFailed(description: "benchmark run \(runID) did not succeed: \(message.text)")
                 }
-                return Timing(firstStart: firstStart, done: done)
+                return Timing(firstStart: firstStart, done: submitted.duration(to: now))
             }
-            if submitted.duration(to: clock.now) > timeout { break }
+            if submitted.duration(to: now) > timeout { break }
         }
         throw RunFailed(description: "benchmark run \(runID) did not finish within \(timeout)")
     }

@@ -16,8 +16,8 @@ struct CompleteBatchTests {
                        retryDelay: nil, stdout: stdout, stderr: stderr)
     }
 
-    func failure(_ task: ClaimedTask) -> TaskCompletion {
-        TaskCompletion(task: task, outcome: .failed, exitCode: 1, output: "", error: "boom", retryDelay: nil)
+    func failure(_ task: ClaimedTask, retryDelay: Duration? = nil, stderr: [String] = []) -> TaskCompletion {
+        TaskCompletion(task: task, outcome: .failed, exitCode: 1, output: "", error: "boom", retryDelay: retryDelay, stderr: stderr)
     }
 
     func events(_ q: QueueFixture, _ run: String) async throws -> [[String: String]] {
@@ -98,7 +98,7 @@ struct CompleteBatchTests {
         }
     }
 
-    @Test func eachLiveEventIsItsStreamEntryAsJSON() async throws {
+    @Test func liveMessagesCarryEachCallsStreamEntriesAsAJSONArray() async throws {
         try await withQueue { q throws in
             let subscriber = try RedisSubscriber(configuration: q.redis.configuration)
             defer { subscriber.close() }
@@ -117,15 +117,32 @@ struct CompleteBatchTests {
                 }
                 expected.append(fields)
             }
-            #expect(expected.map { $0["type"] } == ["run_queued", "task_started", "output", "task_finished", "run_finished"])
-            #expect(expected[2]["lines"] == lines.joined(separator: "\n"))
-            var live: [[String: String]] = []
+            // The last unstreamed lines travel inside the result's event.
+            #expect(expected.map { $0["type"] } == ["run_queued", "task_started", "task_finished", "run_finished"])
+            #expect(expected[2]["stdout"] == lines.joined(separator: "\n"))
+            // One message per script call: submit_run, claim, complete (the result and the run's end).
+            var messages: [[[String: String]]] = []
             for await message in subscriber.messages {
                 let object = try JSONSerialization.jsonObject(with: Data(message.payload))
-                live.append(try #require(object as? [String: String]))
-                if live.count == expected.count { break }
+                messages.append(try #require(object as? [[String: String]]))
+                if messages.count == 3 { break }
             }
-            #expect(live == expected)
+            #expect(messages.map(\.count) == [1, 1, 2])
+            #expect(messages.flatMap { $0 } == expected)
+        }
+    }
+
+    @Test func nothingIsPublishedForARunNobodyFollows() async throws {
+        try await withQueue { q throws in
+            _ = try await q.redis.send("CONFIG", "RESETSTAT")
+            try await q.submit("r1", [task("a")], fields: Self.inline)
+            let a = try #require(try await q.claim(1).first)
+            #expect(try await q.queue.complete([success(a, stdout: ["hi"])]) == [.recorded])
+            #expect(try await q.runField("r1", "state") == "succeeded")
+            // Commands run by scripts count in commandstats: not one PUBLISH went out.
+            let stats = try #require(try await q.redis.send("INFO", "commandstats").string)
+            #expect(stats.contains("cmdstat_xadd"))
+            #expect(!stats.contains("cmdstat_publish"))
         }
     }
 
@@ -163,15 +180,18 @@ struct CompleteBatchTests {
         }
     }
 
-    @Test func unstreamedOutputPrecedesTheResultInTheRunsStream() async throws {
+    @Test func unstreamedOutputTravelsInTheResultsEvent() async throws {
         try await withQueue { q throws in
-            try await q.submit("r1", [task("a")], fields: Self.inline)
-            let a = try #require(try await q.claim(1).first)
-            #expect(try await q.queue.complete([success(a, stdout: ["one", "two"], stderr: ["warn"])]) == [.recorded])
-            let types = try await events(q, "r1").map { "\($0["type"] ?? "")\($0["stream"].map { ":" + $0 } ?? "")" }
-            #expect(types == ["run_queued", "task_started", "output:stdout", "output:stderr", "task_finished", "run_finished"])
-            let stdout = try await events(q, "r1").first { $0["stream"] == "stdout" }
-            #expect(stdout?["lines"] == "one\ntwo")
+            try await q.submit("r1", [task("a", maxAttempts: 2), task("b")], fields: Self.inline)
+            let claimed = try await q.claimExactly(2)
+            #expect(try await q.queue.complete([success(claimed[1], stdout: ["one", "two"], stderr: ["warn"])]) == [.recorded])
+            #expect(try await q.queue.complete([failure(claimed[0], retryDelay: .seconds(60), stderr: ["boom"])]) == [.retrying])
+            let events = try await events(q, "r1")
+            #expect(events.map { $0["type"] } == ["run_queued", "task_started", "task_started", "task_finished", "task_retrying"])
+            #expect(events[3]["stdout"] == "one\ntwo")
+            #expect(events[3]["stderr"] == "warn")
+            #expect(events[4]["stdout"] == nil)
+            #expect(events[4]["stderr"] == "boom")
         }
     }
 

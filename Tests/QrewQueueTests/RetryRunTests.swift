@@ -30,7 +30,7 @@ struct RetryRunTests {
             #expect(try await q.state("r1", "a") == "ready")
             #expect(try await q.state("r1", "b") == "waiting")
             #expect(try await q.state("r1", "x") == "succeeded")
-            #expect(try await q.redis.send("HGET", .string(q.queue.keys.runOutputs("r1")), "x").string == "x-out")
+            #expect(try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: "x"))), "output").string == "x-out")
             #expect(try await q.redis.send("PTTL", .string(q.queue.keys.run("r1"))).int == -1)
 
             for expected in ["a", "b", "c"] {

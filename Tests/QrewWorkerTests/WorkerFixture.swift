@@ -103,12 +103,19 @@ struct WorkerFixture {
         }
     }
 
+    /// Every line of `stream` (stdout or stderr) a task's events carry so far, in order: streamed
+    /// `output` events and the last lines that came with its result.
+    func outputLines(_ run: String, _ task: String, _ stream: String = "stdout") async throws -> [String] {
+        try await events(run).filter { $0["task"] == task }.flatMap { fields in
+            StreamEntry(id: "", fields: fields).outputLines.filter { $0.stream == stream }.flatMap(\.lines)
+        }
+    }
+
     /// The process group id a task printed first (tasks under test start with `echo $$`).
     func printedPID(_ run: String, _ task: String) async throws -> pid_t? {
         var pid: pid_t?
         _ = try await eventually {
-            let output = try await events(run).first { $0["type"] == "output" && $0["task"] == task }
-            pid = output?["lines"].flatMap { pid_t($0.split(separator: "\n").first ?? "") }
+            pid = try await outputLines(run, task).first.flatMap { pid_t($0) }
             return pid != nil
         }
         return pid

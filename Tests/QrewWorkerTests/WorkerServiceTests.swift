@@ -63,12 +63,10 @@ struct WorkerServiceTests {
                 try await fixture.expect("r1", "talk", state: "succeeded")
                 try await fixture.expect("r1", "quiet", state: "succeeded")
             }
-            let output = try await fixture.events("r1").filter { $0["type"] == "output" }
-            let stdout = output.filter { $0["task"] == "talk" && $0["stream"] == "stdout" }.compactMap { $0["lines"] }
-            let stderr = output.filter { $0["task"] == "talk" && $0["stream"] == "stderr" }.compactMap { $0["lines"] }
-            #expect(stdout.joined(separator: "\n") == "one\ntwo")
-            #expect(stderr == ["warn"])
-            #expect(!output.contains { $0["task"] == "quiet" })
+            #expect(try await fixture.outputLines("r1", "talk", "stdout") == ["one", "two"])
+            #expect(try await fixture.outputLines("r1", "talk", "stderr") == ["warn"])
+            #expect(try await fixture.outputLines("r1", "quiet", "stdout").isEmpty)
+            #expect(try await fixture.outputLines("r1", "quiet", "stderr").isEmpty)
         }
     }
 

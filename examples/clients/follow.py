@@ -15,11 +15,26 @@ import sys
 import redis
 
 
+def output_lines(fields):
+    """The task output an event carries: an `output` event's lines, or the last lines a
+    task_finished / task_retrying event brings along in its stdout and stderr fields."""
+    if fields.get("type") == "output":
+        return fields.get("lines", "").split("\n")
+    if fields.get("type") in ("task_finished", "task_retrying"):
+        return [line for name in ("stdout", "stderr") if name in fields for line in fields[name].split("\n")]
+    return []
+
+
 def describe(fields):
     kind = fields.get("type", "?")
     task = fields.get("task", "")
+    lines = [f"{task} | {line}" for line in output_lines(fields)]
     if kind == "output":
-        return "\n".join(f"{task} | {line}" for line in fields.get("lines", "").split("\n"))
+        return "\n".join(lines)
+    return "\n".join(lines + [summary(kind, task, fields)])
+
+
+def summary(kind, task, fields):
     if kind == "task_started":
         return f"started   {task} on {fields.get('worker')} (attempt {fields.get('attempt')})"
     if kind == "task_finished":

@@ -13,10 +13,11 @@ for i = 4, #ARGV - 3, 4 do
   local ref = ARGV[i]
   local t = redis.call('HMGET', task_key(ref), 'state', 'token', 'id')
   if t[1] == 'running' and t[2] == ARGV[i + 1] then
-    emit(split_ref(ref), { 'type', 'output', 'task', t[3], 'stream', ARGV[i + 2], 'lines', ARGV[i + 3], 'ts', tostring(NOW) })
+    emit(split_ref(ref), { 'type', 'output', 'task', t[3], 'stream', ARGV[i + 2], 'lines', ARGV[i + 3], 'ts', NOW_S })
     replies[#replies + 1] = 1
   else
     replies[#replies + 1] = 0
   end
 end
+flush()
 return replies

@@ -25,4 +25,6 @@ if #ids > 0 then
   redis.call('XACK', P .. ':events', group, unpack(ids))
   redis.call('XDEL', P .. ':events', unpack(ids))
 end
+settle_all()
+flush()
 return applied

@@ -10,4 +10,5 @@
 local run = ARGV[4]
 if redis.call('EXISTS', run_key(run)) == 0 then return { -1, 'missing' } end
 local n = cancel_run_tasks(run, ARGV[5], ARGV[6], 'canceled')
+flush()
 return { n, redis.call('HGET', run_key(run), 'state') }

@@ -5,8 +5,8 @@
   A task whose run, step or pool is at its concurrency limit is parked (run:<id>:parked:<limit>)
   until a slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
   one that is no task of any run goes to the dead-letter list (lib/common dead_letter).
-  Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (JSON object
-  task id -> output of every task the spec references). ]]
+  Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
+  of task id, output pairs: every task the spec references). ]]
 --@include common
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -28,61 +28,64 @@ local function full_limit(run, limits)
   return nil
 end
 
+local deadline = tostring(NOW + lease)
 for qi = 7, #ARGV do
   local ready = ready_key(ARGV[qi])
   while claimed < max do
-    local popped = redis.call('ZPOPMAX', ready)
+    local popped = redis.call('ZPOPMAX', ready, max - claimed)
     if #popped == 0 then break end
-    local ref, score = popped[1], popped[2]
-    local tk = task_key(ref)
-    local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id')
-    if t[1] == 'ready' then
-      local run = split_ref(ref)
-      local limits = split_csv(t[2])
-      local blocked = full_limit(run, limits)
-      if blocked then
-        redis.call('ZADD', run_key(run) .. ':parked:' .. blocked, score, ref)
-      else
-        local rk = run_key(run)
-        for _, limit in ipairs(limits) do redis.call('HINCRBY', rk .. ':inflight', limit, 1) end
-        if next_token > last_token then
-          last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
-          next_token = last_token - (max - claimed) + 1
-        end
-        local token = tostring(next_token)
-        next_token = next_token + 1
-        local attempt = tonumber(t[3]) + 1
-        redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
-          'attempt', attempt, 'startedAt', NOW, 'leaseDeadline', NOW + lease)
-        lease_entries[#lease_entries + 1] = NOW + lease
-        lease_entries[#lease_entries + 1] = ref
-        if not started_runs[run] then
-          started_runs[run] = true
-          if redis.call('HSETNX', rk, 'startedAt', NOW) == 1 then
-            redis.call('HSET', rk, 'state', 'running')
+    for pi = 1, #popped, 2 do
+      local ref, score = popped[pi], popped[pi + 1]
+      local tk = task_key(ref)
+      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id')
+      if t[1] == 'ready' then
+        local run = split_ref(ref)
+        local limits = split_csv(t[2])
+        local blocked = full_limit(run, limits)
+        if blocked then
+          redis.call('ZADD', run_key(run) .. ':parked:' .. blocked, score, ref)
+        else
+          local rk = run_key(run)
+          for _, limit in ipairs(limits) do redis.call('HINCRBY', rk .. ':inflight', limit, 1) end
+          if next_token > last_token then
+            last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
+            next_token = last_token - (max - claimed) + 1
           end
-        end
-        local outputs_json = '{}'
-        if t[5] and t[5] ~= '[]' then
+          local token = tostring(next_token)
+          next_token = next_token + 1
+          local attempt_number = tonumber(t[3]) + 1
+          local attempt = tostring(attempt_number)
+          redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
+            'attempt', attempt, 'startedAt', NOW_S, 'leaseDeadline', deadline)
+          lease_entries[#lease_entries + 1] = deadline
+          lease_entries[#lease_entries + 1] = ref
+          if not started_runs[run] then
+            started_runs[run] = true
+            if redis.call('HSETNX', rk, 'startedAt', NOW_S) == 1 then
+              redis.call('HSET', rk, 'state', 'running')
+            end
+          end
           local outputs = {}
-          for _, id in ipairs(cjson.decode(t[5])) do
-            outputs[id] = redis.call('HGET', rk .. ':outputs', id) or ''
+          if t[5] and t[5] ~= '[]' then
+            for _, id in ipairs(cjson.decode(t[5])) do
+              outputs[#outputs + 1] = id
+              outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. id), 'output') or ''
+            end
           end
-          outputs_json = cjson.encode(outputs)
+          emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
+          out[#out + 1] = ref
+          out[#out + 1] = token
+          out[#out + 1] = attempt_number
+          out[#out + 1] = t[4]
+          out[#out + 1] = outputs
+          claimed = claimed + 1
         end
-        emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker,
-          'attempt', tostring(attempt), 'ts', tostring(NOW) })
-        out[#out + 1] = ref
-        out[#out + 1] = token
-        out[#out + 1] = attempt
-        out[#out + 1] = t[4]
-        out[#out + 1] = outputs_json
-        claimed = claimed + 1
+      elseif not t[1] then
+        dead_letter(ref, 'not a task of any run', 0)
       end
-    elseif not t[1] then
-      dead_letter(ref, 'not a task of any run', 0)
     end
   end
 end
 if #lease_entries > 0 then redis.call('ZADD', P .. ':leases', unpack(lease_entries)) end
+flush()
 return out

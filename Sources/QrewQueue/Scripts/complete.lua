@@ -5,7 +5,7 @@
     exit code ("" if none), output (already capped by the worker), error,
     retry delay in ms to use if this outcome is retried ("" if the policy does not retry it),
     last stdout lines, last stderr lines (newline-separated; "" for none: output the worker had
-    not streamed yet, added to the run's stream before the result)
+    not streamed yet, which the result's event carries as its `stdout` / `stderr` fields)
   Results are independent: a stale one is refused (its output dropped) and the others recorded.
   A failure with attempts left goes to the delayed set and keeps state "ready" with a retryAt.
   A final outcome is recorded and applied in the same call when the run stores its `retention`
@@ -18,8 +18,9 @@
 --@include cancel
 --@include apply
 
-local leases, delayed, events = P .. ':leases', P .. ':delayed', P .. ':events'
+local delayed, events = P .. ':delayed', P .. ':events'
 local retention_of = {}
+local ended_leases = {}
 
 local function retention(run)
   local r = retention_of[run]
@@ -30,36 +31,47 @@ local function retention(run)
   return r
 end
 
+-- Adds the attempt's last output lines (if any) to an event's fields.
+local function with_output(fields, stdout, stderr)
+  if stdout ~= '' then
+    fields[#fields + 1] = 'stdout'
+    fields[#fields + 1] = stdout
+  end
+  if stderr ~= '' then
+    fields[#fields + 1] = 'stderr'
+    fields[#fields + 1] = stderr
+  end
+  return fields
+end
+
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id')
+  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
+    'continueOnError')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 
   local run = split_ref(ref)
-  local ts = tostring(NOW)
-  if stdout ~= '' then emit(run, { 'type', 'output', 'task', t[6], 'stream', 'stdout', 'lines', stdout, 'ts', ts }) end
-  if stderr ~= '' then emit(run, { 'type', 'output', 'task', t[6], 'stream', 'stderr', 'lines', stderr, 'ts', ts }) end
-  redis.call('ZREM', leases, ref)
+  ended_leases[#ended_leases + 1] = ref
   redis.call('HDEL', tk, 'token', 'leaseDeadline')
-  release_limits(run, t[5])
+  if t[5] and t[5] ~= '' then release_limits(run, t[5]) end
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
-    local due = NOW + tonumber(retry_delay)
-    redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'finishedAt', NOW, 'exitCode', exit_code,
+    local due = tostring(NOW + tonumber(retry_delay))
+    redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'finishedAt', NOW_S, 'exitCode', exit_code,
       'output', output, 'error', err)
     redis.call('ZADD', delayed, due, ref)
-    emit(run, { 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
-      'retryAt', tostring(due), 'error', err, 'ts', ts })
+    emit(run, with_output({ 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
+      'retryAt', due, 'error', err, 'ts', NOW_S }, stdout, stderr))
     return 'retrying'
   end
 
-  redis.call('HSET', tk, 'state', outcome, 'finishedAt', NOW, 'exitCode', exit_code, 'output', output, 'error', err)
-  if outcome == 'succeeded' then redis.call('HSET', run_key(run) .. ':outputs', t[6], output) end
-  emit(run, { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
-    'exitCode', exit_code, 'error', err, 'ts', ts })
   local r = retention(run)
+  redis.call('HSET', tk, 'state', outcome, 'finishedAt', NOW_S, 'exitCode', exit_code, 'output', output,
+    'error', err, 'applied', r and '1' or '0')
+  emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
+    'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
   if r then
-    apply_final(ref, r)
+    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3], r)
   else
     redis.call('XADD', events, '*', 'ref', ref)
   end
@@ -71,4 +83,7 @@ for i = 4, #ARGV - 8, 9 do
   replies[#replies + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
 end
+if #ended_leases > 0 then redis.call('ZREM', P .. ':leases', unpack(ended_leases)) end
+settle_all()
+flush()
 return replies

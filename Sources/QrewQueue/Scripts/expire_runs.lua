@@ -21,4 +21,5 @@ for _, run in ipairs(due) do
     canceled[#canceled + 1] = run
   end
 end
+flush()
 return canceled

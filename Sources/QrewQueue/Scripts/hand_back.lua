@@ -16,5 +16,6 @@ redis.call('HINCRBY', tk, 'attempt', -1)
 release_limits(run, t[3])
 redis.call('HSET', tk, 'state', 'ready', 'queuedAt', NOW)
 push_ready(ref, t[4], t[5])
-emit(run, { 'type', 'task_handed_back', 'task', t[6], 'ts', tostring(NOW) })
+emit(run, { 'type', 'task_handed_back', 'task', t[6], 'ts', NOW_S })
+flush()
 return 1

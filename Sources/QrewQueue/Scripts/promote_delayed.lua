@@ -20,4 +20,5 @@ end
 local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')
 local wait = -1
 if #nxt > 0 then wait = math.max(0, tonumber(nxt[2]) - NOW) end
+flush()
 return { #due, wait }

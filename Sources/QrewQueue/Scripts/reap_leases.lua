@@ -26,13 +26,14 @@ for _, ref in ipairs(expired) do
       redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'error', reason)
       redis.call('ZADD', P .. ':delayed', due, ref)
       emit(run, { 'type', 'task_retrying', 'task', t[5], 'outcome', 'lost', 'attempt', t[2],
-        'retryAt', tostring(due), 'error', reason, 'ts', tostring(NOW) })
+        'retryAt', tostring(due), 'error', reason, 'ts', NOW_S })
     else
       redis.call('HSET', tk, 'state', 'failed', 'finishedAt', NOW, 'error', reason)
       emit(run, { 'type', 'task_finished', 'task', t[5], 'state', 'failed', 'attempt', t[2],
-        'error', reason, 'ts', tostring(NOW) })
+        'error', reason, 'ts', NOW_S })
       redis.call('XADD', P .. ':events', '*', 'ref', ref)
     end
   end
 end
+flush()
 return expired

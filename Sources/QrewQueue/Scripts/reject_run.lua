@@ -14,10 +14,11 @@ if redis.call('EXISTS', rk) == 1 then return 0 end
 redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt', NOW, 'finishedAt', NOW,
   'total', 0, 'pending', 0, 'error', ARGV[7])
 redis.call('ZADD', P .. ':runs', NOW, run)
-emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', tostring(NOW) })
+emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
 local ttl = tonumber(ARGV[8])
 if ttl and ttl > 0 then
   redis.call('PEXPIRE', rk, ttl)
   redis.call('PEXPIRE', rk .. ':events', ttl)
 end
+flush()
 return 1

@@ -103,7 +103,7 @@ for id in pairs(reset) do
   end
 end
 
-for _, suffix in ipairs({ '', ':tasks', ':events', ':outputs', ':capacity', ':inflight' }) do
+for _, suffix in ipairs({ '', ':tasks', ':events', ':capacity', ':inflight' }) do
   redis.call('PERSIST', rk .. suffix)
 end
 redis.call('HDEL', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'error')
@@ -118,7 +118,6 @@ for _, id in ipairs(ids) do
     redis.call('PERSIST', tk)
     redis.call('HDEL', tk, 'applied', 'output', 'error', 'exitCode', 'startedAt', 'finishedAt', 'worker',
       'token', 'leaseDeadline', 'retryAt', 'queuedAt')
-    redis.call('HDEL', rk .. ':outputs', id)
     redis.call('HSET', tk, 'attempt', 0, 'deps', deps, 'state', deps == 0 and 'ready' or 'waiting')
     if deps == 0 then
       local t = redis.call('HMGET', tk, 'priority', 'queue')
@@ -130,10 +129,11 @@ for _, id in ipairs(ids) do
   end
 end
 local fields = { 'type', 'run_retried', 'run', run, 'tasks', tostring(reset_count),
-  'fresh', fresh and 'true' or 'false', 'ts', tostring(NOW) }
+  'fresh', fresh and 'true' or 'false', 'ts', NOW_S }
 if #ARGV >= 7 then
   fields[#fields + 1] = 'only'
   fields[#fields + 1] = table.concat(ARGV, ',', 7)
 end
 local event = emit(run, fields)
+flush()
 return { reset_count, 'running', event }

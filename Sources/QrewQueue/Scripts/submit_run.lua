@@ -5,9 +5,10 @@
   ARGV[6] run document: JSON object of run fields (name, failFast, ...; `timeoutMs` puts the run
           in the deadlines set, where the coordinator cancels it when it is overdue)
   ARGV[7] limits: JSON object limit -> capacity ("run", "pool:<name>", "step:<id>")
-  ARGV[8] tasks: JSON array of {id, step, queue, priority, deps (count), dependents (task ids),
-          limits (limit names), refs (task ids whose outputs the spec reads), spec (JSON text),
-          maxAttempts, continueOnError}
+  ARGV[8..] the tasks, 11 arguments each: id, step, queue, priority, deps (count), dependents
+          (JSON array of task ids), limits (comma-separated limit names), refs (JSON array of the
+          task ids whose outputs the spec reads), spec (JSON text), maxAttempts, continueOnError
+          (1 or 0). Plain arguments, not one JSON document: nothing to decode per task.
   Returns: {1, "created"} or {0, <state of the existing run>} when the run id is taken. ]]
 --@include common
 --@include fence
@@ -20,9 +21,10 @@ if existing then return { 0, existing } end
 
 local doc = cjson.decode(ARGV[6])
 local limits = cjson.decode(ARGV[7])
-local tasks = cjson.decode(ARGV[8])
+local FIRST, WIDTH = 8, 11
+local count = (#ARGV - FIRST + 1) / WIDTH
 
-local fields = { 'id', run, 'state', 'queued', 'createdAt', NOW, 'pending', #tasks, 'total', #tasks }
+local fields = { 'id', run, 'state', 'queued', 'createdAt', NOW_S, 'pending', count, 'total', count }
 for k, v in pairs(doc) do
   fields[#fields + 1] = k
   fields[#fields + 1] = type(v) == 'table' and cjson.encode(v) or tostring(v)
@@ -39,49 +41,49 @@ end
 -- Ready tasks are queued in bulk: one sequence range, one ZADD per 1000 and per queue, and
 -- one wake-up per queue (at most 64 tokens) instead of one per task.
 local ready_count = 0
-for _, t in ipairs(tasks) do
-  if t.deps == 0 then ready_count = ready_count + 1 end
+for i = FIRST + 4, #ARGV, WIDTH do
+  if ARGV[i] == '0' then ready_count = ready_count + 1 end
 end
 local seq = 0
 if ready_count > 0 then seq = redis.call('INCRBY', P .. ':seq', ready_count) - ready_count end
 
-local ids, ready, woken = {}, {}, {}
+local ids, ready = {}, {}
 local function flush_ready(queue)
   local entries = ready[queue]
   if entries and #entries > 0 then redis.call('ZADD', ready_key(queue), unpack(entries)) end
   ready[queue] = {}
 end
-for i, t in ipairs(tasks) do
-  local ref = run .. '/' .. t.id
-  ids[#ids + 1] = t.id
-  local state = t.deps == 0 and 'ready' or 'waiting'
-  local fields = {
-    'run', run, 'id', t.id, 'step', t.step, 'queue', t.queue, 'priority', t.priority,
-    'state', state, 'attempt', 0, 'maxAttempts', t.maxAttempts, 'deps', t.deps,
-    'dependents', #t.dependents == 0 and '[]' or cjson.encode(t.dependents),
-    'limits', table.concat(t.limits, ','), 'refs', #t.refs == 0 and '[]' or cjson.encode(t.refs),
-    'spec', t.spec, 'continueOnError', t.continueOnError and '1' or '0' }
-  if state == 'ready' then
-    fields[#fields + 1] = 'queuedAt'
-    fields[#fields + 1] = NOW
+for i = FIRST, #ARGV, WIDTH do
+  local id, queue, priority, deps = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local ref = run .. '/' .. id
+  ids[#ids + 1] = id
+  local is_ready = deps == '0'
+  if is_ready then
     seq = seq + 1
-    local q = ready[t.queue] or {}
-    q[#q + 1] = ready_score(t.priority, seq)
+    local q = ready[queue] or {}
+    q[#q + 1] = ready_score(priority, seq)
     q[#q + 1] = ref
-    ready[t.queue] = q
-    woken[t.queue] = (woken[t.queue] or 0) + 1
-    if #q >= 2000 then flush_ready(t.queue) end
+    ready[queue] = q
+    note_queued(queue, 1)
+    if #q >= 2000 then flush_ready(queue) end
+    redis.call('HSET', task_key(ref), 'run', run, 'id', id, 'step', ARGV[i + 1], 'queue', queue,
+      'priority', priority, 'state', 'ready', 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
+      'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
+      'continueOnError', ARGV[i + 10], 'queuedAt', NOW_S)
+  else
+    redis.call('HSET', task_key(ref), 'run', run, 'id', id, 'step', ARGV[i + 1], 'queue', queue,
+      'priority', priority, 'state', 'waiting', 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
+      'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
+      'continueOnError', ARGV[i + 10])
   end
-  redis.call('HSET', task_key(ref), unpack(fields))
-  if #ids == 1000 or i == #tasks then
+  if #ids == 1000 then
     redis.call('RPUSH', rk .. ':tasks', unpack(ids))
     ids = {}
   end
 end
-for queue, n in pairs(woken) do
-  flush_ready(queue)
-  wake(queue, n)
-end
+if #ids > 0 then redis.call('RPUSH', rk .. ':tasks', unpack(ids)) end
+for queue in pairs(ready) do flush_ready(queue) end
 
-emit(run, { 'type', 'run_queued', 'run', run, 'ts', tostring(NOW), 'total', tostring(#tasks) })
+emit(run, { 'type', 'run_queued', 'run', run, 'ts', NOW_S, 'total', tostring(count) })
+flush()
 return { 1, 'created' }

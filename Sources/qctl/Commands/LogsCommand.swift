@@ -21,11 +21,11 @@ struct LogsCommand: AsyncParsableCommand {
                 let known = snapshot.tasks.compactMap { $0["id"] }.prefix(20).joined(separator: ", ")
                 throw CommandFailure("run \(run) has no task '\(task)'; its tasks: \(known)")
             }
-            for entry in try await RunFollower(queue: queue, runID: run).replay() where entry.fields["type"] == "output" {
+            for entry in try await RunFollower(queue: queue, runID: run).replay() {
                 let id = entry.fields["task"] ?? "?"
                 if let task, id != task { continue }
-                for line in (entry.fields["lines"] ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
-                    Console.out(task == nil ? "\(id) | \(line)" : String(line))
+                for output in entry.outputLines {
+                    for line in output.lines { Console.out(task == nil ? "\(id) | \(line)" : line) }
                 }
             }
         }

@@ -37,6 +37,9 @@ struct RunView {
         let ts = Int(fields["ts"] ?? "") ?? 0
         if firstEventAt == nil { firstEventAt = ts }
         let task = fields["task"] ?? "?"
+        for output in entry.outputLines {
+            for line in output.lines { emitOutput(task: task, line: line, stderr: output.stream == "stderr") }
+        }
         switch fields["type"] {
         case "run_queued":
             if let count = Int(fields["total"] ?? "") { total = count }
@@ -58,11 +61,6 @@ struct RunView {
             emit(ts, "↻", .yellow, text)
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
-        case "output":
-            let lines = (fields["lines"] ?? "").split(separator: "\n", omittingEmptySubsequences: false)
-            for line in lines {
-                emitOutput(task: task, line: String(line), stderr: fields["stream"] == "stderr")
-            }
         case "run_finished":
             let state = fields["state"] ?? "failed"
             var text = "run \(fields["run"] ?? "") \(state)"

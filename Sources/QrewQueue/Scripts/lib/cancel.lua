@@ -24,7 +24,7 @@ local function cancel_run_tasks(run, reason, retention_ms, run_state)
       end
       redis.call('HDEL', tk, 'token', 'leaseDeadline')
       redis.call('HSET', tk, 'state', 'canceled', 'finishedAt', NOW, 'applied', '1', 'error', reason)
-      emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', tostring(NOW) })
+      emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
       settled = settled + 1
     end
   end

@@ -2,10 +2,14 @@
   `--@include common`. Every script shares its first three arguments:
     ARGV[1] namespace prefix  ARGV[2] now (ms since the epoch)  ARGV[3] progress stream cap
   Keys are built from the prefix: Qrew targets one Redis server (not Cluster), so scripts derive
-  task and run keys themselves (docs/protocol.md lists them). ]]
+  task and run keys themselves (docs/protocol.md lists them).
+  A script that emits events or queues tasks must call `flush()` before it returns: live
+  messages and worker wake-ups are sent once per call, not once per event. ]]
 
 local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
+-- NOW as stored: numbers passed to redis.call are formatted with printf, strings are not.
+local NOW_S = ARGV[2]
 local STREAM_MAXLEN = ARGV[3]
 
 local function run_key(run) return P .. ':run:' .. run end
@@ -26,15 +30,27 @@ local function split_csv(s)
   return out
 end
 
+-- What this call will publish per run (a list of event objects, or false when the run's live
+-- channel has no subscriber), in the order the runs were first emitted to.
+local live_events, live_runs = {}, {}
+
 -- Appends one progress event (`fields`: flat name, value list) to the run's stream (capped) and
--- publishes it as a JSON object (plus `id`) for live followers. cjson builds the JSON: a Lua
--- string-concatenation writer measured 3x slower than cjson.encode (~9 vs ~3 µs per event).
+-- keeps it (as a JSON-ready object with its `id`) for the run's live message, which `flush`
+-- publishes as one JSON array per run and call. Returns the stream entry id.
 local function emit(run, fields)
   local rk = run_key(run)
   local id = redis.call('XADD', rk .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', unpack(fields))
-  local doc = { id = id }
-  for i = 1, #fields, 2 do doc[fields[i]] = fields[i + 1] end
-  redis.call('PUBLISH', rk .. ':live', cjson.encode(doc))
+  local events = live_events[run]
+  if events == nil then
+    events = redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 and {} or false
+    live_events[run] = events
+    live_runs[#live_runs + 1] = run
+  end
+  if events then
+    local doc = { id = id }
+    for i = 1, #fields, 2 do doc[fields[i]] = fields[i + 1] end
+    events[#events + 1] = doc
+  end
   return id
 end
 
@@ -43,19 +59,36 @@ local function ready_score(priority, seq)
   return tonumber(priority) * 4294967296 + (4294967295 - seq % 4294967296)
 end
 
--- Leaves up to `n` wake-up tokens (at most 64 wait) for idle workers of `queue`.
-local function wake(queue, n)
-  local tokens = {}
-  for i = 1, math.min(n, 64) do tokens[i] = '1' end
-  local key = wake_key(queue)
-  if redis.call('LPUSH', key, unpack(tokens)) > 64 then redis.call('LTRIM', key, 0, 63) end
+-- Ready tasks queued by this call, per queue: `flush` leaves that many wake-up tokens.
+local queued_per_queue = {}
+
+-- Counts `n` tasks just queued on `queue`, for `flush` to wake that many idle workers.
+local function note_queued(queue, n)
+  queued_per_queue[queue] = (queued_per_queue[queue] or 0) + n
 end
 
--- Makes a task claimable and wakes one idle worker.
+-- Makes a task claimable; `flush` wakes an idle worker for it.
 local function push_ready(ref, priority, queue)
   local seq = redis.call('INCR', P .. ':seq')
   redis.call('ZADD', ready_key(queue), ready_score(priority, seq), ref)
-  wake(queue, 1)
+  note_queued(queue, 1)
+end
+
+-- Publishes each run's live events of this call as one JSON array message, and leaves one
+-- wake-up token (at most 64 wait) per task queued for idle workers of its queue.
+local function flush()
+  for _, run in ipairs(live_runs) do
+    local events = live_events[run]
+    if events and #events > 0 then redis.call('PUBLISH', run_key(run) .. ':live', cjson.encode(events)) end
+  end
+  live_events, live_runs = {}, {}
+  for queue, n in pairs(queued_per_queue) do
+    local tokens = {}
+    for i = 1, math.min(n, 64) do tokens[i] = '1' end
+    local key = wake_key(queue)
+    if redis.call('LPUSH', key, unpack(tokens)) > 64 then redis.call('LTRIM', key, 0, 63) end
+  end
+  queued_per_queue = {}
 end
 
 -- Gives back the concurrency slots a running task held and unparks one waiter per slot.

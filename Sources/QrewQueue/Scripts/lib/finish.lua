@@ -1,5 +1,5 @@
 --[[ finish: settle tasks that will never run and close a run whose last task settled.
-  Needs lib/common. ]]
+  Needs lib/common. A script that calls `settle_later` must call `settle_all` before `flush`. ]]
 
 -- Marks every waiting task downstream of the given dependents skipped; returns how many it settled.
 local function skip_dependents(run, dependents_json)
@@ -10,9 +10,9 @@ local function skip_dependents(run, dependents_json)
     for _, id in ipairs(frontier) do
       local tk = task_key(run .. '/' .. id)
       if redis.call('HGET', tk, 'state') == 'waiting' then
-        redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW, 'applied', '1',
+        redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW_S, 'applied', '1',
           'error', 'skipped: a dependency failed')
-        emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', tostring(NOW) })
+        emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
         settled = settled + 1
         for _, d in ipairs(cjson.decode(redis.call('HGET', tk, 'dependents') or '[]')) do
           next_frontier[#next_frontier + 1] = d
@@ -33,15 +33,46 @@ local function settle(run, settled, failed, retention_ms)
   if pending > 0 or redis.call('HGET', rk, 'finishedAt') then return end
   local state = redis.call('HGET', rk, 'failedTasks') and 'failed' or 'succeeded'
   if redis.call('HGET', rk, 'cancelReason') then state = redis.call('HGET', rk, 'state') end
-  redis.call('HSET', rk, 'state', state, 'finishedAt', NOW)
-  emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', tostring(NOW) })
+  redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
+  emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
   local ttl = tonumber(retention_ms)
   if ttl and ttl > 0 then
-    for _, suffix in ipairs({ '', ':tasks', ':events', ':outputs', ':capacity', ':inflight' }) do
+    for _, suffix in ipairs({ '', ':tasks', ':events', ':capacity', ':inflight' }) do
       redis.call('PEXPIRE', rk .. suffix, ttl)
     end
     for _, id in ipairs(redis.call('LRANGE', rk .. ':tasks', 0, -1)) do
       redis.call('PEXPIRE', task_key(run .. '/' .. id), ttl)
     end
   end
+end
+
+-- Settlements this call has counted but not yet applied, per run: {count, failed, retention}.
+local settling, settling_runs = {}, {}
+
+-- Like `settle`, but adds up a call's settlements per run and applies them in `settle_all`
+-- (one HINCRBY per run instead of one per task).
+local function settle_later(run, settled, failed, retention_ms)
+  local s = settling[run]
+  if not s then
+    s = { 0, false, retention_ms }
+    settling[run] = s
+    settling_runs[#settling_runs + 1] = run
+  end
+  s[1] = s[1] + settled
+  s[2] = s[2] or failed
+end
+
+-- Applies what `settle_later` counted for `run`, if anything.
+local function settle_now(run)
+  local s = settling[run]
+  if s then
+    settling[run] = nil
+    settle(run, s[1], s[2], s[3])
+  end
+end
+
+-- Applies every settlement `settle_later` counted, in the order the runs were first counted.
+local function settle_all()
+  for _, run in ipairs(settling_runs) do settle_now(run) end
+  settling_runs = {}
 end
