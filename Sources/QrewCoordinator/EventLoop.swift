@@ -9,14 +9,10 @@ struct EventLoop {
     let log: ServiceLogger
 
     func run() async {
-        var groupReady = false
-        await leadership.whileLeading(outage: OutageTracker(log: log, what: "event loop"), onRedisFailure: { groupReady = false }) { fence in
-            if !groupReady {
-                try await queue.ensureCoordinatorGroup(on: queue.keys.events)
-                groupReady = true
-            }
-            let entries = try await queue.readGroup(
-                stream: queue.keys.events, consumer: configuration.id, count: configuration.eventBatch, block: .seconds(1))
+        var reader = CoordinatorStreamReader(
+            queue: queue, stream: queue.keys.events, consumer: configuration.id, count: configuration.eventBatch)
+        await leadership.whileLeading(outage: OutageTracker(log: log, what: "event loop"), onRedisFailure: { reader.reset() }) { fence in
+            let entries = try await reader.next()
             guard !entries.isEmpty else { return }
             let applied = try await queue.applyEvents(
                 entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,

@@ -12,14 +12,9 @@ struct IntakeLoop {
     let log: ServiceLogger
 
     func run() async {
-        var groupReady = false
-        await leadership.whileLeading(outage: OutageTracker(log: log, what: "intake"), onRedisFailure: { groupReady = false }) { fence in
-            if !groupReady {
-                try await queue.ensureCoordinatorGroup(on: queue.keys.submissions)
-                groupReady = true
-            }
-            let entries = try await queue.readGroup(
-                stream: queue.keys.submissions, consumer: configuration.id, count: 16, block: .seconds(1))
+        var reader = CoordinatorStreamReader(queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16)
+        await leadership.whileLeading(outage: OutageTracker(log: log, what: "intake"), onRedisFailure: { reader.reset() }) { fence in
+            let entries = try await reader.next()
             for entry in entries {
                 try await accept(entry, fence: fence)
             }

@@ -15,12 +15,12 @@ extension QueueClient {
         }
     }
 
-    /// Reads entries of `stream` for this coordinator: first those it read before but did not
-    /// acknowledge (it crashed between read and apply), then those another coordinator left
-    /// unacknowledged for `staleAfter` (it died), then new ones, blocking up to `block`.
+    /// Reads entries of `stream` for this coordinator that need recovery: first those it read
+    /// before but did not acknowledge (it crashed between read and apply), then those another
+    /// coordinator left unacknowledged for `staleAfter` (it died). Empty when there are none.
     /// Applying an entry twice is harmless: every consumer of these streams is idempotent.
-    public func readGroup(
-        stream: String, consumer: String, count: Int, block: Duration, staleAfter: Duration = .seconds(10)
+    public func readUnfinished(
+        stream: String, consumer: String, count: Int, staleAfter: Duration
     ) async throws(QueueError) -> [StreamEntry] {
         let pending = try await readGroup(stream: stream, consumer: consumer, count: count, from: "0", block: nil)
         if !pending.isEmpty { return pending }
@@ -29,10 +29,14 @@ extension QueueClient {
             .int(staleAfter.milliseconds), "0", "COUNT", .int(count),
         ])
         if let parts = stale.array, parts.count >= 2 {
-            let claimed = try StreamEntry.parseEntries(parts[1], operation: "XAUTOCLAIM")
-            if !claimed.isEmpty { return claimed }
+            return try StreamEntry.parseEntries(parts[1], operation: "XAUTOCLAIM")
         }
-        return try await readGroup(stream: stream, consumer: consumer, count: count, from: ">", block: block)
+        return []
+    }
+
+    /// Reads entries of `stream` no coordinator has read yet, blocking up to `block`.
+    public func readNew(stream: String, consumer: String, count: Int, block: Duration) async throws(QueueError) -> [StreamEntry] {
+        try await readGroup(stream: stream, consumer: consumer, count: count, from: ">", block: block)
     }
 
     /// Acknowledges and deletes handled entries of `stream`.

@@ -36,7 +36,7 @@ struct QueueFixture {
     @discardableResult
     func applyAll() async throws -> Int {
         try await queue.ensureCoordinatorGroup(on: queue.keys.events)
-        let entries = try await queue.readGroup(stream: queue.keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
+        let entries = try await queue.readNew(stream: queue.keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
         return try await queue.applyEvents(
             entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
             group: QueueClient.coordinatorGroup, retention: .seconds(3600))

@@ -54,7 +54,7 @@ struct WorkerFixture {
     /// Applies every pending completion event, releasing dependents, as a coordinator would.
     func applyEvents() async throws {
         try await queue.ensureCoordinatorGroup(on: keys.events)
-        let entries = try await queue.readGroup(stream: keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
+        let entries = try await queue.readNew(stream: keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
         _ = try await queue.applyEvents(
             entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
             group: QueueClient.coordinatorGroup, retention: .seconds(3600))

@@ -1,0 +1,49 @@
+import QrewQueue
+
+/// Reads one of the coordinators' streams (`submissions`, `events`) through their consumer
+/// group. New entries come from one blocking read per call; entries left unacknowledged (by
+/// this coordinator before a crash or a Redis error, or by a dead one for `staleAfter`) are
+/// looked for when the reader starts, after every failure, and once per `recoveryInterval`,
+/// so a busy loop pays one round trip per batch instead of three.
+struct CoordinatorStreamReader {
+    let queue: QueueClient
+    let stream: String
+    let consumer: String
+    let count: Int
+    var block: Duration = .seconds(1)
+    var staleAfter: Duration = .seconds(10)
+    var recoveryInterval: Duration = .seconds(1)
+
+    private var groupReady = false
+    private var nextRecovery: ContinuousClock.Instant?
+
+    init(queue: QueueClient, stream: String, consumer: String, count: Int) {
+        self.queue = queue
+        self.stream = stream
+        self.consumer = consumer
+        self.count = count
+    }
+
+    /// The next batch: unfinished entries when a recovery check is due and finds some, else
+    /// new entries (empty after `block` without any).
+    mutating func next() async throws(QueueError) -> [StreamEntry] {
+        if !groupReady {
+            try await queue.ensureCoordinatorGroup(on: stream)
+            groupReady = true
+        }
+        let now = ContinuousClock.now
+        if nextRecovery.map({ now >= $0 }) ?? true {
+            let unfinished = try await queue.readUnfinished(stream: stream, consumer: consumer, count: count, staleAfter: staleAfter)
+            if !unfinished.isEmpty { return unfinished }
+            nextRecovery = now + recoveryInterval
+        }
+        return try await queue.readNew(stream: stream, consumer: consumer, count: count, block: block)
+    }
+
+    /// After a Redis failure: the group may be gone (Redis restarted without persistence) and
+    /// entries read but not acknowledged must be read again.
+    mutating func reset() {
+        groupReady = false
+        nextRecovery = nil
+    }
+}
