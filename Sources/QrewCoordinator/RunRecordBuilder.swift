@@ -1,4 +1,3 @@
-import Foundation
 import QrewCore
 import QrewQueue
 
@@ -17,8 +16,6 @@ enum RunRecordBuilder {
         if let runLimit = workflow.parallel.maxConcurrency { capacities["run"] = runLimit }
         for (pool, size) in workflow.parallel.resources { capacities["pool:\(pool)"] = size }
 
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var records: [TaskRecord] = []
         records.reserveCapacity(graph.tasks.count)
         for task in graph.tasks {
@@ -45,7 +42,7 @@ enum RunRecordBuilder {
                 refs: outputRefs.values.flatMap { $0 }, spec: specJSON,
                 maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError))
         }
-        let paramsJSON = (try? encoder.encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let paramsJSON = params.jsonObjectText
         var fields = [
             "name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON,
             "retention": String(Int(retention / .milliseconds(1))),

@@ -51,15 +51,8 @@ public struct QueueClient: Sendable {
     /// Stores a decomposed run and queues its ready tasks. Returns false (and changes nothing)
     /// when the run id already exists.
     public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> Bool {
-        let encoder = JSONEncoder()
-        let fields: Data, limits: Data
-        do {
-            fields = try encoder.encode(record.fields)
-            limits = try encoder.encode(record.limits)
-        } catch {
-            throw .unexpectedReply(operation: "submit_run", reply: "cannot encode run: \(error)")
-        }
-        var args: [RedisArgument] = [.string(fence), .string(record.runID), .bytes(Array(fields)), .bytes(Array(limits))]
+        let limits = record.limits.mapValues(String.init).jsonObjectText
+        var args: [RedisArgument] = [.string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits)]
         args.reserveCapacity(args.count + record.tasks.count * TaskRecord.argumentCount)
         for task in record.tasks { task.appendArguments(to: &args) }
         let reply = try await run(.submitRun, args)

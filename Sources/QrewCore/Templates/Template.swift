@@ -28,18 +28,40 @@ public struct Template: Sendable, Hashable {
     /// Parses `text`; whitespace inside the braces is optional.
     public init(parsing text: String) throws(TemplateError) {
         var segments: [Segment] = []
-        var rest = Substring(text)
-        while let open = rest.firstRange(of: "${{") {
-            if open.lowerBound > rest.startIndex {
-                segments.append(.literal(String(rest[rest.startIndex..<open.lowerBound])))
-            }
-            let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.firstRange(of: "}}") else { throw .unterminated(text) }
-            let expression = String(afterOpen[afterOpen.startIndex..<close.lowerBound]).trimmingWhitespace()
+        let utf8 = text.utf8
+        var literalStart = utf8.startIndex
+        while let open = Self.find(Self.opening, in: utf8, from: literalStart) {
+            if open > literalStart { segments.append(.literal(String(text[literalStart..<open]))) }
+            let afterOpen = utf8.index(open, offsetBy: Self.opening.count)
+            guard let close = Self.find(Self.closing, in: utf8, from: afterOpen) else { throw .unterminated(text) }
+            let expression = String(text[afterOpen..<close]).trimmingWhitespace()
             segments.append(.reference(try TemplateReference.parse(expression: expression)))
-            rest = afterOpen[close.upperBound...]
+            literalStart = utf8.index(close, offsetBy: Self.closing.count)
         }
-        if !rest.isEmpty { segments.append(.literal(String(rest))) }
+        if literalStart < utf8.endIndex { segments.append(.literal(String(text[literalStart...]))) }
         self.segments = segments
+    }
+
+    private static let opening = Array("${{".utf8)
+    private static let closing = Array("}}".utf8)
+
+    /// The first index at or after `start` where `needle` (ASCII, so always on a character
+    /// boundary) begins. A byte scan: `firstRange(of:)` on `Substring` cost more than the rest
+    /// of decomposing a matrix step.
+    private static func find(_ needle: [UInt8], in utf8: String.UTF8View, from start: String.Index) -> String.Index? {
+        var index = start
+        while index < utf8.endIndex {
+            if utf8[index] == needle[0] {
+                var candidate = index
+                var matched = 0
+                while matched < needle.count, candidate < utf8.endIndex, utf8[candidate] == needle[matched] {
+                    matched += 1
+                    candidate = utf8.index(after: candidate)
+                }
+                if matched == needle.count { return index }
+            }
+            index = utf8.index(after: index)
+        }
+        return nil
     }
 }

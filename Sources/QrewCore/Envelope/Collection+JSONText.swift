@@ -8,3 +8,12 @@ extension Array where Element == String {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
+
+extension Dictionary where Key == String, Value == String {
+    /// The dictionary as a JSON object text with sorted keys, e.g. `{"a":"1"}`.
+    public var jsonObjectText: String {
+        var writer = JSONWriter()
+        writer.object(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
