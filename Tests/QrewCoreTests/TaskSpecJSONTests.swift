@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import QrewCore
 
-/// The hand-written `TaskSpec.jsonText` must read back equal through Foundation's `JSONDecoder`
-/// (what workers use), whatever the strings hold.
+/// The hand-written `TaskSpec.jsonText` must read back equal through `TaskSpec(jsonText:)` (what
+/// workers use) and Foundation's `JSONDecoder` alike, whatever the strings hold, and the two
+/// readers must agree.
 struct TaskSpecJSONTests {
     /// Strings with the characters JSON must escape, every control character, and non-ASCII.
     static func randomString(_ g: inout SplitMix64) -> String {
@@ -29,44 +30,67 @@ struct TaskSpecJSONTests {
     }
 
     static func randomDuration(_ g: inout SplitMix64) -> Duration {
-        switch g.next() % 4 {
+        switch g.next() % 5 {
         case 0: .zero
         case 1: .milliseconds(Int64(g.next() % 10_000_000))
         case 2: .nanoseconds(Int64(bitPattern: g.next()) / 4)
-        default: .seconds(Int64(g.next() % 1_000_000_000_000))
+        case 3: .seconds(Int64(g.next() % 1_000_000_000_000))
+        default: Duration(attoseconds: Int128(Int64(bitPattern: g.next())) << 64 | Int128(g.next()))
+        }
+    }
+
+    static func randomTimeout(_ g: inout SplitMix64) -> Int? {
+        switch g.next() % 4 {
+        case 0: nil
+        case 1: [Int.max, Int.min, 0, -1, 86_400_000 * 365][Int(g.next() % 5)]
+        default: Int(g.next() % 1_000_000) - 1000
         }
     }
 
     static func randomSpec(_ g: inout SplitMix64) -> TaskSpec {
         let conditions = RetryPolicy.Condition.allCases.filter { _ in g.next() % 2 == 0 }
         let retry = RetryPolicy(
-            maxRetries: Int(g.next() % 5), backoff: g.next() % 2 == 0 ? .fixed : .exponential,
+            maxRetries: g.next() % 8 == 0 ? Int(bitPattern: UInt(g.next())) : Int(g.next() % 5), backoff: g.next() % 2 == 0 ? .fixed : .exponential,
             initial: randomDuration(&g), cap: randomDuration(&g), jitter: g.next() % 2 == 0, retryOn: Set(conditions))
         var outputRefs: [String: [String]] = [:]
         for _ in 0..<Int(g.next() % 3) {
             outputRefs[randomString(&g)] = (0..<Int(g.next() % 3)).map { _ in randomString(&g) }
         }
         let http = g.next() % 3 == 0
-            ? HTTPSpec(url: randomString(&g), method: "POST", headers: randomDictionary(&g),
+            ? HTTPSpec(url: randomString(&g), method: randomString(&g), headers: randomDictionary(&g),
                        body: g.next() % 2 == 0 ? randomString(&g) : nil)
             : nil
         return TaskSpec(
             runID: randomString(&g), taskID: randomString(&g), stepID: randomString(&g), type: randomString(&g),
             run: (0..<Int(g.next() % 4)).map { _ in randomString(&g) }, shell: g.next() % 2 == 0,
             env: randomDictionary(&g), cwd: g.next() % 2 == 0 ? randomString(&g) : nil, http: http,
-            with: randomDictionary(&g), timeoutMilliseconds: g.next() % 2 == 0 ? Int(g.next() % 1_000_000) - 1000 : nil,
+            with: randomDictionary(&g), timeoutMilliseconds: randomTimeout(&g),
             retry: retry, outputRefs: outputRefs)
     }
 
-    @Test func randomSpecsRoundTripThroughJSONDecoder() throws {
+    @Test func randomSpecsRoundTrip() throws {
         var g = SplitMix64(seed: 42)
-        for _ in 0..<2000 {
+        for _ in 0..<5000 {
             let spec = Self.randomSpec(&g)
             let text = spec.jsonText
-            let decoded = try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8))
-            #expect(decoded == spec, "\(text)")
-            // Valid JSON to any parser, not only the one that reads it back.
+            #expect(try TaskSpec(jsonText: text) == spec, "\(text)")
+        }
+    }
+
+    /// `JSONDecoder` reads `jsonText` equal too, and `TaskSpec(jsonText:)` reads what
+    /// `JSONEncoder` writes (keys in any order, escaped slashes, indentation).
+    @Test func agreesWithFoundation() throws {
+        var g = SplitMix64(seed: 43)
+        let encoder = JSONEncoder()
+        for index in 0..<1000 {
+            let spec = Self.randomSpec(&g)
+            let text = spec.jsonText
+            #expect(try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8)) == spec, "\(text)")
+            // Valid JSON to any parser, not only the ones that read it back.
             #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+            encoder.outputFormatting = index % 2 == 0 ? [] : [.prettyPrinted]
+            let foundationText = String(decoding: try encoder.encode(spec), as: UTF8.self)
+            #expect(try TaskSpec(jsonText: foundationText) == spec, "\(foundationText)")
         }
     }
 
