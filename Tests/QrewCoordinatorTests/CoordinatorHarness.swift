@@ -1,4 +1,3 @@
-import Foundation
 import QrewCoordinator
 import QrewCore
 import QrewQueue
@@ -45,7 +44,7 @@ struct CoordinatorHarness {
             let claimed = try await queue.claim(worker: worker, lease: .seconds(30), max: 1, queues: ["default"])
             for task in claimed {
                 order.append(task.ref.taskID)
-                let spec = try JSONDecoder().decode(TaskSpec.self, from: Data(task.spec.utf8)).rendered(outputs: task.outputs)
+                let spec = try TaskSpec(jsonText: task.spec).rendered(outputs: task.outputs)
                 let result = outcome(spec)
                 _ = try await queue.complete(
                     task, outcome: result, exitCode: result == .succeeded ? 0 : 1,

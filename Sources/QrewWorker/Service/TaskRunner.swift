@@ -1,4 +1,3 @@
-import Foundation
 import QrewCore
 import QrewQueue
 
@@ -54,7 +53,7 @@ struct TaskRunner: Sendable {
     private func execute(_ claimed: ClaimedTask) async -> Attempt {
         let spec: TaskSpec
         do {
-            spec = try JSONDecoder().decode(TaskSpec.self, from: Data(claimed.spec.utf8))
+            spec = try TaskSpec(jsonText: claimed.spec)
         } catch {
             return .invalid("cannot decode the task spec: \(error)")
         }
