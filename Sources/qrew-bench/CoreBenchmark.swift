@@ -41,16 +41,22 @@ enum CoreBenchmark {
                 note: steps == largest ? (total < .seconds(1) ? "target < 1 s: met" : "target < 1 s: MISSED") : ""))
         }
         figures.append(specEncoding(count: 10_000))
+        figures.append(specDecoding(count: 10_000))
         return figures
+    }
+
+    /// The task specs of a run of `count` echo tasks, 250 per step.
+    static func specs(count: Int) -> [TaskSpec] {
+        (0..<count).map { index in
+            TaskSpec(runID: "bench", taskID: "part\(index / 250)[i=\(index % 250)]", stepID: "part\(index / 250)",
+                     type: "echo", with: ["message": "\(index % 250)"], retry: .default)
+        }
     }
 
     /// Encoding the task specs of a 10,000-task run, as the coordinator's intake does: the
     /// hand-written writer, with Foundation's `JSONEncoder` (what intake used before) as the note.
     static func specEncoding(count: Int) -> BenchmarkFigure {
-        let specs = (0..<count).map { index in
-            TaskSpec(runID: "bench", taskID: "part\(index / 250)[i=\(index % 250)]", stepID: "part\(index / 250)",
-                     type: "echo", with: ["message": "\(index % 250)"], retry: .default)
-        }
+        let specs = specs(count: count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let clock = ContinuousClock()
@@ -73,6 +79,37 @@ enum CoreBenchmark {
             note: String(
                 format: "JSONEncoder: %.1f ms (%.1f×); %d vs %d bytes/spec", foundationBest.seconds * 1000,
                 foundationBest / handBest, handBytes / count, foundationBytes / count))
+    }
+
+    /// Decoding the task specs of a 10,000-task run, as workers do when they claim the tasks:
+    /// `TaskSpec(jsonText:)`, with Foundation's `JSONDecoder` (what workers used before) as the note.
+    static func specDecoding(count: Int) -> BenchmarkFigure {
+        let texts = specs(count: count).map(\.jsonText)
+        let decoder = JSONDecoder()
+        let clock = ContinuousClock()
+        var handBest = Duration.seconds(1_000)
+        var foundationBest = Duration.seconds(1_000)
+        var handRead = 0
+        var foundationRead = 0
+        for _ in 0..<3 {
+            var start = clock.now
+            handRead = 0
+            for text in texts where (try? TaskSpec(jsonText: text)) != nil { handRead += 1 }
+            handBest = min(handBest, clock.now - start)
+            start = clock.now
+            foundationRead = 0
+            for text in texts where (try? decoder.decode(TaskSpec.self, from: Data(text.utf8))) != nil {
+                foundationRead += 1
+            }
+            foundationBest = min(foundationBest, clock.now - start)
+        }
+        let unread = handRead == count && foundationRead == count ? "" : "; READ ONLY \(handRead) vs \(foundationRead)"
+        return BenchmarkFigure(
+            name: "task spec JSON decoding, \(count) specs", value: handBest.seconds * 1000, unit: "ms",
+            note: String(
+                format: "JSONDecoder: %.1f ms (%.1f×); %.2f vs %.2f µs/spec", foundationBest.seconds * 1000,
+                foundationBest / handBest, handBest.seconds * 1e6 / Double(count),
+                foundationBest.seconds * 1e6 / Double(count)) + unread)
     }
 }
 
