@@ -76,6 +76,7 @@ enum SpecValue {
         guard case .array(let elements) = value else {
             throw .invalidField(path(), expected: expected, got: describe(value))
         }
+        if elements.isEmpty { return [] }
         var result: [T] = []
         result.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
@@ -92,6 +93,7 @@ enum SpecValue {
         guard case .object(let members) = value else {
             throw .invalidField(path(), expected: expected, got: describe(value))
         }
+        if members.isEmpty { return [:] }
         var result: [String: T] = [:]
         result.reserveCapacity(members.count)
         for member in members {

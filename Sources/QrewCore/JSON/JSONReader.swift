@@ -71,10 +71,11 @@ struct JSONParser {
     /// The object whose `{` is at `index`.
     private mutating func object() throws(JSONReaderError) -> JSONValue {
         try enter()
-        var members: [JSONMember] = []
         if try next(expected: "a string key or '}'") == UInt8(ascii: "}") {
-            return leave(.object(members))
+            return leave(.object([]))
         }
+        var members: [JSONMember] = []
+        members.reserveCapacity(8)
         while true {
             let byte = try next(expected: "a string key")
             guard byte == UInt8(ascii: "\"") else {
@@ -98,10 +99,11 @@ struct JSONParser {
     /// The array whose `[` is at `index`.
     private mutating func array() throws(JSONReaderError) -> JSONValue {
         try enter()
-        var elements: [JSONValue] = []
         if try next(expected: "a value or ']'") == UInt8(ascii: "]") {
-            return leave(.array(elements))
+            return leave(.array([]))
         }
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(2)
         while true {
             elements.append(try value())
             switch try next(expected: "',' or ']'") {
