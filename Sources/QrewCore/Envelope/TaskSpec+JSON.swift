@@ -2,7 +2,8 @@
 /// `JSONEncoder` spent ~20 µs per task (≈0.2 s of a 10,000-task run) boxing every value.
 ///
 /// The text has the shape `JSONEncoder` with `.sortedKeys` produces for the synthesized
-/// `Codable` conformance, so `JSONDecoder().decode(TaskSpec.self, …)` reads it back equal:
+/// `Codable` conformance, so `TaskSpec(jsonText:)` (what workers use) and
+/// `JSONDecoder().decode(TaskSpec.self, …)` both read it back equal:
 /// keys sorted, absent optionals left out, a `Duration` as `[high, low]` (its `Codable` form),
 /// `retryOn` sorted. Strings are escaped per RFC 8259 (`"`, `\` and every control character);
 /// everything else, non-ASCII included, is written as UTF-8.

@@ -5,18 +5,25 @@
 /// members in document order, duplicate keys included, and leave the choice among them to the
 /// reader.
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number's text exactly as written, e.g. `-12`, `0.5`, `1e3`.
     case number(String)
+    /// A string, escapes decoded.
     case string(String)
+    /// An array's elements in order.
     case array([JSONValue])
+    /// An object's members in document order, duplicate keys included.
     case object([JSONMember])
 }
 
 /// One `"key": value` member of a JSON object.
 public struct JSONMember: Sendable, Hashable {
+    /// The key, escapes decoded.
     public var key: String
+    /// The value.
     public var value: JSONValue
 
     /// Creates a member.
