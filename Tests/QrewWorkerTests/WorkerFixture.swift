@@ -48,7 +48,7 @@ struct WorkerFixture {
     /// Submits a run of hand-built tasks (no coordinator yet).
     func submit(_ run: String, _ tasks: [TaskRecord]) async throws {
         let record = RunRecord(runID: run, fields: ["name": run], limits: ["run": 100], tasks: tasks)
-        #expect(try await queue.submitRun(record, fence: fence))
+        #expect(try await queue.submitRun(record, fence: fence).created)
     }
 
     /// Applies every pending completion event, releasing dependents, as a coordinator would.
