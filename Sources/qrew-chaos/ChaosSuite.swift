@@ -96,6 +96,7 @@ struct ChaosSuite {
 
         // Phase 3: verify every run from Redis and the side-effect files.
         var report = ChaosReport()
+        var pools = PoolUsage(sizes: WorkflowGenerator.pools)
         let submittedSet = Set(submitted)
         for plan in plans {
             guard submittedSet.contains(plan.runID) else {
@@ -105,8 +106,15 @@ struct ChaosSuite {
             let snapshot = await retrying { try await queue.runSnapshot(plan.runID) } ?? nil
             if let snapshot { monitor.observe(snapshot) }
             let events = await readEvents(queue, runID: plan.runID)
+            pools.add(runID: plan.runID, events: events, poolOf: plan.pool(ofTask:))
             RunVerifier(plan: plan, snapshot: snapshot, events: events, effects: SideEffects(path: plan.sideEffectPath, runID: plan.runID))
                 .verify(into: &report)
+        }
+        let poolCheck = pools.check()
+        for violation in poolCheck.violations {
+            report.add(.pool, run: "-", task: "\(violation.pool)@\(violation.milliseconds)/\(violation.ref)",
+                       "pool \(violation.pool) (size \(violation.size)): \(violation.ref) started at \(violation.milliseconds) ms with \(violation.inFlight - 1) lease(s) in flight: \(violation.others.joined(separator: ", "))",
+                       at: violation.milliseconds)
         }
         for change in monitor.changes {
             report.add(.doubled, run: change.runID, task: change.taskID,
@@ -127,8 +135,9 @@ struct ChaosSuite {
         }
         if report.problems.count > 60 { say("chaos: ... and \(report.problems.count - 60) more problem(s)") }
         let tasks = plans.reduce(0) { $0 + $1.taskCount }
+        say("chaos: pools shared by every run: " + WorkflowGenerator.pools.keys.sorted().map { "\($0) size \(WorkflowGenerator.pools[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
         say("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
-        say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
+        say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) pool_violations=\(report.count(.pool)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
 
         await cluster.stop(grace: .seconds(5))
         let passed = report.passed
