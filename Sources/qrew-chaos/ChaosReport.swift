@@ -11,6 +11,8 @@ struct ChaosReport: Sendable {
         case notSucceeded = "not_succeeded"
         /// A coordinator or worker that exited although nobody killed it.
         case crashed
+        /// A process that did not recover from a fault in time (a worker silent after a partition healed).
+        case hung
     }
 
     struct Problem: Sendable {

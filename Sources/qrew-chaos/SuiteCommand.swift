@@ -3,19 +3,19 @@ import Foundation
 import QrewCore
 import QrewLocalCluster
 
-/// `qrew-chaos`: runs a real local cluster under injected faults and checks that nothing was
-/// lost, doubled or run out of order (see docs/operations.md, "Chaos suite").
-@main
-struct ChaosCommand: AsyncParsableCommand {
+/// `qrew-chaos [suite]`: runs a real local cluster under injected faults and checks that nothing
+/// was lost, doubled or run out of order (see docs/operations.md, "Chaos suite").
+struct SuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "qrew-chaos",
-        abstract: "Run workflows on a local cluster while killing, freezing and restarting its processes; verify the results.",
+        commandName: "suite",
+        abstract: "Run workflows on a local cluster while killing, freezing, partitioning and restarting its processes; verify the results.",
         discussion: """
             Starts redis-server (AOF, appendfsync everysec), coordinators and workers as child processes, submits \
             seeded DAG workflows while it SIGKILLs workers and coordinators (and restarts them), SIGSTOPs a worker \
-            past its lease, and restarts Redis. Then it checks Redis state, the run streams and the steps' side-effect \
-            files and prints one counts line. Exit 0 only if every run succeeded and lost, doubled, \
-            order_violations and unfinished are 0.
+            past its lease and the leading coordinator past the leader lease, cuts workers off from Redis through \
+            a black-holing proxy, and restarts Redis. Then it checks Redis state, the run streams and the steps' \
+            side-effect files and prints one counts line. Exit 0 only if every run succeeded and pool_violations, \
+            lost, doubled, order_violations and unfinished are 0.
             """)
 
     @Option(help: "Seed for the workflows and the fault schedule (default: random, printed).")
@@ -39,6 +39,9 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "Coordinators (one leads, the others stand by).")
     var coordinators: Int = 2
 
+    @Option(help: "Workers that reach Redis through the partition proxy, cut off from it now and then (0: no partitions).")
+    var partitionWorkers: Int = 1
+
     @Option(help: "Slots per worker.")
     var workerConcurrency: Int = 4
 
@@ -55,6 +58,7 @@ struct ChaosCommand: AsyncParsableCommand {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1 to 10000") }
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be 1 to 32") }
         guard (1...8).contains(coordinators) else { throw ValidationError("--coordinators must be 1 to 8") }
+        guard (0...workers).contains(partitionWorkers) else { throw ValidationError("--partition-workers must be 0 to --workers") }
         guard (1...256).contains(workerConcurrency) else { throw ValidationError("--worker-concurrency must be 1 to 256") }
         _ = try settings()
     }
@@ -72,6 +76,7 @@ struct ChaosCommand: AsyncParsableCommand {
             killInterval: try Self.duration(killInterval, "--kill-interval", minimum: .milliseconds(200)),
             lease: try Self.duration(lease, "--lease", minimum: .seconds(1)),
             workers: workers,
+            partitionWorkers: partitionWorkers,
             coordinators: coordinators,
             workerConcurrency: workerConcurrency,
             settle: try Self.duration(settle, "--settle", minimum: .seconds(1)),
@@ -79,7 +84,7 @@ struct ChaosCommand: AsyncParsableCommand {
             binDirectory: binDir ?? LocalCluster.executableDirectory)
     }
 
-    private static func duration(_ text: String, _ option: String, minimum: Duration) throws -> Duration {
+    static func duration(_ text: String, _ option: String, minimum: Duration) throws -> Duration {
         let value: Duration
         do {
             value = try DurationParser.parse(text)
