@@ -101,6 +101,14 @@ final class FaultInjector: Sendable {
                 return !busy.partition
             }) else { return log.note("skip partition: one is under way") }
             defer { busy.withLock { $0.partition = false } }
+            // The proxied workers not under another fault are kept from other faults until the
+            // recovery check is done, so the check means something.
+            let held = busy.withLock { busy in
+                let free = (0..<proxiedWorkers).filter { !busy.workers.contains($0) }
+                busy.workers.formUnion(free)
+                return free
+            }
+            defer { busy.withLock { $0.workers.subtract(held) } }
             let names = (0..<proxiedWorkers).map { cluster.workerName(at: $0) }
             proxy.partition()
             log.injected(.workerPartition, "partition: the proxy black-holes \(names.joined(separator: ", ")) (\(proxy.connectionCount) connection(s) held) for \(hold.short)")
@@ -108,7 +116,7 @@ final class FaultInjector: Sendable {
             let healed = ChaosClock.wallMilliseconds
             proxy.heal(reset: reset)
             log.note("partition healed: held connections \(reset ? "reset (RST)" : "resumed")")
-            await checkRecovery(after: healed)
+            await checkRecovery(of: held, after: healed)
         case .restartRedis(let hard, let downtime):
             guard let redis = cluster.redis else { return }
             guard busy.withLock({ busy in
@@ -143,23 +151,19 @@ final class FaultInjector: Sendable {
         return number - 1
     }
 
-    /// A worker cut off from Redis must not hang: once the partition heals, every proxied
-    /// worker that is not under another fault has to heartbeat again (a heartbeat written after
-    /// the heal, not one delayed by it) within three leases plus the longest backoff.
-    private func checkRecovery(after healed: Int) async {
+    /// A worker cut off from Redis must not hang: once the partition heals, each of `slots`
+    /// has to heartbeat again (a heartbeat written after the heal, not one delayed by it) within
+    /// three leases plus the longest backoff.
+    private func checkRecovery(of slots: [Int], after healed: Int) async {
         let bound = plan.lease * 3 + .seconds(5)
         let deadline = ContinuousClock.now + bound
-        var waiting = Set((0..<proxiedWorkers).filter { slot in
-            busy.withLock { !$0.workers.contains(slot) } && cluster.workers[slot].exited == nil
-        })
+        var waiting = Set(slots.filter { cluster.workers[$0].exited == nil })
         while !waiting.isEmpty, ContinuousClock.now < deadline {
             for slot in waiting {
                 let name = cluster.workerName(at: slot)
                 let score = try? await queue.redis.send("ZSCORE", .string(queue.keys.workers), .string(name)).string
                 if let beat = score.flatMap(Double.init), Int(beat) > healed {
                     log.note("worker \(name) heartbeats again \(Int(beat) - healed) ms after the heal")
-                    waiting.remove(slot)
-                } else if busy.withLock({ $0.workers.contains(slot) }) {
                     waiting.remove(slot)
                 }
             }

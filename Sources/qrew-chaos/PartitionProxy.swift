@@ -142,7 +142,6 @@ final class PartitionProxy: Sendable {
             }
             guard poll(&fds, nfds_t(fds.count), 1000) >= 0 || errno == EINTR else { break }
             if fds[0].revents != 0 { drainWakePipe() }
-            if fds[1].revents != 0 { pairs += acceptAll() }
             if !partitioned {
                 for (index, pair) in pairs.enumerated() {
                     let client = fds[2 + index * 2].revents, server = fds[3 + index * 2].revents
@@ -154,6 +153,8 @@ final class PartitionProxy: Sendable {
                 for pair in pairs where pair.broken { Self.close(pair, reset: false) }
                 pairs.removeAll { $0.broken }
             }
+            // Accepted after the polled pairs were handled: fds holds entries only for those.
+            if fds[1].revents != 0 { pairs += acceptAll() }
             control.withLock { $0.connections = pairs.count }
         }
         Glibc.close(listener)
