@@ -70,9 +70,6 @@ final class PartitionProxy: Sendable {
         thread.start()
     }
 
-    /// Whether traffic is black-holed now.
-    var isPartitioned: Bool { control.withLock { $0.partitioned } }
-
     /// Connections the proxy holds now (client and Redis side count as one).
     var connectionCount: Int { control.withLock { $0.connections } }
 
