@@ -13,7 +13,8 @@ run: deps release
 ## test: build and run every test (Redis tests start their own redis-server).
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing
 ## bounds (timeouts, cancellation) of the process and Redis suites that run after it.
-## The short chaos run (processes killed on purpose, ~40 s) runs last, on its own, for the same reason.
+## The short chaos run (processes killed on purpose, ~25 s) and a 24 s memory soak run last, on
+## their own and one after the other, for the same reason.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests

@@ -6,7 +6,8 @@ import Testing
 /// The short chaos run of `make test`: the built `qrew-chaos` against real processes (AOF
 /// redis-server, two coordinators, three workers) with every kind of fault at least once.
 /// The full run is `make chaos`. Waits are generous: a loaded 2-core machine must not fail it.
-@Suite struct ChaosSuiteTests {
+/// Serialized: each test runs a whole cluster, and two at once would starve each other.
+@Suite(.serialized) struct ChaosSuiteTests {
     @Test(.timeLimit(.minutes(4)))
     func shortChaosRunLosesNothingAndDoublesNothing() async throws {
         let binaries = LocalCluster.executableDirectory

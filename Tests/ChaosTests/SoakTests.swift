@@ -5,7 +5,8 @@ import Testing
 
 /// A short `qrew-chaos soak`: too short to see a slow leak in bytes (that is `make soak`'s job,
 /// for minutes), but a key left behind per run or per task shows in the key count within seconds.
-@Suite struct SoakTests {
+/// Part of the serialized `ChaosSuiteTests`, so it never shares the machine with the chaos run.
+extension ChaosSuiteTests {
     @Test(.timeLimit(.minutes(2)))
     func aShortSoakKeepsRedisFlat() async throws {
         let binaries = LocalCluster.executableDirectory
