@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos bench deps build release clean
+.PHONY: run test chaos soak bench deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator and two workers)
@@ -13,7 +13,8 @@ run: deps release
 ## test: build and run every test (Redis tests start their own redis-server).
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing
 ## bounds (timeouts, cancellation) of the process and Redis suites that run after it.
-## The short chaos run (processes killed on purpose, ~40 s) runs last, on its own, for the same reason.
+## The short chaos run (processes killed on purpose, ~25 s) and a 24 s memory soak run last, on
+## their own and one after the other, for the same reason.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests
@@ -21,11 +22,19 @@ test: deps
 	$(SWIFT) test --skip-build --filter ChaosTests
 
 ## chaos: release build, then the full chaos suite (~2-3 minutes): runs flow while workers and
-## coordinators are SIGKILLed, a worker is frozen past its lease and Redis restarts (AOF).
+## coordinators are SIGKILLed, a worker is frozen past its lease, the leading coordinator past the
+## leader lease, a worker is partitioned from Redis and Redis restarts (AOF).
 ## CHAOS_ARGS adds flags, e.g. make chaos CHAOS_ARGS="--seed 7 --kill-interval 2s --lease 2s"
 CHAOS_ARGS ?=
 chaos: deps release
 	$(RELEASE_BIN)/qrew-chaos --runs 60 --duration 90s $(CHAOS_ARGS)
+
+## soak: release build, then a memory soak (default 3 minutes): runs flow continuously on a local
+## cluster with a 5 s retention while Redis used_memory and DBSIZE are sampled; fails if they grow.
+## SOAK_ARGS adds flags, e.g. make soak SOAK_ARGS="--duration 10m"
+SOAK_ARGS ?=
+soak: deps release
+	$(RELEASE_BIN)/qrew-chaos soak $(SOAK_ARGS)
 
 ## bench: release build, then print benchmark figures and append them to docs/benchmarks.md
 bench: deps release

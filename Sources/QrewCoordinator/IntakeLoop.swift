@@ -58,11 +58,16 @@ struct IntakeLoop {
         let record = RunRecordBuilder.record(
             runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: configuration.retention)
         let built = clock.now
-        let created = try await queue.submitRun(record, fence: fence)
+        let submitted = try await queue.submitRun(record, fence: fence)
         log.debug(
             "run \(runID) intake: load \(loaded - received), decompose \(decomposed - loaded), "
                 + "records \(built - decomposed), submit_run \(clock.now - built)")
-        if created {
+        for resize in submitted.resizedPools {
+            log.warning(
+                "run \(runID) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size); every run "
+                    + "of the namespace shares it (the latest submission wins)")
+        }
+        if submitted.created {
             log.info("run \(runID) (\(workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
         } else {
             log.info("run \(runID) already exists; submission ignored")

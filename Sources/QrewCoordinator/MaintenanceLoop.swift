@@ -2,7 +2,7 @@ import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
 /// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout and
-/// forgets workers that stopped heartbeating.
+/// forgets workers that stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -22,6 +22,8 @@ struct MaintenanceLoop {
             for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
                 log.info("forgot worker \(worker): no heartbeat for two leases")
             }
+            let forgotten = try await queue.pruneRuns(fence: fence)
+            if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval
             try? await Task.sleep(for: promoted.nextDue.map { min($0, interval) } ?? interval)
         }

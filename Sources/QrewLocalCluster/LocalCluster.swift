@@ -30,6 +30,9 @@ public final class LocalCluster: Sendable {
         public var redisOptions = RedisServerOptions()
         /// An existing directory for the children's logs; nil creates a fresh temporary one.
         public var logDirectory: String?
+        /// Redis URLs for some worker slots (slot index → URL), when they must reach Redis
+        /// another way than the cluster's URL (e.g. through the chaos suite's partition proxy).
+        public var workerRedisURLs: [Int: String] = [:]
 
         public init(
             binDirectory: String, redisURL: String? = nil, namespace: String = "qrew", workers: Int = 2,
@@ -182,14 +185,14 @@ public final class LocalCluster: Sendable {
         launch == 1 ? "\(tag)-worker-\(index + 1)" : "\(tag)-worker-\(index + 1)-\(launch)"
     }
 
-    private var commonArguments: [String] { ["--redis", redisURL, "--namespace", options.namespace] }
+    private func connectionArguments(redisURL: String) -> [String] { ["--redis", redisURL, "--namespace", options.namespace] }
 
     private func launchCoordinator(_ index: Int) throws -> SpawnedProcess {
         let suffix = index == 0 ? "" : "-\(index + 1)"
         do {
             return try SpawnedProcess(
                 executable: options.binDirectory + "/qrew-coordinator",
-                arguments: commonArguments + ["--id", "\(options.tag)-coordinator\(suffix)"] + options.coordinatorArguments,
+                arguments: connectionArguments(redisURL: redisURL) + ["--id", "\(options.tag)-coordinator\(suffix)"] + options.coordinatorArguments,
                 logPath: logDirectory + "/coordinator\(suffix).log", environment: options.environment)
         } catch {
             throw StartError(description: error.description)
@@ -198,7 +201,7 @@ public final class LocalCluster: Sendable {
 
     private func launchWorker(_ index: Int, launch: Int) throws -> SpawnedProcess {
         let name = Self.workerName(tag: options.tag, index: index, launch: launch)
-        var arguments = commonArguments + ["--name", name] + options.workerArguments
+        var arguments = connectionArguments(redisURL: options.workerRedisURLs[index] ?? redisURL) + ["--name", name] + options.workerArguments
         if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
         let log = launch == 1 ? "worker-\(index + 1).log" : "worker-\(index + 1)-\(launch).log"
         do {

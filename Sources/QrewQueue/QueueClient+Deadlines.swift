@@ -12,4 +12,12 @@ extension QueueClient {
         guard let names = reply.array else { throw unexpected(.pruneWorkers, reply) }
         return names.compactMap(\.string)
     }
+
+    /// Removes expired runs from the run index, visiting about `batch` entries per call (the
+    /// cursor is kept in Redis, so successive calls walk the whole index). Returns how many it removed.
+    public func pruneRuns(fence: String, batch: Int = 500) async throws(QueueError) -> Int {
+        let reply = try await run(.pruneRuns, [.string(fence), .int(batch)])
+        guard let removed = reply.int else { throw unexpected(.pruneRuns, reply) }
+        return removed
+    }
 }

@@ -48,16 +48,22 @@ public struct QueueClient: Sendable {
         return reply.string
     }
 
-    /// Stores a decomposed run and queues its ready tasks. Returns false (and changes nothing)
-    /// when the run id already exists.
-    public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> Bool {
+    /// Stores a decomposed run, sets the sizes of the shared pools it declares and queues its
+    /// ready tasks. A run id that already exists changes nothing (`created` is false).
+    public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> SubmittedRun {
         let limits = record.limits.mapValues(String.init).jsonObjectText
         var args: [RedisArgument] = [.string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits)]
         args.reserveCapacity(args.count + record.tasks.count * TaskRecord.argumentCount)
         for task in record.tasks { task.appendArguments(to: &args) }
         let reply = try await run(.submitRun, args)
-        guard let created = reply.array?.first?.int else { throw unexpected(.submitRun, reply) }
-        return created == 1
+        guard let parts = reply.array, let created = parts.first?.int else { throw unexpected(.submitRun, reply) }
+        let resized = (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { entry -> SubmittedRun.PoolResize? in
+            guard let text = entry.string, let colon = text.lastIndex(of: ":"), let previous = Int(text[text.index(after: colon)...])
+            else { return nil }
+            let pool = String(text[..<colon])
+            return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: record.limits["pool:\(pool)"] ?? previous)
+        }
+        return SubmittedRun(created: created == 1, resizedPools: resized)
     }
 
     /// Records a submission that failed validation as a failed run with `error`; false when

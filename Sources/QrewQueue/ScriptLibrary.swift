@@ -24,6 +24,7 @@ public struct ScriptLibrary: Sendable {
         case retryRun = "retry_run"
         case expireRuns = "expire_runs"
         case pruneWorkers = "prune_workers"
+        case pruneRuns = "prune_runs"
         case purgeDeadLetters = "purge_dead_letters"
     }
 

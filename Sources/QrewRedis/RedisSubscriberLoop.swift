@@ -34,6 +34,10 @@ final class RedisSubscriberLoop: Sendable {
         var channels: Set<String> = []
         var patterns: Set<String> = []
         var awaiting: [Awaiting] = []
+        /// When the server was last heard from on this connection (any reply or message).
+        var heard = ContinuousClock.now
+        /// When the health-check PING went out, while its reply is awaited.
+        var pinged: ContinuousClock.Instant?
         init(connection: RedisConnection) { self.connection = connection }
     }
 
@@ -104,6 +108,7 @@ final class RedisSubscriberLoop: Sendable {
             do throws(RedisError) {
                 let context = try connectIfNeeded(local)
                 backoff = .milliseconds(100)
+                try checkHealth(local, context)
                 try sendRequests(local, context)
                 try drainReplies(local, context)
                 try waitAndRead(context, timeout: .milliseconds(250))
@@ -125,11 +130,32 @@ final class RedisSubscriberLoop: Sendable {
         Glibc.close(wakeWrite)
     }
 
+    /// The connection receives only when someone publishes, so silence proves nothing: a peer
+    /// that vanished without a FIN or RST (a partition, a black-holing middlebox) would leave it
+    /// waiting forever. After `commandTimeout` of silence it sends a PING (answered in subscribed
+    /// mode too); no answer within another `commandTimeout` counts as a dead connection.
+    private func checkHealth(_ local: Local, _ context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
+        let timeout = configuration.commandTimeout ?? .seconds(30)
+        let now = ContinuousClock.now
+        if let pinged = local.pinged {
+            guard now - pinged < timeout else {
+                throw RedisError(.timeout, "subscriber connection silent for \(now - local.heard): no reply to PING")
+            }
+        } else if now - local.heard >= timeout {
+            var buffer = RedisCommandBuffer()
+            let status = buffer.withArgv(["PING"]) { argc, argv, argvlen in redisAppendCommandArgv(context, argc, argv, argvlen) }
+            guard status == REDIS_OK else { throw local.connection.fail(context) }
+            local.pinged = now
+        }
+    }
+
     /// Connects when needed and, on a fresh connection, restores the subscriptions.
     private func connectIfNeeded(_ local: Local) throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         let fresh = !local.connection.isConnected
         let context = try local.connection.liveContext(checkingIdle: false)
         if fresh {
+            local.heard = .now
+            local.pinged = nil
             if !local.channels.isEmpty { try append(local, context, .subscribe, Array(local.channels), nil) }
             if !local.patterns.isEmpty { try append(local, context, .psubscribe, Array(local.patterns), nil) }
         }
@@ -187,6 +213,8 @@ final class RedisSubscriberLoop: Sendable {
             guard let raw else { return }
             let reply = RedisReply(raw.assumingMemoryBound(to: redisReply.self))
             freeReplyObject(raw)
+            local.heard = .now
+            local.pinged = nil
             handle(reply, local)
         }
     }

@@ -5,10 +5,14 @@ struct ChaosReport: Sendable {
         case lost, doubled
         case order = "order_violations"
         case unfinished
+        /// A task started while its shared pool already had `size` leases in flight (any run).
+        case pool = "pool_violations"
         /// A run that finished but not `succeeded` (every generated run should succeed).
         case notSucceeded = "not_succeeded"
         /// A coordinator or worker that exited although nobody killed it.
         case crashed
+        /// A process that did not recover from a fault in time (a worker silent after a partition healed).
+        case hung
     }
 
     struct Problem: Sendable {

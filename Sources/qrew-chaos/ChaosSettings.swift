@@ -11,6 +11,8 @@ struct ChaosSettings: Sendable {
     /// Worker lease (`qrew-worker --lease`); a frozen worker is held for 1.5–2.5 leases.
     var lease: Duration
     var workers: Int
+    /// Worker slots `0..<partitionWorkers` reach Redis through the partition proxy.
+    var partitionWorkers: Int
     var coordinators: Int
     /// Slots per worker.
     var workerConcurrency: Int
@@ -20,6 +22,9 @@ struct ChaosSettings: Sendable {
     var keep: Bool
     /// Where `qrew-coordinator` and `qrew-worker` are.
     var binDirectory: String
+
+    /// The coordinators' leader lease; a frozen leader is held past it.
+    static let leaderLease = Duration.seconds(5)
 
     /// The watchdog's limit: the window, the settle time and a margin for start and verification.
     var hardDeadline: Duration { duration + settle + .seconds(90) }

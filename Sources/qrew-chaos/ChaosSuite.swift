@@ -21,22 +21,31 @@ struct ChaosSuite {
         let directory = String(cString: made)
         let effects = directory + "/effects"
         try? FileManager.default.createDirectory(atPath: effects, withIntermediateDirectories: true)
-        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) coordinators=\(settings.coordinators) dir=\(directory)")
+        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) dir=\(directory)")
 
         var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
         let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
         let watchdog = Watchdog(redisPidFile: directory + "/redis.pid")
 
         let cluster: LocalCluster
+        let proxy: PartitionProxy?
         do {
+            // Redis gets a port known in advance so the proxy can forward to it before the
+            // workers behind it start.
+            let redisPort = try PartitionProxy.freeLoopbackPort()
+            proxy = settings.partitionWorkers > 0 ? try PartitionProxy(targetPort: redisPort) : nil
             var options = LocalCluster.Options(
                 binDirectory: settings.binDirectory, namespace: "chaos", workers: settings.workers,
                 workerConcurrency: settings.workerConcurrency,
                 workerArguments: ["--lease", "\(settings.lease.milliseconds)ms", "--drain", "5s"],
                 environment: ["QREW_LOG_LEVEL": "info"], tag: "chaos")
             options.coordinators = settings.coordinators
+            options.coordinatorArguments = ["--leader-lease", "\(ChaosSettings.leaderLease.milliseconds)ms"]
             options.logDirectory = directory
-            options.redisOptions = RedisServerOptions(appendOnly: true, extraArguments: ["--pidfile", directory + "/redis.pid"])
+            options.redisOptions = RedisServerOptions(appendOnly: true, port: redisPort, extraArguments: ["--pidfile", directory + "/redis.pid"])
+            if let proxy {
+                for slot in 0..<settings.partitionWorkers { options.workerRedisURLs[slot] = "redis://127.0.0.1:\(proxy.port)" }
+            }
             cluster = try await LocalCluster.start(options)
         } catch {
             say("chaos: cannot start the cluster: \(error)\nchaos: log directory: \(directory)")
@@ -70,8 +79,10 @@ struct ChaosSuite {
         }
         let plan = FaultPlan(
             seed: settings.seed, window: settings.duration, interval: settings.killInterval, lease: settings.lease,
-            workers: settings.workers, coordinators: settings.coordinators)
-        let injector = FaultInjector(cluster: cluster, plan: plan, log: log)
+            leaderLease: ChaosSettings.leaderLease, workers: settings.workers, coordinators: settings.coordinators,
+            partitions: proxy != nil)
+        let injector = FaultInjector(
+            cluster: cluster, plan: plan, log: log, queue: queue, proxy: proxy, proxiedWorkers: settings.partitionWorkers)
         let submitter = RunSubmitter(queue: queue, runs: plans, log: log)
         let submitDeadline = ContinuousClock.now + settings.duration + .seconds(30)
         async let faultsDone: Void = injector.run()
@@ -96,6 +107,7 @@ struct ChaosSuite {
 
         // Phase 3: verify every run from Redis and the side-effect files.
         var report = ChaosReport()
+        var pools = PoolUsage(sizes: WorkflowGenerator.pools)
         let submittedSet = Set(submitted)
         for plan in plans {
             guard submittedSet.contains(plan.runID) else {
@@ -105,12 +117,22 @@ struct ChaosSuite {
             let snapshot = await retrying { try await queue.runSnapshot(plan.runID) } ?? nil
             if let snapshot { monitor.observe(snapshot) }
             let events = await readEvents(queue, runID: plan.runID)
+            pools.add(runID: plan.runID, events: events, poolOf: plan.pool(ofTask:))
             RunVerifier(plan: plan, snapshot: snapshot, events: events, effects: SideEffects(path: plan.sideEffectPath, runID: plan.runID))
                 .verify(into: &report)
+        }
+        let poolCheck = pools.check()
+        for violation in poolCheck.violations {
+            report.add(.pool, run: "-", task: "\(violation.pool)@\(violation.milliseconds)/\(violation.ref)",
+                       "pool \(violation.pool) (size \(violation.size)): \(violation.ref) started at \(violation.milliseconds) ms with \(violation.inFlight - 1) lease(s) in flight: \(violation.others.joined(separator: ", "))",
+                       at: violation.milliseconds)
         }
         for change in monitor.changes {
             report.add(.doubled, run: change.runID, task: change.taskID,
                        "final result changed: was \(change.before), now \(change.after)", at: change.wallMilliseconds)
+        }
+        for failure in log.failures {
+            report.add(.hung, run: "-", task: failure.text, failure.text, at: failure.wallMilliseconds)
         }
         for (name, process) in cluster.processes {
             if let status = process.exited {
@@ -127,10 +149,12 @@ struct ChaosSuite {
         }
         if report.problems.count > 60 { say("chaos: ... and \(report.problems.count - 60) more problem(s)") }
         let tasks = plans.reduce(0) { $0 + $1.taskCount }
+        say("chaos: pools shared by every run: " + WorkflowGenerator.pools.keys.sorted().map { "\($0) size \(WorkflowGenerator.pools[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
         say("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
-        say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
+        say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
 
         await cluster.stop(grace: .seconds(5))
+        proxy?.close()
         let passed = report.passed
         if !passed || settings.keep {
             if let redisDirectory = cluster.redis?.directory {

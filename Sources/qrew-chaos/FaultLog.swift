@@ -9,6 +9,8 @@ final class FaultLog: Sendable {
         case coordinatorKill = "coordinator_kills"
         case redisRestart = "redis_restarts"
         case workerStop = "worker_stops"
+        case coordinatorStop = "coordinator_stops"
+        case workerPartition = "worker_partitions"
     }
 
     struct Entry: Sendable {
@@ -19,6 +21,7 @@ final class FaultLog: Sendable {
     private struct State {
         var counts: [Kind: Int] = [:]
         var entries: [Entry] = []
+        var failures: [Entry] = []
     }
 
     private let clock: ChaosClock
@@ -40,6 +43,16 @@ final class FaultLog: Sendable {
         state.withLock { $0.entries.append(Entry(wallMilliseconds: ChaosClock.wallMilliseconds, text: line)) }
         say(line)
     }
+
+    /// Prints a timeline line and keeps it as a failure of the suite: a process that did not
+    /// recover from a fault (the report lists it under `hung`).
+    func failure(_ text: String) {
+        state.withLock { $0.failures.append(Entry(wallMilliseconds: ChaosClock.wallMilliseconds, text: text)) }
+        note(text)
+    }
+
+    /// The failures recorded so far.
+    var failures: [Entry] { state.withLock { $0.failures } }
 
     func count(_ kind: Kind) -> Int { state.withLock { $0.counts[kind] ?? 0 } }
 

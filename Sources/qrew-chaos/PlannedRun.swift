@@ -14,8 +14,8 @@ struct PlannedRun: Sendable {
         /// Matrix values (`i=0...`); 0 means a plain step (one task).
         let matrixSize: Int
         let action: Action
-        /// Holds a slot of the run's `db` pool while it runs.
-        let usesPool: Bool
+        /// The shared pool (`WorkflowGenerator.pools`) it holds a slot of while it runs, if any.
+        let pool: String?
 
         var taskCount: Int { max(matrixSize, 1) }
     }
@@ -28,6 +28,12 @@ struct PlannedRun: Sendable {
     let sideEffectPath: String
 
     var taskCount: Int { steps.reduce(0) { $0 + $1.taskCount } }
+
+    /// The pool a task holds a slot of: its step's (a matrix task's id is `<step>[...]`).
+    func pool(ofTask taskID: String) -> String? {
+        let stepID = taskID.firstIndex(of: "[").map { String(taskID[..<$0]) } ?? taskID
+        return steps.first { $0.id == stepID }?.pool
+    }
 
     /// Steps by id.
     var stepsByID: [String: Step] { Dictionary(uniqueKeysWithValues: steps.map { ($0.id, $0) }) }

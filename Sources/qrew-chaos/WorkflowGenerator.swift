@@ -3,10 +3,15 @@ import QrewCore
 
 /// Generates the seeded DAG workflows the suite submits: a handful of steps with random earlier
 /// dependencies, matrix fan-outs, a join step over every sink, mostly shell steps (some sleeping
-/// so kills land mid-task), some echo steps, and in some runs a small resource pool and a run
-/// concurrency limit (so a leaked slot shows up as a run that never finishes). Every step is
-/// expected to succeed; retries absorb the attempts that faults cost.
+/// so kills land mid-task), some echo steps, and in some runs a run concurrency limit and steps
+/// holding a slot of one of a few small pools shared by every run (`pools`: a leaked slot shows
+/// up as runs that never finish, an over-admission as a pool violation). Every step is expected
+/// to succeed; retries absorb the attempts that faults cost.
 struct WorkflowGenerator {
+    /// The pools every run with limits declares, with the same sizes, so the sizes never change
+    /// and the verifier can check them across runs.
+    static let pools = ["db": 1, "cpu": 2]
+
     private var random: SplitMix64
     let sideEffectDirectory: String
 
@@ -44,7 +49,10 @@ struct WorkflowGenerator {
                     if dependsOn.count >= min(index, 4) { break }
                 }
             }
-            let matrix = Double.random(in: 0..<1, using: &random) < 0.35 ? Int.random(in: 4...24, using: &random) : 0
+            let pool = usesLimits && Double.random(in: 0..<1, using: &random) < 0.3
+                ? (Bool.random(using: &random) ? "db" : "cpu") : nil
+            // A pooled fan-out stays small: every run queues behind the same few slots.
+            let matrix = Double.random(in: 0..<1, using: &random) < 0.35 ? Int.random(in: 4...(pool == nil ? 24 : 6), using: &random) : 0
             let action: PlannedRun.Action
             if Double.random(in: 0..<1, using: &random) < 0.8 {
                 let sleeps = Double.random(in: 0..<1, using: &random) < 0.3
@@ -52,13 +60,12 @@ struct WorkflowGenerator {
             } else {
                 action = .echo
             }
-            let pooled = usesLimits && Double.random(in: 0..<1, using: &random) < 0.3
-            steps.append(PlannedRun.Step(id: "s\(index)", dependsOn: dependsOn, matrixSize: matrix, action: action, usesPool: pooled))
+            steps.append(PlannedRun.Step(id: "s\(index)", dependsOn: dependsOn, matrixSize: matrix, action: action, pool: pool))
         }
         let hasDependents = Set(steps.flatMap(\.dependsOn))
         let sinks = steps.map(\.id).filter { !hasDependents.contains($0) }
         steps.append(PlannedRun.Step(
-            id: "join", dependsOn: sinks, matrixSize: 0, action: .shell(sleepMilliseconds: 0), usesPool: false))
+            id: "join", dependsOn: sinks, matrixSize: 0, action: .shell(sleepMilliseconds: 0), pool: nil))
         let path = sideEffectDirectory + "/\(runID).log"
         return PlannedRun(
             runID: runID, steps: steps, workflow: Self.workflowJSON(name: runID, steps: steps, limits: usesLimits, path: path),
@@ -74,12 +81,12 @@ struct WorkflowGenerator {
                 "retries": ["max": 30, "backoff": "fixed", "initial": "200ms", "jitter": false],
             ],
         ]
-        if limits { document["parallel"] = ["maxConcurrency": 6, "resources": ["db": 2]] }
+        if limits { document["parallel"] = ["maxConcurrency": 6, "resources": pools] }
         document["steps"] = steps.map { step -> [String: Any] in
             var entry: [String: Any] = ["id": step.id]
             if !step.dependsOn.isEmpty { entry["dependsOn"] = step.dependsOn }
             if step.matrixSize > 0 { entry["matrix"] = ["i": (0..<step.matrixSize).map(String.init)] }
-            if step.usesPool { entry["resource"] = "db" }
+            if let pool = step.pool { entry["resource"] = pool }
             switch step.action {
             case .shell(let sleep):
                 entry["type"] = "shell"

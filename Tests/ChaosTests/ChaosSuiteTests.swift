@@ -6,7 +6,8 @@ import Testing
 /// The short chaos run of `make test`: the built `qrew-chaos` against real processes (AOF
 /// redis-server, two coordinators, three workers) with every kind of fault at least once.
 /// The full run is `make chaos`. Waits are generous: a loaded 2-core machine must not fail it.
-@Suite struct ChaosSuiteTests {
+/// Serialized: each test runs a whole cluster, and two at once would starve each other.
+@Suite(.serialized) struct ChaosSuiteTests {
     @Test(.timeLimit(.minutes(4)))
     func shortChaosRunLosesNothingAndDoublesNothing() async throws {
         let binaries = LocalCluster.executableDirectory
@@ -31,7 +32,8 @@ import Testing
         #expect(status.map(SpawnedProcess.exitCode) == 0, "qrew-chaos (seed \(seed)) failed:\n\(text)")
         #expect(counts.hasSuffix("lost=0 doubled=0 order_violations=0 unfinished=0"), "counts: \(counts)")
         #expect(counts.contains("runs=8 "), "counts: \(counts)")
-        for kind in ["worker_kills", "coordinator_kills", "redis_restarts", "worker_stops"] {
+        #expect(counts.contains(" pool_violations=0 "), "counts: \(counts)")
+        for kind in ["worker_kills", "coordinator_kills", "redis_restarts", "worker_stops", "coordinator_stops", "worker_partitions"] {
             #expect(!counts.contains("\(kind)=0 "), "no \(kind) injected: \(counts)")
         }
     }

@@ -10,8 +10,8 @@ import Testing
     private let plan = PlannedRun(
         runID: "r1",
         steps: [
-            PlannedRun.Step(id: "a", dependsOn: [], matrixSize: 0, action: .shell(sleepMilliseconds: 0), usesPool: false),
-            PlannedRun.Step(id: "b", dependsOn: ["a"], matrixSize: 0, action: .shell(sleepMilliseconds: 0), usesPool: false),
+            PlannedRun.Step(id: "a", dependsOn: [], matrixSize: 0, action: .shell(sleepMilliseconds: 0), pool: nil),
+            PlannedRun.Step(id: "b", dependsOn: ["a"], matrixSize: 0, action: .shell(sleepMilliseconds: 0), pool: nil),
         ],
         workflow: "{}", sideEffectPath: "")
 

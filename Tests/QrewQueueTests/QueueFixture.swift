@@ -69,7 +69,7 @@ struct QueueFixture {
     func submit(
         _ run: String, _ tasks: [TaskRecord], limits: [String: Int] = ["run": 100], fields: [String: String] = [:]
     ) async throws -> Bool {
-        try await queue.submitRun(RunRecord(runID: run, fields: fields, limits: limits, tasks: tasks), fence: fence)
+        try await queue.submitRun(RunRecord(runID: run, fields: fields, limits: limits, tasks: tasks), fence: fence).created
     }
 }
 

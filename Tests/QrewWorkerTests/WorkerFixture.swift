@@ -33,13 +33,13 @@ struct WorkerFixture {
     var redis: RedisClient { queue.redis }
     var keys: Keys { queue.keys }
 
-    /// A worker on this fixture's Redis with test-friendly timings.
+    /// A worker on this fixture's Redis (or reaching it at `redisURL`) with test-friendly timings.
     func worker(
         name: String = "w1", concurrency: Int = 2, lease: Duration = .seconds(30), drain: Duration = .seconds(5),
-        executors: ExecutorRegistry = ExecutorRegistry()
+        executors: ExecutorRegistry = ExecutorRegistry(), redisURL: String? = nil
     ) throws -> WorkerService {
         let configuration = WorkerConfiguration(
-            redisURL: server.url, namespace: Self.namespace, name: name, concurrency: concurrency, queues: ["default"],
+            redisURL: redisURL ?? server.url, namespace: Self.namespace, name: name, concurrency: concurrency, queues: ["default"],
             lease: lease, drainTime: drain, killGrace: .seconds(2), idleBlockTime: .seconds(2))
         return try WorkerService(
             configuration: configuration, executors: executors, logger: ServiceLogger(source: "worker \(name)", sink: log.sink))
@@ -48,7 +48,7 @@ struct WorkerFixture {
     /// Submits a run of hand-built tasks (no coordinator yet).
     func submit(_ run: String, _ tasks: [TaskRecord]) async throws {
         let record = RunRecord(runID: run, fields: ["name": run], limits: ["run": 100], tasks: tasks)
-        #expect(try await queue.submitRun(record, fence: fence))
+        #expect(try await queue.submitRun(record, fence: fence).created)
     }
 
     /// Applies every pending completion event, releasing dependents, as a coordinator would.

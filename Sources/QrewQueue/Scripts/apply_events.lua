@@ -8,6 +8,7 @@
   changes nothing. Entries are acknowledged and deleted from the stream in the same script.
   Returns: number of events that changed state. ]]
 --@include common
+--@include limits
 --@include fence
 --@include finish
 --@include cancel

@@ -4,6 +4,7 @@
   Not fenced: any client (qctl) may cancel; the script is idempotent.
   Returns: {tasks canceled, run state after} or {-1, "missing"} for an unknown run. ]]
 --@include common
+--@include limits
 --@include finish
 --@include cancel
 

@@ -2,12 +2,13 @@
   ARGV[1..3] prefix, now, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
   ARGV[7..] queue names, in the worker's order of preference
-  A task whose run, step or pool is at its concurrency limit is parked (run:<id>:parked:<limit>)
-  until a slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
+  A task whose run, step or pool is at its concurrency limit is parked (lib/limits) until a
+  slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
   one that is no task of any run goes to the dead-letter list (lib/common dead_letter).
   Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
   of task id, output pairs: every task the spec references). ]]
 --@include common
+--@include limits
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
@@ -16,17 +17,6 @@ local out, claimed = {}, 0
 local next_token, last_token = 1, 0
 local lease_entries = {}
 local started_runs = {}
-
-local function full_limit(run, limits)
-  local rk = run_key(run)
-  for _, limit in ipairs(limits) do
-    local capacity = tonumber(redis.call('HGET', rk .. ':capacity', limit))
-    if capacity and tonumber(redis.call('HGET', rk .. ':inflight', limit) or '0') >= capacity then
-      return limit
-    end
-  end
-  return nil
-end
 
 local deadline = tostring(NOW + lease)
 for qi = 7, #ARGV do
@@ -43,10 +33,10 @@ for qi = 7, #ARGV do
         local limits = split_csv(t[2])
         local blocked = full_limit(run, limits)
         if blocked then
-          redis.call('ZADD', run_key(run) .. ':parked:' .. blocked, score, ref)
+          park(run, blocked, score, ref)
         else
           local rk = run_key(run)
-          for _, limit in ipairs(limits) do redis.call('HINCRBY', rk .. ':inflight', limit, 1) end
+          take_limits(run, limits)
           if next_token > last_token then
             last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
             next_token = last_token - (max - claimed) + 1

@@ -14,6 +14,7 @@
   events stream, for `apply_events` to apply.
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
+--@include limits
 --@include finish
 --@include cancel
 --@include apply

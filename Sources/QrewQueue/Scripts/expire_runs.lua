@@ -5,6 +5,7 @@
   are told to stop. Finished runs just leave the deadlines set.
   Returns: array of the run ids canceled. ]]
 --@include common
+--@include limits
 --@include fence
 --@include finish
 --@include cancel

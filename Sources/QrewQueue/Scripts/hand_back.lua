@@ -4,6 +4,7 @@
   ARGV[4] task ref  ARGV[5] lease token
   Returns: 1 if handed back, 0 if the token no longer held the lease. ]]
 --@include common
+--@include limits
 
 local ref = ARGV[4]
 local tk = task_key(ref)

@@ -8,6 +8,7 @@
   dead letter with this reason, so a lost lease is dead-lettered exactly once.
   Returns: array of reaped refs. ]]
 --@include common
+--@include limits
 --@include fence
 
 check_fence(ARGV[4])

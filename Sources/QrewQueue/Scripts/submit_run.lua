@@ -4,13 +4,18 @@
   ARGV[5] run id
   ARGV[6] run document: JSON object of run fields (name, failFast, ...; `timeoutMs` puts the run
           in the deadlines set, where the coordinator cancels it when it is overdue)
-  ARGV[7] limits: JSON object limit -> capacity ("run", "pool:<name>", "step:<id>")
+  ARGV[7] limits: JSON object limit -> capacity ("run", "pool:<name>", "step:<id>"); a pool's
+          size is shared by every run of the namespace and set by each submission that declares
+          it (the latest submission wins; lib/limits)
   ARGV[8..] the tasks, 11 arguments each: id, step, queue, priority, deps (count), dependents
           (JSON array of task ids), limits (comma-separated limit names), refs (JSON array of the
           task ids whose outputs the spec reads), spec (JSON text), maxAttempts, continueOnError
           (1 or 0). Plain arguments, not one JSON document: nothing to decode per task.
-  Returns: {1, "created"} or {0, <state of the existing run>} when the run id is taken. ]]
+  Returns: {1, "created", <pool changes>} or {0, <state of the existing run>} when the run id is
+  taken; <pool changes> is an array of "<pool name>:<previous size>" for each existing pool whose
+  size this submission changed. ]]
 --@include common
+--@include limits
 --@include fence
 
 check_fence(ARGV[4])
@@ -33,9 +38,17 @@ redis.call('HSET', rk, unpack(fields))
 redis.call('ZADD', P .. ':runs', NOW, run)
 if tonumber(doc.timeoutMs) then redis.call('ZADD', P .. ':deadlines', NOW + tonumber(doc.timeoutMs), run) end
 
+local resized = {}
 for limit, capacity in pairs(limits) do
-  redis.call('HSET', rk .. ':capacity', limit, capacity)
-  redis.call('HSET', rk .. ':inflight', limit, 0)
+  if string.sub(limit, 1, 5) == 'pool:' then
+    local previous = set_pool_size(limit, capacity)
+    if previous and tonumber(previous) ~= tonumber(capacity) then
+      resized[#resized + 1] = string.sub(limit, 6) .. ':' .. previous
+    end
+  else
+    redis.call('HSET', rk .. ':capacity', limit, capacity)
+    redis.call('HSET', rk .. ':inflight', limit, 0)
+  end
 end
 
 -- Ready tasks are queued in bulk: one sequence range, one ZADD per 1000 and per queue, and
@@ -86,4 +99,4 @@ for queue in pairs(ready) do flush_ready(queue) end
 
 emit(run, { 'type', 'run_queued', 'run', run, 'ts', NOW_S, 'total', tostring(count) })
 flush()
-return { 1, 'created' }
+return { 1, 'created', resized }

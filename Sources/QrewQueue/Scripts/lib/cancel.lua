@@ -17,6 +17,7 @@ local function cancel_run_tasks(run, reason, retention_ms, run_state)
       if t[1] == 'ready' then
         redis.call('ZREM', ready_key(t[2]), ref)
         redis.call('ZREM', P .. ':delayed', ref)
+        forget_ready(run, ref, t[3])
       elseif t[1] == 'running' then
         redis.call('ZREM', P .. ':leases', ref)
         release_limits(run, t[3])

@@ -91,20 +91,6 @@ local function flush()
   queued_per_queue = {}
 end
 
--- Gives back the concurrency slots a running task held and unparks one waiter per slot.
-local function release_limits(run, limits_csv)
-  local rk = run_key(run)
-  for _, limit in ipairs(split_csv(limits_csv)) do
-    redis.call('HINCRBY', rk .. ':inflight', limit, -1)
-    local parked = redis.call('ZPOPMAX', rk .. ':parked:' .. limit)
-    if #parked > 0 then
-      local ref = parked[1]
-      local t = redis.call('HMGET', task_key(ref), 'state', 'priority', 'queue')
-      if t[1] == 'ready' then push_ready(ref, t[2], t[3]) end
-    end
-  end
-end
-
 -- Pushes one entry onto the dead-letter list <prefix>:dlq (newest first, capped at 10000): a
 -- task that ended failed or timed_out for good, or a ready-queue member that is no task at all.
 -- Entries are JSON {id, ref, run, task, reason, attempts, at}; ids come from <prefix>:dlq:seq.
