@@ -60,6 +60,14 @@ end
 local seq = 0
 if ready_count > 0 then seq = redis.call('INCRBY', P .. ':seq', ready_count) - ready_count end
 
+-- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields.
+local function store_task(i, ref, state, ...)
+  redis.call('HSET', task_key(ref), 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
+    'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', ARGV[i + 4],
+    'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
+    'continueOnError', ARGV[i + 10], ...)
+end
+
 local ids, ready = {}, {}
 local function flush_ready(queue)
   local entries = ready[queue]
@@ -70,8 +78,7 @@ for i = FIRST, #ARGV, WIDTH do
   local id, queue, priority, deps = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local ref = run .. '/' .. id
   ids[#ids + 1] = id
-  local is_ready = deps == '0'
-  if is_ready then
+  if deps == '0' then
     seq = seq + 1
     local q = ready[queue] or {}
     q[#q + 1] = ready_score(priority, seq)
@@ -79,15 +86,9 @@ for i = FIRST, #ARGV, WIDTH do
     ready[queue] = q
     note_queued(queue, 1)
     if #q >= 2000 then flush_ready(queue) end
-    redis.call('HSET', task_key(ref), 'run', run, 'id', id, 'step', ARGV[i + 1], 'queue', queue,
-      'priority', priority, 'state', 'ready', 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
-      'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
-      'continueOnError', ARGV[i + 10], 'queuedAt', NOW_S)
+    store_task(i, ref, 'ready', 'queuedAt', NOW_S)
   else
-    redis.call('HSET', task_key(ref), 'run', run, 'id', id, 'step', ARGV[i + 1], 'queue', queue,
-      'priority', priority, 'state', 'waiting', 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
-      'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
-      'continueOnError', ARGV[i + 10])
+    store_task(i, ref, 'waiting')
   end
   if #ids == 1000 then
     redis.call('RPUSH', rk .. ':tasks', unpack(ids))
