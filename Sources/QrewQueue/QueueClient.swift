@@ -27,12 +27,16 @@ public struct QueueClient: Sendable {
     }
 
     func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
-        let common: [RedisArgument] = [.string(keys.prefix), .int(now()), .int(streamMaxLength)]
         do {
-            return try await redis.evalScript(scripts[operation], keys: [], args: common + args)
+            return try await redis.evalScript(scripts[operation], keys: [], args: commonArguments() + args)
         } catch {
             throw QueueError(error)
         }
+    }
+
+    /// The arguments every script takes first (lib/common): prefix, now, stream cap.
+    private func commonArguments() -> [RedisArgument] {
+        [.string(keys.prefix), .int(now()), .int(streamMaxLength)]
     }
 
     func unexpected(_ operation: ScriptLibrary.Operation, _ reply: RedisReply) -> QueueError {
@@ -113,8 +117,42 @@ public struct QueueClient: Sendable {
 
     /// Leases up to `max` ready tasks from `queues` (in preference order), best score first.
     public func claim(worker: String, lease: Duration, max: Int, queues: [String]) async throws(QueueError) -> [ClaimedTask] {
-        let args: [RedisArgument] = [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
-        let reply = try await run(.claim, args)
+        let reply = try await run(.claim, claimArguments(worker: worker, lease: lease, max: max, queues: queues))
+        return try claimedTasks(reply)
+    }
+
+    /// Blocks on the queues' wake-up lists until a push leaves a token (or `timeout` passes),
+    /// then claims like `claim(worker:lease:max:queues:)` in the same job on the same
+    /// connection: an idle worker starts a pushed task without a hop back to async code between
+    /// the wake-up and the claim. Returns the tasks and when the claim was sent (the lease
+    /// starts no earlier). `proceed` is asked after the wait: when it returns false (the worker
+    /// is draining), nothing is claimed.
+    public func waitAndClaim(
+        worker: String, lease: Duration, max: Int, queues: [String], timeout: Duration,
+        proceed: @escaping @Sendable () -> Bool
+    ) async throws(QueueError) -> (tasks: [ClaimedTask], sentAt: ContinuousClock.Instant) {
+        let wait: [RedisArgument] = ["BLPOP"] + queues.map { .string(keys.wake(queue: $0)) } + [.double(Double(timeout.milliseconds) / 1000)]
+        let script = scripts[.claim]
+        let arguments = claimArguments(worker: worker, lease: lease, max: max, queues: queues)
+        let (reply, sentAt): (RedisReply?, ContinuousClock.Instant)
+        do {
+            (reply, sentAt) = try await redis.withBlockingConnection { [self] connection throws(RedisError) in
+                _ = try connection.blocking(wait, timeout: timeout)
+                let sentAt = ContinuousClock.now
+                guard proceed() else { return (nil, sentAt) }
+                return (try connection.evalScript(script, args: commonArguments() + arguments), sentAt)
+            }
+        } catch {
+            throw QueueError(error)
+        }
+        return (try reply.map(claimedTasks) ?? [], sentAt)
+    }
+
+    private func claimArguments(worker: String, lease: Duration, max: Int, queues: [String]) -> [RedisArgument] {
+        [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
+    }
+
+    private func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         guard let flat = reply.array, flat.count % 5 == 0 else { throw unexpected(.claim, reply) }
         var tasks: [ClaimedTask] = []
         tasks.reserveCapacity(flat.count / 5)

@@ -78,11 +78,20 @@ public final class RedisClient: Sendable {
     /// small idle set or created on demand, whose socket timeout is raised above the block time
     /// for the call; so blocked callers never wait behind each other or behind ordinary commands.
     public func blocking(_ arguments: [RedisArgument], timeout: Duration) async throws(RedisError) -> RedisReply {
-        let lane = try takeBlockingLane()
-        defer { returnBlockingLane(lane) }
-        return try await lane.run { connection throws(RedisError) in
+        try await withBlockingConnection { connection throws(RedisError) in
             try connection.blocking(arguments, timeout: timeout)
         }
+    }
+
+    /// Runs `body` on a blocking connection of its own, like `blocking(_:timeout:)`: for a
+    /// blocking command and the commands that act on its reply at once, on the same thread,
+    /// without a hop back to async code in between.
+    public func withBlockingConnection<T: Sendable>(
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T
+    ) async throws(RedisError) -> T {
+        let lane = try takeBlockingLane()
+        defer { returnBlockingLane(lane) }
+        return try await lane.run(body)
     }
 
     /// Stops accepting calls; calls already queued finish, then the connection threads exit.

@@ -31,11 +31,14 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run the cluster benchmark on this (empty) Redis instead of a private one, e.g. to read INFO commandstats.")
     var redis: String?
 
-    @Option(help: "Cluster figures to take, by letter (a: throughput, b: latency, c: DAG, d: chain, e: shell), e.g. --only ab.")
-    var only: String = "abcde"
+    @Option(help: """
+        Take only these cluster figures, by letter (a: throughput, b: latency, c: DAG, d: chain, e: shell), \
+        e.g. --only ab; skips the core and round-trip sections.
+        """)
+    var only: String?
 
     func validate() throws {
-        guard !only.isEmpty, Set(only).isSubset(of: ClusterBenchmark.allFigures) else {
+        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures) {
             throw ValidationError("--only takes letters among a, b, c, d and e")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
@@ -45,22 +48,24 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         var sections: [(title: String, figures: [BenchmarkFigure])] = []
 
-        print("core: validating and decomposing random workflows ...")
-        sections.append(("Workflow core (release build, one thread)", try CoreBenchmark.run(largest: steps)))
-        report(sections.last)
+        if only == nil {
+            print("core: validating and decomposing random workflows ...")
+            sections.append(("Workflow core (release build, one thread)", try CoreBenchmark.run(largest: steps)))
+            report(sections.last)
 
-        print("redis: starting a redis-server on a free loopback port ...")
-        let server = try await RedisServerProcess.start(options: RedisServerOptions())
-        let redisFigures: [BenchmarkFigure]
-        do {
-            redisFigures = try await RedisRoundTripBenchmark.run(server: server, seconds: seconds)
-        } catch {
+            print("redis: starting a redis-server on a free loopback port ...")
+            let server = try await RedisServerProcess.start(options: RedisServerOptions())
+            let redisFigures: [BenchmarkFigure]
+            do {
+                redisFigures = try await RedisRoundTripBenchmark.run(server: server, seconds: seconds)
+            } catch {
+                await server.stop()
+                throw error
+            }
             await server.stop()
-            throw error
+            sections.append(("Redis client (loopback, one connection)", redisFigures))
+            report(sections.last)
         }
-        await server.stop()
-        sections.append(("Redis client (loopback, one connection)", redisFigures))
-        report(sections.last)
 
         if !skipCluster {
             print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
@@ -68,7 +73,7 @@ struct Bench: AsyncParsableCommand {
                 "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
                 try await ClusterBenchmark.run(
                     binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
-                    concurrency: concurrency, only: Set(only))))
+                    concurrency: concurrency, only: only.map(Set.init) ?? ClusterBenchmark.allFigures)))
             report(sections.last)
         }
 

@@ -2,9 +2,10 @@ import QrewQueue
 import QrewRedis
 
 /// A claim loop keeps the worker's slots busy: it claims as many tasks as there are free slots
-/// in one round trip, blocks in Redis on the queues' wake lists when nothing is claimable, and
-/// waits for a slot to free when all are busy. It never polls. Cancelling it (the drain) stops
-/// claiming at once.
+/// in one round trip; once a claim finds fewer tasks than free slots, it blocks in Redis on the
+/// queues' wake-up lists and claims the moment a push wakes it (or the block time ends), in the
+/// same job on the same connection; it waits for a slot to free when all are busy. It never
+/// polls. Cancelling it (the drain) stops claiming at once.
 struct ClaimLoop: Sendable {
     let queue: QueueClient
     let tasks: RunningTasks
@@ -16,49 +17,69 @@ struct ClaimLoop: Sendable {
 
     func run() async {
         var backoff = RedisBackoff()
+        // Whether the last claim drained the queues, so the next one waits for a push first.
+        var drained = false
         while !Task.isCancelled {
             await tasks.waitForFreeSlot()
             let free = tasks.freeSlots
             guard !Task.isCancelled, free > 0 else { continue }
             do {
-                let sentAt = ContinuousClock.now
-                let claimed = try await queue.claim(
-                    worker: configuration.name, lease: configuration.lease, max: free, queues: configuration.queues)
+                let claimed: [ClaimedTask]
+                let sentAt: ContinuousClock.Instant
+                if drained {
+                    guard let woken = try await waitAndClaim(max: free) else { return }
+                    (claimed, sentAt) = woken
+                } else {
+                    sentAt = .now
+                    claimed = try await queue.claim(
+                        worker: configuration.name, lease: configuration.lease, max: free, queues: configuration.queues)
+                }
                 outage.succeeded()
                 backoff.reset()
-                if claimed.isEmpty {
-                    try await waitForWork()
-                    continue
-                }
+                drained = claimed.count < free
                 for task in claimed {
                     tasks.add(task, leaseExpiresAt: sentAt + configuration.lease)
                     start(task)
                 }
-                logger.info("claimed \(claimed.count) task(s): \(claimed.map(\.ref.description).joined(separator: ", "))")
+                if !claimed.isEmpty {
+                    logger.info("claimed \(claimed.count) task(s): \(claimed.map(\.ref.description).joined(separator: ", "))")
+                }
             } catch {
+                drained = false
                 outage.failed(error, during: "claiming", running: tasks.count)
                 do { try await backoff.wait() } catch { return }
             }
         }
     }
 
-    /// Blocks on every queue's wake list until a push leaves a token or the block time ends.
-    /// Every push leaves a token, so a task pushed after the empty claim wakes us at once.
-    private func waitForWork() async throws(QueueError) {
-        let seconds = Double(configuration.idleBlockTime.components.seconds)
-            + Double(configuration.idleBlockTime.components.attoseconds) / 1e18
-        let arguments: [RedisArgument] = ["BLPOP"]
-            + configuration.queues.map { .string(queue.keys.wake(queue: $0)) }
-            + [.double(seconds)]
-        let redis = queue.redis
-        let timeout = configuration.idleBlockTime
-        let outcome = await untilCancelled { () -> Result<RedisReply, RedisError> in
-            do throws(RedisError) {
-                return .success(try await redis.blocking(arguments, timeout: timeout))
+    /// Blocks on every queue's wake-up list until a push leaves a token or the block time ends,
+    /// then claims up to `max` tasks. Every push leaves a token, so a task pushed after the
+    /// last claim wakes us at once; the claim after a block that timed out picks up any ready
+    /// task whose token another worker consumed. Returns nil when the worker is cancelled
+    /// (draining): a claim that raced the cancellation hands its tasks back.
+    private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant)? {
+        let cancelled = OneShot<Void>()
+        let outcome = await untilCancelled { [queue, configuration] () -> Result<([ClaimedTask], ContinuousClock.Instant), QueueError> in
+            do throws(QueueError) {
+                let woken = try await queue.waitAndClaim(
+                    worker: configuration.name, lease: configuration.lease, max: max, queues: configuration.queues,
+                    timeout: configuration.idleBlockTime, proceed: { cancelled.current == nil })
+                return .success((woken.tasks, woken.sentAt))
             } catch {
                 return .failure(error)
             }
+        } onCancel: {
+            cancelled.fulfill(())
+        } unclaimed: { [queue, logger] outcome in
+            guard case .success(let (tasks, _)) = outcome else { return }
+            for task in tasks where (try? await queue.handBack(task)) != true {
+                logger.warning("could not hand back \(task.ref); it runs again once its lease expires")
+            }
         }
-        if case .failure(let error)? = outcome { throw QueueError.redis(error) }
+        switch outcome {
+        case nil: return nil
+        case .success(let woken)?: return woken
+        case .failure(let error)?: throw error
+        }
     }
 }

@@ -5,8 +5,8 @@ import Synchronization
 /// group commit: everything that piles up while one call is in flight goes out in the next one,
 /// as a single `complete` (and, when running tasks printed something, a single `append_output`).
 ///
-/// A result is sent the moment no call is in flight, so an idle worker pays one round trip per
-/// result and a busy one far fewer. Output of a running task waits at most `outputDelay` (or
+/// A result is sent the moment no call is in flight, by the task that reported it (no hop to
+/// another task), so an idle worker pays one round trip per result and a busy one far fewer. Output of a running task waits at most `outputDelay` (or
 /// until the next call goes out); output still waiting when its task finishes travels inside the
 /// task's completion, so a task that prints a line and ends (`echo`) costs one round trip.
 /// While Redis is unreachable the pending results are retried with backoff; one whose lease has
@@ -17,7 +17,7 @@ final class ResultCommitter: Sendable {
 
     private struct Waiting {
         let completion: TaskCompletion
-        let continuation: CheckedContinuation<CompletionStatus?, Never>
+        let status: OneShot<CompletionStatus?>
     }
 
     private struct PendingOutput {
@@ -45,6 +45,8 @@ final class ResultCommitter: Sendable {
         /// When the oldest waiting output line arrived.
         var outputSince: ContinuousClock.Instant?
         var flushing = false
+        /// Whether a timer will start the flusher when the output delay of waiting lines ends.
+        var timerArmed = false
         /// The flusher waiting for the output delay to pass (or for a result to send).
         var waiter: CheckedContinuation<Void, Never>?
         var waiterGeneration = 0
@@ -87,9 +89,25 @@ final class ResultCommitter: Sendable {
             }
             state.output[task.ref] = pending
             if state.outputSince == nil { state.outputSince = .now }
-            return startFlushing(&state)
+            guard !state.flushing, !state.timerArmed else { return false }
+            state.timerArmed = true
+            return true
         }
-        if start { launchFlusher() }
+        if start { armTimer() }
+    }
+
+    /// Starts the flusher for waiting output once the output delay ends, unless a result took
+    /// the lines first: a task that prints and ends at once (`echo`) sends its lines inside its
+    /// completion, from its own task, with no flusher started for it.
+    private func armTimer() {
+        Task {
+            try? await Task.sleep(for: outputDelay)
+            let start = state.withLock { state -> Bool in
+                state.timerArmed = false
+                return !state.output.isEmpty && startFlushing(&state)
+            }
+            if start { await flush() }
+        }
     }
 
     /// Forgets output still waiting for a task that ends without a result (canceled, lease lost,
@@ -102,25 +120,36 @@ final class ResultCommitter: Sendable {
     /// `complete` did, or nil when the result was given up because the lease ran out while
     /// Redis was unreachable.
     func complete(_ completion: TaskCompletion) async -> CompletionStatus? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<CompletionStatus?, Never>) in
-            let (start, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                var completion = completion
-                if let pending = state.output.removeValue(forKey: completion.task.ref) {
-                    let appends = pending.appends()
-                    completion = TaskCompletion(
-                        task: completion.task, outcome: completion.outcome, exitCode: completion.exitCode,
-                        output: completion.output, error: completion.error, retryDelay: completion.retryDelay,
-                        stdout: appends.first { $0.stream == "stdout" }?.lines ?? [],
-                        stderr: appends.first { $0.stream == "stderr" }?.lines ?? [])
-                }
-                state.completions.append(Waiting(completion: completion, continuation: continuation))
-                let waiter = state.waiter
-                state.waiter = nil
-                return (startFlushing(&state), waiter)
+        let status = OneShot<CompletionStatus?>()
+        let (leads, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            var completion = completion
+            if let pending = state.output.removeValue(forKey: completion.task.ref) {
+                let appends = pending.appends()
+                completion = TaskCompletion(
+                    task: completion.task, outcome: completion.outcome, exitCode: completion.exitCode,
+                    output: completion.output, error: completion.error, retryDelay: completion.retryDelay,
+                    stdout: appends.first { $0.stream == "stdout" }?.lines ?? [],
+                    stderr: appends.first { $0.stream == "stderr" }?.lines ?? [])
             }
-            waiter?.resume()
-            if start { launchFlusher() }
+            state.completions.append(Waiting(completion: completion, status: status))
+            let waiter = state.waiter
+            state.waiter = nil
+            return (startFlushing(&state), waiter)
         }
+        waiter?.resume()
+        if leads { await lead() }
+        return await status.value
+    }
+
+    /// Sends what waits from the calling task, then leaves whatever arrived meanwhile (or a
+    /// failed send's retries) to the background flusher.
+    private func lead() async {
+        if case .send(let completions, let output) = nextStep(), await send(completions, output),
+            state.withLock({ stopIfIdle(&$0) })
+        {
+            return
+        }
+        launchFlusher()
     }
 
     private func startFlushing(_ state: inout State) -> Bool {
@@ -159,17 +188,21 @@ final class ResultCommitter: Sendable {
             if let since = state.outputSince, state.completions.isEmpty, ContinuousClock.now < since + outputDelay {
                 return .wait(until: since + outputDelay)
             }
-            if state.completions.isEmpty && state.output.isEmpty {
-                state.outputSince = nil
-                state.flushing = false
-                return .stop
-            }
+            if stopIfIdle(&state) { return .stop }
             let step = Step.send(state.completions, Array(state.output.values))
             state.completions = []
             state.output = [:]
             state.outputSince = nil
             return step
         }
+    }
+
+    /// Ends flushing when nothing waits; returns whether it did.
+    private func stopIfIdle(_ state: inout State) -> Bool {
+        guard state.completions.isEmpty && state.output.isEmpty else { return false }
+        state.outputSince = nil
+        state.flushing = false
+        return true
     }
 
     /// Suspends until a result is queued or `deadline` passes.
@@ -216,14 +249,14 @@ final class ResultCommitter: Sendable {
         do {
             let statuses = try await queue.complete(completions.map(\.completion))
             outage.succeeded()
-            for (waiting, status) in zip(completions, statuses) { waiting.continuation.resume(returning: status) }
+            for (waiting, status) in zip(completions, statuses) { waiting.status.fulfill(status) }
             return healthy
         } catch {
             outage.failed(error, during: "recording \(completions.count) result(s)", running: tasks.count)
             var retry: [Waiting] = []
             for waiting in completions {
                 if tasks.leaseIsLost(waiting.completion.task.ref) {
-                    waiting.continuation.resume(returning: nil)
+                    waiting.status.fulfill(nil)
                 } else {
                     retry.append(waiting)
                 }

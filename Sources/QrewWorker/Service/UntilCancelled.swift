@@ -5,15 +5,25 @@ import Synchronization
 ///
 /// For blocking Redis calls (BLPOP), which run on a connection thread and cannot be
 /// interrupted: a draining worker must stop waiting for work at once, not when the block
-/// time runs out.
-func untilCancelled<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T? {
+/// time runs out. `onCancel` runs when the caller is cancelled (so `body` can skip work it has
+/// not started), and `unclaimed` receives the value `body` returns after that, which nobody
+/// else will see (so claimed work can be handed back).
+func untilCancelled<T: Sendable>(
+    _ body: @escaping @Sendable () async -> T,
+    onCancel: @escaping @Sendable () -> Void = {},
+    unclaimed: @escaping @Sendable (T) async -> Void = { _ in }
+) async -> T? {
     let gate = ResumeOnce<T?>()
     return await withTaskCancellationHandler {
         await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
             gate.wait(continuation)
-            Task { gate.resume(await body()) }
+            Task {
+                let value = await body()
+                if !gate.resume(value) { await unclaimed(value) }
+            }
         }
     } onCancel: {
+        onCancel()
         gate.resume(nil)
     }
 }
@@ -41,17 +51,20 @@ private final class ResumeOnce<T: Sendable>: Sendable {
         if let ready { continuation.resume(returning: ready) }
     }
 
-    func resume(_ value: T) {
-        let continuation = state.withLock { state -> CheckedContinuation<T, Never>? in
-            guard !state.done else { return nil }
+    /// Delivers `value` unless another party already did; returns whether this call delivered.
+    @discardableResult
+    func resume(_ value: T) -> Bool {
+        let (continuation, delivered) = state.withLock { state -> (CheckedContinuation<T, Never>?, Bool) in
+            guard !state.done else { return (nil, false) }
             state.done = true
             guard let continuation = state.continuation else {
                 state.value = value
-                return nil
+                return (nil, true)
             }
             state.continuation = nil
-            return continuation
+            return (continuation, true)
         }
         continuation?.resume(returning: value)
+        return delivered
     }
 }
