@@ -1,7 +1,7 @@
 import QrewQueue
 
 /// Reads one of the coordinators' streams (`submissions`, `events`) through their consumer
-/// group. New entries come from one blocking read per call; entries left unacknowledged (by
+/// group, on one connection per batch. New entries come from one blocking read per call; entries left unacknowledged (by
 /// this coordinator before a crash or a Redis error, or by a dead one for `staleAfter`) are
 /// looked for when the reader starts, after every failure, and once per `recoveryInterval`,
 /// so a busy loop pays one round trip per batch instead of three.
@@ -25,19 +25,29 @@ struct CoordinatorStreamReader {
     }
 
     /// The next batch: unfinished entries when a recovery check is due and finds some, else
-    /// new entries (empty after `block` without any).
-    mutating func next() async throws(QueueError) -> [StreamEntry] {
+    /// new entries (empty after `block` without any). Reads on `session`'s connection.
+    mutating func next(on session: QueueSession) throws(QueueError) -> [StreamEntry] {
         if !groupReady {
-            try await queue.ensureCoordinatorGroup(on: stream)
+            try session.ensureCoordinatorGroup(on: stream)
             groupReady = true
         }
         let now = ContinuousClock.now
         if nextRecovery.map({ now >= $0 }) ?? true {
-            let unfinished = try await queue.readUnfinished(stream: stream, consumer: consumer, count: count, staleAfter: staleAfter)
+            let unfinished = try session.readUnfinished(stream: stream, consumer: consumer, count: count, staleAfter: staleAfter)
             if !unfinished.isEmpty { return unfinished }
             nextRecovery = now + recoveryInterval
         }
-        return try await queue.readNew(stream: stream, consumer: consumer, count: count, block: block)
+        return try session.readNew(stream: stream, consumer: consumer, count: count, block: block)
+    }
+
+    /// The next batch, read in one job on a blocking connection of the queue's client.
+    mutating func next() async throws(QueueError) -> [StreamEntry] {
+        let (entries, advanced) = try await queue.blockingSession { [self] session throws(QueueError) in
+            var reader = self
+            return (try reader.next(on: session), reader)
+        }
+        self = advanced
+        return entries
     }
 
     /// After a Redis failure: the group may be gone (Redis restarted without persistence) and

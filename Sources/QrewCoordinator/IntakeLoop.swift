@@ -14,15 +14,21 @@ struct IntakeLoop {
     func run() async {
         var reader = CoordinatorStreamReader(queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16)
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "intake"), onRedisFailure: { reader.reset() }) { fence in
-            let entries = try await reader.next()
-            for entry in entries {
-                try await accept(entry, fence: fence)
+            // One job on one connection and thread: read, decompose, store, acknowledge. A new
+            // run's tasks are queued without a hop between threads after its submission arrives.
+            reader = try await queue.blockingSession { [self, reader] session throws(QueueError) in
+                var reader = reader
+                let entries = try reader.next(on: session)
+                for entry in entries {
+                    try accept(entry, fence: fence, session: session)
+                }
+                try session.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
+                return reader
             }
-            try await queue.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
         }
     }
 
-    private func accept(_ entry: StreamEntry, fence: String) async throws(QueueError) {
+    private func accept(_ entry: StreamEntry, fence: String, session: QueueSession) throws(QueueError) {
         let runID = entry.fields["run"] ?? ""
         let file = entry.fields["file"] ?? "workflow.yaml"
         guard Self.isValidRunID(runID) else {
@@ -33,7 +39,7 @@ struct IntakeLoop {
         guard text.utf8.count <= configuration.maxWorkflowBytes else {
             let reason = "\(file): the workflow is \(text.utf8.count) bytes, over the coordinator's limit of "
                 + "\(configuration.maxWorkflowBytes) bytes; split it or raise --max-workflow-bytes"
-            _ = try await queue.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention)
+            _ = try session.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention)
             log.warning("run \(runID) rejected: \(reason)")
             return
         }
@@ -50,7 +56,7 @@ struct IntakeLoop {
             graph = try TaskGraph(workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: file)
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")
-            _ = try await queue.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)
+            _ = try session.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
@@ -58,7 +64,7 @@ struct IntakeLoop {
         let record = RunRecordBuilder.record(
             runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: configuration.retention)
         let built = clock.now
-        let submitted = try await queue.submitRun(record, fence: fence)
+        let submitted = try session.submitRun(record, fence: fence)
         log.debug(
             "run \(runID) intake: load \(loaded - received), decompose \(decomposed - loaded), "
                 + "records \(built - decomposed), submit_run \(clock.now - built)")

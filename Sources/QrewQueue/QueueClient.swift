@@ -34,8 +34,37 @@ public struct QueueClient: Sendable {
         }
     }
 
+    /// Runs `body` with a session on one of the pool's connections.
+    func session<T: Sendable>(_ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T) async throws(QueueError) -> T {
+        let result: Result<T, QueueError>
+        do {
+            result = try await redis.withConnection { [self] connection throws(RedisError) in
+                Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
+            }
+        } catch {
+            throw QueueError(error)
+        }
+        return try result.get()
+    }
+
+    /// Runs `body` with a session on a blocking connection of its own (see
+    /// `RedisClient.withBlockingConnection`): for a job that blocks for input, then acts on it.
+    public func blockingSession<T: Sendable>(
+        _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T
+    ) async throws(QueueError) -> T {
+        let result: Result<T, QueueError>
+        do {
+            result = try await redis.withBlockingConnection { [self] connection throws(RedisError) in
+                Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
+            }
+        } catch {
+            throw QueueError(error)
+        }
+        return try result.get()
+    }
+
     /// The arguments every script takes first (lib/common): prefix, now, stream cap.
-    private func commonArguments() -> [RedisArgument] {
+    func commonArguments() -> [RedisArgument] {
         [.string(keys.prefix), .int(now()), .int(streamMaxLength)]
     }
 
@@ -55,19 +84,7 @@ public struct QueueClient: Sendable {
     /// Stores a decomposed run, sets the sizes of the shared pools it declares and queues its
     /// ready tasks. A run id that already exists changes nothing (`created` is false).
     public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> SubmittedRun {
-        let limits = record.limits.mapValues(String.init).jsonObjectText
-        var args: [RedisArgument] = [.string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits)]
-        args.reserveCapacity(args.count + record.tasks.count * TaskRecord.argumentCount)
-        for task in record.tasks { task.appendArguments(to: &args) }
-        let reply = try await run(.submitRun, args)
-        guard let parts = reply.array, let created = parts.first?.int else { throw unexpected(.submitRun, reply) }
-        let resized = (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { entry -> SubmittedRun.PoolResize? in
-            guard let text = entry.string, let colon = text.lastIndex(of: ":"), let previous = Int(text[text.index(after: colon)...])
-            else { return nil }
-            let pool = String(text[..<colon])
-            return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: record.limits["pool:\(pool)"] ?? previous)
-        }
-        return SubmittedRun(created: created == 1, resizedPools: resized)
+        try await session { session throws(QueueError) in try session.submitRun(record, fence: fence) }
     }
 
     /// Records a submission that failed validation as a failed run with `error`; false when
@@ -75,10 +92,9 @@ public struct QueueClient: Sendable {
     public func rejectRun(
         runID: String, name: String, error: String, fence: String, retention: Duration
     ) async throws(QueueError) -> Bool {
-        let reply = try await run(.rejectRun, [
-            .string(fence), .string(runID), .string(name), .string(error), .int(retention.milliseconds),
-        ])
-        return reply.int == 1
+        try await session { session throws(QueueError) in
+            try session.rejectRun(runID: runID, name: name, error: error, fence: fence, retention: retention)
+        }
     }
 
     /// Applies final task results read from the events stream, exactly once each, and

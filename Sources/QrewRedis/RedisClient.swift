@@ -61,14 +61,12 @@ public final class RedisClient: Sendable {
     }
 
     /// Runs `body` on one pooled connection's own thread, for several commands that must share
-    /// a connection (MULTI/EXEC, WATCH). `body` blocks that thread: keep it short.
+    /// a connection (MULTI/EXEC, WATCH) or a caller's synchronous code. `body` blocks that
+    /// thread: keep it short.
     public func withConnection<T: Sendable>(
-        _ body: @escaping @Sendable (RedisConnection) throws -> T
-    ) async throws -> T {
-        let result: Result<T, any Error> = try await pool.run { connection throws(RedisError) in
-            Result { try body(connection) }
-        }
-        return try result.get()
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T
+    ) async throws(RedisError) -> T {
+        try await pool.run(body)
     }
 
     /// Runs a blocking command (BLPOP, BLMOVE, BLMPOP, XREAD BLOCK) whose block time is

@@ -1,0 +1,128 @@
+import QrewRedis
+
+/// Protocol calls made synchronously on one connection, from the thread that owns it: for a
+/// loop that blocks for input, decides and writes in one job (the coordinator's intake), with
+/// no hop between threads. `QueueClient` runs the same calls from async code on its pool.
+public struct QueueSession {
+    public let queue: QueueClient
+    let connection: RedisConnection
+
+    init(queue: QueueClient, connection: RedisConnection) {
+        self.queue = queue
+        self.connection = connection
+    }
+
+    func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) throws(QueueError) -> RedisReply {
+        do {
+            return try connection.evalScript(queue.scripts[operation], args: queue.commonArguments() + args)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    func send(_ args: [RedisArgument]) throws(QueueError) -> RedisReply {
+        do {
+            return try connection.send(args)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    // MARK: Coordinator streams
+
+    /// Creates the coordinators' consumer group on `stream` if it does not exist yet.
+    public func ensureCoordinatorGroup(on stream: String) throws(QueueError) {
+        do {
+            _ = try connection.send(["XGROUP", "CREATE", .string(stream), .string(QueueClient.coordinatorGroup), "0", "MKSTREAM"])
+        } catch let error where error.code == .server && error.message.hasPrefix("BUSYGROUP") {
+            return
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    /// Reads entries of `stream` for this coordinator that need recovery: first those it read
+    /// before but did not acknowledge (it crashed between read and apply), then those another
+    /// coordinator left unacknowledged for `staleAfter` (it died). Empty when there are none.
+    /// Applying an entry twice is harmless: every consumer of these streams is idempotent.
+    public func readUnfinished(stream: String, consumer: String, count: Int, staleAfter: Duration) throws(QueueError) -> [StreamEntry] {
+        let pending = try readGroup(stream: stream, consumer: consumer, count: count, from: "0", block: nil)
+        if !pending.isEmpty { return pending }
+        let stale = try send([
+            "XAUTOCLAIM", .string(stream), .string(QueueClient.coordinatorGroup), .string(consumer),
+            .int(staleAfter.milliseconds), "0", "COUNT", .int(count),
+        ])
+        if let parts = stale.array, parts.count >= 2 {
+            return try StreamEntry.parseEntries(parts[1], operation: "XAUTOCLAIM")
+        }
+        return []
+    }
+
+    /// Reads entries of `stream` no coordinator has read yet, blocking up to `block`.
+    public func readNew(stream: String, consumer: String, count: Int, block: Duration) throws(QueueError) -> [StreamEntry] {
+        try readGroup(stream: stream, consumer: consumer, count: count, from: ">", block: block)
+    }
+
+    /// Acknowledges and deletes handled entries of `stream`.
+    public func acknowledge(stream: String, ids: [String]) throws(QueueError) {
+        guard !ids.isEmpty else { return }
+        let idArgs = ids.map { RedisArgument.string($0) }
+        do {
+            _ = try connection.pipeline([
+                ["XACK", .string(stream), .string(QueueClient.coordinatorGroup)] + idArgs, ["XDEL", .string(stream)] + idArgs,
+            ])
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
+    private func readGroup(
+        stream: String, consumer: String, count: Int, from id: String, block: Duration?
+    ) throws(QueueError) -> [StreamEntry] {
+        var args: [RedisArgument] = [
+            "XREADGROUP", "GROUP", .string(QueueClient.coordinatorGroup), .string(consumer), "COUNT", .int(count),
+        ]
+        if let block { args += ["BLOCK", .int(block.milliseconds)] }
+        args += ["STREAMS", .string(stream), .string(id)]
+        let reply: RedisReply
+        do {
+            if let block {
+                reply = try connection.blocking(args, timeout: block)
+            } else {
+                reply = try connection.send(args)
+            }
+        } catch {
+            throw QueueError(error)
+        }
+        return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
+    }
+
+    // MARK: Runs
+
+    /// Stores a decomposed run, sets the sizes of the shared pools it declares and queues its
+    /// ready tasks. A run id that already exists changes nothing (`created` is false).
+    public func submitRun(_ record: RunRecord, fence: String) throws(QueueError) -> SubmittedRun {
+        let limits = record.limits.mapValues(String.init).jsonObjectText
+        var args: [RedisArgument] = [.string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits)]
+        args.reserveCapacity(args.count + record.tasks.count * TaskRecord.argumentCount)
+        for task in record.tasks { task.appendArguments(to: &args) }
+        let reply = try run(.submitRun, args)
+        guard let parts = reply.array, let created = parts.first?.int else { throw queue.unexpected(.submitRun, reply) }
+        let resized = (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { entry -> SubmittedRun.PoolResize? in
+            guard let text = entry.string, let colon = text.lastIndex(of: ":"), let previous = Int(text[text.index(after: colon)...])
+            else { return nil }
+            let pool = String(text[..<colon])
+            return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: record.limits["pool:\(pool)"] ?? previous)
+        }
+        return SubmittedRun(created: created == 1, resizedPools: resized)
+    }
+
+    /// Records a submission that failed validation as a failed run with `error`; false when
+    /// the run id is already taken.
+    public func rejectRun(runID: String, name: String, error: String, fence: String, retention: Duration) throws(QueueError) -> Bool {
+        let reply = try run(.rejectRun, [
+            .string(fence), .string(runID), .string(name), .string(error), .int(retention.milliseconds),
+        ])
+        return reply.int == 1
+    }
+}
