@@ -24,7 +24,7 @@ struct RedisClientTests {
             defer { client.close() }
             let replies = try await client.pipeline([["SET", "a", 1], ["INCR", "a"], ["GET", "a"]])
             #expect(replies == [.status("OK"), .integer(2), .bulk(Array("2".utf8))])
-            let exec = try await client.withConnection { connection in
+            let exec = try await client.withConnection { connection throws(RedisError) in
                 _ = try connection.send("MULTI")
                 _ = try connection.send("INCR", "a")
                 _ = try connection.send("INCR", "a")

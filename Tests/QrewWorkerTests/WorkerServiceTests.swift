@@ -70,6 +70,19 @@ struct WorkerServiceTests {
         }
     }
 
+    @Test func aRunningTasksOutputStreamsBeforeItEnds() async throws {
+        try await withWorkerFixture { fixture in
+            try await fixture.submit("r1", [try taskRecord("r1", "slow", argv: ["sh", "-c", "echo started; sleep 3"])])
+            try await running(try fixture.worker()) {
+                let streamed = try await fixture.eventually(.seconds(2)) {
+                    try await fixture.outputLines("r1", "slow", "stdout") == ["started"]
+                }
+                #expect(streamed, "the line printed at the start should reach the stream within the output delay")
+                #expect(try await fixture.field("r1", "slow", "state") == "running")
+            }
+        }
+    }
+
     @Test func aStepOutputReachesTheDependentsArgv() async throws {
         try await withWorkerFixture { fixture in
             try await fixture.submit("r1", [
