@@ -36,15 +36,7 @@ public struct QueueClient: Sendable {
 
     /// Runs `body` with a session on one of the pool's connections.
     func session<T: Sendable>(_ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T) async throws(QueueError) -> T {
-        let result: Result<T, QueueError>
-        do {
-            result = try await redis.withConnection { [self] connection throws(RedisError) in
-                Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
-            }
-        } catch {
-            throw QueueError(error)
-        }
-        return try result.get()
+        try await withSession(blocking: false, body)
     }
 
     /// Runs `body` with a session on a blocking connection of its own (see
@@ -52,11 +44,18 @@ public struct QueueClient: Sendable {
     public func blockingSession<T: Sendable>(
         _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T
     ) async throws(QueueError) -> T {
+        try await withSession(blocking: true, body)
+    }
+
+    private func withSession<T: Sendable>(
+        blocking: Bool, _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T
+    ) async throws(QueueError) -> T {
+        let job: @Sendable (RedisConnection) throws(RedisError) -> Result<T, QueueError> = { [self] connection in
+            Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
+        }
         let result: Result<T, QueueError>
         do {
-            result = try await redis.withBlockingConnection { [self] connection throws(RedisError) in
-                Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
-            }
+            result = blocking ? try await redis.withBlockingConnection(job) : try await redis.withConnection(job)
         } catch {
             throw QueueError(error)
         }
@@ -147,7 +146,8 @@ public struct QueueClient: Sendable {
         worker: String, lease: Duration, max: Int, queues: [String], timeout: Duration,
         proceed: @escaping @Sendable () -> Bool
     ) async throws(QueueError) -> (tasks: [ClaimedTask], sentAt: ContinuousClock.Instant) {
-        let wait: [RedisArgument] = ["BLPOP"] + queues.map { .string(keys.wake(queue: $0)) } + [.double(Double(timeout.milliseconds) / 1000)]
+        let wait: [RedisArgument] = ["BLPOP"] + queues.map { .string(keys.wake(queue: $0)) }
+            + [.double(Double(timeout.milliseconds) / 1000)]
         let script = scripts[.claim]
         let arguments = claimArguments(worker: worker, lease: lease, max: max, queues: queues)
         let (reply, sentAt): (RedisReply?, ContinuousClock.Instant)

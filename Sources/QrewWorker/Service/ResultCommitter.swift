@@ -6,9 +6,10 @@ import Synchronization
 /// as a single `complete` (and, when running tasks printed something, a single `append_output`).
 ///
 /// A result is sent the moment no call is in flight, by the task that reported it (no hop to
-/// another task), so an idle worker pays one round trip per result and a busy one far fewer. Output of a running task waits at most `outputDelay` (or
-/// until the next call goes out); output still waiting when its task finishes travels inside the
-/// task's completion, so a task that prints a line and ends (`echo`) costs one round trip.
+/// another task), so an idle worker pays one round trip per result and a busy one far fewer.
+/// Output of a running task waits at most `outputDelay` (or until the next call goes out);
+/// output still waiting when its task finishes travels inside the task's completion, so a task
+/// that prints a line and ends (`echo`) costs one round trip.
 /// While Redis is unreachable the pending results are retried with backoff; one whose lease has
 /// run out meanwhile is given up (the task runs again elsewhere).
 final class ResultCommitter: Sendable {
