@@ -36,8 +36,11 @@ SOAK_ARGS ?=
 soak: deps release
 	$(RELEASE_BIN)/qrew-chaos soak $(SOAK_ARGS)
 
-## bench: release build, then print benchmark figures and append them to docs/benchmarks.md
+## bench: release build, then print benchmark figures and append them to docs/benchmarks.md;
+## Celery and Dramatiq (installed from PyPI here) are measured on the same redis-server
 bench: deps release
+	@python3 -m pip install --quiet --disable-pip-version-check celery dramatiq redis \
+		|| echo "bench: could not install celery and dramatiq; qrew-bench skips them"
 	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md
 
 deps:

@@ -8,7 +8,7 @@ import QrewRedis
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrew-bench",
-        abstract: "Measure Qrew: workflow core throughput and Redis round trips.")
+        abstract: "Measure Qrew (workflow core, Redis round trips, a local cluster) and, on the same redis-server, Celery and Dramatiq.")
 
     @Option(help: "Append the results as a markdown section to this file.")
     var append: String?
@@ -21,6 +21,12 @@ struct Bench: AsyncParsableCommand {
 
     @Flag(help: "Skip the end-to-end cluster benchmark (it needs qrew-coordinator and qrew-worker built).")
     var skipCluster = false
+
+    @Option(help: "The peer benchmark script (Celery and Dramatiq), run on the cluster benchmark's redis-server.")
+    var peers = "bench/peers/peers.py"
+
+    @Flag(help: "Skip measuring Celery and Dramatiq (also skipped with --only).")
+    var skipPeers = false
 
     @Option(help: "Workers in the cluster benchmark.")
     var workers: Int = 2
@@ -69,12 +75,18 @@ struct Bench: AsyncParsableCommand {
 
         if !skipCluster {
             print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
+            let peerBenchmark = skipPeers || only != nil ? nil : PeerBenchmark(script: peers, tasks: 10_000, runs: 200, chainSteps: 200)
+            let figures = try await ClusterBenchmark.run(
+                binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
+                concurrency: concurrency, only: only.map(Set.init) ?? ClusterBenchmark.allFigures, peers: peerBenchmark)
             sections.append((
                 "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
-                try await ClusterBenchmark.run(
-                    binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
-                    concurrency: concurrency, only: only.map(Set.init) ?? ClusterBenchmark.allFigures)))
+                figures.qrew))
             report(sections.last)
+            if !figures.peers.isEmpty {
+                sections.append(("Peers on the same machine and redis-server (bench/peers/peers.py)", figures.peers))
+                report(sections.last)
+            }
         }
 
         if let append {

@@ -9,16 +9,20 @@ import QrewRedis
 /// DAG, a chain, and shell tasks. Times run from the submission to the `run_finished` event as
 /// a subscribed client sees it.
 enum ClusterBenchmark {
+    /// Qrew's figures, then the peers' (when `peers` is given) on the same redis-server while
+    /// Qrew's cluster idles.
     static func run(
-        binDirectory: String, redisURL: String?, workers: Int, concurrency: Int, only: Set<Character> = allFigures
-    ) async throws -> [BenchmarkFigure] {
+        binDirectory: String, redisURL: String?, workers: Int, concurrency: Int, only: Set<Character> = allFigures,
+        peers: PeerBenchmark? = nil
+    ) async throws -> (qrew: [BenchmarkFigure], peers: [BenchmarkFigure]) {
         let cluster = try await LocalCluster.start(LocalCluster.Options(
             binDirectory: binDirectory, redisURL: redisURL, namespace: "bench", workers: workers, workerConcurrency: concurrency,
             environment: ["QREW_LOG_LEVEL": "warning"]))
         do {
             let figures = try await measure(cluster, only: only)
+            let peerFigures = await peers?.run(redisURL: cluster.redisURL) ?? []
             await cluster.stop()
-            return figures
+            return (figures, peerFigures)
         } catch {
             await cluster.stop()
             throw error

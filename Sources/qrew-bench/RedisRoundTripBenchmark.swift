@@ -77,34 +77,12 @@ enum RedisRoundTripBenchmark {
     }
 
     /// Runs `redis-benchmark -c 1 -t ping -q` and returns its PING_MBULK requests/s, or nil if
-    /// the tool is missing. The signal mask is cleared around the launch so the child can be
-    /// signalled even when started from a non-main thread.
+    /// the tool is missing.
     private static func redisBenchmarkPing(server: RedisServerProcess, requests: Int) async throws -> Double? {
-        let path = ["/usr/local/bin", "/usr/bin", "/bin"].map { $0 + "/redis-benchmark" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { return nil }
+        guard let path = ChildCommand.find("redis-benchmark") else { return nil }
         var arguments = ["-h", "127.0.0.1", "-p", String(server.port), "-c", "1", "-n", String(requests), "-t", "ping", "-q"]
         if let password = server.options.requirePassword { arguments += ["-a", password, "--no-auth-warning"] }
-        let output: Result<String, any Error> = await onThread { [arguments] in
-            Result {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: path)
-                process.arguments = arguments
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = FileHandle.nullDevice
-                var empty = sigset_t()
-                var old = sigset_t()
-                sigemptyset(&empty)
-                pthread_sigmask(SIG_SETMASK, &empty, &old)
-                defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
-                try process.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return String(decoding: data, as: UTF8.self)
-            }
-        }
-        let text = try output.get()
+        let text = try await ChildCommand.output(of: path, arguments)
         // -q prints "PING_MBULK: 31746.03 requests per second, p50=..." after \r progress lines.
         for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) where line.hasPrefix("PING_MBULK:") {
             let number = line.dropFirst("PING_MBULK:".count).split(separator: " ").first

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Celery and Dramatiq measured by `bench/peers/peers.py` on the cluster benchmark's own
+/// redis-server (databases 1 and 2) and machine, in the same run: the same figures (a), (b)
+/// and (d) as Qrew's, read from the script's JSON lines. Skipped, with a line saying why, when
+/// python3, the script or the frameworks are missing.
+struct PeerBenchmark: Sendable {
+    /// Path of `peers.py`.
+    let script: String
+    let tasks: Int
+    let runs: Int
+    let chainSteps: Int
+
+    func run(redisURL: String) async -> [BenchmarkFigure] {
+        guard let python = ChildCommand.find("python3") else {
+            print("peers: skipped (no python3)")
+            return []
+        }
+        guard FileManager.default.fileExists(atPath: script) else {
+            print("peers: skipped (\(script) not found; run qrew-bench from the repository root or pass --peers)")
+            return []
+        }
+        print("peers: Celery and Dramatiq on the same redis-server ...")
+        let output: String
+        do {
+            output = try await ChildCommand.output(
+                of: python,
+                [script, "--redis", redisURL, "--tasks", String(tasks), "--runs", String(runs), "--chain", String(chainSteps)],
+                showErrors: true)
+        } catch {
+            print("peers: skipped (\(error))")
+            return []
+        }
+        var figures: [BenchmarkFigure] = []
+        for line in output.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let name = object["name"] as? String
+            else { continue }
+            if let reason = object["skipped"] as? String {
+                print("peers: \(name) skipped: \(reason) (pip install celery dramatiq redis)")
+            } else if let value = (object["value"] as? NSNumber)?.doubleValue {
+                figures.append(BenchmarkFigure(
+                    name: name, value: value, unit: object["unit"] as? String ?? "", note: object["note"] as? String ?? ""))
+            }
+        }
+        return figures
+    }
+}
