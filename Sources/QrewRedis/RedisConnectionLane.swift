@@ -113,6 +113,6 @@ final class RedisConnectionLane: @unchecked Sendable {
     /// Busy-waits up to `spinLimit` for a job to be queued.
     private func spinForJob() {
         let deadline = ContinuousClock.now + Self.spinLimit
-        while pending.load(ordering: .acquiring) == 0 && ContinuousClock.now < deadline {}
+        while pending.load(ordering: .acquiring) == 0 && ContinuousClock.now < deadline { sched_yield() }
     }
 }

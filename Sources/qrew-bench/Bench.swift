@@ -31,8 +31,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Workers in the cluster benchmark.")
     var workers: Int = 2
 
-    @Option(help: "Slots per worker in the cluster benchmark.")
-    var concurrency: Int = 32
+    @Option(help: "Slots per worker in the cluster benchmark (no-op and `true` tasks wait on Redis, not on the CPU).")
+    var concurrency: Int = 128
 
     @Option(help: "Run the cluster benchmark on this (empty) Redis instead of a private one, e.g. to read INFO commandstats.")
     var redis: String?
