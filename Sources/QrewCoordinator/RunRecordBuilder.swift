@@ -57,7 +57,7 @@ enum RunRecordBuilder {
         if let cwd = settings.cwd { texts.append(cwd) }
         if let http = settings.http { texts += [http.url, http.body ?? ""] + Array(http.headers.values) }
         var steps: Set<String> = []
-        for text in texts where text.contains("${{") {
+        for text in texts where Template.mayContainReference(text) {
             guard let template = try? Template(parsing: text) else { continue }
             for case .stepOutput(let step) in template.references { steps.insert(step) }
         }

@@ -21,7 +21,7 @@ public struct Template: Sendable, Hashable {
     }
 
     /// Whether `text` could contain a template at all (fast path for the common plain string).
-    static func mayContainReference(_ text: String) -> Bool {
+    public static func mayContainReference(_ text: String) -> Bool {
         text.utf8.contains(UInt8(ascii: "$")) && text.contains("${{")
     }
 
