@@ -1,5 +1,8 @@
+import Dispatch
+import Foundation
 import QrewCore
 import QrewQueue
+import Synchronization
 
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
 /// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
@@ -15,32 +18,12 @@ enum RunRecordBuilder {
         var capacities: [String: Int] = [:]
         if let runLimit = workflow.parallel.maxConcurrency { capacities["run"] = runLimit }
         for (pool, size) in workflow.parallel.resources { capacities["pool:\(pool)"] = size }
-
-        var records: [TaskRecord] = []
-        records.reserveCapacity(graph.tasks.count)
         for task in graph.tasks {
-            let settings = task.settings
-            var limits: [String] = []
-            if capacities["run"] != nil { limits.append("run") }
-            if let resource = settings.resource { limits.append("pool:\(resource)") }
-            if let stepLimit = settings.maxConcurrency {
-                capacities["step:\(task.stepID)"] = stepLimit
-                limits.append("step:\(task.stepID)")
-            }
-            var outputRefs: [String: [String]] = [:]
-            for step in referencedSteps(settings) { outputRefs[step] = tasksByStep[step] ?? [] }
-            let spec = TaskSpec(
-                runID: runID, taskID: task.id, stepID: task.stepID, type: settings.type.rawValue, run: settings.run,
-                shell: settings.shell, env: settings.env, cwd: settings.cwd, http: settings.http,
-                with: settings.arguments.mapValues(\.description),
-                timeoutMilliseconds: settings.timeout.map { Int($0 / .milliseconds(1)) },
-                retry: settings.retry, outputRefs: outputRefs)
-            let specJSON = spec.jsonText
-            records.append(TaskRecord(
-                id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
-                deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
-                refs: outputRefs.values.flatMap { $0 }, spec: specJSON,
-                maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError))
+            if let stepLimit = task.settings.maxConcurrency { capacities["step:\(task.stepID)"] = stepLimit }
+        }
+        let limitedByRun = capacities["run"] != nil
+        let records = buildInParallel(graph.tasks) { [tasksByStep] task in
+            taskRecord(task, runID: runID, limitedByRun: limitedByRun, tasksByStep: tasksByStep)
         }
         let paramsJSON = params.jsonObjectText
         var fields = [
@@ -49,6 +32,47 @@ enum RunRecordBuilder {
         ]
         if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
         return RunRecord(runID: runID, fields: fields, limits: capacities, tasks: records)
+    }
+
+    /// The record of one task: its spec as JSON text and the limits it takes a slot of.
+    private static func taskRecord(
+        _ task: PlannedTask, runID: String, limitedByRun: Bool, tasksByStep: [String: [String]]
+    ) -> TaskRecord {
+        let settings = task.settings
+        var limits: [String] = []
+        if limitedByRun { limits.append("run") }
+        if let resource = settings.resource { limits.append("pool:\(resource)") }
+        if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
+        var outputRefs: [String: [String]] = [:]
+        for step in referencedSteps(settings) { outputRefs[step] = tasksByStep[step] ?? [] }
+        let spec = TaskSpec(
+            runID: runID, taskID: task.id, stepID: task.stepID, type: settings.type.rawValue, run: settings.run,
+            shell: settings.shell, env: settings.env, cwd: settings.cwd, http: settings.http,
+            with: settings.arguments.mapValues(\.description),
+            timeoutMilliseconds: settings.timeout.map { Int($0 / .milliseconds(1)) },
+            retry: settings.retry, outputRefs: outputRefs)
+        return TaskRecord(
+            id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
+            deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
+            refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
+            maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError)
+    }
+
+    /// `transform` of every element, in order, computed on all cores for a large run: intake
+    /// holds up a new run's first task, and nothing else needs the CPU while it lasts.
+    private static func buildInParallel(
+        _ tasks: [PlannedTask], _ transform: @escaping @Sendable (PlannedTask) -> TaskRecord
+    ) -> [TaskRecord] {
+        let parts = tasks.count < 1000 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        guard parts > 1 else { return tasks.map(transform) }
+        let size = (tasks.count + parts - 1) / parts
+        let results = Mutex([[TaskRecord]](repeating: [], count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let slice = tasks[min(tasks.count, part * size)..<min(tasks.count, (part + 1) * size)]
+            let built = slice.map(transform)
+            results.withLock { $0[part] = built }
+        }
+        return results.withLock { $0.flatMap { $0 } }
     }
 
     /// Steps whose output the task's templates read (`${{ steps.X.output }}`).
