@@ -67,9 +67,7 @@ public final class RedisConnection {
         let context = try liveContext()
         for command in commands {
             guard !command.isEmpty else { throw RedisError(.protocolError, "empty command in pipeline") }
-            let status = buffer.withArgv(command) { argc, argv, argvlen in
-                redisAppendCommandArgv(context, argc, argv, argvlen)
-            }
+            let status = buffer.withCommand(command) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
             if status != REDIS_OK { throw fail(context) }
         }
         var replies: [RedisReply] = []
@@ -142,12 +140,9 @@ public final class RedisConnection {
     func sendRaw(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
         guard !arguments.isEmpty else { throw RedisError(.protocolError, "empty command") }
         let context = try liveContext()
-        let raw = buffer.withArgv(arguments) { argc, argv, argvlen in
-            redisCommandArgv(context, argc, argv, argvlen)
-        }
-        guard let raw else { throw fail(context) }
-        defer { freeReplyObject(raw) }
-        return RedisReply(raw.assumingMemoryBound(to: redisReply.self))
+        let status = buffer.withCommand(arguments) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
+        guard status == REDIS_OK else { throw fail(context) }
+        return try readReply(context)
     }
 
     /// An idle connection has nothing to read unless the peer closed it (server restarted or

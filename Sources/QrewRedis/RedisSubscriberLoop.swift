@@ -143,7 +143,7 @@ final class RedisSubscriberLoop: Sendable {
             }
         } else if now - local.heard >= timeout {
             var buffer = RedisCommandBuffer()
-            let status = buffer.withArgv(["PING"]) { argc, argv, argvlen in redisAppendCommandArgv(context, argc, argv, argvlen) }
+            let status = buffer.withCommand(["PING"]) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
             guard status == REDIS_OK else { throw local.connection.fail(context) }
             local.pinged = now
         }
@@ -199,9 +199,7 @@ final class RedisSubscriberLoop: Sendable {
         var arguments: [RedisArgument] = [.string(kind.rawValue.uppercased())]
         arguments += names.map { .string($0) }
         var buffer = RedisCommandBuffer()
-        let status = buffer.withArgv(arguments) { argc, argv, argvlen in
-            redisAppendCommandArgv(context, argc, argv, argvlen)
-        }
+        let status = buffer.withCommand(arguments) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
         guard status == REDIS_OK else { throw local.connection.fail(context) }
         local.awaiting.append(Awaiting(remaining: expected, completion: completion))
     }

@@ -13,6 +13,14 @@ struct TemplateTests {
         #expect(throws: TemplateError.self) { try Template(parsing: text) }
     }
 
+    @Test(arguments: [
+        ("${{ x }}", true), ("a ${{b", true), ("$${{", true), ("é ${{ matrix.i }}", true),
+        ("", false), ("plain", false), ("$ {{", false), ("${ {", false), ("{{ x }}", false), ("$", false),
+    ])
+    func spotsTextThatMayHoldATemplate(_ text: String, _ expected: Bool) {
+        #expect(Template.mayContainReference(text) == expected)
+    }
+
     @Test func rendersWithFullContext() throws {
         let renderer = TemplateRenderer(context: TemplateContext(
             matrix: ["os": "linux"], params: ["v": "2"], stepOutputs: ["build": "ok"], runID: "r1"

@@ -22,7 +22,12 @@ public struct Template: Sendable, Hashable {
 
     /// Whether `text` could contain a template at all (fast path for the common plain string).
     public static func mayContainReference(_ text: String) -> Bool {
-        text.utf8.contains(UInt8(ascii: "$")) && text.contains("${{")
+        var (beforeLast, last): (UInt8, UInt8) = (0, 0)
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{"), last == UInt8(ascii: "{"), beforeLast == UInt8(ascii: "$") { return true }
+            (beforeLast, last) = (last, byte)
+        }
+        return false
     }
 
     /// Parses `text`; whitespace inside the braces is optional.
