@@ -1,10 +1,10 @@
 import QrewQueue
 
 /// Reads one of the coordinators' streams (`submissions`, `events`) through their consumer
-/// group, on one connection per batch. New entries come from one blocking read per call; entries left unacknowledged (by
-/// this coordinator before a crash or a Redis error, or by a dead one for `staleAfter`) are
-/// looked for when the reader starts, after every failure, and once per `recoveryInterval`,
-/// so a busy loop pays one round trip per batch instead of three.
+/// group, on one connection per batch. New entries come from one blocking read per call;
+/// entries left unacknowledged (by this coordinator before a crash or a Redis error, or by a
+/// dead one for `staleAfter`) are looked for when the reader starts, after every failure, and
+/// once per `recoveryInterval`, so a busy loop pays one round trip per batch instead of three.
 struct CoordinatorStreamReader {
     let queue: QueueClient
     let stream: String
