@@ -37,11 +37,14 @@ soak: deps release
 	$(RELEASE_BIN)/qrew-chaos soak $(SOAK_ARGS)
 
 ## bench: release build, then print benchmark figures and append them to docs/benchmarks.md;
-## Celery and Dramatiq (installed from PyPI here) are measured on the same redis-server
+## Celery and Dramatiq (installed from PyPI into a virtualenv under .build) are measured on the
+## same redis-server
+PEERS_VENV = .build/peers-venv
 bench: deps release
-	@python3 -m pip install --quiet --disable-pip-version-check celery dramatiq redis \
-		|| echo "bench: could not install celery and dramatiq; qrew-bench skips them"
-	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md
+	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
+		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check celery dramatiq redis packaging \
+		|| echo "bench: could not install Celery and Dramatiq into $(PEERS_VENV); qrew-bench skips them"
+	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python
 
 deps:
 	@scripts/install-deps.sh

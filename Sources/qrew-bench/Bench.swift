@@ -25,6 +25,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "The peer benchmark script (Celery and Dramatiq), run on the cluster benchmark's redis-server.")
     var peers = "bench/peers/peers.py"
 
+    @Option(help: "The Python that runs the peer benchmark (with celery, dramatiq and redis installed); default python3 on PATH.")
+    var peersPython: String?
+
     @Flag(help: "Skip measuring Celery and Dramatiq (also skipped with --only).")
     var skipPeers = false
 
@@ -75,7 +78,8 @@ struct Bench: AsyncParsableCommand {
 
         if !skipCluster {
             print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
-            let peerBenchmark = skipPeers || only != nil ? nil : PeerBenchmark(script: peers, tasks: 10_000, runs: 200, chainSteps: 200)
+            let peerBenchmark = skipPeers || only != nil ? nil : PeerBenchmark(
+                script: peers, python: peersPython, tasks: 10_000, runs: 200, chainSteps: 200)
             let figures = try await ClusterBenchmark.run(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
                 concurrency: concurrency, only: only.map(Set.init) ?? ClusterBenchmark.allFigures, peers: peerBenchmark)

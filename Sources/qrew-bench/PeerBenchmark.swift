@@ -7,12 +7,15 @@ import Foundation
 struct PeerBenchmark: Sendable {
     /// Path of `peers.py`.
     let script: String
+    /// The interpreter to run it with; python3 on PATH when nil or not executable.
+    let python: String?
     let tasks: Int
     let runs: Int
     let chainSteps: Int
 
     func run(redisURL: String) async -> [BenchmarkFigure] {
-        guard let python = ChildCommand.find("python3") else {
+        let chosen = python.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+        guard let python = chosen ?? ChildCommand.find("python3") else {
             print("peers: skipped (no python3)")
             return []
         }
