@@ -10,6 +10,8 @@ struct IntakeLoop {
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
     let log: ServiceLogger
+    /// Workflows recently loaded from submitted texts (a resubmitted file skips parsing).
+    let recentWorkflows = WorkflowCache()
 
     func run() async {
         var reader = CoordinatorStreamReader(queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16)
@@ -50,8 +52,9 @@ struct IntakeLoop {
         let received = clock.now
         var loaded = received
         do {
-            workflow = try WorkflowLoader.load(text: text, fileName: file, limits: configuration.limits)
-                .applyingParameters(params, fileName: file)
+            workflow = try recentWorkflows.workflow(for: text) { () throws(WorkflowValidationError) in
+                try WorkflowLoader.load(text: text, fileName: file, limits: configuration.limits)
+            }.applyingParameters(params, fileName: file)
             loaded = clock.now
             graph = try TaskGraph(workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: file)
         } catch {
