@@ -1,4 +1,3 @@
-import Foundation
 import QrewCore
 import QrewQueue
 
@@ -45,7 +44,7 @@ struct IntakeLoop {
             log.warning("run \(runID) rejected: \(reason)")
             return
         }
-        let params = entry.fields["params"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        let params = entry.fields["params"].map(Self.parameters) ?? [:]
         let workflow: Workflow
         let graph: TaskGraph
         let clock = ContinuousClock()
@@ -83,10 +82,26 @@ struct IntakeLoop {
         }
     }
 
+    /// The `--set` parameters of a submission: a JSON object of strings (anything else is ignored).
+    static func parameters(_ json: String) -> [String: String] {
+        guard case .object(let members)? = try? JSONReader.parse(json) else { return [:] }
+        var parameters: [String: String] = [:]
+        for member in members {
+            if case .string(let value) = member.value { parameters[member.key] = value }
+        }
+        return parameters
+    }
+
     /// Run ids name Redis keys and refs (`<run>/<task>`): letters, digits, `-`, `_`, `.`, up to 128.
     static func isValidRunID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 128 && id.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                true
+            default:
+                false
+            }
         }
     }
 }
