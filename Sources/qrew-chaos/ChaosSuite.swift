@@ -141,17 +141,23 @@ struct ChaosSuite {
             }
         }
 
+        // The verdict is printed and, when the directory is kept, saved in it with the timeline.
+        var verdict: [String] = []
+        func tell(_ line: String) {
+            say(line)
+            verdict.append(line)
+        }
         for problem in report.problems.prefix(60) {
-            say("chaos: \(problem.category.rawValue): run \(problem.runID)\(problem.taskID.map { " task \($0)" } ?? ""): \(problem.detail)")
+            tell("chaos: \(problem.category.rawValue): run \(problem.runID)\(problem.taskID.map { " task \($0)" } ?? ""): \(problem.detail)")
             if let wall = problem.wallMilliseconds {
-                for line in log.around(wall) { say("    fault nearby: \(line)") }
+                for line in log.around(wall) { tell("    fault nearby: \(line)") }
             }
         }
-        if report.problems.count > 60 { say("chaos: ... and \(report.problems.count - 60) more problem(s)") }
+        if report.problems.count > 60 { tell("chaos: ... and \(report.problems.count - 60) more problem(s)") }
         let tasks = plans.reduce(0) { $0 + $1.taskCount }
-        say("chaos: pools shared by every run: " + WorkflowGenerator.pools.keys.sorted().map { "\($0) size \(WorkflowGenerator.pools[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
-        say("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
-        say("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
+        tell("chaos: pools shared by every run: " + WorkflowGenerator.pools.keys.sorted().map { "\($0) size \(WorkflowGenerator.pools[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
+        tell("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
+        tell("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
 
         await cluster.stop(grace: .seconds(5))
         proxy?.close()
@@ -160,6 +166,8 @@ struct ChaosSuite {
             if let redisDirectory = cluster.redis?.directory {
                 try? FileManager.default.copyItem(atPath: redisDirectory, toPath: directory + "/redis")
             }
+            let saved = ["seed=\(settings.seed)"] + verdict + ["", "timeline:"] + log.timeline
+            try? Data((saved.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/report.txt"))
             say("chaos: \(passed ? "kept" : "FAILED; see") the log directory: \(directory)")
         } else {
             try? FileManager.default.removeItem(atPath: directory)

@@ -60,4 +60,7 @@ final class FaultLog: Sendable {
     func around(_ wall: Int, window: Int = 5_000) -> [String] {
         state.withLock { $0.entries.filter { abs($0.wallMilliseconds - wall) <= window }.map(\.text) }
     }
+
+    /// Every timeline line so far, in order.
+    var timeline: [String] { state.withLock { $0.entries.map(\.text) } }
 }
