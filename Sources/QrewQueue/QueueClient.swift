@@ -27,11 +27,7 @@ public struct QueueClient: Sendable {
     }
 
     func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
-        do {
-            return try await redis.evalScript(scripts[operation], keys: [], args: commonArguments() + args)
-        } catch {
-            throw QueueError(error)
-        }
+        try await session { session throws(QueueError) in try session.run(operation, args) }
     }
 
     /// Runs `body` with a session on one of the pool's connections.
@@ -148,18 +144,12 @@ public struct QueueClient: Sendable {
     ) async throws(QueueError) -> (tasks: [ClaimedTask], sentAt: ContinuousClock.Instant) {
         let wait: [RedisArgument] = ["BLPOP"] + queues.map { .string(keys.wake(queue: $0)) }
             + [.double(Double(timeout.milliseconds) / 1000)]
-        let script = scripts[.claim]
         let arguments = claimArguments(worker: worker, lease: lease, max: max, queues: queues)
-        let (reply, sentAt): (RedisReply?, ContinuousClock.Instant)
-        do {
-            (reply, sentAt) = try await redis.withBlockingConnection { [self] connection throws(RedisError) in
-                _ = try connection.blocking(wait, timeout: timeout)
-                let sentAt = ContinuousClock.now
-                guard proceed() else { return (nil, sentAt) }
-                return (try connection.evalScript(script, args: commonArguments() + arguments), sentAt)
-            }
-        } catch {
-            throw QueueError(error)
+        let (reply, sentAt) = try await blockingSession { session throws(QueueError) -> (RedisReply?, ContinuousClock.Instant) in
+            _ = try session.blocking(wait, timeout: timeout)
+            let sentAt = ContinuousClock.now
+            guard proceed() else { return (nil, sentAt) }
+            return (try session.run(.claim, arguments), sentAt)
         }
         return (try reply.map(claimedTasks) ?? [], sentAt)
     }

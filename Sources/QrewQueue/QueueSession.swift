@@ -28,6 +28,15 @@ public struct QueueSession {
         }
     }
 
+    /// A blocking command (BLPOP, XREADGROUP BLOCK) whose block time is `timeout`.
+    func blocking(_ args: [RedisArgument], timeout: Duration) throws(QueueError) -> RedisReply {
+        do {
+            return try connection.blocking(args, timeout: timeout)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
     // MARK: Coordinator streams
 
     /// Creates the coordinators' consumer group on `stream` if it does not exist yet.
@@ -84,16 +93,7 @@ public struct QueueSession {
         ]
         if let block { args += ["BLOCK", .int(block.milliseconds)] }
         args += ["STREAMS", .string(stream), .string(id)]
-        let reply: RedisReply
-        do {
-            if let block {
-                reply = try connection.blocking(args, timeout: block)
-            } else {
-                reply = try connection.send(args)
-            }
-        } catch {
-            throw QueueError(error)
-        }
+        let reply = if let block { try blocking(args, timeout: block) } else { try send(args) }
         return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
     }
 

@@ -1,5 +1,4 @@
 import QrewQueue
-import QrewRedis
 
 /// A claim loop keeps the worker's slots busy: it claims as many tasks as there are free slots
 /// in one round trip; once a claim finds fewer tasks than free slots, it blocks in Redis on the
