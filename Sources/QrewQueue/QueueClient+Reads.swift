@@ -41,14 +41,16 @@ extension QueueClient {
         return zip(ids, replies).map { ($0, Self.hash($1)) }.filter { !$0.fields.isEmpty }
     }
 
-    /// Progress events after `afterID` (exclusive; "0" for the start of the run), oldest first.
+    /// Progress events of up to `count` stream entries after `afterID` (exclusive; "0" for the
+    /// start of the run), oldest first; the events of a `batch` entry all carry its id, so a
+    /// page may hold more than `count` events, and only an empty page means the end.
     public func runEvents(_ runID: String, after afterID: String = "0", count: Int = 1000) async throws(QueueError) -> [StreamEntry] {
         let start = afterID == "0" ? "-" : "(\(afterID)"
         let reply = try await send(["XRANGE", .string(keys.runEvents(runID)), .string(start), "+", "COUNT", .int(count)])
-        return try StreamEntry.parseEntries(reply, operation: "XRANGE")
+        return try Self.progressEvents(StreamEntry.parseEntries(reply, operation: "XRANGE"))
     }
 
-    /// Waits up to `block` for progress events after `afterID`.
+    /// Waits up to `block` for progress events after `afterID` (`batch` entries expanded).
     public func followRunEvents(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> [StreamEntry] {
         let args: [RedisArgument] = [
             "XREAD", "COUNT", 1000, "BLOCK", .int(block.milliseconds), "STREAMS", .string(keys.runEvents(runID)), .string(afterID),
@@ -59,7 +61,14 @@ extension QueueClient {
         } catch {
             throw QueueError(error)
         }
-        return try StreamEntry.parseStreams(reply, operation: "XREAD")
+        return try Self.progressEvents(StreamEntry.parseStreams(reply, operation: "XREAD"))
+    }
+
+    private static func progressEvents(_ entries: [StreamEntry]) throws(QueueError) -> [StreamEntry] {
+        var events: [StreamEntry] = []
+        events.reserveCapacity(entries.count)
+        for entry in entries { events += try entry.progressEvents() }
+        return events
     }
 
     /// Workers that sent a heartbeat within `window`, most recent first.

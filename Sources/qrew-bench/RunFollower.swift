@@ -1,4 +1,3 @@
-import Foundation
 import QrewQueue
 import QrewRedis
 
@@ -49,13 +48,13 @@ final class RunFollower: Sendable {
         for await message in subscriber.messages where message.channel == channel {
             let now = clock.now
             if submitted.duration(to: now) > timeout { break }
-            // Each message is a JSON array of the events one script call emitted. Only the first
-            // start and the end matter here, so the client decodes just the messages that can
-            // hold them: it must not compete for the cores with what it measures.
+            // Each message holds the events one script call emitted. Only the first start and the
+            // end matter here, so the client decodes just the messages that can hold them: it
+            // must not compete for the cores with what it measures.
             let text = message.text
             let startsFirst = firstStart == nil && text.contains("\"task_started\"")
             guard startsFirst || text.contains("\"run_finished\"") else { continue }
-            let events = (try? JSONSerialization.jsonObject(with: Data(message.payload))) as? [[String: String]] ?? []
+            let events = try StreamEntry.progressEvents(liveMessage: text).map(\.fields)
             if startsFirst, events.contains(where: { $0["type"] == "task_started" }) {
                 firstStart = submitted.duration(to: now)
             }

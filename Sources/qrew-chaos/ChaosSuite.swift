@@ -181,8 +181,8 @@ struct ChaosSuite {
         var after = "0"
         while true {
             guard let page = await retrying({ try await queue.runEvents(runID, after: after, count: 1000) }) else { break }
+            guard let last = page.last else { break }
             events += page
-            guard page.count == 1000, let last = page.last else { break }
             after = last.id
         }
         return events

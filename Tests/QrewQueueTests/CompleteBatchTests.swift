@@ -1,4 +1,3 @@
-import Foundation
 import QrewCore
 import QrewQueue
 import QrewRedis
@@ -21,15 +20,7 @@ struct CompleteBatchTests {
     }
 
     func events(_ q: QueueFixture, _ run: String) async throws -> [[String: String]] {
-        let entries = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.runEvents(run)), "-", "+").array)
-        return entries.compactMap { entry -> [String: String]? in
-            guard let flat = entry.array?.last?.array else { return nil }
-            var fields: [String: String] = [:]
-            for index in stride(from: 0, to: flat.count - 1, by: 2) {
-                fields[flat[index].string ?? ""] = flat[index + 1].string ?? ""
-            }
-            return fields
-        }
+        try await q.queue.runEvents(run).map(\.fields)
     }
 
     @Test func staleTokensInABatchAreRefusedOneByOne() async throws {
@@ -98,7 +89,7 @@ struct CompleteBatchTests {
         }
     }
 
-    @Test func liveMessagesCarryEachCallsStreamEntriesAsAJSONArray() async throws {
+    @Test func aCallsEventsShareOneStreamEntryAndOneLiveMessage() async throws {
         try await withQueue { q throws in
             let subscriber = try RedisSubscriber(configuration: q.redis.configuration)
             defer { subscriber.close() }
@@ -107,28 +98,27 @@ struct CompleteBatchTests {
             let a = try #require(try await q.claim(1).first)
             let lines = ["say \"hi\" \\ back", "tab\there \u{01} é 日本 🚀"]
             #expect(try await q.queue.complete([success(a, stdout: lines)]) == [.recorded])
-            let stream = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.runEvents("r1")), "-", "+").array)
-            var expected: [[String: String]] = []
-            for entry in stream {
-                var fields = ["id": try #require(entry.array?.first?.string)]
-                let flat = try #require(entry.array?.last?.array)
-                for index in stride(from: 0, to: flat.count - 1, by: 2) {
-                    fields[flat[index].string ?? ""] = flat[index + 1].string ?? ""
-                }
-                expected.append(fields)
-            }
+            let events = try await q.queue.runEvents("r1")
             // The last unstreamed lines travel inside the result's event.
-            #expect(expected.map { $0["type"] } == ["run_queued", "task_started", "task_finished", "run_finished"])
-            #expect(expected[2]["stdout"] == lines.joined(separator: "\n"))
-            // One message per script call: submit_run, claim, complete (the result and the run's end).
-            var messages: [[[String: String]]] = []
+            #expect(events.map { $0.fields["type"] } == ["run_queued", "task_started", "task_finished", "run_finished"])
+            #expect(events[2].fields["stdout"] == lines.joined(separator: "\n"))
+            // One entry per script call and run: complete's two events (the result and the run's
+            // end) are one `batch` entry; a call with one event writes it as it is.
+            let raw = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.runEvents("r1")), "-", "+").array)
+            let types = raw.map { entry in
+                let flat = entry.array?.last?.array ?? []
+                return flat.count > 1 ? flat[1].string : nil
+            }
+            #expect(types == ["run_queued", "task_started", "batch"])
+            #expect(events[2].id == events[3].id)
+            // One live message per script call, holding the same events with their entry's id.
+            var messages: [[StreamEntry]] = []
             for await message in subscriber.messages {
-                let object = try JSONSerialization.jsonObject(with: Data(message.payload))
-                messages.append(try #require(object as? [[String: String]]))
+                messages.append(try StreamEntry.progressEvents(liveMessage: message.text))
                 if messages.count == 3 { break }
             }
             #expect(messages.map(\.count) == [1, 1, 2])
-            #expect(messages.flatMap { $0 } == expected)
+            #expect(messages.flatMap { $0 } == events)
         }
     }
 

@@ -92,15 +92,7 @@ struct WorkerFixture {
 
     /// Every event of a run's progress stream, in order, as field dictionaries.
     func events(_ run: String) async throws -> [[String: String]] {
-        let reply = try await redis.send("XRANGE", .string(keys.runEvents(run)), "-", "+")
-        return (reply.array ?? []).compactMap { entry -> [String: String]? in
-            guard let flat = entry.array?.last?.array else { return nil }
-            var fields: [String: String] = [:]
-            for index in stride(from: 0, to: flat.count - 1, by: 2) {
-                fields[flat[index].string ?? ""] = flat[index + 1].string ?? ""
-            }
-            return fields
-        }
+        try await queue.runEvents(run).map(\.fields)
     }
 
     /// Every line of `stream` (stdout or stderr) a task's events carry so far, in order: streamed

@@ -9,10 +9,19 @@ until the run finishes. Exit status: 0 if the run succeeded, 1 if it failed or w
     python3 examples/clients/follow.py RUN_ID [--redis redis://127.0.0.1:6379/0] [--namespace qrew]
 """
 import argparse
+import json
 import os
 import sys
 
 import redis
+
+
+def events_of(fields):
+    """The events a stream entry holds: the entry itself, or a `batch` entry's events (the events
+    one script call wrote, as JSON field lists [name, value, name, value, ...])."""
+    if fields.get("type") != "batch":
+        return [fields]
+    return [dict(zip(event[::2], event[1::2])) for event in json.loads(fields["events"])]
 
 
 def output_lines(fields):
@@ -74,11 +83,12 @@ def main():
             if client.hget(run_key, "finishedAt") is not None and not client.xread({stream: last_id}, count=1):
                 break
             continue
-        for entry_id, fields in reply[0][1]:
+        for entry_id, entry in reply[0][1]:
             last_id = entry_id
-            print(describe(fields), flush=True)
-            if fields.get("type") == "run_finished":
-                return 0 if fields.get("state") == "succeeded" else 1
+            for fields in events_of(entry):
+                print(describe(fields), flush=True)
+                if fields.get("type") == "run_finished":
+                    return 0 if fields.get("state") == "succeeded" else 1
     state = client.hget(run_key, "state")
     print(f"run {args.run} is {state}", file=sys.stderr)
     return 0 if state == "succeeded" else 1

@@ -15,10 +15,10 @@ redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt
   'total', 0, 'pending', 0, 'error', ARGV[7])
 redis.call('ZADD', P .. ':runs', NOW, run)
 emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
+flush() -- the stream exists from here on, so it takes the expiry below
 local ttl = tonumber(ARGV[8])
 if ttl and ttl > 0 then
   redis.call('PEXPIRE', rk, ttl)
   redis.call('PEXPIRE', rk .. ':events', ttl)
 end
-flush()
 return 1

@@ -9,10 +9,11 @@
     unsuccessful (and not continueOnError) stays as it is, and keeps the run failed.
   A reset task waits for its dependencies that are reset too; those with none are queued at once.
   The run's expiry is removed: it is live again.
-  Returns: {tasks reset, run state after, id of the run_retried event} ({0, state} when there
-  is nothing to retry; a given entry is still removed), {-1, "missing"} for an unknown run,
-  {-2, state} when the run has not finished yet, or {-3, state} when the given dead-letter entry
-  is no longer in the list (requeued or purged meanwhile; nothing changed). ]]
+  Returns: {tasks reset, run state after, id of the stream entry holding the run_retried event}
+  ({0, state} when there is nothing to retry; a given entry is still removed), {-1, "missing"}
+  for an unknown run, {-2, state} when the run has not finished yet, or {-3, state} when the
+  given dead-letter entry is no longer in the list (requeued or purged meanwhile; nothing
+  changed). ]]
 --@include common
 
 local run, fresh, entry = ARGV[4], ARGV[5] == 'fresh', ARGV[6] or ''
@@ -134,6 +135,5 @@ if #ARGV >= 7 then
   fields[#fields + 1] = 'only'
   fields[#fields + 1] = table.concat(ARGV, ',', 7)
 end
-local event = emit(run, fields)
-flush()
-return { reset_count, 'running', event }
+emit(run, fields)
+return { reset_count, 'running', flush()[run] }

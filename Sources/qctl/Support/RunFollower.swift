@@ -23,7 +23,7 @@ struct RunFollower {
                 handle(entry)
                 if entry.fields["type"] == "run_finished" { return entry.fields["state"] ?? "failed" }
             }
-            if page.count < Self.pageSize { break }
+            if page.isEmpty { break }
         }
         while true {
             try Task.checkCancellation()
@@ -52,8 +52,8 @@ struct RunFollower {
         var last = "0"
         while true {
             let page = try await queue.runEvents(runID, after: last, count: Self.pageSize)
+            guard let tail = page.last else { return all }
             all += page
-            guard let tail = page.last, page.count == Self.pageSize else { return all }
             last = tail.id
         }
     }

@@ -3,8 +3,9 @@
     ARGV[1] namespace prefix  ARGV[2] now (ms since the epoch)  ARGV[3] progress stream cap
   Keys are built from the prefix: Qrew targets one Redis server (not Cluster), so scripts derive
   task and run keys themselves (docs/protocol.md lists them).
-  A script that emits events or queues tasks must call `flush()` before it returns: live
-  messages and worker wake-ups are sent once per call, not once per event. ]]
+  A script that emits events or queues tasks must call `flush()` before it returns: progress
+  events are written (one stream entry and one live message per run) and workers woken once
+  per call, not once per event. ]]
 
 local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
@@ -30,28 +31,45 @@ local function split_csv(s)
   return out
 end
 
--- What this call will publish per run (a list of event objects, or false when the run's live
--- channel has no subscriber), in the order the runs were first emitted to.
-local live_events, live_runs = {}, {}
+-- The progress events this call emitted, per run (flat field lists, in order), and the runs in
+-- the order they were first emitted to: `flush` writes them.
+local run_events, event_runs = {}, {}
 
--- Appends one progress event (`fields`: flat name, value list) to the run's stream (capped) and
--- keeps it (as a JSON-ready object with its `id`) for the run's live message, which `flush`
--- publishes as one JSON array per run and call. Returns the stream entry id.
+-- Adds one progress event (`fields`: flat name, value list) to what `flush` writes to the run's
+-- stream and live channel.
 local function emit(run, fields)
-  local rk = run_key(run)
-  local id = redis.call('XADD', rk .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', unpack(fields))
-  local events = live_events[run]
+  local events = run_events[run]
   if events == nil then
-    events = redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 and {} or false
-    live_events[run] = events
-    live_runs[#live_runs + 1] = run
+    events = {}
+    run_events[run] = events
+    event_runs[#event_runs + 1] = run
   end
-  if events then
-    local doc = { id = id }
-    for i = 1, #fields, 2 do doc[fields[i]] = fields[i + 1] end
-    events[#events + 1] = doc
+  events[#events + 1] = fields
+end
+
+-- Writes each run's events of this call as one stream entry (capped): the event itself when there
+-- is one, else a `batch` entry whose `events` is a JSON array of the events' field lists; and,
+-- when anybody listens, publishes them on the run's live channel as one message
+-- {"id": <entry id>, "events": <the same array>}. Returns run -> entry id.
+local function write_events()
+  local ids = {}
+  for _, run in ipairs(event_runs) do
+    local events, rk = run_events[run], run_key(run)
+    local id, json
+    if #events == 1 then
+      id = redis.call('XADD', rk .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', unpack(events[1]))
+    else
+      json = cjson.encode(events)
+      id = redis.call('XADD', rk .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'type', 'batch', 'ts', NOW_S,
+        'events', json)
+    end
+    ids[run] = id
+    if redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 then
+      redis.call('PUBLISH', rk .. ':live', '{"id":"' .. id .. '","events":' .. (json or cjson.encode(events)) .. '}')
+    end
   end
-  return id
+  run_events, event_runs = {}, {}
+  return ids
 end
 
 -- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
@@ -74,14 +92,10 @@ local function push_ready(ref, priority, queue)
   note_queued(queue, 1)
 end
 
--- Publishes each run's live events of this call as one JSON array message, and leaves one
--- wake-up token (at most 64 wait) per task queued for idle workers of its queue.
+-- Writes this call's progress events (`write_events`) and leaves one wake-up token (at most 64
+-- wait) per task queued for idle workers of its queue. Returns run -> stream entry id.
 local function flush()
-  for _, run in ipairs(live_runs) do
-    local events = live_events[run]
-    if events and #events > 0 then redis.call('PUBLISH', run_key(run) .. ':live', cjson.encode(events)) end
-  end
-  live_events, live_runs = {}, {}
+  local ids = write_events()
   for queue, n in pairs(queued_per_queue) do
     local tokens = {}
     for i = 1, math.min(n, 64) do tokens[i] = '1' end
@@ -89,6 +103,7 @@ local function flush()
     if redis.call('LPUSH', key, unpack(tokens)) > 64 then redis.call('LTRIM', key, 0, 63) end
   end
   queued_per_queue = {}
+  return ids
 end
 
 -- Pushes one entry onto the dead-letter list <prefix>:dlq (newest first, capped at 10000): a

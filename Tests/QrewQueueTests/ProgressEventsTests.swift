@@ -1,0 +1,41 @@
+import QrewQueue
+import Testing
+
+/// Reading the progress events of run-stream entries and live messages (no Redis needed).
+struct ProgressEventsTests {
+    @Test func aSingleEventEntryIsItself() throws {
+        let entry = StreamEntry(id: "5-0", fields: ["type": "task_started", "task": "a", "ts": "5"])
+        #expect(try entry.progressEvents() == [entry])
+    }
+
+    @Test func aBatchEntryBecomesItsEventsInOrderWithItsID() throws {
+        let json = #"[["type","task_finished","task","a\/b","state","succeeded","ts","7"],"#
+            + #"["type","run_finished","run","r","state","succeeded","ts","7"]]"#
+        let batch = StreamEntry(id: "7-1", fields: ["type": "batch", "ts": "7", "events": json])
+        let events = try batch.progressEvents()
+        #expect(events == [
+            StreamEntry(id: "7-1", fields: ["type": "task_finished", "task": "a/b", "state": "succeeded", "ts": "7"]),
+            StreamEntry(id: "7-1", fields: ["type": "run_finished", "run": "r", "state": "succeeded", "ts": "7"]),
+        ])
+    }
+
+    @Test func aLiveMessageCarriesItsEntryID() throws {
+        let text = #"{"id":"9-0","events":[["type","output","task","t","stream","stdout","lines","x\ny","ts","9"]]}"#
+        #expect(try StreamEntry.progressEvents(liveMessage: text) == [
+            StreamEntry(id: "9-0", fields: ["type": "output", "task": "t", "stream": "stdout", "lines": "x\ny", "ts": "9"]),
+        ])
+    }
+
+    @Test(arguments: [
+        "", "[", "{}", #"{"events":[]}"#, #"{"id":"1-0"}"#, #"{"id":"1-0","events":{}}"#,
+        #"{"id":"1-0","events":[{"type":"x"}]}"#, #"{"id":"1-0","events":[["type",1]]}"#,
+    ])
+    func aMalformedLiveMessageIsAnError(text: String) {
+        #expect(throws: QueueError.self) { try StreamEntry.progressEvents(liveMessage: text) }
+    }
+
+    @Test func aMalformedBatchIsAnError() {
+        let batch = StreamEntry(id: "1-0", fields: ["type": "batch", "events": #"[["type""#])
+        #expect(throws: QueueError.self) { try batch.progressEvents() }
+    }
+}
