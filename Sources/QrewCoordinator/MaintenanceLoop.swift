@@ -1,8 +1,8 @@
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
-/// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout and
-/// forgets workers that stopped heartbeating and runs that expired.
+/// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout, expires
+/// the tasks of finished runs and forgets workers that stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -22,6 +22,7 @@ struct MaintenanceLoop {
             for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
                 log.info("forgot worker \(worker): no heartbeat for two leases")
             }
+            _ = try await queue.expireTasks(fence: fence)
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval

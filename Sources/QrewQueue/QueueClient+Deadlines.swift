@@ -6,6 +6,14 @@ extension QueueClient {
         return runs.compactMap(\.string)
     }
 
+    /// Expires the task keys of runs that finished since the last call (their run's keys expire
+    /// as the run ends), about `budget` task keys per call; returns how many runs it handled.
+    public func expireTasks(fence: String, budget: Int = 20_000) async throws(QueueError) -> Int {
+        let reply = try await run(.expireTasks, [.string(fence), .int(budget)])
+        guard let runs = reply.int else { throw unexpected(.expireTasks, reply) }
+        return runs
+    }
+
     /// Forgets workers whose last heartbeat is older than `silence`; returns their names.
     public func pruneWorkers(fence: String, silence: Duration) async throws(QueueError) -> [String] {
         let reply = try await run(.pruneWorkers, [.string(fence), .int(silence.milliseconds)])

@@ -23,6 +23,7 @@ public struct ScriptLibrary: Sendable {
         case rejectRun = "reject_run"
         case retryRun = "retry_run"
         case expireRuns = "expire_runs"
+        case expireTasks = "expire_tasks"
         case pruneWorkers = "prune_workers"
         case pruneRuns = "prune_runs"
         case purgeDeadLetters = "purge_dead_letters"

@@ -25,7 +25,8 @@ local function skip_dependents(run, dependents_json)
 end
 
 -- Counts `settled` tasks off the run; the run ends when none is pending. Finished runs expire
--- after the retention time (ms) so Redis memory stays bounded.
+-- after the retention time (ms) so Redis memory stays bounded: the run's own keys here, its
+-- task keys and task list through <prefix>:expiring (`expire_tasks`, off the hot path).
 local function settle(run, settled, failed, retention_ms)
   local rk = run_key(run)
   if failed then redis.call('HSET', rk, 'failedTasks', '1') end
@@ -37,12 +38,10 @@ local function settle(run, settled, failed, retention_ms)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
   local ttl = tonumber(retention_ms)
   if ttl and ttl > 0 then
-    for _, suffix in ipairs({ '', ':tasks', ':events', ':capacity', ':inflight' }) do
+    for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
       redis.call('PEXPIRE', rk .. suffix, ttl)
     end
-    for _, id in ipairs(redis.call('LRANGE', rk .. ':tasks', 0, -1)) do
-      redis.call('PEXPIRE', task_key(run .. '/' .. id), ttl)
-    end
+    redis.call('ZADD', P .. ':expiring', NOW, run)
   end
 end
 

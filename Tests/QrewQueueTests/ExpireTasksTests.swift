@@ -1,0 +1,61 @@
+import QrewCore
+import QrewQueue
+import QrewRedis
+import Testing
+
+@Suite("expire_tasks")
+struct ExpireTasksTests {
+    func pttl(_ q: QueueFixture, _ key: String) async throws -> Int {
+        try await q.redis.send("PTTL", .string(key)).int ?? -99
+    }
+
+    @Test func aRetriedRunIsLeftAloneUntilItFinishesAgain() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a")])
+            try await q.fail(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "failed")
+            guard case .retried = try await q.queue.retryRun("r1", fresh: false) else {
+                Issue.record("expected a retry")
+                return
+            }
+            let a = q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))
+            #expect(try await q.queue.expireTasks(fence: q.fence) == 0)
+            #expect(try await pttl(q, a) == -1)
+            try await q.succeed(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "succeeded")
+            #expect(try await q.queue.expireTasks(fence: q.fence) == 1)
+            #expect(try await pttl(q, a) > 3_500_000)
+        }
+    }
+
+    @Test func theTasksOfARunWhoseHashIsGoneExpireAtOnce() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a"), task("b")])
+            for item in try await q.claim(2) { try await q.succeed(item) }
+            try await q.applyAll()
+            _ = try await q.redis.send("DEL", .string(q.queue.keys.run("r1")))
+            #expect(try await q.queue.expireTasks(fence: q.fence) == 1)
+            try await Task.sleep(for: .milliseconds(20))
+            for id in ["a", "b"] {
+                #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: id)))).int == 0)
+            }
+            #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.runTasks("r1"))).int == 0)
+        }
+    }
+
+    @Test func aBudgetSpreadsManyRunsOverCalls() async throws {
+        try await withQueue { q throws in
+            for run in ["r1", "r2", "r3"] {
+                try await q.submit(run, [task("a"), task("b")])
+                for item in try await q.claim(2) { try await q.succeed(item) }
+            }
+            try await q.applyAll()
+            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == 2)
+            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == 1)
+            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == 0)
+            #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: "r3", taskID: "b"))) > 3_500_000)
+        }
+    }
+}
