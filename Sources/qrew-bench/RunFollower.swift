@@ -51,10 +51,9 @@ final class RunFollower: Sendable {
             // Each message holds the events one script call emitted. Only the first start and the
             // end matter here, so the client decodes just the messages that can hold them: it
             // must not compete for the cores with what it measures.
-            let text = message.text
-            let startsFirst = firstStart == nil && text.contains("\"task_started\"")
-            guard startsFirst || text.contains("\"run_finished\"") else { continue }
-            let events = try StreamEntry.progressEvents(liveMessage: text).map(\.fields)
+            let startsFirst = firstStart == nil && Self.contains(message.payload, #""task_started""#)
+            guard startsFirst || Self.contains(message.payload, #""run_finished""#) else { continue }
+            let events = try StreamEntry.progressEvents(liveMessage: message.text).map(\.fields)
             if startsFirst, events.contains(where: { $0["type"] == "task_started" }) {
                 firstStart = submitted.duration(to: now)
             }
@@ -66,5 +65,20 @@ final class RunFollower: Sendable {
             }
         }
         throw RunFailed(description: "benchmark run \(runID) did not finish within \(timeout)")
+    }
+
+    /// Whether `needle` occurs in `bytes`, compared byte by byte: a live message of a big batch is
+    /// ~10 KB, and Foundation's `String.contains` searched it as UTF-16 at a cost the measured
+    /// cluster felt.
+    private static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+        let pattern = Array(needle.utf8)
+        guard let first = pattern.first, bytes.count >= pattern.count else { return false }
+        var index = 0
+        let last = bytes.count - pattern.count
+        while index <= last {
+            if bytes[index] == first, bytes[index..<index + pattern.count].elementsEqual(pattern) { return true }
+            index += 1
+        }
+        return false
     }
 }
