@@ -1,5 +1,6 @@
 import Foundation
 import QrewCore
+import QrewQueue
 
 /// Everything a coordinator needs to run; the executable maps flags and environment onto it.
 public struct CoordinatorConfiguration: Sendable {
@@ -30,6 +31,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// Largest workflow text accepted from the submissions stream; a bigger one is rejected
     /// unparsed, so a runaway producer cannot make the coordinator parse megabytes.
     public var maxWorkflowBytes: Int
+    /// Tasks per storing call: a bigger run is stored in slices, its first tasks starting while
+    /// the rest is stored (`QueueSession.submitRun`).
+    public var storeSlice: Int
 
     public init(
         redisURL: String = "redis://127.0.0.1:6379/0",
@@ -43,7 +47,8 @@ public struct CoordinatorConfiguration: Sendable {
         priorityTables: PriorityTables = .default,
         limits: ValidationLimits = .default,
         streamMaxLength: Int = 10_000,
-        maxWorkflowBytes: Int = 4 << 20
+        maxWorkflowBytes: Int = 4 << 20,
+        storeSlice: Int = RunRecord.defaultSlice
     ) {
         self.redisURL = redisURL
         self.namespace = namespace
@@ -57,5 +62,6 @@ public struct CoordinatorConfiguration: Sendable {
         self.limits = limits
         self.streamMaxLength = streamMaxLength
         self.maxWorkflowBytes = maxWorkflowBytes
+        self.storeSlice = storeSlice
     }
 }

@@ -66,7 +66,7 @@ struct IntakeLoop {
         let record = RunRecordBuilder.record(
             runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: configuration.retention)
         let built = clock.now
-        let submitted = try session.submitRun(record, fence: fence)
+        let submitted = try session.submitRun(record, fence: fence, slice: configuration.storeSlice)
         log.debug(
             "run \(runID) intake: load \(loaded - received), decompose \(decomposed - loaded), "
                 + "records \(built - decomposed), submit_run \(clock.now - built)")
@@ -77,6 +77,8 @@ struct IntakeLoop {
         }
         if submitted.created {
             log.info("run \(runID) (\(workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
+        } else if let resumedAt = submitted.resumedAt {
+            log.warning("run \(runID) was stored in part (\(resumedAt) of \(graph.tasks.count) tasks); stored the rest")
         } else {
             log.info("run \(runID) already exists; submission ignored")
         }

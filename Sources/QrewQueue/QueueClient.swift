@@ -77,9 +77,14 @@ public struct QueueClient: Sendable {
     }
 
     /// Stores a decomposed run, sets the sizes of the shared pools it declares and queues its
-    /// ready tasks. A run id that already exists changes nothing (`created` is false).
-    public func submitRun(_ record: RunRecord, fence: String) async throws(QueueError) -> SubmittedRun {
-        try await session { session throws(QueueError) in try session.submitRun(record, fence: fence) }
+    /// ready tasks, in slices (`QueueSession.submitRun`). A run id that already exists changes
+    /// nothing (`created` is false) unless its storing stopped part-way.
+    public func submitRun(
+        _ record: RunRecord, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
+    ) async throws(QueueError) -> SubmittedRun {
+        try await session { session throws(QueueError) in
+            try session.submitRun(record, fence: fence, slice: slice, callLimit: callLimit)
+        }
     }
 
     /// Records a submission that failed validation as a failed run with `error`; false when

@@ -56,8 +56,28 @@ public struct TaskRecord: Sendable, Hashable {
     }
 }
 
+extension RunRecord {
+    /// Tasks per storing call: a slice stores in a few milliseconds, so claims and results of
+    /// other runs wait at most that long behind a big submission.
+    public static let defaultSlice = 1000
+
+    /// The order a run stored in slices is stored in (and listed in, `<run>:tasks`): tasks ready
+    /// at once first, best priority first (ties in record order), so the first slice holds what
+    /// should start first; then the rest in record order. The same record always gives the same order, so a coordinator can
+    /// resume storing a run another one began.
+    public var storageOrder: [TaskRecord] {
+        var ready: [(offset: Int, element: TaskRecord)] = []
+        var waiting: [TaskRecord] = []
+        for (offset, task) in tasks.enumerated() {
+            if task.deps == 0 { ready.append((offset, task)) } else { waiting.append(task) }
+        }
+        ready.sort { $0.element.priority != $1.element.priority ? $0.element.priority > $1.element.priority : $0.offset < $1.offset }
+        return ready.map(\.element) + waiting
+    }
+}
+
 extension TaskRecord {
-    /// Arguments per task in a `submit_run` call.
+    /// Arguments per task in a `submit_run` or `store_tasks` call.
     static let argumentCount = 11
 
     /// Appends the task's `submit_run` arguments, in the script's order.

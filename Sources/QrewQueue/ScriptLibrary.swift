@@ -11,6 +11,7 @@ public struct ScriptLibrary: Sendable {
     public enum Operation: String, CaseIterable, Sendable {
         case acquireLeadership = "acquire_leadership"
         case submitRun = "submit_run"
+        case storeTasks = "store_tasks"
         case claim
         case heartbeat
         case complete

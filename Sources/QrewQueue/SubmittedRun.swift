@@ -13,8 +13,11 @@ public struct SubmittedRun: Sendable, Hashable {
         }
     }
 
-    /// False when the run id existed already (nothing changed).
+    /// False when the run id existed already.
     public let created: Bool
     /// Existing pools whose size this submission changed; every run of the namespace shares them.
     public let resizedPools: [PoolResize]
+    /// For a run id that existed with only part of its tasks stored (its coordinator stopped
+    /// part-way), how many were stored when this submission went on storing the rest.
+    public let resumedAt: Int?
 }

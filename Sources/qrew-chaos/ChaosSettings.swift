@@ -26,6 +26,10 @@ struct ChaosSettings: Sendable {
     /// The coordinators' leader lease; a frozen leader is held past it.
     static let leaderLease = Duration.seconds(5)
 
+    /// The coordinators' `--store-slice`: runs of the suite (tens of tasks) are stored in several
+    /// slices, so faults also hit runs stored in part.
+    static let storeSlice = 8
+
     /// The watchdog's limit: the window, the settle time and a margin for start and verification.
     var hardDeadline: Duration { duration + settle + .seconds(90) }
 }

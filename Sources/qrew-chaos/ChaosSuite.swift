@@ -40,7 +40,10 @@ struct ChaosSuite {
                 workerArguments: ["--lease", "\(settings.lease.milliseconds)ms", "--drain", "5s"],
                 environment: ["QREW_LOG_LEVEL": "info"], tag: "chaos")
             options.coordinators = settings.coordinators
-            options.coordinatorArguments = ["--leader-lease", "\(ChaosSettings.leaderLease.milliseconds)ms"]
+            // Small slices: most runs are stored in several calls, so kills land mid-storage too.
+            options.coordinatorArguments = [
+                "--leader-lease", "\(ChaosSettings.leaderLease.milliseconds)ms", "--store-slice", "\(ChaosSettings.storeSlice)",
+            ]
             options.logDirectory = directory
             options.redisOptions = RedisServerOptions(appendOnly: true, port: redisPort, extraArguments: ["--pidfile", directory + "/redis.pid"])
             if let proxy {

@@ -32,6 +32,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Largest workflow (bytes) accepted from a submission.")
     var maxWorkflowBytes: Int = 4 << 20
 
+    @Option(help: "Tasks per storing call: a bigger run is stored in slices and starts while the rest is stored.")
+    var storeSlice: Int = 1000
+
     @Option(help: ArgumentHelp("JSON priority tables replacing the default scoring.", valueName: "file"))
     var scoring: String?
 
@@ -43,6 +46,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if let id { configuration.id = id }
         guard maxWorkflowBytes > 0 else { throw ValidationError("--max-workflow-bytes must be positive") }
         configuration.maxWorkflowBytes = maxWorkflowBytes
+        guard storeSlice > 0 else { throw ValidationError("--store-slice must be positive, e.g. 1000") }
+        configuration.storeSlice = storeSlice
         configuration.leaderLease = try Self.duration(leaderLease, option: "--leader-lease")
         configuration.retention = try Self.duration(retention, option: "--retention")
         if let leaseText = lease ?? environment["QREW_LEASE"] {

@@ -36,11 +36,13 @@ struct SubmitRunTests {
         }
     }
 
-    @Test func aRunOfTenThousandTasksIsStoredInOneCall() async throws {
+    @Test func aRunOfTenThousandTasksIsStoredInSlices() async throws {
         try await withQueue { q throws in
             let tasks = (0..<10_000).map { task("t\($0)") }
             #expect(try await q.submit("big", tasks))
             #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default"))).int == 10_000)
+            #expect(try await q.runField("big", "stored") == "10000")
+            #expect(try await q.redis.send("LLEN", .string(q.queue.keys.runTasks("big"))).int == 10_000)
         }
     }
 }

@@ -20,12 +20,16 @@ local function apply_result(run, ref, id, state, dependents, continue_on_error, 
       for _, dependent in ipairs(cjson.decode(dependents)) do
         local dref = run .. '/' .. dependent
         local dk = task_key(dref)
-        if redis.call('HINCRBY', dk, 'deps', -1) == 0 then
+        local left = redis.call('HINCRBY', dk, 'deps', -1)
+        if left == 0 then
           local d = redis.call('HMGET', dk, 'state', 'priority', 'queue')
           if d[1] == 'waiting' then
             redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
             push_ready(dref, d[2], d[3])
           end
+        elseif left < 0 then
+          -- not stored yet (a run stored in slices): lib/store adds its own count when it is
+          redis.call('SADD', run_key(run) .. ':early', dependent)
         end
       end
     end

@@ -2,6 +2,8 @@
   Needs lib/common. A script that calls `settle_later` must call `settle_all` before `flush`. ]]
 
 -- Marks every waiting task downstream of the given dependents skipped; returns how many it settled.
+-- A dependent not stored yet (a run stored in slices, lib/store) is marked `skip` and listed in
+-- <run>:early instead: it is stored skipped, and skips its own dependents then.
 local function skip_dependents(run, dependents_json)
   local settled = 0
   local frontier = cjson.decode(dependents_json or '[]')
@@ -9,7 +11,11 @@ local function skip_dependents(run, dependents_json)
     local next_frontier = {}
     for _, id in ipairs(frontier) do
       local tk = task_key(run .. '/' .. id)
-      if redis.call('HGET', tk, 'state') == 'waiting' then
+      local state = redis.call('HGET', tk, 'state')
+      if not state then
+        redis.call('HSET', tk, 'skip', '1')
+        redis.call('SADD', run_key(run) .. ':early', id)
+      elseif state == 'waiting' then
         redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW_S, 'applied', '1',
           'error', 'skipped: a dependency failed')
         emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })

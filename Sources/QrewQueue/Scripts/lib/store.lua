@@ -1,0 +1,93 @@
+--[[ store: write a slice of a run's tasks, for `submit_run` (the first or only slice) and
+  `store_tasks` (the rest of a run stored in slices). Needs lib/common and lib/finish.
+  Each task is 11 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
+  task ids), limits (comma-separated limit names), refs (JSON array of the task ids whose outputs
+  the spec reads), spec (JSON text), maxAttempts, continueOnError (1 or 0). Plain arguments, not
+  one JSON document: nothing to decode per task.
+  A task of a run stored in slices may be reached before it is stored: a dependency's success
+  counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` (lib/finish); both
+  add its id to <run>:early, and storing it applies what happened. A run canceled while it was
+  being stored gets its remaining tasks stored canceled. ]]
+
+local STORE_WIDTH = 11
+
+-- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields.
+local function write_task(i, tk, run, state, deps, ...)
+  redis.call('HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
+    'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
+    'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
+    'continueOnError', ARGV[i + 10], ...)
+end
+
+-- Stores the tasks whose arguments run from ARGV[first] to the end, in order: appends their ids
+-- to the run's task list and queues the ready ones in bulk (one sequence range, one ZADD per
+-- 1000 and queue). `early` is the set of ids in <run>:early (nil when nothing can be early),
+-- `canceled` the run's cancel reason (nil unless it was canceled). Returns how many tasks it
+-- stored already settled (skipped or canceled), for the caller to count off the run.
+local function store_slice(run, first, early, canceled)
+  local rk = run_key(run)
+  local ready_count = 0
+  if not canceled then
+    for i = first + 4, #ARGV, STORE_WIDTH do
+      if ARGV[i] == '0' then ready_count = ready_count + 1 end
+    end
+  end
+  local seq = 0
+  if ready_count > 0 then seq = redis.call('INCRBY', P .. ':seq', ready_count) - ready_count end
+
+  local ids, ready, settled = {}, {}, 0
+  local function flush_ready(queue)
+    local entries = ready[queue]
+    if entries and #entries > 0 then redis.call('ZADD', ready_key(queue), unpack(entries)) end
+    ready[queue] = {}
+  end
+  for i = first, #ARGV, STORE_WIDTH do
+    local id, queue, priority, deps = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+    local ref = run .. '/' .. id
+    local tk = task_key(ref)
+    local skip = false
+    if early and early[id] then
+      local placeholder = redis.call('HMGET', tk, 'deps', 'skip')
+      redis.call('HDEL', tk, 'skip')
+      redis.call('SREM', rk .. ':early', id)
+      skip = placeholder[2] == '1'
+      deps = tostring(tonumber(deps) + (tonumber(placeholder[1]) or 0))
+      if deps == '0' and not canceled and not skip then
+        write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
+        push_ready(ref, priority, queue)
+        deps = nil
+      end
+    end
+    if not deps then
+      -- queued above (a task whose last dependency finished before it was stored)
+    elseif canceled then
+      write_task(i, tk, run, 'canceled', deps, 'finishedAt', NOW_S, 'applied', '1', 'error', canceled)
+      emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
+      settled = settled + 1
+    elseif skip then
+      write_task(i, tk, run, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
+        'error', 'skipped: a dependency failed')
+      emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
+      settled = settled + 1 + skip_dependents(run, ARGV[i + 5])
+    elseif ARGV[i + 4] == '0' then
+      seq = seq + 1
+      local q = ready[queue] or {}
+      q[#q + 1] = ready_score(priority, seq)
+      q[#q + 1] = ref
+      ready[queue] = q
+      note_queued(queue, 1)
+      if #q >= 2000 then flush_ready(queue) end
+      write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
+    else
+      write_task(i, tk, run, 'waiting', deps)
+    end
+    ids[#ids + 1] = id
+    if #ids == 1000 then
+      redis.call('RPUSH', rk .. ':tasks', unpack(ids))
+      ids = {}
+    end
+  end
+  if #ids > 0 then redis.call('RPUSH', rk .. ':tasks', unpack(ids)) end
+  for queue in pairs(ready) do flush_ready(queue) end
+  return settled
+end
