@@ -101,57 +101,73 @@ public struct QueueSession {
 
     /// Stores a run with its ready tasks queued: in one `submit_run` call when it has at most
     /// `slice` tasks, else in slices of `slice` tasks in `RunRecord.storageOrder` (ready tasks
-    /// first, best priority first): `submit_run` with the first, `store_tasks` with each next one, so a big run's first tasks start while the rest is
-    /// stored and no call holds Redis for long. A run id that exists changes nothing, except that
-    /// a run whose storing stopped part-way (its coordinator died) is stored to the end.
-    /// `callLimit` caps the storing calls made now (what a coordinator that stops part-way leaves
-    /// behind; tests use it).
+    /// first, best priority first): `submit_run` with the first, `store_tasks` with each next
+    /// one, so a big run's first tasks start while the rest is stored and no call holds Redis for
+    /// long. A run id that exists changes nothing, except that a run whose storing stopped
+    /// part-way (its coordinator died) is stored to the end. `callLimit` caps the storing calls
+    /// made now (what a coordinator that stops part-way leaves behind; tests use it).
     public func submitRun(
         _ record: RunRecord, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
     ) throws(QueueError) -> SubmittedRun {
         let slice = max(slice, 1)
-        let tasks = record.tasks.count > slice ? record.storageOrder : record.tasks
+        let sliced = record.tasks.count > slice
+        let ordered = sliced ? record.storageOrder : record.tasks
+        let first = ordered.prefix(slice)
         let limits = record.limits.mapValues(String.init).jsonObjectText
-        let first = tasks.prefix(slice)
         var args: [RedisArgument] = [
-            .string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits), .int(tasks.count),
+            .string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits),
+            .int(record.tasks.count),
         ]
         args.reserveCapacity(args.count + first.count * TaskRecord.argumentCount)
         for task in first { task.appendArguments(to: &args) }
         let reply = try run(.submitRun, args)
         guard let parts = reply.array, let created = parts.first?.int else { throw queue.unexpected(.submitRun, reply) }
-        var stored = first.count
-        var resumedAt: Int?
-        var resized: [SubmittedRun.PoolResize] = []
         if created == 1 {
-            resized = (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { entry -> SubmittedRun.PoolResize? in
-                guard let text = entry.string, let colon = text.lastIndex(of: ":"), let previous = Int(text[text.index(after: colon)...])
-                else { return nil }
-                let pool = String(text[..<colon])
-                return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: record.limits["pool:\(pool)"] ?? previous)
+            if sliced {
+                try storeSlices(ordered, of: record.runID, from: first.count, slice: slice, calls: callLimit - 1, fence: fence)
             }
-        } else {
-            guard parts.count >= 4, let existing = parts[2].int, let total = parts[3].int else {
-                return SubmittedRun(created: false, resizedPools: [], resumedAt: nil)
-            }
-            guard existing < total, total == tasks.count else {
-                return SubmittedRun(created: false, resizedPools: [], resumedAt: nil)
-            }
-            stored = existing
-            resumedAt = existing
+            return SubmittedRun(created: true, resizedPools: Self.resizedPools(parts, record: record), resumedAt: nil)
         }
-        var calls = 1
-        while stored < tasks.count, calls < callLimit {
-            calls += 1
+        // The run exists: resume it if a coordinator stopped storing it part-way (it was being
+        // stored in slices, so in storage order, whatever this coordinator's slice size).
+        guard parts.count >= 4, let stored = parts[2].int, let total = parts[3].int, stored < total,
+              total == record.tasks.count
+        else {
+            return SubmittedRun(created: false, resizedPools: [], resumedAt: nil)
+        }
+        let storageOrder = sliced ? ordered : record.storageOrder
+        try storeSlices(storageOrder, of: record.runID, from: stored, slice: slice, calls: callLimit - 1, fence: fence)
+        return SubmittedRun(created: false, resizedPools: [], resumedAt: stored)
+    }
+
+    /// Stores `tasks` (a run's tasks in storage order) from position `start` on, `slice` at a
+    /// time, in at most `calls` `store_tasks` calls.
+    private func storeSlices(
+        _ tasks: [TaskRecord], of runID: String, from start: Int, slice: Int, calls: Int, fence: String
+    ) throws(QueueError) {
+        var stored = start
+        var calls = calls
+        while stored < tasks.count, calls > 0 {
+            calls -= 1
             let next = tasks[stored..<min(stored + slice, tasks.count)]
-            var args: [RedisArgument] = [.string(fence), .string(record.runID), .int(stored)]
+            var args: [RedisArgument] = [.string(fence), .string(runID), .int(stored)]
             args.reserveCapacity(args.count + next.count * TaskRecord.argumentCount)
             for task in next { task.appendArguments(to: &args) }
             let reply = try run(.storeTasks, args)
+            // A position behind the run's count means another coordinator stored that slice.
             guard let now = reply.int, now > stored else { throw queue.unexpected(.storeTasks, reply) }
             stored = now
         }
-        return SubmittedRun(created: created == 1, resizedPools: resized, resumedAt: resumedAt)
+    }
+
+    /// The pools whose size a `submit_run` reply says this submission changed.
+    private static func resizedPools(_ parts: [RedisReply], record: RunRecord) -> [SubmittedRun.PoolResize] {
+        (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { entry -> SubmittedRun.PoolResize? in
+            guard let text = entry.string, let colon = text.lastIndex(of: ":"), let previous = Int(text[text.index(after: colon)...])
+            else { return nil }
+            let pool = String(text[..<colon])
+            return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: record.limits["pool:\(pool)"] ?? previous)
+        }
     }
 
     /// Records a submission that failed validation as a failed run with `error`; false when

@@ -81,6 +81,18 @@ struct StoreTasksTests {
         }
     }
 
+    @Test func aCoordinatorWithBiggerSlicesResumesInTheSameOrder() async throws {
+        try await withQueue { q throws in
+            let run = record("r1", [task("low", priority: 1), task("high", priority: 9), task("mid", priority: 5)])
+            _ = try await q.queue.submitRun(run, fence: q.fence, slice: 1, callLimit: 1)
+            let resumed = try await q.queue.submitRun(run, fence: q.fence, slice: 10)
+            #expect(resumed.resumedAt == 1)
+            let listed = try await q.redis.send("LRANGE", .string(q.queue.keys.runTasks("r1")), 0, -1)
+            #expect(listed.array?.compactMap(\.string) == ["high", "mid", "low"])
+            #expect(try await q.claim(5).map(\.ref.taskID) == ["high", "mid", "low"])
+        }
+    }
+
     @Test func slicesStartWithTheReadyTasksBestPriorityFirst() async throws {
         let run = record("r1", [
             task("low", priority: 1), task("wait", priority: 99, after: ["high"]), task("high", priority: 9, before: ["wait"]),
