@@ -5,8 +5,11 @@ import Synchronization
 /// the task runners (free them), the heartbeat (renews and loses leases), the cancellation
 /// listener and the drain.
 ///
-/// A task holds its slot from claim until its result is recorded (or handed back), so a
-/// completion waiting out a Redis outage still counts against concurrency and still heartbeats.
+/// A task holds its slot while it executes; once it moves on to recording its result, the slot
+/// is free for the next claim (except on a single-slot worker), so claims and result calls
+/// overlap instead of taking turns. Its lease is still held and heartbeated until the result is
+/// recorded (or handed back), and at most `slots` tasks may be recording at once, so completions
+/// waiting out a Redis outage still bound what the worker takes on.
 final class RunningTasks: Sendable {
     /// Why the worker stops a task before it finishes. None of them records a result.
     enum StopReason: Sendable, Equatable {
@@ -33,9 +36,20 @@ final class RunningTasks: Sendable {
 
     private struct State {
         var entries: [TaskRef: Entry] = [:]
+        /// Entries recording their result.
+        var completing = 0
         var slotWaiter: CheckedContinuation<Void, Never>?
         var emptyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID = 0
+
+        /// Slots free for a claim: executing tasks take one each, and tasks recording their
+        /// result may fill at most as many slots again, except on a single-slot worker: there a
+        /// task holds the slot until its result is recorded, so a dependent that result releases
+        /// is claimable before the next claim, and the worker runs a DAG in strict priority order.
+        func freeSlots(of slots: Int) -> Int {
+            let recording = slots > 1 ? slots : 0
+            return max(0, min(slots - (entries.count - completing), slots + recording - entries.count))
+        }
     }
 
     /// Slots in total.
@@ -50,7 +64,7 @@ final class RunningTasks: Sendable {
     var count: Int { state.withLock { $0.entries.count } }
 
     /// Slots not taken.
-    var freeSlots: Int { state.withLock { max(0, slots - $0.entries.count) } }
+    var freeSlots: Int { state.withLock { $0.freeSlots(of: slots) } }
 
     /// Every held lease, for the heartbeat.
     var held: [(ref: TaskRef, token: String)] {
@@ -105,13 +119,25 @@ final class RunningTasks: Sendable {
     /// Moves `ref` from executing to recording its result, unless it was stopped meanwhile:
     /// then returns the reason, and the runner must not record a result.
     func beginCompleting(_ ref: TaskRef) -> StopReason? {
-        state.withLock { state -> StopReason? in
+        let stop = state.withLock { state -> StopReason? in
             guard var entry = state.entries[ref] else { return .leaseLost }
             if let stop = entry.stop { return stop }
             entry.phase = .completing
             state.entries[ref] = entry
+            state.completing += 1
             return nil
         }
+        if stop == nil { wakeClaimLoop() }
+        return stop
+    }
+
+    /// Resumes the claim loop if it waits for a slot.
+    private func wakeClaimLoop() {
+        let waiter = state.withLock { state in
+            defer { state.slotWaiter = nil }
+            return state.slotWaiter
+        }
+        waiter?.resume()
     }
 
     /// Whether the lease of `ref` is known to be gone: the heartbeat said so, or it expired
@@ -135,7 +161,7 @@ final class RunningTasks: Sendable {
     /// Frees the slot of `ref`; wakes the claim loop and, when none is left, the drain.
     func remove(_ ref: TaskRef) {
         let (slotWaiter, emptyWaiters) = state.withLock { state in
-            state.entries[ref] = nil
+            if state.entries.removeValue(forKey: ref)?.phase == .completing { state.completing -= 1 }
             let slot = state.slotWaiter
             state.slotWaiter = nil
             var empty: [CheckedContinuation<Void, Never>] = []
@@ -155,7 +181,7 @@ final class RunningTasks: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.entries.count < slots || Task.isCancelled { return true }
+                    if state.freeSlots(of: slots) > 0 || Task.isCancelled { return true }
                     state.slotWaiter = continuation
                     return false
                 }
