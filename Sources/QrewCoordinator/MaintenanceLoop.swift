@@ -22,7 +22,8 @@ struct MaintenanceLoop {
             for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
                 log.info("forgot worker \(worker): no heartbeat for two leases")
             }
-            _ = try await queue.expireTasks(fence: fence)
+            // A slice per call, so other clients' commands run in between.
+            while try await queue.expireTasks(fence: fence).more {}
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval

@@ -7,11 +7,14 @@ extension QueueClient {
     }
 
     /// Expires the task keys of runs that finished since the last call (their run's keys expire
-    /// as the run ends), about `budget` task keys per call; returns how many runs it handled.
-    public func expireTasks(fence: String, budget: Int = 20_000) async throws(QueueError) -> Int {
+    /// as the run ends), at most `budget` keys per call (a few ms of Redis at 1000): returns how
+    /// many runs it finished and whether work is left for another call.
+    public func expireTasks(fence: String, budget: Int = 1000) async throws(QueueError) -> (runs: Int, more: Bool) {
         let reply = try await run(.expireTasks, [.string(fence), .int(budget)])
-        guard let runs = reply.int else { throw unexpected(.expireTasks, reply) }
-        return runs
+        guard let parts = reply.array, parts.count == 2, let runs = parts[0].int, let more = parts[1].int else {
+            throw unexpected(.expireTasks, reply)
+        }
+        return (runs, more == 1)
     }
 
     /// Forgets workers whose last heartbeat is older than `silence`; returns their names.

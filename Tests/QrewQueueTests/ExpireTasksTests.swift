@@ -20,12 +20,12 @@ struct ExpireTasksTests {
                 return
             }
             let a = q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))
-            #expect(try await q.queue.expireTasks(fence: q.fence) == 0)
+            #expect(try await q.queue.expireTasks(fence: q.fence) == (0, false))
             #expect(try await pttl(q, a) == -1)
             try await q.succeed(try #require(try await q.claim(1).first))
             try await q.applyAll()
             #expect(try await q.runField("r1", "state") == "succeeded")
-            #expect(try await q.queue.expireTasks(fence: q.fence) == 1)
+            #expect(try await q.queue.expireTasks(fence: q.fence) == (1, false))
             #expect(try await pttl(q, a) > 3_500_000)
         }
     }
@@ -36,7 +36,7 @@ struct ExpireTasksTests {
             for item in try await q.claim(2) { try await q.succeed(item) }
             try await q.applyAll()
             _ = try await q.redis.send("DEL", .string(q.queue.keys.run("r1")))
-            #expect(try await q.queue.expireTasks(fence: q.fence) == 1)
+            #expect(try await q.queue.expireTasks(fence: q.fence) == (1, false))
             try await Task.sleep(for: .milliseconds(20))
             for id in ["a", "b"] {
                 #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: id)))).int == 0)
@@ -45,17 +45,24 @@ struct ExpireTasksTests {
         }
     }
 
-    @Test func aBudgetSpreadsManyRunsOverCalls() async throws {
+    @Test func aBudgetSplitsRunsOverCalls() async throws {
         try await withQueue { q throws in
             for run in ["r1", "r2", "r3"] {
                 try await q.submit(run, [task("a"), task("b")])
                 for item in try await q.claim(2) { try await q.succeed(item) }
             }
             try await q.applyAll()
-            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == 2)
-            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == 1)
-            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == 0)
-            #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: "r3", taskID: "b"))) > 3_500_000)
+            // Budget 3: r1 whole and half of r2, then the rest of r2 and r3.
+            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == (1, true))
+            #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: "r2", taskID: "a"))) > 3_500_000)
+            #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: "r2", taskID: "b"))) == -1)
+            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == (2, false))
+            #expect(try await q.queue.expireTasks(fence: q.fence, budget: 3) == (0, false))
+            for run in ["r1", "r2", "r3"] {
+                #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: run, taskID: "b"))) > 3_500_000)
+                #expect(try await pttl(q, q.queue.keys.runTasks(run)) > 3_500_000)
+            }
+            #expect(try await q.redis.send("EXISTS", .string("qt:expiring:done")).int == 0)
         }
     }
 }
