@@ -14,6 +14,8 @@ public struct Keys: Sendable, Hashable {
     public var submissions: String { "\(prefix):submissions" }
     /// Sorted set of run ids by creation time.
     public var runs: String { "\(prefix):runs" }
+    /// Sorted set of finished runs whose task keys have yet to get their expiry (`expire_tasks`).
+    public var expiring: String { "\(prefix):expiring" }
     /// Stream of final task results for the coordinators.
     public var events: String { "\(prefix):events" }
     /// Sorted set of running tasks by lease deadline.

@@ -7,7 +7,7 @@ extension QueueClient {
     }
 
     /// Expires the task keys of runs that finished since the last call (their run's keys expire
-    /// as the run ends), at most `budget` keys per call (a few ms of Redis at 1000): returns how
+    /// as the run ends), at most `budget` keys per call (each costs Redis ~3 µs): returns how
     /// many runs it finished and whether work is left for another call.
     public func expireTasks(fence: String, budget: Int = 1000) async throws(QueueError) -> (runs: Int, more: Bool) {
         let reply = try await run(.expireTasks, [.string(fence), .int(budget)])
