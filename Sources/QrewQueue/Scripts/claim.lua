@@ -46,7 +46,7 @@ for qi = 7, #ARGV do
           local attempt_number = tonumber(t[3]) + 1
           local attempt = tostring(attempt_number)
           redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
-            'attempt', attempt, 'startedAt', NOW_S, 'leaseDeadline', deadline)
+            'attempt', attempt, 'startedAt', NOW_S)
           lease_entries[#lease_entries + 1] = deadline
           lease_entries[#lease_entries + 1] = ref
           if not started_runs[run] then

@@ -7,8 +7,8 @@
     last stdout lines, last stderr lines (newline-separated; "" for none: output the worker had
     not streamed yet, which the result's event carries as its `stdout` / `stderr` fields)
   Results are independent: a stale one is refused (its output dropped) and the others recorded.
-  A recorded result empties the task's `token` and `leaseDeadline` in the same HSET that records
-  it (one call a task fewer than deleting them).
+  A recorded result empties the task's `token` in the same HSET that records it (one call a task
+  fewer than deleting it).
   A failure with attempts left goes to the delayed set and keeps state "ready" with a retryAt.
   A final outcome is recorded and applied in the same call when the run stores its `retention`
   (lib/apply: dependents released or skipped, run settled; `applied` set); only a result not
@@ -59,7 +59,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))
-    redis.call('HSET', tk, 'state', 'ready', 'token', '', 'leaseDeadline', '', 'retryAt', due, 'finishedAt', NOW_S,
+    redis.call('HSET', tk, 'state', 'ready', 'token', '', 'retryAt', due, 'finishedAt', NOW_S,
       'exitCode', exit_code, 'output', output, 'error', err)
     redis.call('ZADD', delayed, due, ref)
     emit(run, with_output({ 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
@@ -68,7 +68,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   end
 
   local r = retention(run)
-  redis.call('HSET', tk, 'state', outcome, 'token', '', 'leaseDeadline', '', 'finishedAt', NOW_S,
+  redis.call('HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S,
     'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0')
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))

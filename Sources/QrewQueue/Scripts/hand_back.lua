@@ -12,7 +12,7 @@ local t = redis.call('HMGET', tk, 'state', 'token', 'limits', 'priority', 'queue
 if t[1] ~= 'running' or t[2] ~= ARGV[5] then return 0 end
 local run = split_ref(ref)
 redis.call('ZREM', P .. ':leases', ref)
-redis.call('HDEL', tk, 'token', 'leaseDeadline', 'worker')
+redis.call('HDEL', tk, 'token', 'worker')
 redis.call('HINCRBY', tk, 'attempt', -1)
 release_limits(run, t[3])
 redis.call('HSET', tk, 'state', 'ready', 'queuedAt', NOW)

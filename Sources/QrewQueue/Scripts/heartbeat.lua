@@ -16,7 +16,6 @@ for i = 7, #ARGV, 2 do
   local t = redis.call('HMGET', task_key(ref), 'state', 'token')
   if t[1] == 'running' and t[2] == token then
     redis.call('ZADD', P .. ':leases', 'XX', NOW + lease, ref)
-    redis.call('HSET', task_key(ref), 'leaseDeadline', NOW + lease)
   else
     lost[#lost + 1] = ref
   end

@@ -20,7 +20,7 @@ for _, ref in ipairs(expired) do
   if t[1] == 'running' then
     local run = split_ref(ref)
     release_limits(run, t[4])
-    redis.call('HDEL', tk, 'token', 'leaseDeadline')
+    redis.call('HDEL', tk, 'token')
     local reason = 'lease lost: worker ' .. tostring(t[6]) .. ' stopped heartbeating'
     if tonumber(t[2]) < tonumber(t[3]) then
       local due = NOW + tonumber(ARGV[6])

@@ -118,7 +118,7 @@ for _, id in ipairs(ids) do
     local tk = task_key(ref)
     redis.call('PERSIST', tk)
     redis.call('HDEL', tk, 'applied', 'output', 'error', 'exitCode', 'startedAt', 'finishedAt', 'worker',
-      'token', 'leaseDeadline', 'retryAt', 'queuedAt')
+      'token', 'retryAt', 'queuedAt')
     redis.call('HSET', tk, 'attempt', 0, 'deps', deps, 'state', deps == 0 and 'ready' or 'waiting')
     if deps == 0 then
       local t = redis.call('HMGET', tk, 'priority', 'queue')

@@ -23,7 +23,7 @@ local function cancel_run_tasks(run, reason, retention_ms, run_state)
         release_limits(run, t[3])
         redis.call('PUBLISH', P .. ':cancellations', ref)
       end
-      redis.call('HDEL', tk, 'token', 'leaseDeadline')
+      redis.call('HDEL', tk, 'token')
       redis.call('HSET', tk, 'state', 'canceled', 'finishedAt', NOW, 'applied', '1', 'error', reason)
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
       settled = settled + 1
