@@ -45,22 +45,16 @@ local function store_slice(run, first, early, canceled)
     local id, queue, priority, deps = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
     local ref = run .. '/' .. id
     local tk = task_key(ref)
-    local skip = false
-    if early and early[id] then
+    -- What reached the task before it was stored: dependencies counted off, or a failure.
+    local skip, reached = false, early and early[id]
+    if reached then
       local placeholder = redis.call('HMGET', tk, 'deps', 'skip')
       redis.call('HDEL', tk, 'skip')
       redis.call('SREM', rk .. ':early', id)
       skip = placeholder[2] == '1'
       deps = tostring(tonumber(deps) + (tonumber(placeholder[1]) or 0))
-      if deps == '0' and not canceled and not skip then
-        write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
-        push_ready(ref, priority, queue)
-        deps = nil
-      end
     end
-    if not deps then
-      -- queued above (a task whose last dependency finished before it was stored)
-    elseif canceled then
+    if canceled then
       write_task(i, tk, run, 'canceled', deps, 'finishedAt', NOW_S, 'applied', '1', 'error', canceled)
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
       settled = settled + 1
@@ -69,6 +63,10 @@ local function store_slice(run, first, early, canceled)
         'error', 'skipped: a dependency failed')
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
       settled = settled + 1 + skip_dependents(run, ARGV[i + 5])
+    elseif reached and deps == '0' then
+      -- its last dependency finished before it was stored
+      write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
+      push_ready(ref, priority, queue)
     elseif ARGV[i + 4] == '0' then
       seq = seq + 1
       local q = ready[queue] or {}
