@@ -16,6 +16,8 @@ public struct Keys: Sendable, Hashable {
     public var runs: String { "\(prefix):runs" }
     /// Sorted set of finished runs whose task keys have yet to get their expiry (`expire_tasks`).
     public var expiring: String { "\(prefix):expiring" }
+    /// Hash of run id to task keys already expired, for a run `expire_tasks` expires over several calls.
+    public var expiringDone: String { "\(prefix):expiring:done" }
     /// Stream of final task results for the coordinators.
     public var events: String { "\(prefix):events" }
     /// Sorted set of running tasks by lease deadline.
@@ -38,6 +40,8 @@ public struct Keys: Sendable, Hashable {
     public func run(_ runID: String) -> String { "\(prefix):run:\(runID)" }
     /// List of a run's task ids in plan order.
     public func runTasks(_ runID: String) -> String { "\(prefix):run:\(runID):tasks" }
+    /// Set of ids of a run stored in slices that a dependency's result reached before they were stored.
+    public func runEarly(_ runID: String) -> String { "\(prefix):run:\(runID):early" }
     /// A run's capped progress stream.
     public func runEvents(_ runID: String) -> String { "\(prefix):run:\(runID):events" }
     /// A run's live pub/sub channel (same events as the stream, as JSON).

@@ -8,7 +8,10 @@ extension StreamEntry {
     /// entry each of its events, carrying the entry's id.
     public func progressEvents() throws(QueueError) -> [StreamEntry] {
         guard fields["type"] == "batch" else { return [self] }
-        return try Self.events(json: fields["events"] ?? "", id: id, source: "batch entry \(id)")
+        guard let events = try? JSONReader.parse(fields["events"] ?? "") else {
+            throw .unexpectedReply(operation: "progress events", reply: "batch entry \(id)")
+        }
+        return try Self.fieldLists(events, id: id, source: "batch entry \(id)")
     }
 
     /// The events of one message on a run's live channel, `{"id": ..., "events": [...]}`, in
@@ -23,12 +26,7 @@ extension StreamEntry {
         return try fieldLists(events, id: id, source: text)
     }
 
-    /// Parses `json`, an array of events as field lists (`[name, value, name, value, ...]`).
-    private static func events(json: String, id: String, source: String) throws(QueueError) -> [StreamEntry] {
-        guard let value = try? JSONReader.parse(json) else { throw .unexpectedReply(operation: "progress events", reply: source) }
-        return try fieldLists(value, id: id, source: source)
-    }
-
+    /// Reads `value`, an array of events as field lists (`[name, value, name, value, ...]`).
     private static func fieldLists(_ value: JSONValue, id: String, source: String) throws(QueueError) -> [StreamEntry] {
         guard case .array(let lists) = value else { throw .unexpectedReply(operation: "progress events", reply: source) }
         var entries: [StreamEntry] = []

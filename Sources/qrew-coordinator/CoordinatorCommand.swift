@@ -33,7 +33,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var maxWorkflowBytes: Int = 4 << 20
 
     @Option(help: "Tasks per storing call: a bigger run is stored in slices and starts while the rest is stored.")
-    var storeSlice: Int = 1000
+    var storeSlice: Int = CoordinatorConfiguration().storeSlice
 
     @Option(help: ArgumentHelp("JSON priority tables replacing the default scoring.", valueName: "file"))
     var scoring: String?

@@ -62,7 +62,7 @@ struct ExpireTasksTests {
                 #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: run, taskID: "b"))) > 3_500_000)
                 #expect(try await pttl(q, q.queue.keys.runTasks(run)) > 3_500_000)
             }
-            #expect(try await q.redis.send("EXISTS", .string("qt:expiring:done")).int == 0)
+            #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.expiringDone)).int == 0)
         }
     }
 }

@@ -12,7 +12,7 @@ struct StoreTasksTests {
     }
 
     func earlyMembers(_ q: QueueFixture, _ run: String) async throws -> Int {
-        try await q.redis.send("SCARD", .string(q.queue.keys.run(run) + ":early")).int ?? -1
+        try await q.redis.send("SCARD", .string(q.queue.keys.runEarly(run))).int ?? -1
     }
 
     @Test func aDependentStoredAfterItsDependencySucceededIsQueuedAsItIsStored() async throws {
