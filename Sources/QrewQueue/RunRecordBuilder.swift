@@ -1,6 +1,6 @@
 import Foundation
 import QrewCore
-import QrewQueue
+
 import Synchronization
 
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
