@@ -5,10 +5,11 @@ import QrewTestSupport
 import Synchronization
 import Testing
 
-/// A clock the test moves by hand, so lease expiry and backoff need no sleeping.
+/// Moves the scripts' clock (Redis's) forward by hand, so lease expiry and backoff need no
+/// sleeping: an offset the queue client passes to every script.
 final class ManualClock: Sendable {
-    private let milliseconds = Mutex(1_800_000_000_000)
-    var now: Int { milliseconds.withLock { $0 } }
+    private let milliseconds = Mutex(0)
+    var offset: Int { milliseconds.withLock { $0 } }
     func advance(by duration: Duration) {
         let (seconds, attoseconds) = duration.components
         milliseconds.withLock { $0 += Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) }
@@ -90,7 +91,7 @@ func withQueue(_ body: (QueueFixture) async throws -> Void) async throws {
         defer { redis.close() }
         let clock = ManualClock()
         let scripts = try ScriptLibrary.bundled.get()
-        let queue = QueueClient(redis: redis, keys: Keys(prefix: "qt"), scripts: scripts, now: { clock.now })
+        let queue = QueueClient(redis: redis, keys: Keys(prefix: "qt"), scripts: scripts, clockOffset: { clock.offset })
         let fence = try #require(try await queue.acquireLeadership(coordinatorID: "test", lease: .seconds(3600)))
         try await body(QueueFixture(queue: queue, clock: clock, fence: fence))
     }
