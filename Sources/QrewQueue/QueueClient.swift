@@ -134,9 +134,10 @@ public struct QueueClient: Sendable {
         return (promoted, wait < 0 ? nil : .milliseconds(wait))
     }
 
-    /// Takes back tasks whose lease expired; returns their refs.
-    public func reapLeases(fence: String, limit: Int = 1000, retryDelay: Duration) async throws(QueueError) -> [String] {
-        let reply = try await run(.reapLeases, [.string(fence), .int(limit), .int(retryDelay.milliseconds)])
+    /// Takes back tasks whose lease expired (outcome `lost`, retried as each step's policy
+    /// says); returns their refs.
+    public func reapLeases(fence: String, limit: Int = 1000) async throws(QueueError) -> [String] {
+        let reply = try await run(.reapLeases, [.string(fence), .int(limit)])
         guard let refs = reply.array else { throw unexpected(.reapLeases, reply) }
         return refs.compactMap(\.string)
     }

@@ -49,7 +49,7 @@ struct DeadLetterTests {
             try await q.submit("r1", [task("a")])
             _ = try await q.claim(1, worker: "gone", lease: .seconds(1))
             q.clock.advance(by: .seconds(2))
-            _ = try await q.queue.reapLeases(fence: q.fence, retryDelay: .zero)
+            _ = try await q.queue.reapLeases(fence: q.fence)
             try await q.applyAll()
             let letter = try #require(try await q.queue.deadLetters().first)
             #expect(letter.ref == "r1/a")

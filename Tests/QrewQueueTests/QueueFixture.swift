@@ -77,11 +77,13 @@ struct QueueFixture {
 /// A task record with the given graph edges; everything else defaulted.
 func task(
     _ id: String, priority: Int = 10, after dependencies: [String] = [], before dependents: [String] = [],
-    limits: [String] = ["run"], refs: [String] = [], maxAttempts: Int = 1, continueOnError: Bool = false
+    limits: [String] = ["run"], refs: [String] = [], maxAttempts: Int = 1, continueOnError: Bool = false,
+    lostRetry: String = "fixed,0,0,0"
 ) -> TaskRecord {
     TaskRecord(
         id: id, step: id, queue: "default", priority: priority, deps: dependencies.count, dependents: dependents,
-        limits: limits, refs: refs, spec: #"{"type":"echo"}"#, maxAttempts: maxAttempts, continueOnError: continueOnError)
+        limits: limits, refs: refs, spec: #"{"type":"echo"}"#, maxAttempts: maxAttempts, continueOnError: continueOnError,
+        lostRetry: lostRetry)
 }
 
 /// Runs `body` against a fresh redis-server with a leader fence already acquired.

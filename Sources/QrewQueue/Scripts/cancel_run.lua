@@ -1,5 +1,5 @@
 --[[ cancel_run: cancel a run: unfinished tasks end "canceled", running ones are told to stop.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] reason  ARGV[6] retention of finished runs (ms)
   Not fenced: any client (qctl) may cancel; the script is idempotent.
   Returns: {tasks canceled, run state after} or {-1, "missing"} for an unknown run. ]]

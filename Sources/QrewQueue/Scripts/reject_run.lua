@@ -1,6 +1,6 @@
 --[[ reject_run: record a submission that failed validation as a failed run, so the submitter
   sees why; nothing is queued. A run id already stored is left alone.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] run id  ARGV[6] workflow name (may be empty)  ARGV[7] error text
   ARGV[8] retention of finished runs (ms)
   Returns: 1 if recorded, 0 if the run id was taken. ]]

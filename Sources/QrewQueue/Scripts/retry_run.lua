@@ -1,14 +1,14 @@
 --[[ retry_run: run a finished run's unsuccessful tasks again, in place, keeping the succeeded
   ones and their outputs (or, fresh, every task); or, given task ids, only those tasks and the
   unsuccessful tasks downstream of them (requeueing a dead letter).
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] "fresh" to run every task again, "" for only the unsuccessful ones
   ARGV[6] a dead-letter entry, byte for byte as stored in <prefix>:dlq, to remove in the same
     call ("" for none)  ARGV[7..] task ids: reset only these (those not succeeded) and the
     unsuccessful tasks downstream of them; a downstream task that still depends on a task left
     unsuccessful (and not continueOnError) stays as it is, and keeps the run failed.
   A reset task waits for its dependencies that are reset too; those with none are queued at once.
-  The run's expiry is removed: it is live again.
+  The run's expiry is removed: it is live again, with a fresh workflow timeout (P:deadlines).
   Returns: {tasks reset, run state after, id of the stream entry holding the run_retried event}
   ({0, state} when there is nothing to retry; a given entry is still removed), {-1, "missing"}
   for an unknown run, {-2, state} when the run has not finished yet, or {-3, state} when the
@@ -70,7 +70,7 @@ else
   -- A settled dependency counts as met when it succeeded, or failed with continueOnError.
   local function met(id)
     local t = info[id]
-    return t.state == 'succeeded' or (t.coe and (t.state == 'failed' or t.state == 'timed_out'))
+    return t.state == 'succeeded' or (t.coe and (t.state == 'failed' or t.state == 'timed_out' or t.state == 'lost'))
   end
   local changed = true
   while changed do
@@ -110,6 +110,9 @@ end
 redis.call('HDEL', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'error')
 if keep_failed then redis.call('HSET', rk, 'failedTasks', '1') end
 redis.call('HSET', rk, 'state', 'running', 'pending', reset_count)
+-- A fresh workflow timeout from now (the finished run left the deadlines set).
+local timeout = tonumber(redis.call('HGET', rk, 'timeoutMs'))
+if timeout then redis.call('ZADD', P .. ':deadlines', NOW + timeout, run) end
 
 for _, id in ipairs(ids) do
   local deps = reset[id]

@@ -5,7 +5,7 @@
   results `reap_leases` records), so both follow one implementation.
   A success (or a failure with continueOnError) counts one dependency off each dependent and
   queues those left with none; any other failure skips every task downstream (and with failFast
-  cancels the run); the run finishes when nothing is pending. Every final failed or timed_out
+  cancels the run); the run finishes when nothing is pending. Every final failed, timed_out or lost
   result (continueOnError or not) also goes to the dead-letter list, once, here. ]]
 
 -- Applies the final result `state` of task `id` (ref `ref` of `run`), whose `applied` flag the
@@ -47,7 +47,7 @@ end
 local function apply_final(ref, retention_ms)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'applied', 'dependents', 'continueOnError', 'id', 'error', 'attempt')
-  local final = t[1] == 'succeeded' or t[1] == 'failed' or t[1] == 'timed_out'
+  local final = t[1] == 'succeeded' or t[1] == 'failed' or t[1] == 'timed_out' or t[1] == 'lost'
   if not final or t[2] == '1' then return 0 end
   redis.call('HSET', tk, 'applied', '1')
   apply_result(split_ref(ref), ref, t[5], t[1], t[3], t[4], t[6], t[7], retention_ms)

@@ -12,10 +12,11 @@
   per call, not once per event. ]]
 
 local P = ARGV[1]
-local NOW
+local NOW, NOW_MICROS
 do
   local time = redis.call('TIME')
-  NOW = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + (tonumber(ARGV[2]) or 0)
+  NOW_MICROS = tonumber(time[2])
+  NOW = tonumber(time[1]) * 1000 + math.floor(NOW_MICROS / 1000) + (tonumber(ARGV[2]) or 0)
 end
 -- NOW as stored: numbers passed to redis.call are formatted with printf ("%.17g"), so fields
 -- get this integer text instead.
@@ -119,7 +120,7 @@ local function flush()
 end
 
 -- Pushes one entry onto the dead-letter list <prefix>:dlq (newest first, capped at 10000): a
--- task that ended failed or timed_out for good, or a ready-queue member that is no task at all.
+-- task that ended failed, timed_out or lost for good, or a ready-queue member that is no task at all.
 -- Entries are JSON {id, ref, run, task, reason, attempts, at}; ids come from <prefix>:dlq:seq.
 local function dead_letter(ref, reason, attempts)
   local slash = string.find(ref, '/', 1, true)

@@ -41,6 +41,7 @@ local function settle(run, settled, failed, retention_ms)
   local state = redis.call('HGET', rk, 'failedTasks') and 'failed' or 'succeeded'
   if redis.call('HGET', rk, 'cancelReason') then state = redis.call('HGET', rk, 'state') end
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
+  redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
   local ttl = tonumber(retention_ms)
   if ttl and ttl > 0 then
