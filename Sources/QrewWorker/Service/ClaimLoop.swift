@@ -15,7 +15,7 @@ struct ClaimLoop: Sendable {
     let start: @Sendable (ClaimedTask) -> Void
 
     func run() async {
-        var backoff = RedisBackoff()
+        var backoff = configuration.redisBackoff
         // Whether the last claim drained the queues, so the next one waits for a push first.
         var drained = false
         while !Task.isCancelled {

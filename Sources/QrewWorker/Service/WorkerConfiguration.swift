@@ -1,4 +1,5 @@
 import Foundation
+import QrewQueue
 
 /// Everything a ``WorkerService`` needs to know, with defaults that suit one worker per machine.
 ///
@@ -33,6 +34,10 @@ public struct WorkerConfiguration: Sendable {
 
     /// The heartbeat period: a third of the lease.
     public var heartbeatInterval: Duration { lease / 3 }
+
+    /// A fresh backoff for retrying Redis: at most a third of the lease and 1 s, so every loop
+    /// is back within about a second of Redis answering, whatever happened before.
+    var redisBackoff: RedisBackoff { RedisBackoff(limit: RedisBackoff.limit(forLease: lease)) }
 
     /// Creates a configuration; every parameter has the default documented on its property.
     public init(
