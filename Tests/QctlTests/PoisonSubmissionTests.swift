@@ -47,4 +47,33 @@ struct PoisonSubmissionTests {
             #expect(normal.state == "succeeded", "\(cluster.logs)")
         }
     }
+
+    @Test func aCoordinatorKilledWhileStoringABigRunIsResumedNotRejected() async throws {
+        try await withProcessCluster(namespace: "resume") { cluster in
+            let steps = (0..<4000).map { "  - { id: s\($0), type: echo, with: { message: m } }\n" }.joined()
+            let workflow = "name: big\nsteps:\n" + steps
+            let first = try cluster.start("qrew-coordinator", ["--id", "c1", "--leader-lease", "1s", "--store-slice", "1"], name: "c1")
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await cluster.queue.enqueueSubmission(runID: "big-1", fileName: "big.yaml", workflow: workflow, params: [:])
+            // Kill it while the run is stored in part.
+            var stored = 0
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                stored = Int(try await cluster.queue.runFields("big-1")?["stored"] ?? "") ?? 0
+                if stored > 0 { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            kill(first.pid, SIGKILL)
+            _ = await first.waitForExit(timeout: .seconds(5))
+            let storedAtKill = Int(try await cluster.queue.runFields("big-1")?["stored"] ?? "") ?? 0
+            try #require(storedAtKill > 0 && storedAtKill < 4000, "killed with \(storedAtKill) of 4000 tasks stored; the test needs a run stored in part")
+
+            try cluster.start("qrew-coordinator", ["--id", "c2", "--leader-lease", "1s"], name: "c2")
+            try cluster.start("qrew-worker", ["--name", "w1", "--concurrency", "64"], name: "worker")
+            let run = try await cluster.queue.waitForRun("big-1", timeout: .seconds(60)) { $0.isFinished }
+            #expect(run.state == "succeeded", "\(run.fields)\n\(cluster.logs)")
+            #expect(run.fields["error"] == nil)
+            #expect(run.tasks.count == 4000)
+        }
+    }
 }

@@ -60,15 +60,15 @@ struct ReapLeasesTests {
                 let claimed = try await q.claimExactly(1, lease: .seconds(1))
                 #expect(claimed.first?.attempt == attempt)
                 q.clock.advance(by: .seconds(2))
-                let before = try await q.queue.serverTime()
                 #expect(try await q.queue.reapLeases(fence: q.fence) == ["r1/a"])
-                let after = try await q.queue.serverTime()
-                let retryAt = Int(try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))), "retryAt").string ?? "") ?? 0
-                #expect(retryAt >= before && retryAt <= after + 5000)
-                delay = retryAt - before
+                // finishedAt is the reaping call's time: the delay is exact.
+                let times = try await q.redis.send(
+                    "HMGET", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))), "retryAt", "finishedAt").array ?? []
+                let retryAt = Int(times.first?.string ?? "") ?? 0, reapedAt = Int(times.last?.string ?? "") ?? 0
+                delay = retryAt - reapedAt
                 q.clock.advance(by: .seconds(6))
             }
-            #expect((expectedDelay - 50...expectedDelay + 50).contains(delay), "the last retry waits \(delay) ms")
+            #expect(delay == expectedDelay, "the last retry waits \(delay) ms")
             let retrying = try await q.queue.runEvents("r1").filter { $0.fields["type"] == "task_retrying" }
             #expect(retrying.count == attempts)
             #expect(retrying.allSatisfy { $0.fields["outcome"] == "lost" })
