@@ -16,8 +16,8 @@ redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt
 redis.call('ZADD', P .. ':runs', NOW, run)
 emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
 flush() -- the stream exists from here on, so it takes the expiry below
-local ttl = tonumber(ARGV[8])
-if ttl and ttl > 0 then
+local ttl = expiry_ms(ARGV[8])
+if ttl then
   redis.call('PEXPIRE', rk, ttl)
   redis.call('PEXPIRE', rk .. ':events', ttl)
 end

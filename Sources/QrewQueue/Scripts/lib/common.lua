@@ -83,6 +83,14 @@ local function write_events()
 end
 
 -- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
+-- A retention (ms) as PEXPIRE takes it: integer text from 1 ms to ten years (a bigger number
+-- would be formatted as a float and refused), or nil for none.
+local function expiry_ms(value)
+  local ms = tonumber(value)
+  if not ms or ms ~= ms or ms < 1 then return nil end
+  return string.format('%.0f', math.min(math.floor(ms), 315360000000))
+end
+
 -- The priority is clamped to the score bounds (NumericBounds.score) so the sum stays exact in a
 -- double whatever a stored task says.
 local function ready_score(priority, seq)

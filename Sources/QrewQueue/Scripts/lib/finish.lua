@@ -43,8 +43,8 @@ local function settle(run, settled, failed, retention_ms)
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
   redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
-  local ttl = tonumber(retention_ms)
-  if ttl and ttl > 0 then
+  local ttl = expiry_ms(retention_ms)
+  if ttl then
     for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
       redis.call('PEXPIRE', rk .. suffix, ttl)
     end
