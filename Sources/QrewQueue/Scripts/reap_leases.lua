@@ -6,6 +6,8 @@
   the task waits out the delay in the delayed set; otherwise it ends "failed" ("lease lost") and
   an event goes to the coordinator like any final result; applying it (lib/apply) writes the
   dead letter with this reason, so a lost lease is dead-lettered exactly once.
+  A task whose claim or run crashed two workers (`crashes` >= 2, counted by record_crash) ends
+  "failed" the same way with a "quarantined: ..." reason, whatever attempts it has left.
   Returns: array of reaped refs. ]]
 --@include common
 --@include limits
@@ -22,7 +24,20 @@ for _, ref in ipairs(expired) do
     release_limits(run, t[4])
     redis.call('HDEL', tk, 'token')
     local reason = 'lease lost: worker ' .. tostring(t[6]) .. ' stopped heartbeating'
-    if tonumber(t[2]) < tonumber(t[3]) then
+    -- Poison quarantine: a task that crashed two workers (record_crash counts a worker's own
+    -- fatal signal, never a kill) ends failed whatever attempts are left, not in a crash loop.
+    -- `crash` describes this lease's crash only: consumed here, `crashes` keeps the count.
+    local crashed = redis.call('HMGET', tk, 'crashes', 'crash')
+    local quarantined = (tonumber(crashed[1]) or 0) >= 2
+    local last = crashed[2] and (' (last: ' .. crashed[2] .. ')') or ''
+    if crashed[2] then redis.call('HDEL', tk, 'crash') end
+    if quarantined then
+      reason = 'quarantined: this task crashed ' .. crashed[1] .. ' workers while being claimed or run' .. last
+        .. '; not retried (qctl dlq requeue ID to run it again)'
+    elseif crashed[2] then
+      reason = 'lease lost: ' .. crashed[2] .. ' while claiming or running it'
+    end
+    if not quarantined and tonumber(t[2]) < tonumber(t[3]) then
       local due = NOW + tonumber(ARGV[6])
       redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'error', reason)
       redis.call('ZADD', P .. ':delayed', due, ref)
