@@ -105,6 +105,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         }
         configuration.drainTime = try Self.duration(drain, "--drain", minimum: .zero)
         configuration.reportsCrashes = crashReports
+        configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
     }
 

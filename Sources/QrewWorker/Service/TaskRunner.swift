@@ -62,6 +62,8 @@ struct TaskRunner: Sendable {
     }
 
     private func execute(_ claimed: ClaimedTask) async -> Attempt {
+        // Where a bug in decoding or running a spec would hit: the test-only fault point.
+        configuration.faults.crashIfInjected(intoTaskSpec: claimed.spec)
         let spec: TaskSpec
         do {
             spec = try TaskSpec(jsonText: claimed.spec)

@@ -35,6 +35,8 @@ public struct WorkerConfiguration: Sendable {
     /// (docs/worker.md). It installs process-wide handlers for the fatal signals, so at most one
     /// worker per process can have it; `qrew-worker` turns it on, an embedding application opts in.
     public var reportsCrashes: Bool
+    /// Fault-injection points, for tests only; none by default.
+    public var faults: WorkerFaults
 
     /// The heartbeat period: a third of the lease.
     public var heartbeatInterval: Duration { lease / 3 }
@@ -52,7 +54,8 @@ public struct WorkerConfiguration: Sendable {
         killGrace: Duration = .seconds(5),
         cancelGrace: Duration = .milliseconds(500),
         idleBlockTime: Duration = .seconds(2),
-        reportsCrashes: Bool = false
+        reportsCrashes: Bool = false,
+        faults: WorkerFaults = WorkerFaults()
     ) {
         self.redisURL = redisURL
         self.namespace = namespace
@@ -66,6 +69,7 @@ public struct WorkerConfiguration: Sendable {
         self.cancelGrace = cancelGrace
         self.idleBlockTime = idleBlockTime
         self.reportsCrashes = reportsCrashes
+        self.faults = faults
     }
 
     /// `<hostname>-<pid>`: unique per process on a machine, and says where to look.
