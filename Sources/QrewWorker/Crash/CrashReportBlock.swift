@@ -46,12 +46,22 @@ struct CrashReportBlock: @unchecked Sendable {
 
     /// Replaces the contents; `bytes` must fit the capacity.
     func fill(_ bytes: [UInt8], count: Int) {
-        precondition(bytes.count <= capacity, "crash report block too small")
-        bytes.withUnsafeBytes { source in
-            guard let base = source.baseAddress else { return }
-            (raw + Self.headerSize).copyMemory(from: base, byteCount: source.count)
+        fill(parts: CollectionOfOne(bytes), count: count)
+    }
+
+    /// Replaces the contents with `parts` one after the other (copied straight in, no
+    /// intermediate array); they must fit the capacity.
+    func fill(parts: some Collection<[UInt8]>, count: Int) {
+        var length = 0
+        for part in parts {
+            precondition(length + part.count <= capacity, "crash report block too small")
+            part.withUnsafeBytes { source in
+                guard let base = source.baseAddress else { return }
+                (raw + Self.headerSize + length).copyMemory(from: base, byteCount: source.count)
+            }
+            length += part.count
         }
-        raw.storeBytes(of: bytes.count, toByteOffset: MemoryLayout<Int>.stride, as: Int.self)
+        raw.storeBytes(of: length, toByteOffset: MemoryLayout<Int>.stride, as: Int.self)
         raw.storeBytes(of: count, as: Int.self)
     }
 

@@ -17,7 +17,10 @@ import Synchronization
 /// behind an atomic, so the handler takes no lock.
 final class CrashReporter: Sendable {
     private struct Held {
-        var tasks: [TaskRef: String] = [:]
+        /// Each held task's preformatted ref/token pair, built once when it is claimed, so a
+        /// change costs a few copies rather than formatting every held task again.
+        var tasks: [TaskRef: [UInt8]] = [:]
+        var length = 0
         /// Two blocks: the one published (a handler may read it) and the one filled next.
         var blocks = [CrashReportBlock.allocate(capacity: 1024), CrashReportBlock.allocate(capacity: 1024)]
         var published = 0
@@ -83,7 +86,10 @@ final class CrashReporter: Sendable {
     func hold(_ tasks: [ClaimedTask]) {
         guard !tasks.isEmpty else { return }
         held.withLock { held in
-            for task in tasks { held.tasks[task.ref] = task.token }
+            for task in tasks {
+                let pair = CrashReportCommand.blamed([(task.ref, task.token)])
+                held.length += pair.count - (held.tasks.updateValue(pair, forKey: task.ref)?.count ?? 0)
+            }
             publish(&held)
         }
     }
@@ -91,7 +97,8 @@ final class CrashReporter: Sendable {
     /// Stops blaming `ref`: its result is recorded, or it was stopped or handed back.
     func release(_ ref: TaskRef) {
         held.withLock { held in
-            guard held.tasks.removeValue(forKey: ref) != nil else { return }
+            guard let pair = held.tasks.removeValue(forKey: ref) else { return }
+            held.length -= pair.count
             publish(&held)
         }
     }
@@ -107,14 +114,13 @@ final class CrashReporter: Sendable {
     /// next one could be the one it read before the last swap.
     private func publish(_ held: inout Held) {
         guard held.installed, handler.phase.load(ordering: .sequentiallyConsistent) == 0 else { return }
-        let bytes = CrashReportCommand.blamed(held.tasks.lazy.map { (ref: $0.key, token: $0.value) })
         let next = 1 - held.published
         let capacity = held.blocks[next].capacity
-        if capacity < bytes.count {
+        if capacity < held.length {
             held.blocks[next].deallocate()
-            held.blocks[next] = .allocate(capacity: max(bytes.count, 2 * capacity))
+            held.blocks[next] = .allocate(capacity: max(held.length, 2 * capacity))
         }
-        held.blocks[next].fill(bytes, count: held.tasks.count)
+        held.blocks[next].fill(parts: held.tasks.values, count: held.tasks.count)
         handler.held.store(Int(bitPattern: held.blocks[next].raw), ordering: .sequentiallyConsistent)
         held.published = next
     }
