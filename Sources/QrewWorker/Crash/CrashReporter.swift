@@ -55,7 +55,9 @@ final class CrashReporter: Sendable {
     /// over. Signal handlers are process-wide: a second reporter in the same process logs why and
     /// stays off.
     func start() async {
-        guard CrashSignalHandler.install(head: CrashReportBlock.make(head, count: 0)) else {
+        let headBlock = CrashReportBlock.make(head, count: 0)
+        guard CrashSignalHandler.install(head: headBlock) else {
+            headBlock.deallocate()
             logger.warning("crash reports off: another worker in this process reports its crashes")
             return
         }
