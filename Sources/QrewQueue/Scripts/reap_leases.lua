@@ -8,6 +8,8 @@
   otherwise it ends in the final state `lost` and an event goes to the coordinator like any final
   result; applying it (lib/apply) skips its dependents and writes the dead letter with this
   reason, exactly once.
+  A task whose claim or run crashed two workers (`crashes` >= 2, counted by record_crash) ends
+  "failed" instead, with a "quarantined: ..." reason, whatever attempts it has left.
   Returns: array of reaped refs. ]]
 --@include common
 --@include limits
@@ -47,9 +49,22 @@ for index, ref in ipairs(expired) do
     release_limits(run, t[4])
     redis.call('HDEL', tk, 'token')
     local reason = 'lease lost: worker ' .. tostring(t[6]) .. ' stopped heartbeating'
+    -- Poison quarantine: a task that crashed two workers (record_crash counts a worker's own
+    -- fatal signal, never a kill) ends failed whatever attempts are left, not in a crash loop.
+    -- `crash` describes this lease's crash only: consumed here, `crashes` keeps the count.
+    local crashed = redis.call('HMGET', tk, 'crashes', 'crash')
+    local quarantined = (tonumber(crashed[1]) or 0) >= 2
+    local last = crashed[2] and (' (last: ' .. crashed[2] .. ')') or ''
+    if crashed[2] then redis.call('HDEL', tk, 'crash') end
+    if quarantined then
+      reason = 'quarantined: this task crashed ' .. crashed[1] .. ' workers while being claimed or run' .. last
+        .. '; not retried (qctl dlq requeue ID to run it again)'
+    elseif crashed[2] then
+      reason = 'lease lost: ' .. crashed[2] .. ' while claiming or running it'
+    end
     local attempt = tonumber(t[2])
     local delay = nil
-    if attempt < tonumber(t[3]) then
+    if not quarantined and attempt < tonumber(t[3]) then
       delay = lost_retry_delay(t[7], attempt, ((NOW_MICROS + index * 7919) % 1000) / 1000)
     end
     if delay then
@@ -59,8 +74,9 @@ for index, ref in ipairs(expired) do
       emit(run, { 'type', 'task_retrying', 'task', t[5], 'outcome', 'lost', 'attempt', t[2],
         'retryAt', string.format('%.0f', due), 'error', reason, 'ts', NOW_S })
     else
-      redis.call('HSET', tk, 'state', 'lost', 'finishedAt', NOW_S, 'error', reason)
-      emit(run, { 'type', 'task_finished', 'task', t[5], 'state', 'lost', 'attempt', t[2],
+      local final = quarantined and 'failed' or 'lost'
+      redis.call('HSET', tk, 'state', final, 'finishedAt', NOW_S, 'error', reason)
+      emit(run, { 'type', 'task_finished', 'task', t[5], 'state', final, 'attempt', t[2],
         'error', reason, 'ts', NOW_S })
       redis.call('XADD', P .. ':events', '*', 'ref', ref)
     end

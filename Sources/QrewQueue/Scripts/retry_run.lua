@@ -8,6 +8,7 @@
     unsuccessful tasks downstream of them; a downstream task that still depends on a task left
     unsuccessful (and not continueOnError) stays as it is, and keeps the run failed.
   A reset task waits for its dependencies that are reset too; those with none are queued at once.
+  Its crash count is reset too, so a quarantined task requeued after a fix runs again.
   The run's expiry is removed: it is live again, with a fresh workflow timeout (P:deadlines).
   Returns: {tasks reset, run state after, id of the stream entry holding the run_retried event}
   ({0, state} when there is nothing to retry; a given entry is still removed), {-1, "missing"}
@@ -121,7 +122,7 @@ for _, id in ipairs(ids) do
     local tk = task_key(ref)
     redis.call('PERSIST', tk)
     redis.call('HDEL', tk, 'applied', 'output', 'error', 'exitCode', 'startedAt', 'finishedAt', 'worker',
-      'token', 'retryAt', 'queuedAt')
+      'token', 'retryAt', 'queuedAt', 'crashes', 'crash')
     redis.call('HSET', tk, 'attempt', 0, 'deps', deps, 'state', deps == 0 and 'ready' or 'waiting')
     if deps == 0 then
       local t = redis.call('HMGET', tk, 'priority', 'queue')
