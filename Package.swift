@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "qrew-chaos", targets: ["qrew-chaos"]),
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
         .executable(name: "qrew-worker", targets: ["qrew-worker"]),
+        .executable(name: "qrew-supervise", targets: ["qrew-supervise"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -24,6 +25,9 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // Starts one process's commands so that they, and everything they start, die with it
+        // even when it is SIGKILLed (docs/worker.md); C, started once per process.
+        .executableTarget(name: "qrew-supervise"),
         .target(name: "QrewRedis", dependencies: ["CHiredis"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
