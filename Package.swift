@@ -28,6 +28,8 @@ let package = Package(
         // Starts one process's commands so that they, and everything they start, die with it
         // even when it is SIGKILLed (docs/worker.md); C, started once per process.
         .executableTarget(name: "qrew-supervise"),
+        // The Swift side of qrew-supervise's protocol, for task processes and qctl dev's children.
+        .target(name: "QrewProcess"),
         .target(name: "QrewRedis", dependencies: ["CHiredis"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
