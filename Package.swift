@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
-        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", "QrewProcess"]),
         .executableTarget(
             name: "qctl",
             dependencies: [

@@ -27,7 +27,7 @@ extension WorkerServiceTests {
             try await withWorkerFixture { fixture in
                 try await fixture.submit("r1", [try taskRecord("r1", "work", argv: ["sh", "-c", "echo $$; sleep 1; echo finished"])])
                 let path = try Self.executable()
-                let child = try ChildProcess.spawn(
+                let child = try await ChildProcess.spawn(
                     path: path,
                     argv: [path, "--redis", fixture.server.url, "--namespace", WorkerFixture.namespace, "--name", "bin1",
                            "--concurrency", "1", "--drain", "10s"],
@@ -54,7 +54,7 @@ extension WorkerServiceTests {
                 (["--concurrency", "0"], "invalid --concurrency 0"),
                 (["--redis", "http://x"], "invalid Redis URL"),
             ] {
-                let child = try ChildProcess.spawn(
+                let child = try await ChildProcess.spawn(
                     path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)
                 let pump = OutputPump.start(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: 1 << 16, batcher: OutputBatcher())
                 let status = await within(.seconds(10)) { await child.exitStatus.value }
