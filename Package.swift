@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "qrew-supervise"),
         // The Swift side of qrew-supervise's protocol, for task processes and qctl dev's children.
         .target(name: "QrewProcess"),
-        .target(name: "QrewRedis", dependencies: ["CHiredis"]),
+        .target(name: "QrewRedis", dependencies: ["CHiredis", "QrewProcess"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
         .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
