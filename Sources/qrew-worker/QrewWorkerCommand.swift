@@ -60,6 +60,8 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Tasks cannot be started safely without it (they would outlive a killed worker).
+        _ = try ShellExecutor().locateSupervisor()
         let worker = try WorkerService(configuration: try workerConfiguration(environment: ProcessInfo.processInfo.environment))
         let signals = SignalDrain(signals: [SIGTERM, SIGINT]) { signal in
             worker.logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
