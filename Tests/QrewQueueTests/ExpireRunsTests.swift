@@ -6,14 +6,14 @@ import Testing
 struct ExpireRunsTests {
     @Test func anOverdueRunIsCanceledAndItsRunningTasksAnnounced() async throws {
         try await withQueue { q throws in
-            try await q.submit("slow", [task("a"), task("b", after: ["a"])], fields: ["timeoutMs": "1000"])
-            try await q.submit("quick", [task("x")], fields: ["timeoutMs": "1000"])
+            try await q.submit("slow", [task("a"), task("b", after: ["a"])], fields: ["timeoutMs": "60000"])
+            try await q.submit("quick", [task("x")], fields: ["timeoutMs": "60000"])
             let claimed = try await q.claim(5)
             #expect(try await q.queue.expireRuns(fence: q.fence, retention: .seconds(60)).isEmpty)
             for item in claimed where item.ref.runID == "quick" { try await q.succeed(item) }
             try await q.applyAll()
 
-            q.clock.advance(by: .seconds(2))
+            q.clock.advance(by: .seconds(61))
             #expect(try await q.queue.expireRuns(fence: q.fence, retention: .seconds(60)) == ["slow"])
             #expect(try await q.runField("slow", "state") == "canceled")
             #expect(try await q.runField("slow", "cancelReason")?.contains("run timeout") == true)
