@@ -23,8 +23,8 @@ for i = 7, #ARGV, 2 do
   applied = applied + apply_final(ARGV[i + 1], retention)
 end
 if #ids > 0 then
-  redis.call('XACK', P .. ':events', group, unpack(ids))
-  redis.call('XDEL', P .. ':events', unpack(ids))
+  call_chunked({ 'XACK', P .. ':events', group }, ids)
+  call_chunked({ 'XDEL', P .. ':events' }, ids)
 end
 settle_all()
 flush()

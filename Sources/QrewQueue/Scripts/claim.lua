@@ -76,6 +76,6 @@ for qi = 7, #ARGV do
     end
   end
 end
-if #lease_entries > 0 then redis.call('ZADD', P .. ':leases', unpack(lease_entries)) end
+if #lease_entries > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
 flush()
 return out

@@ -85,7 +85,7 @@ for i = 4, #ARGV - 8, 9 do
   replies[#replies + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
 end
-if #ended_leases > 0 then redis.call('ZREM', P .. ':leases', unpack(ended_leases)) end
+if #ended_leases > 0 then call_chunked({ 'ZREM', P .. ':leases' }, ended_leases) end
 settle_all()
 flush()
 return replies

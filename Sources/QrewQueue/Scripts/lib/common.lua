@@ -24,6 +24,24 @@ local function split_ref(ref)
   return string.sub(ref, 1, slash - 1), string.sub(ref, slash + 1)
 end
 
+-- Lua's `unpack` fails past a few thousand values ("too many results to unpack"), so every
+-- command whose argument count depends on the input goes through this: `redis.call` of the
+-- command and leading arguments in `head` (e.g. {'ZADD', key}) followed by the items, in chunks
+-- of at most 1000 items (a multiple of `width`, so score/member pairs stay together). Returns
+-- the sum of the integer replies.
+local function call_chunked(head, items, width)
+  local total, n, lead = 0, #items, #head
+  local step = 1000 - 1000 % (width or 1)
+  for first = 1, n, step do
+    local args = {}
+    for i = 1, lead do args[i] = head[i] end
+    for i = first, math.min(first + step - 1, n) do args[#args + 1] = items[i] end
+    local reply = redis.call(unpack(args))
+    if type(reply) == 'number' then total = total + reply end
+  end
+  return total
+end
+
 local function split_csv(s)
   local out = {}
   if s == nil or s == false or s == '' then return out end
@@ -100,7 +118,7 @@ local function flush()
     local tokens = {}
     for i = 1, math.min(n, 64) do tokens[i] = '1' end
     local key = wake_key(queue)
-    if redis.call('LPUSH', key, unpack(tokens)) > 64 then redis.call('LTRIM', key, 0, 63) end
+    if call_chunked({ 'LPUSH', key }, tokens) > 64 then redis.call('LTRIM', key, 0, 63) end
   end
   queued_per_queue = {}
   return ids

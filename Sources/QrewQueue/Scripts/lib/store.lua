@@ -38,7 +38,7 @@ local function store_slice(run, first, early, canceled)
   local ids, ready, settled = {}, {}, 0
   local function flush_ready(queue)
     local entries = ready[queue]
-    if entries and #entries > 0 then redis.call('ZADD', ready_key(queue), unpack(entries)) end
+    if entries and #entries > 0 then call_chunked({ 'ZADD', ready_key(queue) }, entries, 2) end
     ready[queue] = {}
   end
   for i = first, #ARGV, STORE_WIDTH do
@@ -80,12 +80,8 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'waiting', deps)
     end
     ids[#ids + 1] = id
-    if #ids == 1000 then
-      redis.call('RPUSH', rk .. ':tasks', unpack(ids))
-      ids = {}
-    end
   end
-  if #ids > 0 then redis.call('RPUSH', rk .. ':tasks', unpack(ids)) end
+  if #ids > 0 then call_chunked({ 'RPUSH', rk .. ':tasks' }, ids) end
   for queue in pairs(ready) do flush_ready(queue) end
   return settled
 end
