@@ -5,6 +5,9 @@
   A task whose run, step or pool is at its concurrency limit is parked (lib/limits) until a
   slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
   one that is no task of any run goes to the dead-letter list (lib/common dead_letter).
+  At most ARGV[6] + 1000 ready entries are examined per call, so a queue full of tasks whose
+  limits are full is parked a slice per call; when that bound stops a claim with entries left,
+  the call leaves a wake-up token on the queue, so the worker claims again at once.
   Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
   of task id, output pairs: every task the spec references). ]]
 --@include common
@@ -12,6 +15,7 @@
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
+local examined, most = 0, max + 1000
 -- Batched per call: lease tokens are reserved with one INCRBY (a few may go unused), lease
 -- deadlines go to P:leases in one ZADD, and each run's startedAt is set once.
 local next_token, last_token = 1, 0
@@ -22,8 +26,14 @@ local deadline = tostring(NOW + lease)
 for qi = 7, #ARGV do
   local ready = ready_key(ARGV[qi])
   while claimed < max do
-    local popped = redis.call('ZPOPMAX', ready, max - claimed)
+    local want = math.min(max - claimed, most - examined)
+    if want <= 0 then
+      if redis.call('ZCARD', ready) > 0 then note_queued(ARGV[qi], 1) end
+      break
+    end
+    local popped = redis.call('ZPOPMAX', ready, want)
     if #popped == 0 then break end
+    examined = examined + #popped / 2
     for pi = 1, #popped, 2 do
       local ref, score = popped[pi], popped[pi + 1]
       local tk = task_key(ref)
