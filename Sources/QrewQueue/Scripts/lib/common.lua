@@ -42,6 +42,41 @@ local function call_chunked(head, items, width)
   return total
 end
 
+-- How much more sliced work (tasks canceled, skipped, released or reset, each about 5 µs of
+-- Redis) this call may do before it leaves the rest for a later call (docs/protocol.md, *Long
+-- operations in slices*): 500 keeps a call to a few ms. Scripts that take a budget argument
+-- set `left`.
+local BUDGET = { left = 500 }
+
+-- Up to `n` task ids of a JSON array text of ids (a task's `dependents`) from byte `pos` (the
+-- opening quote of an element; 2 for the first), without decoding the whole text: a step with
+-- 50,000 dependents is walked a slice at a time. Returns the ids and the byte position of the
+-- next element, or nil when none is left. Relies on the arrays being compact, as the
+-- coordinator writes them (`jsonArrayText`, cjson): inside a JSON string every `"` is escaped,
+-- so `","` only ever separates two elements.
+local function json_ids(json, pos, n)
+  if not json or #json <= 2 then return {}, nil end
+  if pos == 2 and #json <= 65536 then
+    local all = cjson.decode(json)
+    if #all <= n then return all, nil end
+  end
+  local stop, count, last = pos, 0, nil
+  while count < n do
+    local sep = string.find(json, '","', stop, true)
+    count = count + 1
+    if not sep then
+      last = nil
+      break
+    end
+    last = sep
+    stop = sep + 2
+  end
+  if count == n and last then
+    return cjson.decode('[' .. string.sub(json, pos, last) .. ']'), last + 2
+  end
+  return cjson.decode('[' .. string.sub(json, pos, #json - 1) .. ']'), nil
+end
+
 local function split_csv(s)
   local out = {}
   if s == nil or s == false or s == '' then return out end

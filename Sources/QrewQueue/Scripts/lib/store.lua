@@ -62,7 +62,7 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
         'error', 'skipped: a dependency failed')
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
-      settled = settled + 1 + skip_dependents(run, ARGV[i + 5])
+      settled = settled + 1 + skip_dependents(run, id, ARGV[i + 5])
     elseif reached and deps == '0' then
       -- its last dependency finished before it was stored
       write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
