@@ -34,6 +34,8 @@ public struct CoordinatorConfiguration: Sendable {
     /// Tasks per storing call: a bigger run is stored in slices, its first tasks starting while
     /// the rest is stored (`QueueSession.submitRun`).
     public var storeSlice: Int
+    /// Test-only fault injection (`QREW_FAULT_…` environment variables); none by default.
+    public var faults: CoordinatorFaults
 
     public init(
         redisURL: String = "redis://127.0.0.1:6379/0",
@@ -47,8 +49,9 @@ public struct CoordinatorConfiguration: Sendable {
         priorityTables: PriorityTables = .default,
         limits: ValidationLimits = .default,
         streamMaxLength: Int = 10_000,
-        maxWorkflowBytes: Int = 4 << 20,
-        storeSlice: Int = RunRecord.defaultSlice
+        maxWorkflowBytes: Int = RunIntake.defaultMaxWorkflowBytes,
+        storeSlice: Int = RunRecord.defaultSlice,
+        faults: CoordinatorFaults = .fromEnvironment()
     ) {
         self.redisURL = redisURL
         self.namespace = namespace
@@ -63,5 +66,6 @@ public struct CoordinatorConfiguration: Sendable {
         self.streamMaxLength = streamMaxLength
         self.maxWorkflowBytes = maxWorkflowBytes
         self.storeSlice = storeSlice
+        self.faults = faults
     }
 }

@@ -20,7 +20,7 @@ struct MaintenanceLoop {
 
     func run() async {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "maintenance")) { fence in
-            let reaped = try await queue.reapLeases(fence: fence, retryDelay: .zero)
+            let reaped = try await queue.reapLeases(fence: fence)
             if !reaped.isEmpty {
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }

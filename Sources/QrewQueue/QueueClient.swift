@@ -12,18 +12,30 @@ public struct QueueClient: Sendable {
     /// Cap of each run's progress stream (`XADD MAXLEN ~`).
     public let streamMaxLength: Int
     let scripts: ScriptLibrary
-    let now: @Sendable () -> Int
+    let clockOffset: @Sendable () -> Int
 
-    /// - Parameter now: milliseconds since the epoch; injectable so tests can move time.
+    /// - Parameter clockOffset: milliseconds the scripts add to Redis's clock (their only
+    ///   clock); 0 except in tests that move time by hand.
     public init(
         redis: RedisClient, keys: Keys, scripts: ScriptLibrary, streamMaxLength: Int = 10_000,
-        now: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970 * 1000) }
+        clockOffset: @escaping @Sendable () -> Int = { 0 }
     ) {
         self.redis = redis
         self.keys = keys
         self.scripts = scripts
         self.streamMaxLength = streamMaxLength
-        self.now = now
+        self.clockOffset = clockOffset
+    }
+
+    /// Redis's clock (ms since the epoch, plus the clock offset): the one the scripts stamp
+    /// and compare every time with, so a reader compares with it too.
+    public func serverTime() async throws(QueueError) -> Int {
+        let reply = try await send(["TIME"])
+        guard let parts = reply.array, parts.count == 2, let seconds = parts[0].string.flatMap(Int.init),
+              let microseconds = parts[1].string.flatMap(Int.init) else {
+            throw .unexpectedReply(operation: "TIME", reply: "\(reply)")
+        }
+        return seconds * 1000 + microseconds / 1000 + clockOffset()
     }
 
     func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
@@ -58,9 +70,9 @@ public struct QueueClient: Sendable {
         return try result.get()
     }
 
-    /// The arguments every script takes first (lib/common): prefix, now, stream cap.
+    /// The arguments every script takes first (lib/common): prefix, clock offset, stream cap.
     func commonArguments() -> [RedisArgument] {
-        [.string(keys.prefix), .int(now()), .int(streamMaxLength)]
+        [.string(keys.prefix), .int(clockOffset()), .int(streamMaxLength)]
     }
 
     func unexpected(_ operation: ScriptLibrary.Operation, _ reply: RedisReply) -> QueueError {
@@ -122,9 +134,10 @@ public struct QueueClient: Sendable {
         return (promoted, wait < 0 ? nil : .milliseconds(wait))
     }
 
-    /// Takes back tasks whose lease expired; returns their refs.
-    public func reapLeases(fence: String, limit: Int = 1000, retryDelay: Duration) async throws(QueueError) -> [String] {
-        let reply = try await run(.reapLeases, [.string(fence), .int(limit), .int(retryDelay.milliseconds)])
+    /// Takes back tasks whose lease expired (outcome `lost`, retried as each step's policy
+    /// says); returns their refs.
+    public func reapLeases(fence: String, limit: Int = 1000) async throws(QueueError) -> [String] {
+        let reply = try await run(.reapLeases, [.string(fence), .int(limit)])
         guard let refs = reply.array else { throw unexpected(.reapLeases, reply) }
         return refs.compactMap(\.string)
     }

@@ -97,6 +97,20 @@ public struct QueueSession {
         return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
     }
 
+    /// Records that `owner` is about to process submission `entryID` (`Keys.intakeAttempt`) and
+    /// returns the owner that recorded the same entry before, if one did and it was not `owner`.
+    public func recordIntakeAttempt(entryID: String, owner: String) throws(QueueError) -> String? {
+        let previous = try send(["SET", .string(queue.keys.intakeAttempt), .string("\(entryID) \(owner)"), "GET"]).string
+        guard let previous, previous.hasPrefix("\(entryID) ") else { return nil }
+        let previousOwner = String(previous.dropFirst(entryID.utf8.count + 1))
+        return previousOwner == owner ? nil : previousOwner
+    }
+
+    /// Whether a run with this id is stored (in full or in part).
+    public func runExists(_ runID: String) throws(QueueError) -> Bool {
+        try send(["EXISTS", .string(queue.keys.run(runID))]).int == 1
+    }
+
     // MARK: Runs
 
     /// Stores a run with its ready tasks queued: in one `submit_run` call when it has at most

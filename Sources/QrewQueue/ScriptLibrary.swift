@@ -30,6 +30,7 @@ public struct ScriptLibrary: Sendable {
         case pruneWorkers = "prune_workers"
         case pruneRuns = "prune_runs"
         case purgeDeadLetters = "purge_dead_letters"
+        case recordCrash = "record_crash"
     }
 
     private let scripts: [Operation: RedisScript]

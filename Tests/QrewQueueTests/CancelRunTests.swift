@@ -31,6 +31,19 @@ struct CancelRunTests {
         }
     }
 
+    @Test func aCoordinatorIDThatPrefixesAnotherDoesNotShareItsLeadership() async throws {
+        try await withRedisServer { server in
+            let redis = RedisClient(configuration: try testConfiguration(for: server))
+            defer { redis.close() }
+            let queue = QueueClient(redis: redis, keys: Keys(prefix: "qt"), scripts: try ScriptLibrary.bundled.get())
+            let leader = try #require(try await queue.acquireLeadership(coordinatorID: "host:1", lease: .seconds(60)))
+            #expect(leader.hasPrefix("host:1:"))
+            #expect(try await queue.acquireLeadership(coordinatorID: "host", lease: .seconds(60)) == nil)
+            #expect(try await queue.acquireLeadership(coordinatorID: "host:", lease: .seconds(60)) == nil)
+            #expect(try await queue.acquireLeadership(coordinatorID: "host:1", lease: .seconds(60)) == leader)
+        }
+    }
+
     @Test func oneLeaderAtATimeAndANewFenceOnTakeover() async throws {
         try await withQueue { q throws in
             let other = try await q.queue.acquireLeadership(coordinatorID: "other", lease: .seconds(1))

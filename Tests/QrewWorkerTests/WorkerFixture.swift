@@ -156,5 +156,5 @@ func taskRecord(
     return TaskRecord(
         id: id, step: id, queue: "default", priority: priority, deps: dependencies.count, dependents: dependents,
         limits: ["run"], refs: outputRefs.values.flatMap { $0 }, spec: json, maxAttempts: retry.maxAttempts,
-        continueOnError: false)
+        continueOnError: false, lostRetry: TaskRecord.lostRetry(for: retry))
 }

@@ -1,5 +1,5 @@
 --[[ apply_events: apply a batch of task completions exactly once and acknowledge them.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] consumer group
   ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   ARGV[7..] pairs: events stream entry id, task ref

@@ -1,5 +1,5 @@
 --[[ cancel_run: cancel a run: unfinished tasks end "canceled", running ones are told to stop.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] reason
   ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   ARGV[7] budget: tasks to visit in this call (lib/common BUDGET; default 500)

@@ -1,5 +1,5 @@
 --[[ claim: lease up to ARGV[6] ready tasks to one worker, best score first, in one round trip.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
   ARGV[7..] queue names, in the worker's order of preference
   A task whose run, step or pool is at its concurrency limit is parked (lib/limits) until a

@@ -1,5 +1,5 @@
 --[[ expire_runs: cancel runs that outlived their workflow `timeout`.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max runs per call
   ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   An overdue run that has not finished starts canceling (reason: the timeout; lib/cancel), as

@@ -1,7 +1,7 @@
 --[[ retry_run: run a finished run's unsuccessful tasks again, in place, keeping the succeeded
   ones and their outputs (or, fresh, every task); or, given task ids, only those tasks and the
   unsuccessful tasks downstream of them (requeueing a dead letter).
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] "fresh" to run every task again, "" for only the unsuccessful ones
   ARGV[6] a dead-letter entry, byte for byte as stored in <prefix>:dlq, to remove in the same
     call ("" for none)
@@ -9,9 +9,11 @@
   ARGV[8..] task ids: reset only these (those not succeeded) and the unsuccessful tasks
     downstream of them; a downstream task that still depends on a task left unsuccessful (and
     not continueOnError) stays as it is, and keeps the run failed.
-  A reset task waits for its dependencies that are reset too; those with none are queued. The
-  run's expiry is removed: it is live again. The work is linear in tasks and dependency edges
-  and done in slices (lib/retry): this call checks the run, removes the entry, marks the run
+  A reset task waits for its dependencies that are reset too; those with none are queued. Its
+  crash count is reset too, so a quarantined task requeued after a fix runs again. The run's
+  expiry is removed: it is live again, with a fresh workflow timeout (P:deadlines) from this
+  call. The work is linear in tasks and dependency edges and done in slices (lib/retry): this
+  call checks the run, removes the entry, marks the run
   `retrying` and does the first slice; the caller calls `continue_run` while work is left (and
   the coordinator's `sweep_runs` finishes it if the caller stops). When the reset is done the
   run is `running` again, holds `retried` (tasks reset) and `retriedEvent` (the id of the stream
@@ -91,6 +93,9 @@ end
 redis.call('ZREM', P .. ':expiring', run)
 redis.call('HDEL', P .. ':expiring:done', run)
 redis.call('ZADD', P .. ':sweeping', NOW, run)
+-- A fresh workflow timeout from now (the finished run left the deadlines set).
+local timeout = tonumber(redis.call('HGET', rk, 'timeoutMs'))
+if timeout then redis.call('ZADD', P .. ':deadlines', NOW + timeout, run) end
 
 local done = run_work(run, nil)
 settle_all()

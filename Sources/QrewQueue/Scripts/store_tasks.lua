@@ -1,11 +1,11 @@
 --[[ store_tasks: store the next slice of a run that `submit_run` stored in part, and queue its
   ready tasks. A big run is stored in slices so that its first tasks start while the rest is
   stored and no call holds Redis for long; the coordinator sends the slices in order.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] run id
   ARGV[6] position of the slice's first task in the run's storage order (0-based); the slice is
           stored only if it equals the run's `stored` count, so a replayed slice changes nothing
-  ARGV[7..] the tasks, 11 arguments each (lib/store)
+  ARGV[7..] the tasks, 12 arguments each (lib/store)
   A task a dependency's result reached before it was stored (<run>:early) is stored with that
   applied: counted off, queued, or skipped along with its dependents. The tasks of a run canceled
   meanwhile are stored canceled; the run finishes once its last task is stored and settled.

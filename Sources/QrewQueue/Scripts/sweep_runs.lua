@@ -3,7 +3,7 @@
   (`cancel_run`, failFast, a run timeout), a retry (`retry_run`), skips and releases too big for
   the call that made them. So a run whose canceling or retrying client died still ends canceled
   or retried. The maintenance loop calls it again (with short pauses) while work is left.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] budget: tasks to visit in this call
   ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   Returns: {runs whose work this call finished, 1 if any run still has work left else 0}. ]]

@@ -7,7 +7,7 @@
   queues those left with none; any other failure skips every task downstream (and with failFast
   cancels the run); the run finishes when nothing is pending. Walks downstream are bounded per
   call (lib/common BUDGET); the rest is left in the run's walk list for the next call. Every
-  final failed or timed_out result (continueOnError or not) also goes to the dead-letter list,
+  final failed, timed_out or lost result (continueOnError or not) also goes to the dead-letter list,
   once, here. ]]
 
 -- Applies the final result `state` of task `id` (ref `ref` of `run`), whose `applied` flag the
@@ -37,7 +37,7 @@ end
 local function apply_final(ref, retention_ms)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'applied', 'dependents', 'continueOnError', 'id', 'error', 'attempt')
-  local final = t[1] == 'succeeded' or t[1] == 'failed' or t[1] == 'timed_out'
+  local final = t[1] == 'succeeded' or t[1] == 'failed' or t[1] == 'timed_out' or t[1] == 'lost'
   if not final or t[2] == '1' then return 0 end
   redis.call('HSET', tk, 'applied', '1')
   local run = split_ref(ref)

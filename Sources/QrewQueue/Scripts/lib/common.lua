@@ -1,6 +1,10 @@
 --[[ common: helpers shared by the scripts; the loader inlines this file where a script says
   `--@include common`. Every script shares its first three arguments:
-    ARGV[1] namespace prefix  ARGV[2] now (ms since the epoch)  ARGV[3] progress stream cap
+    ARGV[1] namespace prefix  ARGV[2] clock offset (ms; 0 except in tests)  ARGV[3] progress stream cap
+  One clock, Redis's: NOW is the server's TIME (ms since the epoch) plus the offset, taken once
+  per call, so every timestamp, lease deadline and due time is on the same clock whatever the
+  callers' hosts think the time is, and a task's queuedAt <= startedAt <= finishedAt holds. Tests
+  move time by hand with the offset. (TIME is allowed before writes: Redis 7 replicates effects.)
   Keys are built from the prefix: Qrew targets one Redis server (not Cluster), so scripts derive
   task and run keys themselves (docs/protocol.md lists them).
   A script that emits events or queues tasks must call `flush()` before it returns: progress
@@ -8,9 +12,15 @@
   per call, not once per event. ]]
 
 local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
--- NOW as stored: numbers passed to redis.call are formatted with printf, strings are not.
-local NOW_S = ARGV[2]
+local NOW, NOW_MICROS
+do
+  local time = redis.call('TIME')
+  NOW_MICROS = tonumber(time[2])
+  NOW = tonumber(time[1]) * 1000 + math.floor(NOW_MICROS / 1000) + (tonumber(ARGV[2]) or 0)
+end
+-- NOW as stored: numbers passed to redis.call are formatted with printf ("%.17g"), so fields
+-- get this integer text instead.
+local NOW_S = string.format('%.0f', NOW)
 local STREAM_MAXLEN = ARGV[3]
 
 local function run_key(run) return P .. ':run:' .. run end
@@ -126,8 +136,19 @@ local function write_events()
 end
 
 -- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
+-- A retention (ms) as PEXPIRE takes it: integer text from 1 ms to ten years (a bigger number
+-- would be formatted as a float and refused), or nil for none.
+local function expiry_ms(value)
+  local ms = tonumber(value)
+  if not ms or ms ~= ms or ms < 1 then return nil end
+  return string.format('%.0f', math.min(math.floor(ms), 315360000000))
+end
+
+-- The priority is clamped to the score bounds (NumericBounds.score) so the sum stays exact in a
+-- double whatever a stored task says.
 local function ready_score(priority, seq)
-  return tonumber(priority) * 4294967296 + (4294967295 - seq % 4294967296)
+  local p = math.max(-2000000, math.min(2000000, tonumber(priority) or 0))
+  return p * 4294967296 + (4294967295 - seq % 4294967296)
 end
 
 -- Ready tasks queued by this call, per queue: `flush` leaves that many wake-up tokens.
@@ -160,7 +181,7 @@ local function flush()
 end
 
 -- Pushes one entry onto the dead-letter list <prefix>:dlq (newest first, capped at 10000): a
--- task that ended failed or timed_out for good, or a ready-queue member that is no task at all.
+-- task that ended failed, timed_out or lost for good, or a ready-queue member that is no task at all.
 -- Entries are JSON {id, ref, run, task, reason, attempts, at}; ids come from <prefix>:dlq:seq.
 local function dead_letter(ref, reason, attempts)
   local slash = string.find(ref, '/', 1, true)

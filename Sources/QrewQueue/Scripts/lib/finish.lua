@@ -133,10 +133,11 @@ local function settle(run, settled, failed, retention_ms)
   -- canceled before `cancelState` existed kept that state in `state`.
   if r[3] then state = r[4] or r[5] end
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
+  redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
   -- The run's own retention; the caller's is the fallback for a run stored without one.
-  local ttl = tonumber(r[6] or retention_ms)
-  if ttl and ttl > 0 then
+  local ttl = expiry_ms(r[6] or retention_ms)
+  if ttl then
     for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
       redis.call('PEXPIRE', rk .. suffix, ttl)
     end

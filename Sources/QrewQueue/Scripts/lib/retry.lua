@@ -28,7 +28,7 @@
   before every dependent's count is in place. A cancel that begins meanwhile ends the job (the
   cancellation ends the reset tasks; `pending` counted them). When nothing needs to run again
   (mode `all` on a run whose tasks all succeeded) the run gets back the fields it finished with
-  and its expiry. ]]
+  and its expiry, and leaves the deadlines set again. ]]
 
 -- The keys of a run's retry job: the job hash, marks, frontier and reset ids.
 local function retry_keys(run)
@@ -36,9 +36,11 @@ local function retry_keys(run)
   return jk, jk .. ':marks', jk .. ':frontier', jk .. ':ids'
 end
 
--- Whether a settled task counts as a met dependency: it succeeded, or failed with continueOnError.
+-- Whether a settled task counts as a met dependency: it succeeded, or failed (timed out, lost)
+-- with continueOnError.
 local function met(state, continue_on_error)
-  return state == 'succeeded' or (continue_on_error == '1' and (state == 'failed' or state == 'timed_out'))
+  return state == 'succeeded'
+    or (continue_on_error == '1' and (state == 'failed' or state == 'timed_out' or state == 'lost'))
 end
 
 -- Runs whose `run_retried` event this call emitted: `note_retried` stores its stream entry id.
@@ -167,7 +169,7 @@ local function retry_reset(run, jk, mk, ik, mode)
     end
     if again then
       redis.call('HDEL', tk, 'applied', 'output', 'error', 'exitCode', 'startedAt', 'finishedAt', 'worker',
-        'token', 'retryAt', 'queuedAt')
+        'token', 'retryAt', 'queuedAt', 'crashes', 'crash')
       redis.call('HSET', tk, 'attempt', 0, 'deps', 0, 'state', 'waiting')
       reset[#reset + 1] = id
     end
@@ -242,6 +244,7 @@ local function retry_restore(run, jk)
   end
   if #fields > 0 then call_chunked({ 'HSET', rk }, fields, 2) end
   redis.call('HSET', rk, 'retried', 0)
+  redis.call('ZREM', P .. ':deadlines', run)
   local ttl = tonumber(j[2])
   if ttl and ttl > 0 then
     for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do

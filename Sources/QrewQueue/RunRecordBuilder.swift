@@ -1,6 +1,6 @@
 import Foundation
 import QrewCore
-import QrewQueue
+
 import Synchronization
 
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
@@ -54,7 +54,8 @@ enum RunRecordBuilder {
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
-            maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError)
+            maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
+            lostRetry: TaskRecord.lostRetry(for: settings.retry))
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake
