@@ -217,11 +217,26 @@ public struct QueueClient: Sendable {
 
     // MARK: Anyone
 
-    /// Cancels a run. Returns the number of tasks canceled, or nil for an unknown run.
-    public func cancelRun(_ runID: String, reason: String, retention: Duration) async throws(QueueError) -> Int? {
-        let reply = try await run(.cancelRun, [.string(runID), .string(reason), .int(retention.milliseconds)])
-        guard let count = reply.array?.first?.int else { throw unexpected(.cancelRun, reply) }
-        return count < 0 ? nil : count
+    /// Cancels a run: the first call marks it canceling (no task of it starts from then on) and
+    /// each call cancels a slice of `budget` tasks, so no call holds Redis long however big the
+    /// run; this calls `cancel_run` until nothing is left, or `callLimit` calls were made (what a
+    /// client killed part-way leaves behind: the coordinator's maintenance loop finishes it;
+    /// tests use it). Returns the number of tasks these calls canceled, or nil for an unknown run.
+    /// `retention` is used only for a run stored without its own.
+    public func cancelRun(
+        _ runID: String, reason: String, retention: Duration, budget: Int = QueueClient.sliceBudget, callLimit: Int = .max
+    ) async throws(QueueError) -> Int? {
+        var canceled = 0
+        for _ in 0..<max(callLimit, 1) {
+            let reply = try await run(.cancelRun, [
+                .string(runID), .string(reason), .int(retention.milliseconds), .int(budget),
+            ])
+            guard let parts = reply.array, let count = parts.first?.int else { throw unexpected(.cancelRun, reply) }
+            if count < 0 { return nil }
+            canceled += count
+            if parts.count < 3 || parts[2].int != 1 { break }
+        }
+        return canceled
     }
 }
 

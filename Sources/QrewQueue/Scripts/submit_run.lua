@@ -41,7 +41,7 @@ for k, v in pairs(doc) do
   fields[#fields + 1] = k
   fields[#fields + 1] = type(v) == 'table' and cjson.encode(v) or tostring(v)
 end
-redis.call('HSET', rk, unpack(fields))
+call_chunked({ 'HSET', rk }, fields, 2)
 redis.call('ZADD', P .. ':runs', NOW, run)
 if tonumber(doc.timeoutMs) then redis.call('ZADD', P .. ':deadlines', NOW + tonumber(doc.timeoutMs), run) end
 

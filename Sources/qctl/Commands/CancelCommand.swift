@@ -2,7 +2,8 @@ import ArgumentParser
 import QrewCore
 
 /// `qctl cancel RUN`: ends every unfinished task of the run; running ones are stopped by their
-/// workers within a second.
+/// workers within a second. A big run is canceled a slice per call (`cancel_run` until nothing
+/// is left); if this process dies part-way, the coordinator finishes the job.
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
@@ -34,8 +35,12 @@ struct CancelCommand: AsyncParsableCommand {
             guard let count = try await queue.cancelRun(run, reason: "canceled by qctl", retention: keep) else {
                 throw CommandFailure.unknownRun(run, redis)
             }
-            if count == 0, let fields = try await queue.runFields(run), fields["state"] != "canceled" {
-                Console.out("run \(run) already finished (\(fields["state"] ?? "unknown")); nothing to cancel")
+            let state = try await queue.runFields(run)?["state"]
+            if count == 0, let state, !["canceled", "canceling"].contains(state) {
+                Console.out("run \(run) already finished (\(state)); nothing to cancel")
+            } else if state == "canceling" {
+                // Tasks not stored yet (a big run still being stored) are stored canceled.
+                Console.out("canceled \(count) task\(count == 1 ? "" : "s") of run \(run); the rest end canceled as they are stored")
             } else {
                 Console.out("canceled \(count) task\(count == 1 ? "" : "s") of run \(run)")
             }

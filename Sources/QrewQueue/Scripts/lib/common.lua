@@ -34,6 +34,59 @@ local function split_ref(ref)
   return string.sub(ref, 1, slash - 1), string.sub(ref, slash + 1)
 end
 
+-- Lua's `unpack` fails past a few thousand values ("too many results to unpack"), so every
+-- command whose argument count depends on the input goes through this: `redis.call` of the
+-- command and leading arguments in `head` (e.g. {'ZADD', key}) followed by the items, in chunks
+-- of at most 1000 items (a multiple of `width`, so score/member pairs stay together). Returns
+-- the sum of the integer replies.
+local function call_chunked(head, items, width)
+  local total, n, lead = 0, #items, #head
+  local step = 1000 - 1000 % (width or 1)
+  for first = 1, n, step do
+    local args = {}
+    for i = 1, lead do args[i] = head[i] end
+    for i = first, math.min(first + step - 1, n) do args[#args + 1] = items[i] end
+    local reply = redis.call(unpack(args))
+    if type(reply) == 'number' then total = total + reply end
+  end
+  return total
+end
+
+-- How much more sliced work (tasks canceled, skipped, released or reset, each about 5 µs of
+-- Redis) this call may do before it leaves the rest for a later call (docs/protocol.md, *Long
+-- operations in slices*): 500 keeps a call to a few ms. Scripts that take a budget argument
+-- set `left`.
+local BUDGET = { left = 500 }
+
+-- Up to `n` task ids of a JSON array text of ids (a task's `dependents`) from byte `pos` (the
+-- opening quote of an element; 2 for the first), without decoding the whole text: a step with
+-- 50,000 dependents is walked a slice at a time. Returns the ids and the byte position of the
+-- next element, or nil when none is left. Relies on the arrays being compact, as the
+-- coordinator writes them (`jsonArrayText`, cjson): inside a JSON string every `"` is escaped,
+-- so `","` only ever separates two elements.
+local function json_ids(json, pos, n)
+  if not json or #json <= 2 then return {}, nil end
+  if pos == 2 and #json <= 65536 then
+    local all = cjson.decode(json)
+    if #all <= n then return all, nil end
+  end
+  local stop, count, last = pos, 0, nil
+  while count < n do
+    local sep = string.find(json, '","', stop, true)
+    count = count + 1
+    if not sep then
+      last = nil
+      break
+    end
+    last = sep
+    stop = sep + 2
+  end
+  if count == n and last then
+    return cjson.decode('[' .. string.sub(json, pos, last) .. ']'), last + 2
+  end
+  return cjson.decode('[' .. string.sub(json, pos, #json - 1) .. ']'), nil
+end
+
 local function split_csv(s)
   local out = {}
   if s == nil or s == false or s == '' then return out end
@@ -121,7 +174,7 @@ local function flush()
     local tokens = {}
     for i = 1, math.min(n, 64) do tokens[i] = '1' end
     local key = wake_key(queue)
-    if redis.call('LPUSH', key, unpack(tokens)) > 64 then redis.call('LTRIM', key, 0, 63) end
+    if call_chunked({ 'LPUSH', key }, tokens) > 64 then redis.call('LTRIM', key, 0, 63) end
   end
   queued_per_queue = {}
   return ids

@@ -39,7 +39,7 @@ local function store_slice(run, first, early, canceled)
   local ids, ready, settled = {}, {}, 0
   local function flush_ready(queue)
     local entries = ready[queue]
-    if entries and #entries > 0 then redis.call('ZADD', ready_key(queue), unpack(entries)) end
+    if entries and #entries > 0 then call_chunked({ 'ZADD', ready_key(queue) }, entries, 2) end
     ready[queue] = {}
   end
   for i = first, #ARGV, STORE_WIDTH do
@@ -63,7 +63,7 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
         'error', 'skipped: a dependency failed')
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
-      settled = settled + 1 + skip_dependents(run, ARGV[i + 5])
+      settled = settled + 1 + skip_dependents(run, id, ARGV[i + 5])
     elseif reached and deps == '0' then
       -- its last dependency finished before it was stored
       write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
@@ -81,12 +81,8 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'waiting', deps)
     end
     ids[#ids + 1] = id
-    if #ids == 1000 then
-      redis.call('RPUSH', rk .. ':tasks', unpack(ids))
-      ids = {}
-    end
   end
-  if #ids > 0 then redis.call('RPUSH', rk .. ':tasks', unpack(ids)) end
+  if #ids > 0 then call_chunked({ 'RPUSH', rk .. ':tasks' }, ids) end
   for queue in pairs(ready) do flush_ready(queue) end
   return settled
 end
