@@ -25,14 +25,14 @@ struct MaintenanceLoop {
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }
             let promoted = try await queue.promoteDelayed(fence: fence)
-            for run in try await queue.expireRuns(fence: fence, retention: configuration.retention) {
+            for run in try await queue.expireRuns(fence: fence) {
                 log.warning("run \(run) canceled: its workflow timeout passed")
             }
             // Work runs left for later calls (cancellations, retries, big skips and releases),
             // a slice of a few ms per call with pauses, so other clients' commands run between.
             var sweeps = 0
             while sweeps < Self.sweepCallsPerTick,
-                  try await queue.sweepRuns(fence: fence, retention: configuration.retention).more {
+                  try await queue.sweepRuns(fence: fence).more {
                 sweeps += 1
                 try await Task.sleep(for: Self.expiryPause)
             }

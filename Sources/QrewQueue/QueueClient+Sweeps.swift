@@ -17,11 +17,8 @@ extension QueueClient {
 
     /// Does the next slice of the work a run left for later calls: a retry or a cancellation in
     /// progress, skips or releases too big for the call that made them (`continue_run`).
-    /// `retention` is used only for a run stored without its own.
-    public func continueRun(
-        _ runID: String, budget: Int = QueueClient.sliceBudget, retention: Duration = .zero
-    ) async throws(QueueError) -> RunProgress {
-        let reply = try await run(.continueRun, [.string(runID), .int(budget), .int(retention.milliseconds)])
+    public func continueRun(_ runID: String, budget: Int = QueueClient.sliceBudget) async throws(QueueError) -> RunProgress {
+        let reply = try await run(.continueRun, [.string(runID), .int(budget)])
         guard let parts = reply.array, parts.count == 4, let more = parts[0].int, let state = parts[1].string else {
             throw unexpected(.continueRun, reply)
         }
@@ -33,10 +30,8 @@ extension QueueClient {
     /// The coordinator's share: goes on with the work of the runs in `<prefix>:sweeping`
     /// (oldest first) for one call of `budget` tasks. Returns how many runs' work it finished
     /// and whether any is left.
-    public func sweepRuns(
-        fence: String, budget: Int = QueueClient.sliceBudget, retention: Duration
-    ) async throws(QueueError) -> (runs: Int, more: Bool) {
-        let reply = try await run(.sweepRuns, [.string(fence), .int(budget), .int(retention.milliseconds)])
+    public func sweepRuns(fence: String, budget: Int = QueueClient.sliceBudget) async throws(QueueError) -> (runs: Int, more: Bool) {
+        let reply = try await run(.sweepRuns, [.string(fence), .int(budget)])
         guard let parts = reply.array, parts.count == 2, let runs = parts[0].int, let more = parts[1].int else {
             throw unexpected(.sweepRuns, reply)
         }

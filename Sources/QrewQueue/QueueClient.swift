@@ -112,9 +112,9 @@ public struct QueueClient: Sendable {
     /// Applies final task results read from the events stream, exactly once each, and
     /// acknowledges them. Returns how many changed state.
     public func applyEvents(
-        _ events: [(entryID: String, ref: String)], fence: String, group: String, retention: Duration
+        _ events: [(entryID: String, ref: String)], fence: String, group: String
     ) async throws(QueueError) -> Int {
-        var args: [RedisArgument] = [.string(fence), .string(group), .int(retention.milliseconds)]
+        var args: [RedisArgument] = [.string(fence), .string(group)]
         for event in events {
             args.append(.string(event.entryID))
             args.append(.string(event.ref))
@@ -222,14 +222,14 @@ public struct QueueClient: Sendable {
     /// run; this calls `cancel_run` until nothing is left, or `callLimit` calls were made (what a
     /// client killed part-way leaves behind: the coordinator's maintenance loop finishes it;
     /// tests use it). Returns the number of tasks these calls canceled, or nil for an unknown run.
-    /// `retention` is used only for a run stored without its own.
+    /// The canceled run is kept for its own `retention` (stored at submission).
     public func cancelRun(
-        _ runID: String, reason: String, retention: Duration, budget: Int = QueueClient.sliceBudget, callLimit: Int = .max
+        _ runID: String, reason: String, budget: Int = QueueClient.sliceBudget, callLimit: Int = .max
     ) async throws(QueueError) -> Int? {
         var canceled = 0
         for _ in 0..<max(callLimit, 1) {
             let reply = try await run(.cancelRun, [
-                .string(runID), .string(reason), .int(retention.milliseconds), .int(budget),
+                .string(runID), .string(reason), .int(budget),
             ])
             guard let parts = reply.array, let count = parts.first?.int else { throw unexpected(.cancelRun, reply) }
             if count < 0 { return nil }

@@ -40,7 +40,7 @@ enum SlowCallBenchmark {
         // Cancel a stored run none of whose tasks ran, then retry it (every task is reset).
         _ = try await queue.submitRun(record("cancel", failFast: false), fence: fence)
         let cancel = try await measure(queue, names: names) {
-            _ = try await queue.cancelRun("cancel", reason: "benchmark", retention: .seconds(3600))
+            _ = try await queue.cancelRun("cancel", reason: "benchmark")
             try await maintain(queue, fence: fence)
         }
         try await expect(queue, "cancel", state: "canceled")
@@ -79,7 +79,7 @@ enum SlowCallBenchmark {
     /// What the coordinator's maintenance loop does next: `sweep_runs` until no run has work
     /// left for later calls (a failFast cancellation the failing result began).
     private static func maintain(_ queue: QueueClient, fence: String) async throws {
-        while try await queue.sweepRuns(fence: fence, retention: .seconds(3600)).more {}
+        while try await queue.sweepRuns(fence: fence).more {}
     }
 
     /// Runs `body` with a fresh SLOWLOG and returns its longest script call, and the number of

@@ -157,7 +157,7 @@ struct CoordinatorTests {
             try await h.submit(yaml, runID: "r1")
             _ = try await h.waitForRun("r1") { $0.fields["stored"] == "3000" }
             // A qctl killed after its first call of 100 tasks.
-            let first = try #require(try await h.queue.cancelRun("r1", reason: "by user", retention: .seconds(60), budget: 100, callLimit: 1))
+            let first = try #require(try await h.queue.cancelRun("r1", reason: "by user", budget: 100, callLimit: 1))
             #expect(first == 100)
             let run = try await h.waitForRun("r1") { $0.isFinished }
             #expect(run.state == "canceled")

@@ -39,7 +39,7 @@ struct DeadLetterTests {
             #expect(try await q.queue.deadLetters().map(\.ref) == ["r1/b"])
 
             try await q.submit("r2", [task("x")])
-            _ = try await q.queue.cancelRun("r2", reason: "user", retention: .seconds(60))
+            _ = try await q.queue.cancelRun("r2", reason: "user")
             #expect(try await q.queue.deadLetters().map(\.ref) == ["r1/b"])
         }
     }

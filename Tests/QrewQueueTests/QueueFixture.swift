@@ -40,7 +40,7 @@ struct QueueFixture {
         let entries = try await queue.readNew(stream: queue.keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
         return try await queue.applyEvents(
             entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
-            group: QueueClient.coordinatorGroup, retention: .seconds(3600))
+            group: QueueClient.coordinatorGroup)
     }
 
     /// Claims from the default queue and returns the claimed task ids in order.

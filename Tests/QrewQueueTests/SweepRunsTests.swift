@@ -67,7 +67,7 @@ struct SweepRunsTests {
         repeat {
             calls += 1
             try #require(calls < 10_000, "sweep_runs never ran out of work")
-        } while try await q.queue.sweepRuns(fence: q.fence, budget: Self.budget, retention: .seconds(60)).more
+        } while try await q.queue.sweepRuns(fence: q.fence, budget: Self.budget).more
         return calls
     }
 
@@ -93,7 +93,7 @@ struct SweepRunsTests {
             let running = try await q.claimExactly(1 + Self.chains)
 
             let first = try #require(try await q.queue.cancelRun(
-                "r1", reason: "by user", retention: .seconds(60), budget: Self.budget, callLimit: 1))
+                "r1", reason: "by user", budget: Self.budget, callLimit: 1))
             #expect(first > 0 && first <= Self.budget)
             #expect(try await q.runField("r1", "state") == "canceling")
             #expect(try await q.runField("r1", "finishedAt") == nil)
@@ -122,16 +122,16 @@ struct SweepRunsTests {
         try await withQueue { q throws in
             _ = try await q.queue.submitRun(bigRun("r1"), fence: q.fence)
             let first = try #require(try await q.queue.cancelRun(
-                "r1", reason: "by user", retention: .seconds(60), budget: Self.budget, callLimit: 1))
+                "r1", reason: "by user", budget: Self.budget, callLimit: 1))
             // Another qctl goes on where the first stopped; together they cancel each task once.
-            let rest = try #require(try await q.queue.cancelRun("r1", reason: "again", retention: .seconds(60), budget: Self.budget))
+            let rest = try #require(try await q.queue.cancelRun("r1", reason: "again", budget: Self.budget))
             #expect(first + rest == Self.total)
             #expect(try await q.runField("r1", "state") == "canceled")
             #expect(try await q.runField("r1", "cancelReason") == "by user")
             // One stream entry per call: the events came in dozens of calls.
             #expect(try await q.redis.send("XLEN", .string(q.queue.keys.runEvents("r1"))).int ?? 0 >= Self.total / Self.budget)
             #expect(try await events(q, "r1", type: "run_finished").count == 1)
-            #expect(try await q.queue.cancelRun("r1", reason: "once more", retention: .seconds(60)) == 0)
+            #expect(try await q.queue.cancelRun("r1", reason: "once more") == 0)
             try await expectNoLeftovers(q, "r1")
         }
     }
@@ -139,7 +139,7 @@ struct SweepRunsTests {
     @Test func aBigRetryIsSlicedAndAnotherCallerFinishesIt() async throws {
         try await withQueue { q throws in
             _ = try await q.queue.submitRun(bigRun("r1"), fence: q.fence)
-            _ = try await q.queue.cancelRun("r1", reason: "by user", retention: .seconds(60))
+            _ = try await q.queue.cancelRun("r1", reason: "by user")
             let canceledAt = try #require(try await q.redis.send("PTTL", .string(q.queue.keys.run("r1"))).int)
             #expect(canceledAt > 0)
 
@@ -228,13 +228,13 @@ struct SweepRunsTests {
     @Test func aCancelWhileARetryIsUnderWayEndsTheRetryAndCountsEachTaskOnce() async throws {
         try await withQueue { q throws in
             _ = try await q.queue.submitRun(bigRun("r1"), fence: q.fence)
-            _ = try await q.queue.cancelRun("r1", reason: "first", retention: .seconds(60))
+            _ = try await q.queue.cancelRun("r1", reason: "first")
             let retryStart = try #require(try await q.queue.runEvents("r1").last?.id)
             #expect(try await q.queue.retryRun("r1", fresh: true, budget: Self.budget, callLimit: 1) == .unfinished(state: "retrying"))
             let reset = try #require(Int(try await q.runField("r1", "pending") ?? ""))
             #expect(reset > 0 && reset < Self.total)
 
-            let canceled = try await q.queue.cancelRun("r1", reason: "second", retention: .seconds(60), budget: Self.budget)
+            let canceled = try await q.queue.cancelRun("r1", reason: "second", budget: Self.budget)
             #expect(canceled == reset)
             #expect(try await q.runField("r1", "state") == "canceled")
             #expect(try await q.runField("r1", "pending") == "0")

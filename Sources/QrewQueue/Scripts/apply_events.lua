@@ -1,8 +1,7 @@
 --[[ apply_events: apply a batch of task completions exactly once and acknowledge them.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] consumer group
-  ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
-  ARGV[7..] pairs: events stream entry id, task ref
+  ARGV[6..] pairs: events stream entry id, task ref
   The coordinator's safety net: `complete` normally applies a worker's result in the same call
   (lib/apply), so its event finds `applied` set and changes nothing; results recorded by
   `reap_leases` (and by runs stored without a retention) are applied here. A replayed entry
@@ -18,12 +17,12 @@
 --@include apply
 
 check_fence(ARGV[4])
-local group, retention = ARGV[5], ARGV[6]
+local group = ARGV[5]
 local applied = 0
 local ids = {}
-for i = 7, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   ids[#ids + 1] = ARGV[i]
-  applied = applied + apply_final(ARGV[i + 1], retention)
+  applied = applied + apply_final(ARGV[i + 1])
 end
 if #ids > 0 then
   call_chunked({ 'XACK', P .. ':events', group }, ids)

@@ -1,8 +1,7 @@
 --[[ cancel_run: cancel a run: unfinished tasks end "canceled", running ones are told to stop.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] reason
-  ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
-  ARGV[7] budget: tasks to visit in this call (lib/common BUDGET; default 500)
+  ARGV[6] budget: tasks to visit in this call (lib/common BUDGET; default 500)
   The first call marks the run `canceling` (lib/cancel): from then on no task of it starts and no
   result of it is recorded; the tasks are canceled a slice per call. The caller calls again while
   the reply says work is left (each call goes on where the last stopped, whoever made it); if it
@@ -19,13 +18,13 @@
 --@include retry
 --@include sweep
 
-local run, retention = ARGV[4], ARGV[6]
-BUDGET.left = tonumber(ARGV[7]) or BUDGET.left
+local run = ARGV[4]
+BUDGET.left = tonumber(ARGV[6]) or BUDGET.left
 local rk = run_key(run)
 if redis.call('EXISTS', rk) == 0 then return { -1, 'missing' } end
 begin_cancel(run, ARGV[5], 'canceled')
 local done = true
-if redis.call('ZSCORE', P .. ':sweeping', run) then done = run_work(run, retention) end
+if redis.call('ZSCORE', P .. ':sweeping', run) then done = run_work(run) end
 settle_all()
 note_retried(flush())
 return { canceled_count, redis.call('HGET', rk, 'state'), done and 0 or 1 }

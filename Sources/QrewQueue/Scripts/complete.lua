@@ -70,7 +70,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     -- The run is being canceled: the result is refused and the task ends canceled now.
     redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
     emit(run, { 'type', 'task_finished', 'task', t[6], 'state', 'canceled', 'ts', NOW_S })
-    settle_later(run, 1, false, r)
+    settle_later(run, 1, false)
     return 'stale'
   end
 
@@ -89,7 +89,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
   if r then
-    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3], r)
+    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3])
   else
     redis.call('XADD', events, '*', 'ref', ref)
   end

@@ -4,7 +4,6 @@
   for every run in <prefix>:sweeping (`sweep_runs`), so the work ends even if the caller stops.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] budget: tasks to visit in this call (default 500)
-  ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   Not fenced: any client may call it; the work is idempotent.
   Returns: {1 if work is left for another call else 0, run state ("missing" for an unknown run),
   `retried` (tasks reset by the run's latest retry, "" before that retry finished resetting),
@@ -19,7 +18,7 @@
 local run = ARGV[4]
 BUDGET.left = tonumber(ARGV[5]) or BUDGET.left
 local done = true
-if redis.call('ZSCORE', P .. ':sweeping', run) then done = run_work(run, ARGV[6]) end
+if redis.call('ZSCORE', P .. ':sweeping', run) then done = run_work(run) end
 settle_all()
 note_retried(flush())
 local r = redis.call('HMGET', run_key(run), 'state', 'retried', 'retriedEvent')

@@ -1,7 +1,6 @@
 --[[ expire_runs: cancel runs that outlived their workflow `timeout`.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max runs per call
-  ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   An overdue run that has not finished starts canceling (reason: the timeout; lib/cancel), as
   far as this call's budget goes; `sweep_runs` does the rest. Running tasks are told to stop.
   Finished runs just leave the deadlines set.
@@ -22,7 +21,7 @@ for _, run in ipairs(due) do
   local limit = redis.call('HGET', run_key(run), 'timeoutMs') or '?'
   if begin_cancel(run, 'run timeout: not finished within ' .. limit .. ' ms', 'canceled') then
     canceled[#canceled + 1] = run
-    if BUDGET.left > 0 then run_work(run, ARGV[6]) end
+    if BUDGET.left > 0 then run_work(run) end
   end
 end
 settle_all()

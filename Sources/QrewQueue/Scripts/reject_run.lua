@@ -12,7 +12,7 @@ local run = ARGV[5]
 local rk = run_key(run)
 if redis.call('EXISTS', rk) == 1 then return 0 end
 redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt', NOW, 'finishedAt', NOW,
-  'total', 0, 'pending', 0, 'error', ARGV[7])
+  'total', 0, 'pending', 0, 'error', ARGV[7], 'retention', ARGV[8])
 redis.call('ZADD', P .. ':runs', NOW, run)
 emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
 flush() -- the stream exists from here on, so it takes the expiry below

@@ -97,7 +97,7 @@ redis.call('ZADD', P .. ':sweeping', NOW, run)
 local timeout = tonumber(redis.call('HGET', rk, 'timeoutMs'))
 if timeout then redis.call('ZADD', P .. ':deadlines', NOW + timeout, run) end
 
-local done = run_work(run, nil)
+local done = run_work(run)
 settle_all()
 note_retried(flush())
 local r = redis.call('HMGET', rk, 'state', 'retried', 'retriedEvent')

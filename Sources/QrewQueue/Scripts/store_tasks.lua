@@ -19,7 +19,7 @@
 check_fence(ARGV[4])
 local run = ARGV[5]
 local rk = run_key(run)
-local r = redis.call('HMGET', rk, 'stored', 'total', 'cancelReason', 'retention')
+local r = redis.call('HMGET', rk, 'stored', 'total', 'cancelReason')
 if not r[2] then return -1 end
 local stored = tonumber(r[1] or r[2])
 if stored ~= tonumber(ARGV[6]) then return stored end
@@ -35,7 +35,7 @@ end
 local settled = store_slice(run, FIRST, early, r[3] or nil)
 stored = stored + count
 redis.call('HSET', rk, 'stored', stored)
-if settled > 0 then settle_later(run, settled, false, r[4]) end
+if settled > 0 then settle_later(run, settled, false) end
 settle_all()
 flush()
 return stored

@@ -5,7 +5,6 @@
   or retried. The maintenance loop calls it again (with short pauses) while work is left.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] budget: tasks to visit in this call
-  ARGV[6] retention of finished runs (ms): only for a run stored without its own `retention`
   Returns: {runs whose work this call finished, 1 if any run still has work left else 0}. ]]
 --@include common
 --@include limits
@@ -20,7 +19,7 @@ BUDGET.left = tonumber(ARGV[5]) or BUDGET.left
 local finished = 0
 for _, run in ipairs(redis.call('ZRANGE', P .. ':sweeping', 0, 99)) do
   if BUDGET.left <= 0 then break end
-  if run_work(run, ARGV[6]) then finished = finished + 1 end
+  if run_work(run) then finished = finished + 1 end
 end
 settle_all()
 note_retried(flush())

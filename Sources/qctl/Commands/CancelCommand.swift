@@ -14,25 +14,9 @@ struct CancelCommand: AsyncParsableCommand {
 
     @OptionGroup var redis: RedisOptions
 
-    @Option(help: ArgumentHelp("How long the canceled run stays in Redis (use the coordinator's --retention).", valueName: "duration"))
-    var retention = "7d"
-
-    func validate() throws {
-        _ = try parsedRetention()
-    }
-
-    private func parsedRetention() throws -> Duration {
-        do {
-            return try DurationParser.parse(retention)
-        } catch {
-            throw ValidationError("--retention: '\(retention)' is not a duration; write e.g. 10m, 1h or 7d")
-        }
-    }
-
     func run() async throws {
-        let keep = try parsedRetention()
         try await redis.withQueue { queue in
-            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl", retention: keep) else {
+            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl") else {
                 throw CommandFailure.unknownRun(run, redis)
             }
             let state = try await queue.runFields(run)?["state"]

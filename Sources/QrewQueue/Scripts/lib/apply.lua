@@ -15,7 +15,7 @@
 -- its flag ('1'), `err` and `attempt` what the dead letter records. What is downstream is walked
 -- as far as the call's budget goes (lib/finish); a failFast failure starts the run's
 -- cancellation (lib/cancel) and does what is left of the budget of it.
-local function apply_result(run, ref, id, state, dependents, continue_on_error, err, attempt, retention_ms)
+local function apply_result(run, ref, id, state, dependents, continue_on_error, err, attempt)
   if state ~= 'succeeded' then dead_letter(ref, (err and err ~= '') and err or state, attempt) end
   local released = state == 'succeeded' or continue_on_error == '1'
   local settled = 1
@@ -24,17 +24,17 @@ local function apply_result(run, ref, id, state, dependents, continue_on_error, 
   else
     settled = settled + skip_dependents(run, id, dependents)
   end
-  settle_later(run, settled, not released, retention_ms)
+  settle_later(run, settled, not released)
   if not released and redis.call('HGET', run_key(run), 'failFast') == 'true' then
     settle_now(run)
-    if begin_cancel(run, 'failFast: ' .. id .. ' failed', 'failed') then cancel_work(run, retention_ms) end
+    if begin_cancel(run, 'failFast: ' .. id .. ' failed', 'failed') then cancel_work(run) end
   end
 end
 
 -- Applies the final result of `ref` unless it was applied already; returns 1 if it changed state.
 -- A result of a canceling run (recorded before the cancel reached its task) is counted and
 -- dead-lettered but changes nothing downstream: the cancellation ends those tasks.
-local function apply_final(ref, retention_ms)
+local function apply_final(ref)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'applied', 'dependents', 'continueOnError', 'id', 'error', 'attempt')
   local final = t[1] == 'succeeded' or t[1] == 'failed' or t[1] == 'timed_out' or t[1] == 'lost'
@@ -43,9 +43,9 @@ local function apply_final(ref, retention_ms)
   local run = split_ref(ref)
   if cancel_reason(run) then
     if t[1] ~= 'succeeded' then dead_letter(ref, (t[6] and t[6] ~= '') and t[6] or t[1], t[7]) end
-    settle_later(run, 1, t[1] ~= 'succeeded' and t[4] ~= '1', retention_ms)
+    settle_later(run, 1, t[1] ~= 'succeeded' and t[4] ~= '1')
     return 1
   end
-  apply_result(run, ref, t[5], t[1], t[3], t[4], t[6], t[7], retention_ms)
+  apply_result(run, ref, t[5], t[1], t[3], t[4], t[6], t[7])
   return 1
 end

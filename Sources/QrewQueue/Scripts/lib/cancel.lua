@@ -59,7 +59,7 @@ end
 -- Visits the next slice of a canceling run's task list (from `cancelCursor`), canceling what is
 -- unfinished; returns true once the whole list was visited (the cursor is gone then). Tasks
 -- stored after that are stored canceled (lib/store).
-local function cancel_slice(run, retention_ms)
+local function cancel_slice(run)
   local rk = run_key(run)
   local c = redis.call('HMGET', rk, 'cancelCursor', 'cancelReason')
   local cursor = tonumber(c[1])
@@ -76,7 +76,7 @@ local function cancel_slice(run, retention_ms)
       settled = settled + 1
     end
   end
-  if settled > 0 then settle_later(run, settled, false, retention_ms) end
+  if settled > 0 then settle_later(run, settled, false) end
   if #ids < n then
     redis.call('HDEL', rk, 'cancelCursor')
     return true
@@ -88,9 +88,9 @@ end
 -- Goes on canceling a canceling run as far as the budget goes: first the skips its failure left
 -- in the walk list (so its downstream tasks end `skipped`, as in one call), then the task list.
 -- Returns true when nothing of the cancellation is left.
-local function cancel_work(run, retention_ms)
+local function cancel_work(run)
   local settled, walked = continue_walk(run, true)
-  if settled > 0 then settle_later(run, settled, false, retention_ms) end
+  if settled > 0 then settle_later(run, settled, false) end
   if not walked or BUDGET.left <= 0 then return false end
-  return cancel_slice(run, retention_ms)
+  return cancel_slice(run)
 end

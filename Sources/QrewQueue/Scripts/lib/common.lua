@@ -136,6 +136,9 @@ local function write_events()
 end
 
 -- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
+-- The retention of a run stored without its own `retention` field (an older coordinator's): a week.
+local DEFAULT_RETENTION_MS = 604800000
+
 -- A retention (ms) as PEXPIRE takes it: integer text from 1 ms to ten years (a bigger number
 -- would be formatted as a float and refused), or nil for none.
 local function expiry_ms(value)

@@ -121,7 +121,7 @@ end
 -- Counts `settled` tasks off the run; the run ends when none is pending. Finished runs expire
 -- after the retention time (ms) so Redis memory stays bounded: the run's own keys here, its
 -- task keys and task list through <prefix>:expiring (`expire_tasks`, off the hot path).
-local function settle(run, settled, failed, retention_ms)
+local function settle(run, settled, failed)
   local rk = run_key(run)
   if failed then redis.call('HSET', rk, 'failedTasks', '1') end
   local pending = redis.call('HINCRBY', rk, 'pending', -settled)
@@ -135,8 +135,9 @@ local function settle(run, settled, failed, retention_ms)
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
   redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
-  -- The run's own retention; the caller's is the fallback for a run stored without one.
-  local ttl = expiry_ms(r[6] or retention_ms)
+  -- The run's own retention (stored at submission: one source of truth); a run stored without
+  -- one, by an older coordinator, gets the default week.
+  local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)
   if ttl then
     for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
       redis.call('PEXPIRE', rk .. suffix, ttl)
@@ -145,15 +146,15 @@ local function settle(run, settled, failed, retention_ms)
   end
 end
 
--- Settlements this call has counted but not yet applied, per run: {count, failed, retention}.
+-- Settlements this call has counted but not yet applied, per run: {count, failed}.
 local settling, settling_runs = {}, {}
 
 -- Like `settle`, but adds up a call's settlements per run and applies them in `settle_all`
 -- (one HINCRBY per run instead of one per task).
-local function settle_later(run, settled, failed, retention_ms)
+local function settle_later(run, settled, failed)
   local s = settling[run]
   if not s then
-    s = { 0, false, retention_ms }
+    s = { 0, false }
     settling[run] = s
     settling_runs[#settling_runs + 1] = run
   end
@@ -166,7 +167,7 @@ local function settle_now(run)
   local s = settling[run]
   if s then
     settling[run] = nil
-    settle(run, s[1], s[2], s[3])
+    settle(run, s[1], s[2])
   end
 end
 

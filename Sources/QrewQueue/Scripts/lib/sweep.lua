@@ -7,8 +7,8 @@
 
 -- Continues `run`'s work as far as the budget goes; returns true when none is left (the run has
 -- then left <prefix>:sweeping). A run that finished or expired meanwhile only gets its leftovers
--- deleted. `retention_ms` is the fallback retention (lib/finish settle).
-local function run_work(run, retention_ms)
+-- deleted.
+local function run_work(run)
   local rk = run_key(run)
   local r = redis.call('HMGET', rk, 'state', 'finishedAt', 'cancelReason')
   if not r[1] or r[2] then
@@ -21,11 +21,11 @@ local function run_work(run, retention_ms)
   if not retry_step(run) then return false end
   local done
   if cancel_reason(run) then
-    done = cancel_work(run, retention_ms)
+    done = cancel_work(run)
   else
     local settled
     settled, done = continue_walk(run, false)
-    if settled > 0 then settle_later(run, settled, false, retention_ms) end
+    if settled > 0 then settle_later(run, settled, false) end
   end
   if done then redis.call('ZREM', P .. ':sweeping', run) end
   return done
