@@ -20,15 +20,25 @@ struct ClockSkewTests {
             with: { message: done }
         """
 
+    /// How far ahead of this process's clock the timestamp that starts `log` is.
+    static func skew(ofLog log: String) -> TimeInterval? {
+        guard let stamp = log.split(separator: " ").first else { return nil }
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return format.date(from: String(stamp)).map { $0.timeIntervalSinceNow }
+    }
+
     @Test func aCoordinator20SecondsAheadReapsNoLiveLease() async throws {
         try #require(SpawnedProcess.findExecutable("faketime") != nil, "faketime is not installed (scripts/install-deps.sh installs it)")
         try await withProcessCluster(namespace: "skew") { cluster in
             let skewed = ["FAKETIME_DONT_FAKE_MONOTONIC": "1"]
-            try cluster.start("qrew-coordinator", ["--id", "ahead", "--lease", "3s"], name: "coordinator",
-                              wrapper: ["faketime", "-f", "+20s"], environment: skewed)
+            let coordinator = try cluster.start("qrew-coordinator", ["--id", "ahead", "--lease", "3s"], name: "coordinator",
+                                                wrapper: ["faketime", "-f", "+20s"], environment: skewed)
             try cluster.start("qrew-worker", ["--name", "behind", "--lease", "3s", "--concurrency", "2"], name: "worker")
             _ = try await cluster.queue.enqueueSubmission(runID: "skew-1", fileName: "skew.yaml", workflow: Self.workflow, params: [:])
             let run = try await cluster.queue.waitForRun("skew-1", timeout: .seconds(30)) { $0.isFinished }
+            let skew = try #require(Self.skew(ofLog: coordinator.logTail(lines: 1)), "\(cluster.logs)")
+            #expect(skew > 15 && skew < 25, "the coordinator's clock is \(skew) s ahead, not about 20 s")
             #expect(run.state == "succeeded", "\(cluster.logs)")
             for task in run.tasks {
                 #expect(task["attempt"] == "1", "task \(task["id"] ?? "?") ran \(task["attempt"] ?? "?") times: \(task)\n\(cluster.logs)")

@@ -42,8 +42,14 @@ final class ProcessCluster: @unchecked Sendable {
         processes.map { "--- \($0.logPath)\n\($0.logTail(lines: 20))" }.joined(separator: "\n")
     }
 
+    /// Stops every process and whatever it started: each leads its own process group, so a
+    /// wrapper's child (the service under `faketime`) gets the signal too.
     func stopAll() async {
-        for process in processes.reversed() { await process.terminate(grace: .seconds(3)) }
+        for process in processes.reversed() {
+            kill(-process.pid, SIGTERM)
+            await process.terminate(grace: .seconds(3))
+            kill(-process.pid, SIGKILL)
+        }
     }
 }
 

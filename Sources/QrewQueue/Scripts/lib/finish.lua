@@ -118,6 +118,16 @@ local function continue_walk(run, canceling)
   return settled, redis.call('EXISTS', key) == 0
 end
 
+-- Gives a finished run's own keys `ttl` ms (integer text) to live, and lists it in
+-- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`).
+local function expire_finished_run(run, ttl)
+  local rk = run_key(run)
+  for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
+    redis.call('PEXPIRE', rk .. suffix, ttl)
+  end
+  redis.call('ZADD', P .. ':expiring', NOW, run)
+end
+
 -- Counts `settled` tasks off the run; the run ends when none is pending. Finished runs expire
 -- after the retention time (ms) so Redis memory stays bounded: the run's own keys here, its
 -- task keys and task list through <prefix>:expiring (`expire_tasks`, off the hot path).
@@ -138,12 +148,7 @@ local function settle(run, settled, failed)
   -- The run's own retention (stored at submission: one source of truth); a run stored without
   -- one, by an older coordinator, gets the default week.
   local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)
-  if ttl then
-    for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
-      redis.call('PEXPIRE', rk .. suffix, ttl)
-    end
-    redis.call('ZADD', P .. ':expiring', NOW, run)
-  end
+  if ttl then expire_finished_run(run, ttl) end
 end
 
 -- Settlements this call has counted but not yet applied, per run: {count, failed}.

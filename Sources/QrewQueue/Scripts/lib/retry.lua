@@ -245,14 +245,9 @@ local function retry_restore(run, jk)
   if #fields > 0 then call_chunked({ 'HSET', rk }, fields, 2) end
   redis.call('HSET', rk, 'retried', 0)
   redis.call('ZREM', P .. ':deadlines', run)
-  local ttl = tonumber(j[2])
-  if ttl and ttl > 0 then
-    for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
-      redis.call('PEXPIRE', rk .. suffix, ttl)
-    end
-    -- its task keys (made persistent by the reset phase) get the same expiry again
-    redis.call('ZADD', P .. ':expiring', NOW, run)
-  end
+  -- its task keys (made persistent by the reset phase) get the same expiry again
+  local ttl = expiry_ms(j[2])
+  if ttl then expire_finished_run(run, ttl) end
 end
 
 -- Goes on with the run's retry job as far as the budget goes; returns true when no job is left
