@@ -12,11 +12,15 @@ struct IntakeLoop {
     let log: ServiceLogger
     /// Text to stored run: the same path `qctl validate` runs.
     let intake: RunIntake
-    /// Remembers which submission is being processed, so one that crashes a coordinator is
+    /// Blames the submission being processed for a crash, so one that crashes a coordinator is
     /// rejected by the next instead of crashing it too.
-    let quarantine = IntakeQuarantine()
+    let quarantine: IntakeQuarantine
 
-    init(queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: ServiceLogger) {
+    init(
+        queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: ServiceLogger,
+        crashReporter: CrashReporter?
+    ) {
+        quarantine = IntakeQuarantine(reporter: crashReporter)
         self.queue = queue
         self.configuration = configuration
         self.leadership = leadership
@@ -35,7 +39,7 @@ struct IntakeLoop {
                 var reader = reader
                 let entries = try reader.next(on: session)
                 for entry in entries {
-                    try accept(entry, fence: fence, session: session)
+                    try accept(entry, recovered: reader.lastBatchWasRecovered, fence: fence, session: session)
                 }
                 try session.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
                 return reader
@@ -43,19 +47,29 @@ struct IntakeLoop {
         }
     }
 
-    private func accept(_ entry: StreamEntry, fence: String, session: QueueSession) throws(QueueError) {
+    private func accept(_ entry: StreamEntry, recovered: Bool, fence: String, session: QueueSession) throws(QueueError) {
         let runID = entry.fields["run"] ?? ""
         let file = entry.fields["file"] ?? "workflow.yaml"
         guard RunIntake.isValidRunID(runID) else {
             log.warning("dropped submission \(entry.id): run id '\(runID)' is not valid")
             return
         }
-        if try quarantine.isPoisoned(entry, runID: runID, session: session) {
+        if let crash = try quarantine.crash(recordedFor: entry, recovered: recovered, session: session) {
             let reason = "this submission crashed a coordinator while being processed; it was not retried: \(file)"
-            _ = try session.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention)
-            log.error("run \(runID) quarantined: submission \(entry.id) crashed a coordinator while being processed")
+            if try session.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention) {
+                log.error("run \(runID) quarantined: submission \(entry.id) crashed a coordinator while being processed (\(crash))")
+            } else {
+                log.error("run \(runID) was stored in part when its submission crashed a coordinator (\(crash)); it is not "
+                    + "resumed: cancel it (qctl cancel \(runID))")
+            }
+            try session.forgetIntakeCrash(entryID: entry.id)
             return
         }
+        try quarantine.processing(entry) { () throws(QueueError) in try process(entry, runID: runID, file: file, fence: fence, session: session) }
+    }
+
+    /// Validates, decomposes and stores one submission, or stores it rejected with its problems.
+    private func process(_ entry: StreamEntry, runID: String, file: String, fence: String, session: QueueSession) throws(QueueError) {
         let text = entry.fields["workflow"] ?? ""
         configuration.faults.crashIfInjected(intoSubmission: text)
         let params = entry.fields["params"].map { RunIntake.parameters(json: $0) } ?? [:]

@@ -3,22 +3,31 @@ import QrewQueue
 /// Poison quarantine for submissions: whatever bug remains in the intake path, one submission
 /// costs at most one coordinator crash, never a crash loop.
 ///
-/// Before processing an entry the intake records it with this process's nonce
-/// (`Keys.intakeAttempt`, one `SET … GET` that also returns the previous record). An entry that
-/// another process recorded and that left no stored run was being processed when that process
-/// died: it is poison, and the caller stores it as a rejected run and acknowledges it. An entry
-/// whose run is stored (in part: a coordinator killed while storing a big run in slices) is
-/// processed again, which resumes the storing. A coordinator that died in that window for
-/// another reason (SIGKILL, OOM, frozen past its leader lease) is indistinguishable from a crash,
-/// and its submission is rejected too: the error says so, and resubmitting it is safe.
+/// While the intake processes an entry, the coordinator's crash reporter blames it: should the
+/// process die of a fatal signal of its own (a trap, a bad access, an abort), its signal handler
+/// records the entry in `Keys.intakeCrashes` (`record_intake_crash`) before the process dies. The
+/// next leader reads the unacknowledged entry again, finds the record and stores the run as
+/// rejected instead of processing it. A coordinator SIGKILLed, OOM-killed or frozen while
+/// processing records nothing, so its submission is processed again as before (a big run stored
+/// in part is resumed): only a crash of its own is evidence against a submission.
 struct IntakeQuarantine: Sendable {
-    /// Different in every process, so a restart with the same coordinator id is another owner.
-    let owner = "\(UInt64.random(in: 1...UInt64.max))"
+    /// Reports this process's crash, blaming the entry being processed; nil: crashes are not
+    /// reported (an embedded coordinator that did not opt in).
+    let reporter: CrashReporter?
+    /// Different in every process (the detail sent with a blamed entry).
+    let nonce = "\(UInt64.random(in: 1...UInt64.max))"
 
-    /// Records `entry` as being processed by this process; true when it must not be processed
-    /// because it was being processed by a process that died before storing its run.
-    func isPoisoned(_ entry: StreamEntry, runID: String, session: QueueSession) throws(QueueError) -> Bool {
-        guard try session.recordIntakeAttempt(entryID: entry.id, owner: owner) != nil else { return false }
-        return try !session.runExists(runID)
+    /// What a crash recorded against `entry`, when the entry was delivered before (`recovered`)
+    /// and one did; nil for an entry to process.
+    func crash(recordedFor entry: StreamEntry, recovered: Bool, session: QueueSession) throws(QueueError) -> String? {
+        guard recovered else { return nil }
+        return try session.intakeCrash(entryID: entry.id)
+    }
+
+    /// Runs `body` (the processing of `entry`) with the entry blamed for a crash.
+    func processing<T>(_ entry: StreamEntry, _ body: () throws(QueueError) -> T) throws(QueueError) -> T {
+        reporter?.blame(entry.id, nonce)
+        defer { reporter?.release(item: entry.id) }
+        return try body()
     }
 }

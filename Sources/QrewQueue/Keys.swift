@@ -12,10 +12,10 @@ public struct Keys: Sendable, Hashable {
 
     /// Stream of workflow submissions waiting for a coordinator.
     public var submissions: String { "\(prefix):submissions" }
-    /// The submission the leading coordinator is processing (`<entry id> <process nonce>`),
-    /// written before it is processed: the next leader rejects that entry instead of processing
-    /// it again when it finds it was left by another process (poison quarantine).
-    public var intakeAttempt: String { "\(prefix):intake:attempt" }
+    /// Hash of submissions stream entry id to what happened, for each submission a coordinator
+    /// crashed on while processing it (`record_intake_crash`): the next leader stores it as a
+    /// rejected run instead of processing it again (poison quarantine).
+    public var intakeCrashes: String { "\(prefix):intake:crashed" }
     /// Sorted set of run ids by creation time.
     public var runs: String { "\(prefix):runs" }
     /// Sorted set of finished runs whose task keys have yet to get their expiry (`expire_tasks`).

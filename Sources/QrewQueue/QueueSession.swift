@@ -97,18 +97,15 @@ public struct QueueSession {
         return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
     }
 
-    /// Records that `owner` is about to process submission `entryID` (`Keys.intakeAttempt`) and
-    /// returns the owner that recorded the same entry before, if one did and it was not `owner`.
-    public func recordIntakeAttempt(entryID: String, owner: String) throws(QueueError) -> String? {
-        let previous = try send(["SET", .string(queue.keys.intakeAttempt), .string("\(entryID) \(owner)"), "GET"]).string
-        guard let previous, previous.hasPrefix("\(entryID) ") else { return nil }
-        let previousOwner = String(previous.dropFirst(entryID.utf8.count + 1))
-        return previousOwner == owner ? nil : previousOwner
+    /// What a coordinator recorded as it crashed processing submission `entryID`
+    /// (`Keys.intakeCrashes`, `record_intake_crash`), or nil when none did.
+    public func intakeCrash(entryID: String) throws(QueueError) -> String? {
+        try send(["HGET", .string(queue.keys.intakeCrashes), .string(entryID)]).string
     }
 
-    /// Whether a run with this id is stored (in full or in part).
-    public func runExists(_ runID: String) throws(QueueError) -> Bool {
-        try send(["EXISTS", .string(queue.keys.run(runID))]).int == 1
+    /// Forgets the crash recorded for `entryID`, once its submission is stored rejected.
+    public func forgetIntakeCrash(entryID: String) throws(QueueError) {
+        _ = try send(["HDEL", .string(queue.keys.intakeCrashes), .string(entryID)])
     }
 
     // MARK: Runs

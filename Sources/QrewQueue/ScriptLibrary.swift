@@ -31,6 +31,7 @@ public struct ScriptLibrary: Sendable {
         case pruneRuns = "prune_runs"
         case purgeDeadLetters = "purge_dead_letters"
         case recordCrash = "record_crash"
+        case recordIntakeCrash = "record_intake_crash"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import QrewProcess
+import QrewQueue
 
 /// A task's process, started under `qrew-supervise` in its own process group, with stdout and
 /// stderr on pipes.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import QrewProcess
+import QrewQueue
 
 /// Runs `shell` tasks as child processes.
 ///

@@ -1,9 +1,9 @@
 import Foundation
 import Glibc
-import QrewQueue
 import QrewRedis
 import QrewTestSupport
 import Testing
+@testable import QrewQueue
 @testable import QrewWorker
 
 /// The bytes a crashing worker's signal handler writes, checked against a real redis-server:
@@ -17,9 +17,9 @@ struct CrashReportCommandTests {
             _ = try await redis.send("HSET", "qt:task:r1/deploy[region=eu]", "token", "7")
             _ = try await redis.send("HSET", "qt:task:r1/b", "token", "8")
             let script = try ScriptLibrary.bundled.get()[.recordCrash].source
-            let head = CrashReportCommand.head(script: script, prefix: "qt", worker: "w1")
+            let head = CrashReportCommand.head(script: script, prefix: "qt", name: "w1")
             let blamed = CrashReportCommand.blamed([
-                (TaskRef(runID: "r1", taskID: "deploy[region=eu]"), "7"), (TaskRef(runID: "r1", taskID: "b"), "stale"),
+                ("r1/deploy[region=eu]", "7"), ("r1/b", "stale"),
             ])
             let block = CrashReportBlock.make(blamed, count: 2)
             defer { block.deallocate() }
@@ -44,7 +44,7 @@ struct CrashReportCommandTests {
         }
         attribution.end()
         #expect(!attribution.isActive)
-        #expect(Array(attribution.block.bytes) == CrashReportCommand.blamed([(claimed.ref, "9")]))
+        #expect(Array(attribution.block.bytes) == CrashReportCommand.blamed([(claimed.ref.description, "9")]))
     }
 
     /// Writes `bytes` to a fresh authenticated connection's socket, as the handler does, and

@@ -1,8 +1,8 @@
 import Glibc
-import QrewQueue
 import QrewRedis
 import QrewTestSupport
 import Testing
+@testable import QrewQueue
 @testable import QrewWorker
 
 /// The crash reporter's bookkeeping in a live process: what it publishes for the signal handler
@@ -17,7 +17,7 @@ struct CrashReporterTests {
             let before = Self.action(for: SIGILL)
             let log = LogRecorder()
             let reporter = CrashReporter(
-                redis: configuration, prefix: "qt", worker: "w1", script: "return 0", checkInterval: .milliseconds(50),
+                redis: configuration, prefix: "qt", name: "w1", script: "return 0", checkInterval: .milliseconds(50),
                 logger: ServiceLogger(source: "worker w1", sink: log.sink))
             await reporter.start()
             #expect(state.socket.load(ordering: .sequentiallyConsistent) >= 0)
@@ -29,20 +29,20 @@ struct CrashReporterTests {
             var held = try #require(Self.held(state))
             #expect(held.count == 2)
             #expect(
-                Array(held.bytes) == CrashReportCommand.blamed([(a.ref, "1"), (b.ref, "22")])
-                    || Array(held.bytes) == CrashReportCommand.blamed([(b.ref, "22"), (a.ref, "1")]))
+                Array(held.bytes) == CrashReportCommand.blamed([(a.ref.description, "1"), (b.ref.description, "22")])
+                    || Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22"), (a.ref.description, "1")]))
             reporter.release(a.ref)
             held = try #require(Self.held(state))
-            #expect(held.count == 1 && Array(held.bytes) == CrashReportCommand.blamed([(b.ref, "22")]))
+            #expect(held.count == 1 && Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22")]))
 
             // Signal handlers are process-wide: a second reporter stays off and says why.
             let second = CrashReporter(
-                redis: configuration, prefix: "qt", worker: "w2", script: "return 0", checkInterval: .milliseconds(50),
+                redis: configuration, prefix: "qt", name: "w2", script: "return 0", checkInterval: .milliseconds(50),
                 logger: ServiceLogger(source: "worker w2", sink: log.sink))
             await second.start()
             second.hold([a])
             #expect(try #require(Self.held(state)).count == 1)
-            #expect(log.all.contains { $0.contains("crash reports off: another worker in this process") })
+            #expect(log.all.contains { $0.contains("crash reports off: another service in this process") })
 
             reporter.stop()
             #expect(Self.action(for: SIGILL) == before)
@@ -61,7 +61,7 @@ struct CrashReporterTests {
             let state = CrashHandlerState.shared
             let log = LogRecorder()
             let reporter = CrashReporter(
-                redis: configuration, prefix: "qt", worker: "w1", script: "return 0", checkInterval: .milliseconds(50),
+                redis: configuration, prefix: "qt", name: "w1", script: "return 0", checkInterval: .milliseconds(50),
                 logger: ServiceLogger(source: "worker w1", sink: log.sink))
             await reporter.start()
             defer { reporter.stop() }

@@ -46,7 +46,7 @@ public final class WorkerService: Sendable {
         self.crashReporter =
             configuration.reportsCrashes
             ? CrashReporter(
-                redis: redisConfiguration, prefix: configuration.namespace, worker: configuration.name,
+                redis: redisConfiguration, prefix: configuration.namespace, name: configuration.name,
                 script: scripts[.recordCrash].source, checkInterval: configuration.heartbeatInterval, logger: self.logger)
             : nil
     }

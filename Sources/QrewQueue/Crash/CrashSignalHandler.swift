@@ -3,27 +3,27 @@ import Synchronization
 
 /// What the crash signal handler reads: atomics, and blocks that stay valid while published.
 /// Signal handlers are process-wide, so there is one, and at most one reporter owns it.
-final class CrashHandlerState: Sendable {
-    static let shared = CrashHandlerState()
+package final class CrashHandlerState: Sendable {
+    package static let shared = CrashHandlerState()
 
     /// The reporter's connected socket, or -1 (nothing is written).
-    let socket = Atomic<Int32>(-1)
+    package let socket = Atomic<Int32>(-1)
     /// The address of the constant head of the command (a ``CrashReportBlock``); 0 while not
     /// installed. Addresses are kept as integers: raw pointers are not `Sendable`.
-    let head = Atomic<Int>(0)
+    package let head = Atomic<Int>(0)
     /// The address of the block of the tasks the worker holds (a ``CrashReportBlock``), blamed
     /// when the crashing thread runs no task's attempt (``CrashAttribution``); 0 for none.
-    let held = Atomic<Int>(0)
+    package let held = Atomic<Int>(0)
     /// 0 before any crash, 1 while a handler reports, 2 once it is done. Writers of `held` stop
     /// at 1, so the block a handler reads is never rewritten under it.
-    let phase = Atomic<Int>(0)
+    package let phase = Atomic<Int>(0)
     /// The thread that reports, so a fault inside the handler does not wait for itself.
-    let reportingThread = Atomic<UInt>(0)
+    package let reportingThread = Atomic<UInt>(0)
     /// Whether a reporter has installed the handlers.
-    let owned = Atomic<Bool>(false)
+    package let owned = Atomic<Bool>(false)
     /// The actions in place before ours, indexed by signal number, to chain to (Swift's runtime
     /// backtracer, by default). Written before the handlers are installed, read by them.
-    nonisolated(unsafe) let previous: UnsafeMutablePointer<sigaction>
+    package nonisolated(unsafe) let previous: UnsafeMutablePointer<sigaction>
 
     private init() {
         previous = .allocate(capacity: Int(NSIG))
@@ -42,12 +42,12 @@ final class CrashHandlerState: Sendable {
 /// functions (`send`, `poll`, `recv`, `nanosleep`, `sigaction`, `raise`) and reads atomics and
 /// preformatted blocks; the one exception is reading a task-local (``CrashAttribution``), a
 /// lock-free walk of the current task's storage.
-enum CrashSignalHandler {
+package enum CrashSignalHandler {
     /// The crash signals.
-    static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
+    package static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
 
     /// Installs the handlers with `head`; false when another reporter already owns them.
-    static func install(head: CrashReportBlock, state: CrashHandlerState = .shared) -> Bool {
+    package static func install(head: CrashReportBlock, state: CrashHandlerState = .shared) -> Bool {
         guard state.owned.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else {
             return false
         }
@@ -69,7 +69,7 @@ enum CrashSignalHandler {
 
     /// Puts back the actions replaced by `install` (where ours is still in place) and returns
     /// the head block, which the caller frees.
-    static func uninstall(state: CrashHandlerState = .shared) -> CrashReportBlock? {
+    package static func uninstall(state: CrashHandlerState = .shared) -> CrashReportBlock? {
         for signal in signals {
             var current = sigaction()
             sigaction(signal, nil, &current)

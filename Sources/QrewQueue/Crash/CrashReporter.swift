@@ -1,4 +1,3 @@
-import QrewQueue
 import QrewRedis
 import Synchronization
 
@@ -15,11 +14,11 @@ import Synchronization
 /// when the crashing thread runs no attempt, every task held from the moment its claim reply
 /// arrived until its result is recorded or it is handed back. The held set is double-buffered
 /// behind an atomic, so the handler takes no lock.
-final class CrashReporter: Sendable {
+package final class CrashReporter: Sendable {
     private struct Held {
         /// Each held task's preformatted ref/token pair, built once when it is claimed, so a
         /// change costs a few copies rather than formatting every held task again.
-        var tasks: [TaskRef: [UInt8]] = [:]
+        var tasks: [String: [UInt8]] = [:]
         var length = 0
         /// Two blocks: the one published (a handler may read it) and the one filled next.
         var blocks = [CrashReportBlock.allocate(capacity: 1024), CrashReportBlock.allocate(capacity: 1024)]
@@ -29,15 +28,21 @@ final class CrashReporter: Sendable {
     }
 
     private let head: [UInt8]
+    private let consequence: String
     private let connection: CrashReportConnection
     private let logger: ServiceLogger
     private let held = Mutex(Held())
     private let handler = CrashHandlerState.shared
 
-    /// A reporter for worker `worker` in namespace `prefix`, sending `script` (`record_crash`)
+    /// A reporter for the worker or coordinator `name` in namespace `prefix`, sending `script`
+    /// (`record_crash`, `record_intake_crash`); `consequence` says in the log what a report does
     /// over its own connection to `redis`, which it checks every `checkInterval`.
-    init(redis: RedisConfiguration, prefix: String, worker: String, script: String, checkInterval: Duration, logger: ServiceLogger) {
-        self.head = CrashReportCommand.head(script: script, prefix: prefix, worker: worker)
+    package init(
+        redis: RedisConfiguration, prefix: String, name: String, script: String, checkInterval: Duration, logger: ServiceLogger,
+        consequence: String = "a task that crashes two workers is quarantined"
+    ) {
+        self.head = CrashReportCommand.head(script: script, prefix: prefix, name: name)
+        self.consequence = consequence
         self.logger = logger
         let handler = self.handler
         self.connection = CrashReportConnection(configuration: redis, interval: checkInterval, logger: logger) { socket in
@@ -54,11 +59,11 @@ final class CrashReporter: Sendable {
     /// Installs the signal handlers and connects; returns once the first connection attempt is
     /// over. Signal handlers are process-wide: a second reporter in the same process logs why and
     /// stays off.
-    func start() async {
+    package func start() async {
         let headBlock = CrashReportBlock.make(head, count: 0)
         guard CrashSignalHandler.install(head: headBlock) else {
             headBlock.deallocate()
-            logger.warning("crash reports off: another worker in this process reports its crashes")
+            logger.warning("crash reports off: another service in this process reports its crashes")
             return
         }
         held.withLock { held in
@@ -66,14 +71,14 @@ final class CrashReporter: Sendable {
             publish(&held)
         }
         if await connection.start() {
-            logger.info("crash reports on: a task that crashes two workers is quarantined")
+            logger.info("crash reports on: \(consequence)")
         } else {
             logger.warning("crash reports: cannot connect to Redis yet; a crash is not counted until it can")
         }
     }
 
     /// Uninstalls the handlers (putting back the ones they replaced) and closes the connection.
-    func stop() {
+    package func stop() {
         let owned = held.withLock { held -> Bool in
             defer { held.installed = false }
             return held.installed
@@ -85,29 +90,46 @@ final class CrashReporter: Sendable {
     }
 
     /// Blames `tasks` for a crash from now on: their claim reply has just arrived.
-    func hold(_ tasks: [ClaimedTask]) {
+    package func hold(_ tasks: [ClaimedTask]) {
         guard !tasks.isEmpty else { return }
         held.withLock { held in
-            for task in tasks {
-                let pair = CrashReportCommand.blamed([(task.ref, task.token)])
-                held.length += pair.count - (held.tasks.updateValue(pair, forKey: task.ref)?.count ?? 0)
-            }
+            for task in tasks { add(task.ref.description, task.token, to: &held) }
             publish(&held)
         }
     }
 
     /// Stops blaming `ref`: its result is recorded, or it was stopped or handed back.
-    func release(_ ref: TaskRef) {
+    package func release(_ ref: TaskRef) {
+        release(item: ref.description)
+    }
+
+    /// Blames `item` (sent with `detail`: the second value of the script's pairs) for a crash
+    /// from now on, for a reporter whose script blames something else than tasks (the
+    /// coordinator's submissions, `record_intake_crash`).
+    package func blame(_ item: String, _ detail: String) {
         held.withLock { held in
-            guard let pair = held.tasks.removeValue(forKey: ref) else { return }
+            add(item, detail, to: &held)
+            publish(&held)
+        }
+    }
+
+    /// Stops blaming `item`.
+    package func release(item: String) {
+        held.withLock { held in
+            guard let pair = held.tasks.removeValue(forKey: item) else { return }
             held.length -= pair.count
             publish(&held)
         }
     }
 
+    private func add(_ item: String, _ detail: String, to held: inout Held) {
+        let pair = CrashReportCommand.blamed([(item, detail)])
+        held.length += pair.count - (held.tasks.updateValue(pair, forKey: item)?.count ?? 0)
+    }
+
     /// What a crash during `task`'s attempt blames: run the attempt with it as
     /// ``CrashAttribution/current``, then `end()` it.
-    func attribution(for task: ClaimedTask) -> CrashAttribution {
+    package func attribution(for task: ClaimedTask) -> CrashAttribution {
         CrashAttribution(task)
     }
 

@@ -5,18 +5,18 @@
 /// Whoever fills a block must not do so while a handler may read it: ``CrashReporter`` fills
 /// only the block that is not published, and a ``CrashAttribution`` block is filled once before
 /// anyone can see it.
-struct CrashReportBlock: @unchecked Sendable {
+package struct CrashReportBlock: @unchecked Sendable {
     private static let headerSize = 3 * MemoryLayout<Int>.stride
 
     /// The block's address: what the handler's atomic holds.
-    let raw: UnsafeMutableRawPointer
+    package let raw: UnsafeMutableRawPointer
 
-    init(raw: UnsafeMutableRawPointer) {
+    package init(raw: UnsafeMutableRawPointer) {
         self.raw = raw
     }
 
     /// A block that holds up to `capacity` bytes (it blames nobody yet).
-    static func allocate(capacity: Int) -> CrashReportBlock {
+    package static func allocate(capacity: Int) -> CrashReportBlock {
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: headerSize + max(capacity, 1), alignment: MemoryLayout<Int>.alignment)
         raw.storeBytes(of: 0, as: Int.self)
@@ -26,32 +26,32 @@ struct CrashReportBlock: @unchecked Sendable {
     }
 
     /// A block holding `bytes`, which blame `count` tasks.
-    static func make(_ bytes: [UInt8], count: Int) -> CrashReportBlock {
+    package static func make(_ bytes: [UInt8], count: Int) -> CrashReportBlock {
         let block = allocate(capacity: bytes.count)
         block.fill(bytes, count: count)
         return block
     }
 
     /// Tasks the bytes blame.
-    var count: Int { raw.load(as: Int.self) }
+    package var count: Int { raw.load(as: Int.self) }
 
     /// Bytes the block can hold.
-    var capacity: Int { raw.load(fromByteOffset: 2 * MemoryLayout<Int>.stride, as: Int.self) }
+    package var capacity: Int { raw.load(fromByteOffset: 2 * MemoryLayout<Int>.stride, as: Int.self) }
 
     /// The command bytes.
-    var bytes: UnsafeRawBufferPointer {
+    package var bytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(
             start: raw + Self.headerSize, count: raw.load(fromByteOffset: MemoryLayout<Int>.stride, as: Int.self))
     }
 
     /// Replaces the contents; `bytes` must fit the capacity.
-    func fill(_ bytes: [UInt8], count: Int) {
+    package func fill(_ bytes: [UInt8], count: Int) {
         fill(parts: CollectionOfOne(bytes), count: count)
     }
 
     /// Replaces the contents with `parts` one after the other (copied straight in, no
     /// intermediate array); they must fit the capacity.
-    func fill(parts: some Collection<[UInt8]>, count: Int) {
+    package func fill(parts: some Collection<[UInt8]>, count: Int) {
         var length = 0
         for part in parts {
             precondition(length + part.count <= capacity, "crash report block too small")
@@ -65,7 +65,7 @@ struct CrashReportBlock: @unchecked Sendable {
         raw.storeBytes(of: count, as: Int.self)
     }
 
-    func deallocate() {
+    package func deallocate() {
         raw.deallocate()
     }
 }

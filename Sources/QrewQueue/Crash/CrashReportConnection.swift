@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import QrewQueue
 import QrewRedis
 import Synchronization
 
@@ -12,7 +11,7 @@ import Synchronization
 /// A thread of its own (connecting blocks, so not one of Swift's few cooperative threads) checks
 /// every `interval` whether Redis closed the connection (restart, client timeout) and reconnects.
 /// Redis sends nothing unasked on it, so anything readable means closed.
-final class CrashReportConnection: Sendable {
+package final class CrashReportConnection: Sendable {
     private let configuration: RedisConfiguration
     private let interval: Duration
     private let logger: ServiceLogger
@@ -21,7 +20,7 @@ final class CrashReportConnection: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
 
-    init(configuration: RedisConfiguration, interval: Duration, logger: ServiceLogger, publish: @escaping @Sendable (Int32) -> Void) {
+    package init(configuration: RedisConfiguration, interval: Duration, logger: ServiceLogger, publish: @escaping @Sendable (Int32) -> Void) {
         self.configuration = configuration
         self.interval = interval
         self.logger = logger
@@ -30,7 +29,7 @@ final class CrashReportConnection: Sendable {
 
     /// Starts the connection's thread; returns once its first attempt to connect is over,
     /// true if connected.
-    func start() async -> Bool {
+    package func start() async -> Bool {
         let first = OneShot<Bool>()
         let thread = Thread { [self] in keepConnected(reportingFirstAttemptTo: first) }
         thread.name = "qrew-crash-report"
@@ -39,7 +38,7 @@ final class CrashReportConnection: Sendable {
     }
 
     /// Stops the thread, which unpublishes and closes the socket.
-    func stop() {
+    package func stop() {
         guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
         wakeUp.signal()
     }

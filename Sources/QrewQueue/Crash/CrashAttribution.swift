@@ -1,4 +1,3 @@
-import QrewQueue
 import Synchronization
 
 /// The task whose claim path or execution runs in the current Swift task, so that a crash on
@@ -11,16 +10,16 @@ import Synchronization
 /// allocates nothing). A task-local is inherited by tasks created inside its scope, so one may
 /// outlive the attempt (a flush timer the output started): ``end()`` marks the attribution
 /// stale and the handler then falls back to the worker's held tasks.
-final class CrashAttribution: Sendable {
+package final class CrashAttribution: Sendable {
     /// The attribution of the task running here, if any.
-    @TaskLocal static var current: CrashAttribution?
+    @TaskLocal package static var current: CrashAttribution?
 
     /// The preformatted ref/token pair of the task (``CrashReportCommand/blamed(_:)``).
-    let block: CrashReportBlock
+    package let block: CrashReportBlock
     private let active = Atomic<Bool>(true)
 
-    init(_ task: ClaimedTask) {
-        block = CrashReportBlock.make(CrashReportCommand.blamed([(task.ref, task.token)]), count: 1)
+    package init(_ task: ClaimedTask) {
+        block = CrashReportBlock.make(CrashReportCommand.blamed([(task.ref.description, task.token)]), count: 1)
     }
 
     deinit {
@@ -28,10 +27,10 @@ final class CrashAttribution: Sendable {
     }
 
     /// Whether the attempt it names still runs.
-    var isActive: Bool { active.load(ordering: .sequentiallyConsistent) }
+    package var isActive: Bool { active.load(ordering: .sequentiallyConsistent) }
 
     /// The attempt is over: a crash from here on is no longer this task's.
-    func end() {
+    package func end() {
         active.store(false, ordering: .sequentiallyConsistent)
     }
 }
