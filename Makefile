@@ -13,12 +13,16 @@ run: deps release
 ## test: build and run every test (Redis tests start their own redis-server).
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing
 ## bounds (timeouts, cancellation) of the process and Redis suites that run after it.
-## The short chaos run (processes killed on purpose, ~25 s) and a 24 s memory soak run last, on
-## their own and one after the other, for the same reason.
+## The suites that run whole clusters of real processes (crashes and faults injected on purpose,
+## a clock 20 s off, adversarial submissions) run after them, one at a time, and the short chaos
+## run (processes killed on purpose, ~25 s) and a 24 s memory soak last, one after the other, for
+## the same reason.
+CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests
-	$(SWIFT) test --skip-build --skip QrewCoreTests --skip ChaosTests
+	$(SWIFT) test --skip-build --skip QrewCoreTests --skip ChaosTests --skip "$(CLUSTER_SUITES)"
+	$(SWIFT) test --skip-build --no-parallel --filter "$(CLUSTER_SUITES)"
 	$(SWIFT) test --skip-build --filter ChaosTests
 
 ## chaos: release build, then the full chaos suite (~2-3 minutes): runs flow while workers and
