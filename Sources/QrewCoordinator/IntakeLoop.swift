@@ -4,7 +4,7 @@ import QrewQueue
 /// An intake loop turns submissions into runs: it validates and decomposes each workflow and
 /// stores it with its ready tasks queued, or records it as a failed run with every problem.
 /// Re-submitting a run id that exists changes nothing.
-struct IntakeLoop {
+package struct IntakeLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
@@ -85,7 +85,7 @@ struct IntakeLoop {
     }
 
     /// The `--set` parameters of a submission: a JSON object of strings (anything else is ignored).
-    static func parameters(_ json: String) -> [String: String] {
+    package static func parameters(_ json: String) -> [String: String] {
         guard case .object(let members)? = try? JSONReader.parse(json) else { return [:] }
         var parameters: [String: String] = [:]
         for member in members {

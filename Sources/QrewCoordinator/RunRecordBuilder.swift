@@ -5,10 +5,10 @@ import Synchronization
 
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
 /// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
-enum RunRecordBuilder {
+package enum RunRecordBuilder {
     /// - Parameter retention: how long the finished run stays; stored as the run's `retention`
     ///   field (ms), which also lets `complete` apply results inline (docs/protocol.md).
-    static func record(
+    package static func record(
         runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration
     ) -> RunRecord {
         var tasksByStep: [String: [String]] = [:]
