@@ -17,10 +17,18 @@ enum TaskSpecFuzz {
             spec = try TaskSpec(jsonText: text)
         } catch {
             _ = error.description
-            // Where both parsers take the text for JSON, JSONDecoder refuses it too.
-            if case .malformedJSON = error { return }
-            try expect(foundation == nil, "only JSONDecoder reads \(text.debugDescription) (\(error))")
-            return
+            // Where both parsers take the text for JSON, JSONDecoder refuses it too, but for an
+            // integer of 2^53 or more written with a fraction or exponent (SpecValue.integer).
+            switch error {
+            case .malformedJSON:
+                return
+            case .invalidField(_, _, let got) where got.contains(where: { ".eE".contains($0) })
+                && (Double(got)?.magnitude ?? 0) >= 0x1p53:
+                return
+            default:
+                try expect(foundation == nil, "only JSONDecoder reads \(text.debugDescription) (\(error))")
+                return
+            }
         }
         if let foundation {
             try expect(foundation == spec, "JSONDecoder reads \(text.debugDescription) differently")

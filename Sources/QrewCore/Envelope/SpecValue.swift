@@ -23,11 +23,11 @@ enum SpecValue {
         try integer(value, path, expected: "an integer")
     }
 
-    /// A number that is an integer in range of `T`, read as `JSONDecoder` reads it: it may be
-    /// written with a fraction or an exponent (`5.0`, `5e2`). Such a number must be a whole
-    /// `Double` that `T` holds; below 2^53 that `Double` is the value (`1.0000000000000001` is 1),
-    /// from 2^53 on the value is the number's integer part, exactly (`9007199254740993.0` is
-    /// 9007199254740993, not the `Double`'s ...992), as Foundation re-reads it as a `Decimal`.
+    /// A number that is exactly an integer in range of `T`; as with `JSONDecoder`, it may be
+    /// written with a fraction or an exponent (`5.0`, `5e2`), read as a `Double` that must be
+    /// whole. Only below 2^53, where a `Double` holds every integer: above, `9007199254740993.0`
+    /// would read as ...992 (`JSONDecoder` re-reads such a number as a `Decimal`, with limits of
+    /// its own), so it is refused; coordinators write plain integers.
     static func integer<T: FixedWidthInteger>(
         _ value: JSONValue, _ path: () -> String, expected: String
     ) throws(TaskSpecDecodingError) -> T {
@@ -35,35 +35,10 @@ enum SpecValue {
             throw .invalidField(path(), expected: expected, got: describe(value))
         }
         if let exact = T(text) { return exact }
-        if let approximate = Double(text), let exact = T(exactly: approximate) {
-            if approximate.magnitude < 0x1p53 { return exact }
-            if let whole = integerPart(text).flatMap({ T($0) }) { return whole }
+        if let approximate = Double(text), approximate.magnitude < 0x1p53, let exact = T(exactly: approximate) {
+            return exact
         }
         throw .invalidField(path(), expected: expected, got: text)
-    }
-
-    /// The integer part of a JSON number's exact value, as digits with a sign (`-12.5e1` gives
-    /// `-125`); nil for one with more than 40 integer digits (no `T` holds it).
-    private static func integerPart(_ number: String) -> String? {
-        let utf8 = Array(number.utf8)
-        var index = 0
-        let negative = utf8.first == UInt8(ascii: "-")
-        if negative { index += 1 }
-        var digits: [UInt8] = []
-        var point: Int?
-        while index < utf8.count, utf8[index] != UInt8(ascii: "e"), utf8[index] != UInt8(ascii: "E") {
-            if utf8[index] == UInt8(ascii: ".") { point = digits.count } else { digits.append(utf8[index]) }
-            index += 1
-        }
-        let exponent = index < utf8.count ? Int(String(decoding: utf8[(index + 1)...], as: UTF8.self)) ?? .max : 0
-        let (shifted, overflow) = (point ?? digits.count).addingReportingOverflow(exponent)
-        guard !overflow else { return nil }
-        let significant = digits.drop { $0 == UInt8(ascii: "0") }.count
-        guard shifted - (digits.count - significant) <= 40 else { return nil }
-        var whole = Array(digits.prefix(max(shifted, 0)))
-        if shifted > digits.count { whole += repeatElement(UInt8(ascii: "0"), count: shifted - digits.count) }
-        if whole.isEmpty { whole = [UInt8(ascii: "0")] }
-        return (negative ? "-" : "") + String(decoding: whole, as: UTF8.self)
     }
 
     /// A `Duration` in its `Codable` form: `[high 64 bits (signed), low 64 bits (unsigned)]` of its
