@@ -144,6 +144,15 @@ struct TaskSpecDecodingTests {
         #expect(try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8)) == decoded)
     }
 
+    /// Found by the taskspec fuzz target: a later duplicate key of a string map was still read,
+    /// so a non-string there refused the spec, where JSONDecoder ignores it.
+    @Test func aLaterDuplicateOfAMapKeyIsNotRead() throws {
+        let text = Self.specText(["with": #"{"url": "x", "url": {"not": "a string"}}"#])
+        let decoded = try TaskSpec(jsonText: text)
+        #expect(decoded.with == ["url": "x"])
+        #expect(try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8)) == decoded)
+    }
+
     /// Random damage to valid specs: always a spec or a `TaskSpecDecodingError`, never a crash,
     /// and `JSONDecoder` agrees on every text both take for JSON (where their JSON parsers differ
     /// is `JSONReaderTests.agreesWithJSONSerializationOnDamagedText`'s business).

@@ -101,9 +101,9 @@ enum SpecValue {
         if members.isEmpty { return [:] }
         var result: [String: T] = [:]
         result.reserveCapacity(members.count)
-        for member in members {
-            let element = try read(member.value) { "\(path())[\(member.key.debugDescription)]" }
-            if result[member.key] == nil { result[member.key] = element }
+        // A later duplicate is not read at all: JSONDecoder keeps the first and never looks at it.
+        for member in members where result[member.key] == nil {
+            result[member.key] = try read(member.value) { "\(path())[\(member.key.debugDescription)]" }
         }
         return result
     }
