@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "qrew-chaos", targets: ["qrew-chaos"]),
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
         .executable(name: "qrew-worker", targets: ["qrew-worker"]),
+        .executable(name: "qrew-supervise", targets: ["qrew-supervise"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -26,7 +27,12 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
-        .target(name: "QrewRedis", dependencies: ["CHiredis"]),
+        // Starts one process's commands so that they, and everything they start, die with it
+        // even when it is SIGKILLed (docs/worker.md); C, started once per process.
+        .executableTarget(name: "qrew-supervise"),
+        // The Swift side of qrew-supervise's protocol, for task processes and qctl dev's children.
+        .target(name: "QrewProcess"),
+        .target(name: "QrewRedis", dependencies: ["CHiredis", "QrewProcess"]),
         .target(name: "QrewCore", dependencies: ["Yams"]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
         .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
@@ -38,7 +44,7 @@ let package = Package(
             ]
         ),
         .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
-        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", "QrewProcess"]),
         .executableTarget(
             name: "qctl",
             dependencies: [
@@ -67,7 +73,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "QrewFuzzing", dependencies: ["QrewCore", "QrewRedis", "QrewQueue", "QrewCoordinator"]),
+        .target(name: "QrewFuzzing", dependencies: ["QrewCore", "QrewRedis", "QrewQueue"]),
         .target(name: "QrewTestSupport", dependencies: ["QrewRedis", "QrewQueue"], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewFuzzTests", dependencies: ["QrewFuzzing"]),

@@ -8,6 +8,8 @@ pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+# faketime: the clock-skew test runs a coordinator 20 s ahead of its worker.
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "install-deps: 'swift' is not on PATH. Install a Swift 6.2+ toolchain (swift.org) and retry." >&2

@@ -34,6 +34,13 @@ public struct CoordinatorConfiguration: Sendable {
     /// Tasks per storing call: a bigger run is stored in slices, its first tasks starting while
     /// the rest is stored (`QueueSession.submitRun`).
     public var storeSlice: Int
+    /// Whether a crash of this process (trap, bad access, abort) is recorded against the
+    /// submission it was processing, which is then quarantined (`record_intake_crash`). The
+    /// signal handlers are process-wide: `qrew-coordinator` turns this on; an application that
+    /// embeds a coordinator opts in. Default off.
+    public var reportsCrashes: Bool
+    /// Test-only fault injection (`QREW_FAULT_…` environment variables); none by default.
+    public var faults: CoordinatorFaults
 
     public init(
         redisURL: String = "redis://127.0.0.1:6379/0",
@@ -47,8 +54,10 @@ public struct CoordinatorConfiguration: Sendable {
         priorityTables: PriorityTables = .default,
         limits: ValidationLimits = .default,
         streamMaxLength: Int = 10_000,
-        maxWorkflowBytes: Int = 4 << 20,
-        storeSlice: Int = RunRecord.defaultSlice
+        maxWorkflowBytes: Int = RunIntake.defaultMaxWorkflowBytes,
+        storeSlice: Int = RunRecord.defaultSlice,
+        reportsCrashes: Bool = false,
+        faults: CoordinatorFaults = .fromEnvironment()
     ) {
         self.redisURL = redisURL
         self.namespace = namespace
@@ -63,5 +72,7 @@ public struct CoordinatorConfiguration: Sendable {
         self.streamMaxLength = streamMaxLength
         self.maxWorkflowBytes = maxWorkflowBytes
         self.storeSlice = storeSlice
+        self.reportsCrashes = reportsCrashes
+        self.faults = faults
     }
 }

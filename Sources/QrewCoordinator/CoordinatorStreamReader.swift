@@ -14,6 +14,9 @@ struct CoordinatorStreamReader {
     var staleAfter: Duration = .seconds(10)
     var recoveryInterval: Duration = .seconds(1)
 
+    /// Whether the last batch came from the recovery read (entries delivered before, to this
+    /// or another coordinator) rather than from new entries.
+    private(set) var lastBatchWasRecovered = false
     private var groupReady = false
     private var nextRecovery: ContinuousClock.Instant?
 
@@ -34,9 +37,11 @@ struct CoordinatorStreamReader {
         let now = ContinuousClock.now
         if nextRecovery.map({ now >= $0 }) ?? true {
             let unfinished = try session.readUnfinished(stream: stream, consumer: consumer, count: count, staleAfter: staleAfter)
+            lastBatchWasRecovered = !unfinished.isEmpty
             if !unfinished.isEmpty { return unfinished }
             nextRecovery = now + recoveryInterval
         }
+        lastBatchWasRecovered = false
         return try session.readNew(stream: stream, consumer: consumer, count: count, block: block)
     }
 

@@ -16,7 +16,7 @@ struct EventLoop {
             guard !entries.isEmpty else { return }
             let applied = try await queue.applyEvents(
                 entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
-                group: QueueClient.coordinatorGroup, retention: configuration.retention)
+                group: QueueClient.coordinatorGroup)
             log.debug("applied \(applied) of \(entries.count) events")
         }
     }

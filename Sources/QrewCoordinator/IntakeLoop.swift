@@ -3,14 +3,32 @@ import QrewQueue
 
 /// An intake loop turns submissions into runs: it validates and decomposes each workflow and
 /// stores it with its ready tasks queued, or records it as a failed run with every problem.
-/// Re-submitting a run id that exists changes nothing.
-package struct IntakeLoop {
+/// Re-submitting a run id that exists changes nothing; a submission that crashed a coordinator
+/// is stored as a failed run instead of being processed again (`IntakeQuarantine`).
+struct IntakeLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
     let log: ServiceLogger
-    /// Workflows recently loaded from submitted texts (a resubmitted file skips parsing).
-    let recentWorkflows = WorkflowCache()
+    /// Text to stored run: the same path `qctl validate` runs.
+    let intake: RunIntake
+    /// Blames the submission being processed for a crash, so one that crashes a coordinator is
+    /// rejected by the next instead of crashing it too.
+    let quarantine: IntakeQuarantine
+
+    init(
+        queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: ServiceLogger,
+        crashReporter: CrashReporter?
+    ) {
+        quarantine = IntakeQuarantine(reporter: crashReporter)
+        self.queue = queue
+        self.configuration = configuration
+        self.leadership = leadership
+        self.log = log
+        intake = RunIntake(
+            limits: configuration.limits, priorityTables: configuration.priorityTables, retention: configuration.retention,
+            maxWorkflowBytes: configuration.maxWorkflowBytes, cachingWorkflows: true)
+    }
 
     func run() async {
         var reader = CoordinatorStreamReader(queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16)
@@ -21,7 +39,7 @@ package struct IntakeLoop {
                 var reader = reader
                 let entries = try reader.next(on: session)
                 for entry in entries {
-                    try accept(entry, fence: fence, session: session)
+                    try accept(entry, recovered: reader.lastBatchWasRecovered, fence: fence, session: session)
                 }
                 try session.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
                 return reader
@@ -29,81 +47,58 @@ package struct IntakeLoop {
         }
     }
 
-    private func accept(_ entry: StreamEntry, fence: String, session: QueueSession) throws(QueueError) {
+    private func accept(_ entry: StreamEntry, recovered: Bool, fence: String, session: QueueSession) throws(QueueError) {
         let runID = entry.fields["run"] ?? ""
         let file = entry.fields["file"] ?? "workflow.yaml"
-        guard Self.isValidRunID(runID) else {
+        guard RunIntake.isValidRunID(runID) else {
             log.warning("dropped submission \(entry.id): run id '\(runID)' is not valid")
             return
         }
-        let text = entry.fields["workflow"] ?? ""
-        guard text.utf8.count <= configuration.maxWorkflowBytes else {
-            let reason = "\(file): the workflow is \(text.utf8.count) bytes, over the coordinator's limit of "
-                + "\(configuration.maxWorkflowBytes) bytes; split it or raise --max-workflow-bytes"
-            _ = try session.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention)
-            log.warning("run \(runID) rejected: \(reason)")
+        if let crash = try quarantine.crash(recordedFor: entry, recovered: recovered, session: session) {
+            let reason = "this submission crashed a coordinator while being processed; it was not retried: \(file)"
+            if try session.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention) {
+                log.error("run \(runID) quarantined: submission \(entry.id) crashed a coordinator while being processed (\(crash))")
+            } else {
+                log.error("run \(runID) was stored in part when its submission crashed a coordinator (\(crash)); it is not "
+                    + "resumed: cancel it (qctl cancel \(runID))")
+            }
+            try session.forgetIntakeCrash(entryID: entry.id)
             return
         }
-        let params = entry.fields["params"].map(Self.parameters) ?? [:]
-        let workflow: Workflow
-        let graph: TaskGraph
+        try quarantine.processing(entry) { () throws(QueueError) in try process(entry, runID: runID, file: file, fence: fence, session: session) }
+    }
+
+    /// Validates, decomposes and stores one submission, or stores it rejected with its problems.
+    private func process(_ entry: StreamEntry, runID: String, file: String, fence: String, session: QueueSession) throws(QueueError) {
+        let text = entry.fields["workflow"] ?? ""
+        configuration.faults.crashIfInjected(intoSubmission: text)
+        let params = entry.fields["params"].map { RunIntake.parameters(json: $0) } ?? [:]
         let clock = ContinuousClock()
         let received = clock.now
-        var loaded = received
+        let prepared: RunIntake.PreparedRun
         do {
-            workflow = try recentWorkflows.workflow(for: text) { () throws(WorkflowValidationError) in
-                try WorkflowLoader.load(text: text, fileName: file, limits: configuration.limits)
-            }.applyingParameters(params, fileName: file)
-            loaded = clock.now
-            graph = try TaskGraph(workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: file)
+            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params)
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")
             _ = try session.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
-        let decomposed = clock.now
-        let record = RunRecordBuilder.record(
-            runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: configuration.retention)
         let built = clock.now
-        let submitted = try session.submitRun(record, fence: fence, slice: configuration.storeSlice)
-        log.debug(
-            "run \(runID) intake: load \(loaded - received), decompose \(decomposed - loaded), "
-                + "records \(built - decomposed), submit_run \(clock.now - built)")
+        let graph = prepared.graph
+        let submitted = try session.submitRun(prepared.record, fence: fence, slice: configuration.storeSlice)
+        log.debug("run \(runID) intake: prepare \(built - received), submit_run \(clock.now - built)")
         for resize in submitted.resizedPools {
             log.warning(
                 "run \(runID) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size); every run "
                     + "of the namespace shares it (the latest submission wins)")
         }
         if submitted.created {
-            log.info("run \(runID) (\(workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
+            log.info("run \(runID) (\(prepared.workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
         } else if let resumedAt = submitted.resumedAt {
             log.warning("run \(runID) was stored in part (\(resumedAt) of \(graph.tasks.count) tasks); stored the rest")
         } else {
             log.info("run \(runID) already exists; submission ignored")
-        }
-    }
-
-    /// The `--set` parameters of a submission: a JSON object of strings (anything else is ignored).
-    package static func parameters(_ json: String) -> [String: String] {
-        guard case .object(let members)? = try? JSONReader.parse(json) else { return [:] }
-        var parameters: [String: String] = [:]
-        for member in members {
-            if case .string(let value) = member.value { parameters[member.key] = value }
-        }
-        return parameters
-    }
-
-    /// Run ids name Redis keys and refs (`<run>/<task>`): letters, digits, `-`, `_`, `.`, up to 128.
-    static func isValidRunID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
-                true
-            default:
-                false
-            }
         }
     }
 }

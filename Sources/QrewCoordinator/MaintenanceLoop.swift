@@ -1,7 +1,8 @@
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
-/// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout, expires
+/// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout, goes on
+/// with work runs left for later calls (cancellations, retries, big skips and releases), expires
 /// the tasks of finished runs and forgets workers that stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
     let queue: QueueClient
@@ -11,18 +12,29 @@ struct MaintenanceLoop {
 
     /// Task keys `expire_tasks` expires per call (a few hundred µs of Redis).
     static let expiryBudget = 200
-    /// The pause between two `expire_tasks` calls while work is left.
+    /// The pause between two `expire_tasks` (or `sweep_runs`) calls while work is left.
     static let expiryPause = Duration.milliseconds(2)
+    /// Most `sweep_runs` calls per tick (a 100,000-task cancel takes ~100), so a run whose work
+    /// never ends cannot keep the loop from its other jobs.
+    static let sweepCallsPerTick = 1000
 
     func run() async {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "maintenance")) { fence in
-            let reaped = try await queue.reapLeases(fence: fence, retryDelay: .zero)
+            let reaped = try await queue.reapLeases(fence: fence)
             if !reaped.isEmpty {
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }
             let promoted = try await queue.promoteDelayed(fence: fence)
-            for run in try await queue.expireRuns(fence: fence, retention: configuration.retention) {
+            for run in try await queue.expireRuns(fence: fence) {
                 log.warning("run \(run) canceled: its workflow timeout passed")
+            }
+            // Work runs left for later calls (cancellations, retries, big skips and releases),
+            // a slice of a few ms per call with pauses, so other clients' commands run between.
+            var sweeps = 0
+            while sweeps < Self.sweepCallsPerTick,
+                  try await queue.sweepRuns(fence: fence).more {
+                sweeps += 1
+                try await Task.sleep(for: Self.expiryPause)
             }
             for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
                 log.info("forgot worker \(worker): no heartbeat for two leases")

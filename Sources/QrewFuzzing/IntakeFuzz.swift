@@ -1,43 +1,34 @@
-import QrewCoordinator
 import QrewCore
 import QrewQueue
 
-/// The coordinator's intake on arbitrary bytes, as `IntakeLoop.accept` runs it on a submission:
-/// the bytes before the first NUL are the workflow text, the bytes after it the submission's
-/// `params` field (JSON). Then what `qctl plan` does with the same graph.
+/// The coordinator's intake on arbitrary bytes, as `IntakeLoop` runs it on a submission: the
+/// bytes before the first NUL are the workflow text, the bytes after it the submission's
+/// `params` field (JSON), both through `RunIntake` (the one path from text to run record, which
+/// `qctl validate`, `plan` and `submit` share). Then what `qctl plan` does with the same graph.
 ///
 /// Checked: a rejection carries at least one problem; an accepted run's record has one task per
 /// planned task, unique ids that survive `<run>/<task>` refs, dependents and refs that name its
 /// tasks, and specs that a worker decodes (and re-encodes byte for byte) and renders.
 enum IntakeFuzz {
-    static let configuration = CoordinatorConfiguration(id: "fuzz")
+    /// The coordinator's defaults, without the cache of recently loaded texts.
+    static let intake = RunIntake()
     static let fileName = "fuzz.yaml"
     static let runID = "fuzz-run"
 
     static func run(_ bytes: [UInt8]) throws(FuzzFailure) {
         let (workflowBytes, paramsBytes) = bytes.splitOnce(at: 0)
         let text = String(fuzzBytes: workflowBytes)
-        guard text.utf8.count <= configuration.maxWorkflowBytes else { return }
-        let params = paramsBytes.map { IntakeLoop.parameters(String(fuzzBytes: $0)) } ?? [:]
-
-        let workflow: Workflow
-        let graph: TaskGraph
-        let record: RunRecord
+        let params = paramsBytes.map { RunIntake.parameters(json: String(fuzzBytes: $0)) } ?? [:]
+        let prepared: RunIntake.PreparedRun
         do {
-            // RunIntake: when the shared intake function lands, these three statements become
-            // the one call `RunIntake.prepare(text:fileName:params:...)` the coordinator makes.
-            workflow = try WorkflowLoader.load(text: text, fileName: fileName, limits: configuration.limits)
-                .applyingParameters(params, fileName: fileName)
-            graph = try TaskGraph(
-                workflow: workflow, priorityTables: configuration.priorityTables, limits: configuration.limits, fileName: fileName)
-            record = RunRecordBuilder.record(
-                runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: configuration.retention)
+            prepared = try intake.prepare(runID: runID, text: text, fileName: fileName, params: params)
         } catch {
             try expect(!error.problems.isEmpty, "a rejected workflow reported no problem")
             _ = error.description
             return
         }
-        try check(record, graph: graph)
+        let graph = prepared.graph
+        try check(prepared.record, graph: graph)
         let report = PlanReport(graph: graph, analysis: PlanAnalysis(graph: graph))
         try expect(report.tasks.count == graph.tasks.count, "the plan lists \(report.tasks.count) of \(graph.tasks.count) tasks")
     }

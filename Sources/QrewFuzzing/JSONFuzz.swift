@@ -1,11 +1,11 @@
 import Foundation
-import QrewCoordinator
 import QrewCore
+import QrewQueue
 
 /// The JSON reader on arbitrary bytes and the writer on every string: whatever the writer
 /// writes, the reader reads back equal; text and bytes read the same; a number keeps text that
 /// parses as one; a `--set` parameters object encoded as qctl encodes it (`JSONEncoder`) reads
-/// back equal through the coordinator's `IntakeLoop.parameters`.
+/// back equal through the coordinator's `RunIntake.parameters(json:)`.
 enum JSONFuzz {
     static func run(_ bytes: [UInt8]) throws(FuzzFailure) {
         try roundTrip([String(fuzzBytes: bytes)])
@@ -32,12 +32,12 @@ enum JSONFuzz {
                 object[member.key] = text
             }
             let written = object.jsonObjectText
-            try expect(IntakeLoop.parameters(written) == object, "jsonObjectText does not read back: \(written)")
+            try expect(RunIntake.parameters(json: written) == object, "jsonObjectText does not read back: \(written)")
             guard let encoded = try? JSONEncoder().encode(object) else {
                 throw FuzzFailure("JSONEncoder cannot encode \(object)")
             }
             let sent = String(decoding: encoded, as: UTF8.self)
-            try expect(IntakeLoop.parameters(sent) == object, "parameters as qctl sends them do not read back: \(sent)")
+            try expect(RunIntake.parameters(json: sent) == object, "parameters as qctl sends them do not read back: \(sent)")
         }
     }
 

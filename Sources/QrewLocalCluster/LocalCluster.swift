@@ -5,11 +5,13 @@ import Synchronization
 /// A whole Qrew cluster on this machine: a redis-server (unless one is given), one coordinator
 /// (or several: one leads, the others stand by) and N workers, each a child process with its log
 /// in `logDirectory`. Used by `qctl dev`, the benchmark, the end-to-end tests and the chaos suite
-/// (which kills children and relaunches them); `stop()` ends everything it started.
+/// (which kills children and relaunches them); `stop()` ends everything it started. Every child
+/// is started through `qrew-supervise` (from `binDirectory`), so it dies with this process even
+/// when this process is SIGKILLed: then `stop()` never runs.
 public final class LocalCluster: Sendable {
     /// What to start.
     public struct Options: Sendable {
-        /// Directory holding the `qrew-coordinator` and `qrew-worker` executables.
+        /// Directory holding the `qrew-coordinator`, `qrew-worker` and `qrew-supervise` executables.
         public var binDirectory: String
         /// An existing Redis to use; nil starts a private redis-server on a free port.
         public var redisURL: String?
@@ -33,6 +35,9 @@ public final class LocalCluster: Sendable {
         /// Redis URLs for some worker slots (slot index → URL), when they must reach Redis
         /// another way than the cluster's URL (e.g. through the chaos suite's partition proxy).
         public var workerRedisURLs: [Int: String] = [:]
+
+        /// The `qrew-supervise` the children are started through.
+        var supervisor: String { binDirectory + "/qrew-supervise" }
 
         public init(
             binDirectory: String, redisURL: String? = nil, namespace: String = "qrew", workers: Int = 2,
@@ -88,7 +93,7 @@ public final class LocalCluster: Sendable {
 
     /// Starts redis (if needed), the coordinators and the workers.
     public static func start(_ options: Options) async throws -> LocalCluster {
-        for name in ["qrew-coordinator", "qrew-worker"] where access(options.binDirectory + "/" + name, X_OK) != 0 {
+        for name in ["qrew-coordinator", "qrew-worker", "qrew-supervise"] where access(options.binDirectory + "/" + name, X_OK) != 0 {
             throw StartError(description: """
                 \(name) not found in \(options.binDirectory); build it (swift build --product \(name)) or install it there
                 """)
@@ -109,8 +114,10 @@ public final class LocalCluster: Sendable {
             redisURL = given
         } else {
             let server: RedisServerProcess
+            var redisOptions = options.redisOptions
+            redisOptions.supervisor = redisOptions.supervisor ?? options.supervisor
             do {
-                server = try await RedisServerProcess.start(options: options.redisOptions)
+                server = try await RedisServerProcess.start(options: redisOptions)
             } catch {
                 throw StartError(description: "cannot start a local redis-server: \(error)")
             }
@@ -193,7 +200,8 @@ public final class LocalCluster: Sendable {
             return try SpawnedProcess(
                 executable: options.binDirectory + "/qrew-coordinator",
                 arguments: connectionArguments(redisURL: redisURL) + ["--id", "\(options.tag)-coordinator\(suffix)"] + options.coordinatorArguments,
-                logPath: logDirectory + "/coordinator\(suffix).log", environment: options.environment)
+                logPath: logDirectory + "/coordinator\(suffix).log", environment: options.environment,
+                supervisor: options.supervisor)
         } catch {
             throw StartError(description: error.description)
         }
@@ -207,7 +215,7 @@ public final class LocalCluster: Sendable {
         do {
             return try SpawnedProcess(
                 executable: options.binDirectory + "/qrew-worker", arguments: arguments, logPath: logDirectory + "/" + log,
-                environment: options.environment)
+                environment: options.environment, supervisor: options.supervisor)
         } catch {
             throw StartError(description: error.description)
         }

@@ -12,12 +12,19 @@ public struct Keys: Sendable, Hashable {
 
     /// Stream of workflow submissions waiting for a coordinator.
     public var submissions: String { "\(prefix):submissions" }
+    /// Hash of submissions stream entry id to what happened, for each submission a coordinator
+    /// crashed on while processing it (`record_intake_crash`): the next leader stores it as a
+    /// rejected run instead of processing it again (poison quarantine).
+    public var intakeCrashes: String { "\(prefix):intake:crashed" }
     /// Sorted set of run ids by creation time.
     public var runs: String { "\(prefix):runs" }
     /// Sorted set of finished runs whose task keys have yet to get their expiry (`expire_tasks`).
     public var expiring: String { "\(prefix):expiring" }
     /// Hash of run id to task keys already expired, for a run `expire_tasks` expires over several calls.
     public var expiringDone: String { "\(prefix):expiring:done" }
+    /// Sorted set of runs with work left for later calls (a cancellation, a retry, big skips or
+    /// releases), by when it was left; the coordinator's `sweep_runs` goes on with them.
+    public var sweeping: String { "\(prefix):sweeping" }
     /// Stream of final task results for the coordinators.
     public var events: String { "\(prefix):events" }
     /// Sorted set of running tasks by lease deadline.
@@ -42,6 +49,11 @@ public struct Keys: Sendable, Hashable {
     public func runTasks(_ runID: String) -> String { "\(prefix):run:\(runID):tasks" }
     /// Set of ids of a run stored in slices that a dependency's result reached before they were stored.
     public func runEarly(_ runID: String) -> String { "\(prefix):run:\(runID):early" }
+    /// List of a run's skips and releases left for later calls (`s<pos>:<id>`, `r<pos>:<id>`).
+    public func runWalk(_ runID: String) -> String { "\(prefix):run:\(runID):walk" }
+    /// Hash of a run's retry in progress (phase, cursor, ...); its marks, frontier and reset
+    /// ids live under the same name with `:marks`, `:frontier` and `:ids`.
+    public func runRetry(_ runID: String) -> String { "\(prefix):run:\(runID):retry" }
     /// A run's capped progress stream.
     public func runEvents(_ runID: String) -> String { "\(prefix):run:\(runID):events" }
     /// A run's live pub/sub channel (same events as the stream, as JSON).

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Turns a stream of Redis failures and successes into one log line when an outage starts and
-/// one when it ends, plus the backoff to wait before the next try (100 ms doubling to 5 s).
+/// one when it ends, plus the backoff to wait before the next try (100 ms doubling to 1 s).
 public final class OutageTracker: Sendable {
     private struct State {
         var backoff = RedisBackoff()

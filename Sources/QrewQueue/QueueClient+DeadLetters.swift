@@ -49,6 +49,9 @@ extension QueueClient {
         case runGone(run: String)
         /// The run is still going (a continueOnError task failed); requeue after it finishes.
         case runNotFinished(run: String, state: String)
+        /// The requeue began (the entry is removed) but was not done when this caller stopped
+        /// (`callLimit`), or a cancel ended it; the coordinator finishes what is left.
+        case unfinished(run: String, state: String)
     }
 
     /// The newest dead letters first, at most `limit`.
@@ -63,22 +66,32 @@ extension QueueClient {
     }
 
     /// Runs a dead letter's task again in its run (`retry_run` with that task id): the task and
-    /// its unsuccessful downstream tasks are reset, the run reopens, and the entry is removed,
-    /// all in one atomic call.
-    public func requeueDeadLetter(id: String) async throws(QueueError) -> RequeueResult {
+    /// its unsuccessful downstream tasks are reset and the run reopens; the entry is removed in
+    /// the call that starts it, so two requeues run the task once. The reset is done in slices
+    /// (`continue_run` until none is left, at most `callLimit` calls in all).
+    public func requeueDeadLetter(
+        id: String, budget: Int = QueueClient.sliceBudget, callLimit: Int = .max
+    ) async throws(QueueError) -> RequeueResult {
         guard let entry = try await deadLetter(id: id) else { return .unknownDeadLetter }
         guard !entry.run.isEmpty else { return .runGone(run: entry.run) }
-        let reply = try await run(.retryRun, [.string(entry.run), .string(""), .bytes(entry.raw), .string(entry.task)])
-        guard let pair = reply.array, pair.count >= 2, let count = pair[0].int else {
+        let reply = try await run(.retryRun, [
+            .string(entry.run), .string(""), .bytes(entry.raw), .int(budget), .string(entry.task),
+        ])
+        guard let parts = reply.array, parts.count >= 2, let code = parts[0].int else {
             throw unexpected(.retryRun, reply)
         }
-        switch count {
+        switch code {
         case -1: return .runGone(run: entry.run)
-        case -2: return .runNotFinished(run: entry.run, state: pair[1].string ?? "unknown")
+        case -2: return .runNotFinished(run: entry.run, state: parts[1].string ?? "unknown")
         case -3: return .unknownDeadLetter
         case 0: return .alreadySucceeded(run: entry.run)
         default:
-            return .requeued(run: entry.run, tasks: count, eventID: pair.count > 2 ? pair[2].string ?? "0" : "0")
+            switch try await finishRetry(entry.run, started: parts, budget: budget, callLimit: callLimit - 1) {
+            case .retried(let count, let eventID):
+                return count == 0 ? .alreadySucceeded(run: entry.run) : .requeued(run: entry.run, tasks: count, eventID: eventID)
+            case .unfinished(let state):
+                return .unfinished(run: entry.run, state: state)
+            }
         }
     }
 

@@ -9,7 +9,7 @@ extension QueueClient {
         let encodedParams = (try? JSONEncoder().encode(params)).map { Array($0) } ?? Array("{}".utf8)
         let reply = try await send([
             "XADD", .string(keys.submissions), "*", "run", .string(runID), "file", .string(fileName),
-            "workflow", .string(workflow), "params", .bytes(encodedParams), "submittedAt", .int(now()),
+            "workflow", .string(workflow), "params", .bytes(encodedParams), "submittedAt", .int(Int(Date().timeIntervalSince1970 * 1000)),
         ])
         guard let id = reply.string else { throw .unexpectedReply(operation: "XADD submissions", reply: "\(reply)") }
         return id
@@ -71,10 +71,11 @@ extension QueueClient {
         return events
     }
 
-    /// Workers that sent a heartbeat within `window`, most recent first.
-    public func workers(seenWithin window: Duration) async throws(QueueError) -> [WorkerSnapshot] {
+    /// Workers that sent a heartbeat within `window` of `now` (Redis's clock, `serverTime`),
+    /// most recent first.
+    public func workers(seenWithin window: Duration, now: Int) async throws(QueueError) -> [WorkerSnapshot] {
         let reply = try await send([
-            "ZRANGEBYSCORE", .string(keys.workers), .int(now() - window.milliseconds), "+inf", "WITHSCORES",
+            "ZRANGEBYSCORE", .string(keys.workers), .int(now - window.milliseconds), "+inf", "WITHSCORES",
         ])
         let seen = Self.heartbeats(reply)
         let infos = try await pipeline(seen.map { ["HGET", .string(keys.worker($0.0)), "info"] })

@@ -12,18 +12,30 @@ public struct QueueClient: Sendable {
     /// Cap of each run's progress stream (`XADD MAXLEN ~`).
     public let streamMaxLength: Int
     let scripts: ScriptLibrary
-    let now: @Sendable () -> Int
+    let clockOffset: @Sendable () -> Int
 
-    /// - Parameter now: milliseconds since the epoch; injectable so tests can move time.
+    /// - Parameter clockOffset: milliseconds the scripts add to Redis's clock (their only
+    ///   clock); 0 except in tests that move time by hand.
     public init(
         redis: RedisClient, keys: Keys, scripts: ScriptLibrary, streamMaxLength: Int = 10_000,
-        now: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970 * 1000) }
+        clockOffset: @escaping @Sendable () -> Int = { 0 }
     ) {
         self.redis = redis
         self.keys = keys
         self.scripts = scripts
         self.streamMaxLength = streamMaxLength
-        self.now = now
+        self.clockOffset = clockOffset
+    }
+
+    /// Redis's clock (ms since the epoch, plus the clock offset): the one the scripts stamp
+    /// and compare every time with, so a reader compares with it too.
+    public func serverTime() async throws(QueueError) -> Int {
+        let reply = try await send(["TIME"])
+        guard let parts = reply.array, parts.count == 2, let seconds = parts[0].string.flatMap(Int.init),
+              let microseconds = parts[1].string.flatMap(Int.init) else {
+            throw .unexpectedReply(operation: "TIME", reply: "\(reply)")
+        }
+        return seconds * 1000 + microseconds / 1000 + clockOffset()
     }
 
     func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
@@ -58,9 +70,9 @@ public struct QueueClient: Sendable {
         return try result.get()
     }
 
-    /// The arguments every script takes first (lib/common): prefix, now, stream cap.
+    /// The arguments every script takes first (lib/common): prefix, clock offset, stream cap.
     func commonArguments() -> [RedisArgument] {
-        [.string(keys.prefix), .int(now()), .int(streamMaxLength)]
+        [.string(keys.prefix), .int(clockOffset()), .int(streamMaxLength)]
     }
 
     func unexpected(_ operation: ScriptLibrary.Operation, _ reply: RedisReply) -> QueueError {
@@ -100,9 +112,9 @@ public struct QueueClient: Sendable {
     /// Applies final task results read from the events stream, exactly once each, and
     /// acknowledges them. Returns how many changed state.
     public func applyEvents(
-        _ events: [(entryID: String, ref: String)], fence: String, group: String, retention: Duration
+        _ events: [(entryID: String, ref: String)], fence: String, group: String
     ) async throws(QueueError) -> Int {
-        var args: [RedisArgument] = [.string(fence), .string(group), .int(retention.milliseconds)]
+        var args: [RedisArgument] = [.string(fence), .string(group)]
         for event in events {
             args.append(.string(event.entryID))
             args.append(.string(event.ref))
@@ -122,9 +134,10 @@ public struct QueueClient: Sendable {
         return (promoted, wait < 0 ? nil : .milliseconds(wait))
     }
 
-    /// Takes back tasks whose lease expired; returns their refs.
-    public func reapLeases(fence: String, limit: Int = 1000, retryDelay: Duration) async throws(QueueError) -> [String] {
-        let reply = try await run(.reapLeases, [.string(fence), .int(limit), .int(retryDelay.milliseconds)])
+    /// Takes back tasks whose lease expired (outcome `lost`, retried as each step's policy
+    /// says); returns their refs.
+    public func reapLeases(fence: String, limit: Int = 1000) async throws(QueueError) -> [String] {
+        let reply = try await run(.reapLeases, [.string(fence), .int(limit)])
         guard let refs = reply.array else { throw unexpected(.reapLeases, reply) }
         return refs.compactMap(\.string)
     }
@@ -206,11 +219,26 @@ public struct QueueClient: Sendable {
 
     // MARK: Anyone
 
-    /// Cancels a run. Returns the number of tasks canceled, or nil for an unknown run.
-    public func cancelRun(_ runID: String, reason: String, retention: Duration) async throws(QueueError) -> Int? {
-        let reply = try await run(.cancelRun, [.string(runID), .string(reason), .int(retention.milliseconds)])
-        guard let count = reply.array?.first?.int else { throw unexpected(.cancelRun, reply) }
-        return count < 0 ? nil : count
+    /// Cancels a run: the first call marks it canceling (no task of it starts from then on) and
+    /// each call cancels a slice of `budget` tasks, so no call holds Redis long however big the
+    /// run; this calls `cancel_run` until nothing is left, or `callLimit` calls were made (what a
+    /// client killed part-way leaves behind: the coordinator's maintenance loop finishes it;
+    /// tests use it). Returns the number of tasks these calls canceled, or nil for an unknown run.
+    /// The canceled run is kept for its own `retention` (stored at submission).
+    public func cancelRun(
+        _ runID: String, reason: String, budget: Int = QueueClient.sliceBudget, callLimit: Int = .max
+    ) async throws(QueueError) -> Int? {
+        var canceled = 0
+        for _ in 0..<max(callLimit, 1) {
+            let reply = try await run(.cancelRun, [
+                .string(runID), .string(reason), .int(budget),
+            ])
+            guard let parts = reply.array, let count = parts.first?.int else { throw unexpected(.cancelRun, reply) }
+            if count < 0 { return nil }
+            canceled += count
+            if parts.count < 3 || parts[2].int != 1 { break }
+        }
+        return canceled
     }
 }
 

@@ -97,6 +97,17 @@ public struct QueueSession {
         return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
     }
 
+    /// What a coordinator recorded as it crashed processing submission `entryID`
+    /// (`Keys.intakeCrashes`, `record_intake_crash`), or nil when none did.
+    public func intakeCrash(entryID: String) throws(QueueError) -> String? {
+        try send(["HGET", .string(queue.keys.intakeCrashes), .string(entryID)]).string
+    }
+
+    /// Forgets the crash recorded for `entryID`, once its submission is stored rejected.
+    public func forgetIntakeCrash(entryID: String) throws(QueueError) {
+        _ = try send(["HDEL", .string(queue.keys.intakeCrashes), .string(entryID)])
+    }
+
     // MARK: Runs
 
     /// Stores a run with its ready tasks queued: in one `submit_run` call when it has at most

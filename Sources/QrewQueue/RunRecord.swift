@@ -37,10 +37,13 @@ public struct TaskRecord: Sendable, Hashable {
     /// Attempts allowed in total (1 = no retry).
     public let maxAttempts: Int
     public let continueOnError: Bool
+    /// How a lost attempt (lease expired) is retried, for `reap_leases`: `backoff,initialMs,capMs,jitter`
+    /// (`exponential,1000,60000,1`), or "" when the policy does not retry `lost`.
+    public let lostRetry: String
 
     public init(
         id: String, step: String, queue: String, priority: Int, deps: Int, dependents: [String],
-        limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool
+        limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool, lostRetry: String = ""
     ) {
         self.id = id
         self.step = step
@@ -53,6 +56,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.spec = spec
         self.maxAttempts = maxAttempts
         self.continueOnError = continueOnError
+        self.lostRetry = lostRetry
     }
 }
 
@@ -77,8 +81,15 @@ extension RunRecord {
 }
 
 extension TaskRecord {
+    /// The `lostRetry` field of a task with this retry policy: "" unless it retries `lost`.
+    public static func lostRetry(for policy: RetryPolicy) -> String {
+        guard policy.retryOn.contains(.lost), policy.maxAttempts > 1 else { return "" }
+        let initial = NumericBounds.clamp(policy.initial), cap = NumericBounds.clamp(policy.cap)
+        return "\(policy.backoff.rawValue),\(initial.milliseconds),\(cap.milliseconds),\(policy.jitter ? 1 : 0)"
+    }
+
     /// Arguments per task in a `submit_run` or `store_tasks` call.
-    static let argumentCount = 11
+    static let argumentCount = 12
 
     /// Appends the task's `submit_run` arguments, in the script's order.
     func appendArguments(to args: inout [RedisArgument]) {
@@ -93,5 +104,6 @@ extension TaskRecord {
         args.append(.string(spec))
         args.append(.int(maxAttempts))
         args.append(.string(continueOnError ? "1" : "0"))
+        args.append(.string(lostRetry))
     }
 }

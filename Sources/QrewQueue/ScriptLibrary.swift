@@ -19,6 +19,8 @@ public struct ScriptLibrary: Sendable {
         case promoteDelayed = "promote_delayed"
         case reapLeases = "reap_leases"
         case cancelRun = "cancel_run"
+        case continueRun = "continue_run"
+        case sweepRuns = "sweep_runs"
         case appendOutput = "append_output"
         case handBack = "hand_back"
         case rejectRun = "reject_run"
@@ -28,6 +30,8 @@ public struct ScriptLibrary: Sendable {
         case pruneWorkers = "prune_workers"
         case pruneRuns = "prune_runs"
         case purgeDeadLetters = "purge_dead_letters"
+        case recordCrash = "record_crash"
+        case recordIntakeCrash = "record_intake_crash"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -37,6 +37,13 @@ public final class RedisConnection {
         _ = try liveContext()
     }
 
+    /// The socket of the live connection (connecting and authenticating first), for a caller
+    /// that must write to it without hiredis: a signal handler can only call `write(2)`. The
+    /// descriptor belongs to this connection and is closed with it; `dup` it to keep it.
+    public func socketDescriptor() throws(RedisError) -> Int32 {
+        try liveContext().pointee.fd
+    }
+
     /// Drops the current context, if any, and connects again.
     public func reconnect() throws(RedisError) {
         close()

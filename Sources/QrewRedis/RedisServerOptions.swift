@@ -11,6 +11,9 @@ public struct RedisServerOptions: Sendable, Hashable {
     public var extraArguments: [String]
     /// Longest wait for the server to answer PING after launch.
     public var startTimeout: Duration
+    /// A `qrew-supervise` executable to start the server through, so that it dies with this
+    /// process even when this process is SIGKILLed (`qctl dev`); nil starts it directly.
+    public var supervisor: String?
 
     /// Creates options; the defaults give an in-memory server on a free port.
     public init(
@@ -18,12 +21,14 @@ public struct RedisServerOptions: Sendable, Hashable {
         appendOnly: Bool = false,
         port: Int? = nil,
         extraArguments: [String] = [],
-        startTimeout: Duration = .seconds(5)
+        startTimeout: Duration = .seconds(5),
+        supervisor: String? = nil
     ) {
         self.requirePassword = requirePassword
         self.appendOnly = appendOnly
         self.port = port
         self.extraArguments = extraArguments
         self.startTimeout = startTimeout
+        self.supervisor = supervisor
     }
 }

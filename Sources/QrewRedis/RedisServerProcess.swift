@@ -96,7 +96,8 @@ public final class RedisServerProcess: Sendable {
             if let known = state.withLock({ $0.port }) { port = known } else { port = try Self.freeLoopbackPort() }
             let process: SpawnedProcess
             do {
-                process = try SpawnedProcess(executable: executable, arguments: arguments(port: port), logPath: logPath)
+                process = try SpawnedProcess(
+                    executable: executable, arguments: arguments(port: port), logPath: logPath, supervisor: options.supervisor)
             } catch {
                 throw RedisError(.serverProcess, error.description)
             }

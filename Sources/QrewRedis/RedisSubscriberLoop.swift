@@ -119,7 +119,7 @@ final class RedisSubscriberLoop: Sendable {
                 local.awaiting.removeAll()
                 failQueued(error)
                 waitForWake(timeout: backoff)
-                backoff = min(backoff * 2, .seconds(2))
+                backoff = min(backoff * 2, .seconds(1))
             }
         }
         local.connection.close()

@@ -8,7 +8,8 @@ import Synchronization
 /// The child gets an empty signal mask and default handlers: a child started from a non-main
 /// thread would otherwise inherit blocked signals and ignore SIGTERM forever (NOTES.md).
 /// Whoever owns it must `terminate` it; deinit kills a child still running so none outlives
-/// its owner.
+/// its owner. Started through `qrew-supervise` (`supervisor`), it also dies, with everything it
+/// started, when its owner is killed outright (SIGKILL), which deinit cannot cover.
 public final class SpawnedProcess: Sendable {
     /// Why a process could not be started.
     public struct SpawnError: Error, Sendable, CustomStringConvertible {
@@ -21,17 +22,49 @@ public final class SpawnedProcess: Sendable {
     public let logPath: String
     /// Where the child's stderr goes when it is kept apart from stdout.
     public let errorPath: String?
-    private let exitStatus = Mutex<Int32?>(nil)
+    /// Whether `qrew-supervise` started it (and reaps it, reporting its status to `record`).
+    private let supervised: Bool
+    private let record: ExitRecord
+
+    /// The exit status once known; shared with the thread that learns it for a supervised child.
+    final class ExitRecord: Sendable {
+        let status = Mutex<Int32?>(nil)
+    }
 
     /// Starts `executable` with `arguments` (without argv[0]); stdin is /dev/null.
     /// - Parameters:
     ///   - errorPath: a separate file for stderr; nil appends it to `logPath`.
     ///   - baseEnvironment: the environment to start from (default: this process's).
     ///   - environment: extra variables layered over it.
+    ///   - supervisor: a `qrew-supervise` executable to start it through, so that it dies with
+    ///     this process however this process dies; nil spawns it directly.
     public init(
         executable: String, arguments: [String], logPath: String, errorPath: String? = nil,
-        baseEnvironment: [String: String] = ProcessInfo.processInfo.environment, environment: [String: String] = [:]
+        baseEnvironment: [String: String] = ProcessInfo.processInfo.environment, environment: [String: String] = [:],
+        supervisor: String? = nil
     ) throws(SpawnError) {
+        var merged = baseEnvironment
+        for (key, value) in environment { merged[key] = value }
+        let record = ExitRecord()
+        if let supervisor {
+            pid = try Self.launchSupervised(
+                supervisor: supervisor, executable: executable, argv: [executable] + arguments, environment: merged,
+                logPath: logPath, errorPath: errorPath, record: record)
+        } else {
+            pid = try Self.launchDirectly(
+                executable: executable, argv: [executable] + arguments, environment: merged, logPath: logPath,
+                errorPath: errorPath)
+        }
+        self.executable = executable
+        self.logPath = logPath
+        self.errorPath = errorPath
+        self.supervised = supervisor != nil
+        self.record = record
+    }
+
+    private static func launchDirectly(
+        executable: String, argv: [String], environment: [String: String], logPath: String, errorPath: String?
+    ) throws(SpawnError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -59,27 +92,26 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
-        var merged = baseEnvironment
-        for (key, value) in environment { merged[key] = value }
-        var envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        var argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        var envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var cArgv = argv.map { strdup($0) } + [nil]
         defer {
-            argv.forEach { free($0) }
+            cArgv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
+        let status = posix_spawn(&pid, executable, &actions, &attributes, &cArgv, &envp)
         guard status == 0 else {
             throw SpawnError(description: "cannot launch \(executable): \(String(cString: strerror(status)))")
         }
-        self.pid = pid
-        self.executable = executable
-        self.logPath = logPath
-        self.errorPath = errorPath
+        return pid
     }
 
     deinit {
-        if exitStatus.withLock({ $0 }) == nil {
+        guard exited == nil else { return }
+        if supervised {
+            // Its whole process group (it leads one); its spawner reaps it.
+            Glibc.kill(-pid, SIGKILL)
+        } else {
             Glibc.kill(pid, SIGKILL)
             Self.reap(pid)
         }
@@ -87,8 +119,9 @@ public final class SpawnedProcess: Sendable {
 
     /// The exit status once the child has exited (reaping it), nil while it runs.
     public var exited: Int32? {
-        exitStatus.withLock { known in
+        record.status.withLock { known in
             if let known { return known }
+            guard !supervised else { return nil }
             var status: Int32 = 0
             guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
             known = status

@@ -4,27 +4,38 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import QrewProcess
+import QrewQueue
 
-/// A child process started in its own process group, with stdout and stderr on pipes.
+/// A task's process, started under `qrew-supervise` in its own process group, with stdout and
+/// stderr on pipes.
 ///
-/// Why `posix_spawn` directly rather than Foundation `Process` or swift-subprocess:
-/// - The signal mask and dispositions are set in the spawn attributes (empty mask, default
-///   handlers for every catchable signal, SIGPIPE included), so a child started from any thread
-///   reacts to SIGTERM. `Process` needs `pthread_sigmask` juggling around `run()`, on a
-///   cooperative thread, and leaves inherited ignored signals (SIGPIPE) ignored.
+/// Why our own spawning rather than Foundation `Process` or swift-subprocess:
+/// - The signal mask and dispositions are reset before exec (empty mask, default handlers for
+///   every catchable signal, SIGPIPE included), so a child started from any thread reacts to
+///   SIGTERM. `Process` needs `pthread_sigmask` juggling around `run()`, on a cooperative
+///   thread, and leaves inherited ignored signals (SIGPIPE) ignored.
 /// - Pipes are created `O_CLOEXEC`, so a child spawned concurrently for another task never
 ///   inherits this task's pipe ends (which would keep our reader from seeing EOF).
 /// - Teardown is ours, group-wide: swift-subprocess 1.0's teardown stops as soon as the group
 ///   leader exits, which leaves a TERM-ignoring grandchild alive; we wait for the whole group.
-/// - No dependency to build in CI; about 150 lines of code, all of it tested.
-/// The child is made leader of a new process group (`POSIX_SPAWN_SETPGROUP`, pgid == pid), so
-/// `kill(-pid, sig)` reaches its grandchildren; it stays in our session (no `setsid`).
+/// - No dependency to build in CI; a few hundred lines of code, all of it tested.
+///
+/// Why through `qrew-supervise` (``SupervisedLaunch``): a worker killed with SIGKILL (the OOM
+/// killer) cannot stop its tasks, and they would keep their side effects going while the task
+/// runs again elsewhere. The worker's spawner process notices its death through a socket the
+/// kernel closes and SIGKILLs every task's process group and everything else they started. A
+/// task costs about as much as a direct `posix_spawn` (docs/worker.md).
+///
+/// The command is leader of a new process group (pgid == ``pid``, `$$` in a shell task), so
+/// `kill(-pid, sig)` reaches its grandchildren; it stays in the worker's session (no `setsid`).
 struct ChildProcess: Sendable {
+    /// The command's pid, also its process group id.
     let pid: pid_t
     /// Read ends, owned by the caller (closed by ``OutputPump``).
     let stdoutFD: Int32
     let stderrFD: Int32
-    /// The raw `waitpid` status, delivered by a dedicated thread once the child is reaped.
+    /// The command's raw `waitpid` status, reported by the spawner as soon as it reaps it.
     let exitStatus: OneShot<Int32>
 
     var processGroup: pid_t { pid }
@@ -34,6 +45,7 @@ struct ChildProcess: Sendable {
         case noSuchExecutable(String, searchPath: String)
         case notExecutable(String)
         case noSuchDirectory(String)
+        case supervisor(String)
         case system(String, errno: Int32)
 
         var description: String {
@@ -48,8 +60,22 @@ struct ChildProcess: Sendable {
                 "'\(path)' is not an executable file"
             case .noSuchDirectory(let dir):
                 "working directory '\(dir)' does not exist"
+            case .supervisor(let problem):
+                problem
             case .system(let call, let code):
                 "\(call) failed: \(String(cString: strerror(code)))"
+            }
+        }
+
+        init(_ failure: SupervisedLaunch.Failure, path: String, cwd: String?) {
+            switch failure {
+            case .exec(let code) where code == ENOENT: self = .noSuchExecutable(path, searchPath: "")
+            case .exec(let code) where code == EACCES || code == ENOEXEC: self = .notExecutable(path)
+            case .exec(let code): self = .system("execve", errno: code)
+            case .chdir(let code) where code == ENOENT || code == ENOTDIR: self = .noSuchDirectory(cwd ?? "")
+            case .chdir(let code): self = .system("chdir", errno: code)
+            case .supervisor(let problem): self = .supervisor(problem)
+            case .system(let call, let code): self = .system(call, errno: code)
             }
         }
     }
@@ -77,118 +103,68 @@ struct ChildProcess: Sendable {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    /// Starts `argv` (argv[0] already resolved to `path`) with exactly `environment`.
-    /// Non-blocking apart from the spawn itself; a thread is started to reap the child.
-    static func spawn(path: String, argv: [String], environment: [String: String], cwd: String?) throws(SpawnError) -> ChildProcess {
+    /// Starts `argv` (argv[0] already resolved to `path`) with exactly `environment`, under
+    /// `supervisor` (nil: ``Supervisor/located()``). Waiting for it to start and, later, to end
+    /// happens on a thread of the child's own, so no cooperative thread blocks.
+    static func spawn(
+        path: String, argv: [String], environment: [String: String], cwd: String?, supervisor: String? = nil
+    ) async throws(SpawnError) -> ChildProcess {
         if let cwd, !isDirectory(cwd) { throw .noSuchDirectory(cwd) }
-
-        var stdoutPipe: [Int32] = [-1, -1]
-        var stderrPipe: [Int32] = [-1, -1]
-        guard makePipe(&stdoutPipe) else { throw .system("pipe", errno: errno) }
-        guard makePipe(&stderrPipe) else {
+        let supervisorPath: String
+        if let supervisor {
+            supervisorPath = supervisor
+        } else {
+            do {
+                supervisorPath = try Supervisor.located()
+            } catch {
+                throw .supervisor(error.description)
+            }
+        }
+        guard let stdoutPipe = Descriptors.makePipe() else { throw .system("pipe", errno: errno) }
+        guard let stderrPipe = Descriptors.makePipe() else {
             let code = errno
-            close(stdoutPipe[0]); close(stdoutPipe[1])
+            close(stdoutPipe.read); close(stdoutPipe.write)
             throw .system("pipe", errno: code)
         }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        if let cwd, !addChdir(&actions, cwd) {
-            close(stdoutPipe[0]); close(stdoutPipe[1]); close(stderrPipe[0]); close(stderrPipe[1])
-            throw .system("posix_spawn_file_actions_addchdir_np (cwd '\(cwd)' needs glibc 2.29 or later)", errno: ENOSYS)
+        // The request goes out here (it does not wait); the wait for the spawner to start the
+        // command, then for its end, happens on a thread of the task's own.
+        let pending: SupervisedLaunch.Pending
+        do throws(SupervisedLaunch.Failure) {
+            pending = try SupervisedLaunch.request(
+                supervisor: supervisorPath, path: path, argv: argv, environment: environment, cwd: cwd,
+                stdout: stdoutPipe.write, stderr: stderrPipe.write)
+        } catch {
+            for fd in [stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] { close(fd) }
+            throw SpawnError(error, path: path, cwd: cwd)
         }
-
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attr, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in 1..<32 where sig != SIGKILL && sig != SIGSTOP { sigaddset(&defaults, Int32(sig)) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setpgroup(&attr, 0)
-        posix_spawnattr_setflags(
-            &attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in cArgv { free(p) }
-            for p in cEnv { free(p) }
-        }
-
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attr, cArgv, cEnv)
-        close(stdoutPipe[1])
-        close(stderrPipe[1])
-        guard rc == 0 else {
-            close(stdoutPipe[0]); close(stderrPipe[0])
-            if rc == ENOENT { throw .noSuchExecutable(path, searchPath: "") }
-            if rc == EACCES || rc == ENOEXEC { throw .notExecutable(path) }
-            throw .system("posix_spawn", errno: rc)
-        }
-
+        close(stdoutPipe.write)
+        close(stderrPipe.write)
         let exitStatus = OneShot<Int32>()
-        let childPID = pid
-        let reaper = Thread {
-            var status: Int32 = 0
-            while waitpid(childPID, &status, 0) == -1 {
-                if errno != EINTR { status = -1; break }
+        let started = await withCheckedContinuation { (continuation: CheckedContinuation<Result<ChildProcess, SpawnError>, Never>) in
+            let thread = Thread {
+                let launch: SupervisedLaunch
+                do throws(SupervisedLaunch.Failure) {
+                    launch = try pending.wait()
+                } catch {
+                    close(stdoutPipe.read)
+                    close(stderrPipe.read)
+                    continuation.resume(returning: .failure(SpawnError(error, path: path, cwd: cwd)))
+                    return
+                }
+                continuation.resume(returning: .success(ChildProcess(
+                    pid: launch.pid, stdoutFD: stdoutPipe.read, stderrFD: stderrPipe.read, exitStatus: exitStatus)))
+                // Without a report the spawner was killed, and the command with it (its
+                // parent-death signal is SIGKILL).
+                exitStatus.fulfill(launch.waitForExit() ?? SIGKILL)
+                close(launch.reportFD)
             }
-            exitStatus.fulfill(status)
+            thread.name = "qrew-task-\(argv.first ?? "")"
+            thread.stackSize = 64 << 10
+            thread.start()
         }
-        reaper.name = "qrew-reap-\(childPID)"
-        reaper.stackSize = 64 << 10
-        reaper.start()
-        return ChildProcess(pid: pid, stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0], exitStatus: exitStatus)
-    }
-
-    private static func makePipe(_ fds: inout [Int32]) -> Bool {
-        #if canImport(Glibc)
-        if let pipe2 = GNU.pipe2 { return pipe2(&fds, O_CLOEXEC) == 0 }
-        #endif
-        // Without pipe2 a child forked between pipe() and fcntl() may inherit these ends; only
-        // a libc older than glibc 2.9 lacks it.
-        guard pipe(&fds) == 0 else { return false }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        return true
+        return try started.get()
     }
 }
-
-/// Makes the child start in `dir`; false when this libc cannot (glibc before 2.29).
-private func addChdir(_ actions: inout posix_spawn_file_actions_t, _ dir: String) -> Bool {
-    #if canImport(Glibc)
-    guard let addchdir = GNU.addchdir else { return false }
-    return addchdir(&actions, dir) == 0
-    #else
-    return posix_spawn_file_actions_addchdir_np(&actions, dir) == 0
-    #endif
-}
-
-#if canImport(Glibc)
-/// glibc functions that Swift's Glibc module does not import (they are declared only under
-/// `_GNU_SOURCE`), looked up once at run time rather than adding a C shim target. Both exist
-/// in every glibc since 2.29 (Debian bookworm has 2.36); callers fall back when one is missing.
-private enum GNU {
-    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-
-    static let pipe2: Pipe2? = symbol("pipe2")
-    static let addchdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
-
-    private static func symbol<F>(_ name: String) -> F? {
-        guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, name) else { return nil }
-        return unsafeBitCast(sym, to: F.self)
-    }
-}
-#endif
 
 /// A decoded `waitpid` status.
 enum Termination: Equatable {

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Synchronization
+import QrewQueue
 
 /// What a task printed, as kept for its result.
 struct CapturedOutput: Sendable {

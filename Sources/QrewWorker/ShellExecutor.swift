@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import QrewProcess
+import QrewQueue
 
 /// Runs `shell` tasks as child processes.
 ///
@@ -16,6 +18,8 @@ import Foundation
 ///   whole group gets SIGTERM, then SIGKILL after the kill grace. When the child exits by
 ///   itself, processes it left running in its group are stopped the same way: a task does not
 ///   outlive its attempt.
+/// - Tasks are started by `qrew-supervise` (``ChildProcess``), so they and everything they
+///   started also die when the worker is killed outright (SIGKILL, the OOM killer).
 /// - Nothing here blocks a cooperative thread: the reads and the `waitpid` run on dedicated
 ///   threads (two per running task) and resume async code through continuations.
 public struct ShellExecutor: TaskExecutor {
@@ -24,9 +28,23 @@ public struct ShellExecutor: TaskExecutor {
     /// How long a pipe may stay open once the task's process group is gone (a process that
     /// left the group can hold it) before reading stops.
     public var pipeDrainLimit: Duration = .seconds(1)
+    /// The `qrew-supervise` executable; nil finds it (`QREW_SUPERVISE`, else next to this
+    /// executable). Without one, every shell task fails, saying how to install it.
+    public var supervisor: String?
 
-    public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment, supervisor: String? = nil) {
         self.baseEnvironment = baseEnvironment
+        self.supervisor = supervisor
+    }
+
+    /// The `qrew-supervise` tasks will be started through, or an error saying how to install
+    /// it, so that a worker can refuse to start without it rather than fail every shell task.
+    public func locateSupervisor() throws -> String {
+        guard let supervisor else { return try Supervisor.located() }
+        guard FileManager.default.isExecutableFile(atPath: supervisor) else {
+            throw ChildProcess.SpawnError.supervisor("\(supervisor) (the executor's supervisor) is not an executable file")
+        }
+        return supervisor
     }
 
     public func execute(_ context: ExecutorContext) async -> TaskExecutionResult {
@@ -52,7 +70,8 @@ public struct ShellExecutor: TaskExecutor {
         do {
             let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
             let path = try ChildProcess.resolveExecutable(command[0], searchPath: searchPath, cwd: cwd)
-            child = try ChildProcess.spawn(path: path, argv: command, environment: environment, cwd: cwd)
+            child = try await ChildProcess.spawn(
+                path: path, argv: command, environment: environment, cwd: cwd, supervisor: supervisor)
         } catch {
             return .failed(error.description, after: ContinuousClock.now - start)
         }

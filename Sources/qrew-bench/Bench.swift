@@ -41,14 +41,15 @@ struct Bench: AsyncParsableCommand {
     var redis: String?
 
     @Option(help: """
-        Take only these cluster figures, by letter (a: throughput, b: latency, c: DAG, d: chain, e: shell), \
+        Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
+        s: the longest script call while a 100,000-task run is canceled, retried and fails fast), \
         e.g. --only ab; skips the core and round-trip sections.
         """)
     var only: String?
 
     func validate() throws {
-        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures) {
-            throw ValidationError("--only takes letters among a, b, c, d and e")
+        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["s"])) {
+            throw ValidationError("--only takes letters among a, b, c, d, e and s")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
@@ -76,13 +77,29 @@ struct Bench: AsyncParsableCommand {
             report(sections.last)
         }
 
-        if !skipCluster {
+        if only?.contains("s") ?? true {
+            print("slow calls: a 100,000-task run canceled, retried and failed under failFast; SLOWLOG ...")
+            let server = try await RedisServerProcess.start(options: RedisServerOptions())
+            let slowFigures: [BenchmarkFigure]
+            do {
+                slowFigures = try await SlowCallBenchmark.run(server: server)
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+            sections.append(("Longest script call on a 100,000-task run (SLOWLOG, private redis-server)", slowFigures))
+            report(sections.last)
+        }
+
+        let clusterFigures = only.map { Set($0).intersection(ClusterBenchmark.allFigures) } ?? ClusterBenchmark.allFigures
+        if !skipCluster, !clusterFigures.isEmpty {
             print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
             let peerBenchmark = skipPeers || only != nil ? nil : PeerBenchmark(
                 script: peers, python: peersPython, tasks: 10_000, runs: 200, chainSteps: 200)
             let figures = try await ClusterBenchmark.run(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
-                concurrency: concurrency, only: only.map(Set.init) ?? ClusterBenchmark.allFigures, peers: peerBenchmark)
+                concurrency: concurrency, only: clusterFigures, peers: peerBenchmark)
             sections.append((
                 "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
                 figures.qrew))

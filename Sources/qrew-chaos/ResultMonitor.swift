@@ -21,7 +21,7 @@ final class ResultMonitor: Sendable {
         var changes: [Change] = []
     }
 
-    static let finalStates: Set<String> = ["succeeded", "failed", "timed_out", "skipped", "canceled"]
+    static let finalStates: Set<String> = ["succeeded", "failed", "timed_out", "lost", "skipped", "canceled"]
 
     private let queue: QueueClient
     private let state = Mutex(State())

@@ -10,7 +10,9 @@ import QrewQueue
 ///   names another attempt than the one recorded (a stale result was accepted).
 /// - order: a task started (first `task_started` in the stream, or first `start` line) before a
 ///   dependency's recorded success (its `task_finished` entry, or the `end` line of its recorded
-///   attempt, with `toleranceMilliseconds` for the clock).
+///   attempt, with `toleranceMilliseconds` for the clock), or the task hash's timestamps (all
+///   from Redis's clock) say queued > started, started > finished, or started before a
+///   dependency finished.
 struct RunVerifier {
     let plan: PlannedRun
     let snapshot: RunSnapshot?
@@ -88,7 +90,10 @@ struct RunVerifier {
                         report.add(.doubled, run: run, task: id, "recorded output '\(task["output"] ?? "nil")' is not the recorded attempt's '\(expected)' (task \(Self.describe(task)))", at: successTime)
                     }
                 }
-                // Order.
+                // Order, on the one clock (Redis's): queued, started, finished in that order, and
+                // started no earlier than each dependency finished.
+                checkTimestamps(task: id, task, dependencies: step.dependsOn.flatMap { taskIDsByStep[$0] ?? [] }.compactMap { tasks[$0] },
+                                into: &report)
                 for dependency in step.dependsOn {
                     let depStep = steps[dependency]
                     for depID in taskIDsByStep[dependency] ?? [] {
@@ -101,6 +106,27 @@ struct RunVerifier {
         }
         for line in effects.malformed.prefix(3) {
             report.add(.doubled, run: run, "malformed side-effect line (torn write?): \(line)")
+        }
+    }
+
+    /// `queuedAt ≤ startedAt ≤ finishedAt` for the task, and `startedAt ≥ finishedAt` of every
+    /// dependency: all stamped by the scripts from Redis's clock, so no tolerance applies.
+    private func checkTimestamps(
+        task id: String, _ task: [String: String], dependencies: [[String: String]], into report: inout ChaosReport
+    ) {
+        let queued = Int(task["queuedAt"] ?? ""), started = Int(task["startedAt"] ?? ""), finished = Int(task["finishedAt"] ?? "")
+        if let queued, let started, started < queued {
+            report.add(.order, run: plan.runID, task: id, "startedAt \(started) is before queuedAt \(queued) (\(Self.describe(task)))", at: started)
+        }
+        if let started, let finished, finished < started {
+            report.add(.order, run: plan.runID, task: id, "finishedAt \(finished) is before startedAt \(started) (\(Self.describe(task)))", at: finished)
+        }
+        guard let started else { return }
+        for dependency in dependencies {
+            if let depFinished = Int(dependency["finishedAt"] ?? ""), started < depFinished {
+                report.add(.order, run: plan.runID, task: id,
+                           "startedAt \(started) is before dependency \(dependency["id"] ?? "?")'s finishedAt \(depFinished)", at: started)
+            }
         }
     }
 

@@ -107,10 +107,9 @@ struct SoakRun {
                 counters.submitted()
                 open.append(run)
                 if index % 10 == 0 {
-                    let retention = settings.retention
                     Task {
                         try? await Task.sleep(for: .milliseconds(300))
-                        _ = try? await queue.cancelRun(run, reason: "soak: canceled on purpose", retention: retention)
+                        _ = try? await queue.cancelRun(run, reason: "soak: canceled on purpose")
                     }
                 }
             }

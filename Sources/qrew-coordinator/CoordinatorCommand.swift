@@ -38,6 +38,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON priority tables replacing the default scoring.", valueName: "file"))
     var scoring: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Record this coordinator's own crashes against the submission it was processing, so that submission is quarantined.")
+    var crashReports = true
+
     func run() async throws {
         var configuration = CoordinatorConfiguration()
         let environment = ProcessInfo.processInfo.environment
@@ -48,6 +53,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.maxWorkflowBytes = maxWorkflowBytes
         guard storeSlice > 0 else { throw ValidationError("--store-slice must be positive, e.g. 1000") }
         configuration.storeSlice = storeSlice
+        configuration.reportsCrashes = crashReports
         configuration.leaderLease = try Self.duration(leaderLease, option: "--leader-lease")
         configuration.retention = try Self.duration(retention, option: "--retention")
         if let leaseText = lease ?? environment["QREW_LEASE"] {

@@ -32,6 +32,11 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     @Option(help: "How long running tasks may finish after SIGTERM before they are handed back.")
     var drain: String = "30s"
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
+    var crashReports = true
+
     /// Bad options exit 2 with the message and usage, like most Unix tools (ArgumentParser's
     /// own default is 64).
     static func main() async {
@@ -55,6 +60,8 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Tasks cannot be started safely without it (they would outlive a killed worker).
+        _ = try ShellExecutor().locateSupervisor()
         let worker = try WorkerService(configuration: try workerConfiguration(environment: ProcessInfo.processInfo.environment))
         let signals = SignalDrain(signals: [SIGTERM, SIGINT]) { signal in
             worker.logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
@@ -99,6 +106,8 @@ struct QrewWorkerCommand: AsyncParsableCommand {
             configuration.lease = try Self.duration(leaseText, source, minimum: .seconds(1))
         }
         configuration.drainTime = try Self.duration(drain, "--drain", minimum: .zero)
+        configuration.reportsCrashes = crashReports
+        configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
     }
 

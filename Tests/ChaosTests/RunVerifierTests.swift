@@ -81,4 +81,16 @@ import Testing
         let open = RunSnapshot(id: "r1", fields: ["state": "running"], tasks: snapshot().tasks)
         #expect(verify(open, events(inOrder), try effects(goodLines)).count(.unfinished) == 1)
     }
+
+    @Test func timestampsOutOfOrderOnRedissClockAreOrderViolations() throws {
+        let a = ["queuedAt": "100", "startedAt": "110", "finishedAt": "200"]
+        let clean = verify(snapshot(a: a, b: ["queuedAt": "200", "startedAt": "300", "finishedAt": "400"]), events(inOrder), try effects(goodLines))
+        #expect(clean.count(.order) == 0)
+        let startedBeforeQueued = snapshot(a: a, b: ["queuedAt": "301", "startedAt": "300", "finishedAt": "400"])
+        #expect(verify(startedBeforeQueued, events(inOrder), try effects(goodLines)).count(.order) == 1)
+        let finishedBeforeStarted = snapshot(a: a, b: ["queuedAt": "200", "startedAt": "300", "finishedAt": "299"])
+        #expect(verify(finishedBeforeStarted, events(inOrder), try effects(goodLines)).count(.order) == 1)
+        let startedBeforeDependencyFinished = snapshot(a: a, b: ["queuedAt": "150", "startedAt": "199", "finishedAt": "400"])
+        #expect(verify(startedBeforeDependencyFinished, events(inOrder), try effects(goodLines)).count(.order) == 1)
+    }
 }

@@ -1,16 +1,17 @@
 import Foundation
 import QrewQueue
+import QrewTestSupport
 import Testing
 
 /// `qctl dev` with the real qctl, qrew-coordinator and qrew-worker binaries, installed together
 /// in a temporary directory as they would be on a machine.
 @Suite("qctl dev", .serialized)
 struct DevCommandTests {
-    /// A directory holding qctl, qrew-coordinator and (if `withWorker`) qrew-worker (hard
-    /// links, or copies across file systems); returns the qctl path.
+    /// A directory holding qctl, qrew-coordinator, qrew-supervise and (if `withWorker`)
+    /// qrew-worker (hard links, or copies across file systems); returns the qctl path.
     static func installation(withWorker: Bool) throws -> String {
         let directory = try temporaryDirectory()
-        for name in ["qctl", "qrew-coordinator"] + (withWorker ? ["qrew-worker"] : []) {
+        for name in ["qctl", "qrew-coordinator", "qrew-supervise"] + (withWorker ? ["qrew-worker"] : []) {
             let source = QctlProcess.productsDirectory + "/" + name
             if link(source, directory + "/" + name) != 0 {
                 try FileManager.default.copyItem(atPath: source, toPath: directory + "/" + name)
@@ -68,6 +69,47 @@ struct DevCommandTests {
         #expect(Self.pids(in: header).allSatisfy(Self.isGone))
         let probe = try QctlProcess(["list", "--redis", "redis://127.0.0.1:\(port)"])
         #expect(await probe.wait().status == 1)
+    }
+
+    /// qctl dev killed outright (no Ctrl-C, no cleanup): its redis-server, coordinator, worker
+    /// and the worker's task, grandchild included, go with it.
+    @Test func sigkillLeavesNothingItStartedRunning() async throws {
+        let qctl = try Self.installation(withWorker: true)
+        let pidFile = try temporaryDirectory() + "/pids"
+        let file = try temporaryFile("doomed.yaml", """
+            name: doomed
+            steps:
+              - id: wait
+                run: ["sh", "-c", "sleep 60 & echo $$ $! >> \(pidFile); wait"]
+            """)
+        let dev = try QctlProcess(["dev", file, "--workers", "1"], executable: qctl)
+        let taskPIDs = await ProcessProbe.pids(in: pidFile, count: 2, within: .seconds(20))
+        try #require(taskPIDs.count == 2, "the task did not start:\n\(dev.stdoutSoFar)\n\(dev.stderrSoFar)")
+        let header = dev.stdoutSoFar
+        let port = try #require(header.firstMatch(of: /port (\d+)/).flatMap { Int($0.output.1) })
+        let redisPID = try #require(Self.redisServer(port: port), "no redis-server on port \(port)")
+        let pids = Self.pids(in: header) + [redisPID] + taskPIDs
+        #expect(pids.count == 5 && pids.allSatisfy(ProcessProbe.isAlive))
+
+        kill(dev.pid, SIGKILL)
+        let survivors = await ProcessProbe.survivors(of: pids, within: .seconds(1))
+        #expect(survivors.isEmpty, "still running a second after qctl dev was killed: \(survivors) of \(pids)")
+        #expect(await dev.wait(timeout: .seconds(5)).status == 128 + SIGKILL)
+        for pid in survivors { kill(pid, SIGKILL) }
+    }
+
+    /// The redis-server started for `port` (`--port N` on its command line, or `:N` in the
+    /// process title it may set).
+    static func redisServer(port: Int) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(pid_t.init).first { pid in
+            guard (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("redis-server") == true else {
+                return false
+            }
+            let words = ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "")
+                .split(whereSeparator: { $0 == "\0" || $0 == " " })
+            return words.contains { $0 == "\(port)" || $0.hasSuffix(":\(port)") }
+        }
     }
 
     @Test func saysWhichExecutableIsMissingAndStartsNothing() async throws {

@@ -146,6 +146,27 @@ struct CoordinatorTests {
         }
     }
 
+    @Test func aCancelWhoseClientStoppedAfterTheFirstSliceIsFinishedByTheMaintenanceLoop() async throws {
+        try await withCoordinatorHarness { h throws in
+            let coordinator = try h.startCoordinator(id: "c1")
+            defer { coordinator.cancel() }
+            var yaml = "name: wide\nsteps:\n"
+            for part in 0..<12 {
+                yaml += "  - id: part\(part)\n    type: echo\n    matrix: { i: [\((0..<250).map(String.init).joined(separator: ", "))] }\n"
+            }
+            try await h.submit(yaml, runID: "r1")
+            _ = try await h.waitForRun("r1") { $0.fields["stored"] == "3000" }
+            // A qctl killed after its first call of 100 tasks.
+            let first = try #require(try await h.queue.cancelRun("r1", reason: "by user", budget: 100, callLimit: 1))
+            #expect(first == 100)
+            let run = try await h.waitForRun("r1") { $0.isFinished }
+            #expect(run.state == "canceled")
+            #expect(run.tasks.count == 3000 && run.tasks.allSatisfy { $0["state"] == "canceled" })
+            #expect(try await h.queue.runEvents("r1", count: 10_000).filter { $0.fields["type"] == "run_finished" }.count == 1)
+            #expect(try await h.queue.redis.send("ZCARD", .string(h.queue.keys.sweeping)).int == 0)
+        }
+    }
+
     @Test func garbageAndOversizedSubmissionsAreRejectedWithAReason() async throws {
         try await withCoordinatorHarness { h throws in
             var configuration = h.configuration(id: "c1")

@@ -31,8 +31,8 @@ struct ApplyEventsTests {
             let entryID = try #require(event[0].string)
             let args: [(entryID: String, ref: String)] = [(entryID, "r1/a")]
             try await q.queue.ensureCoordinatorGroup(on: q.queue.keys.events)
-            #expect(try await q.queue.applyEvents(args, fence: q.fence, group: QueueClient.coordinatorGroup, retention: .seconds(60)) == 1)
-            #expect(try await q.queue.applyEvents(args, fence: q.fence, group: QueueClient.coordinatorGroup, retention: .seconds(60)) == 0)
+            #expect(try await q.queue.applyEvents(args, fence: q.fence, group: QueueClient.coordinatorGroup) == 1)
+            #expect(try await q.queue.applyEvents(args, fence: q.fence, group: QueueClient.coordinatorGroup) == 0)
             #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default"))).int == 2)
             #expect(try await q.runField("r1", "pending") == "2")
         }
@@ -80,9 +80,9 @@ struct ApplyEventsTests {
         }
     }
 
-    @Test func finishedRunsExpireAfterTheRetentionTime() async throws {
+    @Test func finishedRunsExpireAfterTheRetentionTheRunStores() async throws {
         try await withQueue { q throws in
-            try await q.submit("r1", [task("a")])
+            try await q.submit("r1", [task("a")], fields: ["retention": "3600000"])
             try await q.succeed(try #require(try await q.claim(1).first))
             try await q.applyAll()
             let a = q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))
@@ -94,6 +94,16 @@ struct ApplyEventsTests {
             #expect(ttl > 3_500_000 && ttl <= 3_600_000)
             #expect(try await q.redis.send("PTTL", .string(q.queue.keys.runTasks("r1"))).int ?? -1 > 3_500_000)
             #expect(try await q.queue.expireTasks(fence: q.fence) == (0, false))
+        }
+    }
+
+    @Test func aRunStoredWithoutRetentionIsKeptAWeek() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a")])
+            try await q.succeed(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            let ttl = try await q.redis.send("PTTL", .string(q.queue.keys.run("r1"))).int ?? -1
+            #expect(ttl > 604_700_000 && ttl <= 604_800_000)
         }
     }
 }

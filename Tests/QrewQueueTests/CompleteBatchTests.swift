@@ -80,7 +80,7 @@ struct CompleteBatchTests {
             #expect(replay.count == 2)
             try await q.queue.ensureCoordinatorGroup(on: q.queue.keys.events)
             #expect(try await q.applyAll() == 0)
-            #expect(try await q.queue.applyEvents(replay, fence: q.fence, group: QueueClient.coordinatorGroup, retention: .seconds(60)) == 0)
+            #expect(try await q.queue.applyEvents(replay, fence: q.fence, group: QueueClient.coordinatorGroup) == 0)
             let b = TaskRef(runID: "r1", taskID: "b")
             #expect(try await q.redis.send("HGET", .string(q.queue.keys.task(b)), "deps").string == "0")
             #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.ready(queue: "default"))).int == 1)

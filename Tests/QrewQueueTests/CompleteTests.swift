@@ -38,7 +38,8 @@ struct CompleteTests {
 
             let early = try await q.queue.promoteDelayed(fence: q.fence)
             #expect(early.promoted == 0)
-            #expect(early.nextDue == .seconds(5))
+            // Redis's clock moved on a little between the two calls.
+            #expect(early.nextDue.map { $0 > .seconds(4) && $0 <= .seconds(5) } == true, "\(String(describing: early.nextDue))")
             #expect(try await q.claim(1).isEmpty)
 
             q.clock.advance(by: .seconds(5))

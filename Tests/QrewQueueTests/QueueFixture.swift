@@ -5,10 +5,11 @@ import QrewTestSupport
 import Synchronization
 import Testing
 
-/// A clock the test moves by hand, so lease expiry and backoff need no sleeping.
+/// Moves the scripts' clock (Redis's) forward by hand, so lease expiry and backoff need no
+/// sleeping: an offset the queue client passes to every script.
 final class ManualClock: Sendable {
-    private let milliseconds = Mutex(1_800_000_000_000)
-    var now: Int { milliseconds.withLock { $0 } }
+    private let milliseconds = Mutex(0)
+    var offset: Int { milliseconds.withLock { $0 } }
     func advance(by duration: Duration) {
         let (seconds, attoseconds) = duration.components
         milliseconds.withLock { $0 += Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) }
@@ -39,7 +40,7 @@ struct QueueFixture {
         let entries = try await queue.readNew(stream: queue.keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
         return try await queue.applyEvents(
             entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
-            group: QueueClient.coordinatorGroup, retention: .seconds(3600))
+            group: QueueClient.coordinatorGroup)
     }
 
     /// Claims from the default queue and returns the claimed task ids in order.
@@ -76,11 +77,13 @@ struct QueueFixture {
 /// A task record with the given graph edges; everything else defaulted.
 func task(
     _ id: String, priority: Int = 10, after dependencies: [String] = [], before dependents: [String] = [],
-    limits: [String] = ["run"], refs: [String] = [], maxAttempts: Int = 1, continueOnError: Bool = false
+    limits: [String] = ["run"], refs: [String] = [], maxAttempts: Int = 1, continueOnError: Bool = false,
+    lostRetry: String = "fixed,0,0,0"
 ) -> TaskRecord {
     TaskRecord(
         id: id, step: id, queue: "default", priority: priority, deps: dependencies.count, dependents: dependents,
-        limits: limits, refs: refs, spec: #"{"type":"echo"}"#, maxAttempts: maxAttempts, continueOnError: continueOnError)
+        limits: limits, refs: refs, spec: #"{"type":"echo"}"#, maxAttempts: maxAttempts, continueOnError: continueOnError,
+        lostRetry: lostRetry)
 }
 
 /// Runs `body` against a fresh redis-server with a leader fence already acquired.
@@ -90,7 +93,7 @@ func withQueue(_ body: (QueueFixture) async throws -> Void) async throws {
         defer { redis.close() }
         let clock = ManualClock()
         let scripts = try ScriptLibrary.bundled.get()
-        let queue = QueueClient(redis: redis, keys: Keys(prefix: "qt"), scripts: scripts, now: { clock.now })
+        let queue = QueueClient(redis: redis, keys: Keys(prefix: "qt"), scripts: scripts, clockOffset: { clock.offset })
         let fence = try #require(try await queue.acquireLeadership(coordinatorID: "test", lease: .seconds(3600)))
         try await body(QueueFixture(queue: queue, clock: clock, fence: fence))
     }

@@ -44,6 +44,22 @@ struct RetryRunTests {
         }
     }
 
+    @Test func aRetriedRunGetsAFreshDeadline() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a")], fields: ["timeoutMs": "60000"])
+            let deadlines = "\(q.queue.keys.prefix):deadlines"
+            #expect(try await q.redis.send("ZSCORE", .string(deadlines), "r1").string != nil)
+            try await q.fail(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            #expect(try await q.redis.send("ZSCORE", .string(deadlines), "r1").string == nil, "a finished run leaves the deadlines")
+            q.clock.advance(by: .seconds(3600))
+            let before = try await q.queue.serverTime()
+            _ = try await q.queue.retryRun("r1", fresh: false)
+            let deadline = Int(try await q.redis.send("ZSCORE", .string(deadlines), "r1").string ?? "") ?? 0
+            #expect(deadline >= before + 60_000 && deadline < before + 65_000, "deadline \(deadline), now \(before)")
+        }
+    }
+
     @Test func freshRerunsEverything() async throws {
         try await withQueue { q throws in
             try await failedRun(q)

@@ -69,7 +69,7 @@ struct SharedPoolTests {
             try await q.submit("r2", [pooled("b")], limits: Self.pool)
             _ = try await claimOne(q)
             #expect(try await parked(q) == ["r2/b"])
-            _ = try await q.queue.cancelRun("r1", reason: "user", retention: .seconds(60))
+            _ = try await q.queue.cancelRun("r1", reason: "user")
             #expect(try await q.claimExactly(1).first?.ref.description == "r2/b")
         }
     }
@@ -80,7 +80,7 @@ struct SharedPoolTests {
             try await q.submit("r2", [pooled("b")], limits: Self.pool)
             _ = try await q.claimExactly(1, lease: .seconds(1))
             q.clock.advance(by: .seconds(2))
-            #expect(try await q.queue.reapLeases(fence: q.fence, retryDelay: .seconds(5)) == ["r1/a"])
+            #expect(try await q.queue.reapLeases(fence: q.fence) == ["r1/a"])
             #expect(try await q.claimExactly(1).first?.ref.description == "r2/b")
             #expect(try await inflight(q) == 1)
         }
@@ -106,7 +106,7 @@ struct SharedPoolTests {
             try await q.submit("r2", [pooled("b", priority: 10)], limits: Self.pool)
             let holder = try await claimOne(q)
             #expect(Set(try await parked(q)) == ["r1/a", "r2/b"])
-            _ = try await q.queue.cancelRun("r1", reason: "user", retention: .seconds(60))
+            _ = try await q.queue.cancelRun("r1", reason: "user")
             #expect(try await parked(q) == ["r2/b"])
             try await q.succeed(holder)
             #expect(try await q.claimExactly(1).first?.ref.description == "r2/b")
@@ -122,7 +122,7 @@ struct SharedPoolTests {
             try await q.succeed(holder)
             // r1/a was unparked into the ready queue; its run ends before anyone claims it.
             #expect(try await parked(q) == ["r2/b"])
-            _ = try await q.queue.cancelRun("r1", reason: "user", retention: .seconds(60))
+            _ = try await q.queue.cancelRun("r1", reason: "user")
             #expect(try await q.claimExactly(1).first?.ref.description == "r2/b")
         }
     }

@@ -1,3 +1,4 @@
+import QrewQueue
 import Foundation
 import Synchronization
 @testable import QrewWorker

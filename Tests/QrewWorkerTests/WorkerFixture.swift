@@ -57,7 +57,7 @@ struct WorkerFixture {
         let entries = try await queue.readNew(stream: keys.events, consumer: "test", count: 1000, block: .milliseconds(10))
         _ = try await queue.applyEvents(
             entries.map { ($0.id, $0.fields["ref"] ?? "") }, fence: fence,
-            group: QueueClient.coordinatorGroup, retention: .seconds(3600))
+            group: QueueClient.coordinatorGroup)
     }
 
     /// One field of a task's hash.
@@ -156,5 +156,5 @@ func taskRecord(
     return TaskRecord(
         id: id, step: id, queue: "default", priority: priority, deps: dependencies.count, dependents: dependents,
         limits: ["run"], refs: outputRefs.values.flatMap { $0 }, spec: json, maxAttempts: retry.maxAttempts,
-        continueOnError: false)
+        continueOnError: false, lostRetry: TaskRecord.lostRetry(for: retry))
 }

@@ -27,7 +27,7 @@ extension WorkerServiceTests {
             try await withWorkerFixture { fixture in
                 try await fixture.submit("r1", [try taskRecord("r1", "work", argv: ["sh", "-c", "echo $$; sleep 1; echo finished"])])
                 let path = try Self.executable()
-                let child = try ChildProcess.spawn(
+                let child = try await ChildProcess.spawn(
                     path: path,
                     argv: [path, "--redis", fixture.server.url, "--namespace", WorkerFixture.namespace, "--name", "bin1",
                            "--concurrency", "1", "--drain", "10s"],
@@ -47,6 +47,25 @@ extension WorkerServiceTests {
             }
         }
 
+        /// Installed without `qrew-supervise` next to it, a worker would start tasks that outlive
+        /// it if killed; it refuses to start instead, saying what is missing.
+        @Test func refusesToStartWithoutItsSupervisor() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qrew-alone-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/qrew-worker"
+            if link(try Self.executable(), path) != 0 { try FileManager.default.copyItem(atPath: try Self.executable(), toPath: path) }
+            var environment = ProcessInfo.processInfo.environment
+            environment["QREW_SUPERVISE"] = nil
+            let child = try await ChildProcess.spawn(
+                path: path, argv: [path, "--redis", "redis://127.0.0.1:1"], environment: environment, cwd: nil)
+            let pump = OutputPump.start(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: 1 << 16, batcher: OutputBatcher())
+            let status = await within(.seconds(10)) { await child.exitStatus.value }
+            let stderr = await within(.seconds(5)) { String(decoding: await pump.done.value.stderr, as: UTF8.self) } ?? ""
+            #expect(status.map(Termination.init(waitStatus:)) == .exited(1), "\(stderr)")
+            #expect(stderr.contains("qrew-supervise not found next to this executable (\(directory))"), "\(stderr)")
+        }
+
         @Test func badOptionsExitTwoWithAMessage() async throws {
             let path = try Self.executable()
             for (argv, message) in [
@@ -54,7 +73,7 @@ extension WorkerServiceTests {
                 (["--concurrency", "0"], "invalid --concurrency 0"),
                 (["--redis", "http://x"], "invalid Redis URL"),
             ] {
-                let child = try ChildProcess.spawn(
+                let child = try await ChildProcess.spawn(
                     path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)
                 let pump = OutputPump.start(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: 1 << 16, batcher: OutputBatcher())
                 let status = await within(.seconds(10)) { await child.exitStatus.value }

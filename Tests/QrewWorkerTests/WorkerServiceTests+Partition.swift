@@ -17,16 +17,16 @@ extension WorkerServiceTests {
             try await withWorkerFixture { fixture in
                 let proxy = try PartitionProxy(targetPort: fixture.server.port)
                 defer { proxy.close() }
-                let retry = RetryPolicy(maxRetries: 1, backoff: .fixed, initial: .milliseconds(100), jitter: false)
+                let retry = RetryPolicy(maxRetries: 1, backoff: .fixed, initial: .seconds(3600), cap: .seconds(3600), jitter: false)
                 try await fixture.submit("r1", [try taskRecord("r1", "long", argv: ["sh", "-c", "echo $$; exec sleep 30"], retry: retry)])
                 let worker = try fixture.worker(lease: .seconds(3), redisURL: "redis://127.0.0.1:\(proxy.port)")
                 try await running(worker) {
                     let pid = try #require(try await fixture.printedPID("r1", "long"))
                     proxy.partition()
                     // The coordinator (the test here) takes the lease back once it expires; the
-                    // retry waits an hour, so nobody claims the task again meanwhile.
+                    // retry waits an hour (the task's policy), so nobody claims the task again meanwhile.
                     #expect(try await fixture.eventually(.seconds(10)) {
-                        try await fixture.queue.reapLeases(fence: fixture.fence, retryDelay: .seconds(3600)) == ["r1/long"]
+                        try await fixture.queue.reapLeases(fence: fixture.fence) == ["r1/long"]
                     })
                     #expect(kill(pid, 0) == 0, "the process keeps running while the worker is cut off")
                     proxy.heal(reset: reset)

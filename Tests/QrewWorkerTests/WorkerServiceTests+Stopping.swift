@@ -30,7 +30,7 @@ extension WorkerServiceTests {
                 try await running(worker) {
                     let pgid = try #require(try await fixture.printedPID("r1", "nap"))
                     let canceledAt = ContinuousClock.now
-                    #expect(try await fixture.queue.cancelRun("r1", reason: "user", retention: .seconds(60)) == 1)
+                    #expect(try await fixture.queue.cancelRun("r1", reason: "user") == 1)
                     let gone = try await fixture.eventually(.seconds(3)) { !ProcessGroup.hasLiveMembers(pgid) }
                     let elapsed = ContinuousClock.now - canceledAt
                     #expect(gone)

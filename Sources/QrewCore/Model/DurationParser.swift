@@ -24,7 +24,7 @@ public enum DurationParser {
             case .negative(let text): "duration '\(text)' is negative"
             case .malformed(let text): "'\(text)' is not a duration"
             case .unknownUnit(let unit): "unknown duration unit '\(unit)'"
-            case .overflow(let text): "duration '\(text)' is too large"
+            case .overflow(let text): "duration '\(text)' is too large (durations are limited to 365 days)"
             }
         }
     }

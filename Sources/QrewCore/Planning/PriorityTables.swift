@@ -40,10 +40,17 @@ public struct PriorityTables: Sendable, Hashable, Codable {
         dependentsBonusCap = try container.decodeIfPresent(Int.self, forKey: .dependentsBonusCap) ?? fallback.dependentsBonusCap
     }
 
-    /// The score of one task of `step` with `dependents` tasks directly waiting on it.
+    /// The score of one task of `step` with `dependents` tasks directly waiting on it, within
+    /// `NumericBounds.score` whatever the tables and the step say (the sum saturates, so no
+    /// table or priority can trap).
     public func score(for step: Step, dependents: Int) -> Int {
         let complexity = complexityPoints[(step.complexity ?? defaultComplexity).rawValue] ?? 0
         let kind = step.kind.map { kindPoints[$0.lowercased()] ?? 0 } ?? 0
-        return complexity + kind + min(max(dependents, 0), max(dependentsBonusCap, 0)) + step.priority
+        let bonus = min(max(dependents, 0), max(dependentsBonusCap, 0))
+        let sum = [complexity, kind, bonus, step.priority].reduce(0) { total, points in
+            let (result, overflow) = total.addingReportingOverflow(points)
+            return overflow ? (points < 0 ? Int.min : Int.max) : result
+        }
+        return NumericBounds.clamp(sum, to: NumericBounds.score)
     }
 }

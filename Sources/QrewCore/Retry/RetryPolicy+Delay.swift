@@ -2,7 +2,7 @@ extension RetryPolicy {
     /// Whether the task should run again after attempt number `attempt` (1-based) ended so.
     public func shouldRetry(outcome: TaskOutcome, attempt: Int) -> Bool {
         guard let condition = outcome.retryCondition, retryOn.contains(condition) else { return false }
-        return attempt >= 1 && attempt <= maxRetries
+        return attempt >= 1 && attempt < maxAttempts
     }
 
     /// The wait before the next attempt after attempt number `attempt` (1-based) failed.

@@ -31,8 +31,9 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     /// Outcomes that trigger a retry.
     public var retryOn: Set<Condition>
 
-    /// Total attempts allowed, the first one included.
-    public var maxAttempts: Int { maxRetries + 1 }
+    /// Total attempts allowed, the first one included (`maxRetries` clamped to
+    /// `NumericBounds.retries`, so a policy built in code cannot overflow it either).
+    public var maxAttempts: Int { NumericBounds.clamp(maxRetries, to: NumericBounds.retries) + 1 }
 
     /// Creates a policy.
     public init(

@@ -53,9 +53,12 @@ extension ValidationPass {
         if let queue = step.queue, queue.isEmpty {
             report(.invalidValue, field: "\(path).queue", stepID: stepID, "'queue' must not be empty")
         }
-        if let maximum = step.maxConcurrency, maximum < 1 {
-            report(.invalidValue, field: "\(path).maxConcurrency", stepID: stepID, "'maxConcurrency' must be at least 1, found \(maximum)")
+        if let maximum = step.maxConcurrency {
+            checkRange(maximum, NumericBounds.concurrency, field: "\(path).maxConcurrency", stepID: stepID, name: "maxConcurrency",
+                       hint: "the most tasks of this step running at once")
         }
+        checkRange(step.priority, NumericBounds.priority, field: "\(path).priority", stepID: stepID, name: "priority",
+                   hint: "an offset added to the step's score (higher runs first)")
         checkMatrix(step.matrix, path: "\(path).matrix", stepID: stepID)
     }
 
@@ -115,10 +118,12 @@ extension ValidationPass {
         case nil:
             report(.missingField, field: field, stepID: stepID, "sleep step has no 'with.duration'", hint: "add with: { duration: 5s }")
         case .integer(let seconds) where seconds < 0:
-            report(.badDuration, field: field, stepID: stepID, "sleep duration must not be negative")
+            report(.badDuration, field: field, stepID: stepID, "sleep duration must not be negative", hint: "write e.g. 500ms, 30s or 1m")
+        case .integer(let seconds) where seconds > NumericBounds.longestDuration.components.seconds:
+            report(.badDuration, field: field, stepID: stepID, "'duration' is longer than the limit of 365 days", hint: "write at most 365d")
         case .string(let text) where !Template.mayContainReference(text):
             do {
-                _ = try DurationParser.parse(text)
+                checkNotTooLong(try DurationParser.parse(text), field: field, stepID: stepID, name: "duration")
             } catch {
                 report(.badDuration, field: field, stepID: stepID, error.description, hint: "write e.g. 500ms, 30s or 1m")
             }

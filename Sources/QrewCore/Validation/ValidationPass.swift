@@ -46,17 +46,17 @@ struct ValidationPass {
             report(.invalidValue, field: "params.\(name)", "the value of parameter '\(name)' contains '${{'",
                    hint: "values are substituted as text and may not hold a template")
         }
-        if let maximum = workflow.parallel.maxConcurrency, maximum < 1 {
-            report(.invalidValue, field: "parallel.maxConcurrency", "'maxConcurrency' must be at least 1, found \(maximum)")
+        if let maximum = workflow.parallel.maxConcurrency {
+            checkRange(maximum, NumericBounds.concurrency, field: "parallel.maxConcurrency", stepID: nil, name: "maxConcurrency",
+                       hint: "the most tasks of this run running at once")
         }
         for (name, size) in workflow.parallel.resources.sorted(by: { $0.key < $1.key }) {
             if !Identifier.isValidName(name) {
                 report(.invalidValue, field: "parallel.resources.\(name)", "pool name '\(name)' is invalid",
                        hint: "use letters, digits, '_' and '-', starting with a letter or '_'")
             }
-            if size < 1 {
-                report(.invalidValue, field: "parallel.resources.\(name)", "pool '\(name)' must have a size of at least 1, found \(size)")
-            }
+            checkRange(size, NumericBounds.concurrency, field: "parallel.resources.\(name)", stepID: nil, name: "pool '\(name)' size",
+                       hint: "the most tasks holding this pool at once")
         }
         checkPositive(workflow.timeout, field: "timeout", stepID: nil, name: "timeout")
         checkPositive(workflow.defaults.timeout, field: "defaults.timeout", stepID: nil, name: "timeout")
@@ -68,20 +68,47 @@ struct ValidationPass {
         }
     }
 
-    /// Reports a duration that is zero or negative where only a positive one makes sense.
+    /// Reports a duration that is zero or negative where only a positive one makes sense, or
+    /// longer than `NumericBounds.longestDuration`.
     mutating func checkPositive(_ duration: Duration?, field: @autoclosure () -> String, stepID: String?, name: String) {
-        guard let duration, duration <= .zero else { return }
-        report(.badDuration, field: field(), stepID: stepID, "'\(name)' must be greater than zero",
-               hint: "write a positive duration such as 30s, 10m or 1h30m")
+        guard let duration else { return }
+        if duration <= .zero {
+            report(.badDuration, field: field(), stepID: stepID, "'\(name)' must be greater than zero",
+                   hint: "write a positive duration such as 30s, 10m or 1h30m")
+        } else {
+            checkNotTooLong(duration, field: field(), stepID: stepID, name: name)
+        }
+    }
+
+    /// Reports a duration longer than `NumericBounds.longestDuration` (a year).
+    mutating func checkNotTooLong(_ duration: Duration, field: @autoclosure () -> String, stepID: String?, name: String) {
+        guard duration > NumericBounds.longestDuration else { return }
+        report(.badDuration, field: field(), stepID: stepID, "'\(name)' is longer than the limit of 365 days",
+               hint: "write at most 365d")
+    }
+
+    /// Reports an integer outside `range`, naming the range and what the number means.
+    mutating func checkRange(
+        _ value: Int, _ range: ClosedRange<Int>, field: @autoclosure () -> String, stepID: String?, name: String, hint: String
+    ) {
+        guard !range.contains(value) else { return }
+        report(.invalidValue, field: field(), stepID: stepID,
+               "\(name) must be \(NumericBounds.describe(range)), found \(NumericBounds.grouped(value))",
+               hint: "\(hint); write a number \(NumericBounds.describe(range))")
     }
 
     /// Retry settings: non-negative count, non-negative initial, positive cap not below initial.
     mutating func checkRetries(_ retries: RetrySettings, field: String, stepID: String?) {
-        if let maxRetries = retries.maxRetries, maxRetries < 0 {
-            report(.invalidValue, field: "\(field).max", stepID: stepID, "retry count must not be negative, found \(maxRetries)")
+        if let maxRetries = retries.maxRetries {
+            checkRange(maxRetries, NumericBounds.retries, field: "\(field).max", stepID: stepID, name: "retry count",
+                       hint: "retries after the first attempt")
         }
-        if let initial = retries.initial, initial < .zero {
-            report(.badDuration, field: "\(field).initial", stepID: stepID, "'initial' must not be negative")
+        if let initial = retries.initial {
+            if initial < .zero {
+                report(.badDuration, field: "\(field).initial", stepID: stepID, "'initial' must not be negative")
+            } else {
+                checkNotTooLong(initial, field: "\(field).initial", stepID: stepID, name: "initial")
+            }
         }
         checkPositive(retries.cap, field: "\(field).cap", stepID: stepID, name: "cap")
         if let initial = retries.initial, let cap = retries.cap, cap > .zero, cap < initial {

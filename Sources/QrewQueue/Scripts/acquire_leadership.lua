@@ -1,5 +1,5 @@
 --[[ acquire_leadership: take or renew the coordinator leader lease, with a fencing token.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] coordinator id  ARGV[5] lease length (ms)
   The leader key holds "<coordinator id>:<fence>"; the fence grows on every change of leader,
   and every coordinator script checks it (lib/fence), so a paused ex-leader cannot act.
@@ -9,7 +9,8 @@
 local key, me, ttl = P .. ':leader', ARGV[4], tonumber(ARGV[5])
 local current = redis.call('GET', key)
 if current then
-  if string.sub(current, 1, #me + 1) == me .. ':' then
+  -- Exactly this coordinator: the id is everything before the last ':' (ids may contain ':').
+  if string.match(current, '^(.*):%d+$') == me then
     redis.call('PEXPIRE', key, ttl)
     return current
   end

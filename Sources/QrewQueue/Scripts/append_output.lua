@@ -1,6 +1,6 @@
 --[[ append_output: add batches of running tasks' output lines to their runs' progress streams,
   for any number of tasks in one call.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4..] groups of 4: task ref, lease token, stream name (stdout | stderr), the lines
     (newline-separated)
   Output of a task whose lease was lost is dropped, so a reclaimed task's two runs don't mix.

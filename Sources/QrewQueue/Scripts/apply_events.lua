@@ -1,11 +1,13 @@
 --[[ apply_events: apply a batch of task completions exactly once and acknowledge them.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
-  ARGV[4] leader fence  ARGV[5] consumer group  ARGV[6] retention of finished runs (ms)
-  ARGV[7..] pairs: events stream entry id, task ref
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
+  ARGV[4] leader fence  ARGV[5] consumer group
+  ARGV[6..] pairs: events stream entry id, task ref
   The coordinator's safety net: `complete` normally applies a worker's result in the same call
   (lib/apply), so its event finds `applied` set and changes nothing; results recorded by
   `reap_leases` (and by runs stored without a retention) are applied here. A replayed entry
   changes nothing. Entries are acknowledged and deleted from the stream in the same script.
+  What a result releases or skips downstream, and a failFast cancellation, are done as far as
+  the call's budget goes (lib/common BUDGET); the coordinator's `sweep_runs` does the rest.
   Returns: number of events that changed state. ]]
 --@include common
 --@include limits
@@ -15,16 +17,16 @@
 --@include apply
 
 check_fence(ARGV[4])
-local group, retention = ARGV[5], ARGV[6]
+local group = ARGV[5]
 local applied = 0
 local ids = {}
-for i = 7, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   ids[#ids + 1] = ARGV[i]
-  applied = applied + apply_final(ARGV[i + 1], retention)
+  applied = applied + apply_final(ARGV[i + 1])
 end
 if #ids > 0 then
-  redis.call('XACK', P .. ':events', group, unpack(ids))
-  redis.call('XDEL', P .. ':events', unpack(ids))
+  call_chunked({ 'XACK', P .. ':events', group }, ids)
+  call_chunked({ 'XDEL', P .. ':events' }, ids)
 end
 settle_all()
 flush()

@@ -1,10 +1,15 @@
 --[[ claim: lease up to ARGV[6] ready tasks to one worker, best score first, in one round trip.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
   ARGV[7..] queue names, in the worker's order of preference
   A task whose run, step or pool is at its concurrency limit is parked (lib/limits) until a
   slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
-  one that is no task of any run goes to the dead-letter list (lib/common dead_letter).
+  one that is no task of any run goes to the dead-letter list (lib/common dead_letter). A ready
+  task of a run being canceled is dropped too (the cancellation ends it; lib/cancel), and its
+  pools unpark a waiter for the slot it leaves.
+  At most ARGV[6] + 1000 ready entries are examined per call, so a queue full of tasks whose
+  limits are full is parked a slice per call; when that bound stops a claim with entries left,
+  the call leaves a wake-up token on the queue, so the worker claims again at once.
   Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
   of task id, output pairs: every task the spec references). ]]
 --@include common
@@ -12,30 +17,45 @@
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
+local examined, most = 0, max + 1000
 -- Batched per call: lease tokens are reserved with one INCRBY (a few may go unused), lease
--- deadlines go to P:leases in one ZADD, and each run's startedAt is set once.
+-- deadlines go to P:leases in one ZADD, and each run is read once (canceling? started?).
 local next_token, last_token = 1, 0
 local lease_entries = {}
-local started_runs = {}
+local runs = {}
 
 local deadline = tostring(NOW + lease)
 for qi = 7, #ARGV do
   local ready = ready_key(ARGV[qi])
   while claimed < max do
-    local popped = redis.call('ZPOPMAX', ready, max - claimed)
+    local want = math.min(max - claimed, most - examined)
+    if want <= 0 then
+      if redis.call('ZCARD', ready) > 0 then note_queued(ARGV[qi], 1) end
+      break
+    end
+    local popped = redis.call('ZPOPMAX', ready, want)
     if #popped == 0 then break end
+    examined = examined + #popped / 2
     for pi = 1, #popped, 2 do
       local ref, score = popped[pi], popped[pi + 1]
       local tk = task_key(ref)
       local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id')
       if t[1] == 'ready' then
         local run = split_ref(ref)
+        local rk = run_key(run)
+        local r = runs[run]
+        if not r then
+          local f = redis.call('HMGET', rk, 'cancelReason', 'startedAt')
+          r = { canceling = f[1] and true or false, started = f[2] and true or false }
+          runs[run] = r
+        end
         local limits = split_csv(t[2])
-        local blocked = full_limit(run, limits)
-        if blocked then
+        local blocked = not r.canceling and full_limit(run, limits)
+        if r.canceling then
+          forget_ready(run, ref, t[2])
+        elseif blocked then
           park(run, blocked, score, ref)
         else
-          local rk = run_key(run)
           take_limits(run, limits)
           if next_token > last_token then
             last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
@@ -49,11 +69,9 @@ for qi = 7, #ARGV do
             'attempt', attempt, 'startedAt', NOW_S)
           lease_entries[#lease_entries + 1] = deadline
           lease_entries[#lease_entries + 1] = ref
-          if not started_runs[run] then
-            started_runs[run] = true
-            if redis.call('HSETNX', rk, 'startedAt', NOW_S) == 1 then
-              redis.call('HSET', rk, 'state', 'running')
-            end
+          if not r.started then
+            r.started = true
+            redis.call('HSET', rk, 'startedAt', NOW_S, 'state', 'running')
           end
           local outputs = {}
           if t[5] and t[5] ~= '[]' then
@@ -76,6 +94,6 @@ for qi = 7, #ARGV do
     end
   end
 end
-if #lease_entries > 0 then redis.call('ZADD', P .. ':leases', unpack(lease_entries)) end
+if #lease_entries > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
 flush()
 return out

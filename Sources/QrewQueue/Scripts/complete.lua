@@ -1,6 +1,6 @@
 --[[ complete: record workers' results for a batch of leased tasks in one call (group commit),
   refusing each result whose lease token is stale, and apply each final result at once.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4..] groups of 9 per result: task ref, lease token, outcome (succeeded | failed | timed_out),
     exit code ("" if none), output (already capped by the worker), error,
     retry delay in ms to use if this outcome is retried ("" if the policy does not retry it),
@@ -14,6 +14,11 @@
   (lib/apply: dependents released or skipped, run settled; `applied` set); only a result not
   applied here (a run stored without `retention`) adds an event (ref) to the coordinator's
   events stream, for `apply_events` to apply.
+  A result of a run being canceled (lib/cancel) is refused like a stale one, and its task ends
+  canceled in the same call (its slots free at once) instead of waiting for the cancellation to
+  reach it.
+  Walking what a final result releases or skips is bounded by the call's budget (lib/common
+  BUDGET, 500): a task with more dependents leaves the rest to the next calls (lib/finish).
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
 --@include limits
@@ -25,11 +30,14 @@ local delayed, events = P .. ':delayed', P .. ':events'
 local retention_of = {}
 local ended_leases = {}
 
+-- The run's retention (false without one), read once per call with its cancel reason (lib/cancel).
 local function retention(run)
   local r = retention_of[run]
   if r == nil then
-    r = redis.call('HGET', run_key(run), 'retention') or false
+    local f = redis.call('HMGET', run_key(run), 'retention', 'cancelReason')
+    r = f[1] or false
     retention_of[run] = r
+    if cancel_reasons[run] == nil then cancel_reasons[run] = f[2] or false end
   end
   return r
 end
@@ -56,6 +64,15 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   local run = split_ref(ref)
   ended_leases[#ended_leases + 1] = ref
   if t[5] and t[5] ~= '' then release_limits(run, t[5]) end
+  local r = retention(run)
+  local reason = cancel_reason(run)
+  if reason then
+    -- The run is being canceled: the result is refused and the task ends canceled now.
+    redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
+    emit(run, { 'type', 'task_finished', 'task', t[6], 'state', 'canceled', 'ts', NOW_S })
+    settle_later(run, 1, false)
+    return 'stale'
+  end
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))
@@ -67,13 +84,12 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     return 'retrying'
   end
 
-  local r = retention(run)
   redis.call('HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S,
     'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0')
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
   if r then
-    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3], r)
+    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3])
   else
     redis.call('XADD', events, '*', 'ref', ref)
   end
@@ -85,7 +101,7 @@ for i = 4, #ARGV - 8, 9 do
   replies[#replies + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
 end
-if #ended_leases > 0 then redis.call('ZREM', P .. ':leases', unpack(ended_leases)) end
+if #ended_leases > 0 then call_chunked({ 'ZREM', P .. ':leases' }, ended_leases) end
 settle_all()
 flush()
 return replies

@@ -1,26 +1,29 @@
 --[[ expire_runs: cancel runs that outlived their workflow `timeout`.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
-  ARGV[4] leader fence  ARGV[5] max runs per call  ARGV[6] retention of finished runs (ms)
-  An overdue run that has not finished ends "canceled" (reason: the timeout); running tasks
-  are told to stop. Finished runs just leave the deadlines set.
-  Returns: array of the run ids canceled. ]]
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
+  ARGV[4] leader fence  ARGV[5] max runs per call
+  An overdue run that has not finished starts canceling (reason: the timeout; lib/cancel), as
+  far as this call's budget goes; `sweep_runs` does the rest. Running tasks are told to stop.
+  Finished runs just leave the deadlines set.
+  Returns: array of the run ids whose cancellation began. ]]
 --@include common
 --@include limits
 --@include fence
 --@include finish
 --@include cancel
+--@include retry
+--@include sweep
 
 check_fence(ARGV[4])
 local due = redis.call('ZRANGEBYSCORE', P .. ':deadlines', '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
 local canceled = {}
 for _, run in ipairs(due) do
   redis.call('ZREM', P .. ':deadlines', run)
-  local rk = run_key(run)
-  if redis.call('EXISTS', rk) == 1 and not redis.call('HGET', rk, 'finishedAt') then
-    local limit = redis.call('HGET', rk, 'timeoutMs') or '?'
-    cancel_run_tasks(run, 'run timeout: not finished within ' .. limit .. ' ms', ARGV[6], 'canceled')
+  local limit = redis.call('HGET', run_key(run), 'timeoutMs') or '?'
+  if begin_cancel(run, 'run timeout: not finished within ' .. limit .. ' ms', 'canceled') then
     canceled[#canceled + 1] = run
+    if BUDGET.left > 0 then run_work(run) end
   end
 end
-flush()
+settle_all()
+note_retried(flush())
 return canceled

@@ -1,6 +1,6 @@
 --[[ hand_back: a draining worker returns a leased task it will not finish, so another worker
   can run it at once instead of after the lease expires. The attempt does not count.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] task ref  ARGV[5] lease token
   Returns: 1 if handed back, 0 if the token no longer held the lease. ]]
 --@include common

@@ -1,5 +1,5 @@
 --[[ promote_delayed: queue the tasks whose retry backoff has elapsed.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max tasks to promote in this call
   Returns: {number promoted, ms until the next one is due or -1 if none waits}. ]]
 --@include common

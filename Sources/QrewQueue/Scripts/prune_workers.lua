@@ -1,6 +1,6 @@
 --[[ prune_workers: forget workers that stopped heartbeating, so the worker registry stays
   bounded and `qctl workers` shows live ones. Their tasks are taken back by reap_leases.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] silence (ms) after which a worker is forgotten
   Returns: array of the worker names removed. ]]
 --@include common

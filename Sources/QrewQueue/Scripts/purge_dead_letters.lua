@@ -1,5 +1,5 @@
 --[[ purge_dead_letters: empty the dead-letter list.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   Returns: number of entries removed. ]]
 --@include common
 

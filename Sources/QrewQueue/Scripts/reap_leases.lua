@@ -1,36 +1,82 @@
 --[[ reap_leases: take back tasks whose lease expired (worker killed, frozen or cut off).
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max leases to reap in this call
-  ARGV[6] retry delay (ms) for a lost lease
-  The task's token is dropped, so the old worker's late result is refused. With attempts left
-  the task waits out the delay in the delayed set; otherwise it ends "failed" ("lease lost") and
-  an event goes to the coordinator like any final result; applying it (lib/apply) writes the
-  dead letter with this reason, so a lost lease is dead-lettered exactly once.
+  The task's token is dropped, so the old worker's late result is refused. The attempt's outcome
+  is `lost`, and the step's retry policy decides as for any outcome: when `retries.on` includes
+  `lost` and attempts remain (the task's `lostRetry` field, written at store time, lib/store),
+  the task waits out the policy's backoff in the delayed set (task_retrying, outcome lost);
+  otherwise it ends in the final state `lost` and an event goes to the coordinator like any final
+  result; applying it (lib/apply) skips its dependents and writes the dead letter with this
+  reason, exactly once.
+  A task whose claim or run crashed two workers (`crashes` >= 2, counted by record_crash) ends
+  "failed" instead, with a "quarantined: ..." reason, whatever attempts it has left.
   Returns: array of reaped refs. ]]
 --@include common
 --@include limits
 --@include fence
 
+-- The wait before retrying after lost attempt number `attempt`, as RetryPolicy.delay computes it
+-- (equal jitter: base/2 + sample × base/2), from the task's `lostRetry` policy; nil when the
+-- policy does not retry a lost attempt. `sample` is in [0, 1).
+local function lost_retry_delay(policy, attempt, sample)
+  local backoff, initial, cap, jitter = string.match(policy or '', '^(%a+),(%d+),(%d+),(%d)$')
+  if not backoff then return nil end
+  initial, cap = tonumber(initial), tonumber(cap)
+  local base = initial
+  if backoff == 'exponential' then
+    base = math.min(initial, cap)
+    local step = 1
+    while step < attempt and base > 0 and base < cap do
+      base = math.min(base * 2, cap)
+      step = step + 1
+    end
+  end
+  if jitter == '1' then
+    local half = math.floor(base / 2)
+    base = half + math.floor((base - half) * sample)
+  end
+  return base
+end
+
 check_fence(ARGV[4])
 local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
-for _, ref in ipairs(expired) do
+for index, ref in ipairs(expired) do
   redis.call('ZREM', P .. ':leases', ref)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'attempt', 'maxAttempts', 'limits', 'id', 'worker')
+  local t = redis.call('HMGET', tk, 'state', 'attempt', 'maxAttempts', 'limits', 'id', 'worker', 'lostRetry')
   if t[1] == 'running' then
     local run = split_ref(ref)
     release_limits(run, t[4])
     redis.call('HDEL', tk, 'token')
     local reason = 'lease lost: worker ' .. tostring(t[6]) .. ' stopped heartbeating'
-    if tonumber(t[2]) < tonumber(t[3]) then
-      local due = NOW + tonumber(ARGV[6])
-      redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'error', reason)
+    -- Poison quarantine: a task that crashed two workers (record_crash counts a worker's own
+    -- fatal signal, never a kill) ends failed whatever attempts are left, not in a crash loop.
+    -- `crash` describes this lease's crash only: consumed here, `crashes` keeps the count.
+    local crashed = redis.call('HMGET', tk, 'crashes', 'crash')
+    local quarantined = (tonumber(crashed[1]) or 0) >= 2
+    local last = crashed[2] and (' (last: ' .. crashed[2] .. ')') or ''
+    if crashed[2] then redis.call('HDEL', tk, 'crash') end
+    if quarantined then
+      reason = 'quarantined: this task crashed ' .. crashed[1] .. ' workers while being claimed or run' .. last
+        .. '; not retried (qctl dlq requeue ID to run it again)'
+    elseif crashed[2] then
+      reason = 'lease lost: ' .. crashed[2] .. ' while claiming or running it'
+    end
+    local attempt = tonumber(t[2])
+    local delay = nil
+    if not quarantined and attempt < tonumber(t[3]) then
+      delay = lost_retry_delay(t[7], attempt, ((NOW_MICROS + index * 7919) % 1000) / 1000)
+    end
+    if delay then
+      local due = NOW + delay
+      redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'finishedAt', NOW_S, 'error', reason)
       redis.call('ZADD', P .. ':delayed', due, ref)
       emit(run, { 'type', 'task_retrying', 'task', t[5], 'outcome', 'lost', 'attempt', t[2],
-        'retryAt', tostring(due), 'error', reason, 'ts', NOW_S })
+        'retryAt', string.format('%.0f', due), 'error', reason, 'ts', NOW_S })
     else
-      redis.call('HSET', tk, 'state', 'failed', 'finishedAt', NOW, 'error', reason)
-      emit(run, { 'type', 'task_finished', 'task', t[5], 'state', 'failed', 'attempt', t[2],
+      local final = quarantined and 'failed' or 'lost'
+      redis.call('HSET', tk, 'state', final, 'finishedAt', NOW_S, 'error', reason)
+      emit(run, { 'type', 'task_finished', 'task', t[5], 'state', final, 'attempt', t[2],
         'error', reason, 'ts', NOW_S })
       redis.call('XADD', P .. ':events', '*', 'ref', ref)
     end

@@ -1,6 +1,6 @@
 --[[ reject_run: record a submission that failed validation as a failed run, so the submitter
   sees why; nothing is queued. A run id already stored is left alone.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] run id  ARGV[6] workflow name (may be empty)  ARGV[7] error text
   ARGV[8] retention of finished runs (ms)
   Returns: 1 if recorded, 0 if the run id was taken. ]]
@@ -12,12 +12,12 @@ local run = ARGV[5]
 local rk = run_key(run)
 if redis.call('EXISTS', rk) == 1 then return 0 end
 redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt', NOW, 'finishedAt', NOW,
-  'total', 0, 'pending', 0, 'error', ARGV[7])
+  'total', 0, 'pending', 0, 'error', ARGV[7], 'retention', ARGV[8])
 redis.call('ZADD', P .. ':runs', NOW, run)
 emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
 flush() -- the stream exists from here on, so it takes the expiry below
-local ttl = tonumber(ARGV[8])
-if ttl and ttl > 0 then
+local ttl = expiry_ms(ARGV[8])
+if ttl then
   redis.call('PEXPIRE', rk, ttl)
   redis.call('PEXPIRE', rk .. ':events', ttl)
 end

@@ -1,11 +1,11 @@
 --[[ store_tasks: store the next slice of a run that `submit_run` stored in part, and queue its
   ready tasks. A big run is stored in slices so that its first tasks start while the rest is
   stored and no call holds Redis for long; the coordinator sends the slices in order.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] run id
   ARGV[6] position of the slice's first task in the run's storage order (0-based); the slice is
           stored only if it equals the run's `stored` count, so a replayed slice changes nothing
-  ARGV[7..] the tasks, 11 arguments each (lib/store)
+  ARGV[7..] the tasks, 12 arguments each (lib/store)
   A task a dependency's result reached before it was stored (<run>:early) is stored with that
   applied: counted off, queued, or skipped along with its dependents. The tasks of a run canceled
   meanwhile are stored canceled; the run finishes once its last task is stored and settled.
@@ -19,7 +19,7 @@
 check_fence(ARGV[4])
 local run = ARGV[5]
 local rk = run_key(run)
-local r = redis.call('HMGET', rk, 'stored', 'total', 'cancelReason', 'retention')
+local r = redis.call('HMGET', rk, 'stored', 'total', 'cancelReason')
 if not r[2] then return -1 end
 local stored = tonumber(r[1] or r[2])
 if stored ~= tonumber(ARGV[6]) then return stored end
@@ -35,7 +35,7 @@ end
 local settled = store_slice(run, FIRST, early, r[3] or nil)
 stored = stored + count
 redis.call('HSET', rk, 'stored', stored)
-if settled > 0 then settle_later(run, settled, false, r[4]) end
+if settled > 0 then settle_later(run, settled, false) end
 settle_all()
 flush()
 return stored

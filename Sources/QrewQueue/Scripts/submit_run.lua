@@ -1,6 +1,6 @@
 --[[ submit_run: store a decomposed run, or the first slice of a big one, and queue its
   dependency-free tasks, all or nothing.
-  ARGV[1..3] prefix, now, stream cap (see lib/common)
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key)
   ARGV[5] run id
   ARGV[6] run document: JSON object of run fields (name, failFast, ...; `timeoutMs` puts the run
@@ -10,7 +10,7 @@
           it (the latest submission wins; lib/limits)
   ARGV[8] the run's task count; when it exceeds this call's tasks, the rest follow in
           `store_tasks` calls (the run hash's `stored` counts the tasks stored so far)
-  ARGV[9..] the tasks, 11 arguments each (lib/store)
+  ARGV[9..] the tasks, 12 arguments each (lib/store)
   Returns: {1, "created", <pool changes>} or, when the run id is taken, {0, <state of the
   existing run>, <tasks stored>, <task count>}; <pool changes> is an array of
   "<pool name>:<previous size>" for each existing pool whose size this submission changed. ]]
@@ -41,7 +41,7 @@ for k, v in pairs(doc) do
   fields[#fields + 1] = k
   fields[#fields + 1] = type(v) == 'table' and cjson.encode(v) or tostring(v)
 end
-redis.call('HSET', rk, unpack(fields))
+call_chunked({ 'HSET', rk }, fields, 2)
 redis.call('ZADD', P .. ':runs', NOW, run)
 if tonumber(doc.timeoutMs) then redis.call('ZADD', P .. ':deadlines', NOW + tonumber(doc.timeoutMs), run) end
 

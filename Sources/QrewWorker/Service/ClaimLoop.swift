@@ -11,11 +11,13 @@ struct ClaimLoop: Sendable {
     let outage: RedisOutage
     let logger: ServiceLogger
     let configuration: WorkerConfiguration
+    /// Blames claimed tasks for a crash from the moment their claim reply arrives.
+    let crashReporter: CrashReporter?
     /// Starts running a task that was just claimed and added to `tasks`.
     let start: @Sendable (ClaimedTask) -> Void
 
     func run() async {
-        var backoff = RedisBackoff()
+        var backoff = configuration.redisBackoff
         // Whether the last claim drained the queues, so the next one waits for a push first.
         var drained = false
         while !Task.isCancelled {
@@ -36,6 +38,7 @@ struct ClaimLoop: Sendable {
                 outage.succeeded()
                 backoff.reset()
                 drained = claimed.count < free
+                crashReporter?.hold(claimed)
                 for task in claimed {
                     tasks.add(task, leaseExpiresAt: sentAt + configuration.lease)
                     start(task)

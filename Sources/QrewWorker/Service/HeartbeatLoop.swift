@@ -23,7 +23,7 @@ struct HeartbeatLoop: Sendable {
     }
 
     func run() async {
-        var backoff = RedisBackoff()
+        var backoff = configuration.redisBackoff
         while !Task.isCancelled {
             do {
                 try await beat()

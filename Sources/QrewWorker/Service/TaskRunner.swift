@@ -14,6 +14,8 @@ struct TaskRunner: Sendable {
     let outage: RedisOutage
     let logger: ServiceLogger
     let configuration: WorkerConfiguration
+    /// Blames the attempt for a crash while it runs; releases the task once it ends.
+    let crashReporter: CrashReporter?
 
     /// What one attempt produced, in the shape `complete` records.
     struct Attempt: Sendable {
@@ -33,7 +35,7 @@ struct TaskRunner: Sendable {
 
     /// Runs `claimed` to the end and frees its slot.
     func run(_ claimed: ClaimedTask) async {
-        let attempt = await execute(claimed)
+        let attempt = await attributingCrashes(to: claimed) { await execute(claimed) }
         switch tasks.beginCompleting(claimed.ref) {
         case .canceled?:
             committer.discardOutput(claimed.ref)
@@ -47,10 +49,21 @@ struct TaskRunner: Sendable {
         case nil:
             await record(claimed, attempt)
         }
+        crashReporter?.release(claimed.ref)
         tasks.remove(claimed.ref)
     }
 
+    /// Runs `body` with `claimed` as the task a crash on its thread blames (``CrashAttribution``).
+    private func attributingCrashes(to claimed: ClaimedTask, _ body: () async -> Attempt) async -> Attempt {
+        guard let crashReporter else { return await body() }
+        let attribution = crashReporter.attribution(for: claimed)
+        defer { attribution.end() }
+        return await CrashAttribution.$current.withValue(attribution) { await body() }
+    }
+
     private func execute(_ claimed: ClaimedTask) async -> Attempt {
+        // Where a bug in decoding or running a spec would hit: the test-only fault point.
+        configuration.faults.crashIfInjected(intoTaskSpec: claimed.spec)
         let spec: TaskSpec
         do {
             spec = try TaskSpec(jsonText: claimed.spec)

@@ -25,7 +25,7 @@ extension TaskSpec {
                 throw ExecutionError(description: "sleep task '\(taskID)' has no with.duration")
             }
             do {
-                kind = .sleep(try DurationParser.parse(text))
+                kind = .sleep(NumericBounds.clamp(try DurationParser.parse(text)))
             } catch {
                 throw ExecutionError(description: "sleep task '\(taskID)': \(error)")
             }
@@ -36,7 +36,8 @@ extension TaskSpec {
         }
         return TaskExecution(
             kind,
-            timeout: timeoutMilliseconds.map { .milliseconds($0) },
+            // Clamped: a spec read from Redis did not necessarily come through validation.
+            timeout: timeoutMilliseconds.map { NumericBounds.clamp(.milliseconds($0)) },
             killGrace: killGrace,
             cancelGrace: cancelGrace,
             outputCap: outputCap,

@@ -1,4 +1,5 @@
 import Foundation
+import QrewQueue
 
 /// Everything a ``WorkerService`` needs to know, with defaults that suit one worker per machine.
 ///
@@ -30,9 +31,20 @@ public struct WorkerConfiguration: Sendable {
     /// How long an idle worker blocks in Redis (`BLPOP` on the wake lists) per call. A pushed
     /// task wakes it at once either way; this only bounds how stale an idle connection gets.
     public var idleBlockTime: Duration
+    /// Whether the worker counts its own crashes (a trap, bad access or abort, not a kill)
+    /// against the task that caused them, so a task that crashed two workers is quarantined
+    /// (docs/worker.md). It installs process-wide handlers for the fatal signals, so at most one
+    /// worker per process can have it; `qrew-worker` turns it on, an embedding application opts in.
+    public var reportsCrashes: Bool
+    /// Fault-injection points, for tests only; none by default.
+    public var faults: WorkerFaults
 
     /// The heartbeat period: a third of the lease.
     public var heartbeatInterval: Duration { lease / 3 }
+
+    /// A fresh backoff for retrying Redis: at most a third of the lease and 1 s, so every loop
+    /// is back within about a second of Redis answering, whatever happened before.
+    var redisBackoff: RedisBackoff { RedisBackoff(limit: RedisBackoff.limit(forLease: lease)) }
 
     /// Creates a configuration; every parameter has the default documented on its property.
     public init(
@@ -46,7 +58,9 @@ public struct WorkerConfiguration: Sendable {
         outputCap: Int = 1 << 20,
         killGrace: Duration = .seconds(5),
         cancelGrace: Duration = .milliseconds(500),
-        idleBlockTime: Duration = .seconds(2)
+        idleBlockTime: Duration = .seconds(2),
+        reportsCrashes: Bool = false,
+        faults: WorkerFaults = WorkerFaults()
     ) {
         self.redisURL = redisURL
         self.namespace = namespace
@@ -59,6 +73,8 @@ public struct WorkerConfiguration: Sendable {
         self.killGrace = killGrace
         self.cancelGrace = cancelGrace
         self.idleBlockTime = idleBlockTime
+        self.reportsCrashes = reportsCrashes
+        self.faults = faults
     }
 
     /// `<hostname>-<pid>`: unique per process on a machine, and says where to look.

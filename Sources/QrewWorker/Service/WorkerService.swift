@@ -23,6 +23,7 @@ public final class WorkerService: Sendable {
     private let tasks: RunningTasks
     private let outage: RedisOutage
     private let drainSignal = DrainSignal()
+    private let crashReporter: CrashReporter?
 
     /// Creates a worker; connects lazily, so Redis need not be up yet. Throws only for a
     /// Redis URL that cannot be parsed or Lua scripts missing from the build.
@@ -37,11 +38,17 @@ public final class WorkerService: Sendable {
         self.configuration = configuration
         self.executors = executors
         self.logger = logger ?? ServiceLogger(source: "worker \(configuration.name)")
+        let scripts = try ScriptLibrary.bundled.get()
         self.queue = QueueClient(
-            redis: RedisClient(configuration: redisConfiguration), keys: Keys(prefix: configuration.namespace),
-            scripts: try ScriptLibrary.bundled.get())
+            redis: RedisClient(configuration: redisConfiguration), keys: Keys(prefix: configuration.namespace), scripts: scripts)
         self.tasks = RunningTasks(slots: configuration.concurrency)
         self.outage = RedisOutage(logger: self.logger)
+        self.crashReporter =
+            configuration.reportsCrashes
+            ? CrashReporter(
+                redis: redisConfiguration, prefix: configuration.namespace, name: configuration.name,
+                script: scripts[.recordCrash].source, checkInterval: configuration.heartbeatInterval, logger: self.logger)
+            : nil
     }
 
     /// Tasks this worker holds now (running, or recording their result).
@@ -61,11 +68,13 @@ public final class WorkerService: Sendable {
         logger.info(
             "started: \(configuration.concurrency) slot(s), queues \(configuration.queues.joined(separator: ",")), "
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)")
+        await crashReporter?.start()
         let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
         let runner = TaskRunner(
-            queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger, configuration: configuration)
+            queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
+            configuration: configuration, crashReporter: crashReporter)
         let claimLoop = ClaimLoop(
-            queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration
+            queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, crashReporter: crashReporter
         ) { [tasks] claimed in
             tasks.attach(claimed.ref, Task { await runner.run(claimed) })
         }
@@ -88,6 +97,7 @@ public final class WorkerService: Sendable {
             await finishRunningTasks()
             group.cancelAll()
         }
+        crashReporter?.stop()
         logger.info("stopped")
     }
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import QrewCore
 
 /// `qctl cancel RUN`: ends every unfinished task of the run; running ones are stopped by their
-/// workers within a second.
+/// workers within a second. A big run is canceled a slice per call (`cancel_run` until nothing
+/// is left); if this process dies part-way, the coordinator finishes the job.
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
@@ -13,29 +14,17 @@ struct CancelCommand: AsyncParsableCommand {
 
     @OptionGroup var redis: RedisOptions
 
-    @Option(help: ArgumentHelp("How long the canceled run stays in Redis (use the coordinator's --retention).", valueName: "duration"))
-    var retention = "7d"
-
-    func validate() throws {
-        _ = try parsedRetention()
-    }
-
-    private func parsedRetention() throws -> Duration {
-        do {
-            return try DurationParser.parse(retention)
-        } catch {
-            throw ValidationError("--retention: '\(retention)' is not a duration; write e.g. 10m, 1h or 7d")
-        }
-    }
-
     func run() async throws {
-        let keep = try parsedRetention()
         try await redis.withQueue { queue in
-            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl", retention: keep) else {
+            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl") else {
                 throw CommandFailure.unknownRun(run, redis)
             }
-            if count == 0, let fields = try await queue.runFields(run), fields["state"] != "canceled" {
-                Console.out("run \(run) already finished (\(fields["state"] ?? "unknown")); nothing to cancel")
+            let state = try await queue.runFields(run)?["state"]
+            if count == 0, let state, !["canceled", "canceling"].contains(state) {
+                Console.out("run \(run) already finished (\(state)); nothing to cancel")
+            } else if state == "canceling" {
+                // Tasks not stored yet (a big run still being stored) are stored canceled.
+                Console.out("canceled \(count) task\(count == 1 ? "" : "s") of run \(run); the rest end canceled as they are stored")
             } else {
                 Console.out("canceled \(count) task\(count == 1 ? "" : "s") of run \(run)")
             }

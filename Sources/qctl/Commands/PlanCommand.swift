@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QrewCore
+import QrewQueue
 
 /// `qctl plan FILE`: the dependency levels, critical path, width, parallelization ratio and
 /// claim order of a workflow, as a table or (`--json`) the document of docs/plan-json.md.
@@ -27,7 +28,7 @@ struct PlanCommand: ParsableCommand {
         let durations = try estimates.map(ConfigurationFile.durationEstimates)
         let graph: TaskGraph
         do {
-            graph = try TaskGraph(workflow: try workflow.load(), priorityTables: tables, fileName: workflow.file)
+            graph = try workflow.prepare(intake: RunIntake(priorityTables: tables)).run.graph
         } catch {
             throw ProblemReport.fail(error, file: workflow.file)
         }

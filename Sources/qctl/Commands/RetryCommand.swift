@@ -27,6 +27,8 @@ struct RetryCommand: AsyncParsableCommand {
                 throw CommandFailure("run \(run) is still \(state); wait for it to finish or cancel it first")
             case .nothingToRetry:
                 Console.out("every step of run \(run) succeeded; nothing to retry (use --fresh to run it all again)")
+            case .unfinished(let state):
+                Console.out("retrying run \(run) (now \(state)); the coordinator finishes resetting its tasks")
             case .retried(let count, let eventID):
                 Console.out("retrying \(count) task\(count == 1 ? "" : "s") of run \(run)")
                 try await following.finish(run, queue: queue, after: eventID, total: count)

@@ -1,7 +1,8 @@
 import ArgumentParser
 import QrewCore
 
-/// `qctl validate FILE`: prints `ok` or every problem (exit 0 or 1); needs no Redis.
+/// `qctl validate FILE`: prints `ok` or every problem (exit 0 or 1); needs no Redis. It runs the
+/// coordinator's own intake path, so "ok" means a coordinator accepts the file.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -11,7 +12,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            _ = try workflow.load()
+            _ = try workflow.prepare()
             print("ok")
         } catch {
             throw ProblemReport.fail(error, file: workflow.file)

@@ -31,8 +31,8 @@ struct WorkersCommand: AsyncParsableCommand {
     func run() async throws {
         let window = try parsedLease() * 2
         try await redis.withQueue { queue in
-            let workers = try await queue.workers(seenWithin: window)
-            let now = Int(Date().timeIntervalSince1970 * 1000)
+            let now = try await queue.serverTime()
+            let workers = try await queue.workers(seenWithin: window, now: now)
             if json {
                 var array: [[String: Any]] = []
                 for worker in workers {

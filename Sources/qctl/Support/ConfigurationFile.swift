@@ -29,7 +29,7 @@ enum ConfigurationFile {
         var result: [String: Duration] = [:]
         for (step, value) in entries {
             switch value {
-            case let seconds as Double where seconds >= 0:
+            case let seconds as Double where seconds >= 0 && seconds <= Double(NumericBounds.longestDuration.components.seconds):
                 result[step] = .milliseconds(Int64(seconds * 1000))
             case let text as String:
                 do {
@@ -38,7 +38,7 @@ enum ConfigurationFile {
                     throw ValidationError("\(path): step '\(step)': \(error)")
                 }
             default:
-                throw ValidationError("\(path): step '\(step)': expected a duration like \"90s\" or a number of seconds")
+                throw ValidationError("\(path): step '\(step)': expected a duration like \"90s\" or a number of seconds (0 to 365 days)")
             }
         }
         return result

@@ -92,6 +92,7 @@ struct RunView {
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")
+        case "lost": emit(ts, symbol, color, "\(task) lost its worker\(took)\(error.map { ": \($0)" } ?? "")")
         case "skipped": emit(ts, symbol, color, "\(task) skipped\(error.map { " (\($0))" } ?? "")")
         case "canceled": emit(ts, symbol, color, "\(task) canceled\(error.map { " (\($0))" } ?? "")")
         default: emit(ts, symbol, color, "\(task) \(state)")
@@ -101,7 +102,7 @@ struct RunView {
     private static func symbol(for state: String) -> (String, Color) {
         switch state {
         case "succeeded": ("✔", .green)
-        case "failed", "timed_out": ("✘", .red)
+        case "failed", "timed_out", "lost": ("✘", .red)
         case "skipped": ("⊘", .dim)
         case "canceled": ("■", .dim)
         default: ("•", .dim)
@@ -112,7 +113,7 @@ struct RunView {
     var summary: String {
         var counts: [String: Int] = [:]
         for state in states.values { counts[state, default: 0] += 1 }
-        let order = ["succeeded", "failed", "timed_out", "skipped", "canceled", "running"]
+        let order = ["succeeded", "failed", "timed_out", "lost", "skipped", "canceled", "running"]
         var parts = order.compactMap { state in counts[state].map { "\($0) \(state.replacingOccurrences(of: "_", with: " "))" } }
         let pending = total - states.values.filter { $0 != "ready" }.count
         if pending > 0 { parts.append("\(pending) pending") }
@@ -121,7 +122,7 @@ struct RunView {
 
     /// Tasks that reached a final state.
     private var doneCount: Int {
-        states.values.filter { ["succeeded", "failed", "timed_out", "skipped", "canceled"].contains($0) }.count
+        states.values.filter { ["succeeded", "failed", "timed_out", "lost", "skipped", "canceled"].contains($0) }.count
     }
 
     private mutating func emit(_ ts: Int, _ symbol: String, _ color: Color, _ text: String) {
@@ -162,7 +163,7 @@ struct RunView {
             + String(repeating: "░", count: width - filled) + "] \(done)/\(total)"
         let parts: [(String, String, Color)] = [
             ("running", "▶", .cyan), ("succeeded", "✔", .green), ("failed", "✘", .red), ("timed_out", "⏱", .red),
-            ("skipped", "⊘", .dim), ("canceled", "■", .dim),
+            ("lost", "✘", .red), ("skipped", "⊘", .dim), ("canceled", "■", .dim),
         ]
         for (state, symbol, color) in parts {
             if let count = counts[state], count > 0 { text += "  " + Self.paint("\(symbol) \(count)", color, useColor) }

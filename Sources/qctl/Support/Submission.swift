@@ -9,12 +9,8 @@ enum Submission {
     /// The file's text and workflow, or every problem printed as `validate` prints them.
     static func validated(_ options: WorkflowOptions) throws -> (text: String, workflow: Workflow) {
         do {
-            let text = try options.readText()
-            let workflow = try WorkflowLoader.load(text: text, fileName: options.file)
-                .applyingParameters(options.overrides, fileName: options.file)
-            // Decomposing catches what only the coordinator would see (fan-out limits).
-            _ = try TaskGraph(workflow: workflow, priorityTables: .default, fileName: options.file)
-            return (text, workflow)
+            let (text, prepared) = try options.prepare()
+            return (text, prepared.workflow)
         } catch {
             throw ProblemReport.fail(error, file: options.file)
         }

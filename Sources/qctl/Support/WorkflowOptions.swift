@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QrewCore
+import QrewQueue
 
 /// The workflow file and parameter overrides shared by commands that read a workflow.
 struct WorkflowOptions: ParsableArguments {
@@ -38,8 +39,11 @@ struct WorkflowOptions: ParsableArguments {
         }
     }
 
-    /// Reads, parses and validates the workflow and applies the overrides.
-    func load() throws(WorkflowValidationError) -> Workflow {
-        try WorkflowLoader.load(text: readText(), fileName: file).applyingParameters(overrides, fileName: file)
+    /// Reads the file and runs it through the coordinator's intake path (`RunIntake`: size,
+    /// validation, overrides, decomposition, task records), so what passes here is what a
+    /// coordinator stores.
+    func prepare(intake: RunIntake = RunIntake()) throws(WorkflowValidationError) -> (text: String, run: RunIntake.PreparedRun) {
+        let text = try readText()
+        return (text, try intake.prepare(runID: "validate", text: text, fileName: file, params: overrides))
     }
 }

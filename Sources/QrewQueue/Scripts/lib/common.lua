@@ -1,6 +1,10 @@
 --[[ common: helpers shared by the scripts; the loader inlines this file where a script says
   `--@include common`. Every script shares its first three arguments:
-    ARGV[1] namespace prefix  ARGV[2] now (ms since the epoch)  ARGV[3] progress stream cap
+    ARGV[1] namespace prefix  ARGV[2] clock offset (ms; 0 except in tests)  ARGV[3] progress stream cap
+  One clock, Redis's: NOW is the server's TIME (ms since the epoch) plus the offset, taken once
+  per call, so every timestamp, lease deadline and due time is on the same clock whatever the
+  callers' hosts think the time is, and a task's queuedAt <= startedAt <= finishedAt holds. Tests
+  move time by hand with the offset. (TIME is allowed before writes: Redis 7 replicates effects.)
   Keys are built from the prefix: Qrew targets one Redis server (not Cluster), so scripts derive
   task and run keys themselves (docs/protocol.md lists them).
   A script that emits events or queues tasks must call `flush()` before it returns: progress
@@ -8,9 +12,15 @@
   per call, not once per event. ]]
 
 local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
--- NOW as stored: numbers passed to redis.call are formatted with printf, strings are not.
-local NOW_S = ARGV[2]
+local NOW, NOW_MICROS
+do
+  local time = redis.call('TIME')
+  NOW_MICROS = tonumber(time[2])
+  NOW = tonumber(time[1]) * 1000 + math.floor(NOW_MICROS / 1000) + (tonumber(ARGV[2]) or 0)
+end
+-- NOW as stored: numbers passed to redis.call are formatted with printf ("%.17g"), so fields
+-- get this integer text instead.
+local NOW_S = string.format('%.0f', NOW)
 local STREAM_MAXLEN = ARGV[3]
 
 local function run_key(run) return P .. ':run:' .. run end
@@ -22,6 +32,59 @@ local function wake_key(queue) return P .. ':queue:' .. queue .. ':wake' end
 local function split_ref(ref)
   local slash = string.find(ref, '/', 1, true)
   return string.sub(ref, 1, slash - 1), string.sub(ref, slash + 1)
+end
+
+-- Lua's `unpack` fails past a few thousand values ("too many results to unpack"), so every
+-- command whose argument count depends on the input goes through this: `redis.call` of the
+-- command and leading arguments in `head` (e.g. {'ZADD', key}) followed by the items, in chunks
+-- of at most 1000 items (a multiple of `width`, so score/member pairs stay together). Returns
+-- the sum of the integer replies.
+local function call_chunked(head, items, width)
+  local total, n, lead = 0, #items, #head
+  local step = 1000 - 1000 % (width or 1)
+  for first = 1, n, step do
+    local args = {}
+    for i = 1, lead do args[i] = head[i] end
+    for i = first, math.min(first + step - 1, n) do args[#args + 1] = items[i] end
+    local reply = redis.call(unpack(args))
+    if type(reply) == 'number' then total = total + reply end
+  end
+  return total
+end
+
+-- How much more sliced work (tasks canceled, skipped, released or reset, each about 5 µs of
+-- Redis) this call may do before it leaves the rest for a later call (docs/protocol.md, *Long
+-- operations in slices*): 500 keeps a call to a few ms. Scripts that take a budget argument
+-- set `left`.
+local BUDGET = { left = 500 }
+
+-- Up to `n` task ids of a JSON array text of ids (a task's `dependents`) from byte `pos` (the
+-- opening quote of an element; 2 for the first), without decoding the whole text: a step with
+-- 50,000 dependents is walked a slice at a time. Returns the ids and the byte position of the
+-- next element, or nil when none is left. Relies on the arrays being compact, as the
+-- coordinator writes them (`jsonArrayText`, cjson): inside a JSON string every `"` is escaped,
+-- so `","` only ever separates two elements.
+local function json_ids(json, pos, n)
+  if not json or #json <= 2 then return {}, nil end
+  if pos == 2 and #json <= 65536 then
+    local all = cjson.decode(json)
+    if #all <= n then return all, nil end
+  end
+  local stop, count, last = pos, 0, nil
+  while count < n do
+    local sep = string.find(json, '","', stop, true)
+    count = count + 1
+    if not sep then
+      last = nil
+      break
+    end
+    last = sep
+    stop = sep + 2
+  end
+  if count == n and last then
+    return cjson.decode('[' .. string.sub(json, pos, last) .. ']'), last + 2
+  end
+  return cjson.decode('[' .. string.sub(json, pos, #json - 1) .. ']'), nil
 end
 
 local function split_csv(s)
@@ -73,8 +136,22 @@ local function write_events()
 end
 
 -- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
+-- The retention of a run stored without its own `retention` field (an older coordinator's): a week.
+local DEFAULT_RETENTION_MS = 604800000
+
+-- A retention (ms) as PEXPIRE takes it: integer text from 1 ms to ten years (a bigger number
+-- would be formatted as a float and refused), or nil for none.
+local function expiry_ms(value)
+  local ms = tonumber(value)
+  if not ms or ms ~= ms or ms < 1 then return nil end
+  return string.format('%.0f', math.min(math.floor(ms), 315360000000))
+end
+
+-- The priority is clamped to the score bounds (NumericBounds.score) so the sum stays exact in a
+-- double whatever a stored task says.
 local function ready_score(priority, seq)
-  return tonumber(priority) * 4294967296 + (4294967295 - seq % 4294967296)
+  local p = math.max(-2000000, math.min(2000000, tonumber(priority) or 0))
+  return p * 4294967296 + (4294967295 - seq % 4294967296)
 end
 
 -- Ready tasks queued by this call, per queue: `flush` leaves that many wake-up tokens.
@@ -100,14 +177,14 @@ local function flush()
     local tokens = {}
     for i = 1, math.min(n, 64) do tokens[i] = '1' end
     local key = wake_key(queue)
-    if redis.call('LPUSH', key, unpack(tokens)) > 64 then redis.call('LTRIM', key, 0, 63) end
+    if call_chunked({ 'LPUSH', key }, tokens) > 64 then redis.call('LTRIM', key, 0, 63) end
   end
   queued_per_queue = {}
   return ids
 end
 
 -- Pushes one entry onto the dead-letter list <prefix>:dlq (newest first, capped at 10000): a
--- task that ended failed or timed_out for good, or a ready-queue member that is no task at all.
+-- task that ended failed, timed_out or lost for good, or a ready-queue member that is no task at all.
 -- Entries are JSON {id, ref, run, task, reason, attempts, at}; ids come from <prefix>:dlq:seq.
 local function dead_letter(ref, reason, attempts)
   local slash = string.find(ref, '/', 1, true)

@@ -1,65 +1,165 @@
---[[ finish: settle tasks that will never run and close a run whose last task settled.
-  Needs lib/common. A script that calls `settle_later` must call `settle_all` before `flush`. ]]
+--[[ finish: settle tasks that will never run, release dependents, and close a run whose last
+  task settled. Needs lib/common. A script that calls `settle_later` must call `settle_all`
+  before `flush`. Walking what is downstream of a result is bounded by the call's budget
+  (lib/common BUDGET); the rest waits in the run's walk list (`defer_items`). ]]
 
--- Marks every waiting task downstream of the given dependents skipped; returns how many it settled.
--- A dependent not stored yet (a run stored in slices, lib/store) is marked `skip` and listed in
--- <run>:early instead: it is stored skipped, and skips its own dependents then.
-local function skip_dependents(run, dependents_json)
+-- Work a call left for later, per run: items of the run's walk list <run>:walk, each
+-- "<kind><pos>:<id>": `s` skips what is downstream of task `id`, `r` counts `id` off as a met
+-- dependency of its dependents, both from byte `pos` of its `dependents` text (lib/common
+-- json_ids). A run with work left is in <prefix>:sweeping, where `sweep_runs` (the coordinator's
+-- maintenance loop) or `cancel_run` / `continue_run` (any caller) continue it.
+local function defer_items(run, items)
+  if #items == 0 then return end
+  call_chunked({ 'RPUSH', run_key(run) .. ':walk' }, items)
+  redis.call('ZADD', P .. ':sweeping', 'NX', NOW, run)
+end
+
+-- Marks every waiting task downstream of the tasks in `items` ({id, pos, dependents text or nil})
+-- skipped, as far as the budget (lib/common BUDGET) goes, and leaves the rest in the run's walk
+-- list. Returns how many tasks it settled. A dependent not stored yet (a run stored in slices,
+-- lib/store) is marked `skip` and listed in <run>:early instead: it is stored skipped, and skips
+-- its own dependents then.
+local function skip_walk(run, items)
   local settled = 0
-  local frontier = cjson.decode(dependents_json or '[]')
-  while #frontier > 0 do
-    local next_frontier = {}
-    for _, id in ipairs(frontier) do
+  local k = 1
+  while k <= #items and BUDGET.left > 0 do
+    local item = items[k]
+    local json = item[3] or redis.call('HGET', task_key(run .. '/' .. item[1]), 'dependents')
+    local ids, nxt = json_ids(json, item[2], math.max(BUDGET.left, 16))
+    BUDGET.left = BUDGET.left - #ids - 1
+    for _, id in ipairs(ids) do
       local tk = task_key(run .. '/' .. id)
-      local state = redis.call('HGET', tk, 'state')
-      if not state then
+      local t = redis.call('HMGET', tk, 'state', 'dependents')
+      if not t[1] then
         redis.call('HSET', tk, 'skip', '1')
         redis.call('SADD', run_key(run) .. ':early', id)
-      elseif state == 'waiting' then
+      elseif t[1] == 'waiting' then
         redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW_S, 'applied', '1',
           'error', 'skipped: a dependency failed')
         emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
         settled = settled + 1
-        for _, d in ipairs(cjson.decode(redis.call('HGET', tk, 'dependents') or '[]')) do
-          next_frontier[#next_frontier + 1] = d
-        end
+        if t[2] and t[2] ~= '[]' then items[#items + 1] = { id, 2, t[2] } end
       end
     end
-    frontier = next_frontier
+    if nxt then
+      item[2], item[3] = nxt, json
+    else
+      k = k + 1
+    end
   end
+  local rest = {}
+  for j = k, #items do rest[#rest + 1] = 's' .. items[j][2] .. ':' .. items[j][1] end
+  defer_items(run, rest)
   return settled
+end
+
+-- Marks every waiting task downstream of the dependents (JSON array text) of a task that failed
+-- for good skipped (`skip_walk`); returns how many it settled now.
+local function skip_dependents(run, id, dependents_json)
+  if not dependents_json or dependents_json == '[]' then return 0 end
+  return skip_walk(run, { { id, 2, dependents_json } })
+end
+
+-- Counts the finished task `id` off each of its dependents (JSON array text `json`, from byte
+-- `pos`) and queues those left with nothing to wait for, as far as the budget goes (at least 16
+-- a call, so a result's usual few dependents are never put off); the rest goes to the walk list.
+-- A dependent not stored yet goes negative and is listed in <run>:early (lib/store adds its own
+-- count when it is stored).
+local function release_dependents(run, id, json, pos)
+  local ids, nxt = json_ids(json, pos, math.max(BUDGET.left, 16))
+  BUDGET.left = BUDGET.left - #ids
+  for _, dependent in ipairs(ids) do
+    local dref = run .. '/' .. dependent
+    local dk = task_key(dref)
+    local left = redis.call('HINCRBY', dk, 'deps', -1)
+    if left == 0 then
+      local d = redis.call('HMGET', dk, 'state', 'priority', 'queue')
+      if d[1] == 'waiting' then
+        redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
+        push_ready(dref, d[2], d[3])
+      end
+    elseif left < 0 then
+      redis.call('SADD', run_key(run) .. ':early', dependent)
+    end
+  end
+  if nxt then defer_items(run, { 'r' .. nxt .. ':' .. id }) end
+end
+
+-- Continues the run's walk list (`defer_items`) as far as the budget goes; with `canceling`,
+-- releases are dropped (the cancel sweep ends those dependents anyway) and skips still done, so
+-- a failFast run's downstream tasks end `skipped` as they would have in one call. Returns how
+-- many tasks it settled and whether the list is empty now.
+local function continue_walk(run, canceling)
+  local key = run_key(run) .. ':walk'
+  local settled = 0
+  while BUDGET.left > 0 do
+    local popped = redis.call('LPOP', key, 100)
+    if not popped then return settled, true end
+    local skips = {}
+    for i, item in ipairs(popped) do
+      if BUDGET.left <= 0 then
+        local rest = {}
+        for j = i, #popped do rest[#rest + 1] = popped[j] end
+        call_chunked({ 'LPUSH', key }, rest)
+        break
+      end
+      local colon = string.find(item, ':', 2, true)
+      local kind, pos, id = string.sub(item, 1, 1), tonumber(string.sub(item, 2, colon - 1)), string.sub(item, colon + 1)
+      if kind == 's' then
+        skips[#skips + 1] = { id, pos }
+      elseif canceling then
+        BUDGET.left = BUDGET.left - 1
+      else
+        release_dependents(run, id, redis.call('HGET', task_key(run .. '/' .. id), 'dependents'), pos)
+      end
+    end
+    settled = settled + skip_walk(run, skips)
+  end
+  return settled, redis.call('EXISTS', key) == 0
+end
+
+-- Gives a finished run's own keys `ttl` ms (integer text) to live, and lists it in
+-- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`).
+local function expire_finished_run(run, ttl)
+  local rk = run_key(run)
+  for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
+    redis.call('PEXPIRE', rk .. suffix, ttl)
+  end
+  redis.call('ZADD', P .. ':expiring', NOW, run)
 end
 
 -- Counts `settled` tasks off the run; the run ends when none is pending. Finished runs expire
 -- after the retention time (ms) so Redis memory stays bounded: the run's own keys here, its
 -- task keys and task list through <prefix>:expiring (`expire_tasks`, off the hot path).
-local function settle(run, settled, failed, retention_ms)
+local function settle(run, settled, failed)
   local rk = run_key(run)
   if failed then redis.call('HSET', rk, 'failedTasks', '1') end
   local pending = redis.call('HINCRBY', rk, 'pending', -settled)
-  if pending > 0 or redis.call('HGET', rk, 'finishedAt') then return end
-  local state = redis.call('HGET', rk, 'failedTasks') and 'failed' or 'succeeded'
-  if redis.call('HGET', rk, 'cancelReason') then state = redis.call('HGET', rk, 'state') end
+  if pending > 0 then return end
+  local r = redis.call('HMGET', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'cancelState', 'state', 'retention')
+  if r[1] then return end
+  local state = r[2] and 'failed' or 'succeeded'
+  -- A canceled run ends in the state its cancellation chose (`failed` under failFast); a run
+  -- canceled before `cancelState` existed kept that state in `state`.
+  if r[3] then state = r[4] or r[5] end
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
+  redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
-  local ttl = tonumber(retention_ms)
-  if ttl and ttl > 0 then
-    for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight' }) do
-      redis.call('PEXPIRE', rk .. suffix, ttl)
-    end
-    redis.call('ZADD', P .. ':expiring', NOW, run)
-  end
+  -- The run's own retention (stored at submission: one source of truth); a run stored without
+  -- one, by an older coordinator, gets the default week.
+  local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)
+  if ttl then expire_finished_run(run, ttl) end
 end
 
--- Settlements this call has counted but not yet applied, per run: {count, failed, retention}.
+-- Settlements this call has counted but not yet applied, per run: {count, failed}.
 local settling, settling_runs = {}, {}
 
 -- Like `settle`, but adds up a call's settlements per run and applies them in `settle_all`
 -- (one HINCRBY per run instead of one per task).
-local function settle_later(run, settled, failed, retention_ms)
+local function settle_later(run, settled, failed)
   local s = settling[run]
   if not s then
-    s = { 0, false, retention_ms }
+    s = { 0, false }
     settling[run] = s
     settling_runs[#settling_runs + 1] = run
   end
@@ -72,7 +172,7 @@ local function settle_now(run)
   local s = settling[run]
   if s then
     settling[run] = nil
-    settle(run, s[1], s[2], s[3])
+    settle(run, s[1], s[2])
   end
 end
 

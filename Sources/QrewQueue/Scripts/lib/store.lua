@@ -1,22 +1,23 @@
 --[[ store: write a slice of a run's tasks, for `submit_run` (the first or only slice) and
   `store_tasks` (the rest of a run stored in slices). Needs lib/common and lib/finish.
-  Each task is 11 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
+  Each task is 12 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
   task ids), limits (comma-separated limit names), refs (JSON array of the task ids whose outputs
-  the spec reads), spec (JSON text), maxAttempts, continueOnError (1 or 0). Plain arguments, not
-  one JSON document: nothing to decode per task.
+  the spec reads), spec (JSON text), maxAttempts, continueOnError (1 or 0), lostRetry (how a lost
+  attempt is retried, `backoff,initialMs,capMs,jitter`, or "" when it is not; reap_leases).
+  Plain arguments, not one JSON document: nothing to decode per task.
   A task of a run stored in slices may be reached before it is stored: a dependency's success
   counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` (lib/finish); both
   add its id to <run>:early, and storing it applies what happened. A run canceled while it was
   being stored gets its remaining tasks stored canceled. ]]
 
-local STORE_WIDTH = 11
+local STORE_WIDTH = 12
 
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields.
 local function write_task(i, tk, run, state, deps, ...)
   redis.call('HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
     'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
-    'continueOnError', ARGV[i + 10], ...)
+    'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ...)
 end
 
 -- Stores the tasks whose arguments run from ARGV[first] to the end, in order: appends their ids
@@ -38,7 +39,7 @@ local function store_slice(run, first, early, canceled)
   local ids, ready, settled = {}, {}, 0
   local function flush_ready(queue)
     local entries = ready[queue]
-    if entries and #entries > 0 then redis.call('ZADD', ready_key(queue), unpack(entries)) end
+    if entries and #entries > 0 then call_chunked({ 'ZADD', ready_key(queue) }, entries, 2) end
     ready[queue] = {}
   end
   for i = first, #ARGV, STORE_WIDTH do
@@ -62,7 +63,7 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
         'error', 'skipped: a dependency failed')
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
-      settled = settled + 1 + skip_dependents(run, ARGV[i + 5])
+      settled = settled + 1 + skip_dependents(run, id, ARGV[i + 5])
     elseif reached and deps == '0' then
       -- its last dependency finished before it was stored
       write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
@@ -80,12 +81,8 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'waiting', deps)
     end
     ids[#ids + 1] = id
-    if #ids == 1000 then
-      redis.call('RPUSH', rk .. ':tasks', unpack(ids))
-      ids = {}
-    end
   end
-  if #ids > 0 then redis.call('RPUSH', rk .. ':tasks', unpack(ids)) end
+  if #ids > 0 then call_chunked({ 'RPUSH', rk .. ':tasks' }, ids) end
   for queue in pairs(ready) do flush_ready(queue) end
   return settled
 end

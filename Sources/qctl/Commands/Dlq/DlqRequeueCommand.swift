@@ -2,7 +2,8 @@ import ArgumentParser
 import QrewQueue
 
 /// `qctl dlq requeue ID`: runs a dead letter's task again in its run, with the dependents it
-/// had skipped, and removes the entry (one atomic script, retry_run).
+/// had skipped, and removes the entry (retry_run, then continue_run while a big run's reset
+/// is done in slices).
 struct DlqRequeueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "requeue", abstract: "Run a dead letter's task again in its run (and its skipped dependents).")
@@ -26,6 +27,8 @@ struct DlqRequeueCommand: AsyncParsableCommand {
                 throw CommandFailure("run \(run) is still \(state); requeue dead letter \(id) after it finishes")
             case .alreadySucceeded(let run):
                 Console.out("the task of dead letter \(id) has succeeded since in run \(run); removed the entry")
+            case .unfinished(let run, let state):
+                Console.out("requeued dead letter \(id) in run \(run) (now \(state)); the coordinator finishes resetting its tasks")
             case .requeued(let run, let count, let eventID):
                 Console.out("requeued dead letter \(id): \(count) task\(count == 1 ? "" : "s") of run \(run) will run again")
                 try await following.finish(run, queue: queue, after: eventID, total: count)

@@ -1,6 +1,6 @@
 import QrewCore
 import Testing
-@testable import QrewCoordinator
+@testable import QrewQueue
 
 /// The coordinator's cache of loaded workflow texts (no Redis involved).
 struct WorkflowCacheTests {

@@ -3,7 +3,7 @@ import Synchronization
 /// A value set once (typically by a dedicated thread) and awaited by async code without
 /// blocking a cooperative thread. Waiting is not cancellable: use it only for values that are
 /// guaranteed to arrive (a reaped child, a reader that stops by a deadline).
-final class OneShot<Value: Sendable>: Sendable {
+package final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var waiters: [CheckedContinuation<Value, Never>] = []
@@ -11,9 +11,9 @@ final class OneShot<Value: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    package init() {}
 
-    func fulfill(_ value: Value) {
+    package func fulfill(_ value: Value) {
         let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>] in
             precondition(state.value == nil, "OneShot fulfilled twice")
             state.value = value
@@ -23,7 +23,7 @@ final class OneShot<Value: Sendable>: Sendable {
         for waiter in waiters { waiter.resume(returning: value) }
     }
 
-    var value: Value {
+    package var value: Value {
         get async {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> Value? in
@@ -37,13 +37,13 @@ final class OneShot<Value: Sendable>: Sendable {
     }
 
     /// The value if it has arrived, without waiting.
-    var current: Value? { state.withLock { $0.value } }
+    package var current: Value? { state.withLock { $0.value } }
 }
 
 /// Runs `body` in a fresh task that does not inherit the caller's cancellation: clean-up
 /// (killing a process group, waiting out a grace period) must finish even when the attempt
 /// was cancelled, and `Task.sleep` in a cancelled task returns at once.
 @discardableResult
-func withoutCancellation<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+package func withoutCancellation<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
     await Task { await body() }.value
 }

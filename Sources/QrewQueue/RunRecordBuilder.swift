@@ -1,14 +1,14 @@
 import Foundation
 import QrewCore
-import QrewQueue
+
 import Synchronization
 
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
 /// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
-package enum RunRecordBuilder {
+enum RunRecordBuilder {
     /// - Parameter retention: how long the finished run stays; stored as the run's `retention`
     ///   field (ms), which also lets `complete` apply results inline (docs/protocol.md).
-    package static func record(
+    static func record(
         runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration
     ) -> RunRecord {
         var tasksByStep: [String: [String]] = [:]
@@ -54,7 +54,8 @@ package enum RunRecordBuilder {
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
-            maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError)
+            maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
+            lostRetry: TaskRecord.lostRetry(for: settings.retry))
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

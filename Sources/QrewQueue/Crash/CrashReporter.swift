@@ -1,0 +1,151 @@
+import QrewRedis
+import Synchronization
+
+/// A crash reporter makes a worker's own crash (a trap, a bad access, an abort: never a kill)
+/// count against the task that caused it, so that `reap_leases` quarantines a task that crashed
+/// two workers instead of handing it to every worker in turn (docs/worker.md, "Crash reports and
+/// quarantine").
+///
+/// From Redis a crashed worker looks like a killed one: its leases just expire. Only the
+/// process knows it crashed, and only in a signal handler, where it can do little more than
+/// `write(2)`. So everything is prepared ahead: a connection of its own
+/// (``CrashReportConnection``), the constant head of the `record_crash` command, and the
+/// ref/token pairs of the tasks it blames: the crashing attempt's (``CrashAttribution``), or,
+/// when the crashing thread runs no attempt, every task held from the moment its claim reply
+/// arrived until its result is recorded or it is handed back. The held set is double-buffered
+/// behind an atomic, so the handler takes no lock.
+package final class CrashReporter: Sendable {
+    private struct Held {
+        /// Each held task's preformatted ref/token pair, built once when it is claimed, so a
+        /// change costs a few copies rather than formatting every held task again.
+        var tasks: [String: [UInt8]] = [:]
+        var length = 0
+        /// Two blocks: the one published (a handler may read it) and the one filled next.
+        var blocks = [CrashReportBlock.allocate(capacity: 1024), CrashReportBlock.allocate(capacity: 1024)]
+        var published = 0
+        /// Whether this reporter owns the process's handlers (and so publishes the held set).
+        var installed = false
+    }
+
+    private let head: [UInt8]
+    private let consequence: String
+    private let connection: CrashReportConnection
+    private let logger: ServiceLogger
+    private let held = Mutex(Held())
+    private let handler = CrashHandlerState.shared
+
+    /// A reporter for the worker or coordinator `name` in namespace `prefix`, sending `script`
+    /// (`record_crash`, `record_intake_crash`); `consequence` says in the log what a report does
+    /// over its own connection to `redis`, which it checks every `checkInterval`.
+    package init(
+        redis: RedisConfiguration, prefix: String, name: String, script: String, checkInterval: Duration, logger: ServiceLogger,
+        consequence: String = "a task that crashes two workers is quarantined"
+    ) {
+        self.head = CrashReportCommand.head(script: script, prefix: prefix, name: name)
+        self.consequence = consequence
+        self.logger = logger
+        let handler = self.handler
+        self.connection = CrashReportConnection(configuration: redis, interval: checkInterval, logger: logger) { socket in
+            handler.socket.store(socket, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    deinit {
+        held.withLock { held in
+            for block in held.blocks { block.deallocate() }
+        }
+    }
+
+    /// Installs the signal handlers and connects; returns once the first connection attempt is
+    /// over. Signal handlers are process-wide: a second reporter in the same process logs why and
+    /// stays off.
+    package func start() async {
+        let headBlock = CrashReportBlock.make(head, count: 0)
+        guard CrashSignalHandler.install(head: headBlock) else {
+            headBlock.deallocate()
+            logger.warning("crash reports off: another service in this process reports its crashes")
+            return
+        }
+        held.withLock { held in
+            held.installed = true
+            publish(&held)
+        }
+        if await connection.start() {
+            logger.info("crash reports on: \(consequence)")
+        } else {
+            logger.warning("crash reports: cannot connect to Redis yet; a crash is not counted until it can")
+        }
+    }
+
+    /// Uninstalls the handlers (putting back the ones they replaced) and closes the connection.
+    package func stop() {
+        let owned = held.withLock { held -> Bool in
+            defer { held.installed = false }
+            return held.installed
+        }
+        guard owned else { return }
+        handler.held.store(0, ordering: .sequentiallyConsistent)
+        CrashSignalHandler.uninstall()?.deallocate()
+        connection.stop()
+    }
+
+    /// Blames `tasks` for a crash from now on: their claim reply has just arrived.
+    package func hold(_ tasks: [ClaimedTask]) {
+        guard !tasks.isEmpty else { return }
+        held.withLock { held in
+            for task in tasks { add(task.ref.description, task.token, to: &held) }
+            publish(&held)
+        }
+    }
+
+    /// Stops blaming `ref`: its result is recorded, or it was stopped or handed back.
+    package func release(_ ref: TaskRef) {
+        release(item: ref.description)
+    }
+
+    /// Blames `item` (sent with `detail`: the second value of the script's pairs) for a crash
+    /// from now on, for a reporter whose script blames something else than tasks (the
+    /// coordinator's submissions, `record_intake_crash`).
+    package func blame(_ item: String, _ detail: String) {
+        held.withLock { held in
+            add(item, detail, to: &held)
+            publish(&held)
+        }
+    }
+
+    /// Stops blaming `item`.
+    package func release(item: String) {
+        held.withLock { held in
+            guard let pair = held.tasks.removeValue(forKey: item) else { return }
+            held.length -= pair.count
+            publish(&held)
+        }
+    }
+
+    private func add(_ item: String, _ detail: String, to held: inout Held) {
+        let pair = CrashReportCommand.blamed([(item, detail)])
+        held.length += pair.count - (held.tasks.updateValue(pair, forKey: item)?.count ?? 0)
+    }
+
+    /// What a crash during `task`'s attempt blames: run the attempt with it as
+    /// ``CrashAttribution/current``, then `end()` it.
+    package func attribution(for task: ClaimedTask) -> CrashAttribution {
+        CrashAttribution(task)
+    }
+
+    /// Fills the block not published with the held set and publishes it. Once a handler has
+    /// started reporting, nothing is written: it may be reading the published block, and the
+    /// next one could be the one it read before the last swap.
+    private func publish(_ held: inout Held) {
+        guard held.installed, handler.phase.load(ordering: .sequentiallyConsistent) == 0 else { return }
+        let next = 1 - held.published
+        let capacity = held.blocks[next].capacity
+        if capacity < held.length {
+            held.blocks[next].deallocate()
+            held.blocks[next] = .allocate(capacity: max(held.length, 2 * capacity))
+        }
+        held.blocks[next].fill(parts: held.tasks.values, count: held.tasks.count)
+        handler.held.store(Int(bitPattern: held.blocks[next].raw), ordering: .sequentiallyConsistent)
+        held.published = next
+    }
+}

@@ -1,0 +1,92 @@
+import QrewCore
+
+/// Turns a submitted workflow text into the run a coordinator stores: size check, load and
+/// validate, submit-time parameters, decomposition, task records.
+///
+/// This is the one path from text to `RunRecord`: the coordinator's intake runs it on every
+/// submission, and `qctl validate`, `plan` and `submit` run it before anything reaches Redis, so
+/// a file that validates is a file a coordinator accepts. It does no I/O.
+public struct RunIntake: Sendable {
+    /// Limits checked when a workflow is validated.
+    public var limits: ValidationLimits
+    /// Scoring tables for task priority.
+    public var priorityTables: PriorityTables
+    /// How long the finished run stays in Redis (stored in the run record).
+    public var retention: Duration
+    /// Largest workflow text accepted; a bigger one is rejected unparsed.
+    public var maxWorkflowBytes: Int
+    /// Recently loaded workflows (the coordinator's; a resubmitted text skips parsing).
+    let cache: WorkflowCache?
+
+    /// The coordinator's defaults: 4 MiB of workflow text, a week of retention.
+    public static let defaultMaxWorkflowBytes = 4 << 20
+
+    /// Creates an intake; `cachingWorkflows` keeps recently loaded texts (for a long-lived
+    /// process that sees the same files again).
+    public init(
+        limits: ValidationLimits = .default,
+        priorityTables: PriorityTables = .default,
+        retention: Duration = .seconds(7 * 24 * 3600),
+        maxWorkflowBytes: Int = RunIntake.defaultMaxWorkflowBytes,
+        cachingWorkflows: Bool = false
+    ) {
+        self.limits = limits
+        self.priorityTables = priorityTables
+        self.retention = retention
+        self.maxWorkflowBytes = maxWorkflowBytes
+        cache = cachingWorkflows ? WorkflowCache() : nil
+    }
+
+    /// A submission turned into what `submit_run` stores, with the model it came from.
+    public struct PreparedRun: Sendable {
+        public let workflow: Workflow
+        public let graph: TaskGraph
+        public let record: RunRecord
+    }
+
+    /// Prepares run `runID` from a workflow `text` (named `fileName` in problems) with the
+    /// submit-time parameter overrides `params`.
+    ///
+    /// - Throws: `WorkflowValidationError` with every problem; nothing is to be stored then.
+    public func prepare(
+        runID: String, text: String, fileName: String, params: [String: String]
+    ) throws(WorkflowValidationError) -> PreparedRun {
+        guard text.utf8.count <= maxWorkflowBytes else {
+            throw WorkflowValidationError(problems: [WorkflowProblem(
+                file: fileName, code: .invalidValue,
+                message: "the workflow is \(text.utf8.count) bytes, over the coordinator's limit of \(maxWorkflowBytes) bytes",
+                hint: "split it into smaller workflows, or raise the coordinator's --max-workflow-bytes")])
+        }
+        let load = { () throws(WorkflowValidationError) in try WorkflowLoader.load(text: text, fileName: fileName, limits: limits) }
+        let loaded = if let cache { try cache.workflow(for: text, load: load) } else { try load() }
+        let workflow = try loaded.applyingParameters(params, fileName: fileName)
+        let graph = try TaskGraph(workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName)
+        let record = RunRecordBuilder.record(
+            runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
+        return PreparedRun(workflow: workflow, graph: graph, record: record)
+    }
+
+    /// The `--set` parameters of a submission entry: a JSON object of strings (anything else is
+    /// ignored).
+    public static func parameters(json: String) -> [String: String] {
+        guard case .object(let members)? = try? JSONReader.parse(json) else { return [:] }
+        var parameters: [String: String] = [:]
+        for member in members {
+            if case .string(let value) = member.value { parameters[member.key] = value }
+        }
+        return parameters
+    }
+
+    /// Run ids name Redis keys and refs (`<run>/<task>`): letters, digits, `-`, `_`, `.`, up to 128.
+    public static func isValidRunID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                true
+            default:
+                false
+            }
+        }
+    }
+}

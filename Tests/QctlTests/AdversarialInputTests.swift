@@ -1,0 +1,73 @@
+import Foundation
+import QrewQueue
+import QrewRedis
+import Testing
+
+/// No input takes the cluster down: every adversarial file is a clear problem for qctl (exit 1,
+/// never a trap), and pushed raw into a live cluster's submissions stream it ends as a stored
+/// run while every coordinator keeps running.
+@Suite("adversarial input", .serialized)
+struct AdversarialInputTests {
+    @Test func qctlValidateAndPlanReportEveryAdversarialFileWithoutTrapping() async throws {
+        for (name, text) in AdversarialInputs.workflows {
+            let path = try temporaryFile("\(name).yaml", text)
+            for command in ["validate", "plan"] {
+                let result = try await qctl(command, path)
+                #expect(result.status == 1, "\(command) \(name): status \(result.status)\n\(result.stdout)\(result.stderr)")
+                #expect(result.stderr.contains("nothing was queued"), "\(command) \(name): \(result.stderr)")
+            }
+        }
+    }
+
+    @Test func theIssuesFileNamesTheBoundWithItsLine() async throws {
+        let path = try temporaryFile("huge.yaml", AdversarialInputs.workflows[0].text)
+        let result = try await qctl("validate", path)
+        #expect(result.stdout.contains("huge.yaml:6:15: step 'a': priority must be between -1,000,000 and 1,000,000"), "\(result.stdout)")
+    }
+
+    @Test func rawSubmissionsEndAsStoredRunsAndTheClusterGoesOn() async throws {
+        try await withProcessCluster(namespace: "adv") { cluster in
+            let coordinators = [
+                try cluster.start("qrew-coordinator", ["--id", "c1", "--leader-lease", "1s"], name: "c1"),
+                try cluster.start("qrew-coordinator", ["--id", "c2", "--leader-lease", "1s"], name: "c2"),
+            ]
+            try cluster.start("qrew-worker", ["--name", "w1"], name: "worker")
+            let stream = RedisArgument.string(cluster.queue.keys.submissions)
+            var runIDs: [String] = []
+            for (index, (name, text)) in AdversarialInputs.workflows.enumerated() {
+                let run = "adv-\(index)"
+                runIDs.append(run)
+                _ = try await cluster.queue.redis.send(
+                    "XADD", stream, "*", "run", .string(run), "file", .string("\(name).yaml"), "workflow", .string(text), "params", "{}")
+            }
+            // Malformed entries: odd params, missing fields, bad run ids, non-UTF-8 bytes.
+            let good = "name: ok\nsteps:\n  - id: a\n    type: echo\n"
+            let extras: [[RedisArgument]] = [
+                ["run", "adv-params-array", "workflow", .string(good), "params", "[1,2,3]"],
+                ["run", "adv-params-garbage", "workflow", .string(good), "params", .bytes([0xff, 0xfe, 0x00])],
+                ["run", "adv-no-workflow"],
+                ["run", "adv-bytes", "workflow", .bytes([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc])],
+                ["run", "a/b:c", "workflow", .string(good)],
+                ["workflow", .string(good)],
+                ["run", .string(String(repeating: "x", count: 10_000)), "workflow", .string(good)],
+            ]
+            for fields in extras {
+                _ = try await cluster.queue.redis.send(["XADD", stream, "*"] + fields)
+            }
+            runIDs += ["adv-params-array", "adv-params-garbage", "adv-no-workflow", "adv-bytes"]
+            for run in runIDs {
+                let snapshot = try await cluster.queue.waitForRun(run, timeout: .seconds(20)) { $0.isFinished }
+                #expect(["failed", "succeeded"].contains(snapshot.state), "\(run): \(snapshot.fields)")
+                if run.hasPrefix("adv-"), Int(run.dropFirst(4)) != nil {
+                    #expect(snapshot.state == "failed" && !(snapshot.fields["error"] ?? "").isEmpty, "\(run): \(snapshot.fields)")
+                }
+            }
+            #expect(coordinators.allSatisfy { $0.exited == nil }, "a coordinator exited\n\(cluster.logs)")
+            #expect(try await cluster.queue.redis.send("XLEN", stream).int == 0, "every entry was acknowledged")
+
+            _ = try await cluster.queue.enqueueSubmission(runID: "after", fileName: "ok.yaml", workflow: good, params: [:])
+            let after = try await cluster.queue.waitForRun("after", timeout: .seconds(15)) { $0.isFinished }
+            #expect(after.state == "succeeded", "\(cluster.logs)")
+        }
+    }
+}

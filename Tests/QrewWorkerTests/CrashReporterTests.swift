@@ -1,0 +1,106 @@
+import Glibc
+import QrewRedis
+import QrewTestSupport
+import Testing
+@testable import QrewQueue
+@testable import QrewWorker
+
+/// The crash reporter's bookkeeping in a live process: what it publishes for the signal handler
+/// (socket, held tasks) and that it puts the replaced handlers back. The handler itself only runs
+/// when a process crashes: QctlTests/QuarantineTests crashes real workers.
+@Suite("crash reporter", .serialized)
+struct CrashReporterTests {
+    @Test func itPublishesItsSocketAndTheHeldTasksAndPutsTheHandlersBackWhenStopped() async throws {
+        try await withRedisServer { server in
+            let configuration = try testConfiguration(for: server)
+            let state = CrashHandlerState.shared
+            let before = Self.action(for: SIGILL)
+            let log = LogRecorder()
+            let reporter = CrashReporter(
+                redis: configuration, prefix: "qt", name: "w1", script: "return 0", checkInterval: .milliseconds(50),
+                logger: ServiceLogger(source: "worker w1", sink: log.sink))
+            await reporter.start()
+            #expect(state.socket.load(ordering: .sequentiallyConsistent) >= 0)
+            #expect(Self.action(for: SIGILL) != before)
+
+            let a = ClaimedTask(ref: TaskRef(runID: "r1", taskID: "a"), token: "1", attempt: 1, spec: "{}", outputs: [:])
+            let b = ClaimedTask(ref: TaskRef(runID: "r1", taskID: "b/c"), token: "22", attempt: 1, spec: "{}", outputs: [:])
+            reporter.hold([a, b])
+            var held = try #require(Self.held(state))
+            #expect(held.count == 2)
+            #expect(
+                Array(held.bytes) == CrashReportCommand.blamed([(a.ref.description, "1"), (b.ref.description, "22")])
+                    || Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22"), (a.ref.description, "1")]))
+            reporter.release(a.ref)
+            held = try #require(Self.held(state))
+            #expect(held.count == 1 && Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22")]))
+
+            // Signal handlers are process-wide: a second reporter stays off and says why.
+            let second = CrashReporter(
+                redis: configuration, prefix: "qt", name: "w2", script: "return 0", checkInterval: .milliseconds(50),
+                logger: ServiceLogger(source: "worker w2", sink: log.sink))
+            await second.start()
+            second.hold([a])
+            #expect(try #require(Self.held(state)).count == 1)
+            #expect(log.all.contains { $0.contains("crash reports off: another service in this process") })
+
+            reporter.stop()
+            #expect(Self.action(for: SIGILL) == before)
+            #expect(state.held.load(ordering: .sequentiallyConsistent) == 0)
+            let deadline = ContinuousClock.now + .seconds(2)
+            while state.socket.load(ordering: .sequentiallyConsistent) >= 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(state.socket.load(ordering: .sequentiallyConsistent) == -1)
+        }
+    }
+
+    @Test func itsConnectionIsReopenedOnTheSameDescriptorWhenRedisClosesIt() async throws {
+        try await withRedisServer { server in
+            let configuration = try testConfiguration(for: server)
+            let state = CrashHandlerState.shared
+            let log = LogRecorder()
+            let reporter = CrashReporter(
+                redis: configuration, prefix: "qt", name: "w1", script: "return 0", checkInterval: .milliseconds(50),
+                logger: ServiceLogger(source: "worker w1", sink: log.sink))
+            await reporter.start()
+            defer { reporter.stop() }
+            let socket = state.socket.load(ordering: .sequentiallyConsistent)
+            try #require(socket >= 0)
+            let redis = RedisClient(configuration: configuration)
+            defer { redis.close() }
+            _ = try await redis.send("CLIENT", "KILL", "TYPE", "normal")
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !log.all.contains(where: { $0.contains("crash reports: connected to Redis again") }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(log.all.contains { $0.contains("crash reports: connected to Redis again") }, "\(log.all)")
+            #expect(state.socket.load(ordering: .sequentiallyConsistent) == socket)
+            #expect(Self.ping(socket) == "+PONG\r\n")
+        }
+    }
+
+    /// Sends PING on `socket` as the handler would write, and reads the reply.
+    private static func ping(_ socket: Int32) -> String {
+        let command = Array("*1\r\n$4\r\nPING\r\n".utf8)
+        guard command.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == command.count else {
+            return "send failed"
+        }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 2000) > 0 else { return "no reply" }
+        var reply = [UInt8](repeating: 0, count: 64)
+        let count = reply.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        return String(decoding: reply.prefix(max(count, 0)), as: UTF8.self)
+    }
+
+    /// The address of the handler installed for `signal`.
+    private static func action(for signal: Int32) -> Int {
+        var current = sigaction()
+        sigaction(signal, nil, &current)
+        return unsafeBitCast(current.__sigaction_handler.sa_sigaction, to: Int.self)
+    }
+
+    private static func held(_ state: CrashHandlerState) -> CrashReportBlock? {
+        UnsafeMutableRawPointer(bitPattern: state.held.load(ordering: .sequentiallyConsistent)).map(CrashReportBlock.init(raw:))
+    }
+}
