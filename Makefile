@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos soak bench deps build release clean
+.PHONY: run test chaos soak bench fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator and two workers)
@@ -16,7 +16,7 @@ run: deps release
 ## The suites that run whole clusters of real processes (crashes and faults injected on purpose,
 ## a clock 20 s off, adversarial submissions) run after them, one at a time, and the short chaos
 ## run (processes killed on purpose, ~25 s) and a 24 s memory soak last, one after the other, for
-## the same reason.
+## the same reason. Then the fuzz smoke (fuzz-smoke).
 CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests
 test: deps
 	$(SWIFT) build --build-tests
@@ -24,6 +24,20 @@ test: deps
 	$(SWIFT) test --skip-build --skip QrewCoreTests --skip ChaosTests --skip "$(CLUSTER_SUITES)"
 	$(SWIFT) test --skip-build --no-parallel --filter "$(CLUSTER_SUITES)"
 	$(SWIFT) test --skip-build --filter ChaosTests
+	$(MAKE) fuzz-smoke
+
+## fuzz: build the libFuzzer targets of Fuzz/ (release, AddressSanitizer) and run each for
+## FUZZ_SECONDS (default 60); prints executions, exec/s and crashes per target, exits 1 on a crash.
+## make fuzz FUZZ_SECONDS=600 for a long run; FUZZ_TARGETS="intake resp" for some (Fuzz/README.md)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh
+
+## fuzz-smoke: what CI runs: a debug build of the fuzz targets (quicker to build), 5 s each from a
+## fixed seed
+fuzz-smoke: deps
+	FUZZ_SECONDS=5 FUZZ_CONFIG=debug FUZZ_ARGS=-seed=1 scripts/fuzz.sh
 
 ## chaos: release build, then the full chaos suite (~2-3 minutes): runs flow while workers and
 ## coordinators are SIGKILLed, a worker is frozen past its lease, the leading coordinator past the

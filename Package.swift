@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "QrewCore", targets: ["QrewCore"]),
         .library(name: "QrewRedis", targets: ["QrewRedis"]),
         .library(name: "QrewWorker", targets: ["QrewWorker"]),
+        // The fuzz targets' bodies, for the libFuzzer package in Fuzz/ (Fuzz/README.md).
+        .library(name: "QrewFuzzing", targets: ["QrewFuzzing"]),
         .executable(name: "qctl", targets: ["qctl"]),
         .executable(name: "qrew-bench", targets: ["qrew-bench"]),
         .executable(name: "qrew-chaos", targets: ["qrew-chaos"]),
@@ -71,8 +73,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "QrewFuzzing", dependencies: ["QrewCore", "QrewRedis", "QrewQueue"]),
         .target(name: "QrewTestSupport", dependencies: ["QrewRedis", "QrewQueue"], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QrewFuzzTests", dependencies: ["QrewFuzzing"]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore", "qrew-chaos"]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),

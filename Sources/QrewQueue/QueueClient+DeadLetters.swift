@@ -27,7 +27,7 @@ public struct DeadLetter: Sendable, Equatable, Codable {
         (self.id, self.ref, self.run, self.task, self.reason, self.attempts, self.at) = (id, ref, run, task, reason, attempts, at)
     }
 
-    init?(raw: [UInt8]) {
+    package init?(raw: [UInt8]) {
         guard var entry = try? JSONDecoder().decode(DeadLetter.self, from: Data(raw)) else { return nil }
         entry.raw = raw
         self = entry

@@ -77,16 +77,25 @@ extension QueueClient {
         let reply = try await send([
             "ZRANGEBYSCORE", .string(keys.workers), .int(now - window.milliseconds), "+inf", "WITHSCORES",
         ])
-        let flat = reply.array ?? []
-        var seen: [(String, Int)] = []
-        for index in stride(from: 0, to: flat.count - 1, by: 2) {
-            if let name = flat[index].string, let score = flat[index + 1].string.flatMap(Double.init) {
-                seen.append((name, Int(score)))
-            }
-        }
+        let seen = Self.heartbeats(reply)
         let infos = try await pipeline(seen.map { ["HGET", .string(keys.worker($0.0)), "info"] })
         return zip(seen, infos).map { WorkerSnapshot(name: $0.0, lastSeen: $0.1, info: $1.string ?? "{}") }
             .sorted { $0.lastSeen > $1.lastSeen }
+    }
+
+    /// Decodes a `ZRANGEBYSCORE ... WITHSCORES` reply of the worker registry: names with the
+    /// time of their last heartbeat (ms since the epoch). A score that is no such time (`inf`,
+    /// `nan`, beyond `Int`: only a hand-written member has one) leaves its member out.
+    package static func heartbeats(_ reply: RedisReply) -> [(name: String, lastSeen: Int)] {
+        let flat = reply.array ?? []
+        var seen: [(name: String, lastSeen: Int)] = []
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            if let name = flat[index].string, let score = flat[index + 1].string.flatMap(Double.init),
+               let lastSeen = Int(exactly: score.rounded(.down)) {
+                seen.append((name, lastSeen))
+            }
+        }
+        return seen
     }
 
     func send(_ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
@@ -106,7 +115,7 @@ extension QueueClient {
         }
     }
 
-    static func hash(_ reply: RedisReply) -> [String: String] {
+    package static func hash(_ reply: RedisReply) -> [String: String] {
         let flat = reply.array ?? []
         var fields: [String: String] = [:]
         for index in stride(from: 0, to: flat.count - 1, by: 2) {

@@ -147,7 +147,7 @@ public struct QueueClient: Sendable {
     /// Leases up to `max` ready tasks from `queues` (in preference order), best score first.
     public func claim(worker: String, lease: Duration, max: Int, queues: [String]) async throws(QueueError) -> [ClaimedTask] {
         let reply = try await run(.claim, claimArguments(worker: worker, lease: lease, max: max, queues: queues))
-        return try claimedTasks(reply)
+        return try Self.claimedTasks(reply)
     }
 
     /// Blocks on the queues' wake-up lists until a push leaves a token (or `timeout` passes),
@@ -169,25 +169,27 @@ public struct QueueClient: Sendable {
             guard proceed() else { return (nil, sentAt) }
             return (try session.run(.claim, arguments), sentAt)
         }
-        return (try reply.map(claimedTasks) ?? [], sentAt)
+        return (try reply.map(Self.claimedTasks) ?? [], sentAt)
     }
 
     private func claimArguments(worker: String, lease: Duration, max: Int, queues: [String]) -> [RedisArgument] {
         [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
     }
 
-    private func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
-        guard let flat = reply.array, flat.count % 5 == 0 else { throw unexpected(.claim, reply) }
+    /// Decodes a `claim` reply: five elements per task (ref, token, attempt, spec, output pairs).
+    package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
+        func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
+        guard let flat = reply.array, flat.count % 5 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
         tasks.reserveCapacity(flat.count / 5)
         for start in stride(from: 0, to: flat.count, by: 5) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
                   let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0
-            else { throw unexpected(.claim, reply) }
+            else { throw unexpected() }
             var outputs: [String: String] = [:]
             for index in stride(from: 0, to: pairs.count, by: 2) {
-                guard let id = pairs[index].string, let output = pairs[index + 1].string else { throw unexpected(.claim, reply) }
+                guard let id = pairs[index].string, let output = pairs[index + 1].string else { throw unexpected() }
                 outputs[id] = output
             }
             tasks.append(ClaimedTask(ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs))

@@ -11,7 +11,7 @@ public struct StreamEntry: Sendable, Hashable {
     }
 
     /// Parses an XRANGE reply: `[[id, [field, value, ...]], ...]`.
-    static func parseEntries(_ reply: RedisReply, operation: String) throws(QueueError) -> [StreamEntry] {
+    package static func parseEntries(_ reply: RedisReply, operation: String) throws(QueueError) -> [StreamEntry] {
         guard let items = reply.array else {
             throw .unexpectedReply(operation: operation, reply: "\(reply)")
         }
@@ -33,7 +33,7 @@ public struct StreamEntry: Sendable, Hashable {
     }
 
     /// Parses an XREAD/XREADGROUP reply for one stream: `[[name, entries]]`, or nil on timeout.
-    static func parseStreams(_ reply: RedisReply, operation: String) throws(QueueError) -> [StreamEntry] {
+    package static func parseStreams(_ reply: RedisReply, operation: String) throws(QueueError) -> [StreamEntry] {
         if reply.isNull { return [] }
         guard let streams = reply.array else { throw .unexpectedReply(operation: operation, reply: "\(reply)") }
         var entries: [StreamEntry] = []

@@ -56,6 +56,17 @@ struct DecompositionTests {
         #expect(rendered == "v1.2")
     }
 
+    /// Found by the intake fuzz target: `--set v='${{ nope }}'` validated, was substituted into
+    /// the spec, and the worker, rendering the spec again, failed the task on it (a value
+    /// holding `${{ steps.b.output }}` would have been expanded there).
+    @Test func aParameterValueHoldingATemplateIsRefused() throws {
+        let workflow = Workflow(name: "p", params: ["v": "1"], steps: [Step(id: "a", run: ["echo", "${{ params.v }}"])])
+        for value in ["${{ nope }}", "${{ run.id }}", "x${{"] {
+            #expect(throws: WorkflowValidationError.self) { try TaskGraph(workflow: try workflow.applyingParameters(["v": value])) }
+        }
+        #expect(try TaskGraph(workflow: try workflow.applyingParameters(["v": "${ {} }}"])).tasks.count == 1)
+    }
+
     @Test func invalidWorkflowIsNotPlanned() {
         let workflow = Workflow(name: "bad", steps: [Step(id: "a", run: ["x"], dependsOn: ["a"])])
         #expect(throws: WorkflowValidationError.self) { try TaskGraph(workflow: workflow) }

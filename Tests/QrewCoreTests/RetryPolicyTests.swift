@@ -41,6 +41,24 @@ struct RetryPolicyTests {
         #expect(!RetryPolicy.default.shouldRetry(outcome: .failed, attempt: 1))
     }
 
+    /// Found by the taskspec fuzz target: a spec's cap of `[Int64.max, UInt64.max]` attoseconds
+    /// trapped in `Duration.components` when the worker computed the delay.
+    @Test func durationsBeyondInt64SecondsSaturate() {
+        let huge = Duration(attoseconds: Int128(Int64.max) << 64 | Int128(UInt64.max))
+        let policy = RetryPolicy(maxRetries: 3, backoff: .exponential, initial: .seconds(1), cap: huge, jitter: false)
+        #expect(policy.delay(afterAttempt: 100, jitterSample: 0) == .nanoseconds(Int64.max))
+        #expect(RetryPolicy.nanoseconds(.zero - huge) == Int64.min)
+    }
+
+    /// Found by the duration fuzz target: `cap` bounds fixed delays too (an `initial` above the
+    /// cap a step inherits from `defaults`).
+    @Test func fixedBackoffWaitsAtMostTheCap() {
+        let policy = RetryPolicy(maxRetries: 3, backoff: .fixed, initial: .seconds(3600), cap: .seconds(60), jitter: false)
+        #expect(policy.delay(afterAttempt: 1, jitterSample: 0) == .seconds(60))
+        let jittered = RetryPolicy(maxRetries: 3, backoff: .fixed, initial: .seconds(3600), cap: .seconds(60), jitter: true)
+        #expect(jittered.delay(afterAttempt: 1, jitterSample: 0.999_999) <= .seconds(60))
+    }
+
     @Test func settingsLayerOverDefaults() {
         let defaults = RetrySettings(maxRetries: 3, backoff: .fixed, initial: .seconds(5)).resolved(over: .default)
         let step = RetrySettings(maxRetries: 1).resolved(over: defaults)

@@ -118,11 +118,38 @@ struct TaskSpecDecodingTests {
         }
     }
 
+    /// Found by the taskspec fuzz target: `9007199254740993.0` read as its `Double`,
+    /// 9007199254740992, where `JSONDecoder` reads 9007199254740993 (and refuses
+    /// `46597677728871345.152`, its `Decimal` mantissa overflowing). From 2^53 on, an integer
+    /// written with a fraction or an exponent is refused: the one place the two differ.
+    @Test(arguments: [
+        ("9007199254740991.0", 9_007_199_254_740_991), ("9.007199254740991e15", 9_007_199_254_740_991),
+        ("9007199254740992.0", nil), ("9007199254740993.0", nil), ("46597677788713451.2", nil), ("1e19", nil),
+        ("18446744073709551615", 18_446_744_073_709_551_615), ("1.5", nil),
+    ] as [(String, UInt64?)])
+    func bigNumbersWithAFractionAreRefused(_ number: String, _ expected: UInt64?) throws {
+        let text = Self.specText(["retry.cap": "[0, \(number)]"])
+        let decoded = try? TaskSpec(jsonText: text)
+        #expect(decoded?.retry.cap == expected.map { Duration(attoseconds: Int128($0)) })
+        if let decoded {
+            #expect(try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8)) == decoded)
+        }
+    }
+
     @Test func ofDuplicateKeysTheFirstCounts() throws {
         let text = #"{"runID": "first", "env": {"A": "1", "A": "2"}, "runID": "second", "# + Self.specText().dropFirst()
         let decoded = try TaskSpec(jsonText: text)
         #expect(decoded.runID == "first")
         #expect(decoded.env == ["A": "1"])
+        #expect(try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8)) == decoded)
+    }
+
+    /// Found by the taskspec fuzz target: a later duplicate key of a string map was still read,
+    /// so a non-string there refused the spec, where JSONDecoder ignores it.
+    @Test func aLaterDuplicateOfAMapKeyIsNotRead() throws {
+        let text = Self.specText(["with": #"{"url": "x", "url": {"not": "a string"}}"#])
+        let decoded = try TaskSpec(jsonText: text)
+        #expect(decoded.with == ["url": "x"])
         #expect(try JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8)) == decoded)
     }
 

@@ -21,6 +21,17 @@ struct TemplateTests {
         #expect(Template.mayContainReference(text) == expected)
     }
 
+    /// Found by the template fuzz target: a space after U+0600 (a prepended mark) shares its
+    /// `Character`, so trimming by `Character` kept it in the canonical form `renderPartially`
+    /// writes and the name read back changed.
+    @Test func canonicalFormParsesToTheSameReferences() throws {
+        for text in ["${{ params.a\u{0600}}}", "${{ run.id\u{2028}}}", "x\u{0600}${{ matrix.k\t}}\u{0301}"] {
+            let template = try? Template(parsing: text)
+            let canonical = try TemplateRenderer(context: TemplateContext()).renderPartially(text)
+            #expect((try? Template(parsing: canonical)) == template, "\(text.debugDescription) → \(canonical.debugDescription)")
+        }
+    }
+
     @Test func rendersWithFullContext() throws {
         let renderer = TemplateRenderer(context: TemplateContext(
             matrix: ["os": "linux"], params: ["v": "2"], stepOutputs: ["build": "ok"], runID: "r1"

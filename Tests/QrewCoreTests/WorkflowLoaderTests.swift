@@ -148,6 +148,9 @@ struct WorkflowLoaderTests {
         ("name: x\nsteps:\n  - id: a\n    type: sleep\n    with: { duration: soon }\n", .badDuration),
         ("name: x\nsteps:\n  - id: a\n    run: [x]\n    matrix: { os: [] }\n", .invalidMatrix),
         ("name: x\nsteps:\n  - id: a\n    run: [x]\n    retries: { max: 1, backof: fixed }\n", .unknownKey),
+        // Found by the intake fuzz target: values substituted at planning may not hold a template.
+        ("name: x\nsteps:\n  - id: a\n    run: [\"${{ matrix.k }}\"]\n    matrix: { k: [\"${{ run.id\"] }\n", .invalidMatrix),
+        ("name: x\nparams: { v: \"${{ nope }}\" }\nsteps:\n  - id: a\n    run: [\"${{ params.v }}\"]\n", .invalidValue),
     ])
     func smallDocumentsReportTheExpectedCode(_ text: String, _ code: WorkflowProblem.Code) {
         do {

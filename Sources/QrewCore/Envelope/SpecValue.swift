@@ -24,7 +24,10 @@ enum SpecValue {
     }
 
     /// A number that is exactly an integer in range of `T`; as with `JSONDecoder`, it may be
-    /// written with a fraction or an exponent (`5.0`, `5e2`).
+    /// written with a fraction or an exponent (`5.0`, `5e2`), read as a `Double` that must be
+    /// whole. Only below 2^53, where a `Double` holds every integer: above, `9007199254740993.0`
+    /// would read as ...992 (`JSONDecoder` re-reads such a number as a `Decimal`, with limits of
+    /// its own), so it is refused; coordinators write plain integers.
     static func integer<T: FixedWidthInteger>(
         _ value: JSONValue, _ path: () -> String, expected: String
     ) throws(TaskSpecDecodingError) -> T {
@@ -32,7 +35,9 @@ enum SpecValue {
             throw .invalidField(path(), expected: expected, got: describe(value))
         }
         if let exact = T(text) { return exact }
-        if let approximate = Double(text), let exact = T(exactly: approximate) { return exact }
+        if let approximate = Double(text), approximate.magnitude < 0x1p53, let exact = T(exactly: approximate) {
+            return exact
+        }
         throw .invalidField(path(), expected: expected, got: text)
     }
 
@@ -96,9 +101,9 @@ enum SpecValue {
         if members.isEmpty { return [:] }
         var result: [String: T] = [:]
         result.reserveCapacity(members.count)
-        for member in members {
-            let element = try read(member.value) { "\(path())[\(member.key.debugDescription)]" }
-            if result[member.key] == nil { result[member.key] = element }
+        // A later duplicate is not read at all: JSONDecoder keeps the first and never looks at it.
+        for member in members where result[member.key] == nil {
+            result[member.key] = try read(member.value) { "\(path())[\(member.key.debugDescription)]" }
         }
         return result
     }

@@ -7,8 +7,9 @@ extension TaskSpec {
     /// disagree on whether an envelope is valid: every non-optional field is required (as the
     /// synthesized `init(from:)` requires them, defaults in `init` notwithstanding); an optional
     /// may be absent or `null`; unknown keys are ignored, so a newer coordinator may add fields;
-    /// of duplicate keys the first counts; an integer may be written `5.0` or `5e2`; `retryOn`
-    /// may repeat a condition. The text must be strict RFC 8259 JSON (see `JSONReader`).
+    /// of duplicate keys the first counts; an integer may be written `5.0` or `5e2` (below 2^53
+    /// only: the one difference, see `SpecValue.integer`); `retryOn` may repeat a condition. The
+    /// text must be strict RFC 8259 JSON (see `JSONReader`).
     public init(jsonText: String) throws(TaskSpecDecodingError) {
         let root: JSONValue
         do {

@@ -74,10 +74,20 @@ extension Character {
 
 extension String {
     /// The string without leading and trailing spaces, tabs and newlines (no Foundation needed).
+    ///
+    /// Trims Unicode scalars, not `Character`s: a space after a prepended mark (U+0600) or
+    /// before a combining one (U+0301) shares a `Character` with it, and would survive a
+    /// `Character` trim in one string and not in another (a template's canonical form).
     func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }
-        guard let first = firstIndex(where: { !isSpace($0) }),
-              let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
+        let isSpace: (Unicode.Scalar) -> Bool = { scalar in
+            switch scalar {
+            case " ", "\t", "\n", "\u{0B}", "\u{0C}", "\r", "\u{85}", "\u{2028}", "\u{2029}": true
+            default: false
+            }
+        }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 }

@@ -34,7 +34,8 @@ extension RetryPolicy {
         let capNanos = max(Self.nanoseconds(cap), 0)
         switch backoff {
         case .fixed:
-            return initialNanos
+            // `cap` bounds every delay: an `initial` above an inherited cap waits the cap.
+            return min(initialNanos, capNanos)
         case .exponential:
             var value = min(initialNanos, capNanos)
             var step = 1
@@ -46,13 +47,10 @@ extension RetryPolicy {
         }
     }
 
-    /// A duration in whole nanoseconds, saturating instead of overflowing.
+    /// A duration in whole nanoseconds, saturating instead of overflowing. Read from the
+    /// attoseconds: `components` traps on a duration of more than `Int64.max` seconds, which a
+    /// task spec can carry (`[high, low]` attoseconds).
     static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? Int64.min : Int64.max }
-        let (sum, overflowSum) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflowSum { return seconds < 0 ? Int64.min : Int64.max }
-        return sum
+        Int64(clamping: duration.attoseconds / 1_000_000_000)
     }
 }

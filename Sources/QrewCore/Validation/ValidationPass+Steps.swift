@@ -157,6 +157,10 @@ extension ValidationPass {
                 if !Identifier.isValidMatrixValue(value) {
                     report(.invalidMatrix, field: field, stepID: stepID, "matrix value '\(value)' cannot appear in a task id",
                            hint: "values must be non-empty and contain no '[', ']', ',', '=' or control characters")
+                } else if Template.mayContainReference(value) {
+                    // Substituted when planned, rendered again by the worker (see checkWorkflowFields).
+                    report(.invalidMatrix, field: field, stepID: stepID, "matrix value '\(value)' contains '${{'",
+                           hint: "values are substituted as text and may not hold a template")
                 } else if !seen.insert(value).inserted {
                     report(.invalidMatrix, field: field, stepID: stepID, "matrix value '\(value)' appears twice in '\(axis.key)'")
                 }

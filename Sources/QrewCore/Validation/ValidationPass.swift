@@ -39,6 +39,13 @@ struct ValidationPass {
             report(.invalidValue, field: "params.\(name)", "parameter name '\(name)' is invalid",
                    hint: "use letters, digits, '_' and '-', starting with a letter or '_'")
         }
+        // Parameter and matrix values are substituted when the run is planned, and a worker
+        // renders the result again (step outputs, run id): a '${{' in a value would be read as
+        // a template there, failing the task or expanding what the value only quoted.
+        for (name, value) in workflow.params.sorted(by: { $0.key < $1.key }) where Template.mayContainReference(value) {
+            report(.invalidValue, field: "params.\(name)", "the value of parameter '\(name)' contains '${{'",
+                   hint: "values are substituted as text and may not hold a template")
+        }
         if let maximum = workflow.parallel.maxConcurrency {
             checkRange(maximum, NumericBounds.concurrency, field: "parallel.maxConcurrency", stepID: nil, name: "maxConcurrency",
                        hint: "the most tasks of this run running at once")
