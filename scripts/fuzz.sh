@@ -80,6 +80,8 @@ done
 echo
 echo "fuzz: $seconds s per target ($config); logs in Fuzz/.build/logs/"
 printf '%s\n' "${summary[@]}"
+crashed=$(printf '%s\n' "${summary[@]}" | grep -c ' CRASH ' || true)
+echo "fuzz: $(( ${#summary[@]} - crashed )) passed, $crashed failed"
 if [ "$failed" -ne 0 ]; then
   echo "fuzz: crashes found; reproduce with $bin/fuzz-TARGET FILE, then save FILE in Fuzz/Regressions/TARGET/" >&2
   exit 1
