@@ -2,8 +2,8 @@ import QrewQueue
 
 /// Reads one of the coordinators' streams (`submissions`, `events`) through their consumer
 /// group, on one connection per batch. New entries come from one blocking read per call;
-/// entries left unacknowledged (by this coordinator before a crash or a Redis error, or by a
-/// dead one for `staleAfter`) are looked for when the reader starts, after every failure, and
+/// entries left unacknowledged (by this coordinator before a crash or a Redis error, or by
+/// another one for `staleAfter`) are looked for when the reader starts, after every failure, and
 /// once per `recoveryInterval`, so a busy loop pays one round trip per batch instead of three.
 struct CoordinatorStreamReader {
     let queue: QueueClient
@@ -11,7 +11,11 @@ struct CoordinatorStreamReader {
     let consumer: String
     let count: Int
     var block: Duration = .seconds(1)
-    var staleAfter: Duration = .seconds(10)
+    /// How long an entry another coordinator read stays its own. Only the leader reads these
+    /// streams and every script it applies them with is fenced and idempotent, so an entry
+    /// pending on another consumer belongs to an ex-leader (dead, frozen, or fenced mid-batch):
+    /// one leader lease is plenty, and taking it over twice changes nothing.
+    var staleAfter: Duration
     var recoveryInterval: Duration = .seconds(1)
 
     /// Whether the last batch came from the recovery read (entries delivered before, to this
@@ -20,7 +24,8 @@ struct CoordinatorStreamReader {
     private var groupReady = false
     private var nextRecovery: ContinuousClock.Instant?
 
-    init(queue: QueueClient, stream: String, consumer: String, count: Int) {
+    init(queue: QueueClient, stream: String, consumer: String, count: Int, staleAfter: Duration) {
+        self.staleAfter = staleAfter
         self.queue = queue
         self.stream = stream
         self.consumer = consumer

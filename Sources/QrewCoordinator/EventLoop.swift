@@ -10,7 +10,8 @@ struct EventLoop {
 
     func run() async {
         var reader = CoordinatorStreamReader(
-            queue: queue, stream: queue.keys.events, consumer: configuration.id, count: configuration.eventBatch)
+            queue: queue, stream: queue.keys.events, consumer: configuration.id, count: configuration.eventBatch,
+            staleAfter: configuration.leaderLease)
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "event loop"), onRedisFailure: { reader.reset() }) { fence in
             let entries = try await reader.next()
             guard !entries.isEmpty else { return }

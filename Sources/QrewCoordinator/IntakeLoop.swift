@@ -31,7 +31,8 @@ struct IntakeLoop {
     }
 
     func run() async {
-        var reader = CoordinatorStreamReader(queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16)
+        var reader = CoordinatorStreamReader(
+            queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16, staleAfter: configuration.leaderLease)
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "intake"), onRedisFailure: { reader.reset() }) { fence in
             // One job on one connection and thread: read, decompose, store, acknowledge. A new
             // run's tasks are queued without a hop between threads after its submission arrives.
