@@ -34,10 +34,10 @@ FUZZ_TARGETS ?=
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh
 
-## fuzz-smoke: what CI runs: a debug build of the fuzz targets (quicker to build), 5 s each from a
+## fuzz-smoke: what CI runs: a debug build of the fuzz targets (quicker to build), 3 s each from a
 ## fixed seed
 fuzz-smoke: deps
-	FUZZ_SECONDS=5 FUZZ_CONFIG=debug FUZZ_ARGS=-seed=1 scripts/fuzz.sh
+	FUZZ_SECONDS=3 FUZZ_CONFIG=debug FUZZ_ARGS=-seed=1 scripts/fuzz.sh
 
 ## chaos: release build, then the full chaos suite (~2-3 minutes): runs flow while workers and
 ## coordinators are SIGKILLed, a worker is frozen past its lease, the leading coordinator past the
