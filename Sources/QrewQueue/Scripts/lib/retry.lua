@@ -98,24 +98,21 @@ local function remove_dependents(run, mk, fk, json, pos)
   return nxt
 end
 
--- unmet: every task outside the marks that is not met removes its reached dependents. True
--- when the whole task list was visited.
-local function retry_unmet(run, jk, mk, fk)
+-- Visits the ids of `list` from where the job `jk` stopped (`cursor`, and `pos` inside the id's
+-- own work), one budget unit each: `visit(id, pos)` returns the position where the budget ran
+-- out inside that id's work, or nil when it is done with the id. Saves where it stopped; true
+-- once the whole list was visited.
+local function walk_job_list(jk, list, visit)
   local j = redis.call('HMGET', jk, 'cursor', 'pos')
   local cursor, pos = tonumber(j[1]) or 0, tonumber(j[2]) or 2
-  local tasks = run_key(run) .. ':tasks'
   while BUDGET.left > 0 do
-    local ids = redis.call('LRANGE', tasks, cursor, cursor + 99)
+    local ids = redis.call('LRANGE', list, cursor, cursor + 99)
     if #ids == 0 then return true end
     for _, id in ipairs(ids) do
       if BUDGET.left <= 0 then break end
       BUDGET.left = BUDGET.left - 1
-      local nxt = nil
-      if redis.call('HEXISTS', mk, id) == 0 then
-        local t = redis.call('HMGET', task_key(run .. '/' .. id), 'state', 'continueOnError', 'dependents')
-        if not met(t[1], t[2]) then nxt = remove_dependents(run, mk, fk, t[3], pos) end
-      end
-      -- the budget ran out inside this task's dependents: the next call goes on there
+      local nxt = visit(id, pos)
+      -- the budget ran out inside this id's work: the next call goes on there
       if nxt then
         pos = nxt
         break
@@ -125,6 +122,17 @@ local function retry_unmet(run, jk, mk, fk)
   end
   redis.call('HSET', jk, 'cursor', cursor, 'pos', pos)
   return false
+end
+
+-- unmet: every task outside the marks that is not met removes its reached dependents. True
+-- when the whole task list was visited.
+local function retry_unmet(run, jk, mk, fk)
+  return walk_job_list(jk, run_key(run) .. ':tasks', function(id, pos)
+    if redis.call('HEXISTS', mk, id) == 1 then return nil end
+    local t = redis.call('HMGET', task_key(run .. '/' .. id), 'state', 'continueOnError', 'dependents')
+    if not met(t[1], t[2]) then return remove_dependents(run, mk, fk, t[3], pos) end
+    return nil
+  end)
 end
 
 -- remove: a removed task that is not met removes its reached dependents. True when done.
@@ -187,30 +195,16 @@ end
 
 -- count: each reset task adds one to the count of each reset dependent. True when done.
 local function retry_count(run, jk, ik)
-  local j = redis.call('HMGET', jk, 'cursor', 'pos')
-  local cursor, pos = tonumber(j[1]) or 0, tonumber(j[2]) or 2
-  while BUDGET.left > 0 do
-    local ids = redis.call('LRANGE', ik, cursor, cursor + 99)
-    if #ids == 0 then return true end
-    for _, id in ipairs(ids) do
-      if BUDGET.left <= 0 then break end
-      BUDGET.left = BUDGET.left - 1
-      local json = redis.call('HGET', task_key(run .. '/' .. id), 'dependents')
-      local ds, nxt = json_ids(json, pos, math.max(BUDGET.left, 16))
-      BUDGET.left = BUDGET.left - #ds
-      for _, d in ipairs(ds) do
-        local dk = task_key(run .. '/' .. d)
-        if redis.call('HGET', dk, 'state') == 'waiting' then redis.call('HINCRBY', dk, 'deps', 1) end
-      end
-      if nxt then
-        pos = nxt
-        break
-      end
-      cursor, pos = cursor + 1, 2
+  return walk_job_list(jk, ik, function(id, pos)
+    local json = redis.call('HGET', task_key(run .. '/' .. id), 'dependents')
+    local ds, nxt = json_ids(json, pos, math.max(BUDGET.left, 16))
+    BUDGET.left = BUDGET.left - #ds
+    for _, d in ipairs(ds) do
+      local dk = task_key(run .. '/' .. d)
+      if redis.call('HGET', dk, 'state') == 'waiting' then redis.call('HINCRBY', dk, 'deps', 1) end
     end
-  end
-  redis.call('HSET', jk, 'cursor', cursor, 'pos', pos)
-  return false
+    return nxt
+  end)
 end
 
 -- queue: queues the reset tasks with nothing to wait for. True when done.
