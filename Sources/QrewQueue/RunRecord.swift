@@ -40,10 +40,14 @@ public struct TaskRecord: Sendable, Hashable {
     /// How a lost attempt (lease expired) is retried, for `reap_leases`: `backoff,initialMs,capMs,jitter`
     /// (`exponential,1000,60000,1`), or "" when the policy does not retry `lost`.
     public let lostRetry: String
+    /// Further task-hash fields that only tasks using a feature carry (name → value), written as
+    /// they are at store time; empty for most tasks, so the common path decodes nothing.
+    public let fields: [String: String]
 
     public init(
         id: String, step: String, queue: String, priority: Int, deps: Int, dependents: [String],
-        limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool, lostRetry: String = ""
+        limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool, lostRetry: String = "",
+        fields: [String: String] = [:]
     ) {
         self.id = id
         self.step = step
@@ -57,6 +61,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.maxAttempts = maxAttempts
         self.continueOnError = continueOnError
         self.lostRetry = lostRetry
+        self.fields = fields
     }
 }
 
@@ -89,7 +94,7 @@ extension TaskRecord {
     }
 
     /// Arguments per task in a `submit_run` or `store_tasks` call.
-    static let argumentCount = 12
+    static let argumentCount = 13
 
     /// Appends the task's `submit_run` arguments, in the script's order.
     func appendArguments(to args: inout [RedisArgument]) {
@@ -105,5 +110,6 @@ extension TaskRecord {
         args.append(.int(maxAttempts))
         args.append(.string(continueOnError ? "1" : "0"))
         args.append(.string(lostRetry))
+        args.append(.string(fields.isEmpty ? "" : fields.jsonObjectText))
     }
 }

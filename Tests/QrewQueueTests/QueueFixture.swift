@@ -78,12 +78,12 @@ struct QueueFixture {
 func task(
     _ id: String, priority: Int = 10, after dependencies: [String] = [], before dependents: [String] = [],
     limits: [String] = ["run"], refs: [String] = [], maxAttempts: Int = 1, continueOnError: Bool = false,
-    lostRetry: String = "fixed,0,0,0"
+    lostRetry: String = "fixed,0,0,0", fields: [String: String] = [:]
 ) -> TaskRecord {
     TaskRecord(
         id: id, step: id, queue: "default", priority: priority, deps: dependencies.count, dependents: dependents,
         limits: limits, refs: refs, spec: #"{"type":"echo"}"#, maxAttempts: maxAttempts, continueOnError: continueOnError,
-        lostRetry: lostRetry)
+        lostRetry: lostRetry, fields: fields)
 }
 
 /// Runs `body` against a fresh redis-server with a leader fence already acquired.

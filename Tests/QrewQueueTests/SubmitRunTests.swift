@@ -18,6 +18,16 @@ struct SubmitRunTests {
         }
     }
 
+    @Test func aTaskCarriesTheExtraFieldsOfTheFeaturesItUses() async throws {
+        try await withQueue { q throws in
+            let extra = ["gates": "rate:50:1000:api", "note": "a \"quoted\", comma,text"]
+            #expect(try await q.submit("r1", [task("a", fields: extra), task("b")]))
+            #expect(try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))), "gates").string == "rate:50:1000:api")
+            #expect(try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))), "note").string == extra["note"])
+            #expect(try await q.redis.send("HEXISTS", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: "b"))), "gates").int == 0)
+        }
+    }
+
     @Test func resubmittingTheSameRunIDChangesNothing() async throws {
         try await withQueue { q throws in
             #expect(try await q.submit("r1", [task("a")]))

@@ -3,14 +3,16 @@
   Each task is 12 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
   task ids), limits (comma-separated limit names), refs (JSON array of the task ids whose outputs
   the spec reads), spec (JSON text), maxAttempts, continueOnError (1 or 0), lostRetry (how a lost
-  attempt is retried, `backoff,initialMs,capMs,jitter`, or "" when it is not; reap_leases).
+  attempt is retried, `backoff,initialMs,capMs,jitter`, or "" when it is not; reap_leases), fields
+  (a JSON object of further task-hash fields that only tasks using a feature carry, written as
+  they are; "" for none, so most tasks decode nothing).
   Plain arguments, not one JSON document: nothing to decode per task.
   A task of a run stored in slices may be reached before it is stored: a dependency's success
   counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` (lib/finish); both
   add its id to <run>:early, and storing it applies what happened. A run canceled while it was
   being stored gets its remaining tasks stored canceled. ]]
 
-local STORE_WIDTH = 12
+local STORE_WIDTH = 13
 
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields.
 local function write_task(i, tk, run, state, deps, ...)
@@ -18,6 +20,14 @@ local function write_task(i, tk, run, state, deps, ...)
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
     'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
     'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ...)
+  if ARGV[i + 12] ~= '' then
+    local extra = {}
+    for name, value in pairs(cjson.decode(ARGV[i + 12])) do
+      extra[#extra + 1] = name
+      extra[#extra + 1] = tostring(value)
+    end
+    if #extra > 0 then redis.call('HSET', tk, unpack(extra)) end
+  end
 end
 
 -- Stores the tasks whose arguments run from ARGV[first] to the end, in order: appends their ids
