@@ -1,7 +1,8 @@
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
-/// Redis), queues retries whose backoff elapsed, cancels runs past their workflow timeout, goes on
+/// Redis), queues retries whose backoff elapsed and the waiters of circuit breakers and rate
+/// limits whose time came, cancels runs past their workflow timeout, goes on
 /// with work runs left for later calls (cancellations, retries, big skips and releases), expires
 /// the tasks of finished runs and forgets workers that stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
@@ -25,6 +26,7 @@ struct MaintenanceLoop {
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }
             let promoted = try await queue.promoteDelayed(fence: fence)
+            let gates = try await queue.wakeGates(fence: fence)
             for run in try await queue.expireRuns(fence: fence) {
                 log.warning("run \(run) canceled: its workflow timeout passed")
             }
@@ -48,7 +50,8 @@ struct MaintenanceLoop {
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval
-            try? await Task.sleep(for: promoted.nextDue.map { min($0, interval) } ?? interval)
+            let nextDue = [promoted.nextDue, gates.nextDue].compactMap { $0 }.min()
+            try? await Task.sleep(for: nextDue.map { min($0, interval) } ?? interval)
         }
     }
 }

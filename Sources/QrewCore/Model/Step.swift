@@ -45,6 +45,12 @@ public struct Step: Sendable, Hashable, Codable {
     public var http: HTTPSpec?
     /// Arguments (`with:`) for `echo`, `sleep`, `fail` and registered handlers.
     public var arguments: [String: Argument]
+    /// Circuit breaker; `nil` inherits `defaults.circuitBreaker`.
+    public var circuitBreaker: CircuitBreakerSpec?
+    /// Cluster-wide start rate limit; `nil` for none.
+    public var rateLimit: RateLimitSpec?
+    /// Cluster-wide concurrency limit per rendered key; `nil` for none.
+    public var concurrency: KeyedConcurrencySpec?
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

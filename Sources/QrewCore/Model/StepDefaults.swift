@@ -6,6 +6,8 @@ public struct StepDefaults: Sendable, Hashable, Codable {
     public var queue: String?
     /// Default retry settings, layered over `RetryPolicy.default`.
     public var retries: RetrySettings?
+    /// Default circuit breaker (keyed by step id unless it names a `key`).
+    public var circuitBreaker: CircuitBreakerSpec?
 
     /// Creates defaults; all fields are optional.
     public init(timeout: Duration? = nil, queue: String? = nil, retries: RetrySettings? = nil) {

@@ -123,7 +123,7 @@ extension TaskGraph {
         var run: [String] = []
         run.reserveCapacity(step.run.count)
         for item in step.run { run.append(try renderer.renderPartially(item)) }
-        return TaskSettings(
+        var settings = TaskSettings(
             type: step.type,
             run: run,
             shell: step.shell,
@@ -139,5 +139,7 @@ extension TaskGraph {
             maxConcurrency: step.maxConcurrency,
             cache: cache
         )
+        try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
+        return settings
     }
 }

@@ -29,4 +29,10 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var maxConcurrency: Int?
     /// Caching, with the key rendered as far as possible.
     public var cache: CacheSpec?
+    /// Circuit breaker, key rendered (the step id when none was given).
+    public var circuitBreaker: CircuitBreakerSpec? = nil
+    /// Start rate limit, key rendered (the step id when none was given).
+    public var rateLimit: RateLimitSpec? = nil
+    /// Keyed concurrency limit, key rendered.
+    public var concurrency: KeyedConcurrencySpec? = nil
 }

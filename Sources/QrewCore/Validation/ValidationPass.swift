@@ -66,6 +66,7 @@ struct ValidationPass {
         if let retries = workflow.defaults.retries {
             checkRetries(retries, field: "defaults.retries", stepID: nil)
         }
+        checkDefaultBreaker()
     }
 
     /// Reports a duration that is zero or negative where only a positive one makes sense, or

@@ -1,0 +1,23 @@
+--[[ wake_gates: queue the waiters of circuit breakers and rate limits whose due time came
+  (lib/gates): a rate limit's freed starts, a breaker's probe once its cooldown passed, all of a
+  breaker's waiters once it closed. Called by the leader's maintenance loop.
+  ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
+  ARGV[4] leader fence  ARGV[5] max gates to wake in this call
+  Returns: {number of waiters queued, ms until the next gate is due or -1 if none is}. ]]
+--@include common
+--@include fence
+--@include limits
+--@include gates
+
+check_fence(ARGV[4])
+local due = redis.call('ZRANGEBYSCORE', GATES_DUE, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
+local woken = 0
+for _, gate in ipairs(due) do
+  redis.call('ZREM', GATES_DUE, gate)
+  woken = woken + wake_gate(gate)
+end
+local nxt = redis.call('ZRANGE', GATES_DUE, 0, 0, 'WITHSCORES')
+local wait = -1
+if #nxt > 0 then wait = math.max(0, tonumber(nxt[2]) - NOW) end
+flush()
+return { woken, wait }
