@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await redis.withQueue { queue in
             guard let snapshot = try await queue.runSnapshot(run) else { throw CommandFailure.unknownRun(run, redis) }
-            let document = RunStatusDocument(snapshot)
+            let document = RunStatusDocument(snapshot, gateWaits: try await queue.gateWaits(snapshot))
             if json {
                 try Console.json(document)
             } else {
@@ -44,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("")
             let rows = run.tasks.map { task -> [String] in
                 [task.id, task.state, "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
-                 TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
+                 TextTable.truncated(task.waitingFor.map { "waiting: \($0)" } ?? task.error ?? task.output ?? "", limit: 80)]
             }
             lines += TextTable.render(header: ["task", "state", "attempts", "worker", "duration", "exit", "error / output"], rows: rows)
         }

@@ -26,11 +26,13 @@ struct RunStatusDocument: Encodable {
         let exitCode: Int?
         let output: String?
         let error: String?
+        /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
+        let waitingFor: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
 
-        init(_ fields: [String: String]) {
+        init(_ fields: [String: String], waitingFor wait: GateWait? = nil) {
             id = fields["id"] ?? ""
             step = fields["step"] ?? ""
             state = fields["state"] ?? "unknown"
@@ -43,6 +45,9 @@ struct RunStatusDocument: Encodable {
             exitCode = fields["exitCode"].flatMap { Int($0) }
             output = nonEmpty(fields["output"])
             error = nonEmpty(fields["error"])
+            waitingFor = wait.map { wait in
+                wait.summary + (wait.until.map { " until " + Timestamp.rfc3339(milliseconds: $0) } ?? "")
+            }
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -61,14 +66,15 @@ struct RunStatusDocument: Encodable {
             try container.encode(exitCode, forKey: .exitCode)
             try container.encode(output, forKey: .output)
             try container.encode(error, forKey: .error)
+            try container.encode(waitingFor, forKey: .waitingFor)
         }
 
         private enum CodingKeys: String, CodingKey {
-            case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
+            case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error, waitingFor
         }
     }
 
-    init(_ snapshot: RunSnapshot) {
+    init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:]) {
         let fields = snapshot.fields
         id = snapshot.id
         name = fields["name"] ?? ""
@@ -77,7 +83,7 @@ struct RunStatusDocument: Encodable {
         startedAt = timestamp(fields["startedAt"])
         finishedAt = timestamp(fields["finishedAt"])
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
-        tasks = snapshot.tasks.map(TaskStatus.init)
+        tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
     }
 
     func encode(to encoder: any Encoder) throws {
