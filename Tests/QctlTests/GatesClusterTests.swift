@@ -26,7 +26,7 @@ struct GatesClusterTests {
                 """
             }.joined()
             let file = try temporaryFile("rate.yaml", "name: rate\nsteps:\n" + steps)
-            let submitted = try await qctl("submit", file, "--id", "rate-1", environment: environment(cluster))
+            let submitted = try await qctl("submit", file, "--run-id", "rate-1", environment: environment(cluster))
             #expect(submitted.status == 0, "\(submitted.stderr)")
             let run = try await cluster.queue.waitForRun("rate-1", timeout: .seconds(90)) { $0.isFinished }
             #expect(run.state == "succeeded", "\(run.fields)\n\(cluster.logs)")
@@ -62,7 +62,7 @@ struct GatesClusterTests {
                     concurrency: { key: "${{ params.customer }}", limit: 2 }
                 """)
             for (run, customer) in [("acme-1", "acme"), ("acme-2", "acme"), ("globex-1", "globex")] {
-                let submitted = try await qctl("submit", file, "--id", run, "--set", "customer=\(customer)",
+                let submitted = try await qctl("submit", file, "--run-id", run, "--set", "customer=\(customer)",
                                                environment: environment(cluster))
                 #expect(submitted.status == 0, "\(submitted.stderr)")
             }
@@ -105,7 +105,7 @@ struct GatesClusterTests {
                     continueOnError: true
                     circuitBreaker: { failures: 3, window: 1m, cooldown: 3s, key: flaky-api }
                 """)
-            let submitted = try await qctl("submit", file, "--id", "flaky-1", environment: environment(cluster))
+            let submitted = try await qctl("submit", file, "--run-id", "flaky-1", environment: environment(cluster))
             #expect(submitted.status == 0, "\(submitted.stderr)")
 
             var sawWaiting = false
