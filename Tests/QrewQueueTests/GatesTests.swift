@@ -195,6 +195,18 @@ struct GatesTests {
         }
     }
 
+    @Test func aLostLeaseCountsAsAFailure() async throws {
+        try await withQueue { q throws in
+            let gate = "breaker:1:600000:60000:api"
+            try await q.submit("r1", [gated("a", gate, priority: 50), gated("b", gate)])
+            _ = try await q.claimExactly(1, lease: .seconds(1))
+            q.clock.advance(by: .seconds(2))
+            #expect(try await q.queue.reapLeases(fence: q.fence) == ["r1/a"])
+            #expect(try await breaker(q)["state"] == "open")
+            #expect(try await q.claim(10).isEmpty)
+        }
+    }
+
     @Test func failuresOutsideTheWindowDoNotCount() async throws {
         try await withQueue { q throws in
             let gate = "breaker:2:1000:5000:api"
