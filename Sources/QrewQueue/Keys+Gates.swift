@@ -2,7 +2,7 @@
 extension Keys {
     /// Sorted set of gate names by the time their waiters may be woken (`wake_gates`).
     public var gatesDue: String { "\(prefix):gates:due" }
-    /// Set of the circuit breaker keys (escaped) that have state.
+    /// Sorted set of the circuit breaker keys (escaped) that have state, by when it expires at the latest.
     public var breakers: String { "\(prefix):breakers" }
     /// Hash of one circuit breaker's state; `key` as it appears in gate names (escaped).
     public func breaker(_ key: String) -> String { "\(prefix):breaker:\(key)" }

@@ -17,7 +17,7 @@ extension QueueClient {
     /// Every circuit breaker with state (open, half-open, or closed with failures in its window),
     /// sorted by key.
     public func breakers() async throws(QueueError) -> [BreakerStatus] {
-        let keysReply = try await send(["SMEMBERS", .string(keys.breakers)])
+        let keysReply = try await send(["ZRANGE", .string(keys.breakers), 0, -1])
         let escaped = (keysReply.array ?? []).compactMap(\.string).sorted()
         guard !escaped.isEmpty else { return [] }
         var commands: [[RedisArgument]] = []

@@ -219,6 +219,18 @@ struct GatesTests {
         }
     }
 
+    @Test func aClosedBreakerIsForgottenAfterItsWindow() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [gated("a", "breaker:2:60000:60000:api")])
+            try await q.fail(try await q.claimExactly(1)[0])
+            #expect(try await q.queue.breakers().map(\.state) == ["closed"])
+            #expect(try await q.redis.send("PTTL", "qt:breaker:api").int ?? 0 > 50_000)
+            q.clock.advance(by: .seconds(61))
+            _ = try await wake(q)
+            #expect(try await q.redis.send("ZCARD", "qt:breakers").int == 0)
+        }
+    }
+
     @Test func breakersAreListedAndAResetQueuesTheirWaiters() async throws {
         try await withQueue { q throws in
             let gate = "breaker:1:60000:600000:a%2Cb"

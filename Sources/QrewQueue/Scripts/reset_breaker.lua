@@ -11,7 +11,7 @@ local bk = breaker_key(ARGV[4])
 local parked = bk .. ':parked'
 local existed = (redis.call('EXISTS', bk) + redis.call('EXISTS', parked)) > 0
 redis.call('DEL', bk, bk .. ':failures')
-redis.call('SREM', P .. ':breakers', ARGV[4])
+redis.call('ZREM', P .. ':breakers', ARGV[4])
 unpark(parked, tonumber(ARGV[5]))
 local left = redis.call('ZCARD', parked)
 flush()

@@ -7,7 +7,10 @@
       `,` as %2C). State in the hash <prefix>:breaker:<key> {state closed|open|half_open, until (ms,
       end of the cooldown), openedAt, probe (ref of the half-open probe), probeUntil (ms, end of the
       probe's lease)}, failure times in the sorted set <prefix>:breaker:<key>:failures (trimmed to
-      the window), waiters in <prefix>:breaker:<key>:parked, known keys in the set <prefix>:breakers.
+      the window), waiters in <prefix>:breaker:<key>:parked. The hash expires: a closed one after its
+      window, an open or half-open one a day after its cooldown (an idle breaker is forgotten; a
+      forgotten breaker is closed). <prefix>:breakers lists the keys, scored by when their hash
+      expires at the latest (`wake_gates` drops the entries past it).
     `rate:<limit>:<perMs>:<key>`: at most <limit> starts in any span of <perMs>: a sliding-window
       log, the sorted set <prefix>:rate:<limit>:<perMs>:<key> of start times (at most <limit>
       entries, trimmed on every check), waiters in <prefix>:rate:<limit>:<perMs>:<key>:parked.
@@ -17,6 +20,8 @@
   ready (its run was canceled) is dropped when it comes up (lib/limits unpark). ]]
 
 local GATES_DUE = P .. ':gates:due'
+-- How long an open or half-open breaker is remembered after its cooldown (ms): a day.
+local BREAKER_MEMORY = 86400000
 
 -- A gate name's kind and settings: 'breaker', failures, windowMs, cooldownMs, key; or 'rate',
 -- limit, perMs, nil, key; nil for a name of neither form (such a gate never blocks).
@@ -29,6 +34,12 @@ local function gate_parts(gate)
 end
 
 local function breaker_key(key) return P .. ':breaker:' .. key end
+
+-- Gives breaker `key`'s hash `ttl` ms to live and lists the key in <prefix>:breakers until then.
+local function keep_breaker(key, ttl)
+  redis.call('PEXPIRE', breaker_key(key), ttl)
+  redis.call('ZADD', P .. ':breakers', 'GT', NOW + ttl, key)
+end
 
 -- Where a gate's waiters park.
 local function gate_parked_key(gate)
@@ -107,6 +118,7 @@ local function take_gates(gates_csv, ref, attempt)
       if state == 'open' or state == 'half_open' then
         local lease_end = NOW + c
         redis.call('HSET', bk, 'state', 'half_open', 'probe', ref, 'probeUntil', string.format('%.0f', lease_end))
+        keep_breaker(key, c + BREAKER_MEMORY)
         if redis.call('EXISTS', bk .. ':parked') == 1 then gate_due(gate, lease_end) end
       end
     end
@@ -126,8 +138,7 @@ local function open_breaker(gate, key, cooldown)
   local opens = NOW + cooldown
   redis.call('HSET', bk, 'state', 'open', 'openedAt', NOW_S, 'until', string.format('%.0f', opens))
   redis.call('HDEL', bk, 'probe', 'probeUntil')
-  redis.call('PERSIST', bk)
-  redis.call('SADD', P .. ':breakers', key)
+  keep_breaker(key, cooldown + BREAKER_MEMORY)
   gate_due(gate, opens)
 end
 
@@ -146,7 +157,7 @@ local function gate_result(gates_csv, ref, attempt, succeeded)
           redis.call('HSET', bk, 'state', 'closed')
           redis.call('HDEL', bk, 'until', 'probe', 'probeUntil')
           redis.call('DEL', bk .. ':failures')
-          redis.call('PEXPIRE', bk, window)
+          keep_breaker(key, window)
           release_breaker_waiters(gate, key)
         end
       else
@@ -162,8 +173,7 @@ local function gate_result(gates_csv, ref, attempt, succeeded)
           else
             -- closed: visible in `qctl breakers` while failures are in the window
             redis.call('HSET', bk, 'state', 'closed')
-            redis.call('PEXPIRE', bk, window)
-            redis.call('SADD', P .. ':breakers', key)
+            keep_breaker(key, window)
           end
         end
       end
