@@ -4,8 +4,9 @@ import QrewRedis
 /// Circuit breakers, rate limits and keyed concurrency: the leader's wake-ups and the reads
 /// and escape hatch `qctl breakers` uses.
 extension QueueClient {
-    /// Queues the waiters of gates whose due time came (`wake_gates`). Returns how many were
-    /// queued and how long until the next gate is due (nil when none is).
+    /// Queues the waiters of gates whose due time came (`wake_gates`). Returns how many waiters
+    /// left parked sets (queued, or dropped when no longer ready) and how long until the next
+    /// gate is due (nil when none is).
     public func wakeGates(fence: String, limit: Int = 1000) async throws(QueueError) -> (woken: Int, nextDue: Duration?) {
         let reply = try await run(.wakeGates, [.string(fence), .int(limit)])
         guard let pair = reply.array, pair.count == 2, let woken = pair[0].int, let wait = pair[1].int else {

@@ -4,7 +4,7 @@
   expired. Called by the leader's maintenance loop.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max gates to wake in this call
-  Returns: {number of waiters queued, ms until the next gate is due or -1 if none is}. ]]
+  Returns: {waiters taken off parked sets (queued, or dropped when no longer ready), ms until the next gate is due or -1 if none is}. ]]
 --@include common
 --@include fence
 --@include limits

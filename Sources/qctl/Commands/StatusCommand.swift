@@ -44,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("")
             let rows = run.tasks.map { task -> [String] in
                 [task.id, task.state, "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
-                 TextTable.truncated(task.waitingFor.map { "waiting: \($0)" } ?? task.error ?? task.output ?? "", limit: 80)]
+                 task.waitingFor.map { "waiting: \($0)" } ?? TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
             }
             lines += TextTable.render(header: ["task", "state", "attempts", "worker", "duration", "exit", "error / output"], rows: rows)
         }
