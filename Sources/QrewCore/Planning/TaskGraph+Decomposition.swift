@@ -118,8 +118,7 @@ extension TaskGraph {
                 arguments[name] = argument
             }
         }
-        var cache = step.cache
-        if let key = step.cache?.key { cache?.key = try renderer.renderPartially(key) }
+        let cache = try CacheSpec.resolved(step: step.cache, defaults: workflow.defaults.cache, renderer: renderer)
         var run: [String] = []
         run.reserveCapacity(step.run.count)
         for item in step.run { run.append(try renderer.renderPartially(item)) }
