@@ -59,7 +59,7 @@ extension TaskGraph {
         let baseRetry = workflow.defaults.retries?.resolved(over: .default) ?? .default
         for (stepIndex, step) in steps.enumerated() {
             let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
-            let hasTemplates = step.mayContainTemplates
+            let hasTemplates = step.mayContainTemplates || (step.cache == nil && workflow.defaults.cache?.mayContainTemplates == true)
             for (offset, combination) in combinationsByStep[stepIndex].enumerated() {
                 let task = firstTask[stepIndex] + offset
                 let context = hasTemplates ? TemplateContext(

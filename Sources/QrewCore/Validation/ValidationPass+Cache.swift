@@ -18,5 +18,15 @@ extension ValidationPass {
             report(.invalidValue, field: "\(field).similar", stepID: stepID, "cache 'similar' must not be empty",
                    hint: "give the text near-duplicates are matched on, e.g. similar: \"${{ params.request }}\"")
         }
+        if stepID == nil {
+            for (name, text) in [("key", cache.key), ("similar", cache.similar)] {
+                guard let text, Template.mayContainReference(text), let template = try? Template(parsing: text) else { continue }
+                for case .stepOutput(let step) in template.references {
+                    report(.badReference, field: "\(field).\(name)", stepID: nil,
+                           "'defaults.cache.\(name)' cannot read the output of step '\(step)': it applies to every step",
+                           hint: "set 'cache' on the steps that depend on '\(step)' instead")
+                }
+            }
+        }
     }
 }
