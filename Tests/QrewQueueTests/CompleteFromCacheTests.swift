@@ -167,6 +167,24 @@ struct CompleteFromCacheTests {
         }
     }
 
+    @Test func aRetriedRunForgetsThatItsTaskCameFromTheCache() async throws {
+        try await withQueue { q throws in
+            let k = try lookup()
+            try await store(q, run: "r1", k, output: "hello")
+            try await q.submit("r2", [task("a")], fields: ["retention": "600000"])
+            let a = try #require(try await q.claim(1).first)
+            #expect(try await look(q, a, k) == .hit(key: k.key, score: nil, source: "r1/a"))
+            guard case .retried = try await q.queue.retryRun("r2", fresh: true) else {
+                Issue.record("expected a retry")
+                return
+            }
+            #expect(try await q.state("r2", "a") == "ready")
+            for field in ["cached", "cacheKey", "cacheSource", "output"] {
+                #expect(try await taskField(q, "r2", "a", field) == nil, "\(field)")
+            }
+        }
+    }
+
     @Test func purgeDeletesByKeyStepOrAll() async throws {
         try await withQueue { q throws in
             let keys = try ["k1", "k2", "k3"].map { (name: String) in try lookup(key: name, similar: "some words to match \(name)") }
