@@ -59,6 +59,7 @@ struct CompleteFromCacheTests {
             let finished = try #require(events.first { $0.fields["type"] == "task_finished" })
             #expect(finished.fields["cached"] == "true")
             #expect(finished.fields["state"] == "succeeded")
+            #expect(Int(finished.fields["ts"] ?? "").map { $0 > 1_700_000_000_000 } == true)
             let stats = try await q.queue.cacheStatistics()
             #expect(stats.counters["hits"] == 1 && stats.counters["misses"] == 1 && stats.counters["stores"] == 1)
             #expect(stats.entries == 1)

@@ -64,7 +64,7 @@ redis.call('HSET', tk, 'state', 'succeeded', 'token', '', 'finishedAt', NOW_S, '
   'output', entry[1], 'error', '', 'applied', r[1] and '1' or '0', 'cached', '1', 'cacheKey', key,
   'cacheSource', source)
 local event = { 'type', 'task_finished', 'task', t[5], 'state', 'succeeded', 'attempt', t[3],
-  'exitCode', entry[2] or '', 'error', '', 'cached', 'true', 'cacheKey', key, 'cacheSource', source }
+  'exitCode', entry[2] or '', 'error', '', 'cached', 'true', 'cacheKey', key, 'cacheSource', source, 'ts', NOW_S }
 if score then
   redis.call('HSET', tk, 'cacheMatch', match, 'cacheScore', score_text)
   event[#event + 1] = 'cacheMatch'
