@@ -34,6 +34,8 @@ public struct ScriptLibrary: Sendable {
         case recordIntakeCrash = "record_intake_crash"
         case wakeGates = "wake_gates"
         case resetBreaker = "reset_breaker"
+        case completeFromCache = "complete_from_cache"
+        case purgeCache = "purge_cache"
     }
 
     private let scripts: [Operation: RedisScript]

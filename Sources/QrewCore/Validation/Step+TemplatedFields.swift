@@ -16,6 +16,7 @@ extension Step {
         }
         if let key = cache?.key { fields.append(("cache.key", key)) }
         fields += gateKeyFields
+        if let similar = cache?.similar { fields.append(("cache.similar", similar)) }
         return fields
     }
 
@@ -26,6 +27,7 @@ extension Step {
         if let cwd, Template.mayContainReference(cwd) { return true }
         if let key = cache?.key, Template.mayContainReference(key) { return true }
         if gateKeyFields.contains(where: { Template.mayContainReference($0.text) }) { return true }
+        if let similar = cache?.similar, Template.mayContainReference(similar) { return true }
         if http != nil { return true }
         return arguments.values.contains { argument in
             if case .string(let text) = argument { Template.mayContainReference(text) } else { false }

@@ -21,6 +21,8 @@
   BUDGET, 500): a task with more dependents leaves the rest to the next calls (lib/finish).
   A result of a task with `gates` counts at its circuit breakers (lib/gates gate_result), retried
   attempts included; a refused one does not.
+  A success of a task whose `complete_from_cache` lookup missed (its `cache` field) is stored in
+  the result cache in the same call (lib/cache); other results read one more absent field.
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
 --@include limits
@@ -28,6 +30,7 @@
 --@include finish
 --@include cancel
 --@include apply
+--@include cache
 
 local delayed, events = P .. ':delayed', P .. ':events'
 local retention_of = {}
@@ -61,7 +64,7 @@ end
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
-    'continueOnError', 'gates')
+    'continueOnError', 'cache', 'step', 'gates')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 
   local run = split_ref(ref)
@@ -76,7 +79,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     settle_later(run, 1, false)
     return 'stale'
   end
-  if t[9] and t[9] ~= '' then gate_result(t[9], ref, t[3], outcome == 'succeeded') end
+  if t[11] and t[11] ~= '' then gate_result(t[11], ref, t[3], outcome == 'succeeded') end
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))
@@ -90,6 +93,8 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
 
   redis.call('HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S,
     'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0')
+  -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
+  if t[9] and outcome == 'succeeded' then cache_store(t[9], run, t[6], t[10], output, exit_code) end
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
   if r then
