@@ -1,5 +1,3 @@
-import QrewCore
-
 /// One circuit breaker as `qctl breakers` shows it.
 public struct BreakerStatus: Sendable, Hashable {
     /// The breaker's key (unescaped).
@@ -8,7 +6,7 @@ public struct BreakerStatus: Sendable, Hashable {
     public var state: String
     /// Failed attempts recorded within the window.
     public var failuresInWindow: Int
-    /// When the cooldown of an open breaker ends (ms since the epoch, Redis clock).
+    /// When the cooldown of an open breaker ends (ms since the epoch, Redis clock); nil unless open.
     public var openUntil: Int?
     /// When the breaker last opened (ms since the epoch).
     public var openedAt: Int?

@@ -72,7 +72,7 @@ extension QueueClient {
         }
         for (task, wait) in waits where wait.kind == .breaker {
             waits[task]?.state = stateByKey[wait.key]?.0
-            waits[task]?.until = stateByKey[wait.key]?.1
+            waits[task]?.until = stateByKey[wait.key]?.0 == "open" ? stateByKey[wait.key]?.1 : nil
         }
         return waits
     }

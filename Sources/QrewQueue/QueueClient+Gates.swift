@@ -35,7 +35,7 @@ extension QueueClient {
             guard let state = fields["state"] ?? (parked > 0 ? "closed" : nil) else { continue }
             result.append(BreakerStatus(
                 key: GateKeyEscaping.unescape(key), state: state, failuresInWindow: replies[index * 3 + 1].int ?? 0,
-                openUntil: fields["until"].flatMap { Int($0) }, openedAt: fields["openedAt"].flatMap { Int($0) },
+                openUntil: state == "open" ? fields["until"].flatMap { Int($0) } : nil, openedAt: fields["openedAt"].flatMap { Int($0) },
                 probe: fields["probe"], parked: parked))
         }
         return result

@@ -33,6 +33,13 @@ struct BreakersCommandTests {
             #expect(row.contains("open"), "\(row)")
             #expect(row.hasSuffix(" 2"), "two tasks wait: \(row)")
 
+            let json = try await qctl("breakers", "--json", environment: cluster.environment)
+            let breakers = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+            #expect(breakers.count == 1)
+            #expect(Set(breakers.first?.keys.map { $0 } ?? []) == ["key", "state", "failuresInWindow", "parked", "openUntil", "openedAt", "probe"])
+            #expect(breakers.first?["probe"] is NSNull)
+            #expect(breakers.first?["failuresInWindow"] as? Int == 1)
+
             let status = try await qctl("status", runID, environment: cluster.environment)
             #expect(status.stdout.contains("waiting: circuit breaker 'partner,api' open until"), "\(status.stdout)")
 

@@ -19,14 +19,13 @@ struct BreakersListCommand: AsyncParsableCommand {
             let breakers = try await queue.breakers()
             if json {
                 let array: [[String: Any]] = breakers.map { breaker in
-                    var item: [String: Any] = [
+                    [
                         "key": breaker.key, "state": breaker.state, "failuresInWindow": breaker.failuresInWindow,
                         "parked": breaker.parked,
+                        "openUntil": breaker.openUntil.map { Timestamp.rfc3339(milliseconds: $0) } ?? NSNull(),
+                        "openedAt": breaker.openedAt.map { Timestamp.rfc3339(milliseconds: $0) } ?? NSNull(),
+                        "probe": breaker.probe ?? NSNull(),
                     ]
-                    if let until = breaker.openUntil { item["openUntil"] = Timestamp.rfc3339(milliseconds: until) }
-                    if let opened = breaker.openedAt { item["openedAt"] = Timestamp.rfc3339(milliseconds: opened) }
-                    if let probe = breaker.probe { item["probe"] = probe }
-                    return item
                 }
                 let data = try JSONSerialization.data(withJSONObject: array, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 Console.out(String(decoding: data, as: UTF8.self))
