@@ -27,6 +27,7 @@ struct MaintenanceLoop {
             }
             let promoted = try await queue.promoteDelayed(fence: fence)
             let gates = try await queue.wakeGates(fence: fence)
+            if gates.woken > 0 { log.debug("woke \(gates.woken) task(s) waiting at circuit breakers or rate limits") }
             for run in try await queue.expireRuns(fence: fence) {
                 log.warning("run \(run) canceled: its workflow timeout passed")
             }
