@@ -6,6 +6,8 @@ public struct StepDefaults: Sendable, Hashable, Codable {
     public var queue: String?
     /// Default retry settings, layered over `RetryPolicy.default`.
     public var retries: RetrySettings?
+    /// Default schedule-to-start limit (`queueTimeout`); `nil` means none.
+    public var queueTimeout: Duration? = nil
 
     /// Creates defaults; all fields are optional.
     public init(timeout: Duration? = nil, queue: String? = nil, retries: RetrySettings? = nil) {

@@ -73,10 +73,10 @@ local function release_dependents(run, id, json, pos)
     local dk = task_key(dref)
     local left = redis.call('HINCRBY', dk, 'deps', -1)
     if left == 0 then
-      local d = redis.call('HMGET', dk, 'state', 'priority', 'queue')
+      local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
       if d[1] == 'waiting' then
         redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
-        push_ready(dref, d[2], d[3])
+        push_ready(dref, d[2], d[3], d[4], d[5])
       end
     elseif left < 0 then
       redis.call('SADD', run_key(run) .. ':early', dependent)
