@@ -4,7 +4,8 @@ import QrewQueue
 /// Redis), queues retries whose backoff elapsed, ends tasks whose queue timeout passed before they
 /// started, cancels runs past their workflow timeout, goes on
 /// with work runs left for later calls (cancellations, retries, big skips and releases), expires
-/// the tasks of finished runs and forgets workers that stopped heartbeating and runs that expired.
+/// the tasks of finished runs, learns step durations from finished runs and forgets workers that
+/// stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -50,6 +51,8 @@ struct MaintenanceLoop {
             while try await queue.expireTasks(fence: fence, budget: Self.expiryBudget).more {
                 try await Task.sleep(for: Self.expiryPause)
             }
+            let learned = try await queue.learnDurations()
+            if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval

@@ -145,6 +145,9 @@ local function settle(run, settled, failed)
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
   redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
+  -- The leader learns step durations from it (QueueClient.learnDurations), off the hot paths.
+  redis.call('LPUSH', P .. ':learn', run)
+  redis.call('LTRIM', P .. ':learn', 0, 999)
   -- The run's own retention (stored at submission: one source of truth); a run stored without
   -- one, by an older coordinator, gets the default week.
   local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)
