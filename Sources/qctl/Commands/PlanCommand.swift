@@ -41,14 +41,13 @@ struct PlanCommand: AsyncParsableCommand {
             throw ProblemReport.fail(error, file: workflow.file)
         }
         var durations = try estimates.map(ConfigurationFile.durationEstimates)
-        if durations == nil, !offline {
-            durations = await learnedDurations(workflowName: graph.workflowName)
-            if let durations {
-                do {
-                    graph = try workflow.prepare(intake: intake, durationEstimates: durations).run.graph
-                } catch {
-                    throw ProblemReport.fail(error, file: workflow.file)
-                }
+        if durations == nil, !offline { durations = await learnedDurations(workflowName: graph.workflowName) }
+        if let durations {
+            // Scored again with the durations, as the coordinator scores a submission.
+            do {
+                graph = try workflow.prepare(intake: intake, durationEstimates: durations).run.graph
+            } catch {
+                throw ProblemReport.fail(error, file: workflow.file)
             }
         }
         let report = PlanReport(graph: graph, analysis: PlanAnalysis(graph: graph, durationEstimates: durations))
