@@ -25,26 +25,32 @@ struct AgingFloodTests {
                 redis: fixture.redis, keys: fixture.keys, scripts: try ScriptLibrary.bundled.get(),
                 clockOffset: { clock.withLock { $0 } })
             func napping(_ run: String, _ id: String, priority: Int) throws -> TaskRecord {
-                try taskRecord(run, id, type: "sleep", with: ["duration": "10ms"], priority: priority)
+                try taskRecord(run, id, type: "sleep", with: ["duration": "15ms"], priority: priority)
             }
             func submit(_ run: String, _ tasks: [TaskRecord]) async throws {
                 _ = try await submitter.submitRun(RunRecord(runID: run, fields: ["name": run], limits: [:], tasks: tasks), fence: fixture.fence)
             }
-            // A backlog of flood work first, then the low-priority task behind it.
-            try await submit("flood0", try (0..<10).map { try napping("flood0", "h\($0)", priority: Self.floodPriority) })
+            var batches = 0
+            // Flood tasks come in batches of 10, each batch queued 10 s (scripts' clock) after the last.
+            func floodBatch() async throws {
+                if batches > 0 { clock.withLock { $0 += 10_000 } }
+                let run = "flood\(batches)"
+                try await submit(run, try (0..<10).map { try napping(run, "h\($0)", priority: Self.floodPriority) })
+                batches += 1
+            }
+            // A backlog of flood work first, the low-priority task behind its first batch.
+            try await floodBatch()
             try await submit("low", [try napping("low", "l", priority: Self.lowPriority)])
+            for _ in 0..<3 { try await floodBatch() }
             let worker = try fixture.worker(concurrency: 1)
-            var batches = 1
             try await running(worker) {
-                // Keep at least 10 flood tasks ready, each batch queued 10 s (scripts' clock) after
-                // the last, until the low task starts (or far past the bound: starvation).
+                // Keep at least 30 flood tasks ready (about half a second of work, so the flood never
+                // runs dry on a loaded machine) until the low task starts (or far past the bound:
+                // starvation).
                 while try await fixture.field("low", "l", "startedAt") == nil, batches < 60 {
                     let ready = try await fixture.redis.send("ZCARD", .string(fixture.keys.ready(queue: "default"))).int ?? 0
-                    if ready < 10 {
-                        clock.withLock { $0 += 10_000 }
-                        let run = "flood\(batches)"
-                        try await submit(run, try (0..<10).map { try napping(run, "h\($0)", priority: Self.floodPriority) })
-                        batches += 1
+                    if ready < 30 {
+                        try await floodBatch()
                     } else {
                         try await Task.sleep(for: .milliseconds(5))
                     }
