@@ -108,6 +108,19 @@ struct ExpireQueuedTests {
         }
     }
 
+    @Test func onlyTasksWithAQueueTimeoutCarryItsFields() throws {
+        let text = """
+            name: w
+            steps:
+              - { id: waits, type: echo, queueTimeout: 90s, retries: { max: 1, on: [timeout], backoff: fixed, initial: 2s, jitter: false } }
+              - { id: plain, type: echo }
+            """
+        let record = try RunIntake().prepare(runID: "r", text: text, fileName: "w.yaml", params: [:]).record
+        let fields = Dictionary(uniqueKeysWithValues: record.tasks.map { ($0.id, $0.fields) })
+        #expect(fields["waits"] == ["queueTimeoutMs": "90000", "queueTimeoutRetry": "fixed,2000,60000,0"])
+        #expect(fields["plain"] == [:])
+    }
+
     @Test func theFieldsComeFromTheStepsQueueTimeoutAndRetryPolicy() throws {
         let policy = RetryPolicy(maxRetries: 2, backoff: .fixed, initial: .seconds(3), cap: .seconds(9), jitter: false, retryOn: [.timeout])
         #expect(TaskRecord.queueTimeoutRetry(for: policy) == "fixed,3000,9000,0")
