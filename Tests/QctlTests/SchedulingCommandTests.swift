@@ -37,6 +37,34 @@ struct SchedulingCommandTests {
         }
     }
 
+    @Test func theCoordinatorScoresASubmissionWithTheLearnedDurations() async throws {
+        try await withCluster { cluster in
+            let workflow = """
+                name: branches
+                steps:
+                  - { id: root, type: echo }
+                  - { id: fast, type: echo, dependsOn: [root] }
+                  - { id: fastEnd, type: echo, dependsOn: [fast] }
+                  - { id: slow, type: echo, dependsOn: [root] }
+                  - { id: slowEnd, type: echo, dependsOn: [slow] }
+                """
+            let file = try temporaryFile("branches.yaml", workflow)
+            func priorities(_ run: String) async throws -> [String: Int] {
+                let snapshot = try await cluster.waitForRun(run) { $0.tasks.count == 5 }
+                return Dictionary(uniqueKeysWithValues: snapshot.tasks.compactMap { task in
+                    task["id"].flatMap { id in task["priority"].flatMap(Int.init).map { (id, $0) } }
+                })
+            }
+            #expect(try await qctl("submit", "--run-id", "by-count", file, environment: cluster.environment).status == 0)
+            let byCount = try await priorities("by-count")
+            #expect(byCount["fast"] == byCount["slow"])
+            _ = try await cluster.queue.redis.send("HSET", "qt:estimates:branches", "fastEnd", "1000", "slowEnd", "60000")
+            #expect(try await qctl("submit", "--run-id", "by-duration", file, environment: cluster.environment).status == 0)
+            let byDuration = try await priorities("by-duration")
+            #expect((byDuration["slow"] ?? 0) > (byDuration["fast"] ?? .max), "\(byDuration)")
+        }
+    }
+
     @Test func planShowsTheCriticalPathByTheDurationsLearnedFromRuns() async throws {
         try await withCluster { cluster in
             let file = try temporaryFile("small.yaml", smallWorkflow)
