@@ -71,6 +71,7 @@ extension WorkerServiceTests {
             for (argv, message) in [
                 (["--lease", "soon"], "invalid --lease 'soon'"),
                 (["--concurrency", "0"], "invalid --concurrency 0"),
+                (["--cache-max-entries", "0"], "invalid --cache-max-entries '0'"),
                 (["--redis", "http://x"], "invalid Redis URL"),
             ] {
                 let child = try await ChildProcess.spawn(

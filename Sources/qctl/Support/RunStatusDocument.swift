@@ -10,6 +10,7 @@ struct RunStatusDocument: Encodable {
     let startedAt: String?
     let finishedAt: String?
     let error: String?
+    let cache: CacheCounts
     let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
@@ -26,6 +27,14 @@ struct RunStatusDocument: Encodable {
         let exitCode: Int?
         let output: String?
         let error: String?
+        /// Whether the result came from the result cache instead of a run.
+        let cached: Bool
+        /// The task's result-cache key (a task of a step with `cache` that was looked up).
+        let cacheKey: String?
+        /// `run/task` whose result a cached task reused.
+        let cacheSource: String?
+        /// For a similarity hit: the entry matched and its estimated similarity.
+        let cacheMatch: CacheMatch?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
@@ -43,6 +52,12 @@ struct RunStatusDocument: Encodable {
             exitCode = fields["exitCode"].flatMap { Int($0) }
             output = nonEmpty(fields["output"])
             error = nonEmpty(fields["error"])
+            cached = fields["cached"] == "1"
+            cacheKey = nonEmpty(fields["cacheKey"])
+            cacheSource = cached ? nonEmpty(fields["cacheSource"]) : nil
+            cacheMatch = cached ? nonEmpty(fields["cacheMatch"]).map {
+                CacheMatch(key: $0, score: Double(fields["cacheScore"] ?? "") ?? 0)
+            } : nil
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -61,11 +76,29 @@ struct RunStatusDocument: Encodable {
             try container.encode(exitCode, forKey: .exitCode)
             try container.encode(output, forKey: .output)
             try container.encode(error, forKey: .error)
+            try container.encode(cached, forKey: .cached)
+            try container.encode(cacheKey, forKey: .cacheKey)
+            try container.encode(cacheSource, forKey: .cacheSource)
+            try container.encode(cacheMatch, forKey: .cacheMatch)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
+            case cached, cacheKey, cacheSource, cacheMatch
         }
+    }
+
+    /// The near-duplicate entry a similarity cache hit reused.
+    struct CacheMatch: Encodable {
+        let key: String
+        /// Estimated Jaccard similarity of the two `similar` texts, 0...1.
+        let score: Double
+    }
+
+    /// Result-cache lookups of the run's tasks.
+    struct CacheCounts: Encodable {
+        let hits: Int
+        let misses: Int
     }
 
     init(_ snapshot: RunSnapshot) {
@@ -77,6 +110,7 @@ struct RunStatusDocument: Encodable {
         startedAt = timestamp(fields["startedAt"])
         finishedAt = timestamp(fields["finishedAt"])
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
+        cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
         tasks = snapshot.tasks.map(TaskStatus.init)
     }
 
@@ -89,11 +123,12 @@ struct RunStatusDocument: Encodable {
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(error, forKey: .error)
+        try container.encode(cache, forKey: .cache)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, cache, tasks
     }
 }
 
