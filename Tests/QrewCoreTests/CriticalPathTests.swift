@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import QrewCore
 
@@ -59,6 +60,14 @@ struct CriticalPathTests {
         #expect(off.tasks.map(\.priority) == [11, 11, 10])
         let huge = try TaskGraph(workflow: Self.chain(3), priorityTables: PriorityTables(criticalPathBonusCap: .max))
         #expect(huge.tasks.first?.priority == 11 + PriorityTables.criticalPathBonusLimit)
+    }
+
+    @Test func theCapIsPartOfTheScoringTables() throws {
+        let tables = try JSONDecoder().decode(PriorityTables.self, from: Data(#"{"criticalPathBonusCap": 25}"#.utf8))
+        #expect(tables.criticalPathBonusCap == 25 && tables.dependentsBonusCap == 10)
+        #expect(try JSONDecoder().decode(PriorityTables.self, from: Data("{}".utf8)).criticalPathBonusCap == 10)
+        let graph = try TaskGraph(workflow: Self.chain(2), priorityTables: tables)
+        #expect(graph.tasks.map(\.priority) == [10 + 1 + 25, 10])
     }
 
     @Test(arguments: Array(UInt64(1)...100))
