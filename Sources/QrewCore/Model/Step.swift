@@ -45,6 +45,9 @@ public struct Step: Sendable, Hashable, Codable {
     public var http: HTTPSpec?
     /// Arguments (`with:`) for `echo`, `sleep`, `fail` and registered handlers.
     public var arguments: [String: Argument]
+    /// Schedule-to-start limit: a task not started this long after it was queued ends
+    /// `timed_out` (retried as `retries` says); `nil` inherits `defaults.queueTimeout`.
+    public var queueTimeout: Duration? = nil
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

@@ -6,6 +6,8 @@ public struct StepDefaults: Sendable, Hashable, Codable {
     public var queue: String?
     /// Default retry settings, layered over `RetryPolicy.default`.
     public var retries: RetrySettings?
+    /// Default schedule-to-start limit (`queueTimeout`); `nil` means none.
+    public var queueTimeout: Duration? = nil
     /// Default result caching; a step's own `cache` (even `false`) replaces it.
     public var cache: CacheSpec?
 

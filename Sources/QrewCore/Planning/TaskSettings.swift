@@ -29,4 +29,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var maxConcurrency: Int?
     /// Caching, with the key rendered as far as possible.
     public var cache: CacheSpec?
+    /// Schedule-to-start limit (step over `defaults`); `nil` means none.
+    public var queueTimeout: Duration? = nil
 }
