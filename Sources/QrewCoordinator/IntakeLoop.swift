@@ -78,7 +78,11 @@ struct IntakeLoop {
         let received = clock.now
         let prepared: RunIntake.PreparedRun
         do {
-            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params)
+            // Learned step durations weigh the critical-path bonus; without them (none yet, or
+            // Redis failing, which submit_run reports next) the path is counted in steps.
+            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params) { name in
+                (try? session.durationEstimates(workflow: name)) ?? [:]
+            }
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")
             _ = try session.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)

@@ -2,9 +2,11 @@ import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
 /// Redis), queues retries whose backoff elapsed and the waiters of circuit breakers and rate
-/// limits whose time came, cancels runs past their workflow timeout, goes on
+/// limits whose time came, ends tasks whose queue timeout passed before they started, cancels
+/// runs past their workflow timeout, goes on
 /// with work runs left for later calls (cancellations, retries, big skips and releases), expires
-/// the tasks of finished runs and forgets workers that stopped heartbeating and runs that expired.
+/// the tasks of finished runs, learns step durations from finished runs and forgets workers that
+/// stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -26,6 +28,10 @@ struct MaintenanceLoop {
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }
             let promoted = try await queue.promoteDelayed(fence: fence)
+            let queueTimeouts = try await queue.expireQueued(fence: fence)
+            if queueTimeouts.expired > 0 {
+                log.info("\(queueTimeouts.expired) task(s) not started within their queue timeout")
+            }
             let gates = try await queue.wakeGates(fence: fence)
             if gates.woken > 0 { log.debug("woke \(gates.woken) task(s) waiting at circuit breakers or rate limits") }
             for run in try await queue.expireRuns(fence: fence) {
@@ -48,10 +54,12 @@ struct MaintenanceLoop {
             while try await queue.expireTasks(fence: fence, budget: Self.expiryBudget).more {
                 try await Task.sleep(for: Self.expiryPause)
             }
+            let learned = try await queue.learnDurations()
+            if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval
-            let nextDue = [promoted.nextDue, gates.nextDue].compactMap { $0 }.min()
+            let nextDue = [promoted.nextDue, queueTimeouts.nextDue, gates.nextDue].compactMap { $0 }.min()
             try? await Task.sleep(for: nextDue.map { min($0, interval) } ?? interval)
         }
     }

@@ -45,11 +45,13 @@ public struct RunIntake: Sendable {
     }
 
     /// Prepares run `runID` from a workflow `text` (named `fileName` in problems) with the
-    /// submit-time parameter overrides `params`.
+    /// submit-time parameter overrides `params`. `durationEstimates` gives the learned step
+    /// durations of a workflow by name (critical-path scoring); none by default.
     ///
     /// - Throws: `WorkflowValidationError` with every problem; nothing is to be stored then.
     public func prepare(
-        runID: String, text: String, fileName: String, params: [String: String]
+        runID: String, text: String, fileName: String, params: [String: String],
+        durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
     ) throws(WorkflowValidationError) -> PreparedRun {
         guard text.utf8.count <= maxWorkflowBytes else {
             throw WorkflowValidationError(problems: [WorkflowProblem(
@@ -60,7 +62,9 @@ public struct RunIntake: Sendable {
         let load = { () throws(WorkflowValidationError) in try WorkflowLoader.load(text: text, fileName: fileName, limits: limits) }
         let loaded = if let cache { try cache.workflow(for: text, load: load) } else { try load() }
         let workflow = try loaded.applyingParameters(params, fileName: fileName)
-        let graph = try TaskGraph(workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName)
+        let graph = try TaskGraph(
+            workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName,
+            durationEstimates: durationEstimates(workflow.name))
         let record = RunRecordBuilder.record(
             runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
         return PreparedRun(workflow: workflow, graph: graph, record: record)

@@ -57,7 +57,8 @@ enum RunRecordBuilder {
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
-            lostRetry: TaskRecord.lostRetry(for: settings.retry), fields: gateFields(settings))
+            lostRetry: TaskRecord.lostRetry(for: settings.retry),
+            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate })
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

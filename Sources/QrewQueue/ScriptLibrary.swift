@@ -34,6 +34,7 @@ public struct ScriptLibrary: Sendable {
         case recordIntakeCrash = "record_intake_crash"
         case wakeGates = "wake_gates"
         case resetBreaker = "reset_breaker"
+        case expireQueued = "expire_queued"
         case completeFromCache = "complete_from_cache"
         case purgeCache = "purge_cache"
     }
@@ -64,12 +65,14 @@ public struct ScriptLibrary: Sendable {
         scripts[operation] ?? RedisScript("return redis.error_reply('qrew: script missing')")
     }
 
+    /// `source` with each `--@include name` line replaced by `lib/name.lua`, whose own includes
+    /// are inlined the same way (lib/common includes lib/schedule).
     static func inlineIncludes(_ source: String, directory: URL) throws(QueueError) -> String {
         var lines: [String] = []
         for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("--@include ") {
                 let name = line.dropFirst("--@include ".count).trimmingCharacters(in: .whitespaces)
-                lines.append(try read(directory.appendingPathComponent("lib/\(name).lua")))
+                lines.append(try inlineIncludes(read(directory.appendingPathComponent("lib/\(name).lua")), directory: directory))
             } else {
                 lines.append(String(line))
             }

@@ -37,6 +37,10 @@ struct NumericBoundsTests {
               path: "steps[0].with.duration", line: 5, accepts: 0...(365 * 86_400)),
         Field(name: "timeout seconds", yaml: "name: w\nsteps:\n  - id: a\n    type: echo\n    timeout: VALUE\n",
               path: "steps[0].timeout", line: 5, accepts: 1...(365 * 86_400)),
+        Field(name: "queueTimeout seconds", yaml: "name: w\nsteps:\n  - id: a\n    type: echo\n    queueTimeout: VALUE\n",
+              path: "steps[0].queueTimeout", line: 5, accepts: 1...(365 * 86_400)),
+        Field(name: "defaults.queueTimeout seconds", yaml: "name: w\ndefaults:\n  queueTimeout: VALUE\nsteps:\n  - id: a\n    type: echo\n",
+              path: "defaults.queueTimeout", line: 3, accepts: 1...(365 * 86_400)),
     ]
 
     static let extremes = [Int.min, Int.min + 1, -1_000_001, -1, 0, 1, 100, 101, 1_000_000, 1_000_001, 365 * 86_400 + 1, Int.max]

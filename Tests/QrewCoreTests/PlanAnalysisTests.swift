@@ -66,7 +66,7 @@ struct PlanAnalysisTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try #require(String(data: try encoder.encode(PlanReport(graph: graph, analysis: analysis)), encoding: .utf8))
-        #expect(json.hasPrefix(#"{"criticalPath":["a","b","d"],"criticalPathByDuration":["a","b","d"],"criticalPathDuration":1.5,"levels":[["a"],["b","c"],["d"]],"name":"diamond","parallelizationRatio":1.3333333333333333,"priorityOrder":["a","b","c","d"],"taskCount":4,"tasks":[{"dependsOn":[],"id":"a","level":0,"priority":22,"step":"a"}"#))
+        #expect(json.hasPrefix(#"{"criticalPath":["a","b","d"],"criticalPathByDuration":["a","b","d"],"criticalPathDuration":1.5,"levels":[["a"],["b","c"],["d"]],"name":"diamond","parallelizationRatio":1.3333333333333333,"priorityOrder":["a","b","c","d"],"taskCount":4,"tasks":[{"dependsOn":[],"id":"a","level":0,"priority":32,"step":"a"}"#))
         let decoded = try JSONDecoder().decode(PlanReport.self, from: Data(json.utf8))
         #expect(decoded.width == 2)
         #expect(decoded.tasks.map(\.level) == [0, 1, 1, 2])

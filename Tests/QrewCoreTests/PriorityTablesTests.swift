@@ -29,9 +29,10 @@ struct PriorityTablesTests {
         var steps = [Step(id: "root", run: ["x"], complexity: .simple)]
         steps += (0..<15).map { Step(id: "leaf\($0)", run: ["x"], complexity: .simple, dependsOn: ["root"]) }
         let graph = try TaskGraph(workflow: Workflow(name: "cap", steps: steps))
-        #expect(graph["root"]?.priority == 20)
+        // simple 10 + dependents 10 (capped) + critical path 10 (the root heads the longest path).
+        #expect(graph["root"]?.priority == 30)
         #expect(graph["leaf0"]?.priority == 10)
         let capped = try TaskGraph(workflow: Workflow(name: "cap", steps: steps), priorityTables: PriorityTables(dependentsBonusCap: 3))
-        #expect(capped["root"]?.priority == 13)
+        #expect(capped["root"]?.priority == 23)
     }
 }

@@ -51,6 +51,9 @@ public struct Step: Sendable, Hashable, Codable {
     public var rateLimit: RateLimitSpec?
     /// Cluster-wide concurrency limit per rendered key; `nil` for none.
     public var concurrency: KeyedConcurrencySpec?
+    /// Schedule-to-start limit: a task not started this long after it was queued ends
+    /// `timed_out` (retried as `retries` says); `nil` inherits `defaults.queueTimeout`.
+    public var queueTimeout: Duration? = nil
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

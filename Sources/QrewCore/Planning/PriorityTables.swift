@@ -1,4 +1,5 @@
-/// The scoring configuration: `score = complexity + kind + min(dependents, cap) + priority`.
+/// The scoring configuration: `score = complexity + kind + min(dependents, cap) + priority`
+/// + the critical-path bonus (`PriorityTables+CriticalPath.swift`).
 ///
 /// Configuration rather than constants, so operators can tune what runs first without a rebuild;
 /// decoding tolerates missing keys (they keep the default).
@@ -12,22 +13,27 @@ public struct PriorityTables: Sendable, Hashable, Codable {
     public var defaultComplexity: Step.Complexity
     /// Upper bound of the bonus for tasks directly waiting on a task.
     public var dependentsBonusCap: Int
+    /// Points for the task with the longest remaining path below it; others get their share
+    /// (docs/workflow-reference.md *Priority*). Clamped to 0...1000.
+    public var criticalPathBonusCap: Int
 
     /// Creates tables; the defaults are the documented ones.
     public init(
         complexityPoints: [String: Int] = ["meta": 40, "complex": 30, "medium": 20, "simple": 10],
         kindPoints: [String: Int] = ["security": 15, "auth": 15, "database": 12, "api": 8, "tests": -5],
         defaultComplexity: Step.Complexity = .medium,
-        dependentsBonusCap: Int = 10
+        dependentsBonusCap: Int = 10,
+        criticalPathBonusCap: Int = 10
     ) {
         self.complexityPoints = complexityPoints
         self.kindPoints = kindPoints
         self.defaultComplexity = defaultComplexity
         self.dependentsBonusCap = dependentsBonusCap
+        self.criticalPathBonusCap = criticalPathBonusCap
     }
 
     /// meta 40, complex 30, medium 20, simple 10; security/auth 15, database 12, api 8, tests −5;
-    /// dependents bonus capped at 10; unannotated steps count as medium.
+    /// dependents bonus capped at 10; critical-path bonus up to 10; unannotated steps count as medium.
     public static let `default` = PriorityTables()
 
     /// Decodes a partial table; absent keys keep the defaults.
@@ -38,6 +44,7 @@ public struct PriorityTables: Sendable, Hashable, Codable {
         kindPoints = try container.decodeIfPresent([String: Int].self, forKey: .kindPoints) ?? fallback.kindPoints
         defaultComplexity = try container.decodeIfPresent(Step.Complexity.self, forKey: .defaultComplexity) ?? fallback.defaultComplexity
         dependentsBonusCap = try container.decodeIfPresent(Int.self, forKey: .dependentsBonusCap) ?? fallback.dependentsBonusCap
+        criticalPathBonusCap = try container.decodeIfPresent(Int.self, forKey: .criticalPathBonusCap) ?? fallback.criticalPathBonusCap
     }
 
     /// The score of one task of `step` with `dependents` tasks directly waiting on it, within

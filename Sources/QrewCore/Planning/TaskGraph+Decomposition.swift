@@ -4,14 +4,17 @@ extension TaskGraph {
     /// A dependency on a matrix step means all of its tasks; `${{ steps.X.output }}` adds an
     /// implicit dependency. `${{ matrix.K }}` and `${{ params.K }}` are substituted now (apply
     /// submit-time overrides first with `Workflow.applyingParameters`); step outputs and the run id
-    /// are left for `TemplateRenderer` at run time.
+    /// are left for `TemplateRenderer` at run time. Each task's score includes the critical-path
+    /// bonus (`PriorityTables.criticalPathBonuses`), weighed by `durationEstimates` (step id →
+    /// expected duration, e.g. learned from earlier runs) when given, by step count otherwise.
     ///
     /// - Throws: `WorkflowValidationError` if the workflow is invalid; nothing is planned then.
     public init(
         workflow: Workflow,
         priorityTables: PriorityTables = .default,
         limits: ValidationLimits = .default,
-        fileName: String = "<memory>"
+        fileName: String = "<memory>",
+        durationEstimates: [String: Duration] = [:]
     ) throws(WorkflowValidationError) {
         let (problems, stepGraph) = WorkflowValidator.check(workflow, limits: limits, fileName: fileName)
         guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
@@ -44,6 +47,13 @@ extension TaskGraph {
         }
         let dependencies = AdjacencyList(nodeCount: taskCount, sources: sources, destinations: destinations)
         let dependents = dependencies.reversed()
+        var stepOfTask: [String] = []
+        stepOfTask.reserveCapacity(taskCount)
+        for (stepIndex, step) in steps.enumerated() {
+            stepOfTask += repeatElement(step.id, count: firstTask[stepIndex + 1] - firstTask[stepIndex])
+        }
+        let criticalPathBonus = priorityTables.criticalPathBonuses(
+            dependents: dependents, weights: CriticalPath.weights(stepIDs: stepOfTask, estimates: durationEstimates))
 
         var taskIDs: [String] = []
         taskIDs.reserveCapacity(taskCount)
@@ -81,7 +91,8 @@ extension TaskGraph {
                     matrix: combination,
                     dependsOn: dependencies.neighbors(of: task).map { taskIDs[$0] },
                     dependents: dependents.neighbors(of: task).map { taskIDs[$0] },
-                    priority: priorityTables.score(for: step, dependents: dependents.degree(of: task)),
+                    priority: priorityTables.score(
+                        for: step, dependents: dependents.degree(of: task), criticalPathBonus: criticalPathBonus[task]),
                     settings: settings
                 ))
             }
@@ -136,7 +147,8 @@ extension TaskGraph {
             queue: step.queue ?? workflow.defaults.queue ?? "default",
             continueOnError: step.continueOnError,
             maxConcurrency: step.maxConcurrency,
-            cache: cache
+            cache: cache,
+            queueTimeout: step.queueTimeout ?? workflow.defaults.queueTimeout
         )
         try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
         return settings

@@ -35,4 +35,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var rateLimit: RateLimitSpec? = nil
     /// Keyed concurrency limit, key rendered.
     public var concurrency: KeyedConcurrencySpec? = nil
+    /// Schedule-to-start limit (step over `defaults`); `nil` means none.
+    public var queueTimeout: Duration? = nil
 }

@@ -8,7 +8,8 @@
 
 local ref = ARGV[4]
 local tk = task_key(ref)
-local t = redis.call('HMGET', tk, 'state', 'token', 'limits', 'priority', 'queue', 'id')
+local t = redis.call('HMGET', tk, 'state', 'token', 'limits', 'priority', 'queue', 'id', 'concurrencyKey',
+  'queueTimeoutMs')
 if t[1] ~= 'running' or t[2] ~= ARGV[5] then return 0 end
 local run = split_ref(ref)
 redis.call('ZREM', P .. ':leases', ref)
@@ -16,7 +17,7 @@ redis.call('HDEL', tk, 'token', 'worker')
 redis.call('HINCRBY', tk, 'attempt', -1)
 release_limits(run, t[3])
 redis.call('HSET', tk, 'state', 'ready', 'queuedAt', NOW)
-push_ready(ref, t[4], t[5])
+push_ready(ref, t[4], t[5], t[7], t[8])
 emit(run, { 'type', 'task_handed_back', 'task', t[6], 'ts', NOW_S })
 flush()
 return 1

@@ -10,11 +10,11 @@ local due = redis.call('ZRANGEBYSCORE', P .. ':delayed', '-inf', NOW, 'LIMIT', 0
 for _, ref in ipairs(due) do
   redis.call('ZREM', P .. ':delayed', ref)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'priority', 'queue')
+  local t = redis.call('HMGET', tk, 'state', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
   if t[1] == 'ready' then
     redis.call('HSET', tk, 'queuedAt', NOW)
     redis.call('HDEL', tk, 'retryAt')
-    push_ready(ref, t[2], t[3])
+    push_ready(ref, t[2], t[3], t[4], t[5])
   end
 end
 local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')

@@ -16,29 +16,7 @@
 --@include limits
 --@include gates
 --@include fence
-
--- The wait before retrying after lost attempt number `attempt`, as RetryPolicy.delay computes it
--- (equal jitter: base/2 + sample × base/2), from the task's `lostRetry` policy; nil when the
--- policy does not retry a lost attempt. `sample` is in [0, 1).
-local function lost_retry_delay(policy, attempt, sample)
-  local backoff, initial, cap, jitter = string.match(policy or '', '^(%a+),(%d+),(%d+),(%d)$')
-  if not backoff then return nil end
-  initial, cap = tonumber(initial), tonumber(cap)
-  local base = initial
-  if backoff == 'exponential' then
-    base = math.min(initial, cap)
-    local step = 1
-    while step < attempt and base > 0 and base < cap do
-      base = math.min(base * 2, cap)
-      step = step + 1
-    end
-  end
-  if jitter == '1' then
-    local half = math.floor(base / 2)
-    base = half + math.floor((base - half) * sample)
-  end
-  return base
-end
+--@include backoff
 
 check_fence(ARGV[4])
 local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
@@ -68,7 +46,7 @@ for index, ref in ipairs(expired) do
     local attempt = tonumber(t[2])
     local delay = nil
     if not quarantined and attempt < tonumber(t[3]) then
-      delay = lost_retry_delay(t[7], attempt, ((NOW_MICROS + index * 7919) % 1000) / 1000)
+      delay = retry_delay(t[7], attempt, ((NOW_MICROS + index * 7919) % 1000) / 1000)
     end
     if delay then
       local due = NOW + delay

@@ -44,13 +44,15 @@ struct RedisOptions: ParsableArguments {
 
     /// Runs `body` with a queue client on this Redis; closes the connections afterwards and
     /// turns Redis failures into a message naming the server.
-    func withQueue<T>(url override: String? = nil, _ body: (QueueClient) async throws -> T) async throws -> T {
+    func withQueue<T>(
+        url override: String? = nil, connectTimeout: Duration = .seconds(3), _ body: (QueueClient) async throws -> T
+    ) async throws -> T {
         let target = override ?? url
         let redis: RedisClient
         let queue: QueueClient
         do {
             var configuration = try RedisConfiguration(url: target)
-            configuration.connectTimeout = .seconds(3)
+            configuration.connectTimeout = connectTimeout
             configuration.commandTimeout = .seconds(10)
             redis = RedisClient(configuration: configuration, poolSize: 2)
             queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: try ScriptLibrary.bundled.get())

@@ -42,8 +42,10 @@ struct WorkflowOptions: ParsableArguments {
     /// Reads the file and runs it through the coordinator's intake path (`RunIntake`: size,
     /// validation, overrides, decomposition, task records), so what passes here is what a
     /// coordinator stores.
-    func prepare(intake: RunIntake = RunIntake()) throws(WorkflowValidationError) -> (text: String, run: RunIntake.PreparedRun) {
+    func prepare(
+        intake: RunIntake = RunIntake(), durationEstimates: [String: Duration] = [:]
+    ) throws(WorkflowValidationError) -> (text: String, run: RunIntake.PreparedRun) {
         let text = try readText()
-        return (text, try intake.prepare(runID: "validate", text: text, fileName: file, params: overrides))
+        return (text, try intake.prepare(runID: "validate", text: text, fileName: file, params: overrides) { _ in durationEstimates })
     }
 }

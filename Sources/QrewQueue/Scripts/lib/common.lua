@@ -135,7 +135,6 @@ local function write_events()
   return ids
 end
 
--- The ready score: best priority first, FIFO among equal priorities (`seq` from P:seq).
 -- The retention of a run stored without its own `retention` field (an older coordinator's): a week.
 local DEFAULT_RETENTION_MS = 604800000
 
@@ -147,12 +146,7 @@ local function expiry_ms(value)
   return string.format('%.0f', math.min(math.floor(ms), 315360000000))
 end
 
--- The priority is clamped to the score bounds (NumericBounds.score) so the sum stays exact in a
--- double whatever a stored task says.
-local function ready_score(priority, seq)
-  local p = math.max(-2000000, math.min(2000000, tonumber(priority) or 0))
-  return p * 4294967296 + (4294967295 - seq % 4294967296)
-end
+--@include schedule
 
 -- Ready tasks queued by this call, per queue: `flush` leaves that many wake-up tokens.
 local queued_per_queue = {}
@@ -162,16 +156,20 @@ local function note_queued(queue, n)
   queued_per_queue[queue] = (queued_per_queue[queue] or 0) + n
 end
 
--- Makes a task claimable; `flush` wakes an idle worker for it.
-local function push_ready(ref, priority, queue)
-  local seq = redis.call('INCR', P .. ':seq')
-  redis.call('ZADD', ready_key(queue), ready_score(priority, seq), ref)
+-- Makes a task claimable (lib/schedule: score with aging and fair rotation between concurrency
+-- keys; queue timeout deadline); `flush` wakes an idle worker for it. `fair_key` is the task's
+-- `concurrencyKey` field and `queue_timeout_ms` its `queueTimeoutMs` field (nil or false when
+-- it has none, as for most tasks).
+local function push_ready(ref, priority, queue, fair_key, queue_timeout_ms)
+  redis.call('ZADD', ready_key(queue), ready_score(priority, next_ready_order(fair_key)), ref)
+  if queue_timeout_ms then watch_queue_timeout(ref, queue_timeout_ms) end
   note_queued(queue, 1)
 end
 
 -- Writes this call's progress events (`write_events`) and leaves one wake-up token (at most 64
 -- wait) per task queued for idle workers of its queue. Returns run -> stream entry id.
 local function flush()
+  save_ready_clock()
   local ids = write_events()
   for queue, n in pairs(queued_per_queue) do
     local tokens = {}

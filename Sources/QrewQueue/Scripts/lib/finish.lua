@@ -73,10 +73,10 @@ local function release_dependents(run, id, json, pos)
     local dk = task_key(dref)
     local left = redis.call('HINCRBY', dk, 'deps', -1)
     if left == 0 then
-      local d = redis.call('HMGET', dk, 'state', 'priority', 'queue')
+      local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
       if d[1] == 'waiting' then
         redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
-        push_ready(dref, d[2], d[3])
+        push_ready(dref, d[2], d[3], d[4], d[5])
       end
     elseif left < 0 then
       redis.call('SADD', run_key(run) .. ':early', dependent)
@@ -145,6 +145,9 @@ local function settle(run, settled, failed)
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
   redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
+  -- The leader learns step durations from it (QueueClient.learnDurations), off the hot paths.
+  redis.call('LPUSH', P .. ':learn', run)
+  redis.call('LTRIM', P .. ':learn', 0, 999)
   -- The run's own retention (stored at submission: one source of truth); a run stored without
   -- one, by an older coordinator, gets the default week.
   local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)

@@ -60,14 +60,16 @@ local function park(run, limit, score, ref)
 end
 
 -- Queues up to `n` waiters of a parked set, best first, skipping (and dropping) those no
--- longer ready.
+-- longer ready. A waiter goes back with the score it was parked with (its ready score), so it
+-- keeps its age and its place in its concurrency key's rotation (lib/schedule).
 local function unpark(parked, n)
   while n > 0 do
     local popped = redis.call('ZPOPMAX', parked)
     if #popped == 0 then return end
-    local t = redis.call('HMGET', task_key(popped[1]), 'state', 'priority', 'queue')
+    local t = redis.call('HMGET', task_key(popped[1]), 'state', 'queue')
     if t[1] == 'ready' then
-      push_ready(popped[1], t[2], t[3])
+      redis.call('ZADD', ready_key(t[2]), popped[2], popped[1])
+      note_queued(t[2], 1)
       n = n - 1
     end
   end

@@ -217,10 +217,10 @@ local function retry_queue(run, jk, ik)
   for _, id in ipairs(ids) do
     local ref = run .. '/' .. id
     local tk = task_key(ref)
-    local t = redis.call('HMGET', tk, 'state', 'deps', 'priority', 'queue')
+    local t = redis.call('HMGET', tk, 'state', 'deps', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
     if t[1] == 'waiting' and (tonumber(t[2]) or 0) <= 0 then
       redis.call('HSET', tk, 'state', 'ready', 'queuedAt', NOW_S)
-      push_ready(ref, t[3], t[4])
+      push_ready(ref, t[3], t[4], t[5], t[6])
     end
   end
   if #ids < n then return true end

@@ -14,6 +14,13 @@
 
 local STORE_WIDTH = 13
 
+-- The further fields (ARGV[i + 12]) of the task whose arguments start at ARGV[i], decoded, or
+-- nil when it has none.
+local function extra_fields(i)
+  if ARGV[i + 12] == '' then return nil end
+  return cjson.decode(ARGV[i + 12])
+end
+
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields.
 local function write_task(i, tk, run, state, deps, ...)
   redis.call('HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
@@ -31,21 +38,12 @@ local function write_task(i, tk, run, state, deps, ...)
 end
 
 -- Stores the tasks whose arguments run from ARGV[first] to the end, in order: appends their ids
--- to the run's task list and queues the ready ones in bulk (one sequence range, one ZADD per
--- 1000 and queue). `early` is the set of ids in <run>:early (nil when nothing can be early),
+-- to the run's task list and queues the ready ones in bulk (one ZADD per 1000 and queue; their
+-- order on the ready clock, lib/schedule, advances in Lua and is written once by `flush`). `early` is the set of ids in <run>:early (nil when nothing can be early),
 -- `canceled` the run's cancel reason (nil unless it was canceled). Returns how many tasks it
 -- stored already settled (skipped or canceled), for the caller to count off the run.
 local function store_slice(run, first, early, canceled)
   local rk = run_key(run)
-  local ready_count = 0
-  if not canceled then
-    for i = first + 4, #ARGV, STORE_WIDTH do
-      if ARGV[i] == '0' then ready_count = ready_count + 1 end
-    end
-  end
-  local seq = 0
-  if ready_count > 0 then seq = redis.call('INCRBY', P .. ':seq', ready_count) - ready_count end
-
   local ids, ready, settled = {}, {}, 0
   local function flush_ready(queue)
     local entries = ready[queue]
@@ -77,11 +75,14 @@ local function store_slice(run, first, early, canceled)
     elseif reached and deps == '0' then
       -- its last dependency finished before it was stored
       write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
-      push_ready(ref, priority, queue)
+      local extra = extra_fields(i) or {}
+      push_ready(ref, priority, queue, extra.concurrencyKey, extra.queueTimeoutMs)
     elseif ARGV[i + 4] == '0' then
-      seq = seq + 1
+      local extra = extra_fields(i)
+      local fair_key = extra and extra.concurrencyKey
+      if extra and extra.queueTimeoutMs then watch_queue_timeout(ref, extra.queueTimeoutMs) end
       local q = ready[queue] or {}
-      q[#q + 1] = ready_score(priority, seq)
+      q[#q + 1] = ready_score(priority, next_ready_order(fair_key and tostring(fair_key)))
       q[#q + 1] = ref
       ready[queue] = q
       note_queued(queue, 1)
