@@ -107,7 +107,7 @@ end
 -- in each rate log, and the probe of a breaker whose cooldown (or whose probe's lease) passed.
 local function take_gates(gates_csv, ref, attempt)
   for _, gate in ipairs(split_csv(gates_csv)) do
-    local kind, a, b, c, key = gate_parts(gate)
+    local kind, _, b, c, key = gate_parts(gate)
     if kind == 'rate' then
       local log = P .. ':' .. gate
       redis.call('ZADD', log, NOW, ref .. '#' .. attempt)
