@@ -118,6 +118,24 @@ struct GatesTests {
         }
     }
 
+    @Test func aTaskHeldAtAGateLeavesItsPoolSlotToTheNextWaiter() async throws {
+        try await withQueue { q throws in
+            let gate = "rate:1:60000:api"
+            let pool = ["run": 100, "pool:db": 1]
+            try await q.submit("r1", [
+                task("first", priority: 90, limits: ["pool:db"]),
+                task("rated", priority: 80, fields: ["gates": gate]),
+                task("pooledAndRated", priority: 70, limits: ["pool:db"], fields: ["gates": gate]),
+                task("pooled", priority: 60, limits: ["pool:db"]),
+            ], limits: pool)
+            let started = try await q.claim(10)
+            #expect(ids(started) == ["r1/first", "r1/rated"])
+            let first = try #require(started.first)
+            try await q.succeed(first)   // unparks pooledAndRated, which the rate limit then holds back
+            #expect(ids(try await q.claim(10)) == ["r1/pooled"], "the pool slot went on to the next waiter")
+        }
+    }
+
     // MARK: circuit breakers
 
     @Test func failuresOpenTheBreakerAndAProbeClosesIt() async throws {
