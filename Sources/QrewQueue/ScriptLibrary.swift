@@ -32,6 +32,8 @@ public struct ScriptLibrary: Sendable {
         case purgeDeadLetters = "purge_dead_letters"
         case recordCrash = "record_crash"
         case recordIntakeCrash = "record_intake_crash"
+        case recordThrottle = "record_throttle"
+        case reportProgress = "report_progress"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -34,6 +34,7 @@ extension TaskSpec {
             outputRefs: try spec.required("outputRefs") { value, path throws(TaskSpecDecodingError) in
                 try SpecValue.dictionary(value, path, expected: "an object of string arrays", SpecValue.strings)
             })
+        heartbeatTimeoutMilliseconds = try spec.optional("heartbeatTimeoutMilliseconds", SpecValue.int)
     }
 }
 

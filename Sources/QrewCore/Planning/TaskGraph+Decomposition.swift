@@ -137,7 +137,8 @@ extension TaskGraph {
             queue: step.queue ?? workflow.defaults.queue ?? "default",
             continueOnError: step.continueOnError,
             maxConcurrency: step.maxConcurrency,
-            cache: cache
+            cache: cache,
+            heartbeatTimeout: step.heartbeatTimeout ?? workflow.defaults.heartbeatTimeout
         )
     }
 }

@@ -29,4 +29,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var maxConcurrency: Int?
     /// Caching, with the key rendered as far as possible.
     public var cache: CacheSpec?
+    /// Longest silence allowed between progress lines; `nil` means none.
+    public var heartbeatTimeout: Duration? = nil
 }

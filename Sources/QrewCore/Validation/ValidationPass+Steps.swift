@@ -34,6 +34,7 @@ extension ValidationPass {
                    hint: "use letters, digits and '_', not starting with a digit")
         }
         checkPositive(step.timeout, field: "\(path).timeout", stepID: stepID, name: "timeout")
+        checkPositive(step.heartbeatTimeout, field: "\(path).heartbeatTimeout", stepID: stepID, name: "heartbeatTimeout")
         if let retries = step.retries {
             checkRetries(retries, field: "\(path).retries", stepID: stepID)
         }
