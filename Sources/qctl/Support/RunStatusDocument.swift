@@ -10,6 +10,8 @@ struct RunStatusDocument: Encodable {
     let startedAt: String?
     let finishedAt: String?
     let error: String?
+    /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
+    let throttles: Int
     let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
@@ -26,6 +28,9 @@ struct RunStatusDocument: Encodable {
         let exitCode: Int?
         let output: String?
         let error: String?
+        /// The latest progress the task reported (`QREW_PROGRESS`): percent and message.
+        let progress: Int?
+        let progressMessage: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
@@ -43,6 +48,8 @@ struct RunStatusDocument: Encodable {
             exitCode = fields["exitCode"].flatMap { Int($0) }
             output = nonEmpty(fields["output"])
             error = nonEmpty(fields["error"])
+            progress = fields["progress"].flatMap { Int($0) }
+            progressMessage = nonEmpty(fields["progressMessage"])
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -61,10 +68,13 @@ struct RunStatusDocument: Encodable {
             try container.encode(exitCode, forKey: .exitCode)
             try container.encode(output, forKey: .output)
             try container.encode(error, forKey: .error)
+            try container.encode(progress, forKey: .progress)
+            try container.encode(progressMessage, forKey: .progressMessage)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
+            case progress, progressMessage
         }
     }
 
@@ -77,6 +87,7 @@ struct RunStatusDocument: Encodable {
         startedAt = timestamp(fields["startedAt"])
         finishedAt = timestamp(fields["finishedAt"])
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
+        throttles = Int(fields["throttles"] ?? "") ?? 0
         tasks = snapshot.tasks.map(TaskStatus.init)
     }
 
@@ -89,11 +100,12 @@ struct RunStatusDocument: Encodable {
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(error, forKey: .error)
+        try container.encode(throttles, forKey: .throttles)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, throttles, tasks
     }
 }
 

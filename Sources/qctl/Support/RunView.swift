@@ -52,13 +52,20 @@ struct RunView {
             states[task] = "ready"
             let outcome = switch fields["outcome"] {
             case "timed_out": "timed out"
-            case "lost": "lost its worker"
+            case "lost": (fields["error"] ?? "").hasPrefix("heartbeat timeout") ? "went silent" : "lost its worker"
             default: "failed"
             }
             var text = "\(task) retrying: attempt \(fields["attempt"] ?? "?") \(outcome)"
             if let error = fields["error"], !error.isEmpty { text += " (\(TextTable.truncated(error, limit: 200)))" }
             if let due = Int(fields["retryAt"] ?? "") { text += "; next attempt at \(Timestamp.clock(milliseconds: due))" }
             emit(ts, "↻", .yellow, text)
+        case "task_progress":
+            let percent = fields["percent"].map { "\($0)%" }
+            let message = fields["message"].map { TextTable.truncated($0, limit: 200) }
+            emit(ts, "…", .dim, "\(task) \([percent, message].compactMap { $0 }.joined(separator: " "))")
+        case "worker_throttled":
+            emit(ts, "⇅", .yellow,
+                 "worker \(fields["worker"] ?? "?") slots \(fields["from"] ?? "?") -> \(fields["to"] ?? "?"): \(fields["reason"] ?? "")")
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
         case "run_finished":
