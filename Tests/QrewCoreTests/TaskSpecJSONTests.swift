@@ -60,12 +60,14 @@ struct TaskSpecJSONTests {
             ? HTTPSpec(url: randomString(&g), method: randomString(&g), headers: randomDictionary(&g),
                        body: g.next() % 2 == 0 ? randomString(&g) : nil)
             : nil
-        return TaskSpec(
+        var spec = TaskSpec(
             runID: randomString(&g), taskID: randomString(&g), stepID: randomString(&g), type: randomString(&g),
             run: (0..<Int(g.next() % 4)).map { _ in randomString(&g) }, shell: g.next() % 2 == 0,
             env: randomDictionary(&g), cwd: g.next() % 2 == 0 ? randomString(&g) : nil, http: http,
             with: randomDictionary(&g), timeoutMilliseconds: randomTimeout(&g),
             retry: retry, outputRefs: outputRefs)
+        spec.heartbeatTimeoutMilliseconds = randomTimeout(&g)
+        return spec
     }
 
     @Test func randomSpecsRoundTrip() throws {
