@@ -52,7 +52,7 @@ struct RunView {
             states[task] = "ready"
             let outcome = switch fields["outcome"] {
             case "timed_out": "timed out"
-            case "lost": (fields["error"] ?? "").hasPrefix("heartbeat timeout") ? "went silent" : "lost its worker"
+            case "lost": Self.wentSilent(fields) ? "went silent" : "lost its worker"
             default: "failed"
             }
             var text = "\(task) retrying: attempt \(fields["attempt"] ?? "?") \(outcome)"
@@ -81,6 +81,12 @@ struct RunView {
         }
     }
 
+    /// Whether a `lost` outcome was a worker killing a silent task (`heartbeatTimeout`) rather
+    /// than a worker that vanished.
+    private static func wentSilent(_ fields: [String: String]) -> Bool {
+        (fields["error"] ?? "").hasPrefix("heartbeat timeout")
+    }
+
     /// Removes the progress bar, so the last thing on screen is the run's final line.
     mutating func close() {
         guard barShown else { return }
@@ -99,7 +105,9 @@ struct RunView {
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")
-        case "lost": emit(ts, symbol, color, "\(task) lost its worker\(took)\(error.map { ": \($0)" } ?? "")")
+        case "lost":
+            let what = Self.wentSilent(fields) ? "went silent" : "lost its worker"
+            emit(ts, symbol, color, "\(task) \(what)\(took)\(error.map { ": \($0)" } ?? "")")
         case "skipped": emit(ts, symbol, color, "\(task) skipped\(error.map { " (\($0))" } ?? "")")
         case "canceled": emit(ts, symbol, color, "\(task) canceled\(error.map { " (\($0))" } ?? "")")
         default: emit(ts, symbol, color, "\(task) \(state)")
