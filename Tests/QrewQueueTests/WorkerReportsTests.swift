@@ -83,6 +83,13 @@ struct WorkerReportsTests {
                 second, outcome: .lost, exitCode: nil, output: "", error: "heartbeat timeout: no progress for 1s", retryDelay: nil))
             #expect(try await q.state("r1", "a") == "lost")
             #expect(try await q.field("r1", "a", "error") == "heartbeat timeout: no progress for 1s")
+            // Final like any failure: applied (the run fails) and dead-lettered with its reason.
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "failed")
+            let letter = try #require(try await q.queue.deadLetters().first)
+            #expect(letter.ref == "r1/a")
+            #expect(letter.reason == "heartbeat timeout: no progress for 1s")
+            #expect(letter.attempts == 2)
         }
     }
 }
