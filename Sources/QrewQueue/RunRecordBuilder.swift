@@ -22,7 +22,7 @@ enum RunRecordBuilder {
         }
         let limitedByRun = capacities["run"] != nil
         let records = buildInParallel(graph.tasks) { [tasksByStep] task in
-            taskRecord(task, runID: runID, limitedByRun: limitedByRun, tasksByStep: tasksByStep)
+            taskRecord(task, runID: runID, workflowName: workflow.name, limitedByRun: limitedByRun, tasksByStep: tasksByStep)
         }
         let paramsJSON = params.jsonObjectText
         var fields = [
@@ -35,7 +35,7 @@ enum RunRecordBuilder {
 
     /// The record of one task: its spec as JSON text and the limits it takes a slot of.
     private static func taskRecord(
-        _ task: PlannedTask, runID: String, limitedByRun: Bool, tasksByStep: [String: [String]]
+        _ task: PlannedTask, runID: String, workflowName: String, limitedByRun: Bool, tasksByStep: [String: [String]]
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
@@ -49,7 +49,8 @@ enum RunRecordBuilder {
             shell: settings.shell, env: settings.env, cwd: settings.cwd, http: settings.http,
             with: settings.arguments.mapValues(\.description),
             timeoutMilliseconds: settings.timeout.map { Int($0 / .milliseconds(1)) },
-            retry: settings.retry, outputRefs: outputRefs)
+            retry: settings.retry, outputRefs: outputRefs,
+            cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
         spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
         return TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
@@ -81,6 +82,7 @@ enum RunRecordBuilder {
         var texts = settings.run + Array(settings.env.values) + settings.arguments.values.map(\.description)
         if let cwd = settings.cwd { texts.append(cwd) }
         if let http = settings.http { texts += [http.url, http.body ?? ""] + Array(http.headers.values) }
+        if let cache = settings.cache { texts += [cache.key, cache.similar].compactMap { $0 } }
         var steps: Set<String> = []
         for text in texts where Template.mayContainReference(text) {
             guard let template = try? Template(parsing: text) else { continue }

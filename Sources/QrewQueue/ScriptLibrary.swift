@@ -34,6 +34,8 @@ public struct ScriptLibrary: Sendable {
         case recordIntakeCrash = "record_intake_crash"
         case recordThrottle = "record_throttle"
         case reportProgress = "report_progress"
+        case completeFromCache = "complete_from_cache"
+        case purgeCache = "purge_cache"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -9,7 +9,7 @@ struct Qctl: AsyncParsableCommand {
         abstract: "Validate, plan, submit and follow Qrew workflows.",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, SubmitCommand.self, WatchCommand.self, StatusCommand.self,
-            LogsCommand.self, ListCommand.self, CancelCommand.self, RetryCommand.self, DlqCommand.self, WorkersCommand.self,
+            LogsCommand.self, ListCommand.self, CancelCommand.self, RetryCommand.self, DlqCommand.self, CacheCommand.self, WorkersCommand.self,
             DevCommand.self,
         ])
 

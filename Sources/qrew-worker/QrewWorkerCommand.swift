@@ -59,6 +59,9 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     @Option(help: "How long running tasks may finish after SIGTERM before they are handed back.")
     var drain: String = "30s"
 
+    @Option(help: "Most result-cache entries the namespace keeps; storing more evicts those closest to expiry (env QREW_CACHE_MAX_ENTRIES; default 10000).")
+    var cacheMaxEntries: Int?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -141,6 +144,14 @@ struct QrewWorkerCommand: AsyncParsableCommand {
             configuration.lease = try Self.duration(leaseText, source, minimum: .seconds(1))
         }
         configuration.drainTime = try Self.duration(drain, "--drain", minimum: .zero)
+        if let text = cacheMaxEntries.map(String.init) ?? environment["QREW_CACHE_MAX_ENTRIES"] {
+            let source = cacheMaxEntries == nil ? "QREW_CACHE_MAX_ENTRIES" : "--cache-max-entries"
+            let range = WorkerConfiguration.cacheMaxEntriesRange
+            guard let value = Int(text), range.contains(value) else {
+                throw ValidationError("invalid \(source) '\(text)': expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            configuration.cacheMaxEntries = value
+        }
         configuration.reportsCrashes = crashReports
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration

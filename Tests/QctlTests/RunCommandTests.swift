@@ -71,7 +71,8 @@ struct RunCommandTests {
             let result = try await qctl("status", "--json", "r1", environment: cluster.environment)
             #expect(result.status == 0, "\(result.stderr)")
             let run = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-            #expect(Set(run.keys) == ["id", "name", "state", "createdAt", "startedAt", "finishedAt", "error", "throttles", "tasks"])
+            #expect(Set(run.keys) == ["id", "name", "state", "createdAt", "startedAt", "finishedAt", "error", "cache", "throttles", "tasks"])
+            #expect((run["cache"] as? [String: Int]) == ["hits": 0, "misses": 0])
             #expect(run["id"] as? String == "r1")
             #expect(run["name"] as? String == "small")
             #expect(run["state"] as? String == "failed")
@@ -83,7 +84,7 @@ struct RunCommandTests {
             #expect(tasks.map { $0["id"] as? String } == ["a", "b", "c", "d"])
             let keys: Set<String> = [
                 "id", "step", "state", "priority", "attempts", "worker", "queuedAt", "startedAt", "finishedAt", "exitCode",
-                "output", "error", "progress", "progressMessage",
+                "output", "error", "cached", "cacheKey", "cacheSource", "cacheMatch", "progress", "progressMessage",
             ]
             for task in tasks { #expect(Set(task.keys) == keys) }
             let byID = Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "", $0) })
@@ -96,6 +97,8 @@ struct RunCommandTests {
             #expect(a["worker"] as? String == "w1")
             #expect(a["output"] as? String == "out-a")
             #expect(a["error"] is NSNull)
+            #expect(a["cached"] as? Bool == false)
+            #expect(a["cacheKey"] is NSNull && a["cacheMatch"] is NSNull)
             #expect((a["startedAt"] as? String)?.wholeMatch(of: rfc3339) != nil)
             #expect(byID["b"]?["state"] as? String == "failed")
             #expect(byID["b"]?["exitCode"] as? Int == 3)

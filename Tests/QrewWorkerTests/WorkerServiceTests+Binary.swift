@@ -75,6 +75,7 @@ extension WorkerServiceTests {
                 (["--concurrency", "auto", "--throttle-cpu", "2"], "invalid --throttle-cpu 2.0"),
                 (["--concurrency", "auto", "--throttle-interval", "1ms"], "invalid --throttle-interval '1ms'"),
                 (["--concurrency", "auto", "--throttle-cgroup", "/nonexistent"], "invalid --throttle-cgroup '/nonexistent'"),
+                (["--cache-max-entries", "0"], "invalid --cache-max-entries '0'"),
                 (["--redis", "http://x"], "invalid Redis URL"),
             ] {
                 let child = try await ChildProcess.spawn(

@@ -121,20 +121,6 @@ extension WorkflowDecoder {
         return nil
     }
 
-    /// `cache: true | false | { key, ttl }`.
-    private mutating func cacheSpec(_ node: Node, at path: String, stepID: String?) -> CacheSpec? {
-        if case .scalar(let scalar) = node, let enabled = Self.plainBool(scalar.string) {
-            return enabled ? CacheSpec() : nil
-        }
-        guard let fields = fields(of: node, at: path, allowed: ["key", "ttl"], stepID: stepID, what: "true, false or a mapping") else {
-            return nil
-        }
-        var cache = CacheSpec()
-        if let value = fields["key"] { cache.key = string(value, at: "\(path).key", stepID: stepID) }
-        if let value = fields["ttl"] { cache.ttl = duration(value, at: "\(path).ttl", stepID: stepID) }
-        return cache
-    }
-
     /// `matrix: { key: [values...] }` in declaration order.
     private mutating func matrix(_ node: Node, at path: String, stepID: String?) -> Matrix {
         var matrix = Matrix()

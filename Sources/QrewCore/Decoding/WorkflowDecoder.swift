@@ -5,7 +5,7 @@ import Yams
 /// field came from. Semantic checks are left to `WorkflowValidator`.
 struct WorkflowDecoder {
     static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps"]
-    static let defaultsKeys = ["timeout", "queue", "retries", "heartbeatTimeout"]
+    static let defaultsKeys = ["timeout", "queue", "retries", "cache", "heartbeatTimeout"]
     static let parallelKeys = ["maxConcurrency", "resources"]
 
     let file: String
@@ -49,6 +49,7 @@ struct WorkflowDecoder {
         }
         if let value = fields["queue"] { defaults.queue = string(value, at: "defaults.queue", stepID: nil) }
         if let value = fields["retries"] { defaults.retries = retrySettings(value, at: "defaults.retries", stepID: nil) }
+        if let value = fields["cache"] { defaults.cache = cacheSpec(value, at: "defaults.cache", stepID: nil) }
         return defaults
     }
 

@@ -13,6 +13,7 @@ extension TaskSpec {
         var w = JSONWriter()
         w.bytes.reserveCapacity(256)
         w.open("{")
+        if let cache { w.key("cache"); cache.write(to: &w) }
         if let cwd { w.key("cwd"); w.string(cwd) }
         w.key("env"); w.object(env)
         if let heartbeatTimeoutMilliseconds {

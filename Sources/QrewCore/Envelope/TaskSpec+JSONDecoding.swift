@@ -33,7 +33,8 @@ extension TaskSpec {
             retry: try spec.required("retry", RetryPolicy.init(specJSON:_:)),
             outputRefs: try spec.required("outputRefs") { value, path throws(TaskSpecDecodingError) in
                 try SpecValue.dictionary(value, path, expected: "an object of string arrays", SpecValue.strings)
-            })
+            },
+            cache: try spec.optional("cache", TaskCacheSettings.init(specJSON:_:)))
         heartbeatTimeoutMilliseconds = try spec.optional("heartbeatTimeoutMilliseconds", SpecValue.int)
     }
 }

@@ -27,11 +27,14 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// Step id to the ids of its tasks whose outputs form that step's output (newline-joined in
     /// this order when a matrix step has several).
     public var outputRefs: [String: [String]]
+    /// Result caching; nil for a task that does not cache.
+    public var cache: TaskCacheSettings?
 
     public init(
         runID: String, taskID: String, stepID: String, type: String, run: [String] = [], shell: Bool = false,
         env: [String: String] = [:], cwd: String? = nil, http: HTTPSpec? = nil, with: [String: String] = [:],
-        timeoutMilliseconds: Int? = nil, retry: RetryPolicy = .default, outputRefs: [String: [String]] = [:]
+        timeoutMilliseconds: Int? = nil, retry: RetryPolicy = .default, outputRefs: [String: [String]] = [:],
+        cache: TaskCacheSettings? = nil
     ) {
         self.runID = runID
         self.taskID = taskID
@@ -46,6 +49,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.retry = retry
         self.outputRefs = outputRefs
+        self.cache = cache
     }
 
     /// The spec with every `${{ steps.X.output }}` replaced, given task outputs by task id.
@@ -70,6 +74,11 @@ public struct TaskSpec: Sendable, Hashable, Codable {
             http.headers = try render(http.headers)
             if let body = http.body { http.body = try renderer.render(body) }
             copy.http = http
+        }
+        if var cache {
+            if let key = cache.key { cache.key = try renderer.render(key) }
+            if let similar = cache.similar { cache.similar = try renderer.render(similar) }
+            copy.cache = cache
         }
         return copy
     }

@@ -8,11 +8,14 @@ public struct StepDefaults: Sendable, Hashable, Codable {
     public var queue: String?
     /// Default retry settings, layered over `RetryPolicy.default`.
     public var retries: RetrySettings?
+    /// Default result caching; a step's own `cache` (even `false`) replaces it.
+    public var cache: CacheSpec?
 
     /// Creates defaults; all fields are optional.
-    public init(timeout: Duration? = nil, queue: String? = nil, retries: RetrySettings? = nil) {
+    public init(timeout: Duration? = nil, queue: String? = nil, retries: RetrySettings? = nil, cache: CacheSpec? = nil) {
         self.timeout = timeout
         self.queue = queue
         self.retries = retries
+        self.cache = cache
     }
 }

@@ -59,7 +59,7 @@ extension TaskGraph {
         let baseRetry = workflow.defaults.retries?.resolved(over: .default) ?? .default
         for (stepIndex, step) in steps.enumerated() {
             let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
-            let hasTemplates = step.mayContainTemplates
+            let hasTemplates = step.mayContainTemplates || (step.cache == nil && workflow.defaults.cache?.mayContainTemplates == true)
             for (offset, combination) in combinationsByStep[stepIndex].enumerated() {
                 let task = firstTask[stepIndex] + offset
                 let context = hasTemplates ? TemplateContext(
@@ -118,8 +118,7 @@ extension TaskGraph {
                 arguments[name] = argument
             }
         }
-        var cache = step.cache
-        if let key = step.cache?.key { cache?.key = try renderer.renderPartially(key) }
+        let cache = try CacheSpec.resolved(step: step.cache, defaults: workflow.defaults.cache, renderer: renderer)
         var run: [String] = []
         run.reserveCapacity(step.run.count)
         for item in step.run { run.append(try renderer.renderPartially(item)) }

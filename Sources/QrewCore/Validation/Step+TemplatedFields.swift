@@ -15,6 +15,7 @@ extension Step {
             if case .string(let text) = arguments[name] { fields.append(("with.\(name)", text)) }
         }
         if let key = cache?.key { fields.append(("cache.key", key)) }
+        if let similar = cache?.similar { fields.append(("cache.similar", similar)) }
         return fields
     }
 
@@ -24,6 +25,7 @@ extension Step {
         if env.values.contains(where: Template.mayContainReference) { return true }
         if let cwd, Template.mayContainReference(cwd) { return true }
         if let key = cache?.key, Template.mayContainReference(key) { return true }
+        if let similar = cache?.similar, Template.mayContainReference(similar) { return true }
         if http != nil { return true }
         return arguments.values.contains { argument in
             if case .string(let text) = argument { Template.mayContainReference(text) } else { false }

@@ -38,13 +38,7 @@ extension ValidationPass {
         if let retries = step.retries {
             checkRetries(retries, field: "\(path).retries", stepID: stepID)
         }
-        if let cache = step.cache {
-            checkPositive(cache.ttl, field: "\(path).cache.ttl", stepID: stepID, name: "ttl")
-            if let key = cache.key, key.isEmpty {
-                report(.invalidValue, field: "\(path).cache.key", stepID: stepID, "cache 'key' must not be empty",
-                       hint: "omit 'key' (or write 'cache: true') to derive one")
-            }
-        }
+        if let cache = step.cache { checkCache(cache, field: "\(path).cache", stepID: stepID) }
         if let resource = step.resource, workflow.parallel.resources[resource] == nil {
             let declared = workflow.parallel.resources.keys.sorted()
             let hint = KeySuggester.hint(for: resource, among: declared)

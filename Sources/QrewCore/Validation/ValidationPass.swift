@@ -67,6 +67,9 @@ struct ValidationPass {
         if let retries = workflow.defaults.retries {
             checkRetries(retries, field: "defaults.retries", stepID: nil)
         }
+        if let cache = workflow.defaults.cache {
+            checkCache(cache, field: "defaults.cache", stepID: nil)
+        }
     }
 
     /// Reports a duration that is zero or negative where only a positive one makes sense, or

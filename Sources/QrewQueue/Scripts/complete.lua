@@ -20,12 +20,15 @@
   reach it.
   Walking what a final result releases or skips is bounded by the call's budget (lib/common
   BUDGET, 500): a task with more dependents leaves the rest to the next calls (lib/finish).
+  A success of a task whose `complete_from_cache` lookup missed (its `cache` field) is stored in
+  the result cache in the same call (lib/cache); other results read one more absent field.
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
 --@include limits
 --@include finish
 --@include cancel
 --@include apply
+--@include cache
 
 local delayed, events = P .. ':delayed', P .. ':events'
 local retention_of = {}
@@ -59,7 +62,7 @@ end
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
-    'continueOnError')
+    'continueOnError', 'cache', 'step')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 
   local run = split_ref(ref)
@@ -87,6 +90,8 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
 
   redis.call('HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S,
     'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0')
+  -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
+  if t[9] and outcome == 'succeeded' then cache_store(t[9], run, t[6], t[10], output, exit_code) end
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
   if r then

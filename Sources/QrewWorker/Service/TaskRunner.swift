@@ -25,6 +25,9 @@ struct TaskRunner: Sendable {
         var error: String?
         /// The backoff before the next attempt, when the step's policy retries this outcome.
         var retryDelay: Duration?
+        /// True when nothing is left to record: the result cache completed the task (or found
+        /// its lease gone) before it ran.
+        var settledBeforeRunning = false
 
         /// An attempt that never ran: a spec that cannot be decoded, rendered or mapped. Not
         /// retried, since running it again would fail the same way.
@@ -36,6 +39,11 @@ struct TaskRunner: Sendable {
     /// Runs `claimed` to the end and frees its slot.
     func run(_ claimed: ClaimedTask) async {
         let attempt = await attributingCrashes(to: claimed) { await execute(claimed) }
+        if attempt.settledBeforeRunning {
+            crashReporter?.release(claimed.ref)
+            tasks.remove(claimed.ref)
+            return
+        }
         switch tasks.beginCompleting(claimed.ref) {
         case .canceled?:
             committer.discardOutput(claimed.ref)
@@ -72,7 +80,11 @@ struct TaskRunner: Sendable {
         }
         let execution: TaskExecution
         do {
-            execution = try spec.rendered(outputs: claimed.outputs).execution(
+            let rendered = try spec.rendered(outputs: claimed.outputs)
+            if rendered.cache != nil, await settledFromCache(claimed, rendered) {
+                return Attempt(outcome: .succeeded, exitCode: nil, output: "", error: nil, settledBeforeRunning: true)
+            }
+            execution = try rendered.execution(
                 attempt: claimed.attempt, killGrace: configuration.killGrace,
                 cancelGrace: configuration.cancelGrace, outputCap: configuration.outputCap)
         } catch let error as TaskSpec.ExecutionError {

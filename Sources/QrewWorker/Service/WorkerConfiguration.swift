@@ -40,6 +40,9 @@ public struct WorkerConfiguration: Sendable {
     /// (docs/worker.md). It installs process-wide handlers for the fatal signals, so at most one
     /// worker per process can have it; `qrew-worker` turns it on, an embedding application opts in.
     public var reportsCrashes: Bool
+    /// The most result-cache entries the namespace keeps (`--cache-max-entries`): storing one
+    /// more evicts those closest to expiry. Applied when this worker stores a result.
+    public var cacheMaxEntries: Int
     /// Fault-injection points, for tests only; none by default.
     public var faults: WorkerFaults
 
@@ -64,6 +67,7 @@ public struct WorkerConfiguration: Sendable {
         cancelGrace: Duration = .milliseconds(500),
         idleBlockTime: Duration = .seconds(2),
         reportsCrashes: Bool = false,
+        cacheMaxEntries: Int = WorkerConfiguration.defaultCacheMaxEntries,
         faults: WorkerFaults = WorkerFaults()
     ) {
         self.redisURL = redisURL
@@ -78,8 +82,14 @@ public struct WorkerConfiguration: Sendable {
         self.cancelGrace = cancelGrace
         self.idleBlockTime = idleBlockTime
         self.reportsCrashes = reportsCrashes
+        self.cacheMaxEntries = min(max(1, cacheMaxEntries), WorkerConfiguration.cacheMaxEntriesRange.upperBound)
         self.faults = faults
     }
+
+    /// `cacheMaxEntries` unless configured.
+    public static let defaultCacheMaxEntries = 10_000
+    /// What `--cache-max-entries` accepts.
+    public static let cacheMaxEntriesRange = 1...10_000_000
 
     /// `<hostname>-<pid>`: unique per process on a machine, and says where to look.
     public static func defaultName() -> String {

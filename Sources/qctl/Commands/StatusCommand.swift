@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import QrewQueue
 
 /// `qctl status RUN`: the run's state and one row per task; `--json` is the stable document of
@@ -41,10 +42,13 @@ struct StatusCommand: AsyncParsableCommand {
         if !times.isEmpty { lines.append(times.joined(separator: ", ")) }
         if let error = run.error { lines.append("reason: \(error)") }
         if run.throttles > 0 { lines.append("worker throttles: \(run.throttles) (slot changes under --concurrency auto)") }
+        if run.cache.hits + run.cache.misses > 0 {
+            lines.append("result cache: \(run.cache.hits) hit\(run.cache.hits == 1 ? "" : "s"), \(run.cache.misses) miss\(run.cache.misses == 1 ? "" : "es")")
+        }
         if !run.tasks.isEmpty {
             lines.append("")
             let rows = run.tasks.map { task -> [String] in
-                [task.id, task.state, "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
+                [task.id, Self.state(task), "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
                  Self.progress(task), TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
             }
             lines += TextTable.render(
@@ -57,6 +61,13 @@ struct StatusCommand: AsyncParsableCommand {
     private static func progress(_ task: RunStatusDocument.TaskStatus) -> String {
         let parts = [task.progress.map { "\($0)%" }, task.progressMessage.map { TextTable.truncated($0, limit: 30) }].compactMap { $0 }
         return parts.isEmpty ? "-" : parts.joined(separator: " ")
+    }
+
+    /// The state, marked when the result came from the cache (with the similarity of a near match).
+    private static func state(_ task: RunStatusDocument.TaskStatus) -> String {
+        guard task.cached else { return task.state }
+        guard let match = task.cacheMatch else { return "\(task.state) (cached)" }
+        return "\(task.state) (cached, similarity \(String(format: "%.3f", match.score)) to \(match.key.prefix(12)))"
     }
 
     private static func duration(_ task: RunStatusDocument.TaskStatus) -> String {

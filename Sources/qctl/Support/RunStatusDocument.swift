@@ -12,6 +12,7 @@ struct RunStatusDocument: Encodable {
     let error: String?
     /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
     let throttles: Int
+    let cache: CacheCounts
     let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
@@ -31,6 +32,14 @@ struct RunStatusDocument: Encodable {
         /// The latest progress the task reported (`QREW_PROGRESS`): percent and message.
         let progress: Int?
         let progressMessage: String?
+        /// Whether the result came from the result cache instead of a run.
+        let cached: Bool
+        /// The task's result-cache key (a task of a step with `cache` that was looked up).
+        let cacheKey: String?
+        /// `run/task` whose result a cached task reused.
+        let cacheSource: String?
+        /// For a similarity hit: the entry matched and its estimated similarity.
+        let cacheMatch: CacheMatch?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
@@ -50,6 +59,12 @@ struct RunStatusDocument: Encodable {
             error = nonEmpty(fields["error"])
             progress = fields["progress"].flatMap { Int($0) }
             progressMessage = nonEmpty(fields["progressMessage"])
+            cached = fields["cached"] == "1"
+            cacheKey = nonEmpty(fields["cacheKey"])
+            cacheSource = cached ? nonEmpty(fields["cacheSource"]) : nil
+            cacheMatch = cached ? nonEmpty(fields["cacheMatch"]).map {
+                CacheMatch(key: $0, score: Double(fields["cacheScore"] ?? "") ?? 0)
+            } : nil
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -70,12 +85,30 @@ struct RunStatusDocument: Encodable {
             try container.encode(error, forKey: .error)
             try container.encode(progress, forKey: .progress)
             try container.encode(progressMessage, forKey: .progressMessage)
+            try container.encode(cached, forKey: .cached)
+            try container.encode(cacheKey, forKey: .cacheKey)
+            try container.encode(cacheSource, forKey: .cacheSource)
+            try container.encode(cacheMatch, forKey: .cacheMatch)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
+            case cached, cacheKey, cacheSource, cacheMatch
             case progress, progressMessage
         }
+    }
+
+    /// The near-duplicate entry a similarity cache hit reused.
+    struct CacheMatch: Encodable {
+        let key: String
+        /// Estimated Jaccard similarity of the two `similar` texts, 0...1.
+        let score: Double
+    }
+
+    /// Result-cache lookups of the run's tasks.
+    struct CacheCounts: Encodable {
+        let hits: Int
+        let misses: Int
     }
 
     init(_ snapshot: RunSnapshot) {
@@ -88,6 +121,7 @@ struct RunStatusDocument: Encodable {
         finishedAt = timestamp(fields["finishedAt"])
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
         throttles = Int(fields["throttles"] ?? "") ?? 0
+        cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
         tasks = snapshot.tasks.map(TaskStatus.init)
     }
 
@@ -101,11 +135,12 @@ struct RunStatusDocument: Encodable {
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(error, forKey: .error)
         try container.encode(throttles, forKey: .throttles)
+        try container.encode(cache, forKey: .cache)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, throttles, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, tasks
     }
 }
 

@@ -102,6 +102,10 @@ struct RunView {
         let exit = fields["exitCode"].flatMap { $0.isEmpty ? nil : "exit code \($0)" }
         let (symbol, color) = Self.symbol(for: state)
         switch state {
+        case "succeeded" where fields["cached"] == "true":
+            let source = fields["cacheSource"].map { " of \($0)" } ?? ""
+            let similarity = fields["cacheScore"].map { ", similarity \($0)" } ?? ""
+            emit(ts, symbol, color, "\(task) succeeded from the result cache (reused the result\(source)\(similarity))")
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")
