@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -33,7 +34,7 @@ let package = Package(
         // The Swift side of qrew-supervise's protocol, for task processes and qctl dev's children.
         .target(name: "QrewProcess"),
         .target(name: "QrewRedis", dependencies: ["CHiredis", "QrewProcess"]),
-        .target(name: "QrewCore", dependencies: ["Yams"]),
+        .target(name: "QrewCore", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
         .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
         .executableTarget(

@@ -1,3 +1,5 @@
+import Crypto
+
 /// The result-cache identity of one rendered task: its key and, with `similar`, the similarity
 /// space and signature. Pure, so every worker computes the same key for the same work.
 public struct CacheLookup: Sendable, Hashable {
@@ -38,15 +40,23 @@ public struct CacheLookup: Sendable, Hashable {
                 material += "output \(step.utf8.count):\(step)=\(output.utf8.count):\(output)\n"
             }
         }
-        key = SHA256.hexDigest(material.utf8)
+        key = Self.sha256Hex(material)
         if let similar = cache.similar, let signature = MinHashSignature(text: similar) {
             self.signature = signature
-            similaritySpace = String(SHA256.hexDigest("\(cache.partition)\ntype=\(spec.type)".utf8).prefix(16))
+            similaritySpace = String(Self.sha256Hex("\(cache.partition)\ntype=\(spec.type)").prefix(16))
         } else {
             signature = nil
             similaritySpace = nil
         }
         threshold = cache.threshold ?? CacheSpec.defaultThreshold
         ttlMilliseconds = cache.ttlMilliseconds
+    }
+
+    /// SHA-256 of the text's UTF-8 bytes, as 64 lowercase hex digits.
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
     }
 }
