@@ -33,6 +33,8 @@ public struct ScriptLibrary: Sendable {
         case recordCrash = "record_crash"
         case recordIntakeCrash = "record_intake_crash"
         case expireQueued = "expire_queued"
+        case recordThrottle = "record_throttle"
+        case reportProgress = "report_progress"
         case completeFromCache = "complete_from_cache"
         case purgeCache = "purge_cache"
     }

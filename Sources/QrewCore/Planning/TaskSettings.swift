@@ -31,4 +31,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var cache: CacheSpec?
     /// Schedule-to-start limit (step over `defaults`); `nil` means none.
     public var queueTimeout: Duration? = nil
+    /// Longest silence allowed between progress lines; `nil` means none.
+    public var heartbeatTimeout: Duration? = nil
 }
