@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "qrew-worker",
             dependencies: [
-                "QrewWorker",
+                "QrewWorker", "QrewCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

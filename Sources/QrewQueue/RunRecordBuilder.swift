@@ -45,13 +45,14 @@ enum RunRecordBuilder {
         if let keyed = keyedLimit(settings) { limits.append(keyed) }
         var outputRefs: [String: [String]] = [:]
         for step in referencedSteps(settings) { outputRefs[step] = tasksByStep[step] ?? [] }
-        let spec = TaskSpec(
+        var spec = TaskSpec(
             runID: runID, taskID: task.id, stepID: task.stepID, type: settings.type.rawValue, run: settings.run,
             shell: settings.shell, env: settings.env, cwd: settings.cwd, http: settings.http,
             with: settings.arguments.mapValues(\.description),
             timeoutMilliseconds: settings.timeout.map { Int($0 / .milliseconds(1)) },
             retry: settings.retry, outputRefs: outputRefs,
             cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
+        spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
         return TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,

@@ -35,6 +35,8 @@ public struct ScriptLibrary: Sendable {
         case wakeGates = "wake_gates"
         case resetBreaker = "reset_breaker"
         case expireQueued = "expire_queued"
+        case recordThrottle = "record_throttle"
+        case reportProgress = "report_progress"
         case completeFromCache = "complete_from_cache"
         case purgeCache = "purge_cache"
     }

@@ -6,7 +6,8 @@ extension TaskOutcome {
         switch self {
         case .succeeded: "succeeded"
         case .timedOut: "timed_out"
-        case .failed, .lost, .cancelled: "failed"
+        case .lost: "lost"
+        case .failed, .cancelled: "failed"
         }
     }
 }

@@ -1,3 +1,4 @@
+import QrewCore
 import Synchronization
 
 /// Finds the executor for a task's kind: the built-ins for `shell`, `http`, `echo`, `sleep`
@@ -53,13 +54,15 @@ public final class ExecutorRegistry: Sendable {
     }
 
     /// Runs one attempt with the right executor; an unknown type is a `.failed` result.
-    public func run(_ execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }) async -> TaskExecutionResult {
+    public func run(
+        _ execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }, onProgress: @escaping ProgressSink = { _ in }
+    ) async -> TaskExecutionResult {
         guard let executor = executor(for: execution.kind) else {
             let known = registeredTypes
             return .failed(
                 "no executor registered for type '\(execution.kind.typeName)'"
                     + (known.isEmpty ? "" : " (registered: \(known.joined(separator: ", ")))"))
         }
-        return await executor.execute(ExecutorContext(execution: execution, onOutput: onOutput))
+        return await executor.execute(ExecutorContext(execution: execution, onOutput: onOutput, onProgress: onProgress))
     }
 }

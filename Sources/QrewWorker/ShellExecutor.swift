@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import QrewProcess
+import QrewCore
 import QrewQueue
 
 /// Runs `shell` tasks as child processes.
@@ -28,6 +29,8 @@ public struct ShellExecutor: TaskExecutor {
     /// How long a pipe may stay open once the task's process group is gone (a process that
     /// left the group can hold it) before reading stops.
     public var pipeDrainLimit: Duration = .seconds(1)
+    /// How often the task's `QREW_PROGRESS` file is read for new lines.
+    public var progressPollInterval: Duration = .milliseconds(200)
     /// The `qrew-supervise` executable; nil finds it (`QREW_SUPERVISE`, else next to this
     /// executable). Without one, every shell task fails, saying how to install it.
     public var supervisor: String?
@@ -57,11 +60,17 @@ public struct ShellExecutor: TaskExecutor {
 
         let outputFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("qrew-output-\(UUID().uuidString)").path
-        defer { unlink(outputFile) }
+        let progressFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("qrew-progress-\(UUID().uuidString)").path
+        defer {
+            unlink(outputFile)
+            unlink(progressFile)
+        }
         var environment = baseEnvironment
         environment.merge(stepEnv) { $1 }
         environment.merge(execution.extraEnvironment) { $1 }
         environment["QREW_OUTPUT"] = outputFile
+        environment["QREW_PROGRESS"] = progressFile
 
         // With a shell, argv[0] is the script and the rest are its positional parameters ($0,
         // $1, ...), passed as separate arguments so the shell never parses them again.
@@ -82,6 +91,7 @@ public struct ShellExecutor: TaskExecutor {
         let delivery = Task { await batcher.run(sink) }
         let pump = OutputPump.start(
             stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: execution.outputCap, batcher: batcher)
+        let progress = Task { await Self.followProgress(progressFile, every: progressPollInterval, sink: context.onProgress) }
 
         let interruption = await waitForExit(
             child, timeout: execution.timeout, grace: execution.killGrace,
@@ -95,10 +105,25 @@ public struct ShellExecutor: TaskExecutor {
         let captured = await pump.done.value
         batcher.finish()
         await delivery.value
+        progress.cancel()
+        await progress.value
 
         return Self.result(
             status: Termination(waitStatus: status), interruption: interruption, captured: captured,
             outputFile: outputFile, execution: execution, duration: ContinuousClock.now - start)
+    }
+
+    /// Hands the lines the task appends to its `QREW_PROGRESS` file to `sink`, read every
+    /// `interval` until cancelled, then once more (with an unfinished last line).
+    private static func followProgress(_ path: String, every interval: Duration, sink: ProgressSink) async {
+        var tail = ProgressFileTail(path: path)
+        while true {
+            do { try await Task.sleep(for: interval) } catch { break }
+            let updates = tail.read()
+            if !updates.isEmpty { await sink(updates) }
+        }
+        let updates = tail.read(final: true)
+        if !updates.isEmpty { await sink(updates) }
     }
 
     /// Waits for the child to exit, or for the timeout or a cancellation, in which case the

@@ -54,6 +54,10 @@ public struct TaskExecution: Sendable, Equatable {
     /// Extra environment set last, over the step's own; the worker passes `QREW_RUN_ID`,
     /// `QREW_TASK_ID` and `QREW_ATTEMPT` here.
     public var extraEnvironment: [String: String]
+    /// Longest silence between progress reports before the worker kills the attempt and
+    /// records it `lost` (the step's `heartbeatTimeout`); nil for none. The clock starts when
+    /// the attempt starts.
+    public var heartbeatTimeout: Duration? = nil
 
     public init(
         _ kind: Kind,

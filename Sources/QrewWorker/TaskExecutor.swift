@@ -1,13 +1,26 @@
+import QrewCore
+
 /// Everything an executor gets for one attempt.
 public struct ExecutorContext: Sendable {
     /// The attempt to run, including its timeout and limits.
     public let execution: TaskExecution
     /// Where live output goes; see ``OutputSink``.
     public let onOutput: OutputSink
+    /// Where progress goes (`task_progress` events); each report also resets the attempt's
+    /// `heartbeatTimeout` clock. Shell tasks report by writing lines to `$QREW_PROGRESS`.
+    public let onProgress: ProgressSink
 
-    public init(execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }) {
+    public init(execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }, onProgress: @escaping ProgressSink = { _ in }) {
         self.execution = execution
         self.onOutput = onOutput
+        self.onProgress = onProgress
+    }
+
+    /// Reports progress (for handlers that do long work themselves): a percentage (clamped to
+    /// 0...100) and/or a message, as a shell task's `42% message` line would.
+    public func reportProgress(percent: Int? = nil, message: String? = nil) async {
+        guard percent != nil || message != nil else { return }
+        await onProgress([ProgressUpdate(percent: percent.map { min(100, max(0, $0)) }, message: message)])
     }
 
     /// Streams lines to the sink (for handlers that produce output themselves).
@@ -15,6 +28,9 @@ public struct ExecutorContext: Sendable {
         await onOutput(lines.map { OutputLine(stream, $0) })
     }
 }
+
+/// Receives a batch of progress reports of a running attempt, in order.
+public typealias ProgressSink = @Sendable ([ProgressUpdate]) async -> Void
 
 /// Runs one kind of task.
 ///

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QrewCore
 import QrewWorker
 
 /// `qrew-worker`: argument parsing and lifecycle only; the worker is `QrewWorker.WorkerService`.
@@ -17,8 +18,34 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     @Option(help: "Key namespace (env QREW_NAMESPACE; default qrew).")
     var namespace: String?
 
-    @Option(help: "Tasks run at once (default: the CPU count).")
-    var concurrency: Int?
+    @Option(help: ArgumentHelp(
+        "Tasks run at once: a number (default: the CPU count), or auto[:MIN-MAX] to follow CPU and memory "
+            + "pressure between MIN (default 1) and MAX (default 4 x CPUs); see docs/worker.md.",
+        valueName: "n|auto[:MIN-MAX]"))
+    var concurrency: String?
+
+    @Option(help: ArgumentHelp(
+        "With --concurrency auto: CPU pressure (share of time tasks wait for a CPU, 0-1) above which slots shrink.",
+        valueName: "share"))
+    var throttleCpu: Double = 0.8
+
+    @Option(help: ArgumentHelp(
+        "With --concurrency auto: share of memory in use (of the cgroup limit, else of RAM) above which slots shrink.",
+        valueName: "share"))
+    var throttleMemory: Double = 0.9
+
+    @Option(help: ArgumentHelp(
+        "With --concurrency auto: memory stall (share of time tasks wait on memory, PSI) above which slots shrink.",
+        valueName: "share"))
+    var throttleMemoryStall: Double = 0.2
+
+    @Option(help: ArgumentHelp("With --concurrency auto: time between pressure samples.", valueName: "duration"))
+    var throttleInterval: String = "1s"
+
+    @Option(help: ArgumentHelp(
+        "With --concurrency auto: the cgroup v2 directory whose pressure files to read (default: the worker's own).",
+        valueName: "dir"))
+    var throttleCgroup: String?
 
     @Option(help: "Queues to claim from, comma-separated, in order of preference.")
     var queues: String = "default"
@@ -88,10 +115,18 @@ struct QrewWorkerCommand: AsyncParsableCommand {
             throw ValidationError("invalid namespace '\(configuration.namespace)': expected a non-empty word")
         }
         if let concurrency {
-            guard (1...1024).contains(concurrency) else {
-                throw ValidationError("invalid --concurrency \(concurrency): expected 1 to 1024")
+            let setting: ConcurrencySetting
+            do {
+                setting = try ConcurrencySetting(parsing: concurrency, processors: ProcessInfo.processInfo.activeProcessorCount)
+            } catch {
+                throw ValidationError("invalid --concurrency \(error)")
             }
-            configuration.concurrency = concurrency
+            switch setting {
+            case .fixed(let slots):
+                configuration.concurrency = slots
+            case .adaptive(let minimum, let maximum):
+                configuration.adaptiveConcurrency = try adaptiveConcurrency(minimum: minimum, maximum: maximum)
+            }
         }
         let queueNames = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !queueNames.isEmpty, queueNames.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
@@ -120,6 +155,27 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         configuration.reportsCrashes = crashReports
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
+    }
+
+    /// The `--throttle-*` options, checked.
+    private func adaptiveConcurrency(minimum: Int, maximum: Int) throws -> AdaptiveConcurrencyConfiguration {
+        for (name, value) in [("--throttle-cpu", throttleCpu), ("--throttle-memory", throttleMemory),
+                              ("--throttle-memory-stall", throttleMemoryStall)] {
+            guard value.isFinite, value > 0, value <= 1 else {
+                throw ValidationError("invalid \(name) \(value): expected a share above 0 and at most 1, e.g. 0.8")
+            }
+        }
+        let interval = try Self.duration(throttleInterval, "--throttle-interval", minimum: .milliseconds(100))
+        guard interval <= .seconds(60) else {
+            throw ValidationError("invalid --throttle-interval '\(throttleInterval)': must be at most 1m")
+        }
+        if let throttleCgroup, !FileManager.default.fileExists(atPath: throttleCgroup + "/cpu.pressure") {
+            throw ValidationError("invalid --throttle-cgroup '\(throttleCgroup)': no cpu.pressure there (expected a cgroup v2 directory)")
+        }
+        return AdaptiveConcurrencyConfiguration(
+            minimum: minimum, maximum: maximum,
+            thresholds: AdaptiveConcurrency.Thresholds(cpu: throttleCpu, memory: throttleMemory, memoryStall: throttleMemoryStall),
+            sampleInterval: interval, cgroupDirectory: throttleCgroup)
     }
 
     private static func duration(_ text: String, _ source: String, minimum: Duration) throws -> Duration {

@@ -184,10 +184,19 @@ struct TaskSpecDecodingTests {
                 #expect(!error.description.isEmpty)
                 // Only where the JSON parsers differ may JSONDecoder read what this refuses.
                 if case .malformedJSON = error { break }
+                if Self.isLargeIntegerNotWrittenPlainly(error) { break }
                 #expect(foundation == nil, "only JSONDecoder read \(text): \(error)")
             }
         }
         #expect(decoded > 100)
+    }
+
+    /// The one documented difference (`SpecValue.integer`): a whole number at or above 2^53
+    /// written with a fraction or an exponent (`8709e13`) is refused, where JSONDecoder reads it.
+    private static func isLargeIntegerNotWrittenPlainly(_ error: TaskSpecDecodingError) -> Bool {
+        guard let number = error.description.split(separator: " ").last, number.contains(where: { ".eE".contains($0) }),
+              let value = Double(number) else { return false }
+        return value.magnitude >= 0x1p53
     }
 
     private static func isJSONToFoundation(_ bytes: [UInt8]) -> Bool {

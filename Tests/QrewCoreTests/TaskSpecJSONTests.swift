@@ -67,12 +67,14 @@ struct TaskSpecJSONTests {
                 ttlMilliseconds: Int(g.next() % 1_000_000_000), similar: similar ? randomString(&g) : nil,
                 threshold: similar ? Double(g.next() % 1_000_001) / 1_000_000 : nil)
             : nil
-        return TaskSpec(
+        var spec = TaskSpec(
             runID: randomString(&g), taskID: randomString(&g), stepID: randomString(&g), type: randomString(&g),
             run: (0..<Int(g.next() % 4)).map { _ in randomString(&g) }, shell: g.next() % 2 == 0,
             env: randomDictionary(&g), cwd: g.next() % 2 == 0 ? randomString(&g) : nil, http: http,
             with: randomDictionary(&g), timeoutMilliseconds: randomTimeout(&g),
             retry: retry, outputRefs: outputRefs, cache: cache)
+        spec.heartbeatTimeoutMilliseconds = randomTimeout(&g)
+        return spec
     }
 
     @Test func randomSpecsRoundTrip() throws {

@@ -16,11 +16,13 @@ struct ExpireQueuedTests {
             try await q.submit("r1", [
                 task("a", before: ["b"], fields: Self.queueTimeout(30_000)), task("b", after: ["a"]),
             ])
-            q.clock.advance(by: .seconds(29))
+            // 20 s of the 30 s pass on the test clock; real time between the calls (seconds on a
+            // loaded machine) must not make the deadline fall due early.
+            q.clock.advance(by: .seconds(20))
             let early = try await q.queue.expireQueued(fence: q.fence)
             #expect(early.expired == 0)
-            #expect(early.nextDue.map { $0 <= .seconds(1) } == true)
-            q.clock.advance(by: .seconds(2))
+            #expect(early.nextDue.map { $0 <= .seconds(10) } == true)
+            q.clock.advance(by: .seconds(11))
             let due = try await q.queue.expireQueued(fence: q.fence)
             #expect(due.expired == 1 && due.nextDue == nil)
             #expect(try await q.state("r1", "a") == "timed_out")
@@ -95,14 +97,14 @@ struct ExpireQueuedTests {
 
     @Test func aDependentGetsItsDeadlineWhenReleased() async throws {
         try await withQueue { q throws in
-            try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"], fields: Self.queueTimeout(5000))])
+            try await q.submit("r1", [task("a", before: ["b"]), task("b", after: ["a"], fields: Self.queueTimeout(20_000))])
             q.clock.advance(by: .seconds(60))
             #expect(try await q.queue.expireQueued(fence: q.fence).expired == 0, "b was waiting, not queued")
             #expect(try await q.succeed(try q.claimExactly(1)[0]))
             try await q.applyAll()
-            q.clock.advance(by: .seconds(4))
+            q.clock.advance(by: .seconds(10))
             #expect(try await q.queue.expireQueued(fence: q.fence).expired == 0)
-            q.clock.advance(by: .seconds(2))
+            q.clock.advance(by: .seconds(11))
             #expect(try await q.queue.expireQueued(fence: q.fence).expired == 1)
             #expect(try await q.state("r1", "b") == "timed_out")
         }

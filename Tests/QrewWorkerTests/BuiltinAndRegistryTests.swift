@@ -17,20 +17,22 @@ import Testing
     }
 
     @Test func sleepHonoursTimeout() async {
-        let result = await run(TaskExecution(.sleep(.seconds(30)), timeout: .milliseconds(100)))
+        // Bounds far from both ends: on 2 cores busy with the rest of the suite a 100 ms timer has
+        // fired seconds late, so what is checked is only that the timeout cut the sleep short.
+        let result = await run(TaskExecution(.sleep(.seconds(300)), timeout: .milliseconds(100)))
         #expect(result.outcome == .timedOut)
         #expect(result.error == "timed out after 100ms")
-        #expect(result.duration < .seconds(4), "the timeout must cut the 30 s sleep short")
+        #expect(result.duration < .seconds(60), "the timeout must cut the 300 s sleep short")
     }
 
     @Test func sleepIsCancellable() async {
-        let task = Task { await run(TaskExecution(.sleep(.seconds(30)))) }
+        let task = Task { await run(TaskExecution(.sleep(.seconds(300)))) }
         try? await Task.sleep(for: .milliseconds(50))
         let canceledAt = ContinuousClock.now
         task.cancel()
         let result = await task.value
         #expect(result.outcome == .canceled)
-        #expect(ContinuousClock.now - canceledAt < .seconds(3), "cancellation must cut the 30 s sleep short")
+        #expect(ContinuousClock.now - canceledAt < .seconds(60), "cancellation must cut the 300 s sleep short")
     }
 
     @Test func failFailsWithItsMessage() async {

@@ -70,7 +70,11 @@ extension WorkerServiceTests {
             let path = try Self.executable()
             for (argv, message) in [
                 (["--lease", "soon"], "invalid --lease 'soon'"),
-                (["--concurrency", "0"], "invalid --concurrency 0"),
+                (["--concurrency", "0"], "invalid --concurrency '0'"),
+                (["--concurrency", "auto:4-2"], "invalid --concurrency 'auto:4-2': expected 1 <= MIN <= MAX"),
+                (["--concurrency", "auto", "--throttle-cpu", "2"], "invalid --throttle-cpu 2.0"),
+                (["--concurrency", "auto", "--throttle-interval", "1ms"], "invalid --throttle-interval '1ms'"),
+                (["--concurrency", "auto", "--throttle-cgroup", "/nonexistent"], "invalid --throttle-cgroup '/nonexistent'"),
                 (["--cache-max-entries", "0"], "invalid --cache-max-entries '0'"),
                 (["--redis", "http://x"], "invalid Redis URL"),
             ] {

@@ -4,7 +4,7 @@ extension WorkflowDecoder {
     static let stepKeys = [
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
-        "url", "method", "headers", "body", "with", "queueTimeout",
+        "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout",
     ] + gateStepKeys
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
@@ -28,6 +28,9 @@ extension WorkflowDecoder {
         if let value = fields["kind"] { step.kind = string(value, at: "\(path).kind", stepID: stepID) }
         if let value = fields["priority"] { step.priority = int(value, at: "\(path).priority", stepID: stepID) ?? 0 }
         if let value = fields["timeout"] { step.timeout = duration(value, at: "\(path).timeout", stepID: stepID) }
+        if let value = fields["heartbeatTimeout"] {
+            step.heartbeatTimeout = duration(value, at: "\(path).heartbeatTimeout", stepID: stepID)
+        }
         if let value = fields["retries"] { step.retries = retrySettings(value, at: "\(path).retries", stepID: stepID) }
         if let value = fields["queueTimeout"] { step.queueTimeout = duration(value, at: "\(path).queueTimeout", stepID: stepID) }
         if let value = fields["resource"] { step.resource = string(value, at: "\(path).resource", stepID: stepID) }

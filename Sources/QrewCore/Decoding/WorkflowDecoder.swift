@@ -5,7 +5,7 @@ import Yams
 /// field came from. Semantic checks are left to `WorkflowValidator`.
 struct WorkflowDecoder {
     static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps"]
-    static let defaultsKeys = ["timeout", "queue", "retries", "cache", "queueTimeout", "circuitBreaker"]
+    static let defaultsKeys = ["timeout", "queue", "retries", "cache", "queueTimeout", "heartbeatTimeout", "circuitBreaker"]
     static let parallelKeys = ["maxConcurrency", "resources"]
 
     let file: String
@@ -44,6 +44,9 @@ struct WorkflowDecoder {
             return defaults
         }
         if let value = fields["timeout"] { defaults.timeout = duration(value, at: "defaults.timeout", stepID: nil) }
+        if let value = fields["heartbeatTimeout"] {
+            defaults.heartbeatTimeout = duration(value, at: "defaults.heartbeatTimeout", stepID: nil)
+        }
         if let value = fields["queue"] { defaults.queue = string(value, at: "defaults.queue", stepID: nil) }
         if let value = fields["retries"] { defaults.retries = retrySettings(value, at: "defaults.retries", stepID: nil) }
         if let value = fields["queueTimeout"] { defaults.queueTimeout = duration(value, at: "defaults.queueTimeout", stepID: nil) }

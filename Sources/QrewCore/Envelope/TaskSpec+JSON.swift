@@ -16,6 +16,9 @@ extension TaskSpec {
         if let cache { w.key("cache"); cache.write(to: &w) }
         if let cwd { w.key("cwd"); w.string(cwd) }
         w.key("env"); w.object(env)
+        if let heartbeatTimeoutMilliseconds {
+            w.key("heartbeatTimeoutMilliseconds"); w.raw(String(heartbeatTimeoutMilliseconds))
+        }
         if let http {
             w.key("http"); w.open("{")
             if let body = http.body { w.key("body"); w.string(body) }

@@ -35,6 +35,7 @@ extension TaskSpec {
                 try SpecValue.dictionary(value, path, expected: "an object of string arrays", SpecValue.strings)
             },
             cache: try spec.optional("cache", TaskCacheSettings.init(specJSON:_:)))
+        heartbeatTimeoutMilliseconds = try spec.optional("heartbeatTimeoutMilliseconds", SpecValue.int)
     }
 }
 

@@ -20,6 +20,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var with: [String: String]
     /// Milliseconds before the task is killed; nil for no limit.
     public var timeoutMilliseconds: Int?
+    /// Milliseconds of silence (no progress line) before the task is killed as `lost`; nil
+    /// for no limit.
+    public var heartbeatTimeoutMilliseconds: Int? = nil
     public var retry: RetryPolicy
     /// Step id to the ids of its tasks whose outputs form that step's output (newline-joined in
     /// this order when a matrix step has several).

@@ -25,6 +25,9 @@ public struct Step: Sendable, Hashable, Codable {
     public var priority: Int
     /// Per-task timeout; `nil` inherits `defaults.timeout`.
     public var timeout: Duration?
+    /// Longest silence (no progress line in `QREW_PROGRESS`) before an attempt is killed and
+    /// retried as `lost`; `nil` inherits `defaults.heartbeatTimeout`.
+    public var heartbeatTimeout: Duration? = nil
     /// Retry settings layered over the workflow defaults; `nil` inherits them entirely.
     public var retries: RetrySettings?
     /// Name of a declared resource pool this step's tasks occupy while running.

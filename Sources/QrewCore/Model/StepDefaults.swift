@@ -2,6 +2,8 @@
 public struct StepDefaults: Sendable, Hashable, Codable {
     /// Default per-task timeout; `nil` means no limit.
     public var timeout: Duration?
+    /// Default `heartbeatTimeout`; `nil` means tasks may stay silent.
+    public var heartbeatTimeout: Duration? = nil
     /// Default queue name; `nil` means `"default"`.
     public var queue: String?
     /// Default retry settings, layered over `RetryPolicy.default`.

@@ -148,7 +148,8 @@ extension TaskGraph {
             continueOnError: step.continueOnError,
             maxConcurrency: step.maxConcurrency,
             cache: cache,
-            queueTimeout: step.queueTimeout ?? workflow.defaults.queueTimeout
+            queueTimeout: step.queueTimeout ?? workflow.defaults.queueTimeout,
+            heartbeatTimeout: step.heartbeatTimeout ?? workflow.defaults.heartbeatTimeout
         )
         try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
         return settings

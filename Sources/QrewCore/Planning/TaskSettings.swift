@@ -37,4 +37,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var concurrency: KeyedConcurrencySpec? = nil
     /// Schedule-to-start limit (step over `defaults`); `nil` means none.
     public var queueTimeout: Duration? = nil
+    /// Longest silence allowed between progress lines; `nil` means none.
+    public var heartbeatTimeout: Duration? = nil
 }

@@ -35,6 +35,7 @@ extension ValidationPass {
         }
         checkPositive(step.timeout, field: "\(path).timeout", stepID: stepID, name: "timeout")
         checkPositive(step.queueTimeout, field: "\(path).queueTimeout", stepID: stepID, name: "queueTimeout")
+        checkPositive(step.heartbeatTimeout, field: "\(path).heartbeatTimeout", stepID: stepID, name: "heartbeatTimeout")
         if let retries = step.retries {
             checkRetries(retries, field: "\(path).retries", stepID: stepID)
         }

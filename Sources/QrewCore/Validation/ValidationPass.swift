@@ -61,6 +61,7 @@ struct ValidationPass {
         checkPositive(workflow.timeout, field: "timeout", stepID: nil, name: "timeout")
         checkPositive(workflow.defaults.timeout, field: "defaults.timeout", stepID: nil, name: "timeout")
         checkPositive(workflow.defaults.queueTimeout, field: "defaults.queueTimeout", stepID: nil, name: "queueTimeout")
+        checkPositive(workflow.defaults.heartbeatTimeout, field: "defaults.heartbeatTimeout", stepID: nil, name: "heartbeatTimeout")
         if let queue = workflow.defaults.queue, queue.isEmpty {
             report(.invalidValue, field: "defaults.queue", "'queue' must not be empty")
         }

@@ -1,7 +1,8 @@
 --[[ complete: record workers' results for a batch of leased tasks in one call (group commit),
   refusing each result whose lease token is stale, and apply each final result at once.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
-  ARGV[4..] groups of 9 per result: task ref, lease token, outcome (succeeded | failed | timed_out),
+  ARGV[4..] groups of 9 per result: task ref, lease token, outcome (succeeded | failed | timed_out |
+    lost: a worker killed the attempt for silence, heartbeatTimeout),
     exit code ("" if none), output (already capped by the worker), error,
     retry delay in ms to use if this outcome is retried ("" if the policy does not retry it),
     last stdout lines, last stderr lines (newline-separated; "" for none: output the worker had

@@ -1,6 +1,7 @@
 --[[ heartbeat: renew every lease a worker holds in one round trip and report the ones it lost.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
-  ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] worker info (JSON: name, slots, queues, host, pid, running)
+  ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] worker info (JSON: name, slots, queues, host, pid, running;
+    with --concurrency auto also concurrency, pressure, lastThrottle, throttles)
   ARGV[7..] pairs: task ref, lease token, for every task the worker is running
   A lease is renewed only while the task is still running under the same token; a lease the
   reaper reclaimed or a run that was canceled is reported so the worker stops that process.

@@ -27,9 +27,10 @@ struct ClaimLoop: Sendable {
             do {
                 let claimed: [ClaimedTask]
                 let sentAt: ContinuousClock.Instant
+                var shrank = false
                 if drained {
                     guard let woken = try await waitAndClaim(max: free) else { return }
-                    (claimed, sentAt) = woken
+                    (claimed, sentAt, shrank) = woken
                 } else {
                     sentAt = .now
                     claimed = try await queue.claim(
@@ -37,7 +38,8 @@ struct ClaimLoop: Sendable {
                 }
                 outage.succeeded()
                 backoff.reset()
-                drained = claimed.count < free
+                // A block whose claim was skipped because the slots shrank claims again at once.
+                drained = claimed.count < free && !shrank
                 crashReporter?.hold(claimed)
                 for task in claimed {
                     tasks.add(task, leaseExpiresAt: sentAt + configuration.lease)
@@ -58,14 +60,24 @@ struct ClaimLoop: Sendable {
     /// then claims up to `max` tasks. Every push leaves a token, so a task pushed after the
     /// last claim wakes us at once; the claim after a block that timed out picks up any ready
     /// task whose token another worker consumed. Returns nil when the worker is cancelled
-    /// (draining): a claim that raced the cancellation hands its tasks back.
-    private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant)? {
+    /// (draining): a claim that raced the cancellation hands its tasks back. When the slots shrank
+    /// during the block (`--concurrency auto`), it claims nothing and says so (`shrank`).
+    private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant, shrank: Bool)? {
         let cancelled = OneShot<Void>()
-        let outcome = await untilCancelled { [queue, configuration] () -> Result<([ClaimedTask], ContinuousClock.Instant), QueueError> in
+        let shrank = OneShot<Void>()
+        let outcome = await untilCancelled { [queue, configuration, tasks] () -> Result<([ClaimedTask], ContinuousClock.Instant), QueueError> in
             do throws(QueueError) {
                 let woken = try await queue.waitAndClaim(
                     worker: configuration.name, lease: configuration.lease, max: max, queues: configuration.queues,
-                    timeout: configuration.idleBlockTime, proceed: { cancelled.current == nil })
+                    timeout: configuration.idleBlockTime,
+                    proceed: {
+                        guard cancelled.current == nil else { return false }
+                        guard tasks.freeSlots >= max else {
+                            shrank.fulfill(())
+                            return false
+                        }
+                        return true
+                    })
                 return .success((woken.tasks, woken.sentAt))
             } catch {
                 return .failure(error)
@@ -80,7 +92,7 @@ struct ClaimLoop: Sendable {
         }
         switch outcome {
         case nil: return nil
-        case .success(let woken)?: return woken
+        case .success(let woken)?: return (woken.0, woken.1, shrank.current != nil)
         case .failure(let error)?: throw error
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewQueue
 
 /// A heartbeat loop renews every lease the worker holds, in one round trip every third of the
@@ -11,6 +12,8 @@ struct HeartbeatLoop: Sendable {
     let outage: RedisOutage
     let logger: ServiceLogger
     let configuration: WorkerConfiguration
+    /// The throttle loop's measurements, for the info; nil with fixed slots.
+    let throttle: ThrottleStatus?
 
     /// What `P:worker:<name>` `info` holds, for dashboards and `qctl`.
     struct Info: Encodable {
@@ -20,6 +23,13 @@ struct HeartbeatLoop: Sendable {
         let host: String
         let pid: Int32
         let running: Int
+        /// With `--concurrency auto`: `auto:MIN-MAX`.
+        var concurrency: String?
+        /// With `--concurrency auto`: the latest pressure sample.
+        var pressure: PressureSample?
+        /// With `--concurrency auto`: the last slot change, and how many there were.
+        var lastThrottle: ThrottleStatus.Event?
+        var throttles: Int?
     }
 
     func run() async {
@@ -53,9 +63,16 @@ struct HeartbeatLoop: Sendable {
     }
 
     private func info(running: Int) -> String {
-        let info = Info(
+        var info = Info(
             name: configuration.name, slots: tasks.slots, queues: configuration.queues,
             host: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier, running: running)
+        if let throttle, let adaptive = configuration.adaptiveConcurrency {
+            let snapshot = throttle.snapshot
+            info.concurrency = "auto:\(adaptive.minimum)-\(adaptive.maximum)"
+            info.pressure = snapshot.sample
+            info.lastThrottle = snapshot.last
+            info.throttles = snapshot.count
+        }
         guard let data = try? JSONEncoder().encode(info) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }

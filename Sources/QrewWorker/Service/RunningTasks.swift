@@ -35,6 +35,7 @@ final class RunningTasks: Sendable {
     }
 
     private struct State {
+        var slots: Int
         var entries: [TaskRef: Entry] = [:]
         /// Entries recording their result.
         var completing = 0
@@ -46,25 +47,41 @@ final class RunningTasks: Sendable {
         /// result may fill at most as many slots again, except on a single-slot worker: there a
         /// task holds the slot until its result is recorded, so a dependent that result releases
         /// is claimable before the next claim, and the worker runs a DAG in strict priority order.
-        func freeSlots(of slots: Int) -> Int {
+        var freeSlots: Int {
             let recording = slots > 1 ? slots : 0
             return max(0, min(slots - (entries.count - completing), slots + recording - entries.count))
         }
     }
 
-    /// Slots in total.
-    let slots: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(slots: Int) {
-        self.slots = slots
+        state = Mutex(State(slots: max(1, slots)))
+    }
+
+    /// Slots in total now; `--concurrency auto` changes it (``resize(to:)``).
+    var slots: Int { state.withLock { $0.slots } }
+
+    /// Changes the slot count. Tasks over a smaller count keep running; they just are not
+    /// replaced until the count of held tasks is under it. A larger count wakes the claim loop.
+    func resize(to slots: Int) {
+        let grew = state.withLock { state -> Bool in
+            defer { state.slots = max(1, slots) }
+            return slots > state.slots
+        }
+        if grew { wakeClaimLoop() }
+    }
+
+    /// The runs of the tasks held now, each once (where a throttle event goes).
+    var runIDs: [String] {
+        state.withLock { state in Array(Set(state.entries.keys.map(\.runID))).sorted() }
     }
 
     /// Tasks held now (running or recording their result).
     var count: Int { state.withLock { $0.entries.count } }
 
     /// Slots not taken.
-    var freeSlots: Int { state.withLock { $0.freeSlots(of: slots) } }
+    var freeSlots: Int { state.withLock { $0.freeSlots } }
 
     /// Every held lease, for the heartbeat.
     var held: [(ref: TaskRef, token: String)] {
@@ -181,7 +198,7 @@ final class RunningTasks: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.freeSlots(of: slots) > 0 || Task.isCancelled { return true }
+                    if state.freeSlots > 0 || Task.isCancelled { return true }
                     state.slotWaiter = continuation
                     return false
                 }

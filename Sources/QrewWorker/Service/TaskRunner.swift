@@ -92,8 +92,24 @@ struct TaskRunner: Sendable {
         } catch {
             return .invalid("cannot render the task spec: \(error)")
         }
-        let result = await executors.run(execution, onOutput: outputSink(claimed))
-        let outcome = result.outcome.taskOutcome
+        let watchdog = execution.heartbeatTimeout.map(SilenceWatchdog.init(timeout:))
+        let onProgress = progressSink(claimed, watchdog)
+        var result: TaskExecutionResult
+        var outcome: TaskOutcome
+        if let watchdog {
+            let watched = await watchdog.run { [executors, onOutput = outputSink(claimed)] in
+                await executors.run(execution, onOutput: onOutput, onProgress: onProgress)
+            }
+            result = watched.result
+            outcome = result.outcome.taskOutcome
+            if watched.silent {
+                outcome = .lost
+                result.error = "heartbeat timeout: no progress for \(watchdog.timeout.qrewShortDescription)"
+            }
+        } else {
+            result = await executors.run(execution, onOutput: outputSink(claimed), onProgress: onProgress)
+            outcome = result.outcome.taskOutcome
+        }
         var retryDelay: Duration?
         if spec.retry.shouldRetry(outcome: outcome, attempt: claimed.attempt) {
             var generator = SystemRandomNumberGenerator()
@@ -110,6 +126,28 @@ struct TaskRunner: Sendable {
     private func outputSink(_ claimed: ClaimedTask) -> OutputSink {
         { [committer] lines in committer.output(claimed, lines) }
     }
+
+    /// Records each batch of progress reports in one call (the most recent
+    /// ``maximumProgressBatch`` of a batch; older ones in it are superseded) and restarts the
+    /// attempt's silence clock. A report that cannot be recorded (Redis unreachable) is dropped:
+    /// progress is informational, and the next report carries the latest state.
+    private func progressSink(_ claimed: ClaimedTask, _ watchdog: SilenceWatchdog?) -> ProgressSink {
+        { [queue, outage, tasks] updates in
+            watchdog?.heard()
+            let reports = updates.suffix(Self.maximumProgressBatch).map {
+                QueueClient.ProgressReport(task: claimed, percent: $0.percent, message: $0.message)
+            }
+            do throws(QueueError) {
+                _ = try await queue.reportProgress(Array(reports))
+                outage.succeeded()
+            } catch {
+                outage.failed(error, during: "reporting progress of \(claimed.ref)", running: tasks.count)
+            }
+        }
+    }
+
+    /// Most progress reports of one task sent in one call.
+    static let maximumProgressBatch = 20
 
     /// Records the result (group commit; retried while Redis is unreachable) and logs what
     /// became of it.

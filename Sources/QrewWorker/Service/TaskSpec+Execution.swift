@@ -34,7 +34,7 @@ extension TaskSpec {
         default:
             kind = .custom(type: type, parameters: with)
         }
-        return TaskExecution(
+        var execution = TaskExecution(
             kind,
             // Clamped: a spec read from Redis did not necessarily come through validation.
             timeout: timeoutMilliseconds.map { NumericBounds.clamp(.milliseconds($0)) },
@@ -42,6 +42,8 @@ extension TaskSpec {
             cancelGrace: cancelGrace,
             outputCap: outputCap,
             extraEnvironment: ["QREW_RUN_ID": runID, "QREW_TASK_ID": taskID, "QREW_ATTEMPT": String(attempt)])
+        execution.heartbeatTimeout = heartbeatTimeoutMilliseconds.map { NumericBounds.clamp(.milliseconds($0)) }
+        return execution
     }
 }
 

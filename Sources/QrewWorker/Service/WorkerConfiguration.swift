@@ -12,8 +12,12 @@ public struct WorkerConfiguration: Sendable {
     public var namespace: String
     /// This worker's name in leases, heartbeats and logs; must be unique among live workers.
     public var name: String
-    /// Tasks run at once (slots). One per CPU by default: most tasks are processes.
+    /// Tasks run at once (slots). One per CPU by default: most tasks are processes. With
+    /// `adaptiveConcurrency` it is the starting point (clamped to its range).
     public var concurrency: Int
+    /// `--concurrency auto[:MIN-MAX]`: slots that follow CPU and memory pressure; nil keeps
+    /// `concurrency` fixed.
+    public var adaptiveConcurrency: AdaptiveConcurrencyConfiguration? = nil
     /// Queues to claim from, in order of preference.
     public var queues: [String]
     /// Lease length: a task whose worker stops heartbeating is reclaimed after this long.

@@ -24,6 +24,7 @@ public final class WorkerService: Sendable {
     private let outage: RedisOutage
     private let drainSignal = DrainSignal()
     private let crashReporter: CrashReporter?
+    private let throttleStatus: ThrottleStatus?
 
     /// Creates a worker; connects lazily, so Redis need not be up yet. Throws only for a
     /// Redis URL that cannot be parsed or Lua scripts missing from the build.
@@ -41,7 +42,11 @@ public final class WorkerService: Sendable {
         let scripts = try ScriptLibrary.bundled.get()
         self.queue = QueueClient(
             redis: RedisClient(configuration: redisConfiguration), keys: Keys(prefix: configuration.namespace), scripts: scripts)
-        self.tasks = RunningTasks(slots: configuration.concurrency)
+        let initialSlots = configuration.adaptiveConcurrency.map {
+            min($0.maximum, max($0.minimum, configuration.concurrency))
+        } ?? configuration.concurrency
+        self.tasks = RunningTasks(slots: initialSlots)
+        self.throttleStatus = configuration.adaptiveConcurrency == nil ? nil : ThrottleStatus()
         self.outage = RedisOutage(logger: self.logger)
         self.crashReporter =
             configuration.reportsCrashes
@@ -53,6 +58,9 @@ public final class WorkerService: Sendable {
 
     /// Tasks this worker holds now (running, or recording their result).
     public var runningCount: Int { tasks.count }
+
+    /// Slots the claim loop may fill now (changes under `--concurrency auto`).
+    public var slots: Int { tasks.slots }
 
     /// Asks the worker to drain: stop claiming at once, let running tasks finish within the
     /// drain time, then kill and hand back the rest. `run()` returns when that is done.
@@ -66,7 +74,7 @@ public final class WorkerService: Sendable {
     /// Runs the worker until `drain()` (or cancellation, which drains without waiting).
     public func run() async {
         logger.info(
-            "started: \(configuration.concurrency) slot(s), queues \(configuration.queues.joined(separator: ",")), "
+            "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)")
         await crashReporter?.start()
         let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
@@ -78,13 +86,22 @@ public final class WorkerService: Sendable {
         ) { [tasks] claimed in
             tasks.attach(claimed.ref, Task { await runner.run(claimed) })
         }
-        let heartbeat = HeartbeatLoop(queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration)
+        let heartbeat = HeartbeatLoop(
+            queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, throttle: throttleStatus)
+        let throttle = configuration.adaptiveConcurrency.flatMap { settings in
+            throttleStatus.map { status in
+                ThrottleLoop(
+                    queue: queue, tasks: tasks, status: status, outage: outage, logger: logger,
+                    workerName: configuration.name, settings: settings)
+            }
+        }
         let listener = CancellationListener(
             redis: queue.redis.configuration, keys: queue.keys, tasks: tasks, outage: outage, logger: logger)
 
         await withDiscardingTaskGroup { group in
             group.addTask { await heartbeat.run() }
             group.addTask { await listener.run() }
+            if let throttle { group.addTask { await throttle.run() } }
             await withDiscardingTaskGroup { claiming in
                 claiming.addTask { await claimLoop.run() }
                 await withTaskCancellationHandler {

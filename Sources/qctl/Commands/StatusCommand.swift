@@ -41,6 +41,7 @@ struct StatusCommand: AsyncParsableCommand {
         if let finished, let begin = started ?? created { times.append("took \(Timestamp.duration(milliseconds: finished - begin))") }
         if !times.isEmpty { lines.append(times.joined(separator: ", ")) }
         if let error = run.error { lines.append("reason: \(error)") }
+        if run.throttles > 0 { lines.append("worker throttles: \(run.throttles) (slot changes under --concurrency auto)") }
         if run.cache.hits + run.cache.misses > 0 {
             lines.append("result cache: \(run.cache.hits) hit\(run.cache.hits == 1 ? "" : "s"), \(run.cache.misses) miss\(run.cache.misses == 1 ? "" : "es")")
         }
@@ -48,11 +49,19 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("")
             let rows = run.tasks.map { task -> [String] in
                 [task.id, Self.state(task), "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
+                 Self.progress(task),
                  task.waitingFor.map { "waiting: \($0)" } ?? TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
             }
-            lines += TextTable.render(header: ["task", "state", "attempts", "worker", "duration", "exit", "error / output"], rows: rows)
+            lines += TextTable.render(
+                header: ["task", "state", "attempts", "worker", "duration", "exit", "progress", "error / output"], rows: rows)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `42% copying` from the task's latest progress report, `-` without one.
+    private static func progress(_ task: RunStatusDocument.TaskStatus) -> String {
+        let parts = [task.progress.map { "\($0)%" }, task.progressMessage.map { TextTable.truncated($0, limit: 30) }].compactMap { $0 }
+        return parts.isEmpty ? "-" : parts.joined(separator: " ")
     }
 
     /// The state, marked when the result came from the cache (with the similarity of a near match).

@@ -54,11 +54,22 @@ struct WorkersCommand: AsyncParsableCommand {
         }
     }
 
-    /// `slots 4, queues default,gpu, running 2, host h, pid 12` from the heartbeat's JSON info.
+    /// `slots 4, queues default,gpu, running 2, host h, pid 12` from the heartbeat's JSON info;
+    /// with `--concurrency auto` also the range, the pressure and the last throttle.
     static func describe(_ info: String) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(info.utf8))) as? [String: Any] else { return info }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(info.utf8))) as? [String: Any] else { return info }
         var parts: [String] = []
-        for key in ["slots", "queues", "running", "host", "pid"] {
+        if let pressure = object.removeValue(forKey: "pressure") as? [String: Any] {
+            let shares = ["cpu", "memory", "memoryStall"].compactMap { key in
+                (pressure[key] as? Double).map { "\(key) \(AdaptiveConcurrency.format($0))" }
+            }
+            object["pressure"] = shares.joined(separator: " ")
+        }
+        if let last = object.removeValue(forKey: "lastThrottle") as? [String: Any] {
+            let at = (last["at"] as? Int).map { " at \(Timestamp.clock(milliseconds: $0))" } ?? ""
+            object["lastThrottle"] = "\(last["from"] ?? "?") -> \(last["to"] ?? "?")\(at) (\(last["reason"] ?? ""))"
+        }
+        for key in ["slots", "concurrency", "queues", "running", "host", "pid"] {
             guard let value = object[key] else { continue }
             let text = switch value {
             case let list as [Any]: list.map { "\($0)" }.joined(separator: ",")
@@ -66,7 +77,7 @@ struct WorkersCommand: AsyncParsableCommand {
             }
             parts.append("\(key) \(text)")
         }
-        for key in object.keys.sorted() where !["slots", "queues", "running", "host", "pid"].contains(key) {
+        for key in object.keys.sorted() where !["slots", "concurrency", "queues", "running", "host", "pid"].contains(key) {
             parts.append("\(key) \(object[key].map { "\($0)" } ?? "")")
         }
         return parts.joined(separator: ", ")

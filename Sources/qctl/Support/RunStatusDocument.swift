@@ -10,6 +10,8 @@ struct RunStatusDocument: Encodable {
     let startedAt: String?
     let finishedAt: String?
     let error: String?
+    /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
+    let throttles: Int
     let cache: CacheCounts
     let tasks: [TaskStatus]
 
@@ -27,6 +29,9 @@ struct RunStatusDocument: Encodable {
         let exitCode: Int?
         let output: String?
         let error: String?
+        /// The latest progress the task reported (`QREW_PROGRESS`): percent and message.
+        let progress: Int?
+        let progressMessage: String?
         /// Whether the result came from the result cache instead of a run.
         let cached: Bool
         /// The task's result-cache key (a task of a step with `cache` that was looked up).
@@ -54,6 +59,8 @@ struct RunStatusDocument: Encodable {
             exitCode = fields["exitCode"].flatMap { Int($0) }
             output = nonEmpty(fields["output"])
             error = nonEmpty(fields["error"])
+            progress = fields["progress"].flatMap { Int($0) }
+            progressMessage = nonEmpty(fields["progressMessage"])
             cached = fields["cached"] == "1"
             cacheKey = nonEmpty(fields["cacheKey"])
             cacheSource = cached ? nonEmpty(fields["cacheSource"]) : nil
@@ -81,6 +88,8 @@ struct RunStatusDocument: Encodable {
             try container.encode(exitCode, forKey: .exitCode)
             try container.encode(output, forKey: .output)
             try container.encode(error, forKey: .error)
+            try container.encode(progress, forKey: .progress)
+            try container.encode(progressMessage, forKey: .progressMessage)
             try container.encode(cached, forKey: .cached)
             try container.encode(cacheKey, forKey: .cacheKey)
             try container.encode(cacheSource, forKey: .cacheSource)
@@ -90,7 +99,8 @@ struct RunStatusDocument: Encodable {
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
-            case cached, cacheKey, cacheSource, cacheMatch, waitingFor
+            case cached, cacheKey, cacheSource, cacheMatch
+            case progress, progressMessage, waitingFor
         }
     }
 
@@ -116,6 +126,7 @@ struct RunStatusDocument: Encodable {
         startedAt = timestamp(fields["startedAt"])
         finishedAt = timestamp(fields["finishedAt"])
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
+        throttles = Int(fields["throttles"] ?? "") ?? 0
         cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
         tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
     }
@@ -129,12 +140,13 @@ struct RunStatusDocument: Encodable {
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(error, forKey: .error)
+        try container.encode(throttles, forKey: .throttles)
         try container.encode(cache, forKey: .cache)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, cache, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, tasks
     }
 }
 

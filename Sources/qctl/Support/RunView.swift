@@ -52,13 +52,20 @@ struct RunView {
             states[task] = "ready"
             let outcome = switch fields["outcome"] {
             case "timed_out": "timed out"
-            case "lost": "lost its worker"
+            case "lost": Self.wentSilent(fields) ? "went silent" : "lost its worker"
             default: "failed"
             }
             var text = "\(task) retrying: attempt \(fields["attempt"] ?? "?") \(outcome)"
             if let error = fields["error"], !error.isEmpty { text += " (\(TextTable.truncated(error, limit: 200)))" }
             if let due = Int(fields["retryAt"] ?? "") { text += "; next attempt at \(Timestamp.clock(milliseconds: due))" }
             emit(ts, "↻", .yellow, text)
+        case "task_progress":
+            let percent = fields["percent"].map { "\($0)%" }
+            let message = fields["message"].map { TextTable.truncated($0, limit: 200) }
+            emit(ts, "…", .dim, "\(task) \([percent, message].compactMap { $0 }.joined(separator: " "))")
+        case "worker_throttled":
+            emit(ts, "⇅", .yellow,
+                 "worker \(fields["worker"] ?? "?") slots \(fields["from"] ?? "?") -> \(fields["to"] ?? "?"): \(fields["reason"] ?? "")")
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
         case "run_finished":
@@ -72,6 +79,12 @@ struct RunView {
         default:
             break
         }
+    }
+
+    /// Whether a `lost` outcome was a worker killing a silent task (`heartbeatTimeout`) rather
+    /// than a worker that vanished.
+    private static func wentSilent(_ fields: [String: String]) -> Bool {
+        (fields["error"] ?? "").hasPrefix("heartbeat timeout")
     }
 
     /// Removes the progress bar, so the last thing on screen is the run's final line.
@@ -96,7 +109,9 @@ struct RunView {
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")
-        case "lost": emit(ts, symbol, color, "\(task) lost its worker\(took)\(error.map { ": \($0)" } ?? "")")
+        case "lost":
+            let what = Self.wentSilent(fields) ? "went silent" : "lost its worker"
+            emit(ts, symbol, color, "\(task) \(what)\(took)\(error.map { ": \($0)" } ?? "")")
         case "skipped": emit(ts, symbol, color, "\(task) skipped\(error.map { " (\($0))" } ?? "")")
         case "canceled": emit(ts, symbol, color, "\(task) canceled\(error.map { " (\($0))" } ?? "")")
         default: emit(ts, symbol, color, "\(task) \(state)")
