@@ -1,8 +1,9 @@
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
-/// Redis), queues retries whose backoff elapsed, ends tasks whose queue timeout passed before they
-/// started, cancels runs past their workflow timeout, goes on
+/// Redis), queues retries whose backoff elapsed and the waiters of circuit breakers and rate
+/// limits whose time came, ends tasks whose queue timeout passed before they started, cancels
+/// runs past their workflow timeout, goes on
 /// with work runs left for later calls (cancellations, retries, big skips and releases), expires
 /// the tasks of finished runs, learns step durations from finished runs and forgets workers that
 /// stopped heartbeating and runs that expired.
@@ -31,6 +32,8 @@ struct MaintenanceLoop {
             if queueTimeouts.expired > 0 {
                 log.info("\(queueTimeouts.expired) task(s) not started within their queue timeout")
             }
+            let gates = try await queue.wakeGates(fence: fence)
+            if gates.woken > 0 { log.debug("woke \(gates.woken) task(s) waiting at circuit breakers or rate limits") }
             for run in try await queue.expireRuns(fence: fence) {
                 log.warning("run \(run) canceled: its workflow timeout passed")
             }
@@ -56,7 +59,7 @@ struct MaintenanceLoop {
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval
-            let nextDue = [promoted.nextDue, queueTimeouts.nextDue].compactMap { $0 }.min()
+            let nextDue = [promoted.nextDue, queueTimeouts.nextDue, gates.nextDue].compactMap { $0 }.min()
             try? await Task.sleep(for: nextDue.map { min($0, interval) } ?? interval)
         }
     }

@@ -42,6 +42,7 @@ enum RunRecordBuilder {
         if limitedByRun { limits.append("run") }
         if let resource = settings.resource { limits.append("pool:\(resource)") }
         if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
+        if let keyed = keyedLimit(settings) { limits.append(keyed) }
         var outputRefs: [String: [String]] = [:]
         for step in referencedSteps(settings) { outputRefs[step] = tasksByStep[step] ?? [] }
         var spec = TaskSpec(
@@ -57,7 +58,8 @@ enum RunRecordBuilder {
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
-            lostRetry: TaskRecord.lostRetry(for: settings.retry), fields: schedulingFields(settings))
+            lostRetry: TaskRecord.lostRetry(for: settings.retry),
+            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate })
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

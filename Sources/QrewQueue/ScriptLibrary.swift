@@ -32,6 +32,8 @@ public struct ScriptLibrary: Sendable {
         case purgeDeadLetters = "purge_dead_letters"
         case recordCrash = "record_crash"
         case recordIntakeCrash = "record_intake_crash"
+        case wakeGates = "wake_gates"
+        case resetBreaker = "reset_breaker"
         case expireQueued = "expire_queued"
         case recordThrottle = "record_throttle"
         case reportProgress = "report_progress"

@@ -7,6 +7,8 @@ struct ChaosReport: Sendable {
         case unfinished
         /// A task started while its shared pool already had `size` leases in flight (any run).
         case pool = "pool_violations"
+        /// More starts of rate-limited tasks within one span than the shared rate limit allows.
+        case rate = "rate_violations"
         /// A run that finished but not `succeeded` (every generated run should succeed).
         case notSucceeded = "not_succeeded"
         /// A coordinator or worker that exited although nobody killed it.

@@ -110,7 +110,8 @@ struct ChaosSuite {
 
         // Phase 3: verify every run from Redis and the side-effect files.
         var report = ChaosReport()
-        var pools = PoolUsage(sizes: WorkflowGenerator.pools)
+        var pools = PoolUsage(sizes: WorkflowGenerator.slotSizes)
+        var rates = RateUsage(limit: WorkflowGenerator.rateLimit.limit, perMilliseconds: WorkflowGenerator.rateLimit.perMilliseconds)
         let submittedSet = Set(submitted)
         for plan in plans {
             guard submittedSet.contains(plan.runID) else {
@@ -121,6 +122,7 @@ struct ChaosSuite {
             if let snapshot { monitor.observe(snapshot) }
             let events = await readEvents(queue, runID: plan.runID)
             pools.add(runID: plan.runID, events: events, poolOf: plan.pool(ofTask:))
+            rates.add(events: events, isLimited: plan.isRateLimited)
             RunVerifier(plan: plan, snapshot: snapshot, events: events, effects: SideEffects(path: plan.sideEffectPath, runID: plan.runID))
                 .verify(into: &report)
         }
@@ -128,6 +130,12 @@ struct ChaosSuite {
         for violation in poolCheck.violations {
             report.add(.pool, run: "-", task: "\(violation.pool)@\(violation.milliseconds)/\(violation.ref)",
                        "pool \(violation.pool) (size \(violation.size)): \(violation.ref) started at \(violation.milliseconds) ms with \(violation.inFlight - 1) lease(s) in flight: \(violation.others.joined(separator: ", "))",
+                       at: violation.milliseconds)
+        }
+        let rateCheck = rates.check()
+        for violation in rateCheck.violations {
+            report.add(.rate, run: "-", task: "\(WorkflowGenerator.rateLimit.key)@\(violation.milliseconds)",
+                       "rate limit \(WorkflowGenerator.rateLimit.key) (\(rates.limit) per \(rates.perMilliseconds) ms): \(violation.starts) starts from \(violation.spanStart) to \(violation.milliseconds) ms",
                        at: violation.milliseconds)
         }
         for change in monitor.changes {
@@ -158,9 +166,11 @@ struct ChaosSuite {
         }
         if report.problems.count > 60 { tell("chaos: ... and \(report.problems.count - 60) more problem(s)") }
         let tasks = plans.reduce(0) { $0 + $1.taskCount }
-        tell("chaos: pools shared by every run: " + WorkflowGenerator.pools.keys.sorted().map { "\($0) size \(WorkflowGenerator.pools[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
+        let slots = WorkflowGenerator.slotSizes
+        tell("chaos: pools and concurrency keys shared by every run: " + slots.keys.sorted().map { "\($0) size \(slots[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
+        tell("chaos: rate limit \(WorkflowGenerator.rateLimit.key) \(rates.limit) per \(rates.perMilliseconds) ms: at most \(rateCheck.busiest) starts in one span")
         tell("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
-        tell("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
+        tell("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) rate_violations=\(report.count(.rate)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
 
         await cluster.stop(grace: .seconds(5))
         proxy?.close()

@@ -16,6 +16,10 @@ struct PlannedRun: Sendable {
         let action: Action
         /// The shared pool (`WorkflowGenerator.pools`) it holds a slot of while it runs, if any.
         let pool: String?
+        /// The keyed concurrency key (`WorkflowGenerator.concurrencyKeys`) it holds a slot of, if any.
+        var concurrencyKey: String? = nil
+        /// Whether its starts count against `WorkflowGenerator.rateLimit`.
+        var rateLimited = false
 
         var taskCount: Int { max(matrixSize, 1) }
     }
@@ -29,10 +33,21 @@ struct PlannedRun: Sendable {
 
     var taskCount: Int { steps.reduce(0) { $0 + $1.taskCount } }
 
-    /// The pool a task holds a slot of: its step's (a matrix task's id is `<step>[...]`).
+    /// The pool a task holds a slot of: its step's (a matrix task's id is `<step>[...]`); a keyed
+    /// concurrency limit counts as the pool `key:<key>` (generated steps hold one or the other).
     func pool(ofTask taskID: String) -> String? {
+        guard let step = step(ofTask: taskID) else { return nil }
+        return step.pool ?? step.concurrencyKey.map { "key:\($0)" }
+    }
+
+    /// Whether a task's starts count against the shared rate limit.
+    func isRateLimited(_ taskID: String) -> Bool {
+        step(ofTask: taskID)?.rateLimited ?? false
+    }
+
+    private func step(ofTask taskID: String) -> Step? {
         let stepID = taskID.firstIndex(of: "[").map { String(taskID[..<$0]) } ?? taskID
-        return steps.first { $0.id == stepID }?.pool
+        return steps.first { $0.id == stepID }
     }
 
     /// Steps by id.

@@ -5,12 +5,25 @@ import QrewCore
 /// dependencies, matrix fan-outs, a join step over every sink, mostly shell steps (some sleeping
 /// so kills land mid-task), some echo steps, and in some runs a run concurrency limit and steps
 /// holding a slot of one of a few small pools shared by every run (`pools`: a leaked slot shows
-/// up as runs that never finish, an over-admission as a pool violation). Every step is expected
+/// up as runs that never finish, an over-admission as a pool violation), and in some runs steps
+/// limited per key (`concurrency`, a few keys shared by every run: checked like pools) or by the
+/// one rate limit every run shares (`rateLimit`: checked by `RateUsage`). Every step is expected
 /// to succeed; retries absorb the attempts that faults cost.
 struct WorkflowGenerator {
     /// The pools every run with limits declares, with the same sizes, so the sizes never change
     /// and the verifier can check them across runs.
     static let pools = ["db": 1, "cpu": 2]
+    /// The keyed concurrency keys generated steps use, with the limit every run gives them.
+    static let concurrencyKeys = ["tenant-a": 1, "tenant-b": 2]
+    /// The rate limit every rate-limited step shares: at most `limit` starts in any `perMilliseconds`.
+    static let rateLimit = (key: "chaos-api", limit: 20, perMilliseconds: 1000)
+
+    /// Every slot-like limit the verifier checks with `PoolUsage`: the pools and `key:<key>`.
+    static var slotSizes: [String: Int] {
+        var sizes = pools
+        for (key, limit) in concurrencyKeys { sizes["key:\(key)"] = limit }
+        return sizes
+    }
 
     private var random: SplitMix64
     let sideEffectDirectory: String
@@ -36,6 +49,7 @@ struct WorkflowGenerator {
     mutating func makeRun(id runID: String) -> PlannedRun {
         let stepCount = Int.random(in: 4...10, using: &random)
         let usesLimits = Int.random(in: 0..<3, using: &random) == 0
+        let usesGates = Int.random(in: 0..<3, using: &random) == 0
         var steps: [PlannedRun.Step] = []
         for index in 0..<stepCount {
             var dependsOn: [String] = []
@@ -60,7 +74,14 @@ struct WorkflowGenerator {
             } else {
                 action = .echo
             }
-            steps.append(PlannedRun.Step(id: "s\(index)", dependsOn: dependsOn, matrixSize: matrix, action: action, pool: pool))
+            var step = PlannedRun.Step(id: "s\(index)", dependsOn: dependsOn, matrixSize: matrix, action: action, pool: pool)
+            if usesGates, pool == nil {
+                if Double.random(in: 0..<1, using: &random) < 0.3 {
+                    step.concurrencyKey = Bool.random(using: &random) ? "tenant-a" : "tenant-b"
+                }
+                step.rateLimited = Double.random(in: 0..<1, using: &random) < 0.3
+            }
+            steps.append(step)
         }
         let hasDependents = Set(steps.flatMap(\.dependsOn))
         let sinks = steps.map(\.id).filter { !hasDependents.contains($0) }
@@ -87,6 +108,12 @@ struct WorkflowGenerator {
             if !step.dependsOn.isEmpty { entry["dependsOn"] = step.dependsOn }
             if step.matrixSize > 0 { entry["matrix"] = ["i": (0..<step.matrixSize).map(String.init)] }
             if let pool = step.pool { entry["resource"] = pool }
+            if let key = step.concurrencyKey {
+                entry["concurrency"] = ["key": key, "limit": concurrencyKeys[key] ?? 1] as [String: Any]
+            }
+            if step.rateLimited {
+                entry["rateLimit"] = ["key": rateLimit.key, "limit": rateLimit.limit, "per": "\(rateLimit.perMilliseconds)ms"] as [String: Any]
+            }
             switch step.action {
             case .shell(let sleep):
                 entry["type"] = "shell"

@@ -33,6 +33,7 @@ import Testing
         #expect(counts.hasSuffix("lost=0 doubled=0 order_violations=0 unfinished=0"), "counts: \(counts)")
         #expect(counts.contains("runs=8 "), "counts: \(counts)")
         #expect(counts.contains(" pool_violations=0 "), "counts: \(counts)")
+        #expect(counts.contains(" rate_violations=0 "), "counts: \(counts)")
         for kind in ["worker_kills", "coordinator_kills", "redis_restarts", "worker_stops", "coordinator_stops", "worker_partitions"] {
             #expect(!counts.contains("\(kind)=0 "), "no \(kind) injected: \(counts)")
         }

@@ -84,7 +84,7 @@ struct RunCommandTests {
             #expect(tasks.map { $0["id"] as? String } == ["a", "b", "c", "d"])
             let keys: Set<String> = [
                 "id", "step", "state", "priority", "attempts", "worker", "queuedAt", "startedAt", "finishedAt", "exitCode",
-                "output", "error", "cached", "cacheKey", "cacheSource", "cacheMatch", "progress", "progressMessage",
+                "output", "error", "cached", "cacheKey", "cacheSource", "cacheMatch", "progress", "progressMessage", "waitingFor",
             ]
             for task in tasks { #expect(Set(task.keys) == keys) }
             let byID = Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "", $0) })

@@ -5,7 +5,7 @@ extension WorkflowDecoder {
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
         "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout",
-    ]
+    ] + gateStepKeys
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
 
@@ -47,6 +47,7 @@ extension WorkflowDecoder {
                                         hint: Self.shape(of: value) == "a string" ? "write dependsOn: [\(Self.scalarText(value))]" : nil)
         }
         if let value = fields["matrix"] { step.matrix = matrix(value, at: "\(path).matrix", stepID: stepID) }
+        decodeGates(fields, into: &step, path: path, stepID: stepID)
         return step
     }
 

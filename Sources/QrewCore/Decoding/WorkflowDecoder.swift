@@ -5,7 +5,7 @@ import Yams
 /// field came from. Semantic checks are left to `WorkflowValidator`.
 struct WorkflowDecoder {
     static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps"]
-    static let defaultsKeys = ["timeout", "queue", "retries", "cache", "queueTimeout", "heartbeatTimeout"]
+    static let defaultsKeys = ["timeout", "queue", "retries", "cache", "queueTimeout", "heartbeatTimeout", "circuitBreaker"]
     static let parallelKeys = ["maxConcurrency", "resources"]
 
     let file: String
@@ -50,6 +50,9 @@ struct WorkflowDecoder {
         if let value = fields["queue"] { defaults.queue = string(value, at: "defaults.queue", stepID: nil) }
         if let value = fields["retries"] { defaults.retries = retrySettings(value, at: "defaults.retries", stepID: nil) }
         if let value = fields["queueTimeout"] { defaults.queueTimeout = duration(value, at: "defaults.queueTimeout", stepID: nil) }
+        if let value = fields["circuitBreaker"] {
+            defaults.circuitBreaker = circuitBreaker(value, at: "defaults.circuitBreaker", stepID: nil)
+        }
         if let value = fields["cache"] { defaults.cache = cacheSpec(value, at: "defaults.cache", stepID: nil) }
         return defaults
     }

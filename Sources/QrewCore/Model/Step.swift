@@ -48,6 +48,12 @@ public struct Step: Sendable, Hashable, Codable {
     public var http: HTTPSpec?
     /// Arguments (`with:`) for `echo`, `sleep`, `fail` and registered handlers.
     public var arguments: [String: Argument]
+    /// Circuit breaker; `nil` inherits `defaults.circuitBreaker`.
+    public var circuitBreaker: CircuitBreakerSpec?
+    /// Cluster-wide start rate limit; `nil` for none.
+    public var rateLimit: RateLimitSpec?
+    /// Cluster-wide concurrency limit per rendered key; `nil` for none.
+    public var concurrency: KeyedConcurrencySpec?
     /// Schedule-to-start limit: a task not started this long after it was queued ends
     /// `timed_out` (retried as `retries` says); `nil` inherits `defaults.queueTimeout`.
     public var queueTimeout: Duration? = nil

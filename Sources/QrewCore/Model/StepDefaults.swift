@@ -8,6 +8,8 @@ public struct StepDefaults: Sendable, Hashable, Codable {
     public var queue: String?
     /// Default retry settings, layered over `RetryPolicy.default`.
     public var retries: RetrySettings?
+    /// Default circuit breaker (keyed by step id unless it names a `key`).
+    public var circuitBreaker: CircuitBreakerSpec?
     /// Default schedule-to-start limit (`queueTimeout`); `nil` means none.
     public var queueTimeout: Duration? = nil
     /// Default result caching; a step's own `cache` (even `false`) replaces it.

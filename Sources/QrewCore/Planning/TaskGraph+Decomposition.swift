@@ -133,7 +133,7 @@ extension TaskGraph {
         var run: [String] = []
         run.reserveCapacity(step.run.count)
         for item in step.run { run.append(try renderer.renderPartially(item)) }
-        return TaskSettings(
+        var settings = TaskSettings(
             type: step.type,
             run: run,
             shell: step.shell,
@@ -151,5 +151,7 @@ extension TaskGraph {
             queueTimeout: step.queueTimeout ?? workflow.defaults.queueTimeout,
             heartbeatTimeout: step.heartbeatTimeout ?? workflow.defaults.heartbeatTimeout
         )
+        try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
+        return settings
     }
 }

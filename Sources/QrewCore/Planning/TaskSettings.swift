@@ -29,6 +29,12 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var maxConcurrency: Int?
     /// Caching, with the key rendered as far as possible.
     public var cache: CacheSpec?
+    /// Circuit breaker, key rendered (the step id when none was given).
+    public var circuitBreaker: CircuitBreakerSpec? = nil
+    /// Start rate limit, key rendered (the step id when none was given).
+    public var rateLimit: RateLimitSpec? = nil
+    /// Keyed concurrency limit, key rendered.
+    public var concurrency: KeyedConcurrencySpec? = nil
     /// Schedule-to-start limit (step over `defaults`); `nil` means none.
     public var queueTimeout: Duration? = nil
     /// Longest silence allowed between progress lines; `nil` means none.

@@ -12,6 +12,10 @@ public enum NumericBounds {
     public static let retries: ClosedRange<Int> = 0...100
     /// `maxConcurrency` (workflow and step) and resource pool sizes.
     public static let concurrency: ClosedRange<Int> = 1...1_000_000
+    /// `rateLimit.limit`: starts per span (the sliding-window log keeps one entry per start).
+    public static let rateLimit: ClosedRange<Int> = 1...100_000
+    /// `circuitBreaker.failures` (the breaker keeps one entry per failure within its window).
+    public static let breakerFailures: ClosedRange<Int> = 1...10_000
     /// The longest duration any field accepts (timeouts, retry delays, cache ttl, sleep): a year.
     public static let longestDuration: Duration = .seconds(365 * 86_400)
 

@@ -15,6 +15,7 @@ extension Step {
             if case .string(let text) = arguments[name] { fields.append(("with.\(name)", text)) }
         }
         if let key = cache?.key { fields.append(("cache.key", key)) }
+        fields += gateKeyFields
         if let similar = cache?.similar { fields.append(("cache.similar", similar)) }
         return fields
     }
@@ -25,6 +26,7 @@ extension Step {
         if env.values.contains(where: Template.mayContainReference) { return true }
         if let cwd, Template.mayContainReference(cwd) { return true }
         if let key = cache?.key, Template.mayContainReference(key) { return true }
+        if gateKeyFields.contains(where: { Template.mayContainReference($0.text) }) { return true }
         if let similar = cache?.similar, Template.mayContainReference(similar) { return true }
         if http != nil { return true }
         return arguments.values.contains { argument in

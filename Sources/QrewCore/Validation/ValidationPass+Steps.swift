@@ -56,6 +56,7 @@ extension ValidationPass {
         checkRange(step.priority, NumericBounds.priority, field: "\(path).priority", stepID: stepID, name: "priority",
                    hint: "an offset added to the step's score (higher runs first)")
         checkMatrix(step.matrix, path: "\(path).matrix", stepID: stepID)
+        checkGates(of: step, path: path, stepID: stepID)
     }
 
     /// Required and inapplicable fields per step type.

@@ -68,6 +68,7 @@ struct ValidationPass {
         if let retries = workflow.defaults.retries {
             checkRetries(retries, field: "defaults.retries", stepID: nil)
         }
+        checkDefaultBreaker()
         if let cache = workflow.defaults.cache {
             checkCache(cache, field: "defaults.cache", stepID: nil)
         }

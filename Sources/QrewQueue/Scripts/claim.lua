@@ -7,6 +7,9 @@
   one that is no task of any run goes to the dead-letter list (lib/common dead_letter). A ready
   task of a run being canceled is dropped too (the cancellation ends it; lib/cancel), and its
   pools unpark a waiter for the slot it leaves.
+  A task with `gates` (a circuit breaker or rate limit, lib/gates) whose gate is closed is parked
+  at that gate (no attempt counted) until the leader's `wake_gates` queues it again; tasks
+  without gates cost nothing more than reading the empty field.
   At most ARGV[6] + 1000 ready entries are examined per call, so a queue full of tasks whose
   limits are full is parked a slice per call; when that bound stops a claim with entries left,
   the call leaves a wake-up token on the queue, so the worker claims again at once.
@@ -14,6 +17,7 @@
   of task id, output pairs: every task the spec references). ]]
 --@include common
 --@include limits
+--@include gates
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
@@ -39,7 +43,7 @@ for qi = 7, #ARGV do
     for pi = 1, #popped, 2 do
       local ref, score = popped[pi], popped[pi + 1]
       local tk = task_key(ref)
-      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id')
+      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates')
       if t[1] == 'ready' then
         local run = split_ref(ref)
         local rk = run_key(run)
@@ -51,10 +55,14 @@ for qi = 7, #ARGV do
         end
         local limits = split_csv(t[2])
         local blocked = not r.canceling and full_limit(run, limits)
+        local gated, gate, opens = t[7] and t[7] ~= '', nil, nil
+        if gated and not r.canceling and not blocked then gate, opens = closed_gate(t[7]) end
         if r.canceling then
           forget_ready(run, ref, t[2])
         elseif blocked then
           park(run, blocked, score, ref)
+        elseif gate then
+          park_at_gate(run, gate, opens, score, ref, limits)
         else
           take_limits(run, limits)
           if next_token > last_token then
@@ -65,6 +73,7 @@ for qi = 7, #ARGV do
           next_token = next_token + 1
           local attempt_number = tonumber(t[3]) + 1
           local attempt = tostring(attempt_number)
+          if gated then take_gates(t[7], ref, attempt) end
           redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
             'attempt', attempt, 'startedAt', NOW_S)
           lease_entries[#lease_entries + 1] = deadline

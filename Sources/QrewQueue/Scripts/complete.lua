@@ -20,11 +20,14 @@
   reach it.
   Walking what a final result releases or skips is bounded by the call's budget (lib/common
   BUDGET, 500): a task with more dependents leaves the rest to the next calls (lib/finish).
+  A result of a task with `gates` counts at its circuit breakers (lib/gates gate_result), retried
+  attempts included; a refused one does not.
   A success of a task whose `complete_from_cache` lookup missed (its `cache` field) is stored in
   the result cache in the same call (lib/cache); other results read one more absent field.
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
 --@include common
 --@include limits
+--@include gates
 --@include finish
 --@include cancel
 --@include apply
@@ -62,7 +65,7 @@ end
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
-    'continueOnError', 'cache', 'step')
+    'continueOnError', 'cache', 'step', 'gates')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 
   local run = split_ref(ref)
@@ -77,6 +80,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     settle_later(run, 1, false)
     return 'stale'
   end
+  if t[11] and t[11] ~= '' then gate_result(t[11], ref, t[3], outcome == 'succeeded') end
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))

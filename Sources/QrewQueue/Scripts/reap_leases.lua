@@ -10,9 +10,11 @@
   reason, exactly once.
   A task whose claim or run crashed two workers (`crashes` >= 2, counted by record_crash) ends
   "failed" instead, with a "quarantined: ..." reason, whatever attempts it has left.
+  A lost attempt of a task with `gates` counts as a failure at its circuit breakers (lib/gates).
   Returns: array of reaped refs. ]]
 --@include common
 --@include limits
+--@include gates
 --@include fence
 --@include backoff
 
@@ -21,10 +23,11 @@ local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', NOW, 'LIMIT'
 for index, ref in ipairs(expired) do
   redis.call('ZREM', P .. ':leases', ref)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'attempt', 'maxAttempts', 'limits', 'id', 'worker', 'lostRetry')
+  local t = redis.call('HMGET', tk, 'state', 'attempt', 'maxAttempts', 'limits', 'id', 'worker', 'lostRetry', 'gates')
   if t[1] == 'running' then
     local run = split_ref(ref)
     release_limits(run, t[4])
+    if t[8] and t[8] ~= '' then gate_result(t[8], ref, t[2], false) end
     redis.call('HDEL', tk, 'token')
     local reason = 'lease lost: worker ' .. tostring(t[6]) .. ' stopped heartbeating'
     -- Poison quarantine: a task that crashed two workers (record_crash counts a worker's own

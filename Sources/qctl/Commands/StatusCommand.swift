@@ -20,7 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await redis.withQueue { queue in
             guard let snapshot = try await queue.runSnapshot(run) else { throw CommandFailure.unknownRun(run, redis) }
-            let document = RunStatusDocument(snapshot)
+            let document = RunStatusDocument(snapshot, gateWaits: try await queue.gateWaits(snapshot))
             if json {
                 try Console.json(document)
             } else {
@@ -49,7 +49,8 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("")
             let rows = run.tasks.map { task -> [String] in
                 [task.id, Self.state(task), "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
-                 Self.progress(task), TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
+                 Self.progress(task),
+                 task.waitingFor.map { "waiting: \($0)" } ?? TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
             }
             lines += TextTable.render(
                 header: ["task", "state", "attempts", "worker", "duration", "exit", "progress", "error / output"], rows: rows)

@@ -40,11 +40,13 @@ struct RunStatusDocument: Encodable {
         let cacheSource: String?
         /// For a similarity hit: the entry matched and its estimated similarity.
         let cacheMatch: CacheMatch?
+        /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
+        let waitingFor: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
 
-        init(_ fields: [String: String]) {
+        init(_ fields: [String: String], waitingFor wait: GateWait? = nil) {
             id = fields["id"] ?? ""
             step = fields["step"] ?? ""
             state = fields["state"] ?? "unknown"
@@ -65,6 +67,9 @@ struct RunStatusDocument: Encodable {
             cacheMatch = cached ? nonEmpty(fields["cacheMatch"]).map {
                 CacheMatch(key: $0, score: Double(fields["cacheScore"] ?? "") ?? 0)
             } : nil
+            waitingFor = wait.map { wait in
+                wait.summary + (wait.until.map { " until " + Timestamp.rfc3339(milliseconds: $0) } ?? "")
+            }
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -89,12 +94,13 @@ struct RunStatusDocument: Encodable {
             try container.encode(cacheKey, forKey: .cacheKey)
             try container.encode(cacheSource, forKey: .cacheSource)
             try container.encode(cacheMatch, forKey: .cacheMatch)
+            try container.encode(waitingFor, forKey: .waitingFor)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
             case cached, cacheKey, cacheSource, cacheMatch
-            case progress, progressMessage
+            case progress, progressMessage, waitingFor
         }
     }
 
@@ -111,7 +117,7 @@ struct RunStatusDocument: Encodable {
         let misses: Int
     }
 
-    init(_ snapshot: RunSnapshot) {
+    init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:]) {
         let fields = snapshot.fields
         id = snapshot.id
         name = fields["name"] ?? ""
@@ -122,7 +128,7 @@ struct RunStatusDocument: Encodable {
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
         throttles = Int(fields["throttles"] ?? "") ?? 0
         cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
-        tasks = snapshot.tasks.map(TaskStatus.init)
+        tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -4,12 +4,21 @@
       in run:<id>:parked:<limit> (these expire with the run);
     `pool:<name>`: shared by every run of the namespace (a pool never has more tasks in flight
       than its size, cluster-wide): pool:<name> hash {size, inflight}, waiters in the sorted set
-      pool:<name>:parked (task refs of any run, score = ready score).
+      pool:<name>:parked (task refs of any run, score = ready score);
+    `key:<size>:<key>`: keyed concurrency (a step's `concurrency`), shared by every run of the
+      namespace like a pool, but its size travels in the name (no lookup) and its count hash
+      <prefix>:key:<size>:<key> {inflight} is deleted whenever it drops to zero, so
+      unboundedly many key values cost no memory once idle; waiters in <prefix>:key:<size>:<key>:parked.
   A task whose limit is full is parked; each freed slot unparks the best waiter still `ready`
   (a waiter of a canceled run is dropped on the way, so it never holds back another run). ]]
 
--- Where a limit lives: hash and field of its size, hash and field of its count, parked set.
+-- Where a limit lives: hash and field of its size, hash and field of its count, parked set. A
+-- keyed limit has no size hash: its size (a number) comes in place of the size field.
 local function limit_keys(run, limit)
+  if string.sub(limit, 1, 4) == 'key:' then
+    local kk = P .. ':' .. limit
+    return nil, tonumber(string.match(limit, '^key:(%d+):')), kk, 'inflight', kk .. ':parked'
+  end
   if string.sub(limit, 1, 5) == 'pool:' then
     local pk = P .. ':' .. limit
     return pk, 'size', pk, 'inflight', pk .. ':parked'
@@ -18,11 +27,17 @@ local function limit_keys(run, limit)
   return rk .. ':capacity', limit, rk .. ':inflight', limit, rk .. ':parked:' .. limit
 end
 
+-- The size of a limit, from `limit_keys`' first two results (nil: no limit).
+local function limit_size(size_key, size_field)
+  if not size_key then return size_field end
+  return tonumber(redis.call('HGET', size_key, size_field))
+end
+
 -- The first of `limits` (names) with no free slot, or nil.
 local function full_limit(run, limits)
   for _, limit in ipairs(limits) do
     local size_key, size_field, count_key, count_field = limit_keys(run, limit)
-    local size = tonumber(redis.call('HGET', size_key, size_field))
+    local size = limit_size(size_key, size_field)
     if size and tonumber(redis.call('HGET', count_key, count_field) or '0') >= size then
       return limit
     end
@@ -64,8 +79,9 @@ end
 local function release_limits(run, limits_csv)
   for _, limit in ipairs(split_csv(limits_csv)) do
     local _, _, count_key, count_field, parked = limit_keys(run, limit)
-    redis.call('HINCRBY', count_key, count_field, -1)
+    local left = redis.call('HINCRBY', count_key, count_field, -1)
     unpark(parked, 1)
+    if left <= 0 and string.sub(limit, 1, 4) == 'key:' then redis.call('DEL', count_key) end
   end
 end
 
@@ -73,7 +89,7 @@ end
 -- a waiter that finds the limit full again parks again; fewer could strand waiters).
 local function refill(run, limit)
   local size_key, size_field, count_key, count_field, parked = limit_keys(run, limit)
-  local size = tonumber(redis.call('HGET', size_key, size_field))
+  local size = limit_size(size_key, size_field)
   if not size then return end
   local free = size - tonumber(redis.call('HGET', count_key, count_field) or '0')
   if free > 0 then unpark(parked, free) end
@@ -86,7 +102,8 @@ local function forget_ready(run, ref, limits_csv)
   for _, limit in ipairs(split_csv(limits_csv)) do
     local _, _, _, _, parked = limit_keys(run, limit)
     redis.call('ZREM', parked, ref)
-    if string.sub(limit, 1, 5) == 'pool:' then refill(run, limit) end
+    local kind = string.sub(limit, 1, 4)
+    if kind == 'pool' or kind == 'key:' then refill(run, limit) end
   end
 end
 
