@@ -14,10 +14,11 @@ run: deps release
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing
 ## bounds (timeouts, cancellation) of the process and Redis suites that run after it.
 ## The suites that run whole clusters of real processes (crashes and faults injected on purpose,
-## a clock 20 s off, adversarial submissions) run after them, one at a time, and the short chaos
+## a clock 20 s off, adversarial submissions, rate limits measured over 10 s, CPU and memory hogs,
+## an aging bound) run after them, one at a time, and the short chaos
 ## run (processes killed on purpose, ~25 s) and a 24 s memory soak last, one after the other, for
 ## the same reason. Then the fuzz smoke (fuzz-smoke).
-CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests
+CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests
