@@ -15,6 +15,8 @@ struct IntakeLoop {
     /// Blames the submission being processed for a crash, so one that crashes a coordinator is
     /// rejected by the next instead of crashing it too.
     let quarantine: IntakeQuarantine
+    /// Learned step durations, read from Redis once per workflow every few seconds.
+    let estimates = DurationEstimatesCache()
 
     init(
         queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: ServiceLogger,
@@ -81,7 +83,7 @@ struct IntakeLoop {
             // Learned step durations weigh the critical-path bonus; without them (none yet, or
             // Redis failing, which submit_run reports next) the path is counted in steps.
             prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params) { name in
-                (try? session.durationEstimates(workflow: name)) ?? [:]
+                estimates.estimates(workflow: name) { (try? session.durationEstimates(workflow: name)) ?? [:] }
             }
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")

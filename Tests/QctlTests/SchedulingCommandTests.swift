@@ -39,8 +39,9 @@ struct SchedulingCommandTests {
 
     @Test func theCoordinatorScoresASubmissionWithTheLearnedDurations() async throws {
         try await withCluster { cluster in
-            let workflow = """
-                name: branches
+            // Two names: the coordinator keeps a workflow's estimates for a few seconds
+            // (DurationEstimatesCache), so the learned ones are set before the second is submitted.
+            let steps = """
                 steps:
                   - { id: root, type: echo }
                   - { id: fast, type: echo, dependsOn: [root] }
@@ -48,7 +49,8 @@ struct SchedulingCommandTests {
                   - { id: slow, type: echo, dependsOn: [root] }
                   - { id: slowEnd, type: echo, dependsOn: [slow] }
                 """
-            let file = try temporaryFile("branches.yaml", workflow)
+            let file = try temporaryFile("branches.yaml", "name: branches\n" + steps)
+            let learned = try temporaryFile("learned.yaml", "name: learned\n" + steps)
             func priorities(_ run: String) async throws -> [String: Int] {
                 let snapshot = try await cluster.waitForRun(run) { $0.tasks.count == 5 }
                 return Dictionary(uniqueKeysWithValues: snapshot.tasks.compactMap { task in
@@ -58,8 +60,8 @@ struct SchedulingCommandTests {
             #expect(try await qctl("submit", "--run-id", "by-count", file, environment: cluster.environment).status == 0)
             let byCount = try await priorities("by-count")
             #expect(byCount["fast"] == byCount["slow"])
-            _ = try await cluster.queue.redis.send("HSET", "qt:estimates:branches", "fastEnd", "1000", "slowEnd", "60000")
-            #expect(try await qctl("submit", "--run-id", "by-duration", file, environment: cluster.environment).status == 0)
+            _ = try await cluster.queue.redis.send("HSET", "qt:estimates:learned", "fastEnd", "1000", "slowEnd", "60000")
+            #expect(try await qctl("submit", "--run-id", "by-duration", learned, environment: cluster.environment).status == 0)
             let byDuration = try await priorities("by-duration")
             #expect((byDuration["slow"] ?? 0) > (byDuration["fast"] ?? .max), "\(byDuration)")
         }
