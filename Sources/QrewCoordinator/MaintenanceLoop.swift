@@ -22,6 +22,7 @@ struct MaintenanceLoop {
     static let sweepCallsPerTick = 1000
 
     func run() async {
+        let learning = LearningThrottle()
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "maintenance")) { fence in
             let reaped = try await queue.reapLeases(fence: fence)
             if !reaped.isEmpty {
@@ -54,7 +55,7 @@ struct MaintenanceLoop {
             while try await queue.expireTasks(fence: fence, budget: Self.expiryBudget).more {
                 try await Task.sleep(for: Self.expiryPause)
             }
-            let learned = try await queue.learnDurations()
+            let learned = try await queue.learnDurations(shouldLearn: learning.shouldLearn)
             if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }

@@ -33,22 +33,27 @@ extension QueueClient {
     /// per step (the median of the run's succeeded tasks of that step), folded into the last
     /// `DurationSamples.capacity` samples and the p50 of the workflow's estimates hash. Returns
     /// how many runs it learned from. Off the hot paths: claim and complete never do this.
-    public func learnDurations(limit: Int = 20) async throws(QueueError) -> Int {
+    /// A run whose workflow `shouldLearn` declines (the leader samples a workflow that finishes
+    /// runs by the hundred a second at most every few seconds) is dropped unread.
+    public func learnDurations(
+        limit: Int = 20, shouldLearn: (_ workflow: String) -> Bool = { _ in true }
+    ) async throws(QueueError) -> Int {
         let popped = try await send(["RPOP", .string(keys.learning), .int(limit)])
         let runs = (popped.array ?? []).compactMap(\.string)
-        for run in runs {
-            try await learn(fromRun: run)
+        guard !runs.isEmpty else { return 0 }
+        let names = try await pipeline(runs.map { ["HGET", .string(keys.run($0)), "name"] })
+        var learned = 0
+        for (run, name) in zip(runs, names) {
+            guard let workflow = name.string, !workflow.isEmpty, shouldLearn(workflow) else { continue }
+            try await learn(fromRun: run, workflow: workflow)
+            learned += 1
         }
-        return runs.count
+        return learned
     }
 
-    private func learn(fromRun run: String) async throws(QueueError) {
-        let head = try await pipeline([
-            ["HGET", .string(keys.run(run)), "name"],
-            ["LRANGE", .string(keys.runTasks(run)), "0", .int(DurationEstimates.tasksReadPerRun - 1)],
-        ])
-        guard head.count == 2, let workflow = head[0].string, !workflow.isEmpty else { return }
-        let ids = (head[1].array ?? []).compactMap(\.string)
+    private func learn(fromRun run: String, workflow: String) async throws(QueueError) {
+        let listed = try await send(["LRANGE", .string(keys.runTasks(run)), "0", .int(DurationEstimates.tasksReadPerRun - 1)])
+        let ids = (listed.array ?? []).compactMap(\.string)
         let replies = try await pipeline(ids.map { id in
             ["HMGET", .string(keys.task(TaskRef(runID: run, taskID: id))), "step", "state", "startedAt", "finishedAt"]
         })

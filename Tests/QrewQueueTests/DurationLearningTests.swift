@@ -46,6 +46,9 @@ struct DurationLearningTests {
             try await Self.finishRun(q, "r3", build: [.seconds(7)], test: .seconds(9), failTest: true)
             #expect(try await q.queue.learnDurations() == 3)
             #expect(try await q.queue.learnDurations() == 0, "each run is learned from once")
+            try await Self.finishRun(q, "r4", build: [.seconds(60)], test: .seconds(60))
+            #expect(try await q.queue.learnDurations(shouldLearn: { _ in false }) == 0, "a declined run is dropped")
+            #expect(try await q.queue.learnDurations() == 0)
             let estimates = try await q.queue.durationEstimates(workflow: "wf")
             // build: run samples 3 s, 5 s, 7 s → 5 s; test: 2 s, 4 s (the failed one is no sample) → 3 s
             // (plus the real milliseconds the calls take on the scripts' clock).

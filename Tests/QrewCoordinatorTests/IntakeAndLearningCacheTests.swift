@@ -31,3 +31,18 @@ struct DurationEstimatesCacheTests {
         #expect(reads == ["a", "b", "c", "a"], "c pushed out a; b stayed")
     }
 }
+
+struct LearningThrottleTests {
+    @Test func aWorkflowIsLearnedFromOncePerInterval() {
+        let throttle = LearningThrottle(interval: .seconds(3600))
+        #expect(throttle.shouldLearn("a"))
+        #expect(!throttle.shouldLearn("a"))
+        #expect(throttle.shouldLearn("b"), "workflows are throttled apart")
+        #expect(LearningThrottle(interval: .zero).shouldLearn("a"))
+    }
+
+    @Test func itForgetsWorkflowsPastTheirIntervalWhenFull() {
+        let throttle = LearningThrottle(interval: .zero, capacity: 2)
+        for name in ["a", "b", "c", "a"] { #expect(throttle.shouldLearn(name)) }
+    }
+}
