@@ -56,13 +56,13 @@ for qi = 7, #ARGV do
         local limits = split_csv(t[2])
         local blocked = not r.canceling and full_limit(run, limits)
         local gated, gate, opens = t[7] and t[7] ~= '', nil, nil
-        if gated and not r.canceling and not blocked then gate, opens = closed_gate(t[7]) end
+        if gated and not r.canceling and not blocked then gate, opens = gates().closed_gate(t[7]) end
         if r.canceling then
           forget_ready(run, ref, t[2])
         elseif blocked then
           park(run, blocked, score, ref)
         elseif gate then
-          park_at_gate(run, gate, opens, score, ref, limits)
+          gates().park_at_gate(run, gate, opens, score, ref, limits)
         else
           take_limits(run, limits)
           if next_token > last_token then
@@ -73,7 +73,7 @@ for qi = 7, #ARGV do
           next_token = next_token + 1
           local attempt_number = tonumber(t[3]) + 1
           local attempt = tostring(attempt_number)
-          if gated then take_gates(t[7], ref, attempt) end
+          if gated then gates().take_gates(t[7], ref, attempt) end
           redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
             'attempt', attempt, 'startedAt', NOW_S)
           lease_entries[#lease_entries + 1] = deadline

@@ -80,7 +80,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     settle_later(run, 1, false)
     return 'stale'
   end
-  if t[11] and t[11] ~= '' then gate_result(t[11], ref, t[3], outcome == 'succeeded') end
+  if t[11] and t[11] ~= '' then gates().gate_result(t[11], ref, t[3], outcome == 'succeeded') end
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))

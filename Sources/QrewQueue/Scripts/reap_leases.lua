@@ -27,7 +27,7 @@ for index, ref in ipairs(expired) do
   if t[1] == 'running' then
     local run = split_ref(ref)
     release_limits(run, t[4])
-    if t[8] and t[8] ~= '' then gate_result(t[8], ref, t[2], false) end
+    if t[8] and t[8] ~= '' then gates().gate_result(t[8], ref, t[2], false) end
     redis.call('HDEL', tk, 'token')
     local reason = 'lease lost: worker ' .. tostring(t[6]) .. ' stopped heartbeating'
     -- Poison quarantine: a task that crashed two workers (record_crash counts a worker's own

@@ -7,7 +7,7 @@
 --@include limits
 --@include gates
 
-local bk = breaker_key(ARGV[4])
+local bk = gates().breaker_key(ARGV[4])
 local parked = bk .. ':parked'
 local existed = (redis.call('EXISTS', bk) + redis.call('EXISTS', parked)) > 0
 redis.call('DEL', bk, bk .. ':failures')

@@ -15,7 +15,7 @@ local due = redis.call('ZRANGEBYSCORE', GATES_DUE, '-inf', NOW, 'LIMIT', 0, tonu
 local woken = 0
 for _, gate in ipairs(due) do
   redis.call('ZREM', GATES_DUE, gate)
-  woken = woken + wake_gate(gate)
+  woken = woken + gates().wake_gate(gate)
 end
 redis.call('ZREMRANGEBYSCORE', P .. ':breakers', '-inf', NOW)
 local nxt = redis.call('ZRANGE', GATES_DUE, 0, 0, 'WITHSCORES')
