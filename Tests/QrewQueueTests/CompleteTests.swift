@@ -32,17 +32,17 @@ struct CompleteTests {
         try await withQueue { q throws in
             try await q.submit("r1", [task("a", maxAttempts: 3)])
             let first = try #require(try await q.claim(1).first)
-            #expect(try await q.fail(first, retryDelay: .seconds(5)))
+            #expect(try await q.fail(first, retryDelay: .seconds(30)))
             #expect(try await q.state("r1", "a") == "ready")
             #expect(try await q.redis.send("XLEN", .string(q.queue.keys.events)).int == 0)
 
             let early = try await q.queue.promoteDelayed(fence: q.fence)
             #expect(early.promoted == 0)
-            // Redis's clock moved on a little between the two calls.
-            #expect(early.nextDue.map { $0 > .seconds(4) && $0 <= .seconds(5) } == true, "\(String(describing: early.nextDue))")
+            // Redis's clock moved on between the two calls (seconds, on a loaded machine).
+            #expect(early.nextDue.map { $0 > .seconds(20) && $0 <= .seconds(30) } == true, "\(String(describing: early.nextDue))")
             #expect(try await q.claim(1).isEmpty)
 
-            q.clock.advance(by: .seconds(5))
+            q.clock.advance(by: .seconds(30))
             #expect(try await q.queue.promoteDelayed(fence: q.fence).promoted == 1)
             let second = try #require(try await q.claim(1).first)
             #expect(second.attempt == 2)

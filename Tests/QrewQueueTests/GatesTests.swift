@@ -75,10 +75,11 @@ struct GatesTests {
             #expect(try await q.queue.attempt(of: "r1", "t2") == 0)
             let due = try #require(try await wake(q).nextDue)
             #expect(due > .seconds(50) && due <= .seconds(60))
-            q.clock.advance(by: .seconds(59))
+            // 50 s of the 60 on the test clock: seconds of real time may pass between the calls.
+            q.clock.advance(by: .seconds(50))
             #expect(try await wake(q).woken == 0)
             #expect(try await q.claim(10).isEmpty)
-            q.clock.advance(by: .seconds(1))
+            q.clock.advance(by: .seconds(10))
             #expect(try await wake(q).woken == 2)
             #expect(ids(try await q.claim(10)) == ["r1/t2", "r1/t1"])
             #expect(try await q.redis.send("ZCARD", .string("qt:\(gate)")).int == 2)
@@ -88,7 +89,8 @@ struct GatesTests {
 
     @Test func waitersComeBackInPriorityOrderAcrossRuns() async throws {
         try await withQueue { q throws in
-            let gate = "rate:1:1000:api"
+            // A span of 30 s, far longer than the real time the calls take on a loaded machine.
+            let gate = "rate:1:30000:api"
             try await q.submit("r1", [gated("low", gate, priority: 10)])
             try await q.submit("r2", [gated("first", gate, priority: 5)])
             #expect(ids(try await q.claim(1)) == ["r1/low"])
@@ -96,7 +98,7 @@ struct GatesTests {
             #expect(try await q.claim(10).isEmpty)
             var order: [String] = []
             for _ in 0..<2 {
-                q.clock.advance(by: .seconds(1))
+                q.clock.advance(by: .seconds(30))
                 _ = try await wake(q)
                 order += ids(try await q.claim(10))
             }
@@ -106,13 +108,13 @@ struct GatesTests {
 
     @Test func aCanceledRunsRateWaitersAreDropped() async throws {
         try await withQueue { q throws in
-            let gate = "rate:1:1000:api"
+            let gate = "rate:1:30000:api"
             try await q.submit("r1", [gated("a", gate, priority: 50), gated("b", gate, priority: 50)])
             #expect(try await q.claim(10).count == 1)
             try await q.submit("r2", [gated("c", gate)])
             #expect(try await q.claim(10).isEmpty)
             _ = try await q.queue.cancelRun("r1", reason: "user")
-            q.clock.advance(by: .seconds(1))
+            q.clock.advance(by: .seconds(30))
             _ = try await wake(q)
             #expect(ids(try await q.claimExactly(1)) == ["r2/c"])
         }
@@ -147,10 +149,11 @@ struct GatesTests {
             #expect(try await breaker(q)["state"] == "open")
             #expect(try await q.claim(10).isEmpty)
             #expect(try await q.queue.attempt(of: "r1", "t3") == 0, "parking counts no attempt")
-            q.clock.advance(by: .seconds(59))
+            // 50 s of the 60 on the test clock: seconds of real time may pass between the calls.
+            q.clock.advance(by: .seconds(50))
             #expect(try await wake(q).woken == 0)
             #expect(try await q.claim(10).isEmpty)
-            q.clock.advance(by: .seconds(1))
+            q.clock.advance(by: .seconds(10))
             #expect(try await wake(q).woken == 1)
             let probe = try await q.claimExactly(1)
             #expect(ids(probe) == ["r1/t3"])
