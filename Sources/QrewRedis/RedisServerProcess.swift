@@ -141,8 +141,11 @@ public final class RedisServerProcess: Sendable {
             }
             // Only our own child counts: when two servers race for one port, the loser's probe
             // would otherwise get PONG from the winner and two owners would share one server.
+            // INFO answers while an AOF or RDB is still loading; PING answers PONG only after, so a
+            // caller never meets LOADING on its first command.
             if let info = (try? connection.send(["INFO", "server"]))?.string,
-               info.contains("process_id:\(process.pid)\r\n") {
+               info.contains("process_id:\(process.pid)\r\n"),
+               (try? connection.send(["PING"])) != nil {
                 return
             }
             usleep(3_000)
