@@ -6,7 +6,7 @@ import QrewQueue
 /// runs past their workflow timeout, goes on
 /// with work runs left for later calls (cancellations, retries, big skips and releases), expires
 /// the tasks of finished runs, learns step durations from finished runs and forgets workers that
-/// stopped heartbeating and runs that expired; it submits the runs of due schedules.
+/// stopped heartbeating and runs that expired.
 struct MaintenanceLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
@@ -33,8 +33,6 @@ struct MaintenanceLoop {
             if queueTimeouts.expired > 0 {
                 log.info("\(queueTimeouts.expired) task(s) not started within their queue timeout")
             }
-            let schedules = try await queue.fireDueSchedules(fence: fence)
-            logFiring(schedules)
             let gates = try await queue.wakeGates(fence: fence)
             if gates.woken > 0 { log.debug("woke \(gates.woken) task(s) waiting at circuit breakers or rate limits") }
             for run in try await queue.expireRuns(fence: fence) {
@@ -62,15 +60,8 @@ struct MaintenanceLoop {
             let forgotten = try await queue.pruneRuns(fence: fence)
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             let interval = configuration.maintenanceInterval
-            let nextDue = [promoted.nextDue, queueTimeouts.nextDue, gates.nextDue, schedules.nextDue].compactMap { $0 }.min()
+            let nextDue = [promoted.nextDue, queueTimeouts.nextDue, gates.nextDue].compactMap { $0 }.min()
             try? await Task.sleep(for: nextDue.map { min($0, interval) } ?? interval)
         }
-    }
-
-    private func logFiring(_ firing: ScheduleFiring) {
-        if !firing.submitted.isEmpty { log.info("schedules submitted run(s) \(firing.submitted.joined(separator: ", "))") }
-        if firing.skipped > 0 { log.info("schedules skipped \(firing.skipped) tick(s): the previous run was still going (overlap: skip)") }
-        if firing.canceled > 0 { log.info("schedules canceled \(firing.canceled) previous run(s) (overlap: cancelPrevious)") }
-        for name in firing.broken { log.error("schedule \(name) has a cron expression or time zone that does not parse; it fires no more") }
     }
 }
