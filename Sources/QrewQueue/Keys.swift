@@ -10,6 +10,8 @@ public struct Keys: Sendable, Hashable {
         self.prefix = prefix
     }
 
+    /// Hash of one schedule (`qctl schedule add`): workflow, cron, policies, next and last tick.
+    public func schedule(_ name: String) -> String { "\(prefix):schedule:\(name)" }
     /// Stream of workflow submissions waiting for a coordinator.
     public var submissions: String { "\(prefix):submissions" }
     /// Hash of submissions stream entry id to what happened, for each submission a coordinator

@@ -30,6 +30,10 @@ enum RunRecordBuilder {
             "retention": String(Int(retention / .milliseconds(1))),
         ]
         if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
+        if let group = workflow.concurrencyGroup {
+            fields["concurrencyGroup"] = group
+            if workflow.cancelInProgress { fields["cancelInProgress"] = "true" }
+        }
         return RunRecord(runID: runID, fields: fields, limits: capacities, tasks: records)
     }
 

@@ -39,6 +39,12 @@ public struct ScriptLibrary: Sendable {
         case reportProgress = "report_progress"
         case completeFromCache = "complete_from_cache"
         case purgeCache = "purge_cache"
+        case submitIdempotent = "submit_idempotent"
+        case addSchedule = "add_schedule"
+        case removeSchedule = "remove_schedule"
+        case pauseSchedule = "pause_schedule"
+        case dueSchedules = "due_schedules"
+        case fireSchedule = "fire_schedule"
     }
 
     private let scripts: [Operation: RedisScript]

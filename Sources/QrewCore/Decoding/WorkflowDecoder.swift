@@ -4,7 +4,7 @@ import Yams
 /// wrong types, unparsable values) with the parser's line and column and recording where every
 /// field came from. Semantic checks are left to `WorkflowValidator`.
 struct WorkflowDecoder {
-    static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps"]
+    static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps", "schedule", "concurrencyGroup", "cancelInProgress"]
     static let defaultsKeys = ["timeout", "queue", "retries", "cache", "queueTimeout", "heartbeatTimeout", "circuitBreaker"]
     static let parallelKeys = ["maxConcurrency", "resources"]
 
@@ -30,6 +30,8 @@ struct WorkflowDecoder {
         if let node = fields["timeout"] { workflow.timeout = duration(node, at: "timeout", stepID: nil) }
         if let node = fields["defaults"] { workflow.defaults = decodeDefaults(node) }
         if let node = fields["parallel"] { workflow.parallel = decodeParallel(node) }
+        if let node = fields["schedule"] { workflow.schedule = decodeSchedule(node) }
+        decodeConcurrencyGroup(fields, into: &workflow)
         if let node = fields["steps"] {
             if let items = sequence(node, at: "steps", stepID: nil, what: "a list of steps") {
                 workflow.steps = items.enumerated().map { index, item in decodeStep(item, at: "steps[\(index)]", number: index + 1) }

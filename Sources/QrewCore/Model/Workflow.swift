@@ -17,6 +17,13 @@ public struct Workflow: Sendable, Hashable, Codable {
     public var parallel: Parallelism
     /// The steps in declaration order.
     public var steps: [Step]
+    /// When `qctl schedule add` runs the workflow by itself (unless given `--cron`); nil if never.
+    public var schedule: ScheduleSpec?
+    /// Runs sharing a concurrency group: with `cancelInProgress`, a new run of the group cancels
+    /// the group's unfinished run as it is stored; without it, the group only labels the run.
+    public var concurrencyGroup: String?
+    /// Whether a new run of `concurrencyGroup` cancels the group's unfinished run.
+    public var cancelInProgress: Bool = false
 
     /// Creates a workflow; everything but the name and steps has a neutral default.
     public init(
@@ -26,7 +33,8 @@ public struct Workflow: Sendable, Hashable, Codable {
         timeout: Duration? = nil,
         defaults: StepDefaults = StepDefaults(),
         parallel: Parallelism = Parallelism(),
-        steps: [Step]
+        steps: [Step],
+        schedule: ScheduleSpec? = nil
     ) {
         self.name = name
         self.params = params
@@ -35,5 +43,6 @@ public struct Workflow: Sendable, Hashable, Codable {
         self.defaults = defaults
         self.parallel = parallel
         self.steps = steps
+        self.schedule = schedule
     }
 }

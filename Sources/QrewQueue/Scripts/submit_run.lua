@@ -4,7 +4,9 @@
   ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key)
   ARGV[5] run id
   ARGV[6] run document: JSON object of run fields (name, failFast, ...; `timeoutMs` puts the run
-          in the deadlines set, where the coordinator cancels it when it is overdue)
+          in the deadlines set, where the coordinator cancels it when it is overdue;
+          `concurrencyGroup` makes the run its group's current run in P:group:<name>, and with
+          `cancelInProgress` = "true" first cancels the group's previous run if it is unfinished)
   ARGV[7] limits: JSON object limit -> capacity ("run", "pool:<name>", "step:<id>"); a pool's
           size is shared by every run of the namespace and set by each submission that declares
           it (the latest submission wins; lib/limits)
@@ -18,6 +20,7 @@
 --@include limits
 --@include fence
 --@include finish
+--@include cancel
 --@include store
 
 check_fence(ARGV[4])
@@ -56,6 +59,15 @@ for limit, capacity in pairs(limits) do
     redis.call('HSET', rk .. ':capacity', limit, capacity)
     redis.call('HSET', rk .. ':inflight', limit, 0)
   end
+end
+
+if doc.concurrencyGroup then
+  local gk = P .. ':group:' .. doc.concurrencyGroup
+  local previous = redis.call('GET', gk)
+  if previous and doc.cancelInProgress == 'true' then
+    begin_cancel(previous, 'concurrency group ' .. doc.concurrencyGroup .. ': run ' .. run .. ' started (cancelInProgress)', 'canceled')
+  end
+  redis.call('SET', gk, run)
 end
 
 store_slice(run, FIRST, nil, nil)

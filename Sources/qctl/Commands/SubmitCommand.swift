@@ -16,6 +16,14 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run id (letters, digits, -_.; default: <name>-<yyyyMMdd-HHmmss>-<hex>).", valueName: "id"))
     var runID: String?
 
+    @Option(help: ArgumentHelp(
+        "Submit at most once per key: a repeated submission with the same key within --idempotency-window prints the first run's id and queues nothing.",
+        valueName: "key"))
+    var idempotencyKey: String?
+
+    @Option(help: ArgumentHelp("How long an --idempotency-key is remembered.", valueName: "duration"))
+    var idempotencyWindow = "24h"
+
     @OptionGroup var following: FollowOptions
 
     @Flag(help: "Print {\"id\": ...} instead of the bare run id.")
@@ -30,6 +38,17 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         if following.follow && json { throw ValidationError("--json cannot be combined with --follow (the live view is text)") }
         _ = try parsedPickupTimeout()
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 256 {
+            throw ValidationError("--idempotency-key: use 1 to 256 bytes, e.g. a request id or 'nightly-2026-12-05'")
+        }
+        _ = try parsedIdempotencyWindow()
+    }
+
+    private func parsedIdempotencyWindow() throws -> Duration {
+        guard let window = try? DurationParser.parse(idempotencyWindow), window >= .seconds(1), window <= NumericBounds.longestDuration else {
+            throw ValidationError("--idempotency-window: '\(idempotencyWindow)' is not a duration between 1s and 365d; write e.g. 24h")
+        }
+        return window
     }
 
     private func parsedPickupTimeout() throws -> Duration {
@@ -42,10 +61,20 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (text, loaded) = try Submission.validated(workflow)
-        let id = runID ?? RunID.generate(workflowName: loaded.name)
+        let proposedID = runID ?? RunID.generate(workflowName: loaded.name)
         let timeout = try parsedPickupTimeout()
+        let window = try parsedIdempotencyWindow()
         try await redis.withQueue { queue in
-            let fields = try await Submission.submit(workflow, text: text, runID: id, queue: queue, redis: redis, timeout: timeout)
+            let id: String
+            let fields: [String: String]
+            if let idempotencyKey {
+                (id, fields) = try await Submission.submitIdempotent(
+                    workflow, text: text, runID: proposedID, key: idempotencyKey, retention: window,
+                    queue: queue, redis: redis, timeout: timeout)
+            } else {
+                id = proposedID
+                fields = try await Submission.submit(workflow, text: text, runID: id, queue: queue, redis: redis, timeout: timeout)
+            }
             if json {
                 try Console.json(["id": id])
             } else {

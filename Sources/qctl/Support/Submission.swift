@@ -23,6 +23,25 @@ enum Submission {
         timeout: Duration = .seconds(10)
     ) async throws -> [String: String] {
         _ = try await queue.enqueueSubmission(runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+        return try await awaitStored(runID, queue: queue, redis: redis, timeout: timeout)
+    }
+
+    /// Queues the workflow under idempotency key `key` unless a submission with that key was
+    /// queued within `retention`, then waits as `submit` does for the run the key stands for;
+    /// returns that run's id (the existing one for a repeated key) and fields.
+    static func submitIdempotent(
+        _ options: WorkflowOptions, text: String, runID: String, key: String, retention: Duration,
+        queue: QueueClient, redis: RedisOptions, timeout: Duration
+    ) async throws -> (runID: String, fields: [String: String]) {
+        let outcome = try await queue.enqueueIdempotentSubmission(
+            key: key, retention: retention, runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+        return (outcome.runID, try await awaitStored(outcome.runID, queue: queue, redis: redis, timeout: timeout))
+    }
+
+    /// Polls every 20 ms, up to `timeout`, until a coordinator stored run `runID`; its fields.
+    private static func awaitStored(
+        _ runID: String, queue: QueueClient, redis: RedisOptions, timeout: Duration
+    ) async throws -> [String: String] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let fields = try await queue.runFields(runID) {
