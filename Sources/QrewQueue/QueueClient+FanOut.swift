@@ -20,7 +20,7 @@ struct FanOutFailure: Error {
 
 extension QueueClient {
     /// The reserved queue of dynamic fan-out placeholders, claimed by the leader's fan-out loop.
-    public static let fanOutQueue = "__expand"
+    public static let fanOutQueue = DynamicMatrix.placeholderQueue
 
     /// Expands a placeholder leased from `fanOutQueue`: reads its plan (task field `fanOut`) and
     /// the source step's output (which the claim carried), makes one task per element of that

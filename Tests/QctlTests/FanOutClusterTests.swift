@@ -41,8 +41,9 @@ struct FanOutClusterTests {
                   - id: after
                     run: [echo, "got ${{ steps.fan.outputs }}"]
                 """)
-            let result = try await qctl("submit", file, "--run-id", "ok", "--wait", environment: env, timeout: .seconds(60))
+            let result = try await qctl("submit", file, "--run-id", "ok", "--follow", environment: env, timeout: .seconds(60))
             #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)\n\(cluster.logs)")
+            #expect(result.stdout.contains("fan fanned out into 3 tasks"), "\(result.stdout)")
             let status = try await Self.status("ok", cluster)
             #expect(status["state"] as? String == "succeeded")
             for (index, item) in ["x", "y", "z"].enumerated() {
@@ -76,6 +77,24 @@ struct FanOutClusterTests {
             #expect(fan["state"] as? String == "failed")
             #expect((fan["error"] as? String)?.contains("not JSON") == true, "\(fan)")
             #expect(try Self.task("after", in: badStatus)["state"] as? String == "skipped")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func theExampleFansOutUnderQctlDev() async throws {
+        try await withCluster(coordinator: false) { cluster in
+            let installed = try DevCommandTests.installation(withWorker: true)
+            let dev = try QctlProcess(
+                ["dev", ExampleWorkflowTests.examples + "/dynamic-fan-out.yaml", "--workers", "2"],
+                environment: cluster.environment, executable: installed)
+            let result = await dev.wait(timeout: .seconds(90))
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            #expect(result.stdout.contains("deploy fanned out into 3 tasks"), "\(result.stdout)")
+            let runID = try #require(result.stdout.firstMatch(of: /run (dynamic-fan-out-\S+) succeeded/)?.output.1)
+            let snapshot = try await cluster.waitForRun(String(runID))
+            let report = try #require(snapshot.tasks.first { $0["id"] == "report" }?["output"])
+            let positions = ["eu", "us", "ap"].compactMap { report.range(of: "deployed to \($0)")?.lowerBound }
+            #expect(positions.count == 3 && positions == positions.sorted(), "\(report)")
         }
     }
 }

@@ -119,6 +119,19 @@ struct DynamicMatrixTests {
         #expect(matrixSource.map(\.code) == [.badReference])
     }
 
+    @Test func theReservedPlaceholderQueueCannotBeAStepQueue() {
+        let found = problems("""
+        name: fan
+        defaults: { queue: __mine }
+        steps:
+          - id: a
+            queue: __expand
+            run: [echo]
+        """)
+        #expect(found.map(\.field) == ["defaults.queue", "steps[0].queue"])
+        #expect(found.allSatisfy { $0.message.contains("reserved") })
+    }
+
     @Test func elementsAreStringsOrTheirJSONText() throws {
         #expect(try DynamicMatrix.elements(of: #"["a", 1, true, null, {"k":[1,"x"]}]"#, limit: 10)
             == ["a", "1", "true", "null", #"{"k":[1,"x"]}"#])

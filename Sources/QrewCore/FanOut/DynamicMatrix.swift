@@ -11,6 +11,13 @@ public struct DynamicMatrix: Sendable, Hashable, Codable {
     /// The step whose output is the list.
     public var sourceStep: String
 
+    /// The queue placeholders wait on for the leader to expand them; no step or worker may use
+    /// it (queue names starting with `__` are reserved).
+    public static let placeholderQueue = "__expand"
+
+    /// Whether `queue` is reserved for Qrew's own use (starts with `__`).
+    public static func isReservedQueue(_ queue: String) -> Bool { queue.hasPrefix("__") }
+
     /// Creates a dynamic axis.
     public init(key: String, sourceStep: String) {
         self.key = key
