@@ -132,6 +132,28 @@ struct ExpandTaskTests {
         }
     }
 
+    @Test func aFailFastFailureOfATaskCancelsTheJoinWithTheRest() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                task("list", before: ["fan"]),
+                TaskRecord(
+                    id: "fan", step: "fan", queue: QueueClient.fanOutQueue, priority: 10, deps: 1, dependents: ["after"],
+                    limits: [], refs: ["list"], spec: #"{"type":"echo"}"#, maxAttempts: 1, continueOnError: false),
+                task("after", after: ["fan"]),
+            ], fields: ["retention": "600000", "failFast": "true"])
+            let placeholder = try await claimPlaceholder(q, listOutput: #"["a","b"]"#)
+            #expect(try await q.queue.expandTask(placeholder, children: [child(0), child(1)], fence: q.fence) == .expanded)
+            let children = try await q.claimExactly(2)
+            try await q.fail(children[0])
+            #expect(try await q.state("r1", "fan") == "canceled")
+            #expect(try await q.state("r1", "after") == "canceled")
+            #expect(try await q.state("r1", "fan[1]") == "canceled")
+            #expect(try await q.succeed(children[1]) == false)
+            #expect(try await q.runField("r1", "state") == "failed")
+            #expect(try await q.runField("r1", "pending") == "0")
+        }
+    }
+
     @Test func cancelingAnExpandedRunEndsTheJoinAndItsChildren() async throws {
         try await withQueue { q throws in
             try await submitFanOut(q)
