@@ -132,6 +132,21 @@ struct DynamicMatrixTests {
         #expect(found.allSatisfy { $0.message.contains("reserved") })
     }
 
+    @Test func aGateKeyCannotReadTheDynamicValue() {
+        let found = problems("""
+        name: fan
+        steps:
+          - id: list
+            run: [echo]
+          - id: fan
+            matrix: { item: "${{ fromJSON(steps.list.output) }}" }
+            concurrency: { key: "${{ matrix.item }}", limit: 1 }
+            run: [echo]
+        """)
+        #expect(found.map(\.field) == ["steps[1].concurrency.key"])
+        #expect(found.first?.line == 7)
+    }
+
     @Test func elementsAreStringsOrTheirJSONText() throws {
         #expect(try DynamicMatrix.elements(of: #"["a", 1, true, null, {"k":[1,"x"]}]"#, limit: 10)
             == ["a", "1", "true", "null", #"{"k":[1,"x"]}"#])

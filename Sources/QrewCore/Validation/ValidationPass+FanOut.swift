@@ -10,6 +10,16 @@ extension ValidationPass {
                    "a dynamic matrix cannot be combined with other matrix keys (\(step.matrix.axes.map(\.key).joined(separator: ", ")))",
                    hint: "keep only '\(dynamic.key)', or make the source step print the combinations as one JSON array")
         }
+        // Gate keys are stored with the placeholder, before the element is known.
+        let gateKeys = [
+            ("circuitBreaker", step.circuitBreaker?.key), ("rateLimit", step.rateLimit?.key), ("concurrency", step.concurrency?.key),
+        ]
+        for (gate, key) in gateKeys {
+            guard let key, let template = try? Template(parsing: key), template.references.contains(.matrix(dynamic.key)) else { continue }
+            report(.badReference, field: "steps[\(index)].\(gate).key", stepID: stepID,
+                   "the \(gate) key reads the dynamic matrix value ${{ matrix.\(dynamic.key) }}, which is not known when the run is stored",
+                   hint: "key the \(gate) by something the run knows at submission (params, the step), or use a static matrix")
+        }
         guard dynamic.sourceStep != step.id else {
             report(.badReference, field: field, stepID: stepID, "the dynamic matrix reads the step's own output",
                    hint: "fan out over the output of a step this one depends on")
