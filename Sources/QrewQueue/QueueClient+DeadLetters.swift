@@ -49,6 +49,8 @@ extension QueueClient {
         case runGone(run: String)
         /// The run is still going (a continueOnError task failed); requeue after it finishes.
         case runNotFinished(run: String, state: String)
+        /// The run has an expanded dynamic fan-out, which is not retried in place; entry kept.
+        case runHasDynamicFanOut(run: String, state: String)
         /// The requeue began (the entry is removed) but was not done when this caller stopped
         /// (`callLimit`), or a cancel ended it; the coordinator finishes what is left.
         case unfinished(run: String, state: String)
@@ -84,6 +86,7 @@ extension QueueClient {
         case -1: return .runGone(run: entry.run)
         case -2: return .runNotFinished(run: entry.run, state: parts[1].string ?? "unknown")
         case -3: return .unknownDeadLetter
+        case -4: return .runHasDynamicFanOut(run: entry.run, state: parts[1].string ?? "unknown")
         case 0: return .alreadySucceeded(run: entry.run)
         default:
             switch try await finishRetry(entry.run, started: parts, budget: budget, callLimit: callLimit - 1) {

@@ -11,6 +11,8 @@ extension QueueClient {
         case unknownRun
         /// The run has not finished (or is being retried); it is in this state.
         case notFinished(state: String)
+        /// The run has an expanded dynamic fan-out, which is not retried in place (submit it again).
+        case hasDynamicFanOut(state: String)
         /// The retry began but was not done when this caller stopped (`callLimit`), or a cancel
         /// ended it; the run is in `state`, and the coordinator finishes what is left.
         case unfinished(state: String)
@@ -30,6 +32,7 @@ extension QueueClient {
         switch code {
         case -1: return .unknownRun
         case -2: return .notFinished(state: parts[1].string ?? "unknown")
+        case -4: return .hasDynamicFanOut(state: parts[1].string ?? "unknown")
         case 0: return .nothingToRetry
         default:
             let outcome = try await finishRetry(runID, started: parts, budget: budget, callLimit: callLimit - 1)

@@ -57,13 +57,15 @@ enum RunRecordBuilder {
             retry: settings.retry, outputRefs: outputRefs,
             cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
         spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
-        return TaskRecord(
+        let record = TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
             fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate })
+        guard let fanOut = settings.fanOut else { return record }
+        return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

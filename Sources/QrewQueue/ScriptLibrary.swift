@@ -45,6 +45,7 @@ public struct ScriptLibrary: Sendable {
         case pauseSchedule = "pause_schedule"
         case dueSchedules = "due_schedules"
         case fireSchedule = "fire_schedule"
+        case expandTask = "expand_task"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -47,7 +47,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         valueName: "dir"))
     var throttleCgroup: String?
 
-    @Option(help: "Queues to claim from, comma-separated, in order of preference.")
+    @Option(help: "Queues to claim from, comma-separated, in order of preference (names starting with __ are reserved).")
     var queues: String = "default"
 
     @Option(help: "Worker name, unique among live workers (default <hostname>-<pid>).")
@@ -131,6 +131,9 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         let queueNames = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !queueNames.isEmpty, queueNames.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
             throw ValidationError("invalid --queues '\(queues)': expected comma-separated queue names, e.g. default,gpu")
+        }
+        if let reserved = queueNames.first(where: DynamicMatrix.isReservedQueue) {
+            throw ValidationError("invalid --queues: '\(reserved)' is reserved for the coordinator (names starting with __)")
         }
         configuration.queues = queueNames
         if let name {

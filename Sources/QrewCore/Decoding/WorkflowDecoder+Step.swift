@@ -46,7 +46,9 @@ extension WorkflowDecoder {
             step.dependsOn = stringList(value, at: "\(path).dependsOn", stepID: stepID, what: "a list of step ids",
                                         hint: Self.shape(of: value) == "a string" ? "write dependsOn: [\(Self.scalarText(value))]" : nil)
         }
-        if let value = fields["matrix"] { step.matrix = matrix(value, at: "\(path).matrix", stepID: stepID) }
+        if let value = fields["matrix"] {
+            (step.matrix, step.dynamicMatrix) = matrix(value, at: "\(path).matrix", stepID: stepID)
+        }
         decodeGates(fields, into: &step, path: path, stepID: stepID)
         return step
     }
@@ -123,13 +125,19 @@ extension WorkflowDecoder {
         return nil
     }
 
-    /// `matrix: { key: [values...] }` in declaration order.
-    private mutating func matrix(_ node: Node, at path: String, stepID: String?) -> Matrix {
+    /// `matrix: { key: [values...] }` in declaration order, and the dynamic axis
+    /// (`key: "${{ fromJSON(steps.ID.output) }}"`, the last one written) if any.
+    private mutating func matrix(_ node: Node, at path: String, stepID: String?) -> (Matrix, DynamicMatrix?) {
         var matrix = Matrix()
+        var dynamic: DynamicMatrix?
         for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: "a mapping of keys to value lists") ?? [] {
+            if let axis = dynamicMatrixAxis(value, key: key, at: "\(path).\(key)", stepID: stepID) {
+                if let axis { dynamic = axis }
+                continue
+            }
             let values = stringList(value, at: "\(path).\(key)", stepID: stepID, what: "a list of values")
             matrix.axes.append(Matrix.Axis(key: key, values: values))
         }
-        return matrix
+        return (matrix, dynamic)
     }
 }

@@ -44,6 +44,8 @@ public struct Step: Sendable, Hashable, Codable {
     public var dependsOn: [String]
     /// Fan-out axes; empty means a single task.
     public var matrix: Matrix
+    /// A matrix axis whose values an earlier step's output gives at run time (dynamic fan-out).
+    public var dynamicMatrix: DynamicMatrix? = nil
     /// Request description for `http` steps.
     public var http: HTTPSpec?
     /// Arguments (`with:`) for `echo`, `sleep`, `fail` and registered handlers.

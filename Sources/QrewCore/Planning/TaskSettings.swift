@@ -39,4 +39,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var queueTimeout: Duration? = nil
     /// Longest silence allowed between progress lines; `nil` means none.
     public var heartbeatTimeout: Duration? = nil
+    /// The step's dynamic matrix: the task is the placeholder the coordinator expands.
+    public var fanOut: DynamicMatrix? = nil
 }

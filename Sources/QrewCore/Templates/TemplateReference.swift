@@ -23,7 +23,8 @@ public enum TemplateReference: Sendable, Hashable, CustomStringConvertible {
     static func parse(expression: String) throws(TemplateError) -> TemplateReference {
         let parts = expression.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         switch parts.first {
-        case "steps" where parts.count == 3 && parts[2] == "output" && !parts[1].isEmpty:
+        // `outputs`: the JSON array of a dynamic fan-out's outputs, which is that step's output.
+        case "steps" where parts.count == 3 && (parts[2] == "output" || parts[2] == "outputs") && !parts[1].isEmpty:
             return .stepOutput(parts[1])
         case "matrix" where parts.count == 2 && !parts[1].isEmpty:
             return .matrix(parts[1])

@@ -32,6 +32,7 @@ extension ValidationPass {
                            "depends on unknown step '\(dependency)'", hint: hint ?? "declare a step with id '\(dependency)' or remove the dependency")
                 }
             }
+            if let target = checkDynamicMatrix(of: step, at: index, indexByID: indexByID) { addEdge(to: target) }
             guard step.mayContainTemplates else { continue }
             for (field, text) in step.templatedFields where Template.mayContainReference(text) {
                 for target in checkTemplate(text, field: "steps[\(index)].\(field)", step: step, indexByID: indexByID) {
@@ -67,7 +68,7 @@ extension ValidationPass {
                            hint: KeySuggester.hint(for: id, among: indexByID.count <= Self.suggestionStepLimit ? Array(indexByID.keys).sorted() : []))
                 }
             case .matrix(let key):
-                if !step.matrix.hasKey(key) {
+                if !step.matrix.hasKey(key) && step.dynamicMatrix?.key != key {
                     let keys = step.matrix.axes.map(\.key)
                     report(.badReference, field: field, stepID: stepID, "\(reference) but the step has no matrix key '\(key)'",
                            hint: KeySuggester.hint(for: key, among: keys)

@@ -49,6 +49,10 @@ extension ValidationPass {
         if let queue = step.queue, queue.isEmpty {
             report(.invalidValue, field: "\(path).queue", stepID: stepID, "'queue' must not be empty")
         }
+        if let queue = step.queue, DynamicMatrix.isReservedQueue(queue) {
+            report(.invalidValue, field: "\(path).queue", stepID: stepID, "queue '\(queue)' is reserved (names starting with __)",
+                   hint: "pick a queue name that does not start with __")
+        }
         if let maximum = step.maxConcurrency {
             checkRange(maximum, NumericBounds.concurrency, field: "\(path).maxConcurrency", stepID: stepID, name: "maxConcurrency",
                        hint: "the most tasks of this step running at once")

@@ -65,6 +65,10 @@ struct ValidationPass {
         if let queue = workflow.defaults.queue, queue.isEmpty {
             report(.invalidValue, field: "defaults.queue", "'queue' must not be empty")
         }
+        if let queue = workflow.defaults.queue, DynamicMatrix.isReservedQueue(queue) {
+            report(.invalidValue, field: "defaults.queue", "queue '\(queue)' is reserved (names starting with __)",
+                   hint: "pick a queue name that does not start with __")
+        }
         if let retries = workflow.defaults.retries {
             checkRetries(retries, field: "defaults.retries", stepID: nil)
         }

@@ -65,7 +65,7 @@ end
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
-    'continueOnError', 'cache', 'step', 'gates')
+    'continueOnError', 'cache', 'step', 'gates', 'join')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 
   local run = split_ref(ref)
@@ -99,7 +99,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
     'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
   if r then
-    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3])
+    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3], t[12])
   else
     redis.call('XADD', events, '*', 'ref', ref)
   end

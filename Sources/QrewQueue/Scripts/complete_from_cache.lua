@@ -30,7 +30,7 @@
 local ref, token, key = ARGV[4], ARGV[5], ARGV[6]
 local tk = task_key(ref)
 local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'limits', 'id', 'dependents', 'continueOnError',
-  'step')
+  'step', 'join')
 if t[1] ~= 'running' or t[2] ~= token then return { 'stale' } end
 local run = split_ref(ref)
 local rk = run_key(run)
@@ -76,7 +76,7 @@ emit(run, event)
 redis.call('HINCRBY', CACHE_STATS, score and 'similarHits' or 'hits', 1)
 redis.call('HINCRBY', rk, 'cacheHits', 1)
 if r[1] then
-  apply_result(run, ref, t[5], 'succeeded', t[6], t[7], '', t[3])
+  apply_result(run, ref, t[5], 'succeeded', t[6], t[7], '', t[3], t[9])
 else
   redis.call('XADD', P .. ':events', '*', 'ref', ref)
 end

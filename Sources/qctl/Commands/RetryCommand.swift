@@ -25,6 +25,8 @@ struct RetryCommand: AsyncParsableCommand {
                 throw CommandFailure.unknownRun(run, redis)
             case .notFinished(let state):
                 throw CommandFailure("run \(run) is still \(state); wait for it to finish or cancel it first")
+            case .hasDynamicFanOut(let state):
+                throw CommandFailure("run \(run) (\(state)) has a dynamic fan-out, which is not retried in place; submit the workflow again")
             case .nothingToRetry:
                 Console.out("every step of run \(run) succeeded; nothing to retry (use --fresh to run it all again)")
             case .unfinished(let state):

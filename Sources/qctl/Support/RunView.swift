@@ -68,6 +68,11 @@ struct RunView {
                  "worker \(fields["worker"] ?? "?") slots \(fields["from"] ?? "?") -> \(fields["to"] ?? "?"): \(fields["reason"] ?? "")")
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
+        case "task_expanded":
+            let count = Int(fields["tasks"] ?? "") ?? 0
+            total += count
+            states[task] = "expanded"
+            emit(ts, "⑂", .cyan, "\(task) fanned out into \(count) task\(count == 1 ? "" : "s")")
         case "run_finished":
             let state = fields["state"] ?? "failed"
             var text = "run \(fields["run"] ?? "") \(state)"

@@ -71,7 +71,8 @@ local function cancel_slice(run)
   for _, id in ipairs(ids) do
     local ref = run .. '/' .. id
     local t = redis.call('HMGET', task_key(ref), 'state', 'queue', 'limits')
-    if t[1] == 'waiting' or t[1] == 'ready' or t[1] == 'running' then
+    -- `expanded`: the join of a dynamic fan-out (lib/fanout), ended here with its children.
+    if t[1] == 'waiting' or t[1] == 'ready' or t[1] == 'running' or t[1] == 'expanded' then
       cancel_task(run, ref, id, t, c[2])
       settled = settled + 1
     end
