@@ -39,7 +39,7 @@ enum RunRecordBuilder {
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
-        if limitedByRun { limits.append("run") }
+        if limitedByRun, settings.type != .approval { limits.append("run") }
         if let resource = settings.resource { limits.append("pool:\(resource)") }
         if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
         if let keyed = keyedLimit(settings) { limits.append(keyed) }
@@ -59,7 +59,8 @@ enum RunRecordBuilder {
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
-            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate })
+            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
+                .merging(approvalFields(settings)) { _, approval in approval })
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

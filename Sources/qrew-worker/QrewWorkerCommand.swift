@@ -132,6 +132,9 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         guard !queueNames.isEmpty, queueNames.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
             throw ValidationError("invalid --queues '\(queues)': expected comma-separated queue names, e.g. default,gpu")
         }
+        if let reserved = queueNames.first(where: { $0.hasPrefix("@") }) {
+            throw ValidationError("invalid --queues: '\(reserved)' is reserved (names starting with '@' hold tasks no worker runs, such as approvals)")
+        }
         configuration.queues = queueNames
         if let name {
             guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {

@@ -11,6 +11,8 @@ extension Step {
         case sleep
         /// Fail on purpose with `with.message` (tests of retries and failFast).
         case fail
+        /// Wait, holding no worker slot, for `qctl approve` (or its reject) or the step's `timeout`.
+        case approval
         /// A handler the embedding application registered under this name.
         case handler(String)
 
@@ -22,6 +24,7 @@ extension Step {
             case "echo": self = .echo
             case "sleep": self = .sleep
             case "fail": self = .fail
+            case "approval": self = .approval
             default: self = .handler(rawValue)
             }
         }
@@ -34,6 +37,7 @@ extension Step {
             case .echo: "echo"
             case .sleep: "sleep"
             case .fail: "fail"
+            case .approval: "approval"
             case .handler(let name): name
             }
         }
@@ -44,7 +48,7 @@ extension Step {
         /// Whether this type takes its arguments from `with:`.
         var usesArguments: Bool {
             switch self {
-            case .shell, .http: false
+            case .shell, .http, .approval: false
             case .echo, .sleep, .fail, .handler: true
             }
         }

@@ -57,6 +57,8 @@ public struct Step: Sendable, Hashable, Codable {
     /// Schedule-to-start limit: a task not started this long after it was queued ends
     /// `timed_out` (retried as `retries` says); `nil` inherits `defaults.queueTimeout`.
     public var queueTimeout: Duration? = nil
+    /// Who may approve (`type: approval` only): a note shown while the step waits, not enforced.
+    public var approvers: [String] = []
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

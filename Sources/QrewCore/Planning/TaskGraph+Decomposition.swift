@@ -152,6 +152,7 @@ extension TaskGraph {
             heartbeatTimeout: step.heartbeatTimeout ?? workflow.defaults.heartbeatTimeout
         )
         try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
+        if step.type == .approval { settings.applyApproval(of: step) }
         return settings
     }
 }

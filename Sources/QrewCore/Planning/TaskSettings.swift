@@ -39,4 +39,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var queueTimeout: Duration? = nil
     /// Longest silence allowed between progress lines; `nil` means none.
     public var heartbeatTimeout: Duration? = nil
+    /// Who may approve (approval steps; a note shown while waiting).
+    public var approvers: [String] = []
 }

@@ -82,7 +82,7 @@ extension ValidationPass {
             }
         case .sleep:
             checkSleepDuration(step, path: path, stepID: stepID)
-        case .echo, .fail:
+        case .echo, .fail, .approval:
             break
         case .handler(let name):
             if !Identifier.isValidHandlerName(name) {

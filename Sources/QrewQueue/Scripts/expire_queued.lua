@@ -9,7 +9,8 @@
   policy decides as for any outcome: when `retries.on` includes `timeout` and attempts remain
   (the task's `queueTimeoutRetry` field, written at store time), it waits out the backoff in the
   delayed set (task_retrying, outcome timed_out); otherwise it ends `timed_out` and an event goes
-  to the coordinator like any final result (lib/apply: dependents skipped unless
+  to the coordinator like any final result (an approval step's `timeout` works this way, with the
+  error "approval timeout: no decision within <d>") (lib/apply: dependents skipped unless
   continueOnError, dead letter). A task that started in time, or whose run is being canceled,
   is left alone; its entry is dropped.
   Returns: {number of tasks timed out, ms until the next deadline or -1 if none}. ]]
@@ -33,7 +34,7 @@ for index, ref in ipairs(due) do
   redis.call('ZREM', key, ref)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'retryAt', 'queuedAt', 'queueTimeoutMs', 'queue', 'limits', 'attempt',
-    'maxAttempts', 'id', 'queueTimeoutRetry')
+    'maxAttempts', 'id', 'queueTimeoutRetry', 'await')
   local limit_ms = tonumber(t[4])
   local run = split_ref(ref)
   if t[1] == 'ready' and not t[2] and limit_ms and tonumber(t[3]) and tonumber(t[3]) + limit_ms <= NOW
@@ -46,6 +47,7 @@ for index, ref in ipairs(due) do
     expired = expired + 1
     local attempt = (tonumber(t[7]) or 0) + 1
     local reason = 'queue timeout: not started within ' .. describe_ms(limit_ms)
+    if t[11] == 'approval' then reason = 'approval timeout: no decision within ' .. describe_ms(limit_ms) end
     local delay = nil
     if attempt < (tonumber(t[8]) or 1) then
       delay = retry_delay(t[10], attempt, ((NOW_MICROS + index * 7919) % 1000) / 1000)

@@ -59,6 +59,9 @@ struct RunView {
             if let error = fields["error"], !error.isEmpty { text += " (\(TextTable.truncated(error, limit: 200)))" }
             if let due = Int(fields["retryAt"] ?? "") { text += "; next attempt at \(Timestamp.clock(milliseconds: due))" }
             emit(ts, "↻", .yellow, text)
+        case "task_waiting":
+            states[task] = "ready"
+            emit(ts, "⏸", .yellow, "\(task) waiting for \(fields["for"] ?? "a decision")")
         case "task_progress":
             let percent = fields["percent"].map { "\($0)%" }
             let message = fields["message"].map { TextTable.truncated($0, limit: 200) }
@@ -106,6 +109,8 @@ struct RunView {
             let source = fields["cacheSource"].map { " of \($0)" } ?? ""
             let similarity = fields["cacheScore"].map { ", similarity \($0)" } ?? ""
             emit(ts, symbol, color, "\(task) succeeded from the result cache (reused the result\(source)\(similarity))")
+        case "succeeded" where fields["decidedBy"] != nil:
+            emit(ts, symbol, color, "\(task) approved by \(fields["decidedBy"] ?? "?")")
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")

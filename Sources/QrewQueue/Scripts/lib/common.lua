@@ -156,6 +156,19 @@ local function note_queued(queue, n)
   queued_per_queue[queue] = (queued_per_queue[queue] or 0) + n
 end
 
+-- The queue of tasks that wait for a decision rather than a worker (approval steps; the task's
+-- `await` field says what for): a sorted set like any ready queue, which no worker claims from
+-- (qrew-worker refuses queue names starting with '@'); `approve` takes tasks out of it.
+local AWAITING_QUEUE = '@awaiting'
+
+-- Counts one task just queued on `queue`: on a worker queue `flush` wakes an idle worker for it;
+-- on the awaiting queue nobody is woken and the run's stream says the task waits.
+local function note_ready(ref, queue)
+  if queue ~= AWAITING_QUEUE then return note_queued(queue, 1) end
+  local run, id = split_ref(ref)
+  emit(run, { 'type', 'task_waiting', 'task', id, 'for', 'approval', 'ts', NOW_S })
+end
+
 -- Makes a task claimable (lib/schedule: score with aging and fair rotation between concurrency
 -- keys; queue timeout deadline); `flush` wakes an idle worker for it. `fair_key` is the task's
 -- `concurrencyKey` field and `queue_timeout_ms` its `queueTimeoutMs` field (nil or false when
@@ -163,7 +176,7 @@ end
 local function push_ready(ref, priority, queue, fair_key, queue_timeout_ms)
   redis.call('ZADD', ready_key(queue), ready_score(priority, next_ready_order(fair_key)), ref)
   if queue_timeout_ms then watch_queue_timeout(ref, queue_timeout_ms) end
-  note_queued(queue, 1)
+  note_ready(ref, queue)
 end
 
 -- Writes this call's progress events (`write_events`) and leaves one wake-up token (at most 64
