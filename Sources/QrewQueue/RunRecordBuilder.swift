@@ -39,7 +39,7 @@ enum RunRecordBuilder {
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
-        if limitedByRun, settings.type != .approval { limits.append("run") }
+        if limitedByRun, settings.queue != TaskSettings.awaitingQueue { limits.append("run") }
         if let resource = settings.resource { limits.append("pool:\(resource)") }
         if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
         if let keyed = keyedLimit(settings) { limits.append(keyed) }
@@ -60,7 +60,7 @@ enum RunRecordBuilder {
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
             fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
-                .merging(approvalFields(settings)) { _, approval in approval })
+                .merging(awaitingFields(settings)) { _, awaiting in awaiting })
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

@@ -40,6 +40,7 @@ public struct ScriptLibrary: Sendable {
         case completeFromCache = "complete_from_cache"
         case purgeCache = "purge_cache"
         case approve
+        case signal
     }
 
     private let scripts: [Operation: RedisScript]

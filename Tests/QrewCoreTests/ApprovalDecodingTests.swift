@@ -60,4 +60,33 @@ struct ApprovalDecodingTests {
         let error = try #require(throws: WorkflowValidationError.self) { try WorkflowLoader.load(text: text, fileName: "w.yaml") }
         #expect(error.problems.contains { $0.message.contains("'run' does not apply to a step of type 'approval'") })
     }
+
+    @Test func aWaitStepWaitsForAnEventOrADuration() throws {
+        let text = """
+            name: w
+            steps:
+              - { id: deployed, type: wait, event: deploy-done, timeout: 1h }
+              - { id: cool-down, type: wait, duration: 10m }
+            """
+        let graph = try TaskGraph(workflow: try WorkflowLoader.load(text: text, fileName: "w.yaml"))
+        let event = try #require(graph["deployed"]?.settings)
+        #expect(event.waitEvent == "deploy-done" && event.timeout == .seconds(3600) && event.queue == TaskSettings.awaitingQueue)
+        let sleep = try #require(graph["cool-down"]?.settings)
+        #expect(sleep.waitDuration == .seconds(600) && sleep.waitEvent == nil && sleep.timeout == nil)
+    }
+
+    @Test(arguments: [
+        ("    type: wait\n", "wait step has no 'event' or 'duration'"),
+        ("    type: wait\n    event: a\n    duration: 1m\n", "both 'event' and 'duration'"),
+        ("    type: wait\n    duration: 1m\n    timeout: 2m\n", "'timeout' does not apply to a wait step with 'duration'"),
+        ("    type: wait\n    event: \"no spaces\"\n", "invalid event name 'no spaces'"),
+        ("    type: echo\n    event: go\n", "'event' does not apply to a step of type 'echo'"),
+        ("    type: wait\n    duration: soon\n", "'duration'"),
+    ])
+    func aBadWaitStepIsALocatedProblem(body: String, message: String) throws {
+        let text = "name: w\nsteps:\n  - id: a\n" + body
+        let error = try #require(throws: WorkflowValidationError.self) { try WorkflowLoader.load(text: text, fileName: "w.yaml") }
+        let problem = try #require(error.problems.first { $0.message.contains(message) }, "\(error.problems)")
+        #expect(problem.line != nil && problem.stepID == "a" && problem.hint != nil, "\(problem)")
+    }
 }

@@ -13,6 +13,8 @@ extension Step {
         case fail
         /// Wait, holding no worker slot, for `qctl approve` (or its reject) or the step's `timeout`.
         case approval
+        /// Wait, holding no worker slot, for an event (`qctl signal`) or a duration (durable sleep).
+        case wait
         /// A handler the embedding application registered under this name.
         case handler(String)
 
@@ -25,6 +27,7 @@ extension Step {
             case "sleep": self = .sleep
             case "fail": self = .fail
             case "approval": self = .approval
+            case "wait": self = .wait
             default: self = .handler(rawValue)
             }
         }
@@ -38,6 +41,7 @@ extension Step {
             case .sleep: "sleep"
             case .fail: "fail"
             case .approval: "approval"
+            case .wait: "wait"
             case .handler(let name): name
             }
         }
@@ -48,7 +52,7 @@ extension Step {
         /// Whether this type takes its arguments from `with:`.
         var usesArguments: Bool {
             switch self {
-            case .shell, .http, .approval: false
+            case .shell, .http, .approval, .wait: false
             case .echo, .sleep, .fail, .handler: true
             }
         }

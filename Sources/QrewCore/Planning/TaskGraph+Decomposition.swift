@@ -152,7 +152,7 @@ extension TaskGraph {
             heartbeatTimeout: step.heartbeatTimeout ?? workflow.defaults.heartbeatTimeout
         )
         try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
-        if step.type == .approval { settings.applyApproval(of: step) }
+        if step.type == .approval || step.type == .wait { settings.applyAwaiting(of: step) }
         return settings
     }
 }

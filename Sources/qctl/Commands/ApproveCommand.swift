@@ -64,7 +64,7 @@ struct ApproveCommand: AsyncParsableCommand {
     /// What the tasks are doing instead, for the refusal message.
     private static func describe(_ tasks: [[String: String]]) -> String {
         let states = tasks.map { task in
-            task["await"] == nil ? "not an approval step" : (task["state"] == "waiting" ? "dependencies not finished" : task["state"] ?? "unknown")
+            task["await"] != "approval" ? "not an approval step" : (task["state"] == "waiting" ? "dependencies not finished" : task["state"] ?? "unknown")
         }
         return Array(Set(states)).sorted().joined(separator: ", ")
     }

@@ -61,7 +61,12 @@ struct RunView {
             emit(ts, "↻", .yellow, text)
         case "task_waiting":
             states[task] = "ready"
-            emit(ts, "⏸", .yellow, "\(task) waiting for \(fields["for"] ?? "a decision")")
+            let what = switch fields["for"] {
+            case "event": "waiting for event \(fields["event"] ?? "?")"
+            case "sleep": "sleeping until \(Int(fields["until"] ?? "").map { Timestamp.clock(milliseconds: $0) } ?? "?")"
+            default: "waiting for approval"
+            }
+            emit(ts, "⏸", .yellow, "\(task) \(what)")
         case "task_progress":
             let percent = fields["percent"].map { "\($0)%" }
             let message = fields["message"].map { TextTable.truncated($0, limit: 200) }
@@ -111,6 +116,8 @@ struct RunView {
             emit(ts, symbol, color, "\(task) succeeded from the result cache (reused the result\(source)\(similarity))")
         case "succeeded" where fields["decidedBy"] != nil:
             emit(ts, symbol, color, "\(task) approved by \(fields["decidedBy"] ?? "?")")
+        case "succeeded" where fields["signal"] != nil:
+            emit(ts, symbol, color, "\(task) received event \(fields["signal"] ?? "?")")
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")
