@@ -76,4 +76,28 @@ struct SignalCommandTests {
             #expect(read["announce"] == "\"v2\"", "\(read)")
         }
     }
+
+    @Test func aTimedWaitHoldsNoWorkerAndEndsAfterItsDuration() async throws {
+        try await withCluster { cluster in
+            let file = try temporaryFile("pause.yaml", """
+                name: pause
+                steps:
+                  - { id: before, run: [echo, a] }
+                  - { id: pause, type: wait, duration: 1s, dependsOn: [before] }
+                  - { id: after, run: [echo, b], dependsOn: [pause] }
+                """)
+            #expect(try await qctl("submit", "--run-id", "pause-1", file, environment: cluster.environment).status == 0)
+            let reached = try await Self.work(cluster, "pause-1") { $0.tasks.contains { $0["id"] == "pause" && $0["state"] == "ready" } }
+            #expect(reached.keys.sorted() == ["before"])
+            let status = try await qctl("status", "pause-1", environment: cluster.environment)
+            #expect(status.stdout.contains("waiting: sleep until"), "\(status.stdout)")
+            let ran = try await Self.work(cluster, "pause-1") { $0.isFinished }
+            #expect(ran.keys.sorted() == ["after"], "no worker ran the wait itself")
+            let snapshot = try await cluster.waitForRun("pause-1")
+            #expect(snapshot.state == "succeeded")
+            let pause = try #require(snapshot.tasks.first { $0["id"] == "pause" })
+            let waited = (Int(pause["finishedAt"] ?? "") ?? 0) - (Int(pause["queuedAt"] ?? "") ?? 0)
+            #expect(waited >= 1000, "slept \(waited) ms")
+        }
+    }
 }
