@@ -122,4 +122,23 @@ struct ApproveTests {
             #expect(try await q.queue.decideApproval("r1", taskIDs: ["gate"], approve: true, by: "alice") == 0)
         }
     }
+
+    @Test func retryingARejectedRunAsksForApprovalAgain() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", Self.release(), fields: Self.retained)
+            try await Self.reachGate(q)
+            #expect(try await q.queue.decideApproval("r1", taskIDs: ["gate"], approve: false, by: "bob") == 1)
+            #expect(try await q.runField("r1", "state") == "failed")
+            guard case .retried(let count, _) = try await q.queue.retryRun("r1", fresh: false) else {
+                Issue.record("the failed run was not retried")
+                return
+            }
+            #expect(count == 2, "gate and publish run again")
+            #expect(try await q.state("r1", "gate") == "ready")
+            #expect(try await Self.taskField(q, "gate", "decidedBy") == nil, "the old decision is gone")
+            #expect(try await q.claim(5).isEmpty, "it waits for a decision again")
+            #expect(try await q.queue.decideApproval("r1", taskIDs: ["gate"], approve: true, by: "alice") == 1)
+            #expect(try await q.claimExactly(1)[0].ref.taskID == "publish")
+        }
+    }
 }
