@@ -97,4 +97,25 @@ struct ApprovalCommandTests {
             #expect(snapshot.tasks.first { $0["id"] == "publish" }?["state"] == "skipped")
         }
     }
+
+    @Test func aMatrixApprovalIsDecidedWholeOrOneTaskAtATime() async throws {
+        try await withCluster { cluster in
+            let file = try temporaryFile("regions.yaml", """
+                name: regions
+                steps:
+                  - { id: gate, type: approval, matrix: { region: [eu, us, ap] } }
+                  - { id: deploy, run: [echo, go], dependsOn: [gate] }
+                """)
+            #expect(try await qctl("submit", "--run-id", "reg-1", file, environment: cluster.environment).status == 0)
+            _ = try await cluster.waitForRun("reg-1") { $0.tasks.filter { $0["state"] == "ready" }.count == 3 }
+            let one = try await qctl("approve", "reg-1", "gate[region=eu]", "--by", "alice", environment: cluster.environment)
+            #expect(one.status == 0 && one.stdout.contains("approved 1 task of 'gate[region=eu]'"), "\(one.stdout)\(one.stderr)")
+            let rest = try await qctl("approve", "reg-1", "gate", "--by", "alice", environment: cluster.environment)
+            #expect(rest.status == 0 && rest.stdout.contains("approved 2 tasks of 'gate'"), "\(rest.stdout)\(rest.stderr)")
+            try await cluster.work("reg-1")
+            let snapshot = try await cluster.waitForRun("reg-1")
+            #expect(snapshot.state == "succeeded")
+            #expect(snapshot.tasks.filter { $0["step"] == "gate" }.allSatisfy { $0["decidedBy"] == "alice" })
+        }
+    }
 }
