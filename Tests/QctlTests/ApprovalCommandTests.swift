@@ -118,4 +118,11 @@ struct ApprovalCommandTests {
             #expect(snapshot.tasks.filter { $0["step"] == "gate" }.allSatisfy { $0["decidedBy"] == "alice" })
         }
     }
+
+    @Test func aWorkerRefusesTheReservedAwaitingQueue() async throws {
+        let worker = try QctlProcess(["--queues", "default,@awaiting", "--redis", "redis://127.0.0.1:1/0"],
+                                     executable: QctlProcess.productsDirectory + "/qrew-worker")
+        let result = await worker.wait(timeout: .seconds(20))
+        #expect(result.status == 2 && result.stderr.contains("'@awaiting' is reserved"), "\(result.stderr)")
+    }
 }
