@@ -24,7 +24,7 @@ extension WorkflowDecoder {
             for key in Self.keysNotForAwaiting.sorted() where fields[key] != nil {
                 report(.inapplicableKey, at: fields[key], field: "\(path).\(key)", stepID: stepID,
                        "'\(key)' does not apply to a step of type '\(type.rawValue)'",
-                       hint: "an \(type.rawValue) step runs on no worker and ends once; remove '\(key)' (its 'timeout' is how long it waits)")
+                       hint: "\(type == .approval ? "an approval" : "a wait") step runs on no worker and ends once; remove '\(key)'")
             }
         }
         if let value = fields["queue"], case .scalar(let name) = value, name.string.hasPrefix("@") {
