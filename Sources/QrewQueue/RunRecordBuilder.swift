@@ -43,7 +43,7 @@ enum RunRecordBuilder {
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
-        if limitedByRun { limits.append("run") }
+        if limitedByRun, settings.queue != TaskSettings.awaitingQueue { limits.append("run") }
         if let resource = settings.resource { limits.append("pool:\(resource)") }
         if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
         if let keyed = keyedLimit(settings) { limits.append(keyed) }
@@ -63,7 +63,8 @@ enum RunRecordBuilder {
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
-            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate })
+            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
+                .merging(awaitingFields(settings)) { _, awaiting in awaiting })
         guard let fanOut = settings.fanOut else { return record }
         return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
     }

@@ -46,6 +46,8 @@ public struct ScriptLibrary: Sendable {
         case dueSchedules = "due_schedules"
         case fireSchedule = "fire_schedule"
         case expandTask = "expand_task"
+        case approve
+        case signal
     }
 
     private let scripts: [Operation: RedisScript]

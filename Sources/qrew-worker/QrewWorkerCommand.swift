@@ -135,6 +135,9 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         if let reserved = queueNames.first(where: DynamicMatrix.isReservedQueue) {
             throw ValidationError("invalid --queues: '\(reserved)' is reserved for the coordinator (names starting with __)")
         }
+        if let reserved = queueNames.first(where: { $0.hasPrefix("@") }) {
+            throw ValidationError("invalid --queues: '\(reserved)' is reserved (names starting with '@' hold tasks no worker runs, such as approvals)")
+        }
         configuration.queues = queueNames
         if let name {
             guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {

@@ -5,7 +5,7 @@ extension WorkflowDecoder {
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
         "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout",
-    ] + gateStepKeys
+    ] + gateStepKeys + approvalStepKeys
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
 
@@ -50,6 +50,7 @@ extension WorkflowDecoder {
             (step.matrix, step.dynamicMatrix) = matrix(value, at: "\(path).matrix", stepID: stepID)
         }
         decodeGates(fields, into: &step, path: path, stepID: stepID)
+        decodeApproval(fields, into: &step, path: path, stepID: stepID)
         return step
     }
 

@@ -11,6 +11,10 @@ extension Step {
         case sleep
         /// Fail on purpose with `with.message` (tests of retries and failFast).
         case fail
+        /// Wait, holding no worker slot, for `qctl approve` (or its reject) or the step's `timeout`.
+        case approval
+        /// Wait, holding no worker slot, for an event (`qctl signal`) or a duration (durable sleep).
+        case wait
         /// A handler the embedding application registered under this name.
         case handler(String)
 
@@ -22,6 +26,8 @@ extension Step {
             case "echo": self = .echo
             case "sleep": self = .sleep
             case "fail": self = .fail
+            case "approval": self = .approval
+            case "wait": self = .wait
             default: self = .handler(rawValue)
             }
         }
@@ -34,6 +40,8 @@ extension Step {
             case .echo: "echo"
             case .sleep: "sleep"
             case .fail: "fail"
+            case .approval: "approval"
+            case .wait: "wait"
             case .handler(let name): name
             }
         }
@@ -44,7 +52,7 @@ extension Step {
         /// Whether this type takes its arguments from `with:`.
         var usesArguments: Bool {
             switch self {
-            case .shell, .http: false
+            case .shell, .http, .approval, .wait: false
             case .echo, .sleep, .fail, .handler: true
             }
         }

@@ -59,6 +59,12 @@ public struct Step: Sendable, Hashable, Codable {
     /// Schedule-to-start limit: a task not started this long after it was queued ends
     /// `timed_out` (retried as `retries` says); `nil` inherits `defaults.queueTimeout`.
     public var queueTimeout: Duration? = nil
+    /// Who may approve (`type: approval` only): a note shown while the step waits, not enforced.
+    public var approvers: [String] = []
+    /// The event a `type: wait` step waits for (`qctl signal RUN EVENT`); nil for a timed wait.
+    public var waitEvent: String? = nil
+    /// How long a `type: wait` step sleeps (durably, on no worker); nil for an event wait.
+    public var waitDuration: Duration? = nil
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

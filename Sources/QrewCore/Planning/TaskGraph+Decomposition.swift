@@ -153,6 +153,7 @@ extension TaskGraph {
         )
         try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
         settings.fanOut = step.dynamicMatrix
+        if step.type == .approval || step.type == .wait { settings.applyAwaiting(of: step) }
         return settings
     }
 }

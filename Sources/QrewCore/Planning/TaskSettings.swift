@@ -41,4 +41,10 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var heartbeatTimeout: Duration? = nil
     /// The step's dynamic matrix: the task is the placeholder the coordinator expands.
     public var fanOut: DynamicMatrix? = nil
+    /// Who may approve (approval steps; a note shown while waiting).
+    public var approvers: [String] = []
+    /// The event a wait step waits for (nil for a timed wait or any other step).
+    public var waitEvent: String? = nil
+    /// How long a wait step sleeps (nil for an event wait or any other step).
+    public var waitDuration: Duration? = nil
 }

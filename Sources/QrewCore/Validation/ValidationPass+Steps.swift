@@ -36,6 +36,7 @@ extension ValidationPass {
         checkPositive(step.timeout, field: "\(path).timeout", stepID: stepID, name: "timeout")
         checkPositive(step.queueTimeout, field: "\(path).queueTimeout", stepID: stepID, name: "queueTimeout")
         checkPositive(step.heartbeatTimeout, field: "\(path).heartbeatTimeout", stepID: stepID, name: "heartbeatTimeout")
+        checkPositive(step.waitDuration, field: "\(path).duration", stepID: stepID, name: "duration")
         if let retries = step.retries {
             checkRetries(retries, field: "\(path).retries", stepID: stepID)
         }
@@ -86,7 +87,7 @@ extension ValidationPass {
             }
         case .sleep:
             checkSleepDuration(step, path: path, stepID: stepID)
-        case .echo, .fail:
+        case .echo, .fail, .approval, .wait:
             break
         case .handler(let name):
             if !Identifier.isValidHandlerName(name) {

@@ -9,10 +9,16 @@
   policy decides as for any outcome: when `retries.on` includes `timeout` and attempts remain
   (the task's `queueTimeoutRetry` field, written at store time), it waits out the backoff in the
   delayed set (task_retrying, outcome timed_out); otherwise it ends `timed_out` and an event goes
-  to the coordinator like any final result (lib/apply: dependents skipped unless
+  to the coordinator like any final result (an approval step's `timeout` works this way, with the
+  error "approval timeout: no decision within <d>") (lib/apply: dependents skipped unless
   continueOnError, dead letter). A task that started in time, or whose run is being canceled,
   is left alone; its entry is dropped.
-  Returns: {number of tasks timed out, ms until the next deadline or -1 if none}. ]]
+  Wait steps (`await` = `sleep` or `event`, lib/common note_ready) use the same deadlines: a timed
+  wait ends `succeeded` when its duration (its `queueTimeoutMs`) has passed since it was queued; an
+  event wait whose event was signaled before it was reached is listed due at once and ends
+  `succeeded` with the event's data as output; one with a `timeout` and no event ends `timed_out`
+  ("wait timeout: no event <name> within <d>").
+  Returns: {number of tasks timed out or ended, ms until the next deadline or -1 if none}. ]]
 --@include common
 --@include limits
 --@include fence
@@ -25,6 +31,40 @@ local function describe_ms(ms)
   return string.format('%.0fms', ms)
 end
 
+-- Ends a waiting `type: wait` task (`t` as read below) whose time came: a timed wait (`sleep`)
+-- succeeds at its due time; an event wait succeeds with the data of its event once the event is
+-- in the run's <run>:signals (signaled before the task was reached), else ends `timed_out` at its
+-- `timeout`. The result goes to the coordinator's events stream. Returns 1 if it ended the task.
+local function end_wait(ref, run, t, limit_ms)
+  if t[1] ~= 'ready' or redis.call('HGET', run_key(run), 'cancelReason') then return 0 end
+  local overdue = limit_ms and tonumber(t[3]) and tonumber(t[3]) + limit_ms <= NOW
+  local state, output, err = 'succeeded', '', ''
+  if t[11] == 'event' then
+    local data = redis.call('HGET', run_key(run) .. ':signals', t[12])
+    if data then
+      output = data
+    elseif overdue then
+      state, err = 'timed_out', 'wait timeout: no event ' .. t[12] .. ' within ' .. describe_ms(limit_ms)
+    else
+      return 0
+    end
+  elseif not overdue then
+    return 0
+  end
+  if redis.call('ZREM', ready_key(AWAITING_QUEUE), ref) == 0 then return 0 end
+  redis.call('SREM', run_key(run) .. ':awaiting', t[9])
+  redis.call('HSET', task_key(ref), 'state', state, 'attempt', '1', 'startedAt', t[3], 'finishedAt', NOW_S,
+    'output', output, 'error', err)
+  local fields = { 'type', 'task_finished', 'task', t[9], 'state', state, 'attempt', '1', 'error', err, 'ts', NOW_S }
+  if t[11] == 'event' and state == 'succeeded' then
+    fields[#fields + 1] = 'signal'
+    fields[#fields + 1] = t[12]
+  end
+  emit(run, fields)
+  redis.call('XADD', P .. ':events', '*', 'ref', ref)
+  return 1
+end
+
 check_fence(ARGV[4])
 local key = P .. ':queuetimeouts'
 local due = redis.call('ZRANGEBYSCORE', key, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
@@ -33,10 +73,12 @@ for index, ref in ipairs(due) do
   redis.call('ZREM', key, ref)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'retryAt', 'queuedAt', 'queueTimeoutMs', 'queue', 'limits', 'attempt',
-    'maxAttempts', 'id', 'queueTimeoutRetry')
+    'maxAttempts', 'id', 'queueTimeoutRetry', 'await', 'event')
   local limit_ms = tonumber(t[4])
   local run = split_ref(ref)
-  if t[1] == 'ready' and not t[2] and limit_ms and tonumber(t[3]) and tonumber(t[3]) + limit_ms <= NOW
+  if t[11] == 'sleep' or t[11] == 'event' then
+    expired = expired + end_wait(ref, run, t, limit_ms)
+  elseif t[1] == 'ready' and not t[2] and limit_ms and tonumber(t[3]) and tonumber(t[3]) + limit_ms <= NOW
       and not redis.call('HGET', run_key(run), 'cancelReason') then
     redis.call('ZREM', ready_key(t[5]), ref)
     for _, limit in ipairs(split_csv(t[6])) do
@@ -46,6 +88,7 @@ for index, ref in ipairs(due) do
     expired = expired + 1
     local attempt = (tonumber(t[7]) or 0) + 1
     local reason = 'queue timeout: not started within ' .. describe_ms(limit_ms)
+    if t[11] == 'approval' then reason = 'approval timeout: no decision within ' .. describe_ms(limit_ms) end
     local delay = nil
     if attempt < (tonumber(t[8]) or 1) then
       delay = retry_delay(t[10], attempt, ((NOW_MICROS + index * 7919) % 1000) / 1000)

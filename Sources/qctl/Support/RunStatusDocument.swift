@@ -69,7 +69,7 @@ struct RunStatusDocument: Encodable {
             } : nil
             waitingFor = wait.map { wait in
                 wait.summary + (wait.until.map { " until " + Timestamp.rfc3339(milliseconds: $0) } ?? "")
-            }
+            } ?? Self.awaitingWait(fields)
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }

@@ -59,6 +59,14 @@ struct RunView {
             if let error = fields["error"], !error.isEmpty { text += " (\(TextTable.truncated(error, limit: 200)))" }
             if let due = Int(fields["retryAt"] ?? "") { text += "; next attempt at \(Timestamp.clock(milliseconds: due))" }
             emit(ts, "↻", .yellow, text)
+        case "task_waiting":
+            states[task] = "ready"
+            let what = switch fields["for"] {
+            case "event": "waiting for event \(fields["event"] ?? "?")"
+            case "sleep": "sleeping until \(Int(fields["until"] ?? "").map { Timestamp.clock(milliseconds: $0) } ?? "?")"
+            default: "waiting for approval"
+            }
+            emit(ts, "⏸", .yellow, "\(task) \(what)")
         case "task_progress":
             let percent = fields["percent"].map { "\($0)%" }
             let message = fields["message"].map { TextTable.truncated($0, limit: 200) }
@@ -111,6 +119,10 @@ struct RunView {
             let source = fields["cacheSource"].map { " of \($0)" } ?? ""
             let similarity = fields["cacheScore"].map { ", similarity \($0)" } ?? ""
             emit(ts, symbol, color, "\(task) succeeded from the result cache (reused the result\(source)\(similarity))")
+        case "succeeded" where fields["decidedBy"] != nil:
+            emit(ts, symbol, color, "\(task) approved by \(fields["decidedBy"] ?? "?")")
+        case "succeeded" where fields["signal"] != nil:
+            emit(ts, symbol, color, "\(task) received event \(fields["signal"] ?? "?")")
         case "succeeded": emit(ts, symbol, color, "\(task) succeeded\(took)")
         case "failed": emit(ts, symbol, color, "\(task) failed\(took): \(error ?? exit ?? "no reason given")")
         case "timed_out": emit(ts, symbol, color, "\(task) timed out\(took)\(error.map { ": \($0)" } ?? "")")

@@ -156,6 +156,36 @@ local function note_queued(queue, n)
   queued_per_queue[queue] = (queued_per_queue[queue] or 0) + n
 end
 
+-- The queue of tasks that wait for something other than a worker (approval and wait steps;
+-- the task's `await` field says what for: `approval`, `event` or `sleep`): a sorted set like any
+-- ready queue, which no worker claims from (qrew-worker refuses queue names starting with '@');
+-- `approve`, `signal` and `expire_queued` take tasks out of it.
+local AWAITING_QUEUE = '@awaiting'
+
+-- Counts one task just queued on `queue` (its hash already written): on a worker queue `flush`
+-- wakes an idle worker for it; on the awaiting queue nobody is woken and the run's stream says
+-- what the task waits for. A task waiting for an event joins the run's <run>:awaiting set (what
+-- `signal` looks at); when the event was signaled before, it is due at once in
+-- <prefix>:queuetimeouts, where `expire_queued` completes it with the signal's data.
+local function note_ready(ref, queue)
+  if queue ~= AWAITING_QUEUE then return note_queued(queue, 1) end
+  local run, id = split_ref(ref)
+  local t = redis.call('HMGET', task_key(ref), 'await', 'event', 'queueTimeoutMs')
+  local fields = { 'type', 'task_waiting', 'task', id, 'for', t[1] or 'approval', 'ts', NOW_S }
+  if t[1] == 'event' then
+    fields[#fields + 1] = 'event'
+    fields[#fields + 1] = t[2]
+    redis.call('SADD', run_key(run) .. ':awaiting', id)
+    if redis.call('HEXISTS', run_key(run) .. ':signals', t[2]) == 1 then
+      redis.call('ZADD', P .. ':queuetimeouts', NOW, ref)
+    end
+  elseif t[1] == 'sleep' then
+    fields[#fields + 1] = 'until'
+    fields[#fields + 1] = string.format('%.0f', NOW + (tonumber(t[3]) or 0))
+  end
+  emit(run, fields)
+end
+
 -- Makes a task claimable (lib/schedule: score with aging and fair rotation between concurrency
 -- keys; queue timeout deadline); `flush` wakes an idle worker for it. `fair_key` is the task's
 -- `concurrencyKey` field and `queue_timeout_ms` its `queueTimeoutMs` field (nil or false when
@@ -163,7 +193,7 @@ end
 local function push_ready(ref, priority, queue, fair_key, queue_timeout_ms)
   redis.call('ZADD', ready_key(queue), ready_score(priority, next_ready_order(fair_key)), ref)
   if queue_timeout_ms then watch_queue_timeout(ref, queue_timeout_ms) end
-  note_queued(queue, 1)
+  note_ready(ref, queue)
 end
 
 -- Writes this call's progress events (`write_events`) and leaves one wake-up token (at most 64

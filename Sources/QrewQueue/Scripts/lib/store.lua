@@ -85,9 +85,9 @@ local function store_slice(run, first, early, canceled)
       q[#q + 1] = ready_score(priority, next_ready_order(fair_key and tostring(fair_key)))
       q[#q + 1] = ref
       ready[queue] = q
-      note_queued(queue, 1)
       if #q >= 2000 then flush_ready(queue) end
       write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
+      note_ready(ref, queue)
     else
       write_task(i, tk, run, 'waiting', deps)
     end
