@@ -21,8 +21,10 @@ enum RunRecordBuilder {
             if let stepLimit = task.settings.maxConcurrency { capacities["step:\(task.stepID)"] = stepLimit }
         }
         let limitedByRun = capacities["run"] != nil
+        let conditions = ConditionLookup(graph: graph, tasksByStep: tasksByStep)
         let records = buildInParallel(graph.tasks) { [tasksByStep] task in
-            taskRecord(task, runID: runID, workflowName: workflow.name, limitedByRun: limitedByRun, tasksByStep: tasksByStep)
+            taskRecord(task, runID: runID, workflowName: workflow.name, limitedByRun: limitedByRun, tasksByStep: tasksByStep,
+                       conditions: conditions)
         }
         let paramsJSON = params.jsonObjectText
         var fields = [
@@ -35,7 +37,8 @@ enum RunRecordBuilder {
 
     /// The record of one task: its spec as JSON text and the limits it takes a slot of.
     private static func taskRecord(
-        _ task: PlannedTask, runID: String, workflowName: String, limitedByRun: Bool, tasksByStep: [String: [String]]
+        _ task: PlannedTask, runID: String, workflowName: String, limitedByRun: Bool, tasksByStep: [String: [String]],
+        conditions: ConditionLookup?
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
@@ -53,13 +56,15 @@ enum RunRecordBuilder {
             retry: settings.retry, outputRefs: outputRefs,
             cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
         spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
+        spec.condition = conditions?.condition(of: task)
         return TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
-            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate })
+            fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
+                .merging(conditionFields(spec.condition)) { _, condition in condition })
     }
 
     /// `transform` of every element, in order, computed on all cores for a large run: intake

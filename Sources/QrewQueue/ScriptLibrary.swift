@@ -39,6 +39,7 @@ public struct ScriptLibrary: Sendable {
         case reportProgress = "report_progress"
         case completeFromCache = "complete_from_cache"
         case purgeCache = "purge_cache"
+        case skipTask = "skip_task"
     }
 
     private let scripts: [Operation: RedisScript]

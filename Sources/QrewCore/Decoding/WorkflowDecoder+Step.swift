@@ -4,7 +4,7 @@ extension WorkflowDecoder {
     static let stepKeys = [
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
-        "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout",
+        "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout", "if",
     ] + gateStepKeys
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
@@ -48,6 +48,7 @@ extension WorkflowDecoder {
         }
         if let value = fields["matrix"] { step.matrix = matrix(value, at: "\(path).matrix", stepID: stepID) }
         decodeGates(fields, into: &step, path: path, stepID: stepID)
+        decodeCondition(fields, into: &step, path: path, stepID: stepID)
         return step
     }
 

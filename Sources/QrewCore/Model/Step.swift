@@ -57,6 +57,9 @@ public struct Step: Sendable, Hashable, Codable {
     /// Schedule-to-start limit: a task not started this long after it was queued ends
     /// `timed_out` (retried as `retries` says); `nil` inherits `defaults.queueTimeout`.
     public var queueTimeout: Duration? = nil
+    /// `if:`: run only when the expression holds once the dependencies have finished; `nil` for
+    /// today's rule (`success()`).
+    public var condition: StepCondition? = nil
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

@@ -39,4 +39,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var queueTimeout: Duration? = nil
     /// Longest silence allowed between progress lines; `nil` means none.
     public var heartbeatTimeout: Duration? = nil
+    /// The step's `if:` with params and matrix values substituted; `nil` without one.
+    public var condition: ConditionExpression? = nil
 }

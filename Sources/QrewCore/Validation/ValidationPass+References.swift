@@ -32,6 +32,7 @@ extension ValidationPass {
                            "depends on unknown step '\(dependency)'", hint: hint ?? "declare a step with id '\(dependency)' or remove the dependency")
                 }
             }
+            for target in conditionTargets(of: step, index: index, indexByID: indexByID) { addEdge(to: target) }
             guard step.mayContainTemplates else { continue }
             for (field, text) in step.templatedFields where Template.mayContainReference(text) {
                 for target in checkTemplate(text, field: "steps[\(index)].\(field)", step: step, indexByID: indexByID) {
