@@ -104,3 +104,30 @@ struct SkipTaskTests {
         }
     }
 }
+
+/// A run stored in slices: a failure that reaches a conditional task before it is stored counts
+/// it off instead of marking it skipped.
+@Suite("conditions: tasks stored late")
+struct ConditionStoredLateTests {
+    @Test func aConditionalTaskStoredAfterAFailureUpstreamIsQueued() async throws {
+        try await withQueue { q throws in
+            let run = RunRecord(runID: "r1", fields: [:], limits: ["run": 100], tasks: [
+                task("a", before: ["b"]),
+                task("b", after: ["a"], before: ["cleanup"]),
+                task("cleanup", after: ["b"], fields: ["condition": "always()"]),
+            ])
+            _ = try await q.queue.submitRun(run, fence: q.fence, slice: 1, callLimit: 1)
+            try await q.fail(try #require(try await q.claim(5).first))
+            try await q.applyAll()
+            _ = try await q.queue.submitRun(run, fence: q.fence, slice: 1)
+            #expect(try await q.state("r1", "b") == "skipped")
+            #expect(try await q.state("r1", "cleanup") == "ready")
+            let cleanup = try #require(try await q.claim(5).first)
+            #expect(cleanup.ref.taskID == "cleanup")
+            try await q.succeed(cleanup)
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "failed")
+            #expect(try await q.runField("r1", "pending") == "0")
+        }
+    }
+}
