@@ -79,14 +79,14 @@ struct ConditionParserTests {
     @Test func arbitraryTextNeverTraps() {
         var random = SplitMix64(seed: 7)
         let pieces = ["(", ")", "!", "==", "!=", "&&", "||", ",", ".", "'", "steps", "a", "state", "output", "params", "x",
-                      "success()", "fromJSON(", "contains(", "1", "-2.5", "1e3", "true", "null", " ", "${{", "}}", "=", "\""]
+                      "success()", "fromJSON(", "contains(", "1", "-2.5", "1e3", "true", "null", " ", "${{", "}}", "=", "\"", "\u{301}", "é"]
         for _ in 0..<3_000 {
             let text = (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
             do {
                 let parsed = try ConditionParser.parse(text)
                 _ = ConditionEvaluator.evaluate(parsed, in: ConditionContext(states: [:]))
             } catch {
-                #expect(error.offset >= 0 && error.offset <= text.count, "\(text): \(error)")
+                #expect(error.offset >= 0 && error.offset <= text.unicodeScalars.count, "\(text): \(error)")
             }
         }
     }
@@ -120,7 +120,7 @@ enum RandomCondition {
         case 1: .bool(Bool.random(using: &random))
         case 2: .number(Double(Int.random(in: -1000...1000, using: &random)) / [1, 4, 10].randomElement(using: &random)!)
         case 3: .number(Double.random(in: -1e20...1e20, using: &random))
-        default: .string(["", "x", "it's", "a b", "ü", "'"].randomElement(using: &random)!)
+        default: .string(["", "x", "it's", "a b", "ü", "'", "\u{301}x", "'\u{301}", "e\u{301}'"].randomElement(using: &random)!)
         }
     }
 }

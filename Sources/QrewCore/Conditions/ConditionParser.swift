@@ -26,7 +26,9 @@ public struct ConditionParser {
 
     /// Parses `text` into an expression.
     public static func parse(_ text: String) throws(ConditionSyntaxError) -> ConditionExpression {
-        var characters = Array(text)
+        // Unicode scalars, not Characters: a combining mark after a quote must not hide the quote,
+        // and problem columns count scalars.
+        var characters = Array(text.unicodeScalars)
         guard characters.count <= maximumLength else {
             throw ConditionSyntaxError(offset: maximumLength, message: "the expression is longer than \(maximumLength) characters")
         }
@@ -44,11 +46,11 @@ public struct ConditionParser {
     }
 
     /// The characters inside `${{ ... }}` when the whole text is so wrapped.
-    private static func wrapperRange(_ characters: [Character]) -> Range<Int>? {
+    private static func wrapperRange(_ characters: [Unicode.Scalar]) -> Range<Int>? {
         var start = 0
-        while start < characters.count, characters[start].isWhitespace { start += 1 }
+        while start < characters.count, characters[start].properties.isWhitespace { start += 1 }
         var end = characters.count
-        while end > start, characters[end - 1].isWhitespace { end -= 1 }
+        while end > start, characters[end - 1].properties.isWhitespace { end -= 1 }
         guard end - start >= 5, characters[start..<start + 3] == ["$", "{", "{"], characters[end - 2..<end] == ["}", "}"]
         else { return nil }
         return start + 3..<end - 2
@@ -75,13 +77,16 @@ public struct ConditionParser {
         let offset: Int
     }
 
-    static func tokenize(_ characters: [Character], base: Int) throws(ConditionSyntaxError) -> [Token] {
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar >= "0" && scalar <= "9" }
+    private static func isLetter(_ scalar: Unicode.Scalar) -> Bool { (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") }
+
+    static func tokenize(_ characters: [Unicode.Scalar], base: Int) throws(ConditionSyntaxError) -> [Token] {
         var tokens: [Token] = []
         var index = 0
         while index < characters.count {
             let character = characters[index]
             let start = index
-            if character.isWhitespace {
+            if character.properties.isWhitespace {
                 index += 1
                 continue
             }
@@ -101,39 +106,41 @@ public struct ConditionParser {
                         index += 1
                         break
                     }
-                    text.append(characters[index])
+                    text.unicodeScalars.append(characters[index])
                     index += 1
                 }
                 tokens.append(Token(kind: .string(text), offset: base + start))
-            } else if character.isASCII, character.isNumber
-                || (character == "-" && index + 1 < characters.count && characters[index + 1].isASCII && characters[index + 1].isNumber)
-            {
+            } else if isDigit(character) || (character == "-" && index + 1 < characters.count && isDigit(characters[index + 1])) {
                 index += 1
                 while index < characters.count,
-                      characters[index].isASCII && (characters[index].isNumber || characters[index].isLetter || characters[index] == ".")
+                      isDigit(characters[index]) || isLetter(characters[index]) || characters[index] == "."
                         || ((characters[index] == "+" || characters[index] == "-") && (characters[index - 1] == "e" || characters[index - 1] == "E"))
                 {
                     index += 1
                 }
-                let text = String(characters[start..<index])
+                var text = ""
+                text.unicodeScalars.append(contentsOf: characters[start..<index])
                 guard let value = Double(text), value.isFinite, !text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) else {
                     throw ConditionSyntaxError(offset: base + start, message: "'\(text)' is not a number")
                 }
                 tokens.append(Token(kind: .number(value), offset: base + start))
-            } else if character.isASCII, character.isLetter || character == "_" {
+            } else if isLetter(character) || character == "_" {
                 index += 1
-                while index < characters.count, characters[index].isASCII,
-                      characters[index].isLetter || characters[index].isNumber || characters[index] == "_" || characters[index] == "-"
+                while index < characters.count,
+                      isLetter(characters[index]) || isDigit(characters[index]) || characters[index] == "_" || characters[index] == "-"
                 {
                     index += 1
                 }
-                tokens.append(Token(kind: .identifier(String(characters[start..<index])), offset: base + start))
+                var name = ""
+                name.unicodeScalars.append(contentsOf: characters[start..<index])
+                tokens.append(Token(kind: .identifier(name), offset: base + start))
             } else {
-                let pair = index + 1 < characters.count ? String([character, characters[index + 1]]) : ""
+                var pair = ""
+                if index + 1 < characters.count { pair.unicodeScalars.append(contentsOf: [character, characters[index + 1]]) }
                 if ["==", "!=", "&&", "||"].contains(pair) {
                     tokens.append(Token(kind: .symbol(pair), offset: base + start))
                     index += 2
-                } else if "!().,".contains(character) {
+                } else if "!().,".unicodeScalars.contains(character) {
                     tokens.append(Token(kind: .symbol(String(character)), offset: base + start))
                     index += 1
                 } else {

@@ -63,9 +63,21 @@ public enum ConditionValue: Sendable, Hashable {
         case .null: "null"
         case .bool(let value): value ? "true" : "false"
         case .number(let value): Self.numberText(value)
-        case .string(let value): "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        case .string(let value): Self.quoted(value)
         case .array, .object: "null"
         }
+    }
+
+    /// `value` in single quotes, each quote doubled (by Unicode scalar: a combining mark after a
+    /// quote must not hide it).
+    static func quoted(_ value: String) -> String {
+        var text = "'"
+        for scalar in value.unicodeScalars {
+            text.unicodeScalars.append(scalar)
+            if scalar == "'" { text.unicodeScalars.append(scalar) }
+        }
+        text.unicodeScalars.append("'")
+        return text
     }
 
     static func numberText(_ value: Double) -> String {
