@@ -131,3 +131,28 @@ struct ConditionStoredLateTests {
         }
     }
 }
+
+extension ConditionStoredLateTests {
+    /// The failure reaches `b` early; storing `b` skipped reaches `cleanup` (and `d`) in the same
+    /// slice, before they are stored.
+    @Test func aSkipThatReachesATaskLaterInTheSameSliceIsApplied() async throws {
+        try await withQueue { q throws in
+            let run = RunRecord(runID: "r1", fields: [:], limits: ["run": 100], tasks: [
+                task("a", before: ["b"]),
+                task("b", after: ["a"], before: ["cleanup", "d"]),
+                task("cleanup", after: ["b"], fields: ["condition": "always()"]),
+                task("d", after: ["b"]),
+            ])
+            _ = try await q.queue.submitRun(run, fence: q.fence, slice: 1, callLimit: 1)
+            try await q.fail(try #require(try await q.claim(5).first))
+            try await q.applyAll()
+            _ = try await q.queue.submitRun(run, fence: q.fence, slice: 10)
+            #expect(try await q.state("r1", "b") == "skipped")
+            #expect(try await q.state("r1", "d") == "skipped")
+            #expect(try await q.state("r1", "cleanup") == "ready")
+            try await q.succeed(try #require(try await q.claim(5).first))
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "failed")
+        }
+    }
+}

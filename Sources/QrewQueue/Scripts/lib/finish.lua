@@ -19,6 +19,10 @@ end
 -- count when it is stored). A task with `if:` (its `condition` field) is counted off by a
 -- dependency of any final state, skipped or failed included (`skip_walk`), and evaluates its
 -- condition when it is claimed (docs/protocol.md, *Conditions*).
+-- Refs this call listed in <run>:early, so that `store_slice` (lib/store) applies what reached a
+-- task stored later in the same call.
+local early_in_call = {}
+
 local function count_off(run, dependent)
   local dref = run .. '/' .. dependent
   local dk = task_key(dref)
@@ -31,6 +35,7 @@ local function count_off(run, dependent)
     end
   elseif left < 0 then
     redis.call('SADD', run_key(run) .. ':early', dependent)
+    early_in_call[dref] = true
   end
 end
 

@@ -56,7 +56,8 @@ local function store_slice(run, first, early, canceled)
     local ref = run .. '/' .. id
     local tk = task_key(ref)
     -- What reached the task before it was stored: dependencies counted off, or a failure.
-    local skip, reached = false, early and early[id]
+    -- (or in this very call: a task of this slice stored skipped reached it, lib/finish)
+    local skip, reached = false, (early and early[id]) or early_in_call[ref]
     if reached then
       local placeholder = redis.call('HMGET', tk, 'deps', 'skip')
       redis.call('HDEL', tk, 'skip')
