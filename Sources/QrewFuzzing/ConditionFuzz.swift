@@ -3,7 +3,7 @@ import QrewCore
 /// `if:` expressions on arbitrary text: the bytes before the first NUL are the expression, the
 /// bytes after it the output every `steps.X.output` reads. Checked: parsing either succeeds or
 /// reports a problem inside the text; a parsed expression prints to text that parses to the same
-/// tree, and that text within the length limit; evaluation is total (any state of the
+/// tree (or, its parentheses added, goes over the length or nesting limit); evaluation is total (any state of the
 /// dependencies, any output) and substituting params and matrix values keeps it parseable.
 enum ConditionFuzz {
     static func run(_ bytes: [UInt8]) throws(FuzzFailure) {
@@ -19,10 +19,10 @@ enum ConditionFuzz {
             return
         }
         let printed = expression.description
-        do {
-            let reparsed = try ConditionParser.parse(printed)
+        switch Result(catching: { () throws(ConditionSyntaxError) in try ConditionParser.parse(printed) }) {
+        case .success(let reparsed):
             try expect(reparsed == expression, "\(text.debugDescription) prints as \(printed.debugDescription), which parses differently")
-        } catch {
+        case .failure(let error):
             // Printing adds parentheses, so an expression near the limits may outgrow them; no other problem.
             let overLimit = error.message.contains("nests deeper") || error.message.contains("longer than")
             try expect(overLimit, "the printed form \(printed.debugDescription) of \(text.debugDescription) does not parse: \(error)")
