@@ -59,6 +59,20 @@ struct ConditionParserTests {
         #expect((try? ConditionParser.parse(nested)) == .literal(.bool(true)))
     }
 
+    /// The printed form adds parentheses; what a spec stores must read back even when the
+    /// expression as written was at the limits.
+    @Test func anExpressionAtTheLimitsReadsBackFromItsPrintedForm() throws {
+        let long = (0..<90).map { _ in "(params.p == 'x')" }.joined(separator: " && ")
+        #expect(long.unicodeScalars.count < ConditionParser.maximumLength)
+        let parsed = try ConditionParser.parse(long).substituting(params: ["p": String(repeating: "v", count: 20)], matrix: [:])
+        #expect(parsed.description.unicodeScalars.count > ConditionParser.maximumLength)
+        #expect(try ConditionParser.parseStored(parsed.description) == parsed)
+        #expect(try ConditionParser.parse(long).description == (0..<90).map { _ in "params.p == 'x'" }.joined(separator: " && "))
+        let deep = String(repeating: "!(", count: 8) + "true || false" + String(repeating: ")", count: 8)
+        let nested = try ConditionParser.parse(deep)
+        #expect(try ConditionParser.parseStored(nested.description) == nested)
+    }
+
     /// Random expressions: printing then parsing gives the same tree; evaluation of anything
     /// parsed never traps and yields a value.
     @Test func printingThenParsingGivesTheSameTree() throws {

@@ -1,6 +1,6 @@
 /// A parsed `if:` expression (GitHub Actions' expression syntax, the subset in
 /// docs/workflow-reference.md, *Conditions*). Parentheses leave no trace: `description` prints
-/// every operation parenthesized, so printing and parsing give the same tree back.
+/// the ones the operators' precedence needs, so printing and parsing give the same tree back.
 public indirect enum ConditionExpression: Sendable, Hashable, CustomStringConvertible {
     case literal(ConditionValue)
     /// `steps.ID.state`: the final state of a dependency.
@@ -27,20 +27,29 @@ public indirect enum ConditionExpression: Sendable, Hashable, CustomStringConver
         case .matrix(let key): "matrix.\(key)"
         case .call(let function, let arguments):
             "\(function.rawValue)(\(arguments.map(\.description).joined(separator: ", ")))"
-        case .not(let operand): "!\(operand.parenthesized)"
-        case .equal(let lhs, let rhs): "\(lhs.parenthesized) == \(rhs.parenthesized)"
-        case .notEqual(let lhs, let rhs): "\(lhs.parenthesized) != \(rhs.parenthesized)"
-        case .and(let lhs, let rhs): "\(lhs.parenthesized) && \(rhs.parenthesized)"
-        case .or(let lhs, let rhs): "\(lhs.parenthesized) || \(rhs.parenthesized)"
+        case .not(let operand): "!\(operand.printed(atLeast: 4))"
+        case .equal(let lhs, let rhs): "\(lhs.printed(atLeast: 3)) == \(rhs.printed(atLeast: 4))"
+        case .notEqual(let lhs, let rhs): "\(lhs.printed(atLeast: 3)) != \(rhs.printed(atLeast: 4))"
+        case .and(let lhs, let rhs): "\(lhs.printed(atLeast: 2)) && \(rhs.printed(atLeast: 3))"
+        case .or(let lhs, let rhs): "\(lhs.printed(atLeast: 1)) || \(rhs.printed(atLeast: 2))"
         }
     }
 
-    private var parenthesized: String {
+    /// How tightly the expression binds: `||` 1, `&&` 2, comparisons 3, `!` 4, the rest 5.
+    private var precedence: Int {
         switch self {
-        case .not, .equal, .notEqual, .and, .or: "(\(description))"
-        case .literal(.number(let number)) where number < 0 || (number == 0 && number.sign == .minus): "(\(description))"
-        default: description
+        case .or: 1
+        case .and: 2
+        case .equal, .notEqual: 3
+        case .not: 4
+        default: 5
         }
+    }
+
+    /// The text, parenthesized only where the operators are left-associative or bind looser
+    /// than `precedence` requires, so printing adds no nesting a chain like `a && b && c` did not have.
+    private func printed(atLeast precedence: Int) -> String {
+        self.precedence < precedence ? "(\(description))" : description
     }
 
     /// Whether the expression calls a status function (`success()`, `failure()`, `always()`);

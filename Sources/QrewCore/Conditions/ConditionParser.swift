@@ -24,8 +24,19 @@ public struct ConditionParser {
     public static let maximumLength = 2_000
     public static let maximumDepth = 32
 
-    /// Parses `text` into an expression.
+    /// Parses `text` into an expression, within the limits a workflow file's `if:` has.
     public static func parse(_ text: String) throws(ConditionSyntaxError) -> ConditionExpression {
+        try parse(text, maximumLength: maximumLength, maximumDepth: maximumDepth)
+    }
+
+    /// Parses the printed form (`description`) of an expression `parse` accepted, as a task spec
+    /// stores it: printing adds parentheses and substituting params lengthens it, so only the
+    /// depth stays bounded (the spec's size bounds the length).
+    public static func parseStored(_ text: String) throws(ConditionSyntaxError) -> ConditionExpression {
+        try parse(text, maximumLength: .max, maximumDepth: 4 * maximumDepth)
+    }
+
+    private static func parse(_ text: String, maximumLength: Int, maximumDepth: Int) throws(ConditionSyntaxError) -> ConditionExpression {
         // Unicode scalars, not Characters: a combining mark after a quote must not hide the quote,
         // and problem columns count scalars.
         var characters = Array(text.unicodeScalars)
@@ -37,7 +48,8 @@ public struct ConditionParser {
             base = open.lowerBound
             characters = Array(characters[open])
         }
-        var parser = ConditionParser(tokens: try Self.tokenize(characters, base: base), end: base + characters.count)
+        var parser = ConditionParser(
+            tokens: try Self.tokenize(characters, base: base), end: base + characters.count, maximumDepth: maximumDepth)
         let expression = try parser.expression(depth: 0)
         if let extra = parser.peek {
             throw ConditionSyntaxError(offset: extra.offset, message: "unexpected \(extra.kind.display) after the expression")
@@ -154,11 +166,13 @@ public struct ConditionParser {
 
     private let tokens: [Token]
     private let end: Int
+    private let maximumDepth: Int
     private var position = 0
 
-    private init(tokens: [Token], end: Int) {
+    private init(tokens: [Token], end: Int, maximumDepth: Int) {
         self.tokens = tokens
         self.end = end
+        self.maximumDepth = maximumDepth
     }
 
     private var peek: Token? { position < tokens.count ? tokens[position] : nil }
@@ -177,8 +191,8 @@ public struct ConditionParser {
     }
 
     private func checkDepth(_ depth: Int) throws(ConditionSyntaxError) {
-        guard depth <= Self.maximumDepth else {
-            throw ConditionSyntaxError(offset: peek?.offset ?? end, message: "the expression nests deeper than \(Self.maximumDepth) levels")
+        guard depth <= maximumDepth else {
+            throw ConditionSyntaxError(offset: peek?.offset ?? end, message: "the expression nests deeper than \(maximumDepth) levels")
         }
     }
 

@@ -9,7 +9,7 @@ extension TaskRunner {
     func settledByCondition(_ claimed: ClaimedTask, _ condition: TaskCondition) async -> Attempt? {
         let expression: ConditionExpression
         do {
-            expression = try ConditionParser.parse(condition.expression)
+            expression = try ConditionParser.parseStored(condition.expression)
         } catch {
             return .invalid("cannot parse the step's condition: \(error)")
         }
