@@ -26,19 +26,19 @@ extension RunRecordBuilder {
 
         /// The spec's condition of `task`, or nil when its step has no `if:`.
         func condition(of task: PlannedTask) -> TaskCondition? {
-            guard let expression = task.settings.condition else { return nil }
+            guard let condition = task.settings.condition else { return nil }
             var dependencies: [String: [String]] = [:]
             for dependency in task.dependsOn {
                 guard let step = stepOfTask[dependency], dependencies[step] == nil else { continue }
                 dependencies[step] = tasksByStep[step] ?? []
             }
             return TaskCondition(
-                expression: expression.description, dependencies: dependencies,
+                expression: condition.expression.description, text: condition.text, dependencies: dependencies,
                 tolerated: dependencies.keys.filter(tolerated.contains).sorted())
         }
     }
 
-    /// The `condition` task field (the expression text) of a task with `if:`; empty otherwise.
+    /// The `condition` task field (the expression, params substituted) of a task with `if:`; empty otherwise.
     static func conditionFields(_ condition: TaskCondition?) -> [String: String] {
         guard let condition else { return [:] }
         return ["condition": condition.expression]

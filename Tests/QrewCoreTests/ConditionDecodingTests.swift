@@ -29,7 +29,8 @@ struct ConditionDecodingTests {
         let graph = try TaskGraph(workflow: try workflow.applyingParameters(["mode": "quick"]))
         let notify = try #require(graph["notify"])
         #expect(Set(notify.dependsOn) == ["a", "b"])
-        #expect(notify.settings.condition?.description == "failure() && steps.a.output == 'x' && 'quick' == 'full'")
+        #expect(notify.settings.condition?.expression.description == "failure() && steps.a.output == 'x' && 'quick' == 'full'")
+        #expect(notify.settings.condition?.text == "failure() && steps.a.output == 'x' && params.mode == 'full'")
         #expect(graph["a"]?.settings.condition == nil)
     }
 

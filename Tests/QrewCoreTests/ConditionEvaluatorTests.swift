@@ -41,7 +41,7 @@ struct ConditionEvaluatorTests {
         #expect(ConditionContext.stepState(of: ["succeeded", "succeeded"]) == "succeeded")
         #expect(ConditionContext.stepState(of: ["succeeded", "skipped", "failed"]) == "failed")
         #expect(ConditionContext.stepState(of: ["succeeded", "skipped"]) == "skipped")
-        let condition = TaskCondition(expression: "x", dependencies: ["m": ["m[os=a]", "m[os=b]"]], tolerated: [])
+        let condition = TaskCondition(expression: "x", text: "x", dependencies: ["m": ["m[os=a]", "m[os=b]"]], tolerated: [])
         let context = condition.context(states: ["m[os=a]": "succeeded", "m[os=b]": "timed_out"],
                                         outputs: ["m[os=a]": "1", "m[os=b]": "2"])
         #expect(context.states == ["m": "timed_out"])

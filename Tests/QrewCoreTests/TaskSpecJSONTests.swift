@@ -79,9 +79,10 @@ struct TaskSpecJSONTests {
             for _ in 0..<Int(g.next() % 3) {
                 dependencies[randomString(&g)] = (0..<Int(g.next() % 3)).map { _ in randomString(&g) }
             }
-            spec.condition = TaskCondition(
-                expression: randomString(&g), dependencies: dependencies,
-                tolerated: (0..<Int(g.next() % 2)).map { _ in randomString(&g) })
+            let expression = randomString(&g)
+            let text = randomString(&g)
+            let tolerated = g.next() % 2 == 0 ? [randomString(&g)] : []
+            spec.condition = TaskCondition(expression: expression, text: text, dependencies: dependencies, tolerated: tolerated)
         }
         return spec
     }
@@ -120,7 +121,7 @@ struct TaskSpecJSONTests {
             outputRefs: ["s": ["s[i=0]", "s[i=1]"]])
         var conditional = spec
         conditional.condition = TaskCondition(
-            expression: "failure() && (steps.s.output == 'x')", dependencies: ["s": ["s[i=0]", "s[i=1]"], "a": ["a"]],
+            expression: "failure() && steps.s.output == 'x'", text: "${{ failure() && steps.s.output == 'x' }}", dependencies: ["s": ["s[i=0]", "s[i=1]"], "a": ["a"]],
             tolerated: ["a"])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,27 +1,20 @@
-/// A step's `if:`: the text as written (for messages and the skip reason) and its parsed form.
+/// A step's `if:`: the text as written (for messages and the skip reason) and its parsed form
+/// (with params and matrix values substituted, once a task's settings are resolved).
 public struct StepCondition: Sendable, Hashable, Codable {
     /// The expression as the workflow file writes it.
     public var text: String
     /// The parsed expression.
     public var expression: ConditionExpression
 
+    /// The condition `text` reads as `expression` (e.g. params substituted).
+    public init(text: String, expression: ConditionExpression) {
+        self.text = text
+        self.expression = expression
+    }
+
     /// Parses `text`.
     public init(parsing text: String) throws(ConditionSyntaxError) {
         self.text = text
         self.expression = try ConditionParser.parse(text)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
     }
 }

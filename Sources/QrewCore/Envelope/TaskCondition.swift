@@ -2,15 +2,18 @@
 /// and matrix values already substituted), the tasks of each dependency step whose states and
 /// outputs it is evaluated with, and which of those steps have `continueOnError`.
 public struct TaskCondition: Sendable, Hashable, Codable {
-    /// The expression text (`ConditionExpression.description` form).
+    /// The expression text (`ConditionExpression.description` form, params and matrix values substituted).
     public var expression: String
     /// Every dependency step of the task, with the ids of its tasks.
     public var dependencies: [String: [String]]
     /// Dependency steps with `continueOnError`, sorted.
     public var tolerated: [String]
+    /// The `if:` as the workflow file writes it, for the skip reason.
+    public var text: String
 
-    public init(expression: String, dependencies: [String: [String]], tolerated: [String]) {
+    public init(expression: String, text: String, dependencies: [String: [String]], tolerated: [String]) {
         self.expression = expression
+        self.text = text
         self.dependencies = dependencies
         self.tolerated = tolerated
     }
@@ -37,6 +40,7 @@ extension TaskCondition {
         }
         w.close("}")
         w.key("expression"); w.string(expression)
+        w.key("text"); w.string(text)
         w.key("tolerated"); w.array(tolerated)
         w.close("}")
     }
@@ -45,6 +49,7 @@ extension TaskCondition {
         let condition = try SpecObject(value, path)
         self.init(
             expression: try condition.required("expression", SpecValue.string),
+            text: try condition.required("text", SpecValue.string),
             dependencies: try condition.required("dependencies") { value, path throws(TaskSpecDecodingError) in
                 try SpecValue.dictionary(value, path, expected: "an object of string arrays", SpecValue.strings)
             },

@@ -80,9 +80,9 @@ extension TaskGraph {
                 do {
                     settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context))
                     if let condition = step.condition {
-                        settings.condition = condition.expression.substituting(
+                        settings.condition = StepCondition(text: condition.text, expression: condition.expression.substituting(
                             params: workflow.params,
-                            matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }))
+                            matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })))
                     }
                 } catch {
                     renderProblems.append(WorkflowProblem(

@@ -39,6 +39,7 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var queueTimeout: Duration? = nil
     /// Longest silence allowed between progress lines; `nil` means none.
     public var heartbeatTimeout: Duration? = nil
-    /// The step's `if:` with params and matrix values substituted; `nil` without one.
-    public var condition: ConditionExpression? = nil
+    /// The step's `if:`: the text as written, and its expression with params and matrix values
+    /// substituted; `nil` without one.
+    public var condition: StepCondition? = nil
 }

@@ -20,7 +20,7 @@ extension TaskRunner {
             outage.succeeded()
             let context = condition.context(states: results.states, outputs: results.outputs)
             if ConditionEvaluator.shouldRun(expression, in: context) { return nil }
-            let reason = "condition false: \(condition.expression)"
+            let reason = "condition false: \(condition.text)"
             if try await queue.skipTask(claimed, reason: reason) {
                 logger.info("\(claimed.ref) skipped: \(reason)")
             } else {
