@@ -5,7 +5,7 @@
 // this package is built with `--sanitize=fuzzer` (scripts/fuzz.sh does; Fuzz/README.md).
 import PackageDescription
 
-let targets = ["intake", "json", "taskspec", "duration", "template", "resp"]
+let targets = ["intake", "json", "taskspec", "duration", "template", "resp", "condition"]
 
 let package = Package(
     name: "QrewFuzz",

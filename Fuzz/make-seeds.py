@@ -171,6 +171,17 @@ def template():
         write("template", "%02d" % index, text)
 
 
+def condition():
+    clear("condition")
+    for index, text in enumerate([
+        "failure()", "${{ always() }}", "steps.a.output == 'x'\0x", "steps.a.state != 'failed' && success()",
+        "!failure() || params.mode == 'it''s'", "contains(fromJSON(steps.list.output), matrix.os)\0[\"linux\"]",
+        "startsWith(steps.b.output, 'v1.') && (1 == '1')", "(((true)))", "steps.a.output = 'x'", "'open",
+        "fromJSON(steps.a.output)\0{\"k\": [1, 2, {}]}", "-1.5e3 == null", "'\u0301' == steps.x.output",
+    ]):
+        write("condition", "%02d" % index, text)
+
+
 def resp():
     clear("resp")
     def bulk(text):
@@ -204,6 +215,7 @@ if __name__ == "__main__":
     duration()
     template()
     resp()
+    condition()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         size = sum(os.path.getsize(os.path.join(CORPUS, target, f)) for f in files)

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../Fuzz"
 
 seconds=${FUZZ_SECONDS:-60}
 config=${FUZZ_CONFIG:-release}
-targets=${FUZZ_TARGETS:-intake json taskspec duration template resp}
+targets=${FUZZ_TARGETS:-intake json taskspec duration template resp condition}
 extra=${FUZZ_ARGS:-}
 
 # SwiftPM passes its sanitizers to swiftc as separate -sanitize= flags and swiftc keeps only the

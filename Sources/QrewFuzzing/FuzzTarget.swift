@@ -19,6 +19,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case template
     /// RESP replies through hiredis' reader into `RedisReply`, then the queue's reply decoders.
     case resp
+    /// `if:` expressions: parsing, printing back, evaluation and substitution.
+    case condition
 
     /// Runs one input through the target.
     public func run(_ bytes: [UInt8]) throws(FuzzFailure) {
@@ -29,6 +31,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .duration: try DurationFuzz.run(bytes)
         case .template: try TemplateFuzz.run(bytes)
         case .resp: try RESPFuzz.run(bytes)
+        case .condition: try ConditionFuzz.run(bytes)
         }
     }
 

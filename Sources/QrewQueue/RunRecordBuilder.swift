@@ -21,8 +21,10 @@ enum RunRecordBuilder {
             if let stepLimit = task.settings.maxConcurrency { capacities["step:\(task.stepID)"] = stepLimit }
         }
         let limitedByRun = capacities["run"] != nil
+        let conditions = ConditionLookup(graph: graph, tasksByStep: tasksByStep)
         let records = buildInParallel(graph.tasks) { [tasksByStep] task in
-            taskRecord(task, runID: runID, workflowName: workflow.name, limitedByRun: limitedByRun, tasksByStep: tasksByStep)
+            taskRecord(task, runID: runID, workflowName: workflow.name, limitedByRun: limitedByRun, tasksByStep: tasksByStep,
+                       conditions: conditions)
         }
         let paramsJSON = params.jsonObjectText
         var fields = [
@@ -39,7 +41,8 @@ enum RunRecordBuilder {
 
     /// The record of one task: its spec as JSON text and the limits it takes a slot of.
     private static func taskRecord(
-        _ task: PlannedTask, runID: String, workflowName: String, limitedByRun: Bool, tasksByStep: [String: [String]]
+        _ task: PlannedTask, runID: String, workflowName: String, limitedByRun: Bool, tasksByStep: [String: [String]],
+        conditions: ConditionLookup?
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
@@ -57,6 +60,7 @@ enum RunRecordBuilder {
             retry: settings.retry, outputRefs: outputRefs,
             cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
         spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
+        spec.condition = conditions?.condition(of: task)
         let record = TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
@@ -64,7 +68,8 @@ enum RunRecordBuilder {
             maxAttempts: settings.retry.maxAttempts, continueOnError: settings.continueOnError,
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
             fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
-                .merging(awaitingFields(settings)) { _, awaiting in awaiting })
+                .merging(awaitingFields(settings)) { _, awaiting in awaiting }
+                .merging(conditionFields(spec.condition)) { _, condition in condition })
         guard let fanOut = settings.fanOut else { return record }
         return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
     }

@@ -48,6 +48,7 @@ public struct ScriptLibrary: Sendable {
         case expandTask = "expand_task"
         case approve
         case signal
+        case skipTask = "skip_task"
     }
 
     private let scripts: [Operation: RedisScript]

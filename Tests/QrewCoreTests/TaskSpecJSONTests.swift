@@ -74,6 +74,16 @@ struct TaskSpecJSONTests {
             with: randomDictionary(&g), timeoutMilliseconds: randomTimeout(&g),
             retry: retry, outputRefs: outputRefs, cache: cache)
         spec.heartbeatTimeoutMilliseconds = randomTimeout(&g)
+        if g.next() % 3 == 0 {
+            var dependencies: [String: [String]] = [:]
+            for _ in 0..<Int(g.next() % 3) {
+                dependencies[randomString(&g)] = (0..<Int(g.next() % 3)).map { _ in randomString(&g) }
+            }
+            let expression = randomString(&g)
+            let text = randomString(&g)
+            let tolerated = g.next() % 2 == 0 ? [randomString(&g)] : []
+            spec.condition = TaskCondition(expression: expression, text: text, dependencies: dependencies, tolerated: tolerated)
+        }
         return spec
     }
 
@@ -109,7 +119,13 @@ struct TaskSpecJSONTests {
             env: ["B": "2", "A": "1"], cwd: "/tmp", with: ["message": "héllo 🚀"], timeoutMilliseconds: 5000,
             retry: RetryPolicy(maxRetries: 2, initial: .milliseconds(1500), retryOn: [.failure]),
             outputRefs: ["s": ["s[i=0]", "s[i=1]"]])
+        var conditional = spec
+        conditional.condition = TaskCondition(
+            expression: "failure() && steps.s.output == 'x'", text: "${{ failure() && steps.s.output == 'x' }}", dependencies: ["s": ["s[i=0]", "s[i=1]"], "a": ["a"]],
+            tolerated: ["a"])
         let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(conditional.jsonText == String(decoding: try encoder.encode(conditional), as: UTF8.self))
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(spec.jsonText == String(decoding: try encoder.encode(spec), as: UTF8.self))
     }

@@ -4,7 +4,7 @@ extension WorkflowDecoder {
     static let stepKeys = [
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
-        "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout",
+        "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout", "if",
     ] + gateStepKeys + approvalStepKeys
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
@@ -51,6 +51,7 @@ extension WorkflowDecoder {
         }
         decodeGates(fields, into: &step, path: path, stepID: stepID)
         decodeApproval(fields, into: &step, path: path, stepID: stepID)
+        decodeCondition(fields, into: &step, path: path, stepID: stepID)
         return step
     }
 

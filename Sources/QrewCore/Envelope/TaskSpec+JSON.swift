@@ -14,6 +14,7 @@ extension TaskSpec {
         w.bytes.reserveCapacity(256)
         w.open("{")
         if let cache { w.key("cache"); cache.write(to: &w) }
+        if let condition { w.key("condition"); condition.write(to: &w) }
         if let cwd { w.key("cwd"); w.string(cwd) }
         w.key("env"); w.object(env)
         if let heartbeatTimeoutMilliseconds {

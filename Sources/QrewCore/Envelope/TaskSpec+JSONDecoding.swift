@@ -36,6 +36,7 @@ extension TaskSpec {
             },
             cache: try spec.optional("cache", TaskCacheSettings.init(specJSON:_:)))
         heartbeatTimeoutMilliseconds = try spec.optional("heartbeatTimeoutMilliseconds", SpecValue.int)
+        condition = try spec.optional("condition", TaskCondition.init(specJSON:_:))
     }
 }
 

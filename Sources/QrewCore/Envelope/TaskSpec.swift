@@ -29,6 +29,8 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var outputRefs: [String: [String]]
     /// Result caching; nil for a task that does not cache.
     public var cache: TaskCacheSettings?
+    /// The step's `if:`, evaluated by the worker before it runs the task; nil without one.
+    public var condition: TaskCondition? = nil
 
     public init(
         runID: String, taskID: String, stepID: String, type: String, run: [String] = [], shell: Bool = false,

@@ -65,6 +65,9 @@ public struct Step: Sendable, Hashable, Codable {
     public var waitEvent: String? = nil
     /// How long a `type: wait` step sleeps (durably, on no worker); nil for an event wait.
     public var waitDuration: Duration? = nil
+    /// `if:`: run only when the expression holds once the dependencies have finished; `nil` for
+    /// today's rule (`success()`).
+    public var condition: StepCondition? = nil
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

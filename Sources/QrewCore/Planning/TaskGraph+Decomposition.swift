@@ -76,9 +76,14 @@ extension TaskGraph {
                     matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
                     params: workflow.params
                 ) : TemplateContext()
-                let settings: TaskSettings
+                var settings: TaskSettings
                 do {
                     settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context))
+                    if let condition = step.condition {
+                        settings.condition = StepCondition(text: condition.text, expression: condition.expression.substituting(
+                            params: workflow.params,
+                            matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })))
+                    }
                 } catch {
                     renderProblems.append(WorkflowProblem(
                         file: fileName, stepID: step.id, field: "steps[\(stepIndex)]", code: .badReference, message: error.description

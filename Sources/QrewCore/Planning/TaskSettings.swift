@@ -47,4 +47,7 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     public var waitEvent: String? = nil
     /// How long a wait step sleeps (nil for an event wait or any other step).
     public var waitDuration: Duration? = nil
+    /// The step's `if:`: the text as written, and its expression with params and matrix values
+    /// substituted; `nil` without one.
+    public var condition: StepCondition? = nil
 }

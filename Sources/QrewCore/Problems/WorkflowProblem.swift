@@ -37,6 +37,8 @@ public struct WorkflowProblem: Sendable, Hashable, CustomStringConvertible {
         case matrixTooLarge
         /// A `${{ ... }}` template that is malformed or refers to something that does not exist.
         case badReference
+        /// An `if:` expression that does not parse or names a step, parameter or matrix key that does not exist.
+        case badCondition
         /// The workflow has no steps.
         case emptyWorkflow
         /// A submit-time parameter override names a parameter the workflow does not declare.

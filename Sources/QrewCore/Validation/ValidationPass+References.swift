@@ -33,6 +33,7 @@ extension ValidationPass {
                 }
             }
             if let target = checkDynamicMatrix(of: step, at: index, indexByID: indexByID) { addEdge(to: target) }
+            for target in conditionTargets(of: step, index: index, indexByID: indexByID) { addEdge(to: target) }
             guard step.mayContainTemplates else { continue }
             for (field, text) in step.templatedFields where Template.mayContainReference(text) {
                 for target in checkTemplate(text, field: "steps[\(index)].\(field)", step: step, indexByID: indexByID) {

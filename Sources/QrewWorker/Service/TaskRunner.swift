@@ -78,6 +78,7 @@ struct TaskRunner: Sendable {
         } catch {
             return .invalid("cannot decode the task spec: \(error)")
         }
+        if let condition = spec.condition, let settled = await settledByCondition(claimed, condition) { return settled }
         let execution: TaskExecution
         do {
             let rendered = try spec.rendered(outputs: claimed.outputs)

@@ -129,7 +129,7 @@ struct RunView {
         case "lost":
             let what = Self.wentSilent(fields) ? "went silent" : "lost its worker"
             emit(ts, symbol, color, "\(task) \(what)\(took)\(error.map { ": \($0)" } ?? "")")
-        case "skipped": emit(ts, symbol, color, "\(task) skipped\(error.map { " (\($0))" } ?? "")")
+        case "skipped": emit(ts, symbol, color, "\(task) skipped\(error.map { ": \($0)" } ?? "")")
         case "canceled": emit(ts, symbol, color, "\(task) canceled\(error.map { " (\($0))" } ?? "")")
         default: emit(ts, symbol, color, "\(task) \(state)")
         }

@@ -14,8 +14,34 @@ local function defer_items(run, items)
   redis.call('ZADD', P .. ':sweeping', 'NX', NOW, run)
 end
 
+-- Counts one finished dependency off task `dependent` of `run` and queues it when none is left.
+-- A dependent not stored yet goes negative and is listed in <run>:early (lib/store adds its own
+-- count when it is stored). A task with `if:` (its `condition` field) is counted off by a
+-- dependency of any final state, skipped or failed included (`skip_walk`), and evaluates its
+-- condition when it is claimed (docs/protocol.md, *Conditions*).
+-- Refs this call listed in <run>:early, so that `store_slice` (lib/store) applies what reached a
+-- task stored later in the same call.
+local early_in_call = {}
+
+local function count_off(run, dependent)
+  local dref = run .. '/' .. dependent
+  local dk = task_key(dref)
+  local left = redis.call('HINCRBY', dk, 'deps', -1)
+  if left == 0 then
+    local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
+    if d[1] == 'waiting' then
+      redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
+      push_ready(dref, d[2], d[3], d[4], d[5])
+    end
+  elseif left < 0 then
+    redis.call('SADD', run_key(run) .. ':early', dependent)
+    early_in_call[dref] = true
+  end
+end
+
 -- Marks every waiting task downstream of the tasks in `items` ({id, pos, dependents text or nil})
--- skipped, as far as the budget (lib/common BUDGET) goes, and leaves the rest in the run's walk
+-- skipped (a task with `if:` is counted off instead, `count_off`, and stops the walk there), as
+-- far as the budget (lib/common BUDGET) goes, and leaves the rest in the run's walk
 -- list. Returns how many tasks it settled. A dependent not stored yet (a run stored in slices,
 -- lib/store) is marked `skip` and listed in <run>:early instead: it is stored skipped, and skips
 -- its own dependents then.
@@ -29,10 +55,13 @@ local function skip_walk(run, items)
     BUDGET.left = BUDGET.left - #ids - 1
     for _, id in ipairs(ids) do
       local tk = task_key(run .. '/' .. id)
-      local t = redis.call('HMGET', tk, 'state', 'dependents')
+      local t = redis.call('HMGET', tk, 'state', 'dependents', 'condition')
       if not t[1] then
+        -- counted off as well, for a task with `if:` (lib/store keeps the count, not the skip)
         redis.call('HSET', tk, 'skip', '1')
-        redis.call('SADD', run_key(run) .. ':early', id)
+        count_off(run, id)
+      elseif t[1] == 'waiting' and t[3] then
+        count_off(run, id)
       elseif t[1] == 'waiting' then
         redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW_S, 'applied', '1',
           'error', 'skipped: a dependency failed')
@@ -61,27 +90,13 @@ local function skip_dependents(run, id, dependents_json)
 end
 
 -- Counts the finished task `id` off each of its dependents (JSON array text `json`, from byte
--- `pos`) and queues those left with nothing to wait for, as far as the budget goes (at least 16
--- a call, so a result's usual few dependents are never put off); the rest goes to the walk list.
--- A dependent not stored yet goes negative and is listed in <run>:early (lib/store adds its own
--- count when it is stored).
+-- `pos`) and queues those left with nothing to wait for (`count_off`), as far as the budget goes
+-- (at least 16 a call, so a result's usual few dependents are never put off); the rest goes to
+-- the walk list.
 local function release_dependents(run, id, json, pos)
   local ids, nxt = json_ids(json, pos, math.max(BUDGET.left, 16))
   BUDGET.left = BUDGET.left - #ids
-  for _, dependent in ipairs(ids) do
-    local dref = run .. '/' .. dependent
-    local dk = task_key(dref)
-    local left = redis.call('HINCRBY', dk, 'deps', -1)
-    if left == 0 then
-      local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
-      if d[1] == 'waiting' then
-        redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
-        push_ready(dref, d[2], d[3], d[4], d[5])
-      end
-    elseif left < 0 then
-      redis.call('SADD', run_key(run) .. ':early', dependent)
-    end
-  end
+  for _, dependent in ipairs(ids) do count_off(run, dependent) end
   if nxt then defer_items(run, { 'r' .. nxt .. ':' .. id }) end
 end
 

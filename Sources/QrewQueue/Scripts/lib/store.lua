@@ -8,8 +8,9 @@
   they are; "" for none, so most tasks decode nothing).
   Plain arguments, not one JSON document: nothing to decode per task.
   A task of a run stored in slices may be reached before it is stored: a dependency's success
-  counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` (lib/finish); both
-  add its id to <run>:early, and storing it applies what happened. A run canceled while it was
+  counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` and counts it off
+  (lib/finish); both add its id to <run>:early, and storing it applies what happened: skipped, or
+  for a task with `if:` (its `condition` field) the count only. A run canceled while it was
   being stored gets its remaining tasks stored canceled. ]]
 
 local STORE_WIDTH = 13
@@ -55,7 +56,8 @@ local function store_slice(run, first, early, canceled)
     local ref = run .. '/' .. id
     local tk = task_key(ref)
     -- What reached the task before it was stored: dependencies counted off, or a failure.
-    local skip, reached = false, early and early[id]
+    -- (or in this very call: a task of this slice stored skipped reached it, lib/finish)
+    local skip, reached = false, (early and early[id]) or early_in_call[ref]
     if reached then
       local placeholder = redis.call('HMGET', tk, 'deps', 'skip')
       redis.call('HDEL', tk, 'skip')
@@ -67,7 +69,7 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'canceled', deps, 'finishedAt', NOW_S, 'applied', '1', 'error', canceled)
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
       settled = settled + 1
-    elseif skip then
+    elseif skip and not (extra_fields(i) or {}).condition then
       write_task(i, tk, run, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
         'error', 'skipped: a dependency failed')
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
