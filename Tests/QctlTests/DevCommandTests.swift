@@ -49,8 +49,10 @@ struct DevCommandTests {
             #expect(pids.count == 3)
             #expect(pids.allSatisfy(Self.isGone))
             let logs = try #require(result.stderr.firstMatch(of: /logs are in (\S+)/)?.output.1)
-            let workerLog = try String(contentsOfFile: "\(logs)/worker-1.log", encoding: .utf8)
-            #expect(workerLog.contains("draining"))
+            // A worker that ran the work drained on the way out (on a loaded machine the other one
+            // may still have been starting when the run ended, and have no log yet).
+            let workerLogs = ["worker-1", "worker-2"].map { (try? String(contentsOfFile: "\(logs)/\($0).log", encoding: .utf8)) ?? "" }
+            #expect(workerLogs.contains { $0.contains("draining") }, "\(workerLogs)")
             #expect(FileManager.default.fileExists(atPath: "\(logs)/coordinator.log"))
         }
     }
