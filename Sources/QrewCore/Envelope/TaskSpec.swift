@@ -61,25 +61,32 @@ public struct TaskSpec: Sendable, Hashable, Codable {
             stepOutputs[step] = tasks.map { outputs[$0] ?? "" }.joined(separator: "\n")
         }
         let renderer = TemplateRenderer(context: TemplateContext(stepOutputs: stepOutputs, runID: runID))
-        func render(_ values: [String: String]) throws(TemplateError) -> [String: String] {
+        return try mappingTemplates { text throws(TemplateError) in try renderer.render(text) }
+    }
+
+    /// The spec with `transform` applied to every field that may hold templates (argv, cwd,
+    /// environment, `with`, the HTTP request, the cache key and similarity text): the one list of
+    /// those fields, for rendering at run time and for expanding a dynamic fan-out.
+    func mappingTemplates(_ transform: (String) throws(TemplateError) -> String) throws(TemplateError) -> TaskSpec {
+        func map(_ values: [String: String]) throws(TemplateError) -> [String: String] {
             var result: [String: String] = [:]
-            for (key, value) in values { result[key] = try renderer.render(value) }
+            for (key, value) in values { result[key] = try transform(value) }
             return result
         }
         var copy = self
-        copy.run = try run.map { text throws(TemplateError) in try renderer.render(text) }
-        if let cwd { copy.cwd = try renderer.render(cwd) }
-        copy.env = try render(env)
-        copy.with = try render(with)
+        copy.run = try run.map { text throws(TemplateError) in try transform(text) }
+        if let cwd { copy.cwd = try transform(cwd) }
+        copy.env = try map(env)
+        copy.with = try map(with)
         if var http {
-            http.url = try renderer.render(http.url)
-            http.headers = try render(http.headers)
-            if let body = http.body { http.body = try renderer.render(body) }
+            http.url = try transform(http.url)
+            http.headers = try map(http.headers)
+            if let body = http.body { http.body = try transform(body) }
             copy.http = http
         }
         if var cache {
-            if let key = cache.key { cache.key = try renderer.render(key) }
-            if let similar = cache.similar { cache.similar = try renderer.render(similar) }
+            if let key = cache.key { cache.key = try transform(key) }
+            if let similar = cache.similar { cache.similar = try transform(similar) }
             copy.cache = cache
         }
         return copy
