@@ -40,7 +40,14 @@ struct PoisonSubmissionTests {
                     "\(rejected.fields)\n\(cluster.logs)")
             let exits = [first.exited, second.exited]
             #expect(exits.compactMap { $0 }.count == 1, "exactly one coordinator crashed: \(exits)\n\(cluster.logs)")
-            #expect(try await cluster.queue.redis.send("XLEN", .string(cluster.queue.keys.submissions)).int == 0)
+            // The coordinator acknowledges (and deletes) the entry just after it stores the rejection.
+            var left = try await cluster.queue.redis.send("XLEN", .string(cluster.queue.keys.submissions)).int
+            let deadline = ContinuousClock.now + .seconds(10)
+            while left != 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                left = try await cluster.queue.redis.send("XLEN", .string(cluster.queue.keys.submissions)).int
+            }
+            #expect(left == 0)
 
             _ = try await cluster.queue.enqueueSubmission(runID: "normal-1", fileName: "normal.yaml", workflow: Self.normal, params: [:])
             let normal = try await cluster.queue.waitForRun("normal-1", timeout: .seconds(15)) { $0.isFinished }
