@@ -13,7 +13,7 @@ struct ScheduleCrashTests {
         try await withProcessCluster(namespace: "sched") { cluster in
             let queue = cluster.queue
             #expect(try await queue.addSchedule(
-                name: "tick", spec: ScheduleSpec(cron: "* * * * *", catchUp: .all), fileName: "t.yaml",
+                name: "tick", spec: ScheduleSpec(cron: "0 0 * * *", catchUp: .all), fileName: "t.yaml",
                 workflow: "name: t\nsteps:\n  - id: a\n    type: echo\n", params: [:], replace: false))
             let first = try cluster.start("qrew-coordinator", ["--id", "c1", "--leader-lease", "1s"], name: "c1")
             var next: Int?
@@ -23,14 +23,16 @@ struct ScheduleCrashTests {
                 if next == nil { try await Task.sleep(for: .milliseconds(20)) }
             }
             let planned = try #require(next, "c1 never planned the first tick\n\(cluster.logs)")
-            // Three ticks come due at once; the leader dies at that instant.
-            let tick = planned - 180_000
+            // Three daily ticks come due at once; the leader dies at that instant. (Daily, so
+            // no real tick can come due during the test unless it runs at midnight UTC.)
+            let day = 86_400_000
+            let tick = planned - 3 * day
             _ = try await queue.redis.send("HSET", "sched:schedule:tick", "next", .string(String(tick)))
             _ = try await queue.redis.send("ZADD", "sched:schedules", .int(tick), "tick")
             kill(-first.pid, SIGKILL)
             try cluster.start("qrew-coordinator", ["--id", "c2", "--leader-lease", "1s"], name: "c2")
 
-            let runIDs = [tick, tick + 60_000, tick + 120_000].map {
+            let runIDs = [tick, tick + day, tick + 2 * day].map {
                 ScheduleSpec.runID(schedule: "tick", tick: Date(timeIntervalSince1970: Double($0) / 1000))
             }
             for runID in runIDs { _ = try await queue.waitForRun(runID, timeout: .seconds(30)) }
