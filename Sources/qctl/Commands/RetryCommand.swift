@@ -26,7 +26,7 @@ struct RetryCommand: AsyncParsableCommand {
             case .notFinished(let state):
                 throw CommandFailure("run \(run) is still \(state); wait for it to finish or cancel it first")
             case .hasDynamicFanOut(let state):
-                throw CommandFailure("run \(run) (\(state)) has a dynamic fan-out, which is not retried in place; submit the workflow again")
+                throw CommandFailure("run \(run) (\(state)) has an expanded dynamic fan-out, which --fresh would expand again; retry without --fresh (its unsuccessful tasks run again in place), or submit the workflow again")
             case .nothingToRetry:
                 Console.out("every step of run \(run) succeeded; nothing to retry (use --fresh to run it all again)")
             case .unfinished(let state):
