@@ -75,20 +75,22 @@ struct ChaosSchedules: Sendable {
         let gap = span / max(entries.count, 1)
         for (index, entry) in entries.enumerated() {
             try? await Task.sleep(until: opened + gap * index)
-            var noted = false
+            // The tick this loop made due; moved again only if `next` lost it (a Redis restart
+            // dropped the write) before the schedule fired.
+            var poked: Int?
             while ContinuousClock.now < deadline, !Task.isCancelled {
                 guard let schedule = try? await queue.schedule(entry.name) else {
                     try? await Task.sleep(for: .milliseconds(250))
                     continue
                 }
                 if schedule.lastTick != nil { break }
-                if let next = schedule.next, next > 0,
+                if let next = schedule.next, next > 0, next != poked,
                    let moved = try? await queue.redis.send(
                        "EVAL", .string(Self.moveBack), 0, .string(queue.keys.schedule(entry.name)),
                        .string(queue.keys.prefix + ":schedules"), .string(entry.name), .string(String(next))).int,
-                   moved == 1, !noted {
+                   moved == 1 {
+                    poked = next - 60_000
                     log.note("schedule \(entry.name): tick \(next - 60_000) made due")
-                    noted = true
                 }
                 try? await Task.sleep(for: .milliseconds(200))
             }

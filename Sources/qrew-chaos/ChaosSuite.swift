@@ -107,15 +107,15 @@ struct ChaosSuite {
         await faultsDone
         await ticksDriven
         log.note("fault window closed: \(FaultLog.Kind.allCases.map { "\($0.rawValue)=\(log.count($0))" }.joined(separator: " "))")
-        // The schedules stop once caught up; the settle phase waits for their runs too.
+        // Phase 2: every run should finish now that the cluster is left alone. The schedules
+        // stop first, once caught up (within the settle time), and their runs are waited for too.
+        let settleDeadline = ContinuousClock.now + settings.settle
         let scheduleOutcomes = await schedules.stop(deadline: ContinuousClock.now + settings.settle / 2)
-        var ignored = ChaosReport()
+        var ignored = ChaosReport()  // problems are reported in phase 3, from the final state
         let storedAtStop = await retrying { try await storedRunIDs(queue) } ?? []
         monitor.add(scheduleOutcomes.flatMap { ChaosSchedules.expectedRuns($0, storedRunIDs: storedAtStop, into: &ignored) })
         log.note("schedules paused: " + scheduleOutcomes.map { "\($0.name) fired \($0.fired)" }.joined(separator: ", "))
 
-        // Phase 2: every run should finish now that the cluster is left alone.
-        let settleDeadline = ContinuousClock.now + settings.settle
         while !monitor.unfinished.isEmpty, ContinuousClock.now < settleDeadline {
             try? await Task.sleep(for: .milliseconds(250))
         }

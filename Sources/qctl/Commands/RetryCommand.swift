@@ -2,16 +2,22 @@ import ArgumentParser
 import QrewQueue
 
 /// `qctl retry RUN [--fresh]`: runs a finished run's failed, timed-out, skipped and canceled
-/// steps again in place, keeping the succeeded ones (and their outputs for dependents).
+/// steps again in place, keeping the succeeded ones (and their outputs for dependents); the
+/// failed tasks of an expanded dynamic fan-out run again and the step collects every output anew.
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
-        abstract: "Run a finished run's failed and skipped steps again (--fresh: every step).")
+        abstract: "Run a finished run's failed and skipped steps again (--fresh: every step).",
+        discussion: """
+            A dynamic fan-out that expanded keeps its tasks: those that failed or were canceled run again, \
+            and the step's output is made again from every task's, in element order. If its list step \
+            failed, the step waits for it again and expands when it succeeds.
+            """)
 
     @Argument(help: "Run id.")
     var run: String
 
-    @Flag(help: "Run every step again, not only the unsuccessful ones.")
+    @Flag(help: "Run every step again, not only the unsuccessful ones (refused for a run whose dynamic fan-out expanded).")
     var fresh = false
 
     @OptionGroup var following: FollowOptions
