@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewQueue
 
 /// Turns a run's progress events into what a person reads: one line per step state change and
@@ -21,6 +22,9 @@ struct RunView {
     private var startedAt: [String: Int] = [:]
     private var firstEventAt: Int?
     private var barShown = false
+    /// The latest ETA (`RunFollower.Update.eta`), shown in the bar; and what a plain view last printed.
+    private var eta: String?
+    private var printedRemaining: Int?
 
     init(mode: Mode, total: Int) {
         self.mode = mode
@@ -91,6 +95,25 @@ struct RunView {
             emit(ts, symbol, color, text)
         default:
             break
+        }
+    }
+
+    /// Shows a fresh ETA: in the bar on a terminal; elsewhere as a line, when it is the first or
+    /// moved by more than a fifth (and 5 s) since the last one printed.
+    mutating func show(_ estimate: RunStatistics.ETA, now: Int) {
+        let remaining = Int((estimate.remainingSeconds * 1000).rounded())
+        let unpriced = estimate.unestimatedSteps.isEmpty ? "" : " (no duration known yet for \(estimate.unestimatedSteps.joined(separator: ", ")))"
+        eta = "ETA ~\(Timestamp.duration(milliseconds: remaining))"
+        switch mode {
+        case .silent:
+            return
+        case .interactive(let useColor):
+            write((barShown ? "\r\u{1B}[2K" : "") + bar(useColor), terminator: "")
+            barShown = true
+        case .plain:
+            if let printed = printedRemaining, abs(printed - remaining) <= max(5000, printed / 5) { return }
+            printedRemaining = remaining
+            emit(now, "⌛", .dim, "ETA: about \(Timestamp.duration(milliseconds: remaining)) left\(unpriced)")
         }
     }
 
@@ -204,6 +227,7 @@ struct RunView {
         for (state, symbol, color) in parts {
             if let count = counts[state], count > 0 { text += "  " + Self.paint("\(symbol) \(count)", color, useColor) }
         }
+        if let eta { text += "  " + Self.paint(eta, .dim, useColor) }
         return text
     }
 
