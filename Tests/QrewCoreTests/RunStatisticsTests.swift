@@ -100,6 +100,18 @@ struct RunStatisticsTests {
         #expect(stats.recommendations.contains("2 of 3 retries of `fetch` followed timeouts: raise its timeout"))
     }
 
+    @Test func aFanOutPlaceholdersAttemptEndsWhenItExpands() throws {
+        let records = RunRecords(
+            runID: "r", run: ["state": "running", "createdAt": "0"],
+            tasks: [["id": "fan", "step": "fan", "state": "expanded", "startedAt": "10"]],
+            events: [["type": "task_started", "task": "fan", "attempt": "1", "ts": "10"],
+                     ["type": "task_expanded", "task": "fan", "tasks": "3", "ts": "30"]],
+            now: 1000)
+        #expect(records.tasks[0].attempts == [Attempt(readyAt: nil, startedAt: 10, endedAt: 30, outcome: "expanded")])
+        #expect(RunStatistics(records).taskSeconds == 0.02)
+        #expect(!records.tasks[0].isFinal)
+    }
+
     @Test func hashFallbackWhenTheStreamLostATasksEvents() throws {
         let records = RunRecords(
             runID: "r", run: ["state": "running", "createdAt": "0"],

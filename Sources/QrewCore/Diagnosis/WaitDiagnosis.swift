@@ -100,6 +100,9 @@ public struct WaitDiagnosis: Sendable, Hashable, Encodable {
         default:
             break
         }
+        if state == "expanded" {
+            return make(.running, "expanded into its fan-out tasks: it finishes when they do")
+        }
         if state == "running" {
             let worker = fields["worker"].flatMap { $0.isEmpty ? nil : $0 } ?? "?"
             let since = Int(fields["startedAt"] ?? "").map { " since \(time($0))" } ?? ""

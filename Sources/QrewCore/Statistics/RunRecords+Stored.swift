@@ -21,6 +21,8 @@ extension RunRecords {
                 nextReady[task] = ts
             case "task_finished":
                 Self.close(&attempts[task], at: ts, outcome: event["state"] ?? "failed")
+            case "task_expanded":
+                Self.close(&attempts[task], at: ts, outcome: "expanded")
             default:
                 continue
             }
@@ -39,12 +41,12 @@ extension RunRecords {
             let started = Int(fields["startedAt"] ?? "")
             let finished = Int(fields["finishedAt"] ?? "")
             if taskAttempts.isEmpty, let started {
-                let final = RunRecords.finalStates.contains(state)
+                let final = RunRecords.attemptEndedStates.contains(state)
                 taskAttempts = [Attempt(readyAt: Int(fields["queuedAt"] ?? ""), startedAt: started,
                                         endedAt: final ? max(finished ?? started, started) : nil, outcome: final ? state : nil)]
             }
             // A run that ended with an attempt left open (its finish event trimmed away) ends it then.
-            if let last = taskAttempts.last, last.endedAt == nil, RunRecords.finalStates.contains(state) {
+            if let last = taskAttempts.last, last.endedAt == nil, RunRecords.attemptEndedStates.contains(state) {
                 taskAttempts[taskAttempts.count - 1].endedAt = max(finished ?? last.startedAt, last.startedAt)
                 taskAttempts[taskAttempts.count - 1].outcome = state
             }

@@ -54,7 +54,10 @@ public struct RunRecords: Sendable, Hashable {
     }
 
     /// Task states that end a task.
-    public static let finalStates: Set<String> = ["succeeded", "failed", "timed_out", "lost", "skipped", "canceled", "expanded"]
+    public static let finalStates: Set<String> = ["succeeded", "failed", "timed_out", "lost", "skipped", "canceled"]
+    /// States in which a task runs nothing (final, or a dynamic fan-out's placeholder turned
+    /// into the join of its tasks): its last attempt is over.
+    public static let attemptEndedStates = finalStates.union(["expanded"])
 
     public var runID: String
     /// The workflow's name (what learned estimates are kept under).

@@ -66,8 +66,9 @@ struct RunTimeline {
         let (start, end) = (start, end)
         let clamp = { (time: Int) in min(max(time, start), end) }
         let endTimes: [Int?] = records.tasks.map { task in
-            if let last = task.attempts.last { return clamp(last.endedAt ?? end) }
-            return task.finishedAt.map(clamp)
+            // A fan-out's join finishes after its attempt ended (when its tasks did).
+            if let finished = task.finishedAt { return clamp(finished) }
+            return task.attempts.last.map { clamp($0.endedAt ?? end) }
         }
         self.endTimes = endTimes
         var intervals: [Interval] = []
