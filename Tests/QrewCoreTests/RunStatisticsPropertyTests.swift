@@ -89,6 +89,16 @@ struct RunStatisticsPropertyTests {
             #expect((0...1).contains(pool.utilization ?? 0))
             #expect((0...1).contains(pool.fullFraction ?? 0))
             #expect(pool.parkedSeconds >= 0)
+            // Parked time, by brute force: each attempt's wait against each full stretch.
+            let timeline = RunTimeline(records)
+            let members = Set(records.tasks.indices.filter { records.tasks[$0].limits.contains(pool.limit) })
+            let attempts = timeline.intervals.filter { members.contains($0.task) }
+            let full = RunTimeline.concurrency(attempts.map { ($0.start, $0.end) }).segments.filter { $0.count >= pool.size! }
+            var parked = 0
+            for attempt in attempts {
+                for segment in full { parked += max(0, min(attempt.start, segment.end) - max(attempt.readyAt, segment.start)) }
+            }
+            #expect(Int((pool.parkedSeconds * 1000).rounded()) == parked)
         }
         #expect(stats.steps.map(\.tasks).reduce(0, +) == records.tasks.count)
         #expect(stats.steps.map(\.retries).reduce(0, +) == records.tasks.map { $0.attempts.count - 1 }.reduce(0, +))

@@ -46,6 +46,8 @@ struct RunTimeline {
     let end: Int
     var wall: Int { end - start }
     let intervals: [Interval]
+    /// Positions in `intervals` of each task's attempts, in order.
+    let attemptsOfTask: [[Int]]
     let index: [String: Int]
     let dependents: [[Int]]
     /// When each task's last attempt ended (now while it runs); nil for a task that never ran.
@@ -83,6 +85,9 @@ struct RunTimeline {
             }
         }
         self.intervals = intervals
+        var attemptsOfTask = Array(repeating: [Int](), count: records.tasks.count)
+        for (position, interval) in intervals.enumerated() { attemptsOfTask[interval.task].append(position) }
+        self.attemptsOfTask = attemptsOfTask
     }
 
     /// Peak and time-weighted count of overlapping intervals; an interval ending when another
@@ -104,11 +109,11 @@ struct RunTimeline {
     }
 
     func runTime(of task: Int) -> Int {
-        intervals.filter { $0.task == task }.map { $0.end - $0.start }.reduce(0, +)
+        attemptsOfTask[task].map { intervals[$0].end - intervals[$0].start }.reduce(0, +)
     }
 
     func waitTime(of task: Int) -> Int {
-        intervals.filter { $0.task == task }.map { $0.start - $0.readyAt }.reduce(0, +)
+        attemptsOfTask[task].map { intervals[$0].start - intervals[$0].readyAt }.reduce(0, +)
     }
 
     /// The chain that ended the run: from the task that finished last, back through the
@@ -145,7 +150,7 @@ struct RunTimeline {
 
     /// The run time of the task's last finished attempt.
     func lastRunTime(of task: Int) -> Int? {
-        intervals.last { $0.task == task && $0.outcome != nil }.map { $0.end - $0.start }
+        attemptsOfTask[task].last { intervals[$0].outcome != nil }.map { intervals[$0].end - intervals[$0].start }
     }
 
     /// The heaviest chain of tasks in `among` following dependents (weights in ms), first task
@@ -250,12 +255,21 @@ struct RunTimeline {
             }
             let full = RunTimeline.concurrency(attempts.map { ($0.start, $0.end) }).segments.filter { $0.count >= size }
             let fullTime = full.map { $0.end - $0.start }.reduce(0, +)
-            var parked = 0
-            for attempt in attempts {
-                for segment in full {
-                    parked += max(0, min(attempt.start, segment.end) - max(attempt.readyAt, segment.start))
+            // Full time before t, by binary search over the sorted, disjoint full segments and
+            // their running total: each attempt's parked time is fullBefore(start) − fullBefore(ready).
+            var totals = [0]
+            for segment in full { totals.append(totals.last! + segment.end - segment.start) }
+            func fullBefore(_ time: Int) -> Int {
+                var low = 0, high = full.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if full[middle].start < time { low = middle + 1 } else { high = middle }
                 }
+                guard low > 0 else { return 0 }
+                let segment = full[low - 1]
+                return totals[low - 1] + min(time, segment.end) - segment.start
             }
+            let parked = attempts.map { fullBefore($0.start) - fullBefore($0.readyAt) }.reduce(0, +)
             return RunStatistics.LimitFigures(
                 limit: limit, size: size, utilization: min(1, Double(held) / (Double(size) * Double(wall))),
                 fullFraction: min(1, Double(fullTime) / Double(wall)), parkedSeconds: seconds(parked), tasks: members.count)

@@ -39,10 +39,9 @@ extension RunStatistics {
                 sentences.append("concurrency key `\(key)` \(waited): raise the step's `concurrency` limit or spread the work over more keys")
             }
         }
+        let onPath = stats.criticalPath.actual.tasks.compactMap { timeline.index[$0] }
         for step in stats.steps where step.onCriticalPath {
-            let members = timeline.records.tasks.indices.filter {
-                timeline.records.tasks[$0].step == step.step && stats.criticalPath.actual.tasks.contains(timeline.records.tasks[$0].id)
-            }
+            let members = onPath.filter { timeline.records.tasks[$0].step == step.step }
             let wait = members.map(timeline.waitTime).reduce(0, +)
             let run = members.map(timeline.runTime).reduce(0, +)
             guard wait >= Rules.criticalWaitMilliseconds, wait + run > 0 else { continue }
