@@ -20,7 +20,8 @@ extension Keys {
 
 extension QueueClient {
     /// What `qctl stats` computes from: the run's task hashes, its whole progress stream, the
-    /// sizes of the limits its tasks hold and its workflow's learned step durations; nil for an
+    /// sizes of the limits its tasks hold, its workflow's learned step durations and the state of
+    /// the circuit breakers its tasks pass; nil for an
     /// unknown run. Read-only, a few pipelined round trips plus one per 1000 stream entries;
     /// `withEvents: false` skips the stream (attempts then come from the task hashes alone:
     /// enough for the ETA, which the live view refreshes every few seconds).
@@ -45,7 +46,15 @@ extension QueueClient {
         for (limit, reply) in zip(limits, sizes) { limitSizes[limit] = reply.string.flatMap { Int($0) } }
         let workflow = snapshot.fields["name"] ?? ""
         let estimates = workflow.isEmpty ? [:] : try await durationEstimates(workflow: workflow).mapValues(\.milliseconds)
-        return RunRecords(runID: runID, run: snapshot.fields, tasks: snapshot.tasks, events: events, now: now,
-                          limitSizes: limitSizes, estimates: estimates)
+        var records = RunRecords(runID: runID, run: snapshot.fields, tasks: snapshot.tasks, events: events, now: now,
+                                 limitSizes: limitSizes, estimates: estimates)
+        let breakerKeys = records.breakerKeys
+        let states = try await pipeline(breakerKeys.map { ["HMGET", .string(keys.breaker($0)), "state", "until"] })
+        for (key, reply) in zip(breakerKeys, states) {
+            let values = (reply.array ?? []).map(\.string)
+            guard let state = values.first ?? nil else { continue }
+            records.breakers[key] = RunRecords.BreakerState(state: state, until: values.count > 1 ? values[1].flatMap { Int($0) } : nil)
+        }
+        return records
     }
 }

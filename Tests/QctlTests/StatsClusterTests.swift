@@ -48,6 +48,7 @@ struct StatsClusterTests {
                   - id: fetch
                     timeout: 1s
                     retries: { max: 3, backoff: fixed, initial: 100ms }
+                    circuitBreaker: { failures: 5, window: 1m, cooldown: 10s, key: upstream }
                     run: ["sh", "-c", "n=$(cat \(directory)/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(directory)/n; [ $n -ge 3 ] || sleep 10"]
                   - { id: report, dependsOn: [load, fetch], run: [echo, done] }
                 """)
@@ -95,6 +96,11 @@ struct StatsClusterTests {
             #expect(recommendations.contains { $0.hasPrefix("pool `db` was full ") && $0.hasSuffix(": raise its size or lower `maxConcurrency` elsewhere") },
                     "\(recommendations)")
             #expect(stats["eta"] is NSNull, "a finished run has no ETA")
+            let breakers = try #require(stats["breakers"] as? [[String: Any]])
+            #expect(breakers.count == 1)
+            #expect(breakers.first?["key"] as? String == "upstream")
+            #expect(breakers.first?["failedAttempts"] as? Int == 2, "both timeouts counted at the breaker")
+            #expect(breakers.first?["state"] as? String == "closed", "2 failures of the 5 that open it")
 
             let text = try await qctl("stats", "st1", environment: env)
             #expect(text.status == 0)

@@ -161,3 +161,37 @@ struct RunStatisticsTests {
         #expect(RunRecords.keyedLimitSize("pool:db") == nil)
     }
 }
+
+/// Circuit breakers in `RunStatistics`: what the run's attempts counted at each, and its state.
+struct RunStatisticsBreakerTests {
+    typealias Attempt = RunRecords.Attempt
+
+    @Test func failedAttemptsAtABreakerAndItsStateNow() throws {
+        let gate = "breaker:2:30000:60000:api%2Cv2"
+        let records = RunRecords(
+            runID: "r", workflow: "w", state: "failed", createdAt: 0, finishedAt: 5000, now: 6000,
+            tasks: [
+                .init(id: "call", step: "call", state: "failed", dependencies: [], limits: [],
+                      attempts: [Attempt(readyAt: 0, startedAt: 0, endedAt: 1000, outcome: "retry:failed"),
+                                 Attempt(readyAt: 1500, startedAt: 1500, endedAt: 2000, outcome: "failed")],
+                      gates: [gate, "rate:10:1000:api"]),
+                .init(id: "ok", step: "ok", state: "succeeded", dependencies: [], limits: [],
+                      attempts: [Attempt(readyAt: 0, startedAt: 0, endedAt: 100, outcome: "succeeded")], gates: [gate]),
+            ],
+            breakers: ["api%2Cv2": .init(state: "open", until: 62_000)])
+        #expect(records.breakerKeys == ["api%2Cv2"])
+        let stats = RunStatistics(records)
+        let breaker = try #require(stats.breakers.first)
+        #expect(stats.breakers.count == 1)
+        #expect(breaker.key == "api,v2" && breaker.failures == 2 && breaker.windowSeconds == 30 && breaker.cooldownSeconds == 60)
+        #expect(breaker.tasks == 2 && breaker.failedAttempts == 2)
+        #expect(breaker.state == "open" && breaker.openUntil == 62_000)
+        #expect(stats.recommendations.contains { $0.hasPrefix("circuit breaker `api,v2` counted 2 failed attempts of this run (it opens at 2 within 30 s)") })
+    }
+
+    @Test func gatesThatAreNoBreakers() {
+        #expect(BreakerGate("rate:10:1000:api") == nil)
+        #expect(BreakerGate("breaker:x:1:1:api") == nil)
+        #expect(BreakerGate("breaker:3:1000:2000:a:b")?.key == "a:b")
+    }
+}

@@ -5,7 +5,8 @@ extension RunRecords {
     /// `task_handed_back` / `task_finished` events; a task whose events the capped stream lost
     /// falls back to its hash (`startedAt`, `finishedAt` of the latest attempt).
     public init(runID: String, run: [String: String], tasks taskFields: [[String: String]],
-                events: [[String: String]], now: Int, limitSizes: [String: Int] = [:], estimates: [String: Int] = [:]) {
+                events: [[String: String]], now: Int, limitSizes: [String: Int] = [:], estimates: [String: Int] = [:],
+                breakers: [String: BreakerState] = [:]) {
         var attempts: [String: [Attempt]] = [:]
         var nextReady: [String: Int] = [:]
         for event in events {
@@ -53,12 +54,13 @@ extension RunRecords {
             tasks.append(Task(
                 id: id, step: fields["step"] ?? id, state: state, dependencies: dependencies[id] ?? [],
                 limits: (fields["limits"] ?? "").split(separator: ",").map(String.init), attempts: taskAttempts,
-                queuedAt: Int(fields["queuedAt"] ?? ""), finishedAt: RunRecords.finalStates.contains(state) ? finished : nil))
+                queuedAt: Int(fields["queuedAt"] ?? ""), finishedAt: RunRecords.finalStates.contains(state) ? finished : nil,
+                gates: (fields["gates"] ?? "").split(separator: ",").map(String.init)))
         }
         let created = Int(run["createdAt"] ?? "") ?? tasks.compactMap { $0.attempts.first?.startedAt }.min() ?? now
         self.init(runID: runID, workflow: run["name"] ?? "", state: run["state"] ?? "unknown", createdAt: created,
                   finishedAt: Int(run["finishedAt"] ?? ""), now: now, tasks: tasks, limitSizes: limitSizes,
-                  estimates: estimates, throttles: Int(run["throttles"] ?? "") ?? 0)
+                  estimates: estimates, throttles: Int(run["throttles"] ?? "") ?? 0, breakers: breakers)
     }
 
     private static func close(_ attempts: inout [Attempt]?, at ts: Int, outcome: String) {

@@ -36,9 +36,11 @@ public struct RunRecords: Sendable, Hashable {
         public var queuedAt: Int?
         /// When its last attempt ended (the hash's `finishedAt`) once final.
         public var finishedAt: Int?
+        /// Its gates as stored (`breaker:<failures>:<windowMs>:<cooldownMs>:<key>`, `rate:...`).
+        public var gates: [String]
 
         public init(id: String, step: String, state: String, dependencies: [String], limits: [String],
-                    attempts: [Attempt], queuedAt: Int? = nil, finishedAt: Int? = nil) {
+                    attempts: [Attempt], queuedAt: Int? = nil, finishedAt: Int? = nil, gates: [String] = []) {
             self.id = id
             self.step = step
             self.state = state
@@ -47,6 +49,7 @@ public struct RunRecords: Sendable, Hashable {
             self.attempts = attempts
             self.queuedAt = queuedAt
             self.finishedAt = finishedAt
+            self.gates = gates
         }
 
         /// True once the task reached a state it leaves only by a retry of the run.
@@ -78,9 +81,25 @@ public struct RunRecords: Sendable, Hashable {
     public var estimates: [String: Int]
     /// Slot changes of workers running the run's tasks (`throttles`).
     public var throttles: Int
+    /// The circuit breakers the tasks pass, by escaped key: their state now (`P:breaker:<key>`).
+    public var breakers: [String: BreakerState]
+
+    /// A circuit breaker as it stands when the statistics are read.
+    public struct BreakerState: Sendable, Hashable {
+        /// `closed`, `open` or `half_open`.
+        public var state: String
+        /// While open: when its cooldown ends (ms).
+        public var until: Int?
+
+        public init(state: String, until: Int?) {
+            self.state = state
+            self.until = until
+        }
+    }
 
     public init(runID: String, workflow: String, state: String, createdAt: Int, finishedAt: Int?, now: Int,
-                tasks: [Task], limitSizes: [String: Int] = [:], estimates: [String: Int] = [:], throttles: Int = 0) {
+                tasks: [Task], limitSizes: [String: Int] = [:], estimates: [String: Int] = [:], throttles: Int = 0,
+                breakers: [String: BreakerState] = [:]) {
         self.runID = runID
         self.workflow = workflow
         self.state = state
@@ -91,6 +110,12 @@ public struct RunRecords: Sendable, Hashable {
         self.limitSizes = limitSizes
         self.estimates = estimates
         self.throttles = throttles
+        self.breakers = breakers
+    }
+
+    /// The escaped keys of the circuit breakers the tasks pass.
+    public var breakerKeys: [String] {
+        Array(Set(tasks.flatMap { $0.gates.compactMap { BreakerGate($0)?.escapedKey } })).sorted()
     }
 
     /// The end of the span the statistics cover: the run's finish, or now.

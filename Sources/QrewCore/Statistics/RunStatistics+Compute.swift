@@ -23,6 +23,7 @@ extension RunStatistics {
         steps = timeline.stepFigures(criticalPath: Set(actual.tasks))
         pools = timeline.limitFigures()
         throttles = records.throttles
+        breakers = timeline.breakerFigures()
         eta = records.finishedAt == nil ? timeline.eta() : nil
         recommendations = []
         recommendations = RunStatistics.recommendations(self, timeline: timeline)
@@ -233,6 +234,30 @@ struct RunTimeline {
                 retries: retried.count, retriesAfterTimeout: retried.filter { $0.outcome == "retry:timed_out" }.count,
                 failures: tasks.filter { ["failed", "timed_out", "lost"].contains(records.tasks[$0].state) }.count,
                 onCriticalPath: tasks.contains { criticalPath.contains(records.tasks[$0].id) })
+        }
+    }
+
+    func breakerFigures() -> [RunStatistics.BreakerFigures] {
+        var gates: [String: BreakerGate] = [:]
+        var members: [String: Set<Int>] = [:]
+        for (position, task) in records.tasks.enumerated() {
+            for gate in task.gates.compactMap(BreakerGate.init) {
+                gates[gate.escapedKey] = gate
+                members[gate.escapedKey, default: []].insert(position)
+            }
+        }
+        return gates.keys.sorted().map { key in
+            let gate = gates[key]!
+            let tasks = members[key]!
+            let failed = tasks.flatMap { attemptsOfTask[$0] }.filter { position in
+                guard let outcome = intervals[position].outcome else { return false }
+                return outcome.hasPrefix("retry:") || ["failed", "timed_out", "lost"].contains(outcome)
+            }
+            let now = records.breakers[key]
+            return RunStatistics.BreakerFigures(
+                key: gate.key, failures: gate.failures, windowSeconds: seconds(gate.windowMilliseconds),
+                cooldownSeconds: seconds(gate.cooldownMilliseconds), tasks: tasks.count, failedAttempts: failed.count,
+                state: now?.state, openUntil: now?.state == "open" ? now?.until : nil)
         }
     }
 

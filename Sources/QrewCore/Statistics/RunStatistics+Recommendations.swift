@@ -53,6 +53,9 @@ extension RunStatistics {
             guard Double(step.retriesAfterTimeout) >= Double(step.retries) * Rules.timeoutRetryShare, step.retriesAfterTimeout > 0 else { continue }
             sentences.append("\(step.retriesAfterTimeout) of \(step.retries) retries of `\(step.step)` followed timeouts: raise its timeout")
         }
+        for breaker in stats.breakers where breaker.failedAttempts >= breaker.failures {
+            sentences.append("circuit breaker `\(breaker.key)` counted \(breaker.failedAttempts) failed attempts of this run (it opens at \(breaker.failures) within \(secondsText(breaker.windowSeconds))): what its steps call is failing; `qctl breakers` shows when it lets tasks through again")
+        }
         if let efficiency = stats.parallelEfficiency, efficiency < Rules.lowEfficiency, stats.peakConcurrency >= 2,
            wall * 1000 >= Double(Rules.lowEfficiencyWallMilliseconds) {
             sentences.append("parallel efficiency was \(percent(efficiency)) % (\(String(rounded: stats.meanConcurrency)) tasks running on average, \(stats.peakConcurrency) at the peak): the critical path, not the worker slots, set the wall time; shorten or split its steps")

@@ -51,6 +51,23 @@ public struct RunStatistics: Sendable, Hashable, Encodable {
         public var tasks: Int
     }
 
+    /// A circuit breaker the run's tasks pass: its settings, what this run's attempts counted at
+    /// it, and its state now.
+    public struct BreakerFigures: Sendable, Hashable, Encodable {
+        public var key: String
+        /// Failed attempts within `windowSeconds` that open it; how long it stays open.
+        public var failures: Int
+        public var windowSeconds: Double
+        public var cooldownSeconds: Double
+        public var tasks: Int
+        /// Attempts of this run's tasks that ended other than succeeded (each counted at the breaker).
+        public var failedAttempts: Int
+        /// `closed`, `open` or `half_open` now; nil once its state expired (closed).
+        public var state: String?
+        /// While open: when its cooldown ends (ms).
+        public var openUntil: Int?
+    }
+
     /// How long a run still going should take: its remaining critical path, priced with learned
     /// durations (`P:estimates:<workflow>`), else the run's own finished attempts of the step.
     public struct ETA: Sendable, Hashable, Encodable {
@@ -82,13 +99,15 @@ public struct RunStatistics: Sendable, Hashable, Encodable {
     public var pools: [LimitFigures]
     /// Slot changes of workers running its tasks (`--concurrency auto`).
     public var throttles: Int
+    /// The circuit breakers its tasks pass (empty without any).
+    public var breakers: [BreakerFigures]
     /// Nil once the run finished.
     public var eta: ETA?
     public var recommendations: [String]
 
     enum CodingKeys: String, CodingKey {
         case run, state, wallSeconds, taskSeconds, criticalPath, parallelEfficiency, peakConcurrency, meanConcurrency,
-             successRate, states, steps, pools, throttles, eta, recommendations
+             successRate, states, steps, pools, throttles, breakers, eta, recommendations
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -106,6 +125,7 @@ public struct RunStatistics: Sendable, Hashable, Encodable {
         try container.encode(steps, forKey: .steps)
         try container.encode(pools, forKey: .pools)
         try container.encode(throttles, forKey: .throttles)
+        try container.encode(breakers, forKey: .breakers)
         try container.encode(eta, forKey: .eta)
         try container.encode(recommendations, forKey: .recommendations)
     }

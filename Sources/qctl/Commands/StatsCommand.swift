@@ -70,6 +70,15 @@ struct StatsCommand: AsyncParsableCommand {
                      pool.fullFraction.map { "\(percent($0)) %" } ?? "-", seconds(pool.parkedSeconds)]
                 })
         }
+        if !stats.breakers.isEmpty {
+            lines.append("")
+            lines += TextTable.render(
+                header: ["circuit breaker", "opens at", "tasks", "failed attempts", "now"],
+                rows: stats.breakers.map { breaker in
+                    ["\(breaker.key)", "\(breaker.failures) in \(seconds(breaker.windowSeconds))", "\(breaker.tasks)", "\(breaker.failedAttempts)",
+                     (breaker.state ?? "closed") + (breaker.openUntil.map { " until " + Timestamp.dateTime(milliseconds: $0) } ?? "")]
+                })
+        }
         lines.append("")
         if stats.recommendations.isEmpty {
             lines.append("recommendations: none")
