@@ -125,6 +125,9 @@ struct StatsClusterTests {
                   - { id: flaky, run: [sh, -c, "exit 3"], retries: { max: 3, backoff: fixed, initial: 10m } }
                   - { id: orphan, queue: nowhere, run: [echo, x] }
                   - { id: after, dependsOn: [orphan], run: [echo, y] }
+                  - { id: probe, run: [echo, no] }
+                  - { id: only-if-yes, dependsOn: [probe], if: "steps.probe.output == 'yes'", run: [echo, z] }
+                  - { id: sign-off, type: approval, approvers: [alice] }
                 """)
             let env = Self.environment(cluster)
             let submitted = try await qctl("submit", file, "--run-id", "wy1", environment: env)
@@ -132,7 +135,8 @@ struct StatsClusterTests {
             let snapshot = try await Self.waitFor("wy1", cluster) { run in
                 let states = Dictionary(uniqueKeysWithValues: run.tasks.map { ($0["id"] ?? "", $0) })
                 return [states["hold-a"]?["state"], states["hold-b"]?["state"]].compactMap { $0 }.sorted() == ["ready", "running"]
-                    && states["flaky"]?["retryAt"] != nil
+                    && states["flaky"]?["retryAt"] != nil && states["only-if-yes"]?["state"] == "skipped"
+                    && states["sign-off"]?["state"] == "ready"
             }
             let running = try #require(snapshot.tasks.first { $0["state"] == "running" && ($0["id"] ?? "").hasPrefix("hold") }?["id"])
             let parked = running == "hold-a" ? "hold-b" : "hold-a"
@@ -153,6 +157,11 @@ struct StatsClusterTests {
             #expect(reasons["after"] == "dependencies", "\(whole.stdout)")
             #expect(reasons[running] == "running")
             #expect(reasons[parked] == "parked")
+            #expect(reasons["sign-off"] == "awaiting", "\(whole.stdout)")
+            #expect(reasons["only-if-yes"] == nil, "a skipped task is finished: left out of the whole-run answer")
+            let skipped = try await qctl("why", "wy1", "only-if-yes", environment: env)
+            #expect(skipped.status == 0)
+            #expect(skipped.stdout.contains("skipped: condition false"), "\(skipped.stdout)")
             let after = try #require(answers.first { $0["task"] as? String == "after" })
             #expect(after["waitingOn"] as? [String] == ["orphan"])
 
@@ -172,7 +181,7 @@ struct StatsClusterTests {
             // The chains are single tasks: the longest is the parked holder's 60 s (the running
             // one has less left); the ETA prices dependencies, not the pool's queue.
             #expect(remaining > 50 && remaining <= 60, "\(remaining)")
-            #expect(eta["unestimatedSteps"] as? [String] == ["after", "flaky", "orphan"])
+            #expect(eta["unestimatedSteps"] as? [String] == ["after", "flaky", "orphan", "sign-off"])
 
             // The live view shows it too.
             let watch = try QctlProcess(["watch", "wy1"], environment: env)
@@ -183,6 +192,10 @@ struct StatsClusterTests {
             let unknownTask = try await qctl("why", "wy1", "nope", environment: env)
             #expect(unknownTask.status == 1 && unknownTask.stderr.contains("no task 'nope'"))
             _ = try await qctl("cancel", "wy1", environment: env)
+            let canceled = try await qctl("why", "wy1", "--json", environment: env)
+            #expect(canceled.status == 0)
+            let afterCancel = try #require(try Self.json(canceled.stdout) as? [[String: Any]])
+            #expect(afterCancel.allSatisfy { ["run_canceling", "run_finished"].contains($0["reason"] as? String ?? "") }, "\(canceled.stdout)")
         }
     }
 }
