@@ -84,7 +84,7 @@ struct StatsClusterTests {
             let pools = try #require(stats["pools"] as? [[String: Any]])
             let db = try #require(pools.first { $0["limit"] as? String == "pool:db" })
             #expect(db["size"] as? Int == 1)
-            #expect((db["parkedSeconds"] as? Double ?? 0) >= 2.5, "waits of about 1 s and 2 s")
+            #expect((db["parkedSeconds"] as? Double ?? 0) >= 2, "waits of about 1 s and 2 s, less the gaps between one load and the next")
             #expect((db["fullFraction"] as? Double ?? 0) >= 0.5)
 
             let paths = try #require(stats["criticalPath"] as? [String: Any])
