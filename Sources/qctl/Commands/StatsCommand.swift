@@ -48,7 +48,9 @@ struct StatsCommand: AsyncParsableCommand {
         lines.append("critical path, planned: \(seconds(planned.seconds)) \(path(planned.tasks))")
         lines.append("critical path, actual:  \(seconds(actual.seconds)) running + \(seconds(actual.waitSeconds)) waiting \(path(actual.tasks))")
         if let eta = stats.eta {
-            var text = "ETA: about \(seconds(eta.remainingSeconds)) left, at \(Timestamp.dateTime(milliseconds: eta.at)) \(path(eta.path))"
+            var text = eta.remainingSeconds == 0 && !eta.unestimatedSteps.isEmpty
+                ? "ETA: unknown yet"
+                : "ETA: about \(seconds(eta.remainingSeconds)) left, at \(Timestamp.dateTime(milliseconds: eta.at)) \(path(eta.path))"
             if !eta.unestimatedSteps.isEmpty { text += "; no duration known yet for \(eta.unestimatedSteps.joined(separator: ", "))" }
             lines.append(text)
         }

@@ -22,9 +22,10 @@ struct RunView {
     private var startedAt: [String: Int] = [:]
     private var firstEventAt: Int?
     private var barShown = false
-    /// The latest ETA (`RunFollower.Update.eta`), shown in the bar; and what a plain view last printed.
+    /// The latest ETA (`RunFollower.Update.eta`), shown in the bar; and the finish time a plain
+    /// view last printed.
     private var eta: String?
-    private var printedRemaining: Int?
+    private var printedFinish: Int?
 
     init(mode: Mode, total: Int) {
         self.mode = mode
@@ -99,11 +100,13 @@ struct RunView {
     }
 
     /// Shows a fresh ETA: in the bar on a terminal; elsewhere as a line, when it is the first or
-    /// moved by more than a fifth (and 5 s) since the last one printed.
+    /// its finish time moved by more than 5 s and a fifth of the time left since the last one printed.
     mutating func show(_ estimate: RunStatistics.ETA, now: Int) {
         let remaining = Int((estimate.remainingSeconds * 1000).rounded())
-        let unpriced = estimate.unestimatedSteps.isEmpty ? "" : " (no duration known yet for \(estimate.unestimatedSteps.joined(separator: ", ")))"
-        eta = "ETA ~\(Timestamp.duration(milliseconds: remaining))"
+        let unknown = remaining == 0 && !estimate.unestimatedSteps.isEmpty
+        let steps = estimate.unestimatedSteps.prefix(5).joined(separator: ", ") + (estimate.unestimatedSteps.count > 5 ? ", ..." : "")
+        let unpriced = estimate.unestimatedSteps.isEmpty ? "" : " (no duration known yet for \(steps))"
+        eta = unknown ? "ETA unknown yet" : "ETA ~\(Timestamp.duration(milliseconds: remaining))"
         switch mode {
         case .silent:
             return
@@ -111,9 +114,10 @@ struct RunView {
             write((barShown ? "\r\u{1B}[2K" : "") + bar(useColor), terminator: "")
             barShown = true
         case .plain:
-            if let printed = printedRemaining, abs(printed - remaining) <= max(5000, printed / 5) { return }
-            printedRemaining = remaining
-            emit(now, "⌛", .dim, "ETA: about \(Timestamp.duration(milliseconds: remaining)) left\(unpriced)")
+            // The finish time, not the time left (which counts down by itself), decides.
+            if let printed = printedFinish, abs(printed - estimate.at) <= max(5000, remaining / 5) { return }
+            printedFinish = estimate.at
+            emit(now, "⌛", .dim, unknown ? "ETA: unknown yet\(unpriced)" : "ETA: about \(Timestamp.duration(milliseconds: remaining)) left\(unpriced)")
         }
     }
 
