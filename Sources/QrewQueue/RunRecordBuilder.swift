@@ -46,7 +46,7 @@ enum RunRecordBuilder {
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
-        if limitedByRun, settings.queue != TaskSettings.awaitingQueue { limits.append("run") }
+        if limitedByRun, settings.queue != TaskSettings.awaitingQueue, settings.childWorkflow == nil { limits.append("run") }
         if let resource = settings.resource { limits.append("pool:\(resource)") }
         if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
         if let keyed = keyedLimit(settings) { limits.append(keyed) }
@@ -69,7 +69,9 @@ enum RunRecordBuilder {
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
             fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
                 .merging(awaitingFields(settings)) { _, awaiting in awaiting }
-                .merging(conditionFields(spec.condition)) { _, condition in condition })
+                .merging(conditionFields(spec.condition)) { _, condition in condition }
+                .merging(childWorkflowFields(settings)) { _, child in child })
+        if settings.childWorkflow != nil { return childWorkflowRecord(record) }
         guard let fanOut = settings.fanOut else { return record }
         return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
     }

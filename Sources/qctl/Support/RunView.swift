@@ -76,6 +76,9 @@ struct RunView {
                  "worker \(fields["worker"] ?? "?") slots \(fields["from"] ?? "?") -> \(fields["to"] ?? "?"): \(fields["reason"] ?? "")")
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
+        case "task_child_started":
+            states[task] = "running"
+            emit(ts, "↳", .cyan, "\(task) running child run \(fields["childRun"] ?? "?") (qctl watch \(fields["childRun"] ?? "?"))")
         case "task_expanded":
             let count = Int(fields["tasks"] ?? "") ?? 0
             total += count

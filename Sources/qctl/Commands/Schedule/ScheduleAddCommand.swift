@@ -67,6 +67,12 @@ struct ScheduleAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (text, loaded) = try Submission.validated(workflow)
+        if let included = workflow.includedFiles(text: text).keys.sorted().first {
+            throw CommandFailure("""
+                \(workflow.file) runs a child workflow from a file (\(included)); a schedule stores the workflow text \
+                alone: write that child inline (workflow: { ... }) to schedule it
+                """)
+        }
         let spec = try resolvedSpec(fileSchedule: loaded.schedule)
         let name = scheduleName.name
         try await redis.withQueue { queue in

@@ -1,0 +1,152 @@
+import Foundation
+import QrewQueue
+import QrewRedis
+import QrewTestSupport
+import Testing
+
+/// Child workflows end to end: a real coordinator (whose leader starts and ends child runs) and
+/// worker on a test redis-server, workflows with `type: workflow` steps submitted from files and
+/// inspected with the `qctl` binary.
+@Suite("child workflows (real coordinator, worker and qctl)", .serialized)
+struct ChildWorkflowClusterTests {
+    private static func environment(_ cluster: ProcessCluster) -> [String: String] {
+        ["QREW_REDIS_URL": cluster.server.url, "QREW_NAMESPACE": cluster.namespace]
+    }
+
+    /// `qctl status RUN --json`, decoded loosely.
+    private static func status(_ run: String, _ cluster: ProcessCluster) async throws -> [String: Any] {
+        let result = try await qctl("status", run, "--json", environment: environment(cluster))
+        try #require(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    private static func task(_ id: String, in status: [String: Any]) throws -> [String: Any] {
+        let tasks = try #require(status["tasks"] as? [[String: Any]])
+        return try #require(tasks.first { $0["id"] as? String == id }, "no task \(id) in \(tasks.map { $0["id"] ?? "?" })")
+    }
+
+    /// Polls `qctl status` until `predicate` holds for the run (60 s at most).
+    private static func waitFor(
+        _ run: String, _ cluster: ProcessCluster, _ predicate: ([String: Any]) throws -> Bool
+    ) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let status = try? await status(run, cluster), try predicate(status) { return status }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("run \(run) never reached the expected state: \(try await status(run, cluster))\n\(cluster.logs)")
+        throw CancellationError()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aChildFileRunsAsItsOwnRunAndItsOutputsFeedTheDependent() async throws {
+        try await withProcessCluster(namespace: "child") { cluster in
+            try cluster.start("qrew-coordinator", ["--id", "c1"], name: "coordinator")
+            try cluster.start("qrew-worker", ["--name", "w1", "--concurrency", "2"], name: "worker")
+            let env = Self.environment(cluster)
+            let directory = try temporaryDirectory()
+            try FileManager.default.createDirectory(atPath: directory + "/lib", withIntermediateDirectories: true)
+            try """
+                name: deploy
+                params: { version: "0", outcome: "ok" }
+                steps:
+                  - id: push
+                    run: [echo, "pushed ${{ params.version }}"]
+                  - id: verify
+                    dependsOn: [push]
+                    run: [sh, -c, 'test "$0" = ok', "${{ params.outcome }}"]
+                """.write(toFile: directory + "/lib/deploy.yaml", atomically: true, encoding: .utf8)
+            let parent = directory + "/parent.yaml"
+            try """
+                name: parent
+                params: { outcome: "ok" }
+                steps:
+                  - id: prepare
+                    run: [echo, v7]
+                  - id: deploy
+                    type: workflow
+                    file: lib/deploy.yaml
+                    with: { version: "${{ steps.prepare.output }}", outcome: "${{ params.outcome }}" }
+                  - id: report
+                    run: [echo, "report ${{ steps.deploy.output }}"]
+                """.write(toFile: parent, atomically: true, encoding: .utf8)
+
+            let result = try await qctl("submit", parent, "--run-id", "ok", "--follow", environment: env, timeout: .seconds(90))
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)\n\(cluster.logs)")
+            #expect(result.stdout.contains("deploy running child run ok.deploy"), "\(result.stdout)")
+            let status = try await Self.status("ok", cluster)
+            #expect(status["state"] as? String == "succeeded")
+            let children = try #require(status["children"] as? [[String: Any]])
+            #expect(children.count == 1 && children[0]["run"] as? String == "ok.deploy"
+                && children[0]["task"] as? String == "deploy" && children[0]["state"] as? String == "succeeded", "\(children)")
+            #expect(try Self.task("deploy", in: status)["childRun"] as? String == "ok.deploy")
+            let report = try #require(try Self.task("report", in: status)["output"] as? String)
+            #expect(report.contains(#""push":"pushed v7"#), "the dependent reads the child's outputs: \(report)")
+
+            let child = try await Self.status("ok.deploy", cluster)
+            let link = try #require(child["parent"] as? [String: Any])
+            #expect(link["run"] as? String == "ok" && link["task"] as? String == "deploy", "\(link)")
+            let text = try await qctl("status", "ok", environment: env)
+            #expect(text.stdout.contains("children: ok.deploy (deploy, succeeded)"), "\(text.stdout)")
+
+            let failing = try await qctl("submit", parent, "--run-id", "bad", "--set", "outcome=no", "--wait",
+                                         environment: env, timeout: .seconds(90))
+            #expect(failing.status != 0, "\(failing.stdout)")
+            let bad = try await Self.status("bad", cluster)
+            #expect(bad["state"] as? String == "failed")
+            let deploy = try Self.task("deploy", in: bad)
+            #expect(deploy["state"] as? String == "failed")
+            #expect((deploy["error"] as? String)?.contains("child run bad.deploy ended failed") == true, "\(deploy)")
+            #expect(try Self.task("report", in: bad)["state"] as? String == "skipped")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func cancelingTheParentCancelsTheChildRun() async throws {
+        try await withProcessCluster(namespace: "childcancel") { cluster in
+            try cluster.start("qrew-coordinator", ["--id", "c1"], name: "coordinator")
+            try cluster.start("qrew-worker", ["--name", "w1", "--concurrency", "2"], name: "worker")
+            let env = Self.environment(cluster)
+            let file = try temporaryFile("long.yaml", """
+                name: long
+                steps:
+                  - id: outer
+                    type: workflow
+                    workflow:
+                      name: middle
+                      steps:
+                        - id: inner
+                          type: workflow
+                          workflow:
+                            name: leaf
+                            steps:
+                              - id: wait
+                                run: [sleep, "60"]
+                """)
+            let submitted = try await qctl("submit", file, "--run-id", "long", environment: env)
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            _ = try await Self.waitFor("long.outer.inner", cluster) { status in
+                try Self.task("wait", in: status)["state"] as? String == "running"
+            }
+            let cancel = try await qctl("cancel", "long", environment: env)
+            #expect(cancel.status == 0, "\(cancel.stderr)")
+            for run in ["long", "long.outer", "long.outer.inner"] {
+                let status = try await Self.waitFor(run, cluster) { $0["state"] as? String == "canceled" }
+                #expect(status["finishedAt"] is String)
+            }
+            let leaf = try await Self.status("long.outer.inner", cluster)
+            #expect(try Self.task("wait", in: leaf)["state"] as? String == "canceled")
+        }
+    }
+
+    @Test func aCycleBetweenFilesIsRejectedBeforeAnythingIsQueued() async throws {
+        let directory = try temporaryDirectory()
+        try "name: a\nsteps:\n  - id: b\n    type: workflow\n    file: b.yaml\n"
+            .write(toFile: directory + "/a.yaml", atomically: true, encoding: .utf8)
+        try "name: b\nsteps:\n  - id: a\n    type: workflow\n    file: a.yaml\n"
+            .write(toFile: directory + "/b.yaml", atomically: true, encoding: .utf8)
+        let result = try await qctl("validate", directory + "/a.yaml")
+        #expect(result.status != 0)
+        #expect(result.stdout.contains("a.yaml → ") && result.stdout.contains("b.yaml:5:"), "\(result.stdout)\n\(result.stderr)")
+    }
+}

@@ -1,0 +1,159 @@
+import QrewCore
+import QrewQueue
+import QrewRedis
+import Testing
+
+/// `start_child`, `finish_children` and the child-run hooks of lib/finish and lib/cancel, on a
+/// real redis-server: a parent whose `deploy` step runs a child workflow, and a dependent
+/// reading the step's output.
+@Suite("child workflow scripts")
+struct ChildWorkflowScriptTests {
+    static let parent = """
+        name: parent
+        steps:
+          - id: prepare
+            type: echo
+          - id: deploy
+            type: workflow
+            with: { version: "${{ steps.prepare.output }}" }
+            workflow:
+              name: deploy
+              params: { version: "0" }
+              steps:
+                - id: push
+                  type: echo
+                  with: { message: "push ${{ params.version }}" }
+                - id: verify
+                  type: echo
+                  dependsOn: [push]
+          - id: notify
+            type: echo
+            with: { message: "${{ steps.deploy.output }}" }
+        """
+
+    let intake = RunIntake(retention: .seconds(600))
+
+    /// Stores run `p`, runs `prepare` with output "v7" and claims the `deploy` step from the
+    /// child workflow queue, as the leader's loop does.
+    func claimDeploy(_ q: QueueFixture) async throws -> ClaimedTask {
+        let prepared = try intake.prepare(runID: "p", text: Self.parent, fileName: "parent.yaml", params: [:])
+        _ = try await q.queue.submitRun(prepared.record, fence: q.fence)
+        try await q.succeed(try #require(try await q.claim(1).first), output: "v7")
+        try await q.applyAll()
+        let step = try #require(try await q.queue.claim(
+            worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue]).first)
+        #expect(step.ref.taskID == "deploy" && step.outputs["prepare"] == "v7")
+        return step
+    }
+
+    /// Runs every ready task of the child run `p.deploy`; `failing` fails instead.
+    func runChild(_ q: QueueFixture, failing: String? = nil) async throws {
+        for _ in 0..<2 {
+            let task = try #require(try await q.claim(1).first)
+            #expect(task.ref.runID == "p.deploy")
+            if task.ref.taskID == failing { try await q.fail(task) } else { try await q.succeed(task, output: task.ref.taskID.uppercased()) }
+            try await q.applyAll()
+            if task.ref.taskID == failing { return }
+        }
+    }
+
+    @Test func theChildRunsAsARunOfItsOwnAndItsOutputsBecomeTheStepOutput() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            let (outcome, childRun) = try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence)
+            #expect(outcome == .started && childRun == "p.deploy")
+            #expect(try await q.runField("p.deploy", "parent") == "p")
+            #expect(try await q.runField("p.deploy", "parentTask") == "deploy")
+            #expect(try await q.runField("p.deploy", "params") == #"{"version":"v7"}"#)
+            let task = TaskRef(runID: "p", taskID: "deploy")
+            #expect(try await q.state("p", "deploy") == "running")
+            #expect(try await q.redis.send("HGET", .string(q.queue.keys.task(task)), "childRun").string == "p.deploy")
+            #expect(try await q.redis.send("ZSCORE", .string(q.queue.keys.leases), .string(task.description)) == .null,
+                    "the step holds no lease while its child runs")
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .stale, "a replay starts nothing")
+
+            let push = try #require(try await q.claim(1).first)
+            let spec = try TaskSpec(jsonText: push.spec)
+            #expect(spec.with["message"] == "push v7", "with: became the child's params")
+            try await q.succeed(push, output: "PUSH")
+            try await q.applyAll()
+            try await runChildRest(q)
+            #expect(try await q.runField("p.deploy", "state") == "succeeded")
+            #expect(try await q.state("p", "deploy") == "running", "the leader ends the step")
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 1))
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (0, 0))
+            #expect(try await q.state("p", "deploy") == "succeeded")
+            let notify = try #require(try await q.claim(1).first)
+            #expect(notify.ref.taskID == "notify")
+            #expect(notify.outputs["deploy"] == #"{"push":"PUSH","verify":"VERIFY"}"#)
+            try await q.succeed(notify)
+            try await q.applyAll()
+            #expect(try await q.runField("p", "state") == "succeeded")
+        }
+    }
+
+    func runChildRest(_ q: QueueFixture) async throws {
+        let verify = try #require(try await q.claim(1).first)
+        #expect(verify.ref.description == "p.deploy/verify")
+        try await q.succeed(verify, output: "VERIFY")
+        try await q.applyAll()
+    }
+
+    @Test func aFailingChildFailsTheStepAndSkipsItsDependents() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .started)
+            try await runChild(q, failing: "push")
+            #expect(try await q.runField("p.deploy", "state") == "failed")
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 1))
+            #expect(try await q.state("p", "deploy") == "failed")
+            let error = try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "p", taskID: "deploy"))), "error").string
+            #expect(error == "child run p.deploy ended failed")
+            #expect(try await q.state("p", "notify") == "skipped")
+            #expect(try await q.runField("p", "state") == "failed")
+        }
+    }
+
+    @Test func aChildThatCannotBePreparedFailsTheStep() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            let outcome = try await q.queue.startChild(step, childRun: "p.deploy", record: nil, error: "no such thing", fence: q.fence)
+            #expect(outcome == .failed)
+            #expect(try await q.state("p", "deploy") == "failed")
+            #expect(try await q.runField("p.deploy", "state") == nil)
+            #expect(try await q.runField("p", "state") == "failed")
+        }
+    }
+
+    @Test func cancelingTheParentCancelsTheChild() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .started)
+            let push = try #require(try await q.claim(1).first)
+            #expect(try await q.queue.cancelRun("p", reason: "stop") != nil)
+            #expect(try await q.runField("p", "state") == "canceled")
+            #expect(try await q.state("p", "deploy") == "canceled")
+            #expect(try await q.runField("p.deploy", "state") == "canceling", "the child is canceling at once")
+            _ = try await q.queue.sweepRuns(fence: q.fence)
+            #expect(try await q.runField("p.deploy", "state") == "canceled")
+            #expect(try await q.state("p.deploy", "push") == "canceled")
+            #expect(try await q.succeed(push, output: "late") == false, "the child's running task lost its lease")
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 0), "the canceled step stays canceled")
+            #expect(try await q.state("p", "deploy") == "canceled")
+        }
+    }
+
+    @Test func cancelingTheChildAloneFailsTheStep() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .started)
+            #expect(try await q.queue.cancelRun("p.deploy", reason: "operator") != nil)
+            #expect(try await q.runField("p.deploy", "state") == "canceled")
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 1))
+            #expect(try await q.state("p", "deploy") == "failed")
+            let error = try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "p", taskID: "deploy"))), "error").string
+            #expect(error == "child run p.deploy ended canceled: operator")
+            #expect(try await q.runField("p", "state") == "failed")
+        }
+    }
+}
