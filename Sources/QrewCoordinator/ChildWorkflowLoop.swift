@@ -53,8 +53,7 @@ struct ChildWorkflowLoop {
     private func start(_ step: ClaimedTask, fence: String) async throws(QueueError) {
         if let condition = (try? TaskSpec(jsonText: step.spec))?.condition {
             guard let expression = try? ConditionParser.parseStored(condition.expression) else {
-                let childRun = QueueClient.childRunID(of: step.ref, attempt: step.attempt)
-                _ = try await queue.startChild(step, childRun: childRun, record: nil,
+                _ = try await queue.startChild(step, childRun: "", record: nil,
                                                error: "cannot parse the step's condition", fence: fence)
                 return
             }

@@ -16,10 +16,11 @@ extension QueueClient {
     /// The reserved queue of child-workflow steps, claimed by the leader's child workflow loop.
     public static let childWorkflowQueue = ChildWorkflow.placeholderQueue
 
-    /// The id of the child run of step task `ref` at `attempt`: `<run>.<task id>`, with
-    /// `.<attempt>` after the first attempt (a retried lost start gets a fresh id).
-    public static func childRunID(of ref: TaskRef, attempt: Int) -> String {
-        "\(ref.runID).\(ref.taskID)" + (attempt > 1 ? ".\(attempt)" : "")
+    /// The id of the child run step task `ref` starts after `started` earlier ones (its field
+    /// `childRuns`; a `qctl retry` of the parent starts another): `<run>.<task id>`, then
+    /// `<run>.<task id>.2`, ...
+    public static func childRunID(of ref: TaskRef, started: Int) -> String {
+        "\(ref.runID).\(ref.taskID)" + (started > 0 ? ".\(started + 1)" : "")
     }
 
     /// Starts the child run of a step leased from `childWorkflowQueue`: reads its child workflow
@@ -30,13 +31,14 @@ extension QueueClient {
     public func startChildWorkflow(
         _ task: ClaimedTask, intake: RunIntake, fence: String
     ) async throws(QueueError) -> (ChildWorkflowStart, childRun: String) {
-        let childRun = Self.childRunID(of: task.ref, attempt: task.attempt)
-        let fieldText: String
+        let fields: [RedisReply]
         do {
-            fieldText = try await redis.send("HGET", .string(keys.task(task.ref)), "childWorkflow").string ?? ""
+            fields = try await redis.send("HMGET", .string(keys.task(task.ref)), "childWorkflow", "childRuns").array ?? []
         } catch {
             throw QueueError(error)
         }
+        let fieldText = fields.first?.string ?? ""
+        let childRun = Self.childRunID(of: task.ref, started: fields.dropFirst().first?.string.flatMap { Int($0) } ?? 0)
         switch Self.childRecord(task, childRun: childRun, fieldText: fieldText, intake: intake) {
         case .success(let record):
             return (try await startChild(task, childRun: childRun, record: record, error: nil, fence: fence), childRun)

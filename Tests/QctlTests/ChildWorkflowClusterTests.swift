@@ -69,6 +69,15 @@ struct ChildWorkflowClusterTests {
                     with: { version: "${{ steps.prepare.output }}", outcome: "${{ params.outcome }}" }
                   - id: report
                     run: [echo, "report ${{ steps.deploy.output }}"]
+                  - id: rollback
+                    type: workflow
+                    if: failure()
+                    dependsOn: [deploy]
+                    workflow:
+                      name: rollback
+                      steps:
+                        - id: undo
+                          run: [echo, undone]
                 """.write(toFile: parent, atomically: true, encoding: .utf8)
 
             let result = try await qctl("submit", parent, "--run-id", "ok", "--follow", environment: env, timeout: .seconds(90))
@@ -82,6 +91,8 @@ struct ChildWorkflowClusterTests {
             #expect(try Self.task("deploy", in: status)["childRun"] as? String == "ok.deploy")
             let report = try #require(try Self.task("report", in: status)["output"] as? String)
             #expect(report.contains(#""push":"pushed v7"#), "the dependent reads the child's outputs: \(report)")
+            let skipped = try Self.task("rollback", in: status)
+            #expect(skipped["state"] as? String == "skipped" && skipped["childRun"] is NSNull, "\(skipped)")
 
             let child = try await Self.status("ok.deploy", cluster)
             let link = try #require(child["parent"] as? [String: Any])
@@ -98,6 +109,9 @@ struct ChildWorkflowClusterTests {
             #expect(deploy["state"] as? String == "failed")
             #expect((deploy["error"] as? String)?.contains("child run bad.deploy ended failed") == true, "\(deploy)")
             #expect(try Self.task("report", in: bad)["state"] as? String == "skipped")
+            let rollback = try Self.task("rollback", in: bad)
+            #expect(rollback["state"] as? String == "succeeded" && rollback["childRun"] as? String == "bad.rollback", "\(rollback)")
+            #expect((rollback["output"] as? String)?.contains("undone") == true, "\(rollback)")
         }
     }
 

@@ -114,6 +114,25 @@ struct ChildWorkflowScriptTests {
         }
     }
 
+    @Test func retryingTheParentRunsTheStepsChildAgainUnderAFreshID() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .started)
+            try await runChild(q, failing: "push")
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 1))
+            #expect(try await q.runField("p", "state") == "failed")
+
+            _ = try await q.queue.retryRun("p", fresh: false)
+            #expect(try await q.state("p", "deploy") == "ready")
+            let again = try #require(try await q.queue.claim(
+                worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue]).first)
+            let (outcome, childRun) = try await q.queue.startChildWorkflow(again, intake: intake, fence: q.fence)
+            #expect(outcome == .started && childRun == "p.deploy.2")
+            #expect(try await q.runField("p.deploy.2", "parentTask") == "deploy")
+            #expect(try await q.runField("p.deploy", "state") == "failed", "the first child run is left as it ended")
+        }
+    }
+
     @Test func aChildThatCannotBePreparedFailsTheStep() async throws {
         try await withQueue { q throws in
             let step = try await claimDeploy(q)

@@ -8,13 +8,14 @@
   ARGV[7] error: "" to start the child run; otherwise the step ends failed with this error (its
           child workflow could not be prepared: `with:` did not render, or the child rejected
           its parameters), and its dependents are skipped as for any failure
-  ARGV[8] child run id (`<run>.<task id>`)
+  ARGV[8] child run id: `<run>.<task id>`, or `<run>.<task id>.<n + 1>` when the task's field
+          `childRuns` (child runs it started, kept by `retry_run`) is n > 0
   ARGV[9] child run document: JSON object of run fields as `submit_run` ARGV[6]; this script adds
           `parent` = <run> and `parentTask` = <task id>
   ARGV[10] child limits: as `submit_run` ARGV[7]
   ARGV[11..] the child run's tasks, 13 arguments each (lib/store), all of them (no slices)
   The step's task stays `running` with no lease and no token (no worker slot, nothing to expire)
-  and gets field `childRun`; event `task_child_started` (fields `task`, `childRun`) on the
+  and gets field `childRun` (and `childRuns` + 1); event `task_child_started` (fields `task`, `childRun`) on the
   parent run. A replay (stale token: already started, ended, canceled or leased again) changes
   nothing; a step whose run is being canceled ends canceled ("stale"); a child run id that is
   taken ends the step failed.
@@ -62,6 +63,7 @@ else
   doc.parentTask = t[4]
   create_run(child, doc, cjson.decode(ARGV[10]), (#ARGV - 10) / STORE_WIDTH, 11)
   redis.call('HSET', tk, 'token', '', 'childRun', child)
+  redis.call('HINCRBY', tk, 'childRuns', 1)
   emit(run, { 'type', 'task_child_started', 'task', t[4], 'childRun', child, 'ts', NOW_S })
   reply = 'started'
 end
