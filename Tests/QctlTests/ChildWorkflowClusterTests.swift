@@ -153,6 +153,27 @@ struct ChildWorkflowClusterTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func theExampleRunsItsChildrenUnderQctlDev() async throws {
+        try await withCluster(coordinator: false) { cluster in
+            let installed = try DevCommandTests.installation(withWorker: true)
+            let dev = try QctlProcess(
+                ["dev", ExampleWorkflowTests.examples + "/release-with-children.yaml", "--workers", "2"],
+                environment: cluster.environment, executable: installed)
+            let result = await dev.wait(timeout: .seconds(90))
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            let runID = String(try #require(result.stdout.firstMatch(of: /run (release-with-children-\S+) succeeded/)?.output.1))
+            #expect(result.stdout.contains("deploy running child run \(runID).deploy"), "\(result.stdout)")
+            let snapshot = try await cluster.waitForRun(runID)
+            let announce = try #require(snapshot.tasks.first { $0["id"] == "announce" }?["output"])
+            #expect(announce.contains(#""push":"pushed 1.4.2 to staging""#) && announce.contains(#""verify":"verified 1.4.2""#),
+                    "\(announce)")
+            let child = try await cluster.waitForRun(runID + ".deploy")
+            #expect(child.state == "succeeded" && child.fields["parent"] == runID)
+            #expect(try await cluster.waitForRun(runID + ".cleanup").state == "succeeded")
+        }
+    }
+
     @Test func aCycleBetweenFilesIsRejectedBeforeAnythingIsQueued() async throws {
         let directory = try temporaryDirectory()
         try "name: a\nsteps:\n  - id: b\n    type: workflow\n    file: b.yaml\n"
