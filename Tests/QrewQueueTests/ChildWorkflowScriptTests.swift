@@ -176,3 +176,24 @@ struct ChildWorkflowScriptTests {
         }
     }
 }
+
+/// A schedule of a workflow whose children come from files queues those files with each run.
+@Suite("child workflow files in schedules")
+struct ChildWorkflowScheduleTests {
+    @Test func eachScheduledSubmissionCarriesTheChildFiles() async throws {
+        try await withQueue { q throws in
+            let files = ["lib/deploy.yaml": "name: deploy\nsteps:\n  - id: push\n    type: echo\n"]
+            let spec = ScheduleSpec(cron: "* * * * *")
+            #expect(try await q.queue.addSchedule(
+                name: "tick", spec: spec, fileName: "p.yaml", workflow: "name: p", params: [:], replace: false, files: files))
+            _ = try await q.queue.fireDueSchedules(fence: q.fence)
+            let next = try #require(try await q.queue.schedule("tick")?.next)
+            q.clock.advance(by: .milliseconds(next - (try await q.queue.serverTime())) + .seconds(1))
+            #expect(try await q.queue.fireDueSchedules(fence: q.fence).submitted.count == 1)
+            let entry = try #require(try await q.redis.send("XRANGE", .string(q.queue.keys.submissions), "-", "+").array?.first)
+            let fields = entry.array?.last?.array?.compactMap(\.string) ?? []
+            let byName = Dictionary(stride(from: 0, to: fields.count - 1, by: 2).map { (fields[$0], fields[$0 + 1]) }) { a, _ in a }
+            #expect(RunIntake.includedFiles(json: byName["files"] ?? "") == files)
+        }
+    }
+}

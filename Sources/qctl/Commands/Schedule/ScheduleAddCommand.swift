@@ -67,17 +67,12 @@ struct ScheduleAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (text, loaded) = try Submission.validated(workflow)
-        if let included = workflow.includedFiles(text: text).keys.sorted().first {
-            throw CommandFailure("""
-                \(workflow.file) runs a child workflow from a file (\(included)); a schedule stores the workflow text \
-                alone: write that child inline (workflow: { ... }) to schedule it
-                """)
-        }
         let spec = try resolvedSpec(fileSchedule: loaded.schedule)
         let name = scheduleName.name
         try await redis.withQueue { queue in
             let stored = try await queue.addSchedule(
-                name: name, spec: spec, fileName: workflow.file, workflow: text, params: workflow.overrides, replace: replace)
+                name: name, spec: spec, fileName: workflow.file, workflow: text, params: workflow.overrides, replace: replace,
+                files: workflow.includedFiles(text: text))
             guard stored else {
                 throw CommandFailure("a schedule named '\(name)' exists in namespace '\(redis.resolvedNamespace)'; add --replace to replace it, or `qctl schedule remove \(name)` first")
             }
