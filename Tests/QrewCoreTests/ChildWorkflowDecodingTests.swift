@@ -42,9 +42,23 @@ struct ChildWorkflowDecodingTests {
         let graph = try TaskGraph(workflow: workflow)
         let settings = try #require(graph["deploy"]?.settings)
         #expect(settings.queue == ChildWorkflow.placeholderQueue && settings.childWorkflow == child)
-        #expect(settings.retry.maxAttempts == 1 && settings.timeout == nil)
+        #expect(settings.retry.maxAttempts == 1 && settings.timeout == nil, "the defaults' retries are for work")
         #expect(graph["deploy"]?.dependsOn == ["prepare"], "with: reads prepare's output")
         #expect(graph["notify"]?.dependsOn == ["deploy"])
+    }
+
+    @Test func aWorkflowStepsOwnRetriesStartFreshChildRuns() throws {
+        let text = """
+            name: p
+            defaults: { retries: 5, timeout: 1m }
+            steps:
+              - id: sub
+                type: workflow
+                retries: 2
+                workflow: { name: sub, steps: [{ id: x, type: echo }] }
+            """
+        let settings = try #require(try TaskGraph(workflow: try WorkflowLoader.load(text: text, fileName: "p.yaml"))["sub"]?.settings)
+        #expect(settings.retry.maxAttempts == 3 && settings.timeout == nil)
     }
 
     @Test func collectReadsEveryIncludedFileOnceRelativeToItsIncluder() {
@@ -127,7 +141,7 @@ struct ChildWorkflowDecodingTests {
     @Test(arguments: [
         ("    type: workflow\n", "workflow step has no 'file' or 'workflow'", 4),
         ("    type: workflow\n    file: c.yaml\n    workflow: { name: c, steps: [] }\n", "both 'file' and 'workflow'", 6),
-        ("    type: workflow\n    file: c.yaml\n    retries: 2\n", "'retries' does not apply to a step of type 'workflow'", 6),
+        ("    type: workflow\n    file: c.yaml\n    timeout: 5m\n", "'timeout' does not apply to a step of type 'workflow'", 6),
         ("    type: workflow\n    file: c.yaml\n    matrix: { x: [1, 2] }\n", "'matrix' does not apply to a step of type 'workflow'", 6),
         ("    type: echo\n    file: c.yaml\n", "'file' does not apply to a step of type 'echo'", 5),
         ("    type: workflow\n    file: c.yaml\n    with: { colour: red }\n", "declares no parameter 'colour'", 6),

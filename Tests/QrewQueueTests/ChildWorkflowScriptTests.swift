@@ -197,3 +197,50 @@ struct ChildWorkflowScheduleTests {
         }
     }
 }
+
+/// `retries:` on a workflow step: a failed child run starts a fresh one after the backoff.
+@Suite("child workflow retries")
+struct ChildWorkflowRetryTests {
+    static let parent = """
+        name: parent
+        steps:
+          - id: deploy
+            type: workflow
+            retries: { max: 1, backoff: fixed, initial: 5s, jitter: false }
+            workflow:
+              name: deploy
+              steps:
+                - id: push
+                  type: echo
+        """
+
+    func claimStep(_ q: QueueFixture) async throws -> ClaimedTask {
+        try #require(try await q.queue.claim(
+            worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue]).first)
+    }
+
+    @Test func aFailedChildRunIsFollowedByAFreshOneAndTheLastOneDecides() async throws {
+        try await withQueue { q throws in
+            let intake = RunIntake(retention: .seconds(600))
+            let prepared = try intake.prepare(runID: "p", text: Self.parent, fileName: "parent.yaml", params: [:])
+            _ = try await q.queue.submitRun(prepared.record, fence: q.fence)
+            #expect(try await q.queue.startChildWorkflow(try await claimStep(q), intake: intake, fence: q.fence).childRun == "p.deploy")
+            try await q.fail(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 1))
+            #expect(try await q.state("p", "deploy") == "ready", "one retry left: back to the queue after the backoff")
+            #expect(try await q.runField("p", "state") != "failed")
+
+            #expect(try await q.queue.promoteDelayed(fence: q.fence).promoted == 0, "not before the backoff")
+            q.clock.advance(by: .seconds(6))
+            #expect(try await q.queue.promoteDelayed(fence: q.fence).promoted == 1)
+            let (outcome, childRun) = try await q.queue.startChildWorkflow(try await claimStep(q), intake: intake, fence: q.fence)
+            #expect(outcome == .started && childRun == "p.deploy.2")
+            try await q.fail(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (1, 1))
+            #expect(try await q.state("p", "deploy") == "failed", "no retry left")
+            #expect(try await q.runField("p", "state") == "failed")
+        }
+    }
+}

@@ -19,7 +19,7 @@ extension WorkflowDecoder {
     /// Keys a child-workflow step cannot use: it runs on no worker (its child run's steps do),
     /// ends once when its child run ends, and starts one child run.
     static let keysNotForChildWorkflow = [
-        "env", "cwd", "retries", "resource", "queue", "maxConcurrency", "cache", "queueTimeout", "heartbeatTimeout",
+        "env", "cwd", "resource", "queue", "maxConcurrency", "cache", "queueTimeout", "heartbeatTimeout",
         "timeout", "matrix",
     ] + gateStepKeys
 

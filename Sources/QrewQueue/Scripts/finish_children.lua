@@ -7,6 +7,8 @@
   Each step ends `succeeded` when its child run succeeded, else `failed` with error
   "child run <id> ended <state>[: <cancel reason>]"; its output is the JSON object
   {task id: output} of the child run's tasks; the result is applied at once (lib/apply). A step
+  with `retries` and child runs left goes back to `ready` in <prefix>:delayed instead
+  (`task_retrying`, outcome `failed`), to start a fresh child run after the backoff. A step
   no longer waiting for that child (canceled, or its run canceling) is left alone, so a replay
   changes nothing.
   Returns: {child runs taken, steps ended}. ]]
@@ -16,6 +18,7 @@
 --@include finish
 --@include cancel
 --@include apply
+--@include backoff
 --@include child
 
 check_fence(ARGV[4])

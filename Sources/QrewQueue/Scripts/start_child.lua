@@ -15,7 +15,7 @@
   ARGV[10] child limits: as `submit_run` ARGV[7]
   ARGV[11..] the child run's tasks, 13 arguments each (lib/store), all of them (no slices)
   The step's task stays `running` with no lease and no token (no worker slot, nothing to expire)
-  and gets field `childRun` (and `childRuns` + 1); event `task_child_started` (fields `task`, `childRun`) on the
+  and gets field `childRun` (and `childRuns` + 1, `childAttempt` + 1); event `task_child_started` (fields `task`, `childRun`) on the
   parent run. A replay (stale token: already started, ended, canceled or leased again) changes
   nothing; a step whose run is being canceled ends canceled ("stale"); a child run id that is
   taken ends the step failed.
@@ -64,6 +64,7 @@ else
   create_run(child, doc, cjson.decode(ARGV[10]), (#ARGV - 10) / STORE_WIDTH, 11)
   redis.call('HSET', tk, 'token', '', 'childRun', child)
   redis.call('HINCRBY', tk, 'childRuns', 1)
+  redis.call('HINCRBY', tk, 'childAttempt', 1)
   emit(run, { 'type', 'task_child_started', 'task', t[4], 'childRun', child, 'ts', NOW_S })
   reply = 'started'
 end
