@@ -15,7 +15,7 @@ public enum ChildWorkflowFiles {
         var budget = 1000
         while let (text, name) = pending.popLast(), budget > 0 {
             budget -= 1
-            guard let root = try? Yams.compose(yaml: text, .basic, .default, .utf8) else { continue }
+            guard let root = try? Yams.compose(yaml: JSONText.normalizingTabs(in: text), .basic, .default, .utf8) else { continue }
             for path in namedFiles(in: root) {
                 let resolved = ChildWorkflow.resolve(path, from: name)
                 guard visited.insert(resolved).inserted, let included = read(resolved) else { continue }
