@@ -133,6 +133,27 @@ struct ChildWorkflowScriptTests {
         }
     }
 
+    @Test func aStepWhoseLeaderDiedBeforeStartingItsChildIsStartedOnceByTheNext() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            // The leader dies here: its lease expires and the reaper queues the step again.
+            q.clock.advance(by: .seconds(31))
+            #expect(try await q.queue.reapLeases(fence: q.fence) == ["p/deploy"])
+            #expect(try await q.state("p", "deploy") == "ready")
+            q.clock.advance(by: .seconds(2))
+            #expect(try await q.queue.promoteDelayed(fence: q.fence).promoted == 1)
+            let again = try #require(try await q.queue.claim(
+                worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue]).first)
+            #expect(again.attempt == 2)
+            let (outcome, childRun) = try await q.queue.startChildWorkflow(again, intake: intake, fence: q.fence)
+            #expect(outcome == .started && childRun == "p.deploy", "no child run was started before")
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .stale,
+                    "the dead leader's late call changes nothing")
+            let runs = try await q.redis.send("ZRANGE", .string(q.queue.keys.runs), "0", "-1").array?.compactMap(\.string)
+            #expect(runs?.sorted() == ["p", "p.deploy"])
+        }
+    }
+
     @Test func aChildThatCannotBePreparedFailsTheStep() async throws {
         try await withQueue { q throws in
             let step = try await claimDeploy(q)
