@@ -60,6 +60,14 @@ public struct RunIntake: Sendable {
                 message: "the workflow is \(text.utf8.count) bytes, over the coordinator's limit of \(maxWorkflowBytes) bytes",
                 hint: "split it into smaller workflows, or raise the coordinator's --max-workflow-bytes")])
         }
+        let includedBytes = files.values.reduce(0) { $0 + $1.utf8.count }
+        guard text.utf8.count + includedBytes <= maxWorkflowBytes else {
+            throw WorkflowValidationError(problems: [WorkflowProblem(
+                file: fileName, code: .invalidValue,
+                message: "the workflow and the \(files.count) file(s) its child workflows include are \(text.utf8.count + includedBytes) "
+                    + "bytes, over the coordinator's limit of \(maxWorkflowBytes) bytes",
+                hint: "include fewer or smaller child workflows, or raise the coordinator's --max-workflow-bytes")])
+        }
         let load = { () throws(WorkflowValidationError) in
             try WorkflowLoader.load(text: text, fileName: fileName, limits: limits, files: files)
         }
