@@ -6,7 +6,8 @@ import Testing
 
 /// Child workflows end to end: a real coordinator (whose leader starts and ends child runs) and
 /// worker on a test redis-server, workflows with `type: workflow` steps submitted from files and
-/// inspected with the `qctl` binary.
+/// inspected with the `qctl` binary, and a leader killed while children run. Heavy (whole
+/// processes): CLUSTER_SUITES.
 @Suite("child workflows (real coordinator, worker and qctl)", .serialized)
 struct ChildWorkflowClusterTests {
     private static func environment(_ cluster: ProcessCluster) -> [String: String] {
@@ -150,6 +151,55 @@ struct ChildWorkflowClusterTests {
             }
             let leaf = try await Self.status("long.outer.inner", cluster)
             #expect(try Self.task("wait", in: leaf)["state"] as? String == "canceled")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aLeaderKilledWhileChildrenRunNeitherLosesNorDoublesAChildOrItsStep() async throws {
+        try await withProcessCluster(namespace: "childcrash") { cluster in
+            let queue = cluster.queue
+            let first = try cluster.start("qrew-coordinator", ["--id", "c1", "--leader-lease", "1s"], name: "c1")
+            try cluster.start("qrew-worker", ["--name", "w1", "--concurrency", "4"], name: "worker")
+            let file = try temporaryFile("crash.yaml", """
+                name: crash
+                steps:
+                  - id: first
+                    type: workflow
+                    workflow:
+                      name: slow
+                      steps:
+                        - id: nap
+                          run: [sh, -c, "sleep 2; echo napped"]
+                  - id: second
+                    type: workflow
+                    dependsOn: [first]
+                    workflow:
+                      name: quick
+                      steps:
+                        - id: hi
+                          run: [echo, hi]
+                  - id: after
+                    run: [echo, "${{ steps.second.output }}"]
+                """)
+            let submitted = try await qctl("submit", file, "--run-id", "crash", environment: Self.environment(cluster))
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            _ = try await Self.waitFor("crash.first", cluster) { status in
+                try Self.task("nap", in: status)["state"] as? String == "running"
+            }
+            // The leader dies while the child runs: the child's result is recorded by the worker,
+            // its step is ended (and the next child started) by the next leader.
+            kill(-first.pid, SIGKILL)
+            try cluster.start("qrew-coordinator", ["--id", "c2", "--leader-lease", "1s"], name: "c2")
+            let done = try await queue.waitForRun("crash", timeout: .seconds(60)) { $0.isFinished }
+            #expect(done.state == "succeeded", "\(done.tasks)\n\(cluster.logs)")
+            #expect(done.tasks.first { $0["id"] == "after" }?["output"]?.contains(#"{"hi":"hi"#) == true, "\(done.tasks)")
+            #expect(Set(try await queue.listRuns().map(\.id)) == ["crash", "crash.first", "crash.second"], "each child once")
+            let events = try await queue.runEvents("crash", after: "0", count: 1000).flatMap { try $0.progressEvents() }.map(\.fields)
+            for step in ["first", "second"] {
+                let finished = events.filter { $0["type"] == "task_finished" && $0["task"] == step }
+                #expect(finished.count == 1 && finished.first?["state"] == "succeeded", "\(step): \(finished)")
+                #expect(events.count { $0["type"] == "task_child_started" && $0["task"] == step } == 1)
+            }
         }
     }
 
