@@ -28,9 +28,9 @@ struct ChildWorkflowLoop {
     /// How long a claimed step stays leased: starting its child takes milliseconds; a leader that
     /// dies meanwhile leaves it to the reaper, and the step is claimed again.
     static let lease = Duration.seconds(30)
-    /// How long one blocking wait for a step lasts: also how long a finished child run may wait
-    /// before its step ends.
-    static let wait = Duration.milliseconds(250)
+    /// How long one blocking wait for a step lasts before the loop looks at leadership again
+    /// (a child run that finishes wakes it at once: lib/finish leaves a wake-up token).
+    static let wait = Duration.seconds(1)
     /// Finished child runs taken per `finish_children` call.
     static let finishBatch = 100
 
