@@ -17,10 +17,32 @@ extension QueueClient {
     public static let childWorkflowQueue = ChildWorkflow.placeholderQueue
 
     /// The id of the child run step task `ref` starts after `started` earlier ones (its field
-    /// `childRuns`; a `qctl retry` of the parent starts another): `<run>.<task id>`, then
-    /// `<run>.<task id>.2`, ...
+    /// `childRuns`; a `qctl retry` of the parent starts another): `<run>.<task>`, then
+    /// `<run>.<task>.2`, ... where `<task>` is the task id spelled as run ids allow: a matrix
+    /// task `deploy[region=eu]` is `deploy.region-eu` (`[`, `,` → `.`, `=` → `-`, `]` dropped);
+    /// any other character becomes `_`, with `.` and 8 hex digits of the task id's hash appended
+    /// so that ids differing only there stay apart.
     public static func childRunID(of ref: TaskRef, started: Int) -> String {
-        "\(ref.runID).\(ref.taskID)" + (started > 0 ? ".\(started + 1)" : "")
+        var task = ""
+        var lossy = false
+        for scalar in ref.taskID.unicodeScalars {
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".": task.unicodeScalars.append(scalar)
+            case "[", ",": task += "."
+            case "=": task += "-"
+            case "]": break
+            default:
+                task += "_"
+                lossy = true
+            }
+        }
+        if lossy {
+            var hash: UInt32 = 2_166_136_261
+            for byte in ref.taskID.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+            let hex = String(hash, radix: 16)
+            task += "." + String(repeating: "0", count: 8 - hex.count) + hex
+        }
+        return "\(ref.runID).\(task)" + (started > 0 ? ".\(started + 1)" : "")
     }
 
     /// Starts the child run of a step leased from `childWorkflowQueue`: reads its child workflow

@@ -61,7 +61,7 @@ enum RunRecordBuilder {
             cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
         spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
         spec.condition = conditions?.condition(of: task)
-        let record = TaskRecord(
+        let planned = TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
@@ -71,7 +71,7 @@ enum RunRecordBuilder {
                 .merging(awaitingFields(settings)) { _, awaiting in awaiting }
                 .merging(conditionFields(spec.condition)) { _, condition in condition }
                 .merging(childWorkflowFields(settings)) { _, child in child })
-        if settings.childWorkflow != nil { return childWorkflowRecord(record) }
+        let record = settings.childWorkflow == nil ? planned : childWorkflowRecord(planned)
         guard let fanOut = settings.fanOut else { return record }
         return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
     }

@@ -142,7 +142,7 @@ struct ChildWorkflowDecodingTests {
         ("    type: workflow\n", "workflow step has no 'file' or 'workflow'", 4),
         ("    type: workflow\n    file: c.yaml\n    workflow: { name: c, steps: [] }\n", "both 'file' and 'workflow'", 6),
         ("    type: workflow\n    file: c.yaml\n    timeout: 5m\n", "'timeout' does not apply to a step of type 'workflow'", 6),
-        ("    type: workflow\n    file: c.yaml\n    matrix: { x: [1, 2] }\n", "'matrix' does not apply to a step of type 'workflow'", 6),
+        ("    type: workflow\n    file: c.yaml\n    queue: gpu\n", "'queue' does not apply to a step of type 'workflow'", 6),
         ("    type: echo\n    file: c.yaml\n", "'file' does not apply to a step of type 'echo'", 5),
         ("    type: workflow\n    file: c.yaml\n    with: { colour: red }\n", "declares no parameter 'colour'", 6),
         ("    type: workflow\n    workflow: [a]\n", "a workflow mapping", 5),

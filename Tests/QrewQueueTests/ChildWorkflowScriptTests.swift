@@ -265,3 +265,108 @@ struct ChildWorkflowRetryTests {
         }
     }
 }
+
+/// A workflow step with a matrix: one task, and one child run, per value.
+@Suite("child workflows in a matrix")
+struct ChildWorkflowMatrixTests {
+    static let parent = """
+        name: parent
+        steps:
+          - id: deploy
+            type: workflow
+            matrix: { region: [eu, us] }
+            with: { region: "${{ matrix.region }}" }
+            workflow:
+              name: deploy
+              params: { region: none }
+              steps:
+                - id: push
+                  type: echo
+                  with: { message: "push ${{ params.region }}" }
+          - id: after
+            type: echo
+            with: { message: "${{ steps.deploy.output }}" }
+        """
+
+    @Test func eachMatrixTaskRunsItsOwnChildWithItsValue() async throws {
+        try await withQueue { q throws in
+            let intake = RunIntake(retention: .seconds(600))
+            let prepared = try intake.prepare(runID: "p", text: Self.parent, fileName: "parent.yaml", params: [:])
+            _ = try await q.queue.submitRun(prepared.record, fence: q.fence)
+            let steps = try await q.queue.claim(
+                worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue])
+            var started: [String] = []
+            for step in steps { started.append(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).childRun) }
+            #expect(started.sorted() == ["p.deploy.region-eu", "p.deploy.region-us"])
+            for task in try await q.claimExactly(2) {
+                let message = try #require(try TaskSpec(jsonText: task.spec).with["message"])
+                #expect(message == "push " + (task.ref.runID.hasSuffix("eu") ? "eu" : "us"))
+                try await q.succeed(task, output: message)
+                try await q.applyAll()
+            }
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (2, 2))
+            let after = try #require(try await q.claim(1).first)
+            #expect(after.ref.taskID == "after")
+            #expect(Set(after.outputs.values) == [#"{"push":"push eu"}"#, #"{"push":"push us"}"#])
+        }
+    }
+
+    @Test func aDynamicMatrixExpandsIntoChildWorkflowStepsAndJoinsTheirOutputs() async throws {
+        try await withQueue { q throws in
+            let text = """
+                name: parent
+                steps:
+                  - id: list
+                    type: echo
+                  - id: deploy
+                    type: workflow
+                    matrix: { region: "${{ fromJSON(steps.list.output) }}" }
+                    with: { region: "${{ matrix.region }}" }
+                    workflow:
+                      name: deploy
+                      params: { region: none }
+                      steps:
+                        - id: push
+                          type: echo
+                          with: { message: "push ${{ params.region }}" }
+                """
+            let intake = RunIntake(retention: .seconds(600))
+            let prepared = try intake.prepare(runID: "p", text: text, fileName: "parent.yaml", params: [:])
+            _ = try await q.queue.submitRun(prepared.record, fence: q.fence)
+            try await q.succeed(try #require(try await q.claim(1).first), output: #"["eu","us"]"#)
+            try await q.applyAll()
+            let placeholder = try #require(try await q.queue.claim(
+                worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.fanOutQueue]).first)
+            #expect(try await q.queue.expandFanOut(placeholder, limit: 10, fence: q.fence).0 == .expanded)
+            let steps = try await q.queue.claim(
+                worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue])
+            var started: [String] = []
+            for step in steps { started.append(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).childRun) }
+            #expect(started.sorted() == ["p.deploy.0", "p.deploy.1"])
+            for task in try await q.claimExactly(2) {
+                try await q.succeed(task, output: try #require(try TaskSpec(jsonText: task.spec).with["message"]))
+                try await q.applyAll()
+            }
+            #expect(try await q.queue.finishChildren(fence: q.fence) == (2, 2))
+            #expect(try await q.state("p", "deploy") == "succeeded")
+            let output = try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: "p", taskID: "deploy"))), "output").string
+            #expect(output == #"["{\"push\":\"push eu\"}","{\"push\":\"push us\"}"]"#)
+            #expect(try await q.runField("p", "state") == "succeeded")
+        }
+    }
+
+    @Test(arguments: [
+        ("deploy", 0, "r.deploy"), ("deploy", 2, "r.deploy.3"), ("deploy[region=eu]", 0, "r.deploy.region-eu"),
+        ("build[os=linux,arch=x64]", 0, "r.build.os-linux.arch-x64"), ("fan[3]", 0, "r.fan.3"),
+    ])
+    func childRunIDsSpellTaskIDsAsRunIDsAllow(task: String, started: Int, expected: String) {
+        #expect(QueueClient.childRunID(of: TaskRef(runID: "r", taskID: task), started: started) == expected)
+    }
+
+    @Test func aTaskIDWithOtherCharactersGetsAHashSoIDsStayApart() {
+        let a = QueueClient.childRunID(of: TaskRef(runID: "r", taskID: "x[v=a b]"), started: 0)
+        let b = QueueClient.childRunID(of: TaskRef(runID: "r", taskID: "x[v=a/b]"), started: 0)
+        #expect(a.hasPrefix("r.x.v-a_b.") && b.hasPrefix("r.x.v-a_b.") && a != b)
+        #expect(RunIntake.isValidRunID(a) && RunIntake.isValidRunID(b))
+    }
+}

@@ -16,11 +16,11 @@ struct ChildWorkflowContext: Sendable {
 extension WorkflowDecoder {
     /// Step keys of `type: workflow` alone.
     static let childWorkflowStepKeys = ["file", "workflow"]
-    /// Keys a child-workflow step cannot use: it runs on no worker (its child run's steps do),
-    /// ends once when its child run ends, and starts one child run.
+    /// Keys a child-workflow step cannot use: it runs on no worker (its child run's steps do) and
+    /// ends when its child run ends (a `matrix` makes one such task, and child run, per value).
     static let keysNotForChildWorkflow = [
         "env", "cwd", "resource", "queue", "maxConcurrency", "cache", "queueTimeout", "heartbeatTimeout",
-        "timeout", "matrix",
+        "timeout",
     ] + gateStepKeys
 
     /// `file:` or `workflow:` (exactly one) on a `type: workflow` step, loaded and validated as a
