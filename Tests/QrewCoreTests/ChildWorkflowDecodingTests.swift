@@ -102,6 +102,16 @@ struct ChildWorkflowDecodingTests {
         #expect(problem.file == "flows/lib/deploy.yaml" && problem.line == 5, "\(problem)")
     }
 
+    @Test func aChildsProblemsAndAnUndeclaredParameterAreReportedTogether() throws {
+        let parent = "name: a\nsteps:\n  - id: b\n    type: workflow\n    file: b.yaml\n    with: { colr: red }\n"
+        let child = "name: b\nparams: { color: blue }\nsteps:\n  - id: x\n    type: shell\n    run: [echo]\n    timeout: soon\n"
+        let error = try #require(throws: WorkflowValidationError.self) {
+            try WorkflowLoader.load(text: parent, fileName: "a.yaml", files: ["b.yaml": child])
+        }
+        #expect(error.problems.contains { $0.file == "b.yaml" && $0.line == 7 })
+        #expect(error.problems.contains { $0.file == "a.yaml" && $0.line == 6 && $0.hint?.contains("color") == true })
+    }
+
     @Test func aMissingFileIsAProblemAtTheFileKey() throws {
         let error = try #require(throws: WorkflowValidationError.self) {
             try WorkflowLoader.load(text: Self.parent, fileName: "flows/parent.yaml")

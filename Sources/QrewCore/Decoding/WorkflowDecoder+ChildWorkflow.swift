@@ -58,7 +58,7 @@ extension WorkflowDecoder {
                    hint: "flatten the nesting: at most \(ChildWorkflow.maxDepth) levels of workflow steps")
             return
         }
-        let loaded: (Workflow, ChildWorkflow)?
+        let loaded: (workflow: Workflow, child: ChildWorkflow?)?
         if let file {
             loaded = loadChildFile(file, path: "\(path).file", stepID: stepID)
         } else if let inline {
@@ -66,13 +66,14 @@ extension WorkflowDecoder {
         } else {
             loaded = nil
         }
-        guard let (child, childWorkflow) = loaded else { return }
-        step.childWorkflow = childWorkflow
-        checkChildParameters(fields["with"], child: child, path: "\(path).with", stepID: stepID)
+        guard let loaded else { return }
+        step.childWorkflow = loaded.child
+        checkChildParameters(fields["with"], child: loaded.workflow, path: "\(path).with", stepID: stepID)
     }
 
-    /// The workflow of `file: PATH`, resolved against this file, from the submission's files.
-    private mutating func loadChildFile(_ node: Node, path: String, stepID: String?) -> (Workflow, ChildWorkflow)? {
+    /// The workflow of `file: PATH`, resolved against this file, from the submission's files
+    /// (decoded as far as it goes), and the child to run when it has no problem.
+    private mutating func loadChildFile(_ node: Node, path: String, stepID: String?) -> (Workflow, ChildWorkflow?)? {
         guard let written = string(node, at: path, stepID: stepID) else { return nil }
         let resolved = ChildWorkflow.resolve(written, from: file)
         if childContext.stack.contains(resolved) {
@@ -92,13 +93,13 @@ extension WorkflowDecoder {
         context.depth += 1
         let (child, childProblems) = WorkflowLoader.loadChild(text: text, fileName: resolved, context: context)
         problems += childProblems
-        guard let child, childProblems.isEmpty else { return nil }
-        return (child.workflow, ChildWorkflow(fileName: resolved, text: text, files: child.files))
+        guard let child else { return nil }
+        return (child.workflow, childProblems.isEmpty ? ChildWorkflow(fileName: resolved, text: text, files: child.files) : nil)
     }
 
     /// The workflow of an inline `workflow:` mapping, decoded in place (its problems point into
-    /// this file) and kept as YAML text for the leader.
-    private mutating func loadInlineChild(_ node: Node, path: String, stepID: String?) -> (Workflow, ChildWorkflow)? {
+    /// this file), and the child to run, kept as YAML text for the leader, when it has no problem.
+    private mutating func loadInlineChild(_ node: Node, path: String, stepID: String?) -> (Workflow, ChildWorkflow?)? {
         guard case .mapping = node else {
             mismatch(node, at: path, stepID: stepID, expected: "a workflow mapping (name, steps, ...)",
                      hint: "write the child under workflow: with its own name: and steps:, or name its file with file:")
@@ -108,7 +109,7 @@ extension WorkflowDecoder {
         context.depth += 1
         let (child, childProblems) = WorkflowLoader.decodeAndValidate(root: node, fileName: file, context: context)
         problems += childProblems
-        guard childProblems.isEmpty, let text = try? Yams.serialize(node: node) else { return nil }
+        guard childProblems.isEmpty, let text = try? Yams.serialize(node: node) else { return (child.workflow, nil) }
         return (child.workflow, ChildWorkflow(fileName: file, text: text, files: child.files, inline: true))
     }
 
