@@ -46,21 +46,20 @@ extension QueueClient {
     }
 
     /// Starts the child run of a step leased from `childWorkflowQueue`: reads its child workflow
-    /// (task field `childWorkflow`), renders its `with:` (the claim carried the outputs it reads)
+    /// (run field `childWorkflow:<step id>`), renders its `with:` (the claim carried the outputs it reads)
     /// into the child's params, prepares the child run with `intake` like a submission, and stores
     /// it with `start_child`; a child that cannot be prepared ends the step failed with the
     /// reason. Returns what `start_child` did and the child run id.
     public func startChildWorkflow(
         _ task: ClaimedTask, intake: RunIntake, fence: String
     ) async throws(QueueError) -> (ChildWorkflowStart, childRun: String) {
-        let fields: [RedisReply]
-        do {
-            fields = try await redis.send("HMGET", .string(keys.task(task.ref)), "childWorkflow", "childRuns").array ?? []
-        } catch {
-            throw QueueError(error)
-        }
-        let fieldText = fields.first?.string ?? ""
-        let childRun = Self.childRunID(of: task.ref, started: fields.dropFirst().first?.string.flatMap { Int($0) } ?? 0)
+        let stepID = (try? TaskSpec(jsonText: task.spec))?.stepID ?? ""
+        let replies = try await pipeline([
+            ["HGET", .string(keys.run(task.ref.runID)), .string("childWorkflow:\(stepID)")],
+            ["HGET", .string(keys.task(task.ref)), "childRuns"],
+        ])
+        let fieldText = replies.first?.string ?? ""
+        let childRun = Self.childRunID(of: task.ref, started: replies.last?.string.flatMap { Int($0) } ?? 0)
         switch Self.childRecord(task, childRun: childRun, fieldText: fieldText, intake: intake) {
         case .success(let record):
             return (try await startChild(task, childRun: childRun, record: record, error: nil, fence: fence), childRun)
@@ -69,7 +68,8 @@ extension QueueClient {
         }
     }
 
-    /// The child run of a claimed child-workflow step with field `fieldText`, or why there is none.
+    /// The child run of a claimed child-workflow step whose child workflow is `fieldText` (JSON),
+    /// or why there is none.
     static func childRecord(
         _ task: ClaimedTask, childRun: String, fieldText: String, intake: RunIntake
     ) -> Result<RunRecord, ChildWorkflowFailure> {

@@ -2,14 +2,26 @@ import Foundation
 import QrewCore
 
 extension RunRecordBuilder {
-    /// The task-hash fields of a child-workflow step (empty for every other task):
-    /// `childWorkflow`, the JSON of its `ChildWorkflow` (text, file name, included files), which
-    /// the leader's child workflow loop reads when it starts the child run; with `retries`, also
-    /// `childAttempts` (child runs it may start) and `childRetry` (the backoff between them,
-    /// `backoff,initialMs,capMs,jitter`), which `finish_children` follows after a failed child.
+    /// The run-hash fields of a run's child workflows: `childWorkflow:<step id>`, the JSON of
+    /// each workflow step's `ChildWorkflow` (text, file name, included files), which the leader's
+    /// child workflow loop reads when one of the step's tasks starts its child run. Once per step,
+    /// not per task: a matrix of child runs stores its child workflow once.
+    static func childWorkflowRunFields(_ graph: TaskGraph) -> [String: String] {
+        var fields: [String: String] = [:]
+        for task in graph.tasks where fields["childWorkflow:\(task.stepID)"] == nil {
+            guard let child = task.settings.childWorkflow, let data = try? JSONEncoder().encode(child) else { continue }
+            fields["childWorkflow:\(task.stepID)"] = String(decoding: data, as: UTF8.self)
+        }
+        return fields
+    }
+
+    /// The task-hash fields of a child-workflow step with `retries` (empty for every other
+    /// task): `childAttempts` (child runs it may start) and `childRetry` (the backoff between
+    /// them, `backoff,initialMs,capMs,jitter`), which `finish_children` follows after a failed
+    /// child.
     static func childWorkflowFields(_ settings: TaskSettings) -> [String: String] {
-        guard let child = settings.childWorkflow, let data = try? JSONEncoder().encode(child) else { return [:] }
-        var fields = ["childWorkflow": String(decoding: data, as: UTF8.self)]
+        guard settings.childWorkflow != nil else { return [:] }
+        var fields: [String: String] = [:]
         let policy = settings.retry
         if policy.maxAttempts > 1, policy.retryOn.contains(.failure) {
             let initial = NumericBounds.clamp(policy.initial), cap = NumericBounds.clamp(policy.cap)

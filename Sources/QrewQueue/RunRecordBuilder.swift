@@ -32,6 +32,7 @@ enum RunRecordBuilder {
             "retention": String(Int(retention / .milliseconds(1))),
         ]
         if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
+        fields.merge(childWorkflowRunFields(graph)) { _, child in child }
         if let group = workflow.concurrencyGroup {
             fields["concurrencyGroup"] = group
             if workflow.cancelInProgress { fields["cancelInProgress"] = "true" }
