@@ -1,5 +1,3 @@
-import QrewQueue
-
 extension RunStatusDocument {
     /// The workflow step a child run belongs to: its run and task id.
     struct ParentLink: Encodable {
