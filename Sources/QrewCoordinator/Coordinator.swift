@@ -42,6 +42,7 @@ public struct Coordinator: Sendable {
             }
             group.addTask { await EventLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
             group.addTask { await FanOutLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
+            group.addTask { await ChildWorkflowLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
             group.addTask { await MaintenanceLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
             group.addTask { await ScheduleLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
         }

@@ -76,13 +76,14 @@ struct IntakeLoop {
         let text = entry.fields["workflow"] ?? ""
         configuration.faults.crashIfInjected(intoSubmission: text)
         let params = entry.fields["params"].map { RunIntake.parameters(json: $0) } ?? [:]
+        let files = entry.fields["files"].map { RunIntake.includedFiles(json: $0) } ?? [:]
         let clock = ContinuousClock()
         let received = clock.now
         let prepared: RunIntake.PreparedRun
         do {
             // Learned step durations weigh the critical-path bonus; without them (none yet, or
             // Redis failing, which submit_run reports next) the path is counted in steps.
-            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params) { name in
+            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params, files: files) { name in
                 estimates.estimates(workflow: name) { (try? session.durationEstimates(workflow: name)) ?? [:] }
             }
         } catch {

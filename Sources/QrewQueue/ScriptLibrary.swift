@@ -49,6 +49,8 @@ public struct ScriptLibrary: Sendable {
         case approve
         case signal
         case skipTask = "skip_task"
+        case startChild = "start_child"
+        case finishChildren = "finish_children"
     }
 
     private let scripts: [Operation: RedisScript]

@@ -13,6 +13,10 @@ struct RunStatusDocument: Encodable {
     /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
     let throttles: Int
     let cache: CacheCounts
+    /// The step whose child run this run is (a child workflow), or nil.
+    let parent: ParentLink?
+    /// The child runs of this run's workflow steps, in task order.
+    let children: [ChildLink]
     let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
@@ -42,6 +46,8 @@ struct RunStatusDocument: Encodable {
         let cacheMatch: CacheMatch?
         /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
         let waitingFor: String?
+        /// The child run a workflow step started, or nil.
+        let childRun: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
@@ -70,6 +76,7 @@ struct RunStatusDocument: Encodable {
             waitingFor = wait.map { wait in
                 wait.summary + (wait.until.map { " until " + Timestamp.rfc3339(milliseconds: $0) } ?? "")
             } ?? Self.awaitingWait(fields)
+            childRun = nonEmpty(fields["childRun"])
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -95,12 +102,13 @@ struct RunStatusDocument: Encodable {
             try container.encode(cacheSource, forKey: .cacheSource)
             try container.encode(cacheMatch, forKey: .cacheMatch)
             try container.encode(waitingFor, forKey: .waitingFor)
+            try container.encode(childRun, forKey: .childRun)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
             case cached, cacheKey, cacheSource, cacheMatch
-            case progress, progressMessage, waitingFor
+            case progress, progressMessage, waitingFor, childRun
         }
     }
 
@@ -117,7 +125,8 @@ struct RunStatusDocument: Encodable {
         let misses: Int
     }
 
-    init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:]) {
+    /// `childStates`: the state of each child run by id (`ChildLink.state`).
+    init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:], childStates: [String: String] = [:]) {
         let fields = snapshot.fields
         id = snapshot.id
         name = fields["name"] ?? ""
@@ -129,6 +138,10 @@ struct RunStatusDocument: Encodable {
         throttles = Int(fields["throttles"] ?? "") ?? 0
         cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
         tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
+        parent = ParentLink(fields)
+        children = tasks.compactMap { task in
+            task.childRun.map { ChildLink(run: $0, task: task.id, state: childStates[$0] ?? "unknown") }
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -142,11 +155,13 @@ struct RunStatusDocument: Encodable {
         try container.encode(error, forKey: .error)
         try container.encode(throttles, forKey: .throttles)
         try container.encode(cache, forKey: .cache)
+        try container.encode(parent, forKey: .parent)
+        try container.encode(children, forKey: .children)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, parent, children, tasks
     }
 }
 

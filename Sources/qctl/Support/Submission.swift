@@ -22,7 +22,8 @@ enum Submission {
         _ options: WorkflowOptions, text: String, runID: String, queue: QueueClient, redis: RedisOptions,
         timeout: Duration = .seconds(10)
     ) async throws -> [String: String] {
-        _ = try await queue.enqueueSubmission(runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+        _ = try await queue.enqueueSubmission(
+            runID: runID, fileName: options.file, workflow: text, params: options.overrides, files: options.includedFiles(text: text))
         return try await awaitStored(runID, queue: queue, redis: redis, timeout: timeout)
     }
 
@@ -34,7 +35,8 @@ enum Submission {
         queue: QueueClient, redis: RedisOptions, timeout: Duration
     ) async throws -> (runID: String, fields: [String: String]) {
         let outcome = try await queue.enqueueIdempotentSubmission(
-            key: key, retention: retention, runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+            key: key, retention: retention, runID: runID, fileName: options.file, workflow: text, params: options.overrides,
+            files: options.includedFiles(text: text))
         return (outcome.runID, try await awaitStored(outcome.runID, queue: queue, redis: redis, timeout: timeout))
     }
 
