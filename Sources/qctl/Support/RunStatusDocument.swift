@@ -13,6 +13,8 @@ struct RunStatusDocument: Encodable {
     /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
     let throttles: Int
     let cache: CacheCounts
+    /// The run's W3C trace id (32 hex digits); nil for a run stored without one.
+    let traceId: String?
     let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
@@ -42,11 +44,14 @@ struct RunStatusDocument: Encodable {
         let cacheMatch: CacheMatch?
         /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
         let waitingFor: String?
+        /// The span id of the task's last recorded attempt, and that attempt's `TRACEPARENT`.
+        let spanId: String?
+        let traceparent: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         let startMilliseconds: Int?
         let finishMilliseconds: Int?
 
-        init(_ fields: [String: String], waitingFor wait: GateWait? = nil) {
+        init(_ fields: [String: String], waitingFor wait: GateWait? = nil, trace: RunTrace? = nil) {
             id = fields["id"] ?? ""
             step = fields["step"] ?? ""
             state = fields["state"] ?? "unknown"
@@ -70,6 +75,9 @@ struct RunStatusDocument: Encodable {
             waitingFor = wait.map { wait in
                 wait.summary + (wait.until.map { " until " + Timestamp.rfc3339(milliseconds: $0) } ?? "")
             } ?? Self.awaitingWait(fields)
+            let span = nonEmpty(fields["spanId"])
+            spanId = span
+            traceparent = trace.flatMap { trace in span.map { trace.traceparent(spanID: $0) } }
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -95,12 +103,15 @@ struct RunStatusDocument: Encodable {
             try container.encode(cacheSource, forKey: .cacheSource)
             try container.encode(cacheMatch, forKey: .cacheMatch)
             try container.encode(waitingFor, forKey: .waitingFor)
+            try container.encode(spanId, forKey: .spanId)
+            try container.encode(traceparent, forKey: .traceparent)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
             case cached, cacheKey, cacheSource, cacheMatch
             case progress, progressMessage, waitingFor
+            case spanId, traceparent
         }
     }
 
@@ -128,7 +139,9 @@ struct RunStatusDocument: Encodable {
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
         throttles = Int(fields["throttles"] ?? "") ?? 0
         cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
-        tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
+        let trace = RunTrace(runFields: fields)
+        traceId = trace?.traceID
+        tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""], trace: trace) }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -142,11 +155,12 @@ struct RunStatusDocument: Encodable {
         try container.encode(error, forKey: .error)
         try container.encode(throttles, forKey: .throttles)
         try container.encode(cache, forKey: .cache)
+        try container.encode(traceId, forKey: .traceId)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, traceId, tasks
     }
 }
 
