@@ -22,11 +22,14 @@ struct LeadershipLoop: Service, CustomStringConvertible {
 
     private func renew() async {
         let outage = OutageTracker(log: log, what: "leadership")
+        // The first answer is logged either way, so a standby's log says it is up and waiting.
+        var announced = false
         while !Task.isCancelled {
             do {
                 let fence = try await queue.acquireLeadership(coordinatorID: configuration.id, lease: configuration.leaderLease)
                 outage.succeeded()
-                if fence != leadership.fence {
+                if fence != leadership.fence || !announced {
+                    announced = true
                     if let fence { log.info("leading (fence \(fence))") } else { log.info("standing by: another coordinator leads") }
                 }
                 leadership.set(fence)
