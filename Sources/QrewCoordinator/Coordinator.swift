@@ -40,6 +40,7 @@ public struct Coordinator: Sendable {
     }
 
     /// The coordinator's services in start order; a `ServiceGroup` shuts them down in reverse.
+    /// Each read makes a fresh set sharing one leadership state: read it once per group.
     ///
     /// Intake is last, so on SIGTERM it stops first: no new submission is taken. Leadership is
     /// next: it resigns, which stops every other loop from starting a step, waits for the steps
