@@ -106,27 +106,26 @@ public final class WorkerService: Service, CustomStringConvertible {
         // The claim loop is last, so it is the one a shutdown reaches first: it stops claiming
         // and lets the running tasks finish; then the group stops the others in reverse order,
         // heartbeats last, so leases stay renewed while tasks finish.
-        var services = [
-            ServiceGroupConfiguration.ServiceConfiguration(service: WorkerLoopService(description: "HeartbeatLoop") { await heartbeat.run() }),
-            ServiceGroupConfiguration.ServiceConfiguration(service: WorkerLoopService(description: "CancellationListener") { await listener.run() }),
-        ]
-        if let throttle {
-            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: WorkerLoopService(description: "ThrottleLoop") { await throttle.run() }))
+        typealias ServiceConfiguration = ServiceGroupConfiguration.ServiceConfiguration
+        func loop(_ name: String, _ body: @escaping @Sendable () async -> Void) -> ServiceConfiguration {
+            ServiceConfiguration(service: WorkerLoopService(description: name, loop: body))
         }
-        services.append(ServiceGroupConfiguration.ServiceConfiguration(
-            service: WorkerLoopService(description: "ClaimLoop", stopsOnGracefulShutdown: false) { [self] in
-                await withDiscardingTaskGroup { claiming in
-                    claiming.addTask { await claimLoop.run() }
-                    await withTaskCancellationHandler {
-                        await drainSignal.wait()
-                    } onCancel: {
-                        self.drain()
-                    }
-                    claiming.cancelAll()
+        var services = [loop("HeartbeatLoop") { await heartbeat.run() }, loop("CancellationListener") { await listener.run() }]
+        if let throttle { services.append(loop("ThrottleLoop") { await throttle.run() }) }
+        let claiming = WorkerLoopService(description: "ClaimLoop", stopsOnGracefulShutdown: false) { [self] in
+            await withDiscardingTaskGroup { claiming in
+                claiming.addTask { await claimLoop.run() }
+                await withTaskCancellationHandler {
+                    await drainSignal.wait()
+                } onCancel: {
+                    self.drain()
                 }
-                await finishRunningTasks()
-            },
-            successTerminationBehavior: .gracefullyShutdownGroup))
+                claiming.cancelAll()
+            }
+            await finishRunningTasks()
+        }
+        // Once drained, the rest of the group shuts down gracefully (in reverse order).
+        services.append(ServiceConfiguration(service: claiming, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         // A graceful shutdown of a surrounding group (SIGTERM in qrew-worker) drains.
         await withGracefulShutdownHandler {
