@@ -49,7 +49,8 @@ extension QueueClient {
         case runGone(run: String)
         /// The run is still going (a continueOnError task failed); requeue after it finishes.
         case runNotFinished(run: String, state: String)
-        /// The run has an expanded dynamic fan-out, which is not retried in place; entry kept.
+        /// The run has an expanded dynamic fan-out, whose tasks are not requeued one by one
+        /// (`retryRun` without `fresh` retries its unsuccessful tasks); entry kept.
         case runHasDynamicFanOut(run: String, state: String)
         /// The requeue began (the entry is removed) but was not done when this caller stopped
         /// (`callLimit`), or a cancel ended it; the coordinator finishes what is left.

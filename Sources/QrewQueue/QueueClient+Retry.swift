@@ -11,7 +11,8 @@ extension QueueClient {
         case unknownRun
         /// The run has not finished (or is being retried); it is in this state.
         case notFinished(state: String)
-        /// The run has an expanded dynamic fan-out, which is not retried in place (submit it again).
+        /// `fresh` was asked of a run with an expanded dynamic fan-out, which keeps its expansion:
+        /// retry without `fresh` (its unsuccessful tasks run again, its joins reopen), or submit it again.
         case hasDynamicFanOut(state: String)
         /// The retry began but was not done when this caller stopped (`callLimit`), or a cancel
         /// ended it; the run is in `state`, and the coordinator finishes what is left.
@@ -19,7 +20,9 @@ extension QueueClient {
     }
 
     /// Runs a finished run's failed, timed-out, skipped and canceled tasks again in place,
-    /// keeping the succeeded ones and their outputs; `fresh` runs every task again. The work is
+    /// keeping the succeeded ones and their outputs; `fresh` runs every task again. The join of
+    /// an expanded dynamic fan-out that did not succeed is reopened: its unsuccessful tasks run
+    /// again and it ends once more with every task's output. The work is
     /// done in slices of `budget` tasks (`retry_run`, then `continue_run` until none is left,
     /// at most `callLimit` calls in all), so no call holds Redis long however big the run.
     public func retryRun(

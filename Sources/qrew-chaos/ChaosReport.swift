@@ -31,6 +31,13 @@ struct ChaosReport: Sendable {
     var reexecuted = 0
     /// `task_retrying` events with outcome `lost` (leases the coordinator took back).
     var reapedLeases = 0
+    /// Dynamic fan-outs verified whole (expanded once, every task succeeded once, join in order).
+    var fanOuts = 0
+    /// The tasks of those fan-outs.
+    var fanOutTasks = 0
+    /// Schedule ticks that came due, and how many of them produced exactly one run that succeeded.
+    var scheduleTicks = 0
+    var scheduledRunsSucceeded = 0
     /// (run, task, category) already counted: each task counts once per category.
     private var counted: Set<String> = []
 

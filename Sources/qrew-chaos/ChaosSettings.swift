@@ -4,6 +4,8 @@ struct ChaosSettings: Sendable {
     var seed: UInt64
     /// Runs submitted, spread over most of the fault window.
     var runs: Int
+    /// Schedules registered (each fires a generated workflow every minute; see `ChaosSchedules`).
+    var schedules: Int
     /// How long faults are injected.
     var duration: Duration
     /// Mean gap between two faults (any kind).

@@ -25,6 +25,11 @@ struct ChaosSuite {
 
         var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
         let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
+        let scheduled = (0..<settings.schedules).map { index in
+            let name = String(format: "tick-%02d", index + 1)
+            // Small workflows: every due minute makes a run of each, on top of `runs`.
+            return ChaosSchedules.Entry(name: name, plan: generator.makeRun(id: name, steps: 1...3))
+        }
         let watchdog = Watchdog(redisPidFile: directory + "/redis.pid")
 
         let cluster: LocalCluster
@@ -71,7 +76,14 @@ struct ChaosSuite {
         }
         say("chaos: cluster up (redis \(cluster.redisURL), logs and side effects in \(directory)); \(plans.reduce(0) { $0 + $1.taskCount }) tasks in \(plans.count) runs")
 
-        // Phase 1: runs flow while faults land.
+        let schedules = ChaosSchedules(queue: queue, entries: scheduled, log: log)
+        guard await schedules.add(deadline: ContinuousClock.now + .seconds(30)) else {
+            say("chaos: cannot add the schedules\nchaos: log directory: \(directory)")
+            await cluster.stop(grace: .seconds(2))
+            return 2
+        }
+
+        // Phase 1: runs flow while faults land, and schedules fire.
         let monitoring = Task { await monitor.run() }
         let progress = Task {
             while !Task.isCancelled {
@@ -90,12 +102,20 @@ struct ChaosSuite {
         let submitDeadline = ContinuousClock.now + settings.duration + .seconds(30)
         async let faultsDone: Void = injector.run()
         async let submittedIDs = submitter.run(over: settings.duration * 0.75, deadline: submitDeadline, monitor: monitor)
+        async let ticksDriven: Void = schedules.drive(over: settings.duration * 0.6, deadline: submitDeadline)
         let submitted = await submittedIDs
         await faultsDone
+        await ticksDriven
         log.note("fault window closed: \(FaultLog.Kind.allCases.map { "\($0.rawValue)=\(log.count($0))" }.joined(separator: " "))")
-
-        // Phase 2: every run should finish now that the cluster is left alone.
+        // Phase 2: every run should finish now that the cluster is left alone. The schedules
+        // stop first, once caught up (within the settle time), and their runs are waited for too.
         let settleDeadline = ContinuousClock.now + settings.settle
+        let scheduleOutcomes = await schedules.stop(deadline: ContinuousClock.now + settings.settle / 2)
+        var ignored = ChaosReport()  // problems are reported in phase 3, from the final state
+        let storedAtStop = await retrying { try await storedRunIDs(queue) } ?? []
+        monitor.add(scheduleOutcomes.flatMap { ChaosSchedules.expectedRuns($0, storedRunIDs: storedAtStop, into: &ignored) })
+        log.note("schedules paused: " + scheduleOutcomes.map { "\($0.name) fired \($0.fired)" }.joined(separator: ", "))
+
         while !monitor.unfinished.isEmpty, ContinuousClock.now < settleDeadline {
             try? await Task.sleep(for: .milliseconds(250))
         }
@@ -125,6 +145,25 @@ struct ChaosSuite {
             rates.add(events: events, isLimited: plan.isRateLimited)
             RunVerifier(plan: plan, snapshot: snapshot, events: events, effects: SideEffects(path: plan.sideEffectPath, runID: plan.runID))
                 .verify(into: &report)
+        }
+        let storedRuns = await retrying { try await storedRunIDs(queue) } ?? []
+        for (entry, outcome) in zip(scheduled, scheduleOutcomes) {
+            let expected = ChaosSchedules.expectedRuns(outcome, storedRunIDs: storedRuns, into: &report)
+            report.scheduleTicks += expected.count
+            for runID in expected {
+                let plan = entry.plan.renamed(runID)
+                guard let snapshot = await retrying({ try await queue.runSnapshot(runID) }) ?? nil else {
+                    report.add(.lost, run: runID, "schedule \(entry.name): the due tick made no run (a gap)")
+                    continue
+                }
+                monitor.observe(snapshot)
+                let events = await readEvents(queue, runID: runID)
+                pools.add(runID: runID, events: events, poolOf: plan.pool(ofTask:))
+                rates.add(events: events, isLimited: plan.isRateLimited)
+                RunVerifier(plan: plan, snapshot: snapshot, events: events, effects: SideEffects(path: plan.sideEffectPath, runID: runID))
+                    .verify(into: &report)
+                if snapshot.state == "succeeded" { report.scheduledRunsSucceeded += 1 }
+            }
         }
         let poolCheck = pools.check()
         for violation in poolCheck.violations {
@@ -169,8 +208,9 @@ struct ChaosSuite {
         let slots = WorkflowGenerator.slotSizes
         tell("chaos: pools and concurrency keys shared by every run: " + slots.keys.sorted().map { "\($0) size \(slots[$0] ?? 0), at most \(poolCheck.maxInFlight[$0] ?? 0) in flight" }.joined(separator: "; "))
         tell("chaos: rate limit \(WorkflowGenerator.rateLimit.key) \(rates.limit) per \(rates.perMilliseconds) ms: at most \(rateCheck.busiest) starts in one span")
+        tell("chaos: dynamic fan-outs verified whole: \(report.fanOuts) (\(report.fanOutTasks) expanded task(s)); schedules: \(scheduled.count), \(report.scheduleTicks) due tick(s), \(report.scheduledRunsSucceeded) run(s) made and succeeded")
         tell("chaos: at-least-once at work: \(report.reexecuted) shell task(s) started more than once, \(report.reapedLeases) lease(s) taken back")
-        tell("chaos: runs=\(plans.count) tasks=\(tasks) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) rate_violations=\(report.count(.rate)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
+        tell("chaos: runs=\(plans.count) tasks=\(tasks) fan_outs=\(report.fanOuts) fan_out_tasks=\(report.fanOutTasks) schedule_ticks=\(report.scheduleTicks) scheduled_runs_succeeded=\(report.scheduledRunsSucceeded) worker_kills=\(log.count(.workerKill)) coordinator_kills=\(log.count(.coordinatorKill)) redis_restarts=\(log.count(.redisRestart)) worker_stops=\(log.count(.workerStop)) coordinator_stops=\(log.count(.coordinatorStop)) worker_partitions=\(log.count(.workerPartition)) pool_violations=\(report.count(.pool)) rate_violations=\(report.count(.rate)) lost=\(report.count(.lost)) doubled=\(report.count(.doubled)) order_violations=\(report.count(.order)) unfinished=\(report.count(.unfinished))")
 
         await cluster.stop(grace: .seconds(5))
         proxy?.close()
@@ -186,6 +226,11 @@ struct ChaosSuite {
             try? FileManager.default.removeItem(atPath: directory)
         }
         return passed ? 0 : 1
+    }
+
+    /// The ids of every run stored (`P:runs`).
+    private func storedRunIDs(_ queue: QueueClient) async throws -> [String] {
+        try await queue.redis.send("ZRANGE", .string(queue.keys.runs), 0, -1).array?.compactMap(\.string) ?? []
     }
 
     /// Every event of a run's stream, oldest first.

@@ -6,6 +6,16 @@ struct PlannedRun: Sendable {
         case shell(sleepMilliseconds: Int)
         /// The built-in `echo` handler: no process, no side effect.
         case echo
+        /// Like `shell`, but printing the JSON array of `items` as its output: the list a
+        /// dynamic fan-out expands over.
+        case list(items: [String])
+        /// A dynamic fan-out over the output of step `source` (a `list`): one placeholder task
+        /// (the join, id = the step id) and one shell task per item (`<step>[<i>]`), each printing
+        /// `<run> <task> <attempt> <item>` after sleeping `sleepMilliseconds`.
+        case fanOut(source: String, items: [String], sleepMilliseconds: Int)
+        /// The built-in `echo` handler printing `${{ steps.<fanOut>.outputs }}`: the fan-out's
+        /// outputs in element order.
+        case gather(fanOut: String)
     }
 
     struct Step: Sendable {
@@ -21,7 +31,27 @@ struct PlannedRun: Sendable {
         /// Whether its starts count against `WorkflowGenerator.rateLimit`.
         var rateLimited = false
 
-        var taskCount: Int { max(matrixSize, 1) }
+        var taskCount: Int {
+            if case .fanOut(_, let items, _) = action { return items.count + 1 }
+            return max(matrixSize, 1)
+        }
+
+        /// The item a fan-out task (`<step>[<i>]`) was given; nil for other tasks and the join.
+        func fanOutItem(ofTask taskID: String) -> String? {
+            guard case .fanOut(_, let items, _) = action, taskID.hasPrefix(id + "["), taskID.hasSuffix("]"),
+                  let index = Int(taskID.dropFirst(id.count + 1).dropLast()), items.indices.contains(index)
+            else { return nil }
+            return items[index]
+        }
+
+        /// Whether task `taskID` of this step appends `start`/`end` lines to the side-effect file.
+        func writesSideEffects(_ taskID: String) -> Bool {
+            switch action {
+            case .shell, .list: true
+            case .fanOut: taskID != id
+            case .echo, .gather: false
+            }
+        }
     }
 
     let runID: String
@@ -48,6 +78,11 @@ struct PlannedRun: Sendable {
     private func step(ofTask taskID: String) -> Step? {
         let stepID = taskID.firstIndex(of: "[").map { String(taskID[..<$0]) } ?? taskID
         return steps.first { $0.id == stepID }
+    }
+
+    /// The same run under another id: a scheduled run of this plan's workflow.
+    func renamed(_ id: String) -> PlannedRun {
+        PlannedRun(runID: id, steps: steps, workflow: workflow, sideEffectPath: sideEffectPath)
     }
 
     /// Steps by id.

@@ -1,3 +1,4 @@
+import Foundation
 import QrewQueue
 
 /// Checks one run against the suite's invariants from three independent records: the run and
@@ -66,17 +67,19 @@ struct RunVerifier {
         for step in plan.steps {
             let ids = taskIDsByStep[step.id] ?? []
             if ids.count != step.taskCount {
-                report.add(.lost, run: run, task: step.id, "step \(step.id) has \(ids.count) stored task(s), planned \(step.taskCount)")
+                report.add(ids.count > step.taskCount ? .doubled : .lost, run: run, task: step.id,
+                           "step \(step.id) has \(ids.count) stored task(s), planned \(step.taskCount)")
             }
             for id in ids {
                 let task = tasks[id] ?? [:]
                 let recordedAttempt = successes[id]?.last?.attempt ?? Int(task["attempt"] ?? "") ?? 0
                 let successTime = successes[id]?.last?.ts
+                let sideEffects = step.writesSideEffects(id)
                 // Lost.
                 if succeeded, task["state"] != "succeeded" {
                     report.add(.lost, run: run, task: id, "run succeeded but the task is \(Self.describe(task))", at: successTime)
                 }
-                if case .shell = step.action, task["state"] == "succeeded", effects.tasks[id]?.lastEnd(ofAttempt: recordedAttempt) == nil {
+                if sideEffects, task["state"] == "succeeded", effects.tasks[id]?.lastEnd(ofAttempt: recordedAttempt) == nil {
                     let seen = effects.tasks[id].map { "starts \($0.starts.keys.sorted()), ends \($0.ends.keys.sorted())" } ?? "no line at all"
                     report.add(.lost, run: run, task: id, "recorded succeeded with attempt \(recordedAttempt) but that attempt never wrote `end` (\(seen))", at: successTime)
                 }
@@ -84,11 +87,9 @@ struct RunVerifier {
                 if let all = successes[id], all.count > 1 {
                     report.add(.doubled, run: run, task: id, "\(all.count) task_finished succeeded events (attempts \(all.map(\.attempt)), ts \(all.map(\.ts)))", at: all.last?.ts)
                 }
-                if case .shell = step.action, task["state"] == "succeeded" {
-                    let expected = "\(run) \(id) \(recordedAttempt)"
-                    if task["output"] != expected {
-                        report.add(.doubled, run: run, task: id, "recorded output '\(task["output"] ?? "nil")' is not the recorded attempt's '\(expected)' (task \(Self.describe(task)))", at: successTime)
-                    }
+                if task["state"] == "succeeded", let expected = expectedOutput(of: id, step: step, attempt: recordedAttempt, tasks: tasks),
+                   !Self.same(task["output"], expected) {
+                    report.add(.doubled, run: run, task: id, "recorded output '\(task["output"] ?? "nil")' is not the expected '\(expected)' (task \(Self.describe(task)))", at: successTime)
                 }
                 // Order, on the one clock (Redis's): queued, started, finished in that order, and
                 // started no earlier than each dependency finished.
@@ -97,11 +98,14 @@ struct RunVerifier {
                 for dependency in step.dependsOn {
                     let depStep = steps[dependency]
                     for depID in taskIDsByStep[dependency] ?? [] {
-                        checkOrder(task: id, dependency: depID, dependencyIsShell: depStep.map(\.isShell) ?? false,
-                                   taskIsShell: step.isShell, firstStarted: firstStarted, successes: successes,
+                        checkOrder(task: id, dependency: depID, dependencyIsShell: depStep?.writesSideEffects(depID) ?? false,
+                                   taskIsShell: sideEffects, firstStarted: firstStarted, successes: successes,
                                    dependencyTask: tasks[depID] ?? [:], into: &report)
                     }
                 }
+            }
+            if case .fanOut(_, let items, _) = step.action {
+                verifyFanOut(step, items: items, stored: ids, tasks: tasks, into: &report)
             }
         }
         for line in effects.malformed.prefix(3) {
@@ -111,6 +115,67 @@ struct RunVerifier {
 
     /// `queuedAt ≤ startedAt ≤ finishedAt` for the task, and `startedAt ≥ finishedAt` of every
     /// dependency: all stamped by the scripts from Redis's clock, so no tolerance applies.
+    /// What a succeeded task's output must be (nil: not checked): a shell task names the attempt
+    /// that produced it, a list prints its items, a fan-out task adds its item, the fan-out's
+    /// join and the gather step hold the JSON array of the fan-out tasks' recorded outputs.
+    private func expectedOutput(of id: String, step: PlannedRun.Step, attempt: Int, tasks: [String: [String: String]]) -> String? {
+        switch step.action {
+        case .shell: return "\(plan.runID) \(id) \(attempt)"
+        case .echo: return nil
+        case .list(let items): return WorkflowGenerator.json(items)
+        case .fanOut(_, let items, _):
+            if let item = step.fanOutItem(ofTask: id) { return "\(plan.runID) \(id) \(attempt) \(item)" }
+            return Self.jsonArray(items.indices.map { tasks["\(step.id)[\($0)]"]?["output"] ?? "" })
+        case .gather(let fanOut):
+            guard case .fanOut(_, let items, _)? = plan.stepsByID[fanOut]?.action else { return nil }
+            return Self.jsonArray(items.indices.map { tasks["\(fanOut)[\($0)]"]?["output"] ?? "" })
+        }
+    }
+
+    /// A dynamic fan-out expanded exactly once, into one task per item in order, each of which ran
+    /// and succeeded exactly once (side effects: one recorded attempt ended), and whose join's
+    /// output (compared as JSON by `expectedOutput`) holds every element in order.
+    private func verifyFanOut(
+        _ step: PlannedRun.Step, items: [String], stored: [String], tasks: [String: [String: String]], into report: inout ChaosReport
+    ) {
+        let run = plan.runID
+        let planned = [step.id] + items.indices.map { "\(step.id)[\($0)]" }
+        if stored.sorted() != planned.sorted() {
+            report.add(stored.count > planned.count ? .doubled : .lost, run: run, task: step.id,
+                       "fan-out stored tasks \(stored.sorted()), planned \(planned.sorted())")
+            return
+        }
+        if let children = tasks[step.id]?["children"],
+           let decoded = try? JSONDecoder().decode([String].self, from: Data(children.utf8)), decoded != Array(planned.dropFirst()) {
+            report.add(.doubled, run: run, task: step.id, "the join lists children \(decoded), planned \(Array(planned.dropFirst()))")
+        }
+        let strays = effects.tasks.keys.filter { $0.hasPrefix(step.id + "[") && !planned.contains($0) }
+        if !strays.isEmpty {
+            report.add(.doubled, run: run, task: step.id, "side effects of fan-out tasks that were never planned: \(strays.sorted())")
+        }
+        if planned.allSatisfy({ tasks[$0]?["state"] == "succeeded" }) {
+            report.fanOuts += 1
+            report.fanOutTasks += items.count
+        }
+    }
+
+    /// The JSON array of `texts`.
+    private static func jsonArray(_ texts: [String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: texts)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Whether a recorded output is the expected one; JSON arrays are compared decoded (Redis and
+    /// Foundation escape differently).
+    private static func same(_ output: String?, _ expected: String) -> Bool {
+        guard let output else { return false }
+        if expected.hasPrefix("["), let a = try? JSONDecoder().decode([String].self, from: Data(output.utf8)),
+           let b = try? JSONDecoder().decode([String].self, from: Data(expected.utf8)) {
+            return a == b
+        }
+        return output == expected
+    }
+
     private func checkTimestamps(
         task id: String, _ task: [String: String], dependencies: [[String: String]], into report: inout ChaosReport
     ) {
@@ -160,8 +225,9 @@ struct RunVerifier {
 }
 
 extension PlannedRun.Step {
-    var isShell: Bool {
-        if case .shell = action { return true }
+    /// A dynamic fan-out step (its source is a matrix template, not a `dependsOn` entry).
+    var isFanOut: Bool {
+        if case .fanOut = action { return true }
         return false
     }
 }

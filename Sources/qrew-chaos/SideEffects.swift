@@ -2,6 +2,7 @@ import Foundation
 
 /// The lines a run's shell steps appended (`<run> <task> <attempt> <start|end> <ms>`), per task.
 /// A task may have several attempts, and an attempt may even appear twice (at-least-once).
+/// Lines of other runs (a schedule's runs share one file) are skipped.
 struct SideEffects: Sendable {
     struct Attempts: Sendable {
         /// attempt → wall ms of each `start` line.
@@ -23,12 +24,14 @@ struct SideEffects: Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            guard fields.count == 5, fields[0] == runID, let attempt = Int(fields[2]), let ms = Int(fields[4]),
+            guard fields.count == 5, let attempt = Int(fields[2]), let ms = Int(fields[4]),
                   fields[3] == "start" || fields[3] == "end"
             else {
                 malformed.append(String(line))
                 continue
             }
+            // The runs of one schedule share their workflow's file: each reads its own lines.
+            guard fields[0] == runID else { continue }
             let task = String(fields[1])
             if fields[3] == "start" {
                 tasks[task, default: Attempts()].starts[attempt, default: []].append(ms)

@@ -11,10 +11,10 @@ struct SuiteCommand: AsyncParsableCommand {
         abstract: "Run workflows on a local cluster while killing, freezing, partitioning and restarting its processes; verify the results.",
         discussion: """
             Starts redis-server (AOF, appendfsync everysec), coordinators and workers as child processes, submits \
-            seeded DAG workflows while it SIGKILLs workers and coordinators (and restarts them), SIGSTOPs a worker \
+            seeded DAG workflows (some with a dynamic fan-out) and registers schedules firing while it SIGKILLs workers and coordinators (and restarts them), SIGSTOPs a worker \
             past its lease and the leading coordinator past the leader lease, cuts workers off from Redis through \
             a black-holing proxy, and restarts Redis. Then it checks Redis state, the run streams and the steps' \
-            side-effect files and prints one counts line. Exit 0 only if every run succeeded and pool_violations, \
+            side-effect files (and that every due schedule tick made exactly one run) and prints one counts line. Exit 0 only if every run succeeded and pool_violations, \
             lost, doubled, order_violations and unfinished are 0.
             """)
 
@@ -23,6 +23,9 @@ struct SuiteCommand: AsyncParsableCommand {
 
     @Option(help: "Runs to submit.")
     var runs: Int = 60
+
+    @Option(help: "Schedules to register, each firing a workflow every minute (its first tick made due during the window).")
+    var schedules: Int = 3
 
     @Option(help: "Fault-injection window, e.g. 90s.")
     var duration: String = "90s"
@@ -56,6 +59,7 @@ struct SuiteCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1 to 10000") }
+        guard (0...50).contains(schedules) else { throw ValidationError("--schedules must be 0 to 50") }
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be 1 to 32") }
         guard (1...8).contains(coordinators) else { throw ValidationError("--coordinators must be 1 to 8") }
         guard (0...workers).contains(partitionWorkers) else { throw ValidationError("--partition-workers must be 0 to --workers") }
@@ -72,6 +76,7 @@ struct SuiteCommand: AsyncParsableCommand {
         ChaosSettings(
             seed: seed ?? UInt64.random(in: 1...999_999),
             runs: runs,
+            schedules: schedules,
             duration: try Self.duration(duration, "--duration", minimum: .seconds(1)),
             killInterval: try Self.duration(killInterval, "--kill-interval", minimum: .milliseconds(200)),
             lease: try Self.duration(lease, "--lease", minimum: .seconds(1)),

@@ -7,8 +7,10 @@ import QrewCore
 /// holding a slot of one of a few small pools shared by every run (`pools`: a leaked slot shows
 /// up as runs that never finish, an over-admission as a pool violation), and in some runs steps
 /// limited per key (`concurrency`, a few keys shared by every run: checked like pools) or by the
-/// one rate limit every run shares (`rateLimit`: checked by `RateUsage`). Every step is expected
-/// to succeed; retries absorb the attempts that faults cost.
+/// one rate limit every run shares (`rateLimit`: checked by `RateUsage`), and in every other run
+/// a dynamic fan-out: a `list` step printing a JSON array, a step fanning out over it
+/// (`${{ fromJSON(steps.list.output) }}`) and a `gather` step echoing `${{ steps.fan.outputs }}`.
+/// Every step is expected to succeed; retries absorb the attempts that faults cost.
 struct WorkflowGenerator {
     /// The pools every run with limits declares, with the same sizes, so the sizes never change
     /// and the verifier can check them across runs.
@@ -27,6 +29,8 @@ struct WorkflowGenerator {
 
     private var random: SplitMix64
     let sideEffectDirectory: String
+    /// Runs made so far: every other one (the first included) gets a dynamic fan-out.
+    private var made = 0
 
     init(seed: UInt64, sideEffectDirectory: String) {
         random = SplitMix64(seed: seed ^ 0x5EED_C4A0_5000_0001)
@@ -38,16 +42,27 @@ struct WorkflowGenerator {
     /// Everything is inside the one script (no positional arguments): the path is a temp path
     /// without quotes or spaces, quoted for the shell.
     static func script(path: String, sleepMilliseconds: Int) -> String {
+        script(path: path, sleepMilliseconds: sleepMilliseconds, output: #"echo "$QREW_RUN_ID $QREW_TASK_ID $QREW_ATTEMPT""#)
+    }
+
+    /// The shell step's side effects around a sleep, then the shell command `output`.
+    static func script(path: String, sleepMilliseconds: Int, output: String) -> String {
         let line = #"printf '%s %s %s PHASE %s\n' "$QREW_RUN_ID" "$QREW_TASK_ID" "$QREW_ATTEMPT" "$(date +%s%3N)" >> 'PATH'"#
             .replacingOccurrences(of: "PATH", with: path)
         let sleep = sleepMilliseconds > 0 ? "sleep \(sleepMilliseconds / 1000).\(String(format: "%03d", sleepMilliseconds % 1000))\n" : ""
         return line.replacingOccurrences(of: "PHASE", with: "start") + "\n" + sleep
             + line.replacingOccurrences(of: "PHASE", with: "end") + "\n"
-            + #"echo "$QREW_RUN_ID $QREW_TASK_ID $QREW_ATTEMPT""#
+            + output
     }
 
-    mutating func makeRun(id runID: String) -> PlannedRun {
-        let stepCount = Int.random(in: 4...10, using: &random)
+    /// The JSON text of a list of items (simple tokens), as the `list` step prints it.
+    static func json(_ items: [String]) -> String {
+        "[" + items.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+
+    /// A run of `steps` random steps (plus the fan-out branch in every other run, and the join).
+    mutating func makeRun(id runID: String, steps stepRange: ClosedRange<Int> = 4...10) -> PlannedRun {
+        let stepCount = Int.random(in: stepRange, using: &random)
         let usesLimits = Int.random(in: 0..<3, using: &random) == 0
         let usesGates = Int.random(in: 0..<3, using: &random) == 0
         var steps: [PlannedRun.Step] = []
@@ -83,6 +98,19 @@ struct WorkflowGenerator {
             }
             steps.append(step)
         }
+        made += 1
+        if made % 2 == 1 {
+            // A dynamic fan-out branch: list -> fan (one task per item) -> gather.
+            let count = Int.random(in: 0..<8, using: &random) == 0 ? 0 : Int.random(in: 1...8, using: &random)
+            let items = (0..<count).map { "e\($0)" }
+            let after = Bool.random(using: &random) ? [steps[Int.random(in: 0..<steps.count, using: &random)].id] : []
+            let sleep = Bool.random(using: &random) ? 100 * Int.random(in: 2...6, using: &random) : 0
+            steps.append(PlannedRun.Step(id: "list", dependsOn: after, matrixSize: 0, action: .list(items: items), pool: nil))
+            steps.append(PlannedRun.Step(
+                id: "fan", dependsOn: ["list"], matrixSize: 0,
+                action: .fanOut(source: "list", items: items, sleepMilliseconds: sleep), pool: nil))
+            steps.append(PlannedRun.Step(id: "gather", dependsOn: ["fan"], matrixSize: 0, action: .gather(fanOut: "fan"), pool: nil))
+        }
         let hasDependents = Set(steps.flatMap(\.dependsOn))
         let sinks = steps.map(\.id).filter { !hasDependents.contains($0) }
         steps.append(PlannedRun.Step(
@@ -105,7 +133,8 @@ struct WorkflowGenerator {
         if limits { document["parallel"] = ["maxConcurrency": 6, "resources": pools] }
         document["steps"] = steps.map { step -> [String: Any] in
             var entry: [String: Any] = ["id": step.id]
-            if !step.dependsOn.isEmpty { entry["dependsOn"] = step.dependsOn }
+            // A fan-out depends on its source through the matrix; `dependsOn` must not repeat it.
+            if !step.dependsOn.isEmpty, !step.isFanOut { entry["dependsOn"] = step.dependsOn }
             if step.matrixSize > 0 { entry["matrix"] = ["i": (0..<step.matrixSize).map(String.init)] }
             if let pool = step.pool { entry["resource"] = pool }
             if let key = step.concurrencyKey {
@@ -122,6 +151,20 @@ struct WorkflowGenerator {
             case .echo:
                 entry["type"] = "echo"
                 entry["with"] = ["message": "\(step.id) done"]
+            case .list(let items):
+                entry["type"] = "shell"
+                entry["shell"] = true
+                entry["run"] = [script(path: path, sleepMilliseconds: 0, output: "echo '\(json(items))'")]
+            case .fanOut(let source, _, let sleep):
+                entry["type"] = "shell"
+                entry["shell"] = true
+                entry["matrix"] = ["item": "${{ fromJSON(steps.\(source).output) }}"]
+                entry["run"] = [script(
+                    path: path, sleepMilliseconds: sleep,
+                    output: #"echo "$QREW_RUN_ID $QREW_TASK_ID $QREW_ATTEMPT ${{ matrix.item }}""#)]
+            case .gather(let fanOut):
+                entry["type"] = "echo"
+                entry["with"] = ["message": "${{ steps.\(fanOut).outputs }}"]
             }
             return entry
         }

@@ -169,14 +169,15 @@ struct ExpandTaskTests {
         }
     }
 
-    @Test func aRunWithAnExpandedFanOutIsNotRetriedInPlace() async throws {
+    /// In-place retry (without `fresh`) is in RetryFanOutTests.
+    @Test func aRunWithAnExpandedFanOutIsNotRetriedFresh() async throws {
         try await withQueue { q throws in
             try await submitFanOut(q)
             let placeholder = try await claimPlaceholder(q, listOutput: #"["a"]"#)
             #expect(try await q.queue.expandTask(placeholder, children: [child(0)], fence: q.fence) == .expanded)
             try await q.fail(try #require(try await q.claim(1).first))
             #expect(try await q.runField("r1", "state") == "failed")
-            #expect(try await q.queue.retryRun("r1", fresh: false) == .hasDynamicFanOut(state: "failed"))
+            #expect(try await q.queue.retryRun("r1", fresh: true) == .hasDynamicFanOut(state: "failed"))
             #expect(try await q.state("r1", "fan[0]") == "failed")
         }
     }

@@ -13,6 +13,12 @@ public struct PlanReport: Sendable, Hashable, Codable {
         public var priority: Int
         /// Dependency level (index into `levels`).
         public var level: Int
+        /// Set for a dynamic fan-out: the one node expands at run time (`PlanReport+RunTime`).
+        public var fanOut: FanOut? = nil
+        /// The step's `if:` as written; evaluated when its dependencies have finished.
+        public var condition: String? = nil
+        /// Set for an approval or wait step: what it waits for, on no worker.
+        public var waitsFor: Await? = nil
     }
 
     /// Workflow name.
@@ -52,7 +58,8 @@ public struct PlanReport: Sendable, Hashable, Codable {
         priorityOrder = analysis.priorityOrder
         tasks = graph.tasks.map { task in
             Task(id: task.id, step: task.stepID, dependsOn: task.dependsOn, priority: task.priority,
-                 level: analysis.levelByTask[task.id] ?? 0)
+                 level: analysis.levelByTask[task.id] ?? 0, fanOut: task.settings.fanOut.map(FanOut.init),
+                 condition: task.settings.condition?.text, waitsFor: Await(task.settings))
         }
     }
 }

@@ -24,8 +24,9 @@
   or the run has no task; a given entry is still removed); {-1, "missing"} for an unknown run,
   {-2, state} when the run has not finished (or is being retried), or {-3, state} when the
   given dead-letter entry is no longer in the list (requeued or purged meanwhile; nothing
-  changed); {-4, state} for a run with an expanded dynamic fan-out (`fanOuts`), which is not
-  retried in place. ]]
+  changed); {-4, state} for a run with an expanded dynamic fan-out (`fanOuts`) given "fresh" or
+  task ids: only its unsuccessful tasks are retried in place (a join is reopened and counts its
+  children that run again, lib/retry). ]]
 --@include common
 --@include limits
 --@include finish
@@ -39,9 +40,9 @@ local rk = run_key(run)
 local state = redis.call('HGET', rk, 'state')
 if not state then return { -1, 'missing' } end
 if not redis.call('HGET', rk, 'finishedAt') then return { -2, state } end
--- A run with an expanded dynamic fan-out (lib/fanout) is not retried in place: its join and
--- tasks would be made again; submit it again instead.
-if redis.call('HGET', rk, 'fanOuts') then return { -4, state } end
+-- A run with an expanded dynamic fan-out (lib/fanout) keeps its expansion: `fresh` would expand
+-- it again and task ids would cut a join off its children; only mode `all` reopens joins.
+if (fresh or #ARGV >= 8) and redis.call('HGET', rk, 'fanOuts') then return { -4, state } end
 if entry ~= '' and redis.call('LREM', P .. ':dlq', 1, entry) == 0 then return { -3, state } end
 
 local mode, given = fresh and 'fresh' or 'all', {}

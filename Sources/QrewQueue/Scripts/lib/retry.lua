@@ -4,7 +4,12 @@
   Which tasks run again (the reset set R) is decided by `mode`: `all` (every task not
   succeeded), `fresh` (every task) or `ids` (the given tasks not succeeded, and the tasks
   downstream of them through unsuccessful ones, less those that still wait on a task left
-  unsuccessful: see `retry_run`). A reset task waits for each of its dependencies in R.
+  unsuccessful: see `retry_run`). A reset task waits for each of its dependencies in R. In mode
+  `all`, the join of an expanded dynamic fan-out (lib/fanout) is not reset but reopened
+  (`reopen_join`): its unsuccessful children are reset (queued: they have no dependencies), the
+  join counts them down again and then ends, with its output made again from every child's, as
+  in the first run; a placeholder that never expanded (its list step failed) is reset like any
+  task and expands when it runs. Modes `fresh` and `ids` are refused for such runs (`retry_run`).
   While it is under way the run is `retrying` (not finished: it cannot be retried again, and
   nothing of it is ready or running). The job lives in <run>:retry, a hash: `mode`, `phase`,
   `cursor` (position in the list the phase walks), `pos` (byte position in the `dependents` of
@@ -151,6 +156,26 @@ local function retry_remove(run, mk, fk)
   return redis.call('EXISTS', fk) == 0
 end
 
+-- Reopens the join `join_id` of `run` (the placeholder of an expanded dynamic fan-out, lib/fanout)
+-- for one more child that runs again: a join that ended other than `succeeded` becomes `expanded`
+-- again (its result cleared, `left` and `failedChildren` 0) and joins the reset ids in `reset`,
+-- so it counts on its dependents again and is counted pending; `left` grows by one. The join
+-- precedes its children in the task list, so its own visit (which leaves it as it is) came first.
+-- Returns false for a join that succeeded: its children stay as they are (its dependents used
+-- its output).
+local function reopen_join(run, join_id, reset)
+  local jk = task_key(run .. '/' .. join_id)
+  local state = redis.call('HGET', jk, 'state')
+  if state == 'succeeded' then return false end
+  if state ~= 'expanded' then
+    redis.call('HDEL', jk, 'applied', 'output', 'error', 'finishedAt')
+    redis.call('HSET', jk, 'state', 'expanded', 'left', 0, 'failedChildren', 0)
+    reset[#reset + 1] = join_id
+  end
+  redis.call('HINCRBY', jk, 'left', 1)
+  return true
+end
+
 -- reset: resets the next slice of the task list that is in R. True when the list is done.
 local function retry_reset(run, jk, mk, ik, mode)
   local rk = run_key(run)
@@ -166,7 +191,15 @@ local function retry_reset(run, jk, mk, ik, mode)
     if mode == 'fresh' then
       again = true
     elseif mode == 'all' then
-      again = redis.call('HGET', tk, 'state') ~= 'succeeded'
+      local t = redis.call('HMGET', tk, 'state', 'children', 'join')
+      if t[2] then
+        -- an expanded join is reopened by its first child that runs again, not reset
+        again = false
+      elseif t[3] and t[3] ~= '' then
+        again = t[1] ~= 'succeeded' and reopen_join(run, t[3], reset)
+      else
+        again = t[1] ~= 'succeeded'
+      end
     else
       local mark = redis.call('HGET', mk, id)
       again = mark == 'g' or mark == 'r'

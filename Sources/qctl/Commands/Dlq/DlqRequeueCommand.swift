@@ -24,7 +24,7 @@ struct DlqRequeueCommand: AsyncParsableCommand {
                 let what = run.isEmpty ? "it names no run" : "its run '\(run)' no longer exists (finished runs expire after the coordinator's retention)"
                 throw CommandFailure("cannot requeue dead letter \(id): \(what); resubmit the workflow, and `qctl dlq purge --yes` to clear the list")
             case .runHasDynamicFanOut(let run, let state):
-                throw CommandFailure("run \(run) (\(state)) has a dynamic fan-out, which is not retried in place; submit the workflow again")
+                throw CommandFailure("run \(run) (\(state)) has an expanded dynamic fan-out, whose tasks are not requeued one by one; `qctl retry \(run)` runs its unsuccessful tasks again in place")
             case .runNotFinished(let run, let state):
                 throw CommandFailure("run \(run) is still \(state); requeue dead letter \(id) after it finishes")
             case .alreadySucceeded(let run):
