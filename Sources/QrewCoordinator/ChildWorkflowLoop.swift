@@ -1,3 +1,4 @@
+import Logging
 import QrewCore
 import QrewQueue
 
@@ -9,11 +10,11 @@ struct ChildWorkflowLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLogger
+    let log: Logger
     /// Prepares child runs exactly as submissions are prepared.
     let intake: RunIntake
 
-    init(queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: ServiceLogger) {
+    init(queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: Logger) {
         self.queue = queue
         self.configuration = configuration
         self.leadership = leadership

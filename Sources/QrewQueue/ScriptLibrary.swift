@@ -10,6 +10,7 @@ public struct ScriptLibrary: Sendable {
     /// The atomic operations of the protocol (file names under `Scripts/`).
     public enum Operation: String, CaseIterable, Sendable {
         case acquireLeadership = "acquire_leadership"
+        case releaseLeadership = "release_leadership"
         case submitRun = "submit_run"
         case storeTasks = "store_tasks"
         case claim

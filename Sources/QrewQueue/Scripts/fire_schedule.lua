@@ -13,7 +13,7 @@
   ARGV[8..] pairs: tick (ms), run id; the runs to submit, oldest first
   Overlap with the schedule's previous run (`lastRun`) while it is unfinished: `skip` submits
   nothing (the ticks count in `skipped`), `cancelPrevious` cancels it (lib/cancel; the
-  maintenance loop's `sweep_runs` finishes a big one) and submits, `allow` submits.
+  housekeeping loop's `sweep_runs` finishes a big one) and submits, `allow` submits.
   Returns: {runs submitted, ticks skipped, 1 if the previous run was canceled else 0}, or
   {-1, "missing" | "paused" | "stale"} when nothing changed. ]]
 --@include common

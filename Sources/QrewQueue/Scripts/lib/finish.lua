@@ -7,7 +7,7 @@
 -- "<kind><pos>:<id>": `s` skips what is downstream of task `id`, `r` counts `id` off as a met
 -- dependency of its dependents, both from byte `pos` of its `dependents` text (lib/common
 -- json_ids). A run with work left is in <prefix>:sweeping, where `sweep_runs` (the coordinator's
--- maintenance loop) or `cancel_run` / `continue_run` (any caller) continue it.
+-- housekeeping loop) or `cancel_run` / `continue_run` (any caller) continue it.
 local function defer_items(run, items)
   if #items == 0 then return end
   call_chunked({ 'RPUSH', run_key(run) .. ':walk' }, items)
