@@ -21,6 +21,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,17 +41,43 @@ let package = Package(
         .target(name: "QrewProcess"),
         .target(name: "QrewRedis", dependencies: ["CHiredis", "QrewProcess"]),
         .target(name: "QrewCore", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
-        .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        .target(
+            name: "QrewQueue",
+            dependencies: ["QrewCore", "QrewRedis", .product(name: "Metrics", package: "swift-metrics")],
+            resources: [.copy("Scripts")]
+        ),
+        .target(
+            name: "QrewCoordinator",
+            dependencies: ["QrewCore", "QrewQueue", "QrewRedis", .product(name: "Metrics", package: "swift-metrics")]
+        ),
+        // Serves /metrics (swift-prometheus over hummingbird) for the coordinator and worker
+        // executables; the libraries only record through swift-metrics' API.
+        .target(
+            name: "QrewMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                "QrewQueue",
+            ]
+        ),
         .executableTarget(
             name: "qrew-coordinator",
             dependencies: [
-                "QrewCoordinator", "QrewCore",
+                "QrewCoordinator", "QrewCore", "QrewMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
-        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", "QrewProcess"]),
+        .target(
+            name: "QrewWorker",
+            dependencies: [
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewProcess", .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(
             name: "qctl",
             dependencies: [
@@ -56,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "qrew-worker",
             dependencies: [
-                "QrewWorker", "QrewCore",
+                "QrewWorker", "QrewCore", "QrewMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -44,6 +44,9 @@ public struct Coordinator: Sendable {
             group.addTask { await FanOutLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
             group.addTask { await MaintenanceLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
             group.addTask { await ScheduleLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run() }
+            if let interval = configuration.metricsSampleInterval {
+                group.addTask { await MetricsSampleLoop(queue: queue, leadership: leadership, interval: interval, log: log).run() }
+            }
         }
         log.info("stopped")
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import QrewCore
 import QrewQueue
 
@@ -88,13 +89,19 @@ struct IntakeLoop {
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")
             _ = try session.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)
+            Counter(label: MetricNames.submissions, dimensions: [("outcome", "rejected")]).increment()
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
         let built = clock.now
         let graph = prepared.graph
         let submitted = try session.submitRun(prepared.record, fence: fence, slice: configuration.storeSlice)
-        log.debug("run \(runID) intake: prepare \(built - received), submit_run \(clock.now - built)")
+        let stored = clock.now
+        log.debug("run \(runID) intake: prepare \(built - received), submit_run \(stored - built)")
+        let took = (stored - received).components
+        CoreMetrics.Timer(label: MetricNames.intakeLatency).recordNanoseconds(took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000)
+        let outcome = submitted.created || submitted.resumedAt != nil ? "queued" : "duplicate"
+        Counter(label: MetricNames.submissions, dimensions: [("outcome", outcome)]).increment()
         for resize in submitted.resizedPools {
             log.warning(
                 "run \(runID) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size); every run "

@@ -1,3 +1,4 @@
+import CoreMetrics
 import QrewQueue
 
 /// A maintenance loop takes back tasks whose lease expired (their worker died, froze or lost
@@ -26,6 +27,7 @@ struct MaintenanceLoop {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "maintenance")) { fence in
             let reaped = try await queue.reapLeases(fence: fence)
             if !reaped.isEmpty {
+                Counter(label: MetricNames.leaseReclaims).increment(by: reaped.count)
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
             }
             let promoted = try await queue.promoteDelayed(fence: fence)

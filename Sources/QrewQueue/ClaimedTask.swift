@@ -9,12 +9,21 @@ public struct ClaimedTask: Sendable, Hashable {
     public let spec: String
     /// Outputs of the tasks the spec references (`${{ steps.X.output }}`), by task id.
     public let outputs: [String: String]
+    /// The queue the task was claimed from ("" when not known).
+    public let queue: String
+    /// How long the task waited ready in its queue before this claim (Redis's clock), when known.
+    public let queueWait: Duration?
 
-    public init(ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String]) {
+    public init(
+        ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String], queue: String = "",
+        queueWait: Duration? = nil
+    ) {
         self.ref = ref
         self.token = token
         self.attempt = attempt
         self.spec = spec
         self.outputs = outputs
+        self.queue = queue
+        self.queueWait = queueWait
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Synchronization
 
 /// Turns a stream of Redis failures and successes into one log line when an outage starts and
@@ -11,11 +12,18 @@ public final class OutageTracker: Sendable {
     private let log: ServiceLogger
     private let what: String
     private let state = Mutex(State())
+    private let errors: Counter
+    private let outageSeconds: FloatingPointCounter
+    private let unreachable: Gauge
 
     /// - Parameter what: the loop's name in log lines ("claim loop").
     public init(log: ServiceLogger, what: String) {
         self.log = log
         self.what = what
+        let loop = [("loop", what)]
+        errors = Counter(label: MetricNames.redisErrors, dimensions: loop)
+        outageSeconds = FloatingPointCounter(label: MetricNames.redisOutageSeconds, dimensions: loop)
+        unreachable = Gauge(label: MetricNames.redisUnreachable, dimensions: loop)
     }
 
     /// Records a failure; returns how long to wait before retrying.
@@ -25,7 +33,9 @@ public final class OutageTracker: Sendable {
             if started { state.since = .now }
             return (started, state.backoff.advance())
         }
+        errors.increment()
         if started {
+            unreachable.record(1)
             log.warning("\(what): Redis unavailable (\(error)); retrying with backoff")
         }
         return wait
@@ -38,6 +48,9 @@ public final class OutageTracker: Sendable {
             return state.since
         }
         if let ended {
+            unreachable.record(0)
+            let seconds = ended.duration(to: .now).components
+            outageSeconds.increment(by: Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)
             log.info("\(what): Redis is back after \(ended.duration(to: .now).formatted(.units(allowed: [.seconds, .milliseconds])))")
         }
     }

@@ -176,23 +176,27 @@ public struct QueueClient: Sendable {
         [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
     }
 
-    /// Decodes a `claim` reply: five elements per task (ref, token, attempt, spec, output pairs).
+    /// Decodes a `claim` reply: seven elements per task (ref, token, attempt, spec, output pairs,
+    /// queue, ms waited in the queue or -1).
     package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
-        guard let flat = reply.array, flat.count % 5 == 0 else { throw unexpected() }
+        guard let flat = reply.array, flat.count % 7 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
-        tasks.reserveCapacity(flat.count / 5)
-        for start in stride(from: 0, to: flat.count, by: 5) {
+        tasks.reserveCapacity(flat.count / 7)
+        for start in stride(from: 0, to: flat.count, by: 7) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
-                  let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0
+                  let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0,
+                  let queue = flat[start + 5].string, let waitedMs = flat[start + 6].int
             else { throw unexpected() }
             var outputs: [String: String] = [:]
             for index in stride(from: 0, to: pairs.count, by: 2) {
                 guard let id = pairs[index].string, let output = pairs[index + 1].string else { throw unexpected() }
                 outputs[id] = output
             }
-            tasks.append(ClaimedTask(ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs))
+            tasks.append(ClaimedTask(
+                ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs, queue: queue,
+                queueWait: waitedMs >= 0 ? .milliseconds(waitedMs) : nil))
         }
         return tasks
     }

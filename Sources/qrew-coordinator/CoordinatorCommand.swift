@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import QrewCoordinator
 import QrewCore
+import QrewMetrics
 
 /// `qrew-coordinator`: runs one coordinator until SIGTERM or SIGINT.
 @main
@@ -43,9 +44,31 @@ struct CoordinatorCommand: AsyncParsableCommand {
         help: "Record this coordinator's own crashes against the submission it was processing, so that submission is quarantined.")
     var crashReports = true
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at http://<bind>:<port>/metrics (env QREW_METRICS_PORT; default off).", valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: ArgumentHelp(
+        "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
+    var metricsBind: String?
+
+    @Option(help: "With metrics on: how often the leader samples the queue gauges (ready tasks, pools, runs) from Redis.")
+    var metricsSampleInterval: String = "5s"
+
     func run() async throws {
         var configuration = CoordinatorConfiguration()
         let environment = ProcessInfo.processInfo.environment
+        let metrics: MetricsOptions
+        do {
+            metrics = try MetricsOptions(port: metricsPort, bind: metricsBind, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if metrics.port != nil {
+            let interval = try Self.duration(metricsSampleInterval, option: "--metrics-sample-interval")
+            guard interval >= .milliseconds(100) else { throw ValidationError("--metrics-sample-interval must be at least 100ms") }
+            configuration.metricsSampleInterval = interval
+        }
         configuration.redisURL = redis ?? environment["QREW_REDIS_URL"] ?? configuration.redisURL
         configuration.namespace = namespace ?? environment["QREW_NAMESPACE"] ?? configuration.namespace
         if let id { configuration.id = id }
@@ -75,10 +98,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        // Listening before the coordinator starts: a port that is taken stops it here.
+        var metricsServer: Task<Void, Never>?
+        if let port = metrics.port {
+            metricsServer = try await MetricsServer(host: metrics.host, port: port, registry: MetricsBootstrap.bootstrap()).start()
+        }
         let service = Task { await coordinator.run() }
         let shutdown = ShutdownSignals { service.cancel() }
         await service.value
         shutdown.stop()
+        metricsServer?.cancel()
     }
 
     static func duration(_ text: String, option: String) throws -> Duration {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QrewCore
+import QrewMetrics
 import QrewWorker
 
 /// `qrew-worker`: argument parsing and lifecycle only; the worker is `QrewWorker.WorkerService`.
@@ -62,6 +63,14 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     @Option(help: "Most result-cache entries the namespace keeps; storing more evicts those closest to expiry (env QREW_CACHE_MAX_ENTRIES; default 10000).")
     var cacheMaxEntries: Int?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at http://<bind>:<port>/metrics (env QREW_METRICS_PORT; default off).", valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: ArgumentHelp(
+        "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
+    var metricsBind: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -87,11 +96,20 @@ struct QrewWorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try workerConfiguration(environment: ProcessInfo.processInfo.environment)
+        _ = try metricsOptions(environment: ProcessInfo.processInfo.environment)
     }
 
     func run() async throws {
         // Tasks cannot be started safely without it (they would outlive a killed worker).
         _ = try ShellExecutor().locateSupervisor()
+        let metrics = try metricsOptions(environment: ProcessInfo.processInfo.environment)
+        // Listening (and swift-metrics bootstrapped) before the worker exists: a port that is
+        // taken stops it here, and every metric the worker makes records into the registry.
+        var metricsServer: Task<Void, Never>?
+        if let port = metrics.port {
+            metricsServer = try await MetricsServer(host: metrics.host, port: port, registry: MetricsBootstrap.bootstrap()).start()
+        }
+        defer { metricsServer?.cancel() }
         let worker = try WorkerService(configuration: try workerConfiguration(environment: ProcessInfo.processInfo.environment))
         let signals = SignalDrain(signals: [SIGTERM, SIGINT]) { signal in
             worker.logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
@@ -161,6 +179,15 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         configuration.reportsCrashes = crashReports
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
+    }
+
+    /// `--metrics-port` and `--metrics-bind` over their environment variables, checked.
+    func metricsOptions(environment: [String: String]) throws -> MetricsOptions {
+        do {
+            return try MetricsOptions(port: metricsPort, bind: metricsBind, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     /// The `--throttle-*` options, checked.

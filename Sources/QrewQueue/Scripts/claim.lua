@@ -13,8 +13,9 @@
   At most ARGV[6] + 1000 ready entries are examined per call, so a queue full of tasks whose
   limits are full is parked a slice per call; when that bound stops a claim with entries left,
   the call leaves a wake-up token on the queue, so the worker claims again at once.
-  Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
-  of task id, output pairs: every task the spec references). ]]
+  Returns: flat array, 7 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
+  of task id, output pairs: every task the spec references), the queue it was claimed from, and
+  how long it waited there (ms from its `queuedAt` to now; -1 when the task has no `queuedAt`). ]]
 --@include common
 --@include limits
 --@include gates
@@ -43,7 +44,7 @@ for qi = 7, #ARGV do
     for pi = 1, #popped, 2 do
       local ref, score = popped[pi], popped[pi + 1]
       local tk = task_key(ref)
-      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates')
+      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates', 'queuedAt')
       if t[1] == 'ready' then
         local run = split_ref(ref)
         local rk = run_key(run)
@@ -95,6 +96,8 @@ for qi = 7, #ARGV do
           out[#out + 1] = attempt_number
           out[#out + 1] = t[4]
           out[#out + 1] = outputs
+          out[#out + 1] = ARGV[qi]
+          out[#out + 1] = t[8] and math.max(0, NOW - tonumber(t[8])) or -1
           claimed = claimed + 1
         end
       elseif not t[1] then

@@ -29,10 +29,18 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Number of workers to start.")
     var workers = 2
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics from every process: the coordinator on this port, worker N on port + N "
+            + "(all on 127.0.0.1, at /metrics).", valueName: "port"))
+    var metricsPort: Int?
+
     @OptionGroup var redis: RedisOptions
 
     func validate() throws {
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be from 1 to 32") }
+        if let metricsPort, !(1...(65535 - workers)).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be from 1 to \(65535 - workers) (worker N serves on port + N)")
+        }
     }
 
     func run() async throws {
@@ -106,9 +114,11 @@ struct DevCommand: AsyncParsableCommand {
         }
         let cluster: LocalCluster
         do {
-            cluster = try await LocalCluster.start(LocalCluster.Options(
+            var options = LocalCluster.Options(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis.isURLChosen ? redis.url : nil,
-                namespace: redis.resolvedNamespace, workers: workers, tag: "dev-\(getpid())"))
+                namespace: redis.resolvedNamespace, workers: workers, tag: "dev-\(getpid())")
+            options.metricsPort = metricsPort
+            cluster = try await LocalCluster.start(options)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -116,8 +126,10 @@ struct DevCommand: AsyncParsableCommand {
         let origin = cluster.redis.map { "(started here, port \($0.port))" } ?? "(existing)"
         header.append("  redis        \(RedisOptions.redacted(cluster.redisURL)) \(origin)")
         header.append("  namespace    \(cluster.options.namespace)")
-        for (name, process) in cluster.processes {
-            header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)")
+        for (index, (name, process)) in cluster.processes.enumerated() {
+            let port = index == 0 ? cluster.options.coordinatorMetricsPort(0) : cluster.options.workerMetricsPort(index - 1)
+            let metrics = port.map { ", metrics http://127.0.0.1:\($0)/metrics" } ?? ""
+            header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)\(metrics)")
         }
         header.append("  logs         \(cluster.logDirectory)")
         Console.out(header.joined(separator: "\n") + "\n")
