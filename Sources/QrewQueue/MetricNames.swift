@@ -44,7 +44,8 @@ public enum MetricNames {
     public static let submissions = "qrew_submissions_total"
     /// Histogram (seconds): from reading a submission to its run stored (validate, plan, store).
     public static let intakeLatency = "qrew_intake_latency_seconds"
-    /// Counter: tasks whose lease expired and that the leader took back.
+    /// Counter, label `outcome` (`retrying`, `lost`, `failed`, `gone`): tasks whose lease expired
+    /// and that the leader took back.
     public static let leaseReclaims = "qrew_lease_reclaims_total"
 
     // MARK: Coordinator, leader only (sampled from Redis)

@@ -137,9 +137,20 @@ public struct QueueClient: Sendable {
     /// Takes back tasks whose lease expired (outcome `lost`, retried as each step's policy
     /// says); returns their refs.
     public func reapLeases(fence: String, limit: Int = 1000) async throws(QueueError) -> [String] {
+        try await reapLeasesWithOutcomes(fence: fence, limit: limit).map(\.ref)
+    }
+
+    /// `reapLeases`, with what became of each task: `retrying`, `lost`, `failed` (quarantined)
+    /// or `gone` (no longer running; only its stale lease entry was dropped).
+    public func reapLeasesWithOutcomes(fence: String, limit: Int = 1000) async throws(QueueError) -> [(ref: String, outcome: String)] {
         let reply = try await run(.reapLeases, [.string(fence), .int(limit)])
-        guard let refs = reply.array else { throw unexpected(.reapLeases, reply) }
-        return refs.compactMap(\.string)
+        guard let flat = reply.array, flat.count % 2 == 0 else { throw unexpected(.reapLeases, reply) }
+        var reaped: [(ref: String, outcome: String)] = []
+        for index in stride(from: 0, to: flat.count, by: 2) {
+            guard let ref = flat[index].string, let outcome = flat[index + 1].string else { throw unexpected(.reapLeases, reply) }
+            reaped.append((ref, outcome))
+        }
+        return reaped
     }
 
     // MARK: Workers
