@@ -114,6 +114,21 @@ struct MetricsClusterTests {
         }
     }
 
+    /// `qctl dev --metrics-port P`: the coordinator serves on P, worker 1 on P + 1, and the
+    /// header says where.
+    @Test func devServesMetricsFromItsCoordinatorAndWorkers() async throws {
+        let port = try RedisServerProcess.freeLoopbackPort()
+        let file = try temporaryFile("dev.yaml", "name: dev\nsteps:\n  - { id: wait, type: sleep, with: { duration: 3s } }\n")
+        let dev = try QctlProcess(["dev", file, "--workers", "1", "--metrics-port", "\(port)"])
+        #expect(await dev.waitForOutput("metrics http://127.0.0.1:\(port + 1)/metrics"), "\(dev.stdoutSoFar)\n\(dev.stderrSoFar)")
+        let worker = try await Self.scrape(port + 1) { $0.value(MetricNames.runningTasks) == 1 }
+        #expect(worker.value(MetricNames.runningTasks) == 1)
+        let coordinator = try await Self.scrape(port) { $0.value(MetricNames.leader) == 1 }
+        #expect(coordinator.value(MetricNames.submissions, ["outcome": "queued"]) == 1)
+        let result = await dev.wait(timeout: .seconds(60))
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+    }
+
     /// Scrapes `http://127.0.0.1:<port>/metrics` until `condition` holds (20 s at most; the
     /// last scrape is returned either way, so a failed expectation shows what was there).
     static func scrape(_ port: Int, until condition: (Scrape) -> Bool) async throws -> Scrape {
