@@ -11,6 +11,8 @@ struct LeadershipLoop {
 
     func run() async {
         let outage = OutageTracker(log: log, what: "leadership")
+        // 0 until it leads, so a scrape of a standby says so (and "no leader" alerts can sum it).
+        Gauge(label: MetricNames.leader).record(0)
         while !Task.isCancelled {
             do {
                 let fence = try await queue.acquireLeadership(coordinatorID: configuration.id, lease: configuration.leaderLease)
