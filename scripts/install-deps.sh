@@ -23,6 +23,13 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import redis' >/dev/null 
     || echo "install-deps: could not pip install redis; the Python client example will not run" >&2
 fi
 
+# prometheus-client: its text-format parser reads /metrics in MetricsClusterTests.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+  echo "install-deps: installing prometheus-client for the metrics tests" >&2
+  python3 -m pip install --quiet --disable-pip-version-check prometheus-client >/dev/null 2>&1 \
+    || echo "install-deps: could not pip install prometheus-client; the metrics tests will fail" >&2
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
