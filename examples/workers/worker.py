@@ -142,12 +142,16 @@ def retry_delay_ms(retry, outcome, attempt):
 
 
 def short_duration(ms):
-    """`1.5s`, `250ms`, `2m`: how errors name a duration."""
+    """`2s`, `1.5s`, `250ms`: how errors name a duration."""
     if ms < 1000:
-        return f"{ms}ms"
-    if ms < 60_000 or ms % 60_000:
-        return f"{ms / 1000:g}s"
-    return f"{ms // 60_000}m"
+        return f"{round(ms)}ms"
+    seconds = ms / 1000
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{round(seconds, 1)}s"
+
+
+SIGNAL_NAMES = {signal.SIGKILL: "SIGKILL", signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT",
+                signal.SIGSEGV: "SIGSEGV", signal.SIGABRT: "SIGABRT", signal.SIGPIPE: "SIGPIPE",
+                signal.SIGHUP: "SIGHUP", signal.SIGBUS: "SIGBUS"}
 
 
 # --- running tasks -------------------------------------------------------------------------
@@ -353,10 +357,12 @@ class Worker:
         tail = " | ".join([l for l in captured["stderr"] if l][-3:])
         detail = f": {tail}" if tail else ""
         if timed_out:
-            return ("timed_out", code if code is not None and code >= 0 else None, output,
-                    f"timed out after {short_duration(timeout_ms)}")
+            killed = f" (killed after {short_duration(KILL_GRACE * 1000)} grace)" if code == -signal.SIGKILL else ""
+            return ("timed_out", code if code >= 0 else None, output,
+                    f"timed out after {short_duration(timeout_ms)}{killed}")
         if code < 0:
-            return ("failed", None, output, f"killed by signal {-code}{detail}")
+            name = f" ({SIGNAL_NAMES[-code]})" if -code in SIGNAL_NAMES else ""
+            return ("failed", None, output, f"killed by signal {-code}{name}{detail}")
         if code != 0:
             return ("failed", code, output, f"exited with status {code}{detail}")
         return ("succeeded", 0, output, None)
