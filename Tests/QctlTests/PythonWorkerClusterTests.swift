@@ -110,6 +110,15 @@ struct PythonWorkerClusterTests {
             retries: { max: 2, backoff: fixed, initial: 100ms, jitter: false }
             shell: true
             run: ['[ "$QREW_ATTEMPT" = 2 ] || { echo "attempt $QREW_ATTEMPT fails" >&2; exit 1; }; echo "second try"']
+          - id: progress
+            type: shell
+            shell: true
+            run: ['echo "50% half way" >> "$QREW_PROGRESS"; sleep 0.5; printf "100%%" >> "$QREW_PROGRESS"']
+          - id: silent
+            type: shell
+            continueOnError: true
+            heartbeatTimeout: 1s
+            run: ["sleep", "30"]
         """
 
     @Test(.timeLimit(.minutes(2)))
@@ -138,6 +147,9 @@ struct PythonWorkerClusterTests {
             #expect(tasks["flaky"]?["state"] == "succeeded", "\(tasks["flaky"] ?? [:])")
             #expect(tasks["flaky"]?["attempt"] == "2")
             #expect(tasks["flaky"]?["output"] == "second try")
+            #expect(tasks["progress"]?["progress"] == "100", "an unfinished last line counts: \(tasks["progress"] ?? [:])")
+            #expect(tasks["silent"]?["state"] == "lost")
+            #expect(tasks["silent"]?["error"] == "heartbeat timeout: no progress for 1s", "\(tasks["silent"] ?? [:])")
 
             let events = try await allEvents("py-1", cluster.queue)
             let expected = (1...150).map { "line-\($0)" } + ["last"]
@@ -147,6 +159,9 @@ struct PythonWorkerClusterTests {
             #expect(streamed.count >= 3, "\(streamed.count) output events")
             #expect(streamed.allSatisfy { ($0["lines"] ?? "").split(separator: "\n").count <= 64 })
             #expect(events.contains { $0["type"] == "task_retrying" && $0["task"] == "flaky" })
+            #expect(events.contains {
+                $0["type"] == "task_progress" && $0["task"] == "progress" && $0["percent"] == "50" && $0["message"] == "half way"
+            })
             #expect(events.filter { $0["type"] == "task_started" }.allSatisfy { $0["worker"] == "py1" })
         }
     }

@@ -2,11 +2,12 @@
 """A Qrew worker in Python, written from docs/protocol.md (*Writing a worker*) alone.
 
 It runs `echo` and `shell` tasks: claims them with `claim`, keeps their leases with `heartbeat`,
-streams their output with `append_output`, records results with `complete`, stops tasks that
-are canceled (`P:cancellations`) or whose lease is lost, and on SIGTERM/SIGINT drains: no new
-claims, running tasks get --drain-time, the rest are killed and handed back (`hand_back`).
-Tasks of other types, or using features this worker does not implement (`condition`, `cache`,
-`heartbeatTimeoutMilliseconds`), are handed back for a worker that serves them.
+streams their output with `append_output`, records `$QREW_PROGRESS` reports with
+`report_progress` (and kills a task silent past its `heartbeatTimeout`), records results with
+`complete`, stops tasks that are canceled (`P:cancellations`) or whose lease is lost, and on
+SIGTERM/SIGINT drains: no new claims, running tasks get --drain-time, the rest are killed and
+handed back (`hand_back`). Tasks of other types, or using features this worker does not
+implement (`condition`, `cache`), are handed back for a worker that serves them.
 
 Needs redis-py (`python3 -m pip install redis`). Usage:
 
@@ -15,6 +16,7 @@ Needs redis-py (`python3 -m pip install redis`). Usage:
 
 import argparse
 import json
+import math
 import os
 import random
 import signal
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 
 try:
     import redis
@@ -31,13 +34,17 @@ except ImportError:
     sys.exit("worker.py needs redis-py: python3 -m pip install redis")
 
 SERVED_TYPES = ("echo", "shell")
-UNSERVED_FEATURES = ("condition", "cache", "heartbeatTimeoutMilliseconds")
+UNSERVED_FEATURES = ("condition", "cache")
 OUTPUT_CAP = 1 << 20          # bytes of output kept per task (the Swift worker's default)
 BATCH_LINES = 64              # output lines per streamed batch at most
 BATCH_DELAY = 0.05            # seconds a streamed line waits at most
 KILL_GRACE = 5.0              # TERM → KILL on a timeout
 CANCEL_GRACE = 0.5            # TERM → KILL on a cancel, a lost lease or a drain
 IDLE_BLOCK = 2                # seconds an idle worker blocks on the wake lists
+PROGRESS_POLL = 0.2           # seconds between reads of a task's $QREW_PROGRESS file
+MAX_PROGRESS_BATCH = 20       # progress reports of one read recorded at most (the latest)
+MAX_PROGRESS_LINE = 4096      # bytes: longer progress lines are ignored
+MAX_PROGRESS_MESSAGE = 512    # bytes: a progress message is cut to this
 REFUSED_PAUSE = 1.0           # seconds without claiming after handing back a refused task
 RETRY_BOUNDS = (0, 100)       # retries are clamped to these, as validation does
 
@@ -69,7 +76,7 @@ class Scripts:
         lib = os.path.join(directory, "lib")
         self.scripts = {
             name: client.register_script(expand_includes(os.path.join(directory, name + ".lua"), lib))
-            for name in ("claim", "heartbeat", "complete", "append_output", "hand_back")
+            for name in ("claim", "heartbeat", "complete", "append_output", "hand_back", "report_progress")
         }
 
     def call(self, name, *args, client=None):
@@ -152,6 +159,51 @@ def short_duration(ms):
 SIGNAL_NAMES = {signal.SIGKILL: "SIGKILL", signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT",
                 signal.SIGSEGV: "SIGSEGV", signal.SIGABRT: "SIGABRT", signal.SIGPIPE: "SIGPIPE",
                 signal.SIGHUP: "SIGHUP", signal.SIGBUS: "SIGBUS"}
+
+
+def parse_progress(line):
+    """A `$QREW_PROGRESS` line as (percent or None, message or None), or None to ignore it."""
+    text = line.rstrip("\r").lstrip(" \t")
+    if not text or any(unicodedata.category(c) == "Cc" and c != "\t" for c in text):
+        return None
+    percent, rest = None, text
+    sign = text.find("%")
+    if 0 < sign <= 24:
+        try:
+            value = float(text[:sign])
+        except ValueError:
+            value = None
+        if value is not None and math.isfinite(value):
+            percent, rest = int(math.floor(min(100.0, max(0.0, value)))), text[sign + 1:]
+    message = rest.strip(" \t").encode("utf-8")[:MAX_PROGRESS_MESSAGE].decode("utf-8", "ignore")
+    if percent is None and not message:
+        return None
+    return percent, message or None
+
+
+class ProgressFile:
+    """Reads the lines a task appends to its `$QREW_PROGRESS` file, as parsed reports."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.partial = path, 0, b""
+
+    def read(self, final=False):
+        try:
+            with open(self.path, "rb") as file:
+                file.seek(self.offset)
+                data = file.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(data)
+        lines = (self.partial + data).split(b"\n")
+        self.partial = b"" if final else lines.pop()
+        reports = []
+        for raw in lines:
+            if len(raw) <= MAX_PROGRESS_LINE:
+                report = parse_progress(raw.decode("utf-8", "replace"))
+                if report is not None:
+                    reports.append(report)
+        return reports
 
 
 # --- running tasks -------------------------------------------------------------------------
@@ -265,6 +317,8 @@ class Worker:
         task = Running(ref, token, attempt)
         try:
             spec = json.loads(spec_text)
+            if not isinstance(spec, dict):
+                raise ValueError("not a JSON object")
         except ValueError as error:
             spec = None
             problem = f"cannot decode the task spec: {error}"
@@ -292,8 +346,15 @@ class Worker:
     # executing
     def execute(self, task, spec, outputs):
         try:
+            self.execute_spec(task, spec, outputs)
+        except Exception as error:  # a malformed spec must end the task, not the thread holding it
+            if not task.completing:
+                self.finish(task, ("failed", None, "", f"cannot run the task spec: {error!r}", None))
+
+    def execute_spec(self, task, spec, outputs):
+        try:
             spec = rendered_spec(spec, outputs)
-        except ValueError as error:
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
             return self.finish(task, ("failed", None, "", f"cannot render the task spec: {error}", None))
         if spec["type"] == "echo":
             message = spec["with"].get("message", "")
@@ -310,13 +371,22 @@ class Worker:
         if not argv:
             return ("failed", None, "", "empty command: `run` has no arguments")
         command = ["/bin/sh", "-c"] + argv if spec.get("shell") else argv
-        output_file = tempfile.NamedTemporaryFile(prefix="qrew-output-", delete=False)
-        output_file.close()
-        os.unlink(output_file.name)   # the task creates it only if it writes an output
+        scratch = tempfile.mkdtemp(prefix="qrew-task-")   # the task creates these files if it wants
+        output_path, progress_path = os.path.join(scratch, "output"), os.path.join(scratch, "progress")
         env = dict(os.environ)
         env.update(spec.get("env", {}))
         env.update({"QREW_RUN_ID": spec["runID"], "QREW_TASK_ID": spec["taskID"],
-                    "QREW_ATTEMPT": str(task.attempt), "QREW_OUTPUT": output_file.name})
+                    "QREW_ATTEMPT": str(task.attempt), "QREW_OUTPUT": output_path,
+                    "QREW_PROGRESS": progress_path})
+        try:
+            return self.spawn_and_wait(task, spec, command, env, output_path, progress_path)
+        finally:
+            for path in (output_path, progress_path):
+                if os.path.exists(path):
+                    os.unlink(path)
+            os.rmdir(scratch)
+
+    def spawn_and_wait(self, task, spec, command, env, output_path, progress_path):
         try:
             with task.lock:
                 if task.stop is not None:
@@ -327,19 +397,36 @@ class Worker:
         except OSError as error:
             return ("failed", None, "", f"cannot start {command[0]}: {error.strerror or error}")
         process = task.process
-        captured = {"stdout": [], "stderr": [], "last": "", "size": 0}
+        captured = {"stderr": [], "last": ""}
         readers = [threading.Thread(target=self.read_lines, args=(task, stream, name, captured), daemon=True)
                    for name, stream in (("stdout", process.stdout), ("stderr", process.stderr))]
         for reader in readers:
             reader.start()
         timeout_ms = spec.get("timeoutMilliseconds")
-        timed_out = False
-        try:
-            process.wait(timeout=None if timeout_ms is None else timeout_ms / 1000)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_group(process, KILL_GRACE)
-            process.wait()
+        silence_ms = spec.get("heartbeatTimeoutMilliseconds")
+        started = heard = time.monotonic()
+        progress = ProgressFile(progress_path)
+        timed_out = silent = False
+        while True:
+            try:
+                process.wait(timeout=PROGRESS_POLL)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if self.report_progress(task, progress.read()):
+                heard = time.monotonic()
+            now = time.monotonic()
+            if timeout_ms is not None and (now - started) * 1000 >= timeout_ms:
+                timed_out = True
+                kill_group(process, KILL_GRACE)
+                process.wait()
+                break
+            if silence_ms is not None and (now - heard) * 1000 >= silence_ms:
+                silent = True
+                kill_group(process, CANCEL_GRACE)
+                process.wait()
+                break
+        self.report_progress(task, progress.read(final=True))
         try:
             os.killpg(process.pid, signal.SIGKILL)   # nothing the task started outlives it
         except ProcessLookupError:
@@ -347,15 +434,14 @@ class Worker:
         for reader in readers:
             reader.join(timeout=1.0)
         output = captured["last"]
-        try:
-            with open(output_file.name, "rb") as written:
+        if os.path.exists(output_path):
+            with open(output_path, "rb") as written:
                 output = written.read(OUTPUT_CAP).decode("utf-8", "replace").rstrip("\r\n")
-            os.unlink(output_file.name)
-        except FileNotFoundError:
-            pass
         code = process.returncode
         tail = " | ".join([l for l in captured["stderr"] if l][-3:])
         detail = f": {tail}" if tail else ""
+        if silent:
+            return ("lost", None, output, f"heartbeat timeout: no progress for {short_duration(silence_ms)}")
         if timed_out:
             killed = f" (killed after {short_duration(KILL_GRACE * 1000)} grace)" if code == -signal.SIGKILL else ""
             return ("timed_out", code if code >= 0 else None, output,
@@ -366,6 +452,18 @@ class Worker:
         if code != 0:
             return ("failed", code, output, f"exited with status {code}{detail}")
         return ("succeeded", 0, output, None)
+
+    def report_progress(self, task, updates):
+        """Records a batch of progress reports (the last 20) in one call; True if there were any."""
+        if not updates:
+            return False
+        args = [x for percent, message in updates[-MAX_PROGRESS_BATCH:]
+                for x in (task.ref, task.token, "" if percent is None else percent, message or "")]
+        try:
+            self.scripts.call("report_progress", *args)
+        except redis.RedisError as error:
+            log(f"reporting progress of {task.ref} failed ({error}); the next report carries the latest")
+        return True
 
     def read_lines(self, task, stream, name, captured):
         for raw in stream:
