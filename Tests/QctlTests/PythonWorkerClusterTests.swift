@@ -1,6 +1,7 @@
 import Foundation
 import QrewQueue
 import QrewRedis
+import QrewTestSupport
 import Testing
 
 /// `examples/workers/worker.py`, a worker written in Python from docs/protocol.md alone, on real
@@ -201,6 +202,78 @@ struct PythonWorkerClusterTests {
             #expect(lines == ["start", "start", "end"], "\(lines)")
             let events = try await allEvents("drain-1", cluster.queue)
             #expect(events.contains { $0["type"] == "task_handed_back" && $0["task"] == "long" })
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aCanceledTaskStopsOnThePythonWorkerWithNoResult() async throws {
+        let pidFile = try temporaryDirectory() + "/pid"
+        try await withPythonCluster(namespace: "pycancel") { cluster, python in
+            try cluster.start("qrew-coordinator", ["--id", "c1"], name: "coordinator")
+            try python.start(["--name", "py1"], name: "py1")
+            let file = try temporaryFile("cancel.yaml", """
+                name: cancel
+                steps:
+                  - id: long
+                    type: shell
+                    shell: true
+                    run: ['echo $$ > "\(pidFile)"; exec sleep 60']
+                """)
+            let submitted = try await qctl("submit", file, "--run-id", "cancel-1", environment: cluster.qctlEnvironment)
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            let pid = try #require(await ProcessProbe.pids(in: pidFile, count: 1).first, "\(python.logs)")
+            let canceled = try await qctl("cancel", "cancel-1", environment: cluster.qctlEnvironment)
+            #expect(canceled.status == 0, "\(canceled.stderr)")
+            let run = try await cluster.queue.waitForRun("cancel-1", timeout: .seconds(30)) { $0.isFinished }
+            #expect(run.state == "canceled")
+            #expect(run.tasks.first?["state"] == "canceled")
+            #expect(await ProcessProbe.survivors(of: [pid], within: .seconds(10)).isEmpty, "the task's process is stopped")
+            let events = try await allEvents("cancel-1", cluster.queue)
+            #expect(events.filter { $0["type"] == "task_finished" }.map { $0["state"] } == ["canceled"], "\(events)")
+        }
+    }
+
+    /// A worker that stops heartbeating loses its lease: the task runs again elsewhere, and the
+    /// first worker's late result is refused (fencing by token), so it is recorded once.
+    @Test(.timeLimit(.minutes(2)))
+    func aLostLeaseIsRunAgainElsewhereAndTheLateResultIsRefused() async throws {
+        let ledger = try temporaryDirectory() + "/ledger"
+        try await withPythonCluster(namespace: "pylease") { cluster, python in
+            try cluster.start("qrew-coordinator", ["--id", "c1"], name: "coordinator")
+            let paused = try python.start(["--name", "py1", "--lease", "2"], name: "py1")
+            let file = try temporaryFile("lease.yaml", """
+                name: lease
+                steps:
+                  - id: long
+                    type: shell
+                    shell: true
+                    retries: { max: 1, initial: 100ms, jitter: false, on: [lost] }
+                    run: ['echo "start $QREW_ATTEMPT" >> "\(ledger)"; sleep 3; echo "end $QREW_ATTEMPT" >> "\(ledger)"; echo "attempt $QREW_ATTEMPT"']
+                """)
+            let submitted = try await qctl("submit", file, "--run-id", "lease-1", environment: cluster.qctlEnvironment)
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            _ = try await cluster.queue.waitForRun("lease-1", timeout: .seconds(30)) { $0.tasks.first?["state"] == "running" }
+            // Frozen, py1 sends no heartbeat; its task's process (a session of its own) runs on.
+            kill(paused.pid, SIGSTOP)
+            defer { kill(paused.pid, SIGCONT) }
+            try cluster.start("qrew-worker", ["--name", "w1"], name: "w1")
+            _ = try await cluster.queue.waitForRun("lease-1", timeout: .seconds(30)) { run in
+                run.tasks.first?["worker"] == "w1" && run.tasks.first?["attempt"] == "2"
+            }
+            kill(paused.pid, SIGCONT)
+            let run = try await cluster.queue.waitForRun("lease-1", timeout: .seconds(30)) { $0.isFinished }
+            #expect(run.state == "succeeded", "\(run.fields)\n\(cluster.logs)\n\(python.logs)")
+            #expect(run.tasks.first?["output"] == "attempt 2", "the second attempt's result is the one recorded")
+            let events = try await allEvents("lease-1", cluster.queue)
+            #expect(events.filter { $0["type"] == "task_finished" }.count == 1, "\(events)")
+            #expect(events.contains { $0["type"] == "task_retrying" && $0["outcome"] == "lost" }, "\(events)")
+            // py1 learns it lost the lease (heartbeat) or has its late result refused (stale token).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, !python.logs.contains("lease-1/long") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(python.logs.contains("lease of lease-1/long lost") || python.logs.contains("result of lease-1/long refused"),
+                    "\(python.logs)")
         }
     }
 }
