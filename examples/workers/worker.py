@@ -168,9 +168,10 @@ def parse_progress(line):
         return None
     percent, rest = None, text
     sign = text.find("%")
-    if 0 < sign <= 24:
+    number = text[:sign] if 0 < sign <= 24 else ""
+    if number and number.strip() == number and "_" not in number:   # as Swift's Double(text) reads
         try:
-            value = float(text[:sign])
+            value = float(number)
         except ValueError:
             value = None
         if value is not None and math.isfinite(value):
