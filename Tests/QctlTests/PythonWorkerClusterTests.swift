@@ -79,6 +79,39 @@ struct PythonWorkerClusterTests {
         }
     }
 
+    /// The example workflows made of echo and shell steps (a dynamic fan-out, progress reports,
+    /// pools, retries) run end to end on a coordinator, a Swift worker and a Python worker.
+    @Test(.timeLimit(.minutes(3)))
+    func theExampleWorkflowsSucceedOnAMixedCluster() async throws {
+        let examples = ["ci-pipeline", "fanout", "progress", "dynamic-fan-out"]
+        try await withPythonCluster(namespace: "pyexamples") { cluster, python in
+            try cluster.start("qrew-coordinator", ["--id", "c1"], name: "coordinator")
+            try cluster.start("qrew-worker", ["--name", "w1", "--concurrency", "2"], name: "w1")
+            try python.start(["--name", "py1", "--concurrency", "2"], name: "py1")
+            try await waitForWorkers(["w1", "py1"], cluster)
+            for example in examples {
+                let file = ExampleWorkflowTests.examples + "/\(example).yaml"
+                let submitted = try await qctl("submit", file, "--run-id", example, environment: cluster.qctlEnvironment)
+                #expect(submitted.status == 0, "\(example): \(submitted.stderr)")
+            }
+            var workers: Set<String> = []
+            for example in examples {
+                let run = try await cluster.queue.waitForRun(example, timeout: .seconds(120)) { $0.isFinished }
+                #expect(run.state == "succeeded", "\(example): \(run.fields)\n\(cluster.logs)\n\(python.logs)")
+                let events = try await allEvents(example, cluster.queue)
+                var finished: [String: Int] = [:]
+                for event in events where event["type"] == "task_finished" { finished[event["task"] ?? "", default: 0] += 1 }
+                for task in run.tasks {
+                    let id = task["id"] ?? ""
+                    #expect(task["state"] == "succeeded", "\(example) \(id): \(task)")
+                    #expect(finished[id] == 1, "\(example) \(id) finished \(finished[id] ?? 0) times")
+                }
+                workers.formUnion(events.filter { $0["type"] == "task_started" }.compactMap { $0["worker"] })
+            }
+            #expect(workers.isSuperset(of: ["w1", "py1"]), "\(workers)")
+        }
+    }
+
     private static let pythonOnlyWorkflow = """
         name: python-only
         steps:
