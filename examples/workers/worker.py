@@ -472,7 +472,7 @@ class Worker:
             if name == "stdout" and line.strip():
                 captured["last"] = line
             if name == "stderr":
-                captured["stderr"] = (captured["stderr"] + [line])[-3:]
+                captured["stderr"] = (captured["stderr"] + [line])[-10:]
             self.output(task, name, line)
         stream.close()
 
