@@ -109,7 +109,11 @@ struct PythonWorkerProtocolTests {
         let scripts = URL(fileURLWithPath: PythonWorker.script).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/QrewQueue/Scripts").path
         let python = try #require(PythonWorker.python)
-        let result = try await QctlProcess(["-c", program, PythonWorker.script, requestPath, scripts], executable: python).wait()
+        // No __pycache__ beside the example.
+        let result = try await QctlProcess(
+            ["-c", program, PythonWorker.script, requestPath, scripts], environment: ["PYTHONDONTWRITEBYTECODE": "1"],
+            executable: python
+        ).wait()
         #expect(result.status == 0, "\(result.stderr)")
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
     }
