@@ -212,8 +212,12 @@ class ProgressFile:
 class Running:
     """One claimed task. `stop` is set once: lost, canceled or draining; then nothing is completed."""
 
-    def __init__(self, ref, token, attempt):
+    def __init__(self, ref, token, attempt, trace):
         self.ref, self.token, self.attempt = ref, token, attempt
+        # The attempt's span in the run's W3C trace ("<trace id>-<flags>" from claim; "" for none).
+        self.span = os.urandom(8).hex() if trace else ""
+        trace_id, _, flags = trace.partition("-")
+        self.traceparent = f"00-{trace_id}-{self.span}-{flags}" if trace else None
         self.lock = threading.Lock()
         self.stop = None
         self.completing = False
@@ -295,10 +299,10 @@ class Worker:
                 backoff = min(backoff * 2, 1.0)
                 continue
             refused = False
-            for i in range(0, len(reply), 5):
-                ref, token, attempt, spec, pairs = reply[i:i + 5]
+            for i in range(0, len(reply), 6):
+                ref, token, attempt, spec, pairs, trace = reply[i:i + 6]
                 outputs = dict(zip(pairs[0::2], pairs[1::2]))
-                refused |= self.start(ref, token, int(attempt), spec, outputs)
+                refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs)
             if refused:
                 self.draining.wait(REFUSED_PAUSE)
             elif len(reply) // 5 < free and not self.draining.is_set():
@@ -313,9 +317,8 @@ class Worker:
         with self.tasks_lock:
             return max(0, self.options.concurrency - len(self.tasks))
 
-    def start(self, ref, token, attempt, spec_text, outputs):
+    def start(self, task, spec_text, outputs):
         """Runs a claimed task on its own thread; returns True when it was refused (handed back)."""
-        task = Running(ref, token, attempt)
         try:
             spec = json.loads(spec_text)
             if not isinstance(spec, dict):
@@ -330,7 +333,7 @@ class Worker:
                 self.hand_back(task, f"this worker does not serve {what}")
                 return True
         with self.tasks_lock:
-            self.tasks[ref] = task
+            self.tasks[task.ref] = task
         if spec is None:
             threading.Thread(target=self.finish, args=(task, ("failed", None, "", problem, None)), daemon=True).start()
         else:
@@ -379,6 +382,8 @@ class Worker:
         env.update({"QREW_RUN_ID": spec["runID"], "QREW_TASK_ID": spec["taskID"],
                     "QREW_ATTEMPT": str(task.attempt), "QREW_OUTPUT": output_path,
                     "QREW_PROGRESS": progress_path})
+        if task.traceparent:
+            env["TRACEPARENT"] = task.traceparent
         try:
             return self.spawn_and_wait(task, spec, command, env, output_path, progress_path)
         finally:
@@ -528,7 +533,7 @@ class Worker:
             out, err = self.take_output(task)
             encoded = output.encode("utf-8")[:OUTPUT_CAP].decode("utf-8", "ignore")
             args = [task.ref, task.token, outcome, "" if code is None else code, encoded, error or "",
-                    "" if delay is None else delay, "\n".join(out), "\n".join(err)]
+                    "" if delay is None else delay, "\n".join(out), "\n".join(err), task.span]
             backoff = 0.1
             while True:
                 try:

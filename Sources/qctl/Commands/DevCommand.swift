@@ -29,10 +29,20 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Number of workers to start.")
     var workers = 2
 
+    @Option(help: ArgumentHelp(
+        "Lowest level the coordinator and workers log: trace, debug, info, notice, warning, error or critical "
+            + "(passed to them as QREW_LOG_LEVEL; default: $QREW_LOG_LEVEL, else info).",
+        valueName: "level"))
+    var logLevel: String?
+
     @OptionGroup var redis: RedisOptions
 
     func validate() throws {
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be from 1 to 32") }
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        if let logLevel, !levels.contains(logLevel.lowercased()) {
+            throw ValidationError("--log-level: '\(logLevel)' is not a level; use \(levels.joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
@@ -108,7 +118,8 @@ struct DevCommand: AsyncParsableCommand {
         do {
             cluster = try await LocalCluster.start(LocalCluster.Options(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis.isURLChosen ? redis.url : nil,
-                namespace: redis.resolvedNamespace, workers: workers, tag: "dev-\(getpid())"))
+                namespace: redis.resolvedNamespace, workers: workers,
+                environment: logLevel.map { ["QREW_LOG_LEVEL": $0.lowercased()] } ?? [:], tag: "dev-\(getpid())"))
         } catch {
             throw CommandFailure("\(error)")
         }

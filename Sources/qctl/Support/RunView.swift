@@ -39,6 +39,19 @@ struct RunView {
 
     mutating func handle(_ entry: StreamEntry) {
         let fields = entry.fields
+        // An event of a child run (RunFollower): its tasks count towards the bar; its end is
+        // told by its step's own end.
+        if fields["child"] != nil {
+            switch fields["type"] {
+            case "run_queued":
+                total += Int(fields["total"] ?? "") ?? 0
+                return
+            case "run_finished", "run_retried":
+                return
+            default:
+                break
+            }
+        }
         let ts = Int(fields["ts"] ?? "") ?? 0
         if firstEventAt == nil { firstEventAt = ts }
         let task = fields["task"] ?? "?"
@@ -81,6 +94,9 @@ struct RunView {
                  "worker \(fields["worker"] ?? "?") slots \(fields["from"] ?? "?") -> \(fields["to"] ?? "?"): \(fields["reason"] ?? "")")
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
+        case "task_child_started":
+            states[task] = "running"
+            emit(ts, "↳", .cyan, "\(task) running child run \(fields["childRun"] ?? "?")")
         case "task_expanded":
             let count = Int(fields["tasks"] ?? "") ?? 0
             total += count
