@@ -153,6 +153,9 @@ struct PythonWorkerClusterTests {
             continueOnError: true
             heartbeatTimeout: 1s
             run: ["sleep", "30"]
+          - id: traced
+            type: shell
+            run: ["sh", "-c", 'echo "$TRACEPARENT"']
         """
 
     @Test(.timeLimit(.minutes(2)))
@@ -184,6 +187,11 @@ struct PythonWorkerClusterTests {
             #expect(tasks["progress"]?["progress"] == "100", "an unfinished last line counts: \(tasks["progress"] ?? [:])")
             #expect(tasks["silent"]?["state"] == "lost")
             #expect(tasks["silent"]?["error"] == "heartbeat timeout: no progress for 1s", "\(tasks["silent"] ?? [:])")
+            // The attempt is a span of the run's trace: TRACEPARENT names it, and complete stored it.
+            let traceID = try #require(run.fields["traceId"]), flags = try #require(run.fields["traceFlags"])
+            let span = try #require(tasks["traced"]?["spanId"])
+            #expect(span.count == 16 && span.allSatisfy(\.isHexDigit), "\(span)")
+            #expect(tasks["traced"]?["output"] == "00-\(traceID)-\(span)-\(flags)", "\(tasks["traced"] ?? [:])")
 
             let events = try await allEvents("py-1", cluster.queue)
             let expected = (1...150).map { "line-\($0)" } + ["last"]
