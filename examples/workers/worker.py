@@ -47,6 +47,7 @@ MAX_PROGRESS_LINE = 4096      # bytes: longer progress lines are ignored
 MAX_PROGRESS_MESSAGE = 512    # bytes: a progress message is cut to this
 REFUSED_PAUSE = 1.0           # seconds without claiming after handing back a refused task
 RETRY_BOUNDS = (0, 100)       # retries are clamped to these, as validation does
+CLAIM_ENTRIES = 8             # entries per task in a claim reply (docs/protocol.md, *Writing a worker*)
 
 
 def log(message):
@@ -299,13 +300,13 @@ class Worker:
                 backoff = min(backoff * 2, 1.0)
                 continue
             refused = False
-            for i in range(0, len(reply), 6):
-                ref, token, attempt, spec, pairs, trace = reply[i:i + 6]
+            for i in range(0, len(reply), CLAIM_ENTRIES):
+                ref, token, attempt, spec, pairs, trace, _queue, _waited_ms = reply[i:i + CLAIM_ENTRIES]
                 outputs = dict(zip(pairs[0::2], pairs[1::2]))
                 refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs)
             if refused:
                 self.draining.wait(REFUSED_PAUSE)
-            elif len(reply) // 5 < free and not self.draining.is_set():
+            elif len(reply) // CLAIM_ENTRIES < free and not self.draining.is_set():
                 try:
                     self.client.blpop(wake_keys, timeout=IDLE_BLOCK)
                 except redis.RedisError as error:
