@@ -44,7 +44,9 @@ import Testing
                     """, "3", .string(keys.run("big")), .string(keys.runTasks("big")), .string(keys.expiring), "big")
 
             // The lapsed lease is taken back and, after its 50 ms backoff, the task is queued
-            // again: claimable by another worker.
+            // again: claimable by another worker. The proof that reaping does not wait behind the
+            // expiry is that the expiry is still under way then; the time bound is loose, for a
+            // loaded machine (the reap loop runs every maintenance interval, 1 s by default).
             var reclaimed: [ClaimedTask] = []
             let deadline = ContinuousClock.now + .seconds(20)
             while reclaimed.isEmpty, ContinuousClock.now < deadline {
@@ -55,7 +57,7 @@ import Testing
             let expiryLeft = try await h.queue.redis.send("ZSCORE", .string(keys.expiring), "big").string
             try #require(reclaimed.count == 1)
             #expect(reclaimed[0].ref == claimed[0].ref)
-            #expect(tookBack < .seconds(3), "taken back \(tookBack) after the lease ended")
+            #expect(tookBack < .seconds(10), "taken back \(tookBack) after the lease ended")
             #expect(expiryLeft != nil, "the big expiry was still under way when the lease was taken back")
         }
     }
