@@ -70,7 +70,7 @@ bench: deps release
 ## release binaries (--static-swift-stdlib) in an image on a debootstrap'd base, Redis with AOF and a
 ## password, 2 coordinators, 3 workers; a 500-task run through scaling 3 -> 6 workers, a killed worker,
 ## a killed leader and compose stop/up, then compose down drained. One verdict line: PASS, FAIL, or
-## SKIPPED when dockerd cannot start. COMPOSE_CHECK_CONFIG=debug builds debug binaries instead.
+## SKIPPED when dockerd cannot start. COMPOSE_CHECK_BINARIES=DIR takes built binaries instead (CI: .build/debug).
 compose-check: deps
 	scripts/compose-check.sh
 

