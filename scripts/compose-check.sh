@@ -47,6 +47,10 @@ FOLLOW_PID=
 say() { echo "compose-check: $*"; }
 elapsed() { echo $(($(date +%s) - STARTED_AT)); }
 fail() {
+    # What every service printed, before the exit trap takes the deployment down.
+    if [ -S "$RUNTIME/docker.sock" ] && [ -f "$WORK/compose.env" ]; then
+        compose logs --no-color --timestamps >"$LOGS/services.log" 2>&1 || true
+    fi
     echo "compose-check: FAIL: $* (after $(elapsed) s; logs in $LOGS)"
     exit 1
 }
@@ -59,6 +63,7 @@ skip() {
 
 [ "$(id -u)" = 0 ] || skip "dockerd needs root (run as root, as CI does)"
 mkdir -p "$WORK" "$LOGS"
+rm -f "$WORK/compose.env" "$LOGS"/*.log
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker >/dev/null || missing+=(docker.io)
