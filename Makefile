@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos soak bench fuzz fuzz-smoke deps build release clean
+.PHONY: run test chaos soak bench compose-check fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator and two workers)
@@ -64,6 +64,15 @@ bench: deps release
 		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check celery dramatiq redis packaging \
 		|| echo "bench: could not install Celery and Dramatiq into $(PEERS_VENV); qrew-bench skips them"
 	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python
+
+## compose-check: docker/compose.yaml brought up and broken on purpose, on a Docker engine the script
+## starts and stops itself (root; everything under .build-compose and /tmp/qrew-compose-check):
+## release binaries (--static-swift-stdlib) in an image on a debootstrap'd base, Redis with AOF and a
+## password, 2 coordinators, 3 workers; a 500-task run through scaling 3 -> 6 workers, a killed worker,
+## a killed leader and compose stop/up, then compose down drained. One verdict line: PASS, FAIL, or
+## SKIPPED when dockerd cannot start. COMPOSE_CHECK_BINARIES=DIR takes built binaries instead (CI: .build/debug).
+compose-check: deps
+	scripts/compose-check.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -19,7 +19,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Steps of the random workflow the core benchmark validates and decomposes.")
     var steps: Int = 100_000
 
-    @Flag(help: "Skip the end-to-end cluster benchmark (it needs qrew-coordinator and qrew-worker built).")
+    @Flag(help: "Skip the end-to-end cluster benchmarks, figures a–e and w (they need qrew-coordinator and qrew-worker built).")
     var skipCluster = false
 
     @Option(help: "The peer benchmark script (Celery and Dramatiq), run on the cluster benchmark's redis-server.")
@@ -47,14 +47,15 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: """
         Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
-        s: the longest script call while a 100,000-task run is canceled, retried and fails fast), \
+        s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
+        w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each), \
         e.g. --only ab; skips the core and round-trip sections.
         """)
     var only: String?
 
     func validate() throws {
-        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["s"])) {
-            throw ValidationError("--only takes letters among a, b, c, d, e and s")
+        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["s", "w"])) {
+            throw ValidationError("--only takes letters among a, b, c, d, e, s and w")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
@@ -113,6 +114,14 @@ struct Bench: AsyncParsableCommand {
                 sections.append(("Peers on the same machine and redis-server (bench/peers/peers.py)", figures.peers))
                 report(sections.last)
             }
+        }
+
+        if !skipCluster, only?.contains("w") ?? true {
+            let figures = try await WorkerScalingBenchmark.run(binDirectory: LocalCluster.executableDirectory, concurrency: concurrency)
+            sections.append((
+                "Worker scaling: figure (a) on 1, 2, 4 and 8 workers × \(concurrency) slots (fresh cluster each; Redis CPU from INFO cpu)",
+                figures))
+            report(sections.last)
         }
 
         if let append {
