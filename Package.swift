@@ -16,11 +16,13 @@ let package = Package(
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
         .executable(name: "qrew-worker", targets: ["qrew-worker"]),
         .executable(name: "qrew-supervise", targets: ["qrew-supervise"]),
+        .executable(name: "qrew-web", targets: ["qrew-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -46,10 +48,29 @@ let package = Package(
         ),
         .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
         .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", "QrewProcess"]),
+        // What qctl and qrew-web show of a cluster: the status, plan, workers and dead-letter documents.
+        .target(name: "QrewInspect", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        // The HTTP API and dashboard served by qrew-web (docs/http-api.md).
+        .target(
+            name: "QrewWeb",
+            dependencies: [
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewInspect",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Dashboard")]
+        ),
+        .executableTarget(
+            name: "qrew-web",
+            dependencies: [
+                "QrewWeb", "QrewRedis", "QrewQueue",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "qctl",
             dependencies: [
-                "QrewCore", "QrewQueue", "QrewRedis", "QrewLocalCluster",
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewLocalCluster", "QrewInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,6 +106,9 @@ let package = Package(
         .testTarget(
             name: "ChaosTests",
             dependencies: ["qrew-chaos", "qrew-coordinator", "qrew-worker", "QrewLocalCluster", "QrewRedis", "QrewQueue"]),
+        .testTarget(
+            name: "QrewWebTests",
+            dependencies: ["QrewWeb", "QrewInspect", "qrew-web", "qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue"]),
         .testTarget(
             name: "QctlTests",
             dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue", "QrewCoordinator", "QrewCore"]),

@@ -2,51 +2,51 @@ import QrewQueue
 
 /// The `qctl status --json` document, a stable contract (docs/status-json.md): every key is
 /// always present, absent values are `null`, timestamps are RFC 3339 UTC with milliseconds.
-struct RunStatusDocument: Encodable {
-    let id: String
-    let name: String
-    let state: String
-    let createdAt: String?
-    let startedAt: String?
-    let finishedAt: String?
-    let error: String?
+public struct RunStatusDocument: Encodable, Sendable {
+    public let id: String
+    public let name: String
+    public let state: String
+    public let createdAt: String?
+    public let startedAt: String?
+    public let finishedAt: String?
+    public let error: String?
     /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
-    let throttles: Int
-    let cache: CacheCounts
-    let tasks: [TaskStatus]
+    public let throttles: Int
+    public let cache: CacheCounts
+    public let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
-    struct TaskStatus: Encodable {
-        let id: String
-        let step: String
-        let state: String
-        let priority: Int
-        let attempts: Int
-        let worker: String?
-        let queuedAt: String?
-        let startedAt: String?
-        let finishedAt: String?
-        let exitCode: Int?
-        let output: String?
-        let error: String?
+    public struct TaskStatus: Encodable, Sendable {
+        public let id: String
+        public let step: String
+        public let state: String
+        public let priority: Int
+        public let attempts: Int
+        public let worker: String?
+        public let queuedAt: String?
+        public let startedAt: String?
+        public let finishedAt: String?
+        public let exitCode: Int?
+        public let output: String?
+        public let error: String?
         /// The latest progress the task reported (`QREW_PROGRESS`): percent and message.
-        let progress: Int?
-        let progressMessage: String?
+        public let progress: Int?
+        public let progressMessage: String?
         /// Whether the result came from the result cache instead of a run.
-        let cached: Bool
+        public let cached: Bool
         /// The task's result-cache key (a task of a step with `cache` that was looked up).
-        let cacheKey: String?
+        public let cacheKey: String?
         /// `run/task` whose result a cached task reused.
-        let cacheSource: String?
+        public let cacheSource: String?
         /// For a similarity hit: the entry matched and its estimated similarity.
-        let cacheMatch: CacheMatch?
+        public let cacheMatch: CacheMatch?
         /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
-        let waitingFor: String?
+        public let waitingFor: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
-        let startMilliseconds: Int?
-        let finishMilliseconds: Int?
+        public let startMilliseconds: Int?
+        public let finishMilliseconds: Int?
 
-        init(_ fields: [String: String], waitingFor wait: GateWait? = nil) {
+        public init(_ fields: [String: String], waitingFor wait: GateWait? = nil) {
             id = fields["id"] ?? ""
             step = fields["step"] ?? ""
             state = fields["state"] ?? "unknown"
@@ -74,7 +74,7 @@ struct RunStatusDocument: Encodable {
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(step, forKey: .step)
@@ -105,19 +105,19 @@ struct RunStatusDocument: Encodable {
     }
 
     /// The near-duplicate entry a similarity cache hit reused.
-    struct CacheMatch: Encodable {
-        let key: String
+    public struct CacheMatch: Encodable, Sendable {
+        public let key: String
         /// Estimated Jaccard similarity of the two `similar` texts, 0...1.
-        let score: Double
+        public let score: Double
     }
 
     /// Result-cache lookups of the run's tasks.
-    struct CacheCounts: Encodable {
-        let hits: Int
-        let misses: Int
+    public struct CacheCounts: Encodable, Sendable {
+        public let hits: Int
+        public let misses: Int
     }
 
-    init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:]) {
+    public init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:]) {
         let fields = snapshot.fields
         id = snapshot.id
         name = fields["name"] ?? ""
@@ -131,7 +131,7 @@ struct RunStatusDocument: Encodable {
         tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)
