@@ -11,10 +11,11 @@ struct DashboardBrowserTests {
     static let ready = PythonTool.hasExecutable("/usr/bin/chromium") && PythonTool.hasExecutable("/usr/bin/chromedriver")
         && PythonTool.hasModule("selenium")
 
-    /// 40 matrix steps of 250 tasks between a first and a last task: 10,002 tasks.
-    static func bigWorkflow() -> String {
+    /// 40 matrix steps of 250 tasks between a first and a last task: 10,002 tasks. The first
+    /// waits until `release` exists, so the page is measured while the run is under way.
+    static func bigWorkflow(release: String) -> String {
         let values = (0..<250).map(String.init).joined(separator: ", ")
-        var text = "name: web-big\nsteps:\n  - id: root\n    run: [\"true\"]\n"
+        var text = "name: web-big\nsteps:\n  - id: root\n    run: [\"sh\", \"-c\", \"while [ ! -f \(release) ]; do sleep 0.1; done\"]\n"
         for step in 0..<40 {
             text += "  - id: work-\(step)\n    dependsOn: [root]\n    matrix: { n: [\(values)] }\n    run: [\"true\"]\n"
         }
@@ -25,11 +26,15 @@ struct DashboardBrowserTests {
     @Test(.enabled(if: ready, "chromium, chromium-driver (Debian) or selenium (PyPI) missing; scripts/install-deps.sh installs them"))
     func theDashboardIsLiveInABrowser() async throws {
         try await withWebCluster(namespace: "webbrowser", workers: 2) { web in
+            // The first task waits for the browser to have drawn the page (it creates the file).
+            let release = FileManager.default.temporaryDirectory.appendingPathComponent("qrew-web-release-\(getpid())").path
+            try? FileManager.default.removeItem(atPath: release)
+            defer { try? FileManager.default.removeItem(atPath: release) }
             let live = try web.submit("""
                 name: web-live
                 steps:
                   - id: first
-                    run: ["sh", "-c", "sleep 2; echo hello from first"]
+                    run: ["sh", "-c", "while [ ! -f \(release) ]; do sleep 0.1; done; echo hello from first"]
                   - id: long
                     dependsOn: [first]
                     run: ["sh", "-c", "echo waiting; sleep 120"]
@@ -40,13 +45,15 @@ struct DashboardBrowserTests {
             let example = try web.submit(
                 try String(contentsOfFile: PythonTool.repositoryRoot + "/examples/ci-pipeline.yaml", encoding: .utf8),
                 query: "?file=ci-pipeline.yaml")
-            let big = try web.submit(Self.bigWorkflow())
+            let bigRelease = release + "-big"
+            defer { try? FileManager.default.removeItem(atPath: bigRelease) }
+            let big = try web.submit(Self.bigWorkflow(release: bigRelease))
             let update = ProcessInfo.processInfo.environment["QREW_UPDATE_SCREENSHOT"] == "1"
             let shot = update ? PythonTool.repositoryRoot + "/docs/dashboard-run.png"
                 : FileManager.default.temporaryDirectory.appendingPathComponent("qrew-dashboard-\(getpid()).png").path
             let result = try PythonTool.run("python3", [
                 PythonTool.repositoryRoot + "/Tests/QrewWebTests/Browser/dashboard_test.py",
-                "--base", "http://127.0.0.1:\(web.port)", "--live-run", live, "--big-run", big, "--big-tasks", "10002",
+                "--base", "http://127.0.0.1:\(web.port)", "--live-run", live, "--release-file", release, "--big-run", big, "--big-tasks", "10002", "--big-release-file", bigRelease,
                 "--example-run", example, "--screenshot", shot,
             ], timeout: .seconds(360))
             _ = try? web.client.post("/api/runs/\(big)/cancel")

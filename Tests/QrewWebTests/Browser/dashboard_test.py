@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -36,13 +37,15 @@ def node_states(driver):
         "return Object.fromEntries([...document.querySelectorAll('#dag .node')].map(n => [n.dataset.key, n.dataset.state]))")
 
 
-def live_run(driver, base, run):
+def live_run(driver, base, run, release_file):
     """A running run's page: states change without a reload; a task's output shows; cancel works."""
     driver.get(f"{base}/#/runs/{run}")
     wait(driver, lambda d: d.execute_script("return document.body.dataset.dagReadyMs"), "the DAG to be drawn")
     marker = driver.execute_script("window.__noReload = 42; return window.__noReload")
     first = node_states(driver)
     assert first, "no nodes drawn"
+    assert first.get("t:first") != "succeeded", f"task 'first' finished before the page was drawn: {first}"
+    open(release_file, "w").close()  # lets task 'first' finish
     # The first task finishes while we watch: its node turns green with no reload.
     wait(driver, lambda d: node_states(d).get("t:first") == "succeeded", "task 'first' to turn succeeded live", 60)
     changed = {key for key, state in node_states(driver).items() if first.get(key) != state}
@@ -61,8 +64,14 @@ def live_run(driver, base, run):
     return sorted(changed)
 
 
-def big_run(driver, base, run, tasks):
+def big_run(driver, base, run, tasks, release_file):
     """The page of a run of `tasks` tasks: loaded (DAG drawn) under 2 s, and still live."""
+    api = {}
+    for name, path in (("status", f"/api/runs/{run}"), ("plan", f"/api/runs/{run}/plan")):
+        start = time.monotonic()
+        size = len(urllib.request.urlopen(base + path, timeout=30).read())
+        api[name] = {"ms": round((time.monotonic() - start) * 1000), "bytes": size}
+    print(json.dumps({"bigApi": api}), file=sys.stderr)
     timings = []
     for _ in range(3):
         driver.get("about:blank")
@@ -75,13 +84,15 @@ def big_run(driver, base, run, tasks):
         timings.append({"navigationToDrawnMs": round(total * 1000),
                         "inPageMs": int(driver.execute_script("return document.body.dataset.dagReadyMs"))})
     nodes = driver.execute_script("return document.querySelectorAll('#dag .node').length")
-    # Still live: a done count in the header grows, and the page still answers at once.
+    print(json.dumps({"bigLoads": timings, "nodes": nodes}), file=sys.stderr)
+    # Still live: once the first task may finish, the done count in the header grows.
     before = driver.find_element(By.ID, "run-progress").text
+    open(release_file, "w").close()
     wait(driver, lambda d: d.find_element(By.ID, "run-progress").text != before, "the big run's progress to move", 60)
     start = time.monotonic()
     driver.execute_script("window.qrewRunView.fit()")
     fit_ms = round((time.monotonic() - start) * 1000)
-    return {"tasks": tasks, "nodes": nodes, "loads": timings, "fitMs": fit_ms}
+    return {"tasks": tasks, "nodes": nodes, "loads": timings, "fitMs": fit_ms, "api": api}
 
 
 def screenshot(driver, base, run, path):
@@ -90,9 +101,9 @@ def screenshot(driver, base, run, path):
     wait(driver, lambda d: d.execute_script("return document.body.dataset.dagReadyMs"), "the example's DAG")
     wait(driver, lambda d: "succeeded" in d.find_element(By.ID, "run-state").text, "the example run to succeed", 60)
     keys = list(node_states(driver))
-    target = next((k for k in keys if "build" in k), keys[0])
+    target = next((k for k in keys if k == "t:unit-tests"), keys[0])
     driver.execute_script(f"window.qrewRunView.select({json.dumps(target)})")
-    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#panel h2"), "the panel")
+    wait(driver, lambda d: "passed" in d.find_element(By.ID, "panel-output").text, "the task's output in the panel")
     time.sleep(0.3)
     driver.save_screenshot(path)
 
@@ -101,15 +112,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
     parser.add_argument("--live-run", required=True)
+    parser.add_argument("--release-file", required=True)
     parser.add_argument("--big-run", required=True)
     parser.add_argument("--big-tasks", type=int, required=True)
+    parser.add_argument("--big-release-file", required=True)
     parser.add_argument("--example-run")
     parser.add_argument("--screenshot")
     args = parser.parse_args()
     driver = browser()
     try:
-        changed = live_run(driver, args.base, args.live_run)
-        big = big_run(driver, args.base, args.big_run, args.big_tasks)
+        changed = live_run(driver, args.base, args.live_run, args.release_file)
+        big = big_run(driver, args.base, args.big_run, args.big_tasks, args.big_release_file)
         if args.example_run and args.screenshot:
             screenshot(driver, args.base, args.example_run, args.screenshot)
         print(json.dumps({"changedNodes": changed, "big": big}))
