@@ -108,7 +108,8 @@ let package = Package(
             dependencies: ["qrew-chaos", "qrew-coordinator", "qrew-worker", "QrewLocalCluster", "QrewRedis", "QrewQueue"]),
         .testTarget(
             name: "QrewWebTests",
-            dependencies: ["QrewWeb", "QrewInspect", "qrew-web", "qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue"]),
+            dependencies: ["QrewWeb", "QrewInspect", "qrew-web", "qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue"],
+            exclude: ["Browser"]),
         .testTarget(
             name: "QctlTests",
             dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue", "QrewCoordinator", "QrewCore"]),

@@ -43,7 +43,7 @@ struct QrewWebCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard (1...10_000).contains(maxEventStreams) else { throw ValidationError("--max-event-streams must be from 1 to 10000") }
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be from 1024 to 67108864") }
-        if let token = ProcessInfo.processInfo.environment["QREW_WEB_TOKEN"], token.utf8.count < 16 {
+        if let token = ProcessInfo.processInfo.environment["QREW_WEB_TOKEN"], !token.isEmpty, token.utf8.count < 16 {
             throw ValidationError("QREW_WEB_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)")
         }
     }

@@ -67,8 +67,7 @@ struct DevCommand: AsyncParsableCommand {
             following.withLock { $0?.cancel() }
         }
         defer { signals.stop() }
-        let cluster = try await start()
-        let dashboard = noWeb ? nil : await DevDashboard.start(cluster: cluster, port: webPort)
+        let (cluster, dashboard) = try await start()
         let runID = RunID.generate(workflowName: workflow.name)
         let redis = self.redis
         let follow = Task {
@@ -124,8 +123,8 @@ struct DevCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// Starts redis (if needed), the coordinator and the workers, and prints the header.
-    private func start() async throws -> LocalCluster {
+    /// Starts redis (if needed), the coordinator, the workers and the dashboard, and prints the header.
+    private func start() async throws -> (LocalCluster, DevDashboard?) {
         if redis.isURLChosen {
             try await redis.withQueue(url: redis.url) { queue in
                 do {
@@ -150,8 +149,10 @@ struct DevCommand: AsyncParsableCommand {
         for (name, process) in cluster.processes {
             header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)")
         }
+        let dashboard = noWeb ? nil : await DevDashboard.start(cluster: cluster, port: webPort)
+        if let dashboard { header.append("  dashboard    \(dashboard.url) pid \(dashboard.process.pid)") }
         header.append("  logs         \(cluster.logDirectory)")
         Console.out(header.joined(separator: "\n") + "\n")
-        return cluster
+        return (cluster, dashboard)
     }
 }
