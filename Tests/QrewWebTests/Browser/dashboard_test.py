@@ -32,6 +32,11 @@ def wait(driver, condition, what, timeout=30):
         raise AssertionError(f"timed out after {timeout}s waiting for {what}: {error!r}") from None
 
 
+def text(driver, element_id):
+    """An element's text read in the page (the panel is redrawn as events come: no stale handles)."""
+    return driver.execute_script("return document.getElementById(arguments[0])?.textContent || ''", element_id)
+
+
 def node_states(driver):
     return driver.execute_script(
         "return Object.fromEntries([...document.querySelectorAll('#dag .node')].map(n => [n.dataset.key, n.dataset.state]))")
@@ -53,13 +58,13 @@ def live_run(driver, base, run, release_file):
     assert driver.execute_script("return window.__noReload") == marker, "the page reloaded"
     # Open the task: its output is in the panel.
     driver.execute_script("window.qrewRunView.select('t:first')")
-    wait(driver, lambda d: "hello from first" in d.find_element(By.ID, "panel-output").text, "the task's output in the panel")
-    assert "succeeded" in driver.find_element(By.ID, "panel-state").text
+    wait(driver, lambda d: "hello from first" in text(d, "panel-output"), "the task's output in the panel")
+    assert "succeeded" in text(driver, "panel-state")
     # The long task is running; cancel the run from the page.
     wait(driver, lambda d: node_states(d).get("t:long") == "running", "task 'long' to run", 60)
     driver.execute_script("window.confirm = () => true")
     driver.find_element(By.ID, "cancel-run").click()
-    wait(driver, lambda d: "canceled" in d.find_element(By.ID, "run-state").text, "the run to show canceled", 60)
+    wait(driver, lambda d: "canceled" in text(d, "run-state"), "the run to show canceled", 60)
     wait(driver, lambda d: node_states(d).get("t:long") == "canceled", "task 'long' to show canceled", 30)
     return sorted(changed)
 
@@ -86,9 +91,9 @@ def big_run(driver, base, run, tasks, release_file):
     nodes = driver.execute_script("return document.querySelectorAll('#dag .node').length")
     print(json.dumps({"bigLoads": timings, "nodes": nodes}), file=sys.stderr)
     # Still live: once the first task may finish, the done count in the header grows.
-    before = driver.find_element(By.ID, "run-progress").text
+    before = text(driver, "run-progress")
     open(release_file, "w").close()
-    wait(driver, lambda d: d.find_element(By.ID, "run-progress").text != before, "the big run's progress to move", 60)
+    wait(driver, lambda d: text(d, "run-progress") != before, "the big run's progress to move", 60)
     start = time.monotonic()
     driver.execute_script("window.qrewRunView.fit()")
     fit_ms = round((time.monotonic() - start) * 1000)
@@ -99,11 +104,11 @@ def screenshot(driver, base, run, path):
     driver.set_window_size(1280, 720)
     driver.get(f"{base}/#/runs/{run}")
     wait(driver, lambda d: d.execute_script("return document.body.dataset.dagReadyMs"), "the example's DAG")
-    wait(driver, lambda d: "succeeded" in d.find_element(By.ID, "run-state").text, "the example run to succeed", 60)
+    wait(driver, lambda d: "succeeded" in text(d, "run-state"), "the example run to succeed", 60)
     keys = list(node_states(driver))
     target = next((k for k in keys if k == "t:unit-tests"), keys[0])
     driver.execute_script(f"window.qrewRunView.select({json.dumps(target)})")
-    wait(driver, lambda d: "passed" in d.find_element(By.ID, "panel-output").text, "the task's output in the panel")
+    wait(driver, lambda d: "passed" in text(d, "panel-output"), "the task's output in the panel")
     time.sleep(0.3)
     driver.save_screenshot(path)
 
