@@ -1,6 +1,10 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let traceContext: Target.Dependency = .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")
+
 let package = Package(
     name: "Qrew",
     platforms: [.macOS(.v15)],
@@ -23,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,17 +44,25 @@ let package = Package(
         .target(name: "QrewProcess"),
         .target(name: "QrewRedis", dependencies: ["CHiredis", "QrewProcess"]),
         .target(name: "QrewCore", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "QrewQueue", dependencies: ["QrewCore", "QrewRedis"], resources: [.copy("Scripts")]),
-        .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        .target(
+            name: "QrewQueue",
+            dependencies: ["QrewCore", "QrewRedis", logging, traceContext],
+            resources: [.copy("Scripts")]),
+        .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", logging, serviceLifecycle]),
         .executableTarget(
             name: "qrew-coordinator",
             dependencies: [
-                "QrewCoordinator", "QrewCore",
+                "QrewCoordinator", "QrewCore", "QrewQueue", logging, serviceLifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "QrewLocalCluster", dependencies: ["QrewRedis"]),
-        .target(name: "QrewWorker", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", "QrewProcess"]),
+        .target(
+            name: "QrewWorker",
+            dependencies: [
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewProcess", logging, serviceLifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
         // What qctl and qrew-web show of a cluster: the status, plan, workers and dead-letter documents.
         .target(name: "QrewInspect", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
         // The HTTP API and dashboard served by qrew-web (docs/http-api.md).
@@ -77,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "qrew-worker",
             dependencies: [
-                "QrewWorker", "QrewCore",
+                "QrewWorker", "QrewCore", "QrewQueue", logging, serviceLifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,13 +111,13 @@ let package = Package(
             ]
         ),
         .target(name: "QrewFuzzing", dependencies: ["QrewCore", "QrewRedis", "QrewQueue"]),
-        .target(name: "QrewTestSupport", dependencies: ["QrewRedis", "QrewQueue"], path: "Tests/QrewTestSupport"),
+        .target(name: "QrewTestSupport", dependencies: ["QrewRedis", "QrewQueue", logging], path: "Tests/QrewTestSupport"),
         .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewFuzzTests", dependencies: ["QrewFuzzing"]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
-        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore", "qrew-chaos"]),
+        .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore", "qrew-chaos", logging]),
         .testTarget(name: "QrewQueueTests", dependencies: ["QrewQueue", "QrewTestSupport"]),
-        .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport"]),
+        .testTarget(name: "QrewCoordinatorTests", dependencies: ["QrewCoordinator", "QrewQueue", "QrewTestSupport", logging, serviceLifecycle]),
         .testTarget(
             name: "ChaosTests",
             dependencies: ["qrew-chaos", "qrew-coordinator", "qrew-worker", "QrewLocalCluster", "QrewRedis", "QrewQueue"]),

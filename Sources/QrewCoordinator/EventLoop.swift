@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 
 /// An event loop applies final task results in batches: it releases dependents, skips what a
@@ -6,7 +7,7 @@ struct EventLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLogger
+    let log: Logger
 
     func run() async {
         var reader = CoordinatorStreamReader(

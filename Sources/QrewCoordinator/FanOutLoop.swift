@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 
 /// A fan-out loop expands dynamic fan-outs: it claims the placeholders whose source step
@@ -7,7 +8,7 @@ struct FanOutLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLogger
+    let log: Logger
 
     /// Placeholders claimed per call.
     static let batch = 16

@@ -1,15 +1,17 @@
+import Logging
 import QrewCore
 import QrewQueue
 
 /// An intake loop turns submissions into runs: it validates and decomposes each workflow and
 /// stores it with its ready tasks queued, or records it as a failed run with every problem.
+/// Each run gets a W3C trace (`RunTrace`): the submission's `traceparent`, else a new one.
 /// Re-submitting a run id that exists changes nothing; a submission that crashed a coordinator
 /// is stored as a failed run instead of being processed again (`IntakeQuarantine`).
 struct IntakeLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLogger
+    let log: Logger
     /// Text to stored run: the same path `qctl validate` runs.
     let intake: RunIntake
     /// Blames the submission being processed for a crash, so one that crashes a coordinator is
@@ -19,7 +21,7 @@ struct IntakeLoop {
     let estimates = DurationEstimatesCache()
 
     init(
-        queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: ServiceLogger,
+        queue: QueueClient, configuration: CoordinatorConfiguration, leadership: Leadership, log: Logger,
         crashReporter: CrashReporter?
     ) {
         quarantine = IntakeQuarantine(reporter: crashReporter)
@@ -62,8 +64,8 @@ struct IntakeLoop {
             if try session.rejectRun(runID: runID, name: "", error: reason, fence: fence, retention: configuration.retention) {
                 log.error("run \(runID) quarantined: submission \(entry.id) crashed a coordinator while being processed (\(crash))")
             } else {
-                log.error("run \(runID) was stored in part when its submission crashed a coordinator (\(crash)); it is not "
-                    + "resumed: cancel it (qctl cancel \(runID))")
+                log.error(Logger.Message(stringLiteral: "run \(runID) was stored in part when its submission crashed a coordinator (\(crash)); it is not "
+                    + "resumed: cancel it (qctl cancel \(runID))"))
             }
             try session.forgetIntakeCrash(entryID: entry.id)
             return
@@ -76,13 +78,14 @@ struct IntakeLoop {
         let text = entry.fields["workflow"] ?? ""
         configuration.faults.crashIfInjected(intoSubmission: text)
         let params = entry.fields["params"].map { RunIntake.parameters(json: $0) } ?? [:]
+        let files = entry.fields["files"].map { RunIntake.includedFiles(json: $0) } ?? [:]
         let clock = ContinuousClock()
         let received = clock.now
         let prepared: RunIntake.PreparedRun
         do {
             // Learned step durations weigh the critical-path bonus; without them (none yet, or
             // Redis failing, which submit_run reports next) the path is counted in steps.
-            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params) { name in
+            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params, files: files) { name in
                 estimates.estimates(workflow: name) { (try? session.durationEstimates(workflow: name)) ?? [:] }
             }
         } catch {
@@ -91,14 +94,25 @@ struct IntakeLoop {
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
+        let trace: RunTrace
+        do {
+            trace = try entry.fields["traceparent"].map { text throws(RunTraceError) in try RunTrace(parent: text) } ?? .new()
+        } catch {
+            _ = try session.rejectRun(runID: runID, name: "", error: "traceparent: \(error)", fence: fence, retention: configuration.retention)
+            log.info("run \(runID) rejected: its traceparent is not valid")
+            return
+        }
+        let record = prepared.record
+        let traced = RunRecord(
+            runID: record.runID, fields: record.fields.merging(trace.runFields) { _, trace in trace }, limits: record.limits,
+            tasks: record.tasks)
         let built = clock.now
         let graph = prepared.graph
-        let submitted = try session.submitRun(prepared.record, fence: fence, slice: configuration.storeSlice)
+        let submitted = try session.submitRun(traced, fence: fence, slice: configuration.storeSlice)
         log.debug("run \(runID) intake: prepare \(built - received), submit_run \(clock.now - built)")
         for resize in submitted.resizedPools {
-            log.warning(
-                "run \(runID) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size); every run "
-                    + "of the namespace shares it (the latest submission wins)")
+            log.warning(Logger.Message(stringLiteral: "run \(runID) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size); every run "
+                    + "of the namespace shares it (the latest submission wins)"))
         }
         if submitted.created {
             log.info("run \(runID) (\(prepared.workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")

@@ -3,18 +3,71 @@ import Synchronization
 /// The fence this coordinator holds while it leads, shared by its loops.
 ///
 /// Only the leadership loop sets it; the other loops read it before each step and do nothing
-/// while it is nil, so a standby stays idle and takes over as soon as it wins the lease.
+/// while it is nil, so a standby stays idle and takes over as soon as it wins the lease. A
+/// stopping coordinator resigns: no loop starts another step, and once the steps under way
+/// are done the leadership loop releases the lease, so a standby leads within one poll.
 final class Leadership: Sendable {
-    private let current = Mutex<String?>(nil)
+    private struct State {
+        var fence: String?
+        var resigned = false
+        /// Loop steps running under the fence now (`whileLeading`).
+        var stepsUnderWay = 0
+    }
 
-    var fence: String? { current.withLock { $0 } }
+    private let state = Mutex(State())
+
+    var fence: String? { state.withLock { $0.fence } }
+
+    /// Whether `resign()` was called: pauses end early and no step starts any more.
+    var hasResigned: Bool { state.withLock { $0.resigned } }
 
     func set(_ fence: String?) {
-        current.withLock { $0 = fence }
+        state.withLock { if !$0.resigned { $0.fence = fence } }
     }
 
     /// Called when a script answered FENCED: another coordinator leads now.
     func lost(_ fence: String) {
-        current.withLock { if $0 == fence { $0 = nil } }
+        state.withLock { if $0.fence == fence { $0.fence = nil } }
+    }
+
+    /// The fence to start a step under, counted as under way until `endStep()`; nil while not leading.
+    func beginStep() -> String? {
+        state.withLock { state in
+            guard let fence = state.fence else { return nil }
+            state.stepsUnderWay += 1
+            return fence
+        }
+    }
+
+    func endStep() {
+        state.withLock { $0.stepsUnderWay -= 1 }
+    }
+
+    /// Stops every loop from starting another step and returns the fence held, if any.
+    func resign() -> String? {
+        state.withLock { state in
+            state.resigned = true
+            defer { state.fence = nil }
+            return state.fence
+        }
+    }
+
+    /// Waits until no step is under way, at most `limit`.
+    func waitForStepsUnderWay(limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ $0.stepsUnderWay }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Sleeps `duration` inside a step, waking early when this coordinator resigns or the task
+    /// is cancelled, so a loop's wait between two passes never holds up a release of leadership.
+    func pause(for duration: Duration) async {
+        let deadline = ContinuousClock.now + duration
+        while !hasResigned, !Task.isCancelled {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            try? await Task.sleep(for: min(left, .milliseconds(50)))
+        }
     }
 }

@@ -1,20 +1,35 @@
+import Logging
 import QrewQueue
+import ServiceLifecycle
 
 /// A leadership loop takes the leader lease when it is free and renews it every third of the
-/// lease, so exactly one coordinator acts at a time and a standby takes over when it dies.
-struct LeadershipLoop {
+/// lease, so exactly one coordinator acts at a time and a standby takes over when it dies. On a
+/// graceful shutdown it resigns: the other loops start no new step, and once the steps under
+/// way are done the lease is released, so a standby leads at its next poll (no lease-long gap
+/// on a deploy). Cancellation stops it without releasing (the lease then lapses).
+struct LeadershipLoop: Service, CustomStringConvertible {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLogger
+    let log: Logger
+
+    var description: String { "LeadershipLoop" }
 
     func run() async {
+        await cancelWhenGracefulShutdown { await renew() }
+        if Task.isShuttingDownGracefully { await resign() }
+    }
+
+    private func renew() async {
         let outage = OutageTracker(log: log, what: "leadership")
+        // The first answer is logged either way, so a standby's log says it is up and waiting.
+        var announced = false
         while !Task.isCancelled {
             do {
                 let fence = try await queue.acquireLeadership(coordinatorID: configuration.id, lease: configuration.leaderLease)
                 outage.succeeded()
-                if fence != leadership.fence {
+                if fence != leadership.fence || !announced {
+                    announced = true
                     if let fence { log.info("leading (fence \(fence))") } else { log.info("standing by: another coordinator leads") }
                 }
                 leadership.set(fence)
@@ -25,6 +40,20 @@ struct LeadershipLoop {
                 leadership.set(nil)
                 try? await Task.sleep(for: wait)
             }
+        }
+    }
+
+    /// Stops the loops acting, waits for their steps under way (bounded by the lease, after
+    /// which the fence refuses them anyway) and releases the lease.
+    private func resign() async {
+        guard let fence = leadership.resign() else { return }
+        await leadership.waitForStepsUnderWay(limit: configuration.leaderLease)
+        do {
+            if try await queue.releaseLeadership(fence: fence) {
+                log.info("released leadership (fence \(fence))")
+            }
+        } catch {
+            log.warning("could not release leadership (\(error)); a standby takes over when the lease lapses")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 
 /// A schedule loop submits the runs of due schedules while this coordinator leads: each pass
@@ -8,14 +9,14 @@ struct ScheduleLoop {
     let queue: QueueClient
     let configuration: CoordinatorConfiguration
     let leadership: Leadership
-    let log: ServiceLogger
+    let log: Logger
 
     func run() async {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "schedules")) { fence in
             let firing = try await queue.fireDueSchedules(fence: fence)
             report(firing)
             let interval = configuration.maintenanceInterval
-            try? await Task.sleep(for: firing.nextDue.map { min($0, interval) } ?? interval)
+            await leadership.pause(for: firing.nextDue.map { min($0, interval) } ?? interval)
         }
     }
 

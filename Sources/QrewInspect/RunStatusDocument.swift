@@ -13,6 +13,12 @@ public struct RunStatusDocument: Encodable, Sendable {
     /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
     public let throttles: Int
     public let cache: CacheCounts
+    /// The step whose child run this run is (a child workflow), or nil.
+    public let parent: ParentLink?
+    /// The child runs of this run's workflow steps, in task order.
+    public let children: [ChildLink]
+    /// The run's W3C trace id (32 hex digits); nil for a run stored without one.
+    public let traceId: String?
     public let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
@@ -42,11 +48,16 @@ public struct RunStatusDocument: Encodable, Sendable {
         public let cacheMatch: CacheMatch?
         /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
         public let waitingFor: String?
+        /// The child run a workflow step started, or nil.
+        public let childRun: String?
+        /// The span id of the task's last recorded attempt, and that attempt's `TRACEPARENT`.
+        public let spanId: String?
+        public let traceparent: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
         public let startMilliseconds: Int?
         public let finishMilliseconds: Int?
 
-        public init(_ fields: [String: String], waitingFor wait: GateWait? = nil) {
+        public init(_ fields: [String: String], waitingFor wait: GateWait? = nil, trace: RunTrace? = nil) {
             id = fields["id"] ?? ""
             step = fields["step"] ?? ""
             state = fields["state"] ?? "unknown"
@@ -70,6 +81,10 @@ public struct RunStatusDocument: Encodable, Sendable {
             waitingFor = wait.map { wait in
                 wait.summary + (wait.until.map { " until " + Timestamp.rfc3339(milliseconds: $0) } ?? "")
             } ?? Self.awaitingWait(fields)
+            childRun = nonEmpty(fields["childRun"])
+            let span = nonEmpty(fields["spanId"])
+            spanId = span
+            traceparent = trace.flatMap { trace in span.map { trace.traceparent(spanID: $0) } }
             startMilliseconds = Timestamp.milliseconds(fields["startedAt"])
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
@@ -95,12 +110,16 @@ public struct RunStatusDocument: Encodable, Sendable {
             try container.encode(cacheSource, forKey: .cacheSource)
             try container.encode(cacheMatch, forKey: .cacheMatch)
             try container.encode(waitingFor, forKey: .waitingFor)
+            try container.encode(childRun, forKey: .childRun)
+            try container.encode(spanId, forKey: .spanId)
+            try container.encode(traceparent, forKey: .traceparent)
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, step, state, priority, attempts, worker, queuedAt, startedAt, finishedAt, exitCode, output, error
             case cached, cacheKey, cacheSource, cacheMatch
-            case progress, progressMessage, waitingFor
+            case progress, progressMessage, waitingFor, childRun
+            case spanId, traceparent
         }
     }
 
@@ -117,7 +136,8 @@ public struct RunStatusDocument: Encodable, Sendable {
         public let misses: Int
     }
 
-    public init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:]) {
+    /// `childStates`: the state of each child run by id (`ChildLink.state`).
+    public init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:], childStates: [String: String] = [:]) {
         let fields = snapshot.fields
         id = snapshot.id
         name = fields["name"] ?? ""
@@ -128,7 +148,13 @@ public struct RunStatusDocument: Encodable, Sendable {
         error = nonEmpty(fields["error"]) ?? nonEmpty(fields["cancelReason"])
         throttles = Int(fields["throttles"] ?? "") ?? 0
         cache = CacheCounts(hits: Int(fields["cacheHits"] ?? "") ?? 0, misses: Int(fields["cacheMisses"] ?? "") ?? 0)
-        tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""]) }
+        let trace = RunTrace(runFields: fields)
+        traceId = trace?.traceID
+        tasks = snapshot.tasks.map { TaskStatus($0, waitingFor: gateWaits[$0["id"] ?? ""], trace: trace) }
+        parent = ParentLink(fields)
+        children = tasks.compactMap { task in
+            task.childRun.map { ChildLink(run: $0, task: task.id, state: childStates[$0] ?? "unknown") }
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -142,11 +168,14 @@ public struct RunStatusDocument: Encodable, Sendable {
         try container.encode(error, forKey: .error)
         try container.encode(throttles, forKey: .throttles)
         try container.encode(cache, forKey: .cache)
+        try container.encode(parent, forKey: .parent)
+        try container.encode(children, forKey: .children)
+        try container.encode(traceId, forKey: .traceId)
         try container.encode(tasks, forKey: .tasks)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, tasks
+        case id, name, state, createdAt, startedAt, finishedAt, error, cache, throttles, traceId, parent, children, tasks
     }
 }
 

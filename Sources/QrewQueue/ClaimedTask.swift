@@ -9,12 +9,27 @@ public struct ClaimedTask: Sendable, Hashable {
     public let spec: String
     /// Outputs of the tasks the spec references (`${{ steps.X.output }}`), by task id.
     public let outputs: [String: String]
+    /// The run's trace (nil for a run stored without one).
+    public let trace: RunTrace?
+    /// This attempt's span id (16 hex digits), made when the task was claimed; nil without a trace.
+    public let spanID: String?
 
-    public init(ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String]) {
+    public init(
+        ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String], trace: RunTrace? = nil,
+        spanID: String? = nil
+    ) {
         self.ref = ref
         self.token = token
         self.attempt = attempt
         self.spec = spec
         self.outputs = outputs
+        self.trace = trace
+        self.spanID = spanID
+    }
+
+    /// The W3C `traceparent` of this attempt (`TRACEPARENT` in the task's environment).
+    public var traceparent: String? {
+        guard let trace, let spanID else { return nil }
+        return trace.traceparent(spanID: spanID)
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Turns a stream of Redis failures and successes into one log line when an outage starts and
@@ -8,12 +9,12 @@ public final class OutageTracker: Sendable {
         var since: ContinuousClock.Instant?
     }
 
-    private let log: ServiceLogger
+    private let log: Logger
     private let what: String
     private let state = Mutex(State())
 
     /// - Parameter what: the loop's name in log lines ("claim loop").
-    public init(log: ServiceLogger, what: String) {
+    public init(log: Logger, what: String) {
         self.log = log
         self.what = what
     }

@@ -2,15 +2,22 @@ import Foundation
 import QrewRedis
 
 extension QueueClient {
-    /// Queues a workflow file for the coordinators; returns the stream entry id.
+    /// Queues a workflow file for the coordinators; returns the stream entry id. `files` are the
+    /// texts of the files its child workflows name, by resolved path (entry field `files`, a JSON
+    /// object, present only when there are some). `traceparent` (a W3C value, checked with
+    /// `RunTrace(parent:)` first) makes the run part of that trace.
     public func enqueueSubmission(
-        runID: String, fileName: String, workflow: String, params: [String: String]
+        runID: String, fileName: String, workflow: String, params: [String: String], files: [String: String] = [:],
+        traceparent: String? = nil
     ) async throws(QueueError) -> String {
         let encodedParams = (try? JSONEncoder().encode(params)).map { Array($0) } ?? Array("{}".utf8)
-        let reply = try await send([
+        var command: [RedisArgument] = [
             "XADD", .string(keys.submissions), "*", "run", .string(runID), "file", .string(fileName),
             "workflow", .string(workflow), "params", .bytes(encodedParams), "submittedAt", .int(Int(Date().timeIntervalSince1970 * 1000)),
-        ])
+        ]
+        if !files.isEmpty { command += ["files", .string(files.jsonObjectText)] }
+        if let traceparent { command += ["traceparent", .string(traceparent)] }
+        let reply = try await send(command)
         guard let id = reply.string else { throw .unexpectedReply(operation: "XADD submissions", reply: "\(reply)") }
         return id
     }

@@ -8,7 +8,7 @@ extension QueueClient {
     public func complete(_ results: [TaskCompletion]) async throws(QueueError) -> [CompletionStatus] {
         guard !results.isEmpty else { return [] }
         var args: [RedisArgument] = []
-        args.reserveCapacity(results.count * 9)
+        args.reserveCapacity(results.count * 10)
         for result in results {
             args.append(.string(result.task.ref.description))
             args.append(.string(result.task.token))
@@ -19,6 +19,7 @@ extension QueueClient {
             args.append(.string(result.retryDelay.map { String($0.milliseconds) } ?? ""))
             args.append(.string(result.stdout.joined(separator: "\n")))
             args.append(.string(result.stderr.joined(separator: "\n")))
+            args.append(.string(result.task.spanID ?? ""))
         }
         let reply = try await run(.complete, args)
         guard let replies = reply.array, replies.count == results.count else { throw unexpected(.complete, reply) }

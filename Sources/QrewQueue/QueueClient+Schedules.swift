@@ -53,14 +53,18 @@ extension QueueClient {
     static let schedulesPerPass = 100
 
     /// Stores schedule `name` (`add_schedule`); false when the name is taken and not `replace`.
+    /// `files` are the texts of the files the workflow's child workflows name, by resolved path,
+    /// queued with each run it submits.
     public func addSchedule(
-        name: String, spec: ScheduleSpec, fileName: String, workflow: String, params: [String: String], replace: Bool
+        name: String, spec: ScheduleSpec, fileName: String, workflow: String, params: [String: String], replace: Bool,
+        files: [String: String] = [:]
     ) async throws(QueueError) -> Bool {
         let encodedParams = (try? JSONEncoder().encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let document: [String: String] = [
+        var document: [String: String] = [
             "workflow": workflow, "file": fileName, "params": encodedParams, "cron": spec.cron, "timezone": spec.timeZone,
             "catchUp": spec.catchUp.rawValue, "overlap": spec.overlap.rawValue,
         ]
+        if !files.isEmpty { document["files"] = files.jsonObjectText }
         let json = (try? JSONEncoder().encode(document)).map { Array($0) } ?? Array("{}".utf8)
         let reply = try await run(.addSchedule, [.string(name), .int(replace ? 1 : 0), .bytes(json)])
         guard let stored = reply.int else { throw unexpected(.addSchedule, reply) }

@@ -88,6 +88,12 @@ public struct QueueClient: Sendable {
         return reply.string
     }
 
+    /// Releases the leader lease this coordinator holds (`fence`, the value `acquireLeadership`
+    /// returned), so a standby leads at its next poll; false when it no longer held it.
+    public func releaseLeadership(fence: String) async throws(QueueError) -> Bool {
+        try await run(.releaseLeadership, [.string(fence)]).int == 1
+    }
+
     /// Stores a decomposed run, sets the sizes of the shared pools it declares and queues its
     /// ready tasks, in slices (`QueueSession.submitRun`). A run id that already exists changes
     /// nothing (`created` is false) unless its storing stopped part-way.
@@ -179,20 +185,25 @@ public struct QueueClient: Sendable {
     /// Decodes a `claim` reply: five elements per task (ref, token, attempt, spec, output pairs).
     package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
-        guard let flat = reply.array, flat.count % 5 == 0 else { throw unexpected() }
+        guard let flat = reply.array, flat.count % 6 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
-        tasks.reserveCapacity(flat.count / 5)
-        for start in stride(from: 0, to: flat.count, by: 5) {
+        tasks.reserveCapacity(flat.count / 6)
+        for start in stride(from: 0, to: flat.count, by: 6) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
-                  let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0
+                  let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0,
+                  let trace = flat[start + 5].string
             else { throw unexpected() }
             var outputs: [String: String] = [:]
             for index in stride(from: 0, to: pairs.count, by: 2) {
                 guard let id = pairs[index].string, let output = pairs[index + 1].string else { throw unexpected() }
                 outputs[id] = output
             }
-            tasks.append(ClaimedTask(ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs))
+            // The attempt's span is made here, as the worker takes the task (no Redis involved).
+            let runTrace = RunTrace(claimed: trace)
+            tasks.append(ClaimedTask(
+                ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs, trace: runTrace,
+                spanID: runTrace == nil ? nil : RunTrace.newSpanID()))
         }
         return tasks
     }
@@ -222,7 +233,7 @@ public struct QueueClient: Sendable {
     /// Cancels a run: the first call marks it canceling (no task of it starts from then on) and
     /// each call cancels a slice of `budget` tasks, so no call holds Redis long however big the
     /// run; this calls `cancel_run` until nothing is left, or `callLimit` calls were made (what a
-    /// client killed part-way leaves behind: the coordinator's maintenance loop finishes it;
+    /// client killed part-way leaves behind: the coordinator's housekeeping loop finishes it;
     /// tests use it). Returns the number of tasks these calls canceled, or nil for an unknown run.
     /// The canceled run is kept for its own `retention` (stored at submission).
     public func cancelRun(

@@ -46,11 +46,12 @@ public struct RunIntake: Sendable {
 
     /// Prepares run `runID` from a workflow `text` (named `fileName` in problems) with the
     /// submit-time parameter overrides `params`. `durationEstimates` gives the learned step
-    /// durations of a workflow by name (critical-path scoring); none by default.
+    /// durations of a workflow by name (critical-path scoring); none by default. `files` are the
+    /// texts of the files its child workflows name, by resolved path (`ChildWorkflowFiles`).
     ///
     /// - Throws: `WorkflowValidationError` with every problem; nothing is to be stored then.
     public func prepare(
-        runID: String, text: String, fileName: String, params: [String: String],
+        runID: String, text: String, fileName: String, params: [String: String], files: [String: String] = [:],
         durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
     ) throws(WorkflowValidationError) -> PreparedRun {
         guard text.utf8.count <= maxWorkflowBytes else {
@@ -59,8 +60,19 @@ public struct RunIntake: Sendable {
                 message: "the workflow is \(text.utf8.count) bytes, over the coordinator's limit of \(maxWorkflowBytes) bytes",
                 hint: "split it into smaller workflows, or raise the coordinator's --max-workflow-bytes")])
         }
-        let load = { () throws(WorkflowValidationError) in try WorkflowLoader.load(text: text, fileName: fileName, limits: limits) }
-        let loaded = if let cache { try cache.workflow(for: text, load: load) } else { try load() }
+        let includedBytes = files.values.reduce(0) { $0 + $1.utf8.count }
+        guard text.utf8.count + includedBytes <= maxWorkflowBytes else {
+            throw WorkflowValidationError(problems: [WorkflowProblem(
+                file: fileName, code: .invalidValue,
+                message: "the workflow and the \(files.count) file(s) its child workflows include are \(text.utf8.count + includedBytes) "
+                    + "bytes, over the coordinator's limit of \(maxWorkflowBytes) bytes",
+                hint: "include fewer or smaller child workflows, or raise the coordinator's --max-workflow-bytes")])
+        }
+        let load = { () throws(WorkflowValidationError) in
+            try WorkflowLoader.load(text: text, fileName: fileName, limits: limits, files: files)
+        }
+        // The cache is keyed by the text alone: a workflow including files is loaded each time.
+        let loaded = if let cache, files.isEmpty { try cache.workflow(for: text, load: load) } else { try load() }
         let workflow = try loaded.applyingParameters(params, fileName: fileName)
         let graph = try TaskGraph(
             workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName,
@@ -80,6 +92,10 @@ public struct RunIntake: Sendable {
         }
         return parameters
     }
+
+    /// The `files` of a submission entry (the texts its child workflows include, by resolved
+    /// path): a JSON object of strings (anything else is ignored).
+    public static func includedFiles(json: String) -> [String: String] { parameters(json: json) }
 
     /// Run ids name Redis keys and refs (`<run>/<task>`): letters, digits, `-`, `_`, `.`, up to 128.
     public static func isValidRunID(_ id: String) -> Bool {

@@ -32,6 +32,7 @@ enum RunRecordBuilder {
             "retention": String(Int(retention / .milliseconds(1))),
         ]
         if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
+        fields.merge(childWorkflowRunFields(graph)) { _, child in child }
         if let group = workflow.concurrencyGroup {
             fields["concurrencyGroup"] = group
             if workflow.cancelInProgress { fields["cancelInProgress"] = "true" }
@@ -46,7 +47,7 @@ enum RunRecordBuilder {
     ) -> TaskRecord {
         let settings = task.settings
         var limits: [String] = []
-        if limitedByRun, settings.queue != TaskSettings.awaitingQueue { limits.append("run") }
+        if limitedByRun, settings.queue != TaskSettings.awaitingQueue, settings.childWorkflow == nil { limits.append("run") }
         if let resource = settings.resource { limits.append("pool:\(resource)") }
         if settings.maxConcurrency != nil { limits.append("step:\(task.stepID)") }
         if let keyed = keyedLimit(settings) { limits.append(keyed) }
@@ -61,7 +62,7 @@ enum RunRecordBuilder {
             cache: settings.cache.map { TaskCacheSettings($0, workflowName: workflowName, runID: runID) })
         spec.heartbeatTimeoutMilliseconds = settings.heartbeatTimeout.map { Int($0 / .milliseconds(1)) }
         spec.condition = conditions?.condition(of: task)
-        let record = TaskRecord(
+        let planned = TaskRecord(
             id: task.id, step: task.stepID, queue: settings.queue, priority: task.priority,
             deps: task.dependsOn.count, dependents: task.dependents, limits: limits,
             refs: outputRefs.values.flatMap { $0 }, spec: spec.jsonText,
@@ -69,7 +70,9 @@ enum RunRecordBuilder {
             lostRetry: TaskRecord.lostRetry(for: settings.retry),
             fields: schedulingFields(settings).merging(gateFields(settings)) { _, gate in gate }
                 .merging(awaitingFields(settings)) { _, awaiting in awaiting }
-                .merging(conditionFields(spec.condition)) { _, condition in condition })
+                .merging(conditionFields(spec.condition)) { _, condition in condition }
+                .merging(childWorkflowFields(settings)) { _, child in child })
+        let record = settings.childWorkflow == nil ? planned : childWorkflowRecord(planned)
         guard let fanOut = settings.fanOut else { return record }
         return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
     }

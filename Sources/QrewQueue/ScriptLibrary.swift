@@ -10,6 +10,7 @@ public struct ScriptLibrary: Sendable {
     /// The atomic operations of the protocol (file names under `Scripts/`).
     public enum Operation: String, CaseIterable, Sendable {
         case acquireLeadership = "acquire_leadership"
+        case releaseLeadership = "release_leadership"
         case submitRun = "submit_run"
         case storeTasks = "store_tasks"
         case claim
@@ -49,6 +50,8 @@ public struct ScriptLibrary: Sendable {
         case approve
         case signal
         case skipTask = "skip_task"
+        case startChild = "start_child"
+        case finishChildren = "finish_children"
     }
 
     private let scripts: [Operation: RedisScript]

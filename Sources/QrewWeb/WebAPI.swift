@@ -40,6 +40,7 @@ public struct WebAPI: Sendable {
         router.post("/api/runs") { request, _ in try await api.guarded { try await api.submit(request) } }
         router.get("/api/runs/:id") { _, context in try await api.guarded { try await api.status(context) } }
         router.get("/api/runs/:id/plan") { _, context in try await api.guarded { try await api.plan(context) } }
+        router.get("/api/runs/:id/stats") { _, context in try await api.guarded { try await api.statistics(context) } }
         router.get("/api/runs/:id/tasks/:task") { _, context in try await api.guarded { try await api.task(context) } }
         router.get("/api/runs/:id/events") { request, context in try await api.guarded { try await api.events(request, context) } }
         router.post("/api/runs/:id/cancel") { request, context in try await api.guarded { try await api.cancel(request, context) } }
@@ -100,7 +101,9 @@ public struct WebAPI: Sendable {
         // Read before the snapshot: events after it are at most replayed on top of it, never missed.
         let position = try await queue.runStreamPosition(id) ?? "0"
         guard let snapshot = try await queue.runSnapshot(id) else { throw Self.unknownRun(id) }
-        var response = try Self.json(RunStatusDocument(snapshot, gateWaits: try await queue.gateWaits(snapshot)))
+        let document = RunStatusDocument(
+            snapshot, gateWaits: try await queue.gateWaits(snapshot), childStates: try await queue.childRunStates(snapshot))
+        var response = try Self.json(document)
         response.headers[Self.streamPositionHeader] = position
         return response
     }
@@ -116,6 +119,13 @@ public struct WebAPI: Sendable {
                 dependents: Self.stringArray(fields["dependents"]))
         }
         return try Self.json(RunPlan(run: id, name: run["name"] ?? "", tasks: inputs))
+    }
+
+    /// `qctl stats --json`'s document: where the run's time went, with recommendations.
+    private func statistics(_ context: BasicRequestContext) async throws -> Response {
+        let id = try Self.runID(context)
+        guard let records = try await queue.runRecords(id) else { throw Self.unknownRun(id) }
+        return try Self.json(RunStatistics(records))
     }
 
     private func task(_ context: BasicRequestContext) async throws -> Response {

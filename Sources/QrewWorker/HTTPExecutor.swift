@@ -31,6 +31,11 @@ public struct HTTPExecutor: TaskExecutor {
         var request = URLRequest(url: url)
         request.httpMethod = method.uppercased()
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        // The attempt's span, as W3C Trace Context propagates it, unless the step sets its own.
+        if let traceparent = execution.extraEnvironment["TRACEPARENT"],
+           !headers.keys.contains(where: { $0.lowercased() == "traceparent" }) {
+            request.setValue(traceparent, forHTTPHeaderField: "traceparent")
+        }
         if let body { request.httpBody = Data(body.utf8) }
         if let timeout = execution.timeout {
             // Ours bounds the whole exchange; URLSession's (an idle limit, enforced loosely by

@@ -7,7 +7,7 @@ import QrewRedis
 /// a time, so that call is how long every other client (a worker's claim, another run's result)
 /// waited behind it. The run is built directly (no workflow parsing) and stored the normal way
 /// (`submit_run` + `store_tasks` in slices of 1000) on a private redis-server; this process acts
-/// as the coordinator (it calls the maintenance loop's scripts) and as the one worker that fails
+/// as the coordinator (it calls the housekeeping loop's scripts) and as the one worker that fails
 /// the failFast run's first task. The target is a worst call of about 20 ms or less.
 enum SlowCallBenchmark {
     static let taskCount = 100_000
@@ -76,7 +76,7 @@ enum SlowCallBenchmark {
         ]
     }
 
-    /// What the coordinator's maintenance loop does next: `sweep_runs` until no run has work
+    /// What the coordinator's housekeeping loop does next: `sweep_runs` until no run has work
     /// left for later calls (a failFast cancellation the failing result began).
     private static func maintain(_ queue: QueueClient, fence: String) async throws {
         while try await queue.sweepRuns(fence: fence).more {}

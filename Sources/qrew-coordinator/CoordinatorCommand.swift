@@ -1,10 +1,13 @@
 import ArgumentParser
-import Dispatch
 import Foundation
+import Logging
 import QrewCoordinator
 import QrewCore
+import QrewQueue
+import ServiceLifecycle
 
-/// `qrew-coordinator`: runs one coordinator until SIGTERM or SIGINT.
+/// `qrew-coordinator`: runs one coordinator until SIGTERM or SIGINT, which stop it gracefully
+/// (no new submission, leadership released at once).
 @main
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +41,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON priority tables replacing the default scoring.", valueName: "file"))
     var scoring: String?
 
+    @Option(help: ArgumentHelp(
+        "Lowest level logged: trace, debug, info, notice, warning, error or critical (env QREW_LOG_LEVEL; default info).",
+        valueName: "level"))
+    var logLevel: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Record this coordinator's own crashes against the submission it was processing, so that submission is quarantined.")
@@ -69,16 +77,26 @@ struct CoordinatorCommand: AsyncParsableCommand {
                 throw ValidationError("--scoring \(scoring): not valid priority tables: \(error)")
             }
         }
+        let level = try Self.logLevel(logLevel, environment: environment)
+        LoggingSystem.bootstrap { label in QrewLogHandler(label: label, level: level) }
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(configuration: configuration)
+            coordinator = try Coordinator(configuration: configuration, logger: Logger.qrew("coordinator \(configuration.id)", level: level))
         } catch {
             throw ValidationError("\(error)")
         }
-        let service = Task { await coordinator.run() }
-        let shutdown = ShutdownSignals { service.cancel() }
-        await service.value
-        shutdown.stop()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: coordinator.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: coordinator.logger))
+        try await group.run()
+    }
+
+    /// `--log-level` over `QREW_LOG_LEVEL` over info.
+    static func logLevel(_ flag: String?, environment: [String: String]) throws -> Logger.Level {
+        guard let flag else { return Logger.environmentLevel(environment) }
+        guard let level = Logger.level(named: flag) else {
+            throw ValidationError("--log-level: '\(flag)' is not a level; use trace, debug, info, notice, warning, error or critical")
+        }
+        return level
     }
 
     static func duration(_ text: String, option: String) throws -> Duration {

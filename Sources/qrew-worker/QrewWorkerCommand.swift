@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import QrewCore
+import QrewQueue
 import QrewWorker
+import ServiceLifecycle
 
 /// `qrew-worker`: argument parsing and lifecycle only; the worker is `QrewWorker.WorkerService`.
 @main
@@ -62,6 +65,11 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     @Option(help: "Most result-cache entries the namespace keeps; storing more evicts those closest to expiry (env QREW_CACHE_MAX_ENTRIES; default 10000).")
     var cacheMaxEntries: Int?
 
+    @Option(help: ArgumentHelp(
+        "Lowest level logged: trace, debug, info, notice, warning, error or critical (env QREW_LOG_LEVEL; default info).",
+        valueName: "level"))
+    var logLevel: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -87,18 +95,31 @@ struct QrewWorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try workerConfiguration(environment: ProcessInfo.processInfo.environment)
+        _ = try logLevel(environment: ProcessInfo.processInfo.environment)
     }
 
     func run() async throws {
         // Tasks cannot be started safely without it (they would outlive a killed worker).
         _ = try ShellExecutor().locateSupervisor()
-        let worker = try WorkerService(configuration: try workerConfiguration(environment: ProcessInfo.processInfo.environment))
-        let signals = SignalDrain(signals: [SIGTERM, SIGINT]) { signal in
-            worker.logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
-            worker.drain()
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try workerConfiguration(environment: environment)
+        let level = try logLevel(environment: environment)
+        LoggingSystem.bootstrap { label in QrewLogHandler(label: label, level: level) }
+        let logger = Logger.qrew("worker \(configuration.name)", level: level)
+        let worker = try WorkerService(configuration: configuration, logger: logger)
+        // The group drains the worker on SIGTERM or SIGINT (graceful shutdown, last service first).
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [ShutdownSignalLog(logger: logger), worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// `--log-level` over `QREW_LOG_LEVEL` over info.
+    func logLevel(environment: [String: String]) throws -> Logger.Level {
+        guard let logLevel else { return Logger.environmentLevel(environment) }
+        guard let level = Logger.level(named: logLevel) else {
+            throw ValidationError("invalid --log-level '\(logLevel)': expected trace, debug, info, notice, warning, error or critical")
         }
-        await worker.run()
-        signals.cancel()
+        return level
     }
 
     /// Flags over environment over defaults; every value checked, with a message naming it.

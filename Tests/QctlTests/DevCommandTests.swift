@@ -33,7 +33,8 @@ struct DevCommandTests {
         try await withCluster(coordinator: false) { cluster in
             let qctl = try Self.installation(withWorker: true)
             let file = try temporaryFile("small.yaml", smallWorkflow)
-            let dev = try QctlProcess(["dev", file, "--workers", "2"], environment: cluster.environment, executable: qctl)
+            let dev = try QctlProcess(
+                ["dev", file, "--workers", "2", "--log-level", "debug"], environment: cluster.environment, executable: qctl)
             let submitted = await dev.waitForOutput("run small-")
             #expect(submitted, "\(dev.stdoutSoFar)\n\(dev.stderrSoFar)")
             let runs = try await cluster.queue.listRuns(limit: 1)
@@ -53,6 +54,8 @@ struct DevCommandTests {
             // may still have been starting when the run ended, and have no log yet).
             let workerLogs = ["worker-1", "worker-2"].map { (try? String(contentsOfFile: "\(logs)/\($0).log", encoding: .utf8)) ?? "" }
             #expect(workerLogs.contains { $0.contains("draining") }, "\(workerLogs)")
+            // --log-level reached the children: claims are logged at debug.
+            #expect(workerLogs.contains { $0.contains(" debug: claimed ") }, "\(workerLogs)")
             #expect(FileManager.default.fileExists(atPath: "\(logs)/coordinator.log"))
         }
     }
@@ -112,6 +115,12 @@ struct DevCommandTests {
                 .split(whereSeparator: { $0 == "\0" || $0 == " " })
             return words.contains { $0 == "\(port)" || $0.hasSuffix(":\(port)") }
         }
+    }
+
+    @Test func aLogLevelThatIsNoLevelIsRefused() async throws {
+        let result = try await qctl("dev", "--log-level", "loud", try temporaryFile("small.yaml", smallWorkflow))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--log-level: 'loud' is not a level; use trace, debug, info"), "\(result.stderr)")
     }
 
     @Test func saysWhichExecutableIsMissingAndStartsNothing() async throws {

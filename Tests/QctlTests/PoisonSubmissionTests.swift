@@ -38,7 +38,14 @@ struct PoisonSubmissionTests {
             #expect(rejected.state == "failed")
             #expect(rejected.fields["error"] == "this submission crashed a coordinator while being processed; it was not retried: poison.yaml",
                     "\(rejected.fields)\n\(cluster.logs)")
-            let exits = [first.exited, second.exited]
+            // The crashed one exits once the Swift runtime's backtracer has written its report,
+            // which can take seconds on a loaded machine.
+            var exits = [first.exited, second.exited]
+            let exitDeadline = ContinuousClock.now + .seconds(15)
+            while exits.compactMap({ $0 }).isEmpty, ContinuousClock.now < exitDeadline {
+                try await Task.sleep(for: .milliseconds(50))
+                exits = [first.exited, second.exited]
+            }
             #expect(exits.compactMap { $0 }.count == 1, "exactly one coordinator crashed: \(exits)\n\(cluster.logs)")
             // The coordinator acknowledges (and deletes) the entry just after it stores the rejection.
             var left = try await cluster.queue.redis.send("XLEN", .string(cluster.queue.keys.submissions)).int

@@ -71,7 +71,10 @@ struct RunCommandTests {
             let result = try await qctl("status", "--json", "r1", environment: cluster.environment)
             #expect(result.status == 0, "\(result.stderr)")
             let run = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-            #expect(Set(run.keys) == ["id", "name", "state", "createdAt", "startedAt", "finishedAt", "error", "cache", "throttles", "tasks"])
+            #expect(Set(run.keys) == [
+                "id", "name", "state", "createdAt", "startedAt", "finishedAt", "error", "cache", "throttles", "traceId", "parent",
+                "children", "tasks",
+            ])
             #expect((run["cache"] as? [String: Int]) == ["hits": 0, "misses": 0])
             #expect(run["id"] as? String == "r1")
             #expect(run["name"] as? String == "small")
@@ -84,7 +87,8 @@ struct RunCommandTests {
             #expect(tasks.map { $0["id"] as? String } == ["a", "b", "c", "d"])
             let keys: Set<String> = [
                 "id", "step", "state", "priority", "attempts", "worker", "queuedAt", "startedAt", "finishedAt", "exitCode",
-                "output", "error", "cached", "cacheKey", "cacheSource", "cacheMatch", "progress", "progressMessage", "waitingFor",
+                "output", "error", "cached", "cacheKey", "cacheSource", "cacheMatch", "progress", "progressMessage", "waitingFor", "childRun",
+                "spanId", "traceparent",
             ]
             for task in tasks { #expect(Set(task.keys) == keys) }
             let byID = Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "", $0) })

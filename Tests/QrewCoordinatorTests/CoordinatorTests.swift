@@ -146,7 +146,7 @@ struct CoordinatorTests {
         }
     }
 
-    @Test func aCancelWhoseClientStoppedAfterTheFirstSliceIsFinishedByTheMaintenanceLoop() async throws {
+    @Test func aCancelWhoseClientStoppedAfterTheFirstSliceIsFinishedByTheHousekeepingLoop() async throws {
         try await withCoordinatorHarness { h throws in
             let coordinator = try h.startCoordinator(id: "c1")
             defer { coordinator.cancel() }

@@ -1,3 +1,4 @@
+import QrewCore
 import Testing
 @testable import QrewQueue
 
@@ -18,5 +19,19 @@ struct RunIntakeTests {
         #expect(RunIntake.parameters(json: #"{"env": "prod", "n": 3, "x": null}"#) == ["env": "prod"])
         #expect(RunIntake.parameters(json: "[1, 2]").isEmpty)
         #expect(RunIntake.parameters(json: "not json").isEmpty)
+    }
+
+    @Test func theFilesChildWorkflowsIncludeCountTowardsTheSizeLimit() throws {
+        let parent = "name: p\nsteps:\n  - id: c\n    type: workflow\n    file: c.yaml\n"
+        let child = "name: c\nsteps:\n  - id: x\n    type: echo\n" + String(repeating: "# padding\n", count: 20)
+        let intake = RunIntake(maxWorkflowBytes: parent.utf8.count + 50)
+        let error = try #require(throws: WorkflowValidationError.self) {
+            try intake.prepare(runID: "r", text: parent, fileName: "p.yaml", params: [:], files: ["c.yaml": child])
+        }
+        #expect(error.problems.first?.message.contains("the 1 file(s) its child workflows include") == true, "\(error)")
+        let roomy = RunIntake(maxWorkflowBytes: 4096)
+        let prepared = try roomy.prepare(runID: "r", text: parent, fileName: "p.yaml", params: [:], files: ["c.yaml": child])
+        #expect(prepared.record.fields["childWorkflow:c"]?.contains("padding") == true)
+        #expect(prepared.record.tasks.first?.fields.isEmpty == true, "the child workflow is stored once, in the run")
     }
 }

@@ -62,6 +62,12 @@ struct WebClusterTests {
             #expect((plan["criticalPath"] as? [String])?.count == 3)
             #expect(plan["taskCount"] as? Int == 5)
 
+            // The statistics are qctl stats --json's.
+            let stats = try client.get("/api/runs/\(id)/stats")
+            #expect(stats.status == 200)
+            #expect(try canonical(stats.body) == canonical(Data(try runQctl(["stats", id, "--json"], web).utf8)))
+            #expect(try client.get("/api/runs/no-such-run/stats").status == 404)
+
             let task = try client.get("/api/runs/\(id)/tasks/prepare").json() as? [String: Any] ?? [:]
             #expect(task["state"] as? String == "succeeded")
             #expect((task["output"] as? String)?.contains("preparing") == true)

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Logging
 import Glibc
 #endif
 import Foundation
@@ -97,7 +98,7 @@ struct AdaptiveConcurrencyTests {
             lease: .seconds(3), drainTime: .seconds(5), killGrace: .seconds(2), idleBlockTime: .seconds(2))
         configuration.adaptiveConcurrency = AdaptiveConcurrencyConfiguration(
             minimum: 1, maximum: 4, thresholds: thresholds, sampleInterval: .milliseconds(250), cgroupDirectory: cgroup.path)
-        return try WorkerService(configuration: configuration, logger: ServiceLogger(source: "worker w1", sink: fixture.log.sink))
+        return try WorkerService(configuration: configuration, logger: Logger.qrew("worker w1", sink: fixture.log.sink))
     }
 
     /// The worker's heartbeat info, once `condition` holds for it (nil if it never does).

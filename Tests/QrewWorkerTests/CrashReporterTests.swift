@@ -1,3 +1,4 @@
+import Logging
 import Glibc
 import QrewRedis
 import QrewTestSupport
@@ -18,7 +19,7 @@ struct CrashReporterTests {
             let log = LogRecorder()
             let reporter = CrashReporter(
                 redis: configuration, prefix: "qt", name: "w1", script: "return 0", checkInterval: .milliseconds(50),
-                logger: ServiceLogger(source: "worker w1", sink: log.sink))
+                logger: Logger.qrew("worker w1", sink: log.sink))
             await reporter.start()
             #expect(state.socket.load(ordering: .sequentiallyConsistent) >= 0)
             #expect(Self.action(for: SIGILL) != before)
@@ -38,7 +39,7 @@ struct CrashReporterTests {
             // Signal handlers are process-wide: a second reporter stays off and says why.
             let second = CrashReporter(
                 redis: configuration, prefix: "qt", name: "w2", script: "return 0", checkInterval: .milliseconds(50),
-                logger: ServiceLogger(source: "worker w2", sink: log.sink))
+                logger: Logger.qrew("worker w2", sink: log.sink))
             await second.start()
             second.hold([a])
             #expect(try #require(Self.held(state)).count == 1)
@@ -62,7 +63,7 @@ struct CrashReporterTests {
             let log = LogRecorder()
             let reporter = CrashReporter(
                 redis: configuration, prefix: "qt", name: "w1", script: "return 0", checkInterval: .milliseconds(50),
-                logger: ServiceLogger(source: "worker w1", sink: log.sink))
+                logger: Logger.qrew("worker w1", sink: log.sink))
             await reporter.start()
             defer { reporter.stop() }
             let socket = state.socket.load(ordering: .sequentiallyConsistent)

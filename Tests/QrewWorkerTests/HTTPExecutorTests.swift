@@ -15,6 +15,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
     def do_GET(self):
         if self.path == "/ok": self.reply(200, "hello from qrew\n")
+        elif self.path == "/trace": self.reply(200, self.headers.get("traceparent", "none"))
         elif self.path == "/slow": time.sleep(10); self.reply(200, "late")
         else: self.reply(500, "boom")
     def do_POST(self):
@@ -58,6 +59,18 @@ struct HTTPExecutorTests {
             #expect(result.outcome == .succeeded)
             #expect(result.httpStatus == 201)
             #expect(result.output == "hdr:payload")
+        }
+    }
+
+    @Test func theAttemptsTraceparentGoesOutAsTheTraceparentHeader() async throws {
+        try await withServer { base in
+            let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-a2fb4a1d1a96d312-01"
+            let result = await run(TaskExecution(
+                .http(url: "\(base)/trace"), timeout: .seconds(10), extraEnvironment: ["TRACEPARENT": traceparent]))
+            #expect(result.outcome == .succeeded)
+            #expect(result.output == traceparent)
+            let untraced = await run(TaskExecution(.http(url: "\(base)/trace"), timeout: .seconds(10)))
+            #expect(untraced.output == "none")
         }
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import QrewCore
 import QrewQueue
@@ -42,7 +43,7 @@ struct WorkerFixture {
             redisURL: redisURL ?? server.url, namespace: Self.namespace, name: name, concurrency: concurrency, queues: ["default"],
             lease: lease, drainTime: drain, killGrace: .seconds(2), idleBlockTime: .seconds(2))
         return try WorkerService(
-            configuration: configuration, executors: executors, logger: ServiceLogger(source: "worker \(name)", sink: log.sink))
+            configuration: configuration, executors: executors, logger: Logger.qrew("worker \(name)", sink: log.sink))
     }
 
     /// Submits a run of hand-built tasks (no coordinator yet).

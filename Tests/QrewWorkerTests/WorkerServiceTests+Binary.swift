@@ -44,6 +44,30 @@ extension WorkerServiceTests {
                 for expected in ["worker bin1 info: started", "received SIGTERM", "draining: 1 task(s) running", "stopped"] {
                     #expect(stderr.contains(expected), "missing '\(expected)' in:\n\(stderr)")
                 }
+                #expect(!stderr.contains("claimed"), "claims are logged at debug, below the default info:\n\(stderr)")
+            }
+        }
+
+        /// `--log-level debug` logs each claim; the line format is the one of every level.
+        @Test func logLevelDebugLogsClaims() async throws {
+            try await withWorkerFixture { fixture in
+                try await fixture.submit("r1", [try taskRecord("r1", "work", argv: ["echo", "done"])])
+                let path = try Self.executable()
+                let child = try await ChildProcess.spawn(
+                    path: path,
+                    argv: [path, "--redis", fixture.server.url, "--namespace", WorkerFixture.namespace, "--name", "bin2",
+                           "--concurrency", "1", "--log-level", "debug"],
+                    environment: ProcessInfo.processInfo.environment, cwd: nil)
+                let pump = OutputPump.start(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD, cap: 1 << 16, batcher: OutputBatcher())
+                let deadline = ContinuousClock.now + .seconds(15)
+                while try await fixture.field("r1", "work", "state") != "succeeded", ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                kill(child.pid, SIGTERM)
+                let status = await within(.seconds(15)) { await child.exitStatus.value }
+                let stderr = await within(.seconds(5)) { String(decoding: await pump.done.value.stderr, as: UTF8.self) } ?? ""
+                #expect(status.map(Termination.init(waitStatus:)) == .exited(0), "\(stderr)")
+                #expect(stderr.contains(" worker bin2 debug: claimed 1 task(s): r1/work"), "\(stderr)")
             }
         }
 
@@ -77,6 +101,7 @@ extension WorkerServiceTests {
                 (["--concurrency", "auto", "--throttle-cgroup", "/nonexistent"], "invalid --throttle-cgroup '/nonexistent'"),
                 (["--cache-max-entries", "0"], "invalid --cache-max-entries '0'"),
                 (["--redis", "http://x"], "invalid Redis URL"),
+                (["--log-level", "loud"], "invalid --log-level 'loud': expected trace, debug, info"),
             ] {
                 let child = try await ChildProcess.spawn(
                     path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)

@@ -5,7 +5,7 @@ extension WorkflowDecoder {
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
         "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout", "if",
-    ] + gateStepKeys + approvalStepKeys
+    ] + gateStepKeys + approvalStepKeys + childWorkflowStepKeys
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
 
@@ -52,6 +52,7 @@ extension WorkflowDecoder {
         decodeGates(fields, into: &step, path: path, stepID: stepID)
         decodeApproval(fields, into: &step, path: path, stepID: stepID)
         decodeCondition(fields, into: &step, path: path, stepID: stepID)
+        decodeChildWorkflow(fields, into: &step, path: path, stepID: stepID)
         return step
     }
 
@@ -68,7 +69,7 @@ extension WorkflowDecoder {
             } else if Self.httpKeys.contains(key), type != .http {
                 owner = "http"
             } else if key == "with", !type.usesArguments {
-                owner = "echo, sleep, fail and handler"
+                owner = "echo, sleep, fail, workflow and handler"
             } else {
                 continue
             }

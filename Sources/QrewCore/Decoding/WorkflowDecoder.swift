@@ -11,6 +11,8 @@ struct WorkflowDecoder {
     let file: String
     var problems: [WorkflowProblem] = []
     var sourceMap = SourceMap()
+    /// The files child workflows may include and where in the nesting this workflow is.
+    var childContext = ChildWorkflowContext()
 
     init(file: String) {
         self.file = file

@@ -9,12 +9,54 @@ public enum WorkflowLoader {
     ///   - text: The file's contents.
     ///   - fileName: Used in problem descriptions (`flow.yaml:12:5: ...`).
     ///   - limits: Expansion limits for validation.
+    ///   - files: The texts of the files child workflows (`type: workflow` with `file:`) name,
+    ///     by resolved path (`ChildWorkflow.resolve`; `ChildWorkflowFiles.collect` gathers them).
     /// - Throws: `WorkflowValidationError` with all problems sorted by line.
     public static func load(
         text: String,
         fileName: String = "workflow.yaml",
-        limits: ValidationLimits = .default
+        limits: ValidationLimits = .default,
+        files: [String: String] = [:]
     ) throws(WorkflowValidationError) -> Workflow {
+        let context = ChildWorkflowContext(files: files, limits: limits, stack: [ChildWorkflow.resolve(fileName, from: "")], depth: 0)
+        let root = try parse(text: text, fileName: fileName)
+        let (loaded, problems) = decodeAndValidate(root: root, fileName: fileName, context: context)
+        guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
+        return loaded.workflow
+    }
+
+    /// A workflow decoded with the files its own child workflows include.
+    struct LoadedChild {
+        let workflow: Workflow
+        let files: [String: String]
+    }
+
+    /// Loads the child workflow `text` (named `fileName`) at the nesting `context` describes;
+    /// returns its problems instead of throwing, so the parent reports them with its own.
+    static func loadChild(text: String, fileName: String, context: ChildWorkflowContext) -> (LoadedChild?, [WorkflowProblem]) {
+        do {
+            let root = try parse(text: text, fileName: fileName)
+            let (loaded, problems) = decodeAndValidate(root: root, fileName: fileName, context: context)
+            return (loaded, problems)
+        } catch {
+            return (nil, error.problems)
+        }
+    }
+
+    /// Decodes and validates the document `root` of file `fileName`; every problem, located.
+    static func decodeAndValidate(root: Node, fileName: String, context: ChildWorkflowContext) -> (LoadedChild, [WorkflowProblem]) {
+        var decoder = WorkflowDecoder(file: fileName)
+        decoder.childContext = context
+        let workflow = decoder.decode(root: root)
+        let reportedFields = Set(decoder.problems.compactMap(\.field))
+        let validation = WorkflowValidator.validate(workflow, limits: context.limits, fileName: fileName)
+            .filter { problem in problem.field.map { !reportedFields.contains($0) } ?? true }
+            .map(decoder.sourceMap.locate)
+        return (LoadedChild(workflow: workflow, files: workflow.childWorkflowFiles), decoder.problems + validation)
+    }
+
+    /// The YAML document of `text`, or its syntax problem.
+    private static func parse(text: String, fileName: String) throws(WorkflowValidationError) -> Node {
         let root: Node
         do {
             // `.basic` tags no scalar: the decoder reads bools, numbers and nulls from the text
@@ -34,16 +76,7 @@ public enum WorkflowLoader {
         } catch {
             throw WorkflowValidationError(problems: [WorkflowProblem(file: fileName, code: .syntax, message: String(describing: error))])
         }
-
-        var decoder = WorkflowDecoder(file: fileName)
-        let workflow = decoder.decode(root: root)
-        let reportedFields = Set(decoder.problems.compactMap(\.field))
-        let validation = WorkflowValidator.validate(workflow, limits: limits, fileName: fileName)
-            .filter { problem in problem.field.map { !reportedFields.contains($0) } ?? true }
-            .map(decoder.sourceMap.locate)
-        let problems = decoder.problems + validation
-        guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
-        return workflow
+        return root
     }
 
     /// One `syntax` (or `duplicateKey`) problem carrying the parser's position and message.

@@ -15,6 +15,8 @@ extension Step {
         case approval
         /// Wait, holding no worker slot, for an event (`qctl signal`) or a duration (durable sleep).
         case wait
+        /// Run another workflow as a child run of its own (`file:` or inline `workflow:`).
+        case workflow
         /// A handler the embedding application registered under this name.
         case handler(String)
 
@@ -28,6 +30,7 @@ extension Step {
             case "fail": self = .fail
             case "approval": self = .approval
             case "wait": self = .wait
+            case "workflow": self = .workflow
             default: self = .handler(rawValue)
             }
         }
@@ -42,6 +45,7 @@ extension Step {
             case .fail: "fail"
             case .approval: "approval"
             case .wait: "wait"
+            case .workflow: "workflow"
             case .handler(let name): name
             }
         }
@@ -53,7 +57,7 @@ extension Step {
         var usesArguments: Bool {
             switch self {
             case .shell, .http, .approval, .wait: false
-            case .echo, .sleep, .fail, .handler: true
+            case .echo, .sleep, .fail, .workflow, .handler: true
             }
         }
     }

@@ -68,6 +68,8 @@ public struct Step: Sendable, Hashable, Codable {
     /// `if:`: run only when the expression holds once the dependencies have finished; `nil` for
     /// today's rule (`success()`).
     public var condition: StepCondition? = nil
+    /// The workflow a `type: workflow` step runs as its child run; nil for other steps.
+    public var childWorkflow: ChildWorkflow? = nil
 
     /// Creates a step; only the id is required, everything else has the neutral default.
     public init(

@@ -159,6 +159,7 @@ extension TaskGraph {
         try settings.renderGates(of: step, defaults: workflow.defaults, renderer: renderer)
         settings.fanOut = step.dynamicMatrix
         if step.type == .approval || step.type == .wait { settings.applyAwaiting(of: step) }
+        if step.type == .workflow { settings.applyChildWorkflow(of: step) }
         return settings
     }
 }

@@ -50,4 +50,6 @@ public struct TaskSettings: Sendable, Hashable, Codable {
     /// The step's `if:`: the text as written, and its expression with params and matrix values
     /// substituted; `nil` without one.
     public var condition: StepCondition? = nil
+    /// The child workflow of a `type: workflow` step (nil for any other step).
+    public var childWorkflow: ChildWorkflow? = nil
 }

@@ -16,6 +16,9 @@ public enum NumericBounds {
     public static let rateLimit: ClosedRange<Int> = 1...100_000
     /// `circuitBreaker.failures` (the breaker keeps one entry per failure within its window).
     public static let breakerFailures: ClosedRange<Int> = 1...10_000
+    /// How deep child workflows (`type: workflow`) may nest: a child of a child ... of the
+    /// submitted workflow, each level counted.
+    public static let childWorkflowDepth: ClosedRange<Int> = 1...8
     /// The longest duration any field accepts (timeouts, retry delays, cache ttl, sleep): a year.
     public static let longestDuration: Duration = .seconds(365 * 86_400)
 

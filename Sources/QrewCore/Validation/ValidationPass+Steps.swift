@@ -87,7 +87,7 @@ extension ValidationPass {
             }
         case .sleep:
             checkSleepDuration(step, path: path, stepID: stepID)
-        case .echo, .fail, .approval, .wait:
+        case .echo, .fail, .approval, .wait, .workflow:
             break
         case .handler(let name):
             if !Identifier.isValidHandlerName(name) {

@@ -1,3 +1,4 @@
+import Logging
 import Dispatch
 import Foundation
 import QrewRedis
@@ -14,13 +15,13 @@ import Synchronization
 package final class CrashReportConnection: Sendable {
     private let configuration: RedisConfiguration
     private let interval: Duration
-    private let logger: ServiceLogger
+    private let logger: Logger
     /// Where the descriptor goes (-1 when stopped): the handler's socket.
     private let publish: @Sendable (Int32) -> Void
     private let wakeUp = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
 
-    package init(configuration: RedisConfiguration, interval: Duration, logger: ServiceLogger, publish: @escaping @Sendable (Int32) -> Void) {
+    package init(configuration: RedisConfiguration, interval: Duration, logger: Logger, publish: @escaping @Sendable (Int32) -> Void) {
         self.configuration = configuration
         self.interval = interval
         self.logger = logger

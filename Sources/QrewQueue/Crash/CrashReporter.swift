@@ -1,3 +1,4 @@
+import Logging
 import QrewRedis
 import Synchronization
 
@@ -30,7 +31,7 @@ package final class CrashReporter: Sendable {
     private let head: [UInt8]
     private let consequence: String
     private let connection: CrashReportConnection
-    private let logger: ServiceLogger
+    private let logger: Logger
     private let held = Mutex(Held())
     private let handler = CrashHandlerState.shared
 
@@ -38,7 +39,7 @@ package final class CrashReporter: Sendable {
     /// (`record_crash`, `record_intake_crash`); `consequence` says in the log what a report does
     /// over its own connection to `redis`, which it checks every `checkInterval`.
     package init(
-        redis: RedisConfiguration, prefix: String, name: String, script: String, checkInterval: Duration, logger: ServiceLogger,
+        redis: RedisConfiguration, prefix: String, name: String, script: String, checkInterval: Duration, logger: Logger,
         consequence: String = "a task that crashes two workers is quarantined"
     ) {
         self.head = CrashReportCommand.head(script: script, prefix: prefix, name: name)

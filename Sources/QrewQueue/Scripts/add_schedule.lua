@@ -4,7 +4,8 @@
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] schedule name  ARGV[5] 1 to replace an existing schedule of that name, else 0
   ARGV[6] document: JSON object of string fields (workflow, file, params, cron, timezone,
-          catchUp, overlap)
+          catchUp, overlap; and files, the JSON object of the files its child workflows name,
+          when there are some)
   Keys: P:schedule:<name> (hash), P:schedules (zset name -> next tick, ms; paused ones absent)
   Returns: 1 when stored, 0 when the name is taken and ARGV[5] is 0 (nothing changed). ]]
 --@include common

@@ -5,7 +5,7 @@
   The first call marks the run `canceling` (lib/cancel): from then on no task of it starts and no
   result of it is recorded; the tasks are canceled a slice per call. The caller calls again while
   the reply says work is left (each call goes on where the last stopped, whoever made it); if it
-  stops, the coordinator's maintenance loop (`sweep_runs`) finishes the job. Calling it on a
+  stops, the coordinator's housekeeping loop (`sweep_runs`) finishes the job. Calling it on a
   canceling run only goes on; on a finished run it changes nothing. A run being retried
   (`retrying`) is canceled too: its retry job ends.
   Not fenced: any client (qctl) may cancel; the script is idempotent.

@@ -13,8 +13,12 @@
   At most ARGV[6] + 1000 ready entries are examined per call, so a queue full of tasks whose
   limits are full is parked a slice per call; when that bound stops a claim with entries left,
   the call leaves a wake-up token on the queue, so the worker claims again at once.
-  Returns: flat array, 5 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
-  of task id, output pairs: every task the spec references). ]]
+  The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
+  hash the claim makes anyway: it goes into the task_started event and to the worker, which
+  makes the attempt's span and gives the task TRACEPARENT.
+  Returns: flat array, 6 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
+  of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
+  a run without one). ]]
 --@include common
 --@include limits
 --@include gates
@@ -23,7 +27,7 @@ local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
 local examined, most = 0, max + 1000
 -- Batched per call: lease tokens are reserved with one INCRBY (a few may go unused), lease
--- deadlines go to P:leases in one ZADD, and each run is read once (canceling? started?).
+-- deadlines go to P:leases in one ZADD, and each run is read once (canceling? started? trace?).
 local next_token, last_token = 1, 0
 local lease_entries = {}
 local runs = {}
@@ -49,8 +53,9 @@ for qi = 7, #ARGV do
         local rk = run_key(run)
         local r = runs[run]
         if not r then
-          local f = redis.call('HMGET', rk, 'cancelReason', 'startedAt')
-          r = { canceling = f[1] and true or false, started = f[2] and true or false }
+          local f = redis.call('HMGET', rk, 'cancelReason', 'startedAt', 'traceId', 'traceFlags')
+          r = { canceling = f[1] and true or false, started = f[2] and true or false,
+            trace_id = f[3] or '', trace = f[3] and (f[3] .. '-' .. (f[4] or '01')) or '' }
           runs[run] = r
         end
         local limits = split_csv(t[2])
@@ -89,12 +94,18 @@ for qi = 7, #ARGV do
               outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. id), 'output') or ''
             end
           end
-          emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
+          local started = { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S }
+          if r.trace_id ~= '' then
+            started[#started + 1] = 'traceId'
+            started[#started + 1] = r.trace_id
+          end
+          emit(run, started)
           out[#out + 1] = ref
           out[#out + 1] = token
           out[#out + 1] = attempt_number
           out[#out + 1] = t[4]
           out[#out + 1] = outputs
+          out[#out + 1] = r.trace
           claimed = claimed + 1
         end
       elseif not t[1] then

@@ -1,12 +1,14 @@
 --[[ complete: record workers' results for a batch of leased tasks in one call (group commit),
   refusing each result whose lease token is stale, and apply each final result at once.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
-  ARGV[4..] groups of 9 per result: task ref, lease token, outcome (succeeded | failed | timed_out |
+  ARGV[4..] groups of 10 per result: task ref, lease token, outcome (succeeded | failed | timed_out |
     lost: a worker killed the attempt for silence, heartbeatTimeout),
     exit code ("" if none), output (already capped by the worker), error,
     retry delay in ms to use if this outcome is retried ("" if the policy does not retry it),
     last stdout lines, last stderr lines (newline-separated; "" for none: output the worker had
-    not streamed yet, which the result's event carries as its `stdout` / `stderr` fields)
+    not streamed yet, which the result's event carries as its `stdout` / `stderr` fields),
+    the attempt's span id (16 hex digits, the one in its TRACEPARENT; "" for a run without a
+    trace), stored as the task's `spanId`
   Results are independent: a stale one is refused (its output dropped) and the others recorded.
   A recorded result empties the task's `token` in the same HSET that records it (one call a task
   fewer than deleting it).
@@ -62,7 +64,7 @@ local function with_output(fields, stdout, stderr)
   return fields
 end
 
-local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr)
+local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr, span)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
     'continueOnError', 'cache', 'step', 'gates', 'join')
@@ -85,7 +87,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))
     redis.call('HSET', tk, 'state', 'ready', 'token', '', 'retryAt', due, 'finishedAt', NOW_S,
-      'exitCode', exit_code, 'output', output, 'error', err)
+      'exitCode', exit_code, 'output', output, 'error', err, 'spanId', span)
     redis.call('ZADD', delayed, due, ref)
     emit(run, with_output({ 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
       'retryAt', due, 'error', err, 'ts', NOW_S }, stdout, stderr))
@@ -93,7 +95,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   end
 
   redis.call('HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S,
-    'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0')
+    'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0', 'spanId', span)
   -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
   if t[9] and outcome == 'succeeded' then cache_store(t[9], run, t[6], t[10], output, exit_code) end
   emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
@@ -107,9 +109,9 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
 end
 
 local replies = {}
-for i = 4, #ARGV - 8, 9 do
+for i = 4, #ARGV - 9, 10 do
   replies[#replies + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
-    ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+    ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
 end
 if #ended_leases > 0 then call_chunked({ 'ZREM', P .. ':leases' }, ended_leases) end
 settle_all()

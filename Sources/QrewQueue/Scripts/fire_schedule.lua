@@ -13,7 +13,7 @@
   ARGV[8..] pairs: tick (ms), run id; the runs to submit, oldest first
   Overlap with the schedule's previous run (`lastRun`) while it is unfinished: `skip` submits
   nothing (the ticks count in `skipped`), `cancelPrevious` cancels it (lib/cancel; the
-  maintenance loop's `sweep_runs` finishes a big one) and submits, `allow` submits.
+  housekeeping loop's `sweep_runs` finishes a big one) and submits, `allow` submits.
   Returns: {runs submitted, ticks skipped, 1 if the previous run was canceled else 0}, or
   {-1, "missing" | "paused" | "stale"} when nothing changed. ]]
 --@include common
@@ -32,7 +32,7 @@ if redis.call('EXISTS', sk) == 0 then
   redis.call('ZREM', zk, name)
   return { -1, 'missing' }
 end
-local s = redis.call('HMGET', sk, 'paused', 'next', 'overlap', 'lastRun', 'workflow', 'file', 'params')
+local s = redis.call('HMGET', sk, 'paused', 'next', 'overlap', 'lastRun', 'workflow', 'file', 'params', 'files')
 if s[1] == '1' then
   redis.call('ZREM', zk, name)
   return { -1, 'paused' }
@@ -55,8 +55,14 @@ if ticks > 0 then
       canceled = 1
     end
     for i = FIRST, #ARGV, 2 do
-      redis.call('XADD', P .. ':submissions', '*', 'run', ARGV[i + 1], 'file', s[6] or name, 'workflow', s[5] or '',
-        'params', s[7] or '{}', 'submittedAt', NOW_S, 'schedule', name)
+      local entry = { 'run', ARGV[i + 1], 'file', s[6] or name, 'workflow', s[5] or '', 'params', s[7] or '{}',
+        'submittedAt', NOW_S, 'schedule', name }
+      -- the files its child workflows name, as `qctl schedule add` read them
+      if s[8] then
+        entry[#entry + 1] = 'files'
+        entry[#entry + 1] = s[8]
+      end
+      redis.call('XADD', P .. ':submissions', '*', unpack(entry))
       submitted = submitted + 1
     end
     redis.call('HSET', sk, 'lastRun', ARGV[#ARGV], 'lastTick', ARGV[#ARGV - 1], 'lastFiredAt', NOW_S)

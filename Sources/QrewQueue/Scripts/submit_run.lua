@@ -22,6 +22,7 @@
 --@include finish
 --@include cancel
 --@include store
+--@include create_run
 
 check_fence(ARGV[4])
 local run = ARGV[5]
@@ -32,46 +33,6 @@ if existing then
   return { 0, existing, tonumber(stored[1] or stored[2]) or 0, tonumber(stored[2]) or 0 }
 end
 
-local doc = cjson.decode(ARGV[6])
-local limits = cjson.decode(ARGV[7])
-local FIRST = 9
-local count = tonumber(ARGV[8])
-local stored = (#ARGV - FIRST + 1) / STORE_WIDTH
-
-local fields = { 'id', run, 'state', 'queued', 'createdAt', NOW_S, 'pending', count, 'total', count,
-  'stored', stored }
-for k, v in pairs(doc) do
-  fields[#fields + 1] = k
-  fields[#fields + 1] = type(v) == 'table' and cjson.encode(v) or tostring(v)
-end
-call_chunked({ 'HSET', rk }, fields, 2)
-redis.call('ZADD', P .. ':runs', NOW, run)
-if tonumber(doc.timeoutMs) then redis.call('ZADD', P .. ':deadlines', NOW + tonumber(doc.timeoutMs), run) end
-
-local resized = {}
-for limit, capacity in pairs(limits) do
-  if string.sub(limit, 1, 5) == 'pool:' then
-    local previous = set_pool_size(limit, capacity)
-    if previous and tonumber(previous) ~= tonumber(capacity) then
-      resized[#resized + 1] = string.sub(limit, 6) .. ':' .. previous
-    end
-  else
-    redis.call('HSET', rk .. ':capacity', limit, capacity)
-    redis.call('HSET', rk .. ':inflight', limit, 0)
-  end
-end
-
-if doc.concurrencyGroup then
-  local gk = P .. ':group:' .. doc.concurrencyGroup
-  local previous = redis.call('GET', gk)
-  if previous and doc.cancelInProgress == 'true' then
-    begin_cancel(previous, 'concurrency group ' .. doc.concurrencyGroup .. ': run ' .. run .. ' started (cancelInProgress)', 'canceled')
-  end
-  redis.call('SET', gk, run)
-end
-
-store_slice(run, FIRST, nil, nil)
-
-emit(run, { 'type', 'run_queued', 'run', run, 'ts', NOW_S, 'total', tostring(count) })
+local resized = create_run(run, cjson.decode(ARGV[6]), cjson.decode(ARGV[7]), tonumber(ARGV[8]), 9)
 flush()
 return { 1, 'created', resized }

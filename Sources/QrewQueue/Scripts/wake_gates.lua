@@ -1,7 +1,7 @@
 --[[ wake_gates: queue the waiters of circuit breakers and rate limits whose due time came
   (lib/gates): a rate limit's freed starts, a breaker's probe once its cooldown passed, all of a
   breaker's waiters once it closed; and forgets the entries of <prefix>:breakers whose breaker
-  expired. Called by the leader's maintenance loop.
+  expired. Called by the leader's reap loop.
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max gates to wake in this call
   Returns: {waiters taken off parked sets (queued, or dropped when no longer ready), ms until the next gate is due or -1 if none is}. ]]

@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import QrewCore
 import QrewQueue
@@ -12,7 +13,7 @@ struct ThrottleLoop: Sendable {
     let tasks: RunningTasks
     let status: ThrottleStatus
     let outage: RedisOutage
-    let logger: ServiceLogger
+    let logger: Logger
     let workerName: String
     let settings: AdaptiveConcurrencyConfiguration
 
@@ -20,9 +21,8 @@ struct ThrottleLoop: Sendable {
         var sampler = PressureSampler(cgroupDirectory: settings.cgroupDirectory)
         var controller = AdaptiveConcurrency(
             minimum: settings.minimum, maximum: settings.maximum, initial: tasks.slots, thresholds: settings.thresholds)
-        logger.info(
-            "adaptive concurrency \(settings.minimum)-\(settings.maximum), starting at \(controller.slots) slot(s); "
-                + "sampling \(sampler.description) every \(settings.sampleInterval.qrewShortDescription)")
+        logger.info(Logger.Message(stringLiteral: "adaptive concurrency \(settings.minimum)-\(settings.maximum), starting at \(controller.slots) slot(s); "
+                + "sampling \(sampler.description) every \(settings.sampleInterval.qrewShortDescription)"))
         while !Task.isCancelled {
             do { try await Task.sleep(for: settings.sampleInterval) } catch { return }
             let sample = sampler.sample()

@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 import QrewRedis
 
@@ -10,7 +11,7 @@ struct CancellationListener: Sendable {
     let keys: Keys
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: ServiceLogger
+    let logger: Logger
 
     func run() async {
         let subscriber: RedisSubscriber

@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 
 /// A claim loop keeps the worker's slots busy: it claims as many tasks as there are free slots
@@ -9,7 +10,7 @@ struct ClaimLoop: Sendable {
     let queue: QueueClient
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: ServiceLogger
+    let logger: Logger
     let configuration: WorkerConfiguration
     /// Blames claimed tasks for a crash from the moment their claim reply arrives.
     let crashReporter: CrashReporter?
@@ -46,7 +47,7 @@ struct ClaimLoop: Sendable {
                     start(task)
                 }
                 if !claimed.isEmpty {
-                    logger.info("claimed \(claimed.count) task(s): \(claimed.map(\.ref.description).joined(separator: ", "))")
+                    logger.debug("claimed \(claimed.count) task(s): \(claimed.map(\.ref.description).joined(separator: ", "))")
                 }
             } catch {
                 drained = false

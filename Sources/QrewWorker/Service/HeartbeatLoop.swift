@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import QrewCore
 import QrewQueue
@@ -10,7 +11,7 @@ struct HeartbeatLoop: Sendable {
     let queue: QueueClient
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: ServiceLogger
+    let logger: Logger
     let configuration: WorkerConfiguration
     /// The throttle loop's measurements, for the info; nil with fixed slots.
     let throttle: ThrottleStatus?

@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 import QrewRedis
 import Synchronization
@@ -10,9 +11,9 @@ final class RedisOutage: Sendable {
     }
 
     private let state = Mutex(State())
-    private let logger: ServiceLogger
+    private let logger: Logger
 
-    init(logger: ServiceLogger) {
+    init(logger: Logger) {
         self.logger = logger
     }
 
@@ -32,9 +33,8 @@ final class RedisOutage: Sendable {
             return true
         }
         if started {
-            logger.warning(
-                "Redis unreachable (\(redisError.message)) during \(operation); not claiming, "
-                    + "\(running) running task(s) continue; retrying with backoff")
+            logger.warning(Logger.Message(stringLiteral: "Redis unreachable (\(redisError.message)) during \(operation); not claiming, "
+                    + "\(running) running task(s) continue; retrying with backoff"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import QrewCore
 import QrewQueue
 
@@ -12,7 +13,7 @@ struct TaskRunner: Sendable {
     let executors: ExecutorRegistry
     let tasks: RunningTasks
     let outage: RedisOutage
-    let logger: ServiceLogger
+    let logger: Logger
     let configuration: WorkerConfiguration
     /// Blames the attempt for a crash while it runs; releases the task once it ends.
     let crashReporter: CrashReporter?
@@ -85,9 +86,12 @@ struct TaskRunner: Sendable {
             if rendered.cache != nil, await settledFromCache(claimed, rendered) {
                 return Attempt(outcome: .succeeded, exitCode: nil, output: "", error: nil, settledBeforeRunning: true)
             }
-            execution = try rendered.execution(
+            var prepared = try rendered.execution(
                 attempt: claimed.attempt, killGrace: configuration.killGrace,
                 cancelGrace: configuration.cancelGrace, outputCap: configuration.outputCap)
+            // The attempt's span in the run's trace, so the task's own telemetry joins it.
+            if let traceparent = claimed.traceparent { prepared.extraEnvironment["TRACEPARENT"] = traceparent }
+            execution = prepared
         } catch let error as TaskSpec.ExecutionError {
             return .invalid(error.description)
         } catch {
@@ -158,17 +162,15 @@ struct TaskRunner: Sendable {
             error: attempt.error, retryDelay: attempt.retryDelay))
         switch status {
         case nil:
-            logger.error(
-                "gave up recording the result of \(claimed.ref): its lease ran out while Redis was "
-                    + "unreachable, so it will run again")
+            logger.error(Logger.Message(stringLiteral: "gave up recording the result of \(claimed.ref): its lease ran out while Redis was "
+                    + "unreachable, so it will run again"))
         case .stale?:
             logger.warning("result of \(claimed.ref) refused: the lease is no longer held")
         case .recorded?, .retrying?:
             if attempt.outcome != .succeeded {
                 let retry = attempt.retryDelay.map { ", retry in \($0.qrewShortDescription)" } ?? ""
-                logger.info(
-                    "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "
-                        + "\(attempt.error ?? "no error message")\(retry)")
+                logger.debug(Logger.Message(stringLiteral: "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "
+                        + "\(attempt.error ?? "no error message")\(retry)"))
             }
         }
     }

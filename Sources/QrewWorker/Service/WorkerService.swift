@@ -1,5 +1,7 @@
+import Logging
 import QrewQueue
 import QrewRedis
+import ServiceLifecycle
 
 /// The worker: claims tasks from Redis, runs them with the executors, heartbeats their leases,
 /// streams their output and records their results, until asked to drain.
@@ -11,13 +13,15 @@ import QrewRedis
 /// ```
 /// Redis being unreachable is never fatal: every loop logs the outage once, retries with
 /// backoff and carries on; running tasks keep running and their results wait for Redis.
-public final class WorkerService: Sendable {
+public final class WorkerService: Service, CustomStringConvertible {
     /// The configuration the worker was created with.
     public let configuration: WorkerConfiguration
     /// Where tasks run; register custom task types here before `run()`.
     public let executors: ExecutorRegistry
     /// The worker's log.
-    public let logger: ServiceLogger
+    public let logger: Logger
+
+    public var description: String { "WorkerService(\(configuration.name))" }
 
     private let queue: QueueClient
     private let tasks: RunningTasks
@@ -30,7 +34,7 @@ public final class WorkerService: Sendable {
     /// Redis URL that cannot be parsed or Lua scripts missing from the build.
     public init(
         configuration: WorkerConfiguration, executors: ExecutorRegistry = ExecutorRegistry(),
-        logger: ServiceLogger? = nil
+        logger: Logger? = nil
     ) throws {
         var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
         // A command must not hang longer than a heartbeat period, or one stuck call could
@@ -38,7 +42,7 @@ public final class WorkerService: Sendable {
         redisConfiguration.commandTimeout = min(redisConfiguration.commandTimeout ?? .seconds(5), configuration.heartbeatInterval)
         self.configuration = configuration
         self.executors = executors
-        self.logger = logger ?? ServiceLogger(source: "worker \(configuration.name)")
+        self.logger = logger ?? Logger.qrew("worker \(configuration.name)")
         let scripts = try ScriptLibrary.bundled.get()
         self.queue = QueueClient(
             redis: RedisClient(configuration: redisConfiguration), keys: Keys(prefix: configuration.namespace), scripts: scripts)
@@ -71,11 +75,12 @@ public final class WorkerService: Sendable {
         }
     }
 
-    /// Runs the worker until `drain()` (or cancellation, which drains without waiting).
+    /// Runs the worker until `drain()`, a graceful shutdown of the `ServiceGroup` it runs in
+    /// (both drain), or cancellation, which drains without waiting. Its loops run as services
+    /// of a group of their own.
     public func run() async {
-        logger.info(
-            "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
-                + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)")
+        logger.info(Logger.Message(stringLiteral: "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
+                + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"))
         await crashReporter?.start()
         let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
         let runner = TaskRunner(
@@ -98,10 +103,16 @@ public final class WorkerService: Sendable {
         let listener = CancellationListener(
             redis: queue.redis.configuration, keys: queue.keys, tasks: tasks, outage: outage, logger: logger)
 
-        await withDiscardingTaskGroup { group in
-            group.addTask { await heartbeat.run() }
-            group.addTask { await listener.run() }
-            if let throttle { group.addTask { await throttle.run() } }
+        // The claim loop is last, so it is the one a shutdown reaches first: it stops claiming
+        // and lets the running tasks finish; then the group stops the others in reverse order,
+        // heartbeats last, so leases stay renewed while tasks finish.
+        typealias ServiceConfiguration = ServiceGroupConfiguration.ServiceConfiguration
+        func loop(_ name: String, _ body: @escaping @Sendable () async -> Void) -> ServiceConfiguration {
+            ServiceConfiguration(service: WorkerLoopService(description: name, loop: body))
+        }
+        var services = [loop("HeartbeatLoop") { await heartbeat.run() }, loop("CancellationListener") { await listener.run() }]
+        if let throttle { services.append(loop("ThrottleLoop") { await throttle.run() }) }
+        let claiming = WorkerLoopService(description: "ClaimLoop", stopsOnGracefulShutdown: false) { [self] in
             await withDiscardingTaskGroup { claiming in
                 claiming.addTask { await claimLoop.run() }
                 await withTaskCancellationHandler {
@@ -112,7 +123,15 @@ public final class WorkerService: Sendable {
                 claiming.cancelAll()
             }
             await finishRunningTasks()
-            group.cancelAll()
+        }
+        // Once drained, the rest of the group shuts down gracefully (in reverse order).
+        services.append(ServiceConfiguration(service: claiming, successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        // A graceful shutdown of a surrounding group (SIGTERM in qrew-worker) drains.
+        await withGracefulShutdownHandler {
+            try? await group.run()
+        } onGracefulShutdown: {
+            self.drain()
         }
         crashReporter?.stop()
         logger.info("stopped")

@@ -41,11 +41,21 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Start no qrew-web dashboard.")
     var noWeb = false
 
+    @Option(help: ArgumentHelp(
+        "Lowest level the coordinator and workers log: trace, debug, info, notice, warning, error or critical "
+            + "(passed to them as QREW_LOG_LEVEL; default: $QREW_LOG_LEVEL, else info).",
+        valueName: "level"))
+    var logLevel: String?
+
     @OptionGroup var redis: RedisOptions
 
     func validate() throws {
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be from 1 to 32") }
         guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be from 0 to 65535") }
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        if let logLevel, !levels.contains(logLevel.lowercased()) {
+            throw ValidationError("--log-level: '\(logLevel)' is not a level; use \(levels.joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
@@ -138,7 +148,8 @@ struct DevCommand: AsyncParsableCommand {
         do {
             cluster = try await LocalCluster.start(LocalCluster.Options(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis.isURLChosen ? redis.url : nil,
-                namespace: redis.resolvedNamespace, workers: workers, tag: "dev-\(getpid())"))
+                namespace: redis.resolvedNamespace, workers: workers,
+                environment: logLevel.map { ["QREW_LOG_LEVEL": $0.lowercased()] } ?? [:], tag: "dev-\(getpid())"))
         } catch {
             throw CommandFailure("\(error)")
         }

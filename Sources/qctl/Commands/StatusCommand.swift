@@ -21,7 +21,8 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await redis.withQueue { queue in
             guard let snapshot = try await queue.runSnapshot(run) else { throw CommandFailure.unknownRun(run, redis) }
-            let document = RunStatusDocument(snapshot, gateWaits: try await queue.gateWaits(snapshot))
+            let document = RunStatusDocument(
+                snapshot, gateWaits: try await queue.gateWaits(snapshot), childStates: try await queue.childRunStates(snapshot))
             if json {
                 try Console.json(document)
             } else {
@@ -42,6 +43,10 @@ struct StatusCommand: AsyncParsableCommand {
         if let finished, let begin = started ?? created { times.append("took \(Timestamp.duration(milliseconds: finished - begin))") }
         if !times.isEmpty { lines.append(times.joined(separator: ", ")) }
         if let error = run.error { lines.append("reason: \(error)") }
+        if let parent = run.parent { lines.append("parent: run \(parent.run), step task \(parent.task)") }
+        if !run.children.isEmpty {
+            lines.append("children: " + run.children.map { "\($0.run) (\($0.task), \($0.state))" }.joined(separator: ", "))
+        }
         if run.throttles > 0 { lines.append("worker throttles: \(run.throttles) (slot changes under --concurrency auto)") }
         if run.cache.hits + run.cache.misses > 0 {
             lines.append("result cache: \(run.cache.hits) hit\(run.cache.hits == 1 ? "" : "s"), \(run.cache.misses) miss\(run.cache.misses == 1 ? "" : "es")")
@@ -51,7 +56,9 @@ struct StatusCommand: AsyncParsableCommand {
             let rows = run.tasks.map { task -> [String] in
                 [task.id, Self.state(task), "\(task.attempts)", task.worker ?? "-", Self.duration(task), task.exitCode.map(String.init) ?? "-",
                  Self.progress(task),
-                 task.waitingFor.map { "waiting: \($0)" } ?? TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
+                 task.waitingFor.map { "waiting: \($0)" }
+                     ?? (task.state == "running" ? task.childRun.map { "child run \($0)" } : nil)
+                     ?? TextTable.truncated(task.error ?? task.output ?? "", limit: 60)]
             }
             lines += TextTable.render(
                 header: ["task", "state", "attempts", "worker", "duration", "exit", "progress", "error / output"], rows: rows)

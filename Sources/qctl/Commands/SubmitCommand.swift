@@ -2,6 +2,7 @@ import QrewInspect
 import ArgumentParser
 import Foundation
 import QrewCore
+import QrewQueue
 
 /// `qctl submit FILE`: validates locally, queues the workflow, waits until a coordinator stored
 /// the run and prints its id; `--follow` then shows it live, `--wait` waits silently.
@@ -25,6 +26,12 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long an --idempotency-key is remembered.", valueName: "duration"))
     var idempotencyWindow = "24h"
 
+    @Option(help: ArgumentHelp(
+        "A W3C trace context parent (e.g. $TRACEPARENT of the calling job) the run joins: its tasks' spans go in that trace "
+            + "(default: a new trace per run).",
+        valueName: "00-<trace id>-<parent id>-<flags>"))
+    var traceparent: String?
+
     @OptionGroup var following: FollowOptions
 
     @Flag(help: "Print {\"id\": ...} instead of the bare run id.")
@@ -43,6 +50,13 @@ struct SubmitCommand: AsyncParsableCommand {
             throw ValidationError("--idempotency-key: use 1 to 256 bytes, e.g. a request id or 'nightly-2026-12-05'")
         }
         _ = try parsedIdempotencyWindow()
+        if let traceparent {
+            do {
+                _ = try RunTrace(parent: traceparent)
+            } catch {
+                throw ValidationError("--traceparent: \(error)")
+            }
+        }
     }
 
     private func parsedIdempotencyWindow() throws -> Duration {
@@ -71,10 +85,11 @@ struct SubmitCommand: AsyncParsableCommand {
             if let idempotencyKey {
                 (id, fields) = try await Submission.submitIdempotent(
                     workflow, text: text, runID: proposedID, key: idempotencyKey, retention: window,
-                    queue: queue, redis: redis, timeout: timeout)
+                    traceparent: traceparent, queue: queue, redis: redis, timeout: timeout)
             } else {
                 id = proposedID
-                fields = try await Submission.submit(workflow, text: text, runID: id, queue: queue, redis: redis, timeout: timeout)
+                fields = try await Submission.submit(
+                    workflow, text: text, runID: id, traceparent: traceparent, queue: queue, redis: redis, timeout: timeout)
             }
             if json {
                 try Console.json(["id": id])

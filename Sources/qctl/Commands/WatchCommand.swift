@@ -16,7 +16,14 @@ struct WatchCommand: AsyncParsableCommand {
         try await redis.withQueue { queue in
             guard let fields = try await queue.runFields(run) else { throw CommandFailure.unknownRun(run, redis) }
             var view = RunView(mode: RunView.standardMode(), total: Int(fields["total"] ?? "") ?? 0)
-            let state = try await RunFollower(queue: queue, runID: run).follow { view.handle($0) }
+            var follower = RunFollower(queue: queue, runID: run)
+            follower.estimateEvery = .seconds(5)
+            let state = try await follower.follow(updates: { update in
+                switch update {
+                case .event(let entry): view.handle(entry)
+                case .eta(let estimate, let now): view.show(estimate, now: now)
+                }
+            })
             view.close()
             if state != "succeeded" { throw ExitCode.failure }
         }

@@ -19,7 +19,14 @@ struct FollowOptions: ParsableArguments {
     func finish(_ runID: String, queue: QueueClient, after: String = "0", total: Int) async throws {
         guard follow || wait else { return }
         var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: total)
-        let state = try await RunFollower(queue: queue, runID: runID, after: after).follow { view.handle($0) }
+        var follower = RunFollower(queue: queue, runID: runID, after: after)
+        follower.estimateEvery = follow ? .seconds(5) : nil
+        let state = try await follower.follow(updates: { update in
+            switch update {
+            case .event(let entry): view.handle(entry)
+            case .eta(let estimate, let now): view.show(estimate, now: now)
+            }
+        })
         view.close()
         if state != "succeeded" { throw ExitCode.failure }
     }

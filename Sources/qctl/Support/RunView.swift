@@ -1,5 +1,6 @@
 import QrewInspect
 import Foundation
+import QrewCore
 import QrewQueue
 
 /// Turns a run's progress events into what a person reads: one line per step state change and
@@ -22,6 +23,10 @@ struct RunView {
     private var startedAt: [String: Int] = [:]
     private var firstEventAt: Int?
     private var barShown = false
+    /// The latest ETA (`RunFollower.Update.eta`), shown in the bar; and the finish time a plain
+    /// view last printed.
+    private var eta: String?
+    private var printedFinish: Int?
 
     init(mode: Mode, total: Int) {
         self.mode = mode
@@ -35,6 +40,19 @@ struct RunView {
 
     mutating func handle(_ entry: StreamEntry) {
         let fields = entry.fields
+        // An event of a child run (RunFollower): its tasks count towards the bar; its end is
+        // told by its step's own end.
+        if fields["child"] != nil {
+            switch fields["type"] {
+            case "run_queued":
+                total += Int(fields["total"] ?? "") ?? 0
+                return
+            case "run_finished", "run_retried":
+                return
+            default:
+                break
+            }
+        }
         let ts = Int(fields["ts"] ?? "") ?? 0
         if firstEventAt == nil { firstEventAt = ts }
         let task = fields["task"] ?? "?"
@@ -77,6 +95,9 @@ struct RunView {
                  "worker \(fields["worker"] ?? "?") slots \(fields["from"] ?? "?") -> \(fields["to"] ?? "?"): \(fields["reason"] ?? "")")
         case "task_finished":
             finish(task: task, fields: fields, ts: ts)
+        case "task_child_started":
+            states[task] = "running"
+            emit(ts, "↳", .cyan, "\(task) running child run \(fields["childRun"] ?? "?")")
         case "task_expanded":
             let count = Int(fields["tasks"] ?? "") ?? 0
             total += count
@@ -92,6 +113,28 @@ struct RunView {
             emit(ts, symbol, color, text)
         default:
             break
+        }
+    }
+
+    /// Shows a fresh ETA: in the bar on a terminal; elsewhere as a line, when it is the first or
+    /// its finish time moved by more than 5 s and a fifth of the time left since the last one printed.
+    mutating func show(_ estimate: RunStatistics.ETA, now: Int) {
+        let remaining = Int((estimate.remainingSeconds * 1000).rounded())
+        let unknown = remaining == 0 && !estimate.unestimatedSteps.isEmpty
+        let steps = estimate.unestimatedSteps.prefix(5).joined(separator: ", ") + (estimate.unestimatedSteps.count > 5 ? ", ..." : "")
+        let unpriced = estimate.unestimatedSteps.isEmpty ? "" : " (no duration known yet for \(steps))"
+        eta = unknown ? "ETA unknown yet" : "ETA ~\(Timestamp.duration(milliseconds: remaining))"
+        switch mode {
+        case .silent:
+            return
+        case .interactive(let useColor):
+            write((barShown ? "\r\u{1B}[2K" : "") + bar(useColor), terminator: "")
+            barShown = true
+        case .plain:
+            // The finish time, not the time left (which counts down by itself), decides.
+            if let printed = printedFinish, abs(printed - estimate.at) <= max(5000, remaining / 5) { return }
+            printedFinish = estimate.at
+            emit(now, "⌛", .dim, unknown ? "ETA: unknown yet\(unpriced)" : "ETA: about \(Timestamp.duration(milliseconds: remaining)) left\(unpriced)")
         }
     }
 
@@ -205,6 +248,7 @@ struct RunView {
         for (state, symbol, color) in parts {
             if let count = counts[state], count > 0 { text += "  " + Self.paint("\(symbol) \(count)", color, useColor) }
         }
+        if let eta { text += "  " + Self.paint(eta, .dim, useColor) }
         return text
     }
 

@@ -19,10 +19,12 @@ enum Submission {
     /// Queues the workflow and waits (polling every 20 ms, up to `timeout`) until a coordinator
     /// stored the run; returns its fields. A run the coordinator rejected fails with its error.
     static func submit(
-        _ options: WorkflowOptions, text: String, runID: String, queue: QueueClient, redis: RedisOptions,
-        timeout: Duration = .seconds(10)
+        _ options: WorkflowOptions, text: String, runID: String, traceparent: String? = nil, queue: QueueClient,
+        redis: RedisOptions, timeout: Duration = .seconds(10)
     ) async throws -> [String: String] {
-        _ = try await queue.enqueueSubmission(runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+        _ = try await queue.enqueueSubmission(
+            runID: runID, fileName: options.file, workflow: text, params: options.overrides, files: options.includedFiles(text: text),
+            traceparent: traceparent)
         return try await awaitStored(runID, queue: queue, redis: redis, timeout: timeout)
     }
 
@@ -31,10 +33,11 @@ enum Submission {
     /// returns that run's id (the existing one for a repeated key) and fields.
     static func submitIdempotent(
         _ options: WorkflowOptions, text: String, runID: String, key: String, retention: Duration,
-        queue: QueueClient, redis: RedisOptions, timeout: Duration
+        traceparent: String? = nil, queue: QueueClient, redis: RedisOptions, timeout: Duration
     ) async throws -> (runID: String, fields: [String: String]) {
         let outcome = try await queue.enqueueIdempotentSubmission(
-            key: key, retention: retention, runID: runID, fileName: options.file, workflow: text, params: options.overrides)
+            key: key, retention: retention, runID: runID, fileName: options.file, workflow: text, params: options.overrides,
+            files: options.includedFiles(text: text), traceparent: traceparent)
         return (outcome.runID, try await awaitStored(outcome.runID, queue: queue, redis: redis, timeout: timeout))
     }
 

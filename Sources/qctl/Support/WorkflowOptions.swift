@@ -39,6 +39,12 @@ struct WorkflowOptions: ParsableArguments {
         }
     }
 
+    /// The texts of the files the workflow's child workflows name (`type: workflow` with
+    /// `file:`), read relative to the file that names them, by resolved path.
+    func includedFiles(text: String) -> [String: String] {
+        ChildWorkflowFiles.collect(text: text, fileName: file) { path in try? String(contentsOfFile: path, encoding: .utf8) }
+    }
+
     /// Reads the file and runs it through the coordinator's intake path (`RunIntake`: size,
     /// validation, overrides, decomposition, task records), so what passes here is what a
     /// coordinator stores.
@@ -46,6 +52,8 @@ struct WorkflowOptions: ParsableArguments {
         intake: RunIntake = RunIntake(), durationEstimates: [String: Duration] = [:]
     ) throws(WorkflowValidationError) -> (text: String, run: RunIntake.PreparedRun) {
         let text = try readText()
-        return (text, try intake.prepare(runID: "validate", text: text, fileName: file, params: overrides) { _ in durationEstimates })
+        let prepared = try intake.prepare(
+            runID: "validate", text: text, fileName: file, params: overrides, files: includedFiles(text: text)) { _ in durationEstimates }
+        return (text, prepared)
     }
 }

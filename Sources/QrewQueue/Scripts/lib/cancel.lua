@@ -70,11 +70,14 @@ local function cancel_slice(run)
   local settled = 0
   for _, id in ipairs(ids) do
     local ref = run .. '/' .. id
-    local t = redis.call('HMGET', task_key(ref), 'state', 'queue', 'limits')
+    local t = redis.call('HMGET', task_key(ref), 'state', 'queue', 'limits', 'childRun')
     -- `expanded`: the join of a dynamic fan-out (lib/fanout), ended here with its children.
     if t[1] == 'waiting' or t[1] == 'ready' or t[1] == 'running' or t[1] == 'expanded' then
       cancel_task(run, ref, id, t, c[2])
       settled = settled + 1
+      -- A child-workflow step's child run (lib/child) is canceled with it, carried out by the
+      -- sweep like any cancellation; its grandchildren follow the same way.
+      if t[1] == 'running' and t[4] then begin_cancel(t[4], 'parent run ' .. run .. ' canceled', 'canceled') end
     end
   end
   if settled > 0 then settle_later(run, settled, false) end

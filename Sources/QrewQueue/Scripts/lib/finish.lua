@@ -7,7 +7,7 @@
 -- "<kind><pos>:<id>": `s` skips what is downstream of task `id`, `r` counts `id` off as a met
 -- dependency of its dependents, both from byte `pos` of its `dependents` text (lib/common
 -- json_ids). A run with work left is in <prefix>:sweeping, where `sweep_runs` (the coordinator's
--- maintenance loop) or `cancel_run` / `continue_run` (any caller) continue it.
+-- housekeeping loop) or `cancel_run` / `continue_run` (any caller) continue it.
 local function defer_items(run, items)
   if #items == 0 then return end
   call_chunked({ 'RPUSH', run_key(run) .. ':walk' }, items)
@@ -151,7 +151,8 @@ local function settle(run, settled, failed)
   if failed then redis.call('HSET', rk, 'failedTasks', '1') end
   local pending = redis.call('HINCRBY', rk, 'pending', -settled)
   if pending > 0 then return end
-  local r = redis.call('HMGET', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'cancelState', 'state', 'retention')
+  local r = redis.call('HMGET', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'cancelState', 'state', 'retention',
+    'parent')
   if r[1] then return end
   local state = r[2] and 'failed' or 'succeeded'
   -- A canceled run ends in the state its cancellation chose (`failed` under failFast); a run
@@ -160,6 +161,12 @@ local function settle(run, settled, failed)
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
   redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
   emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
+  -- A child workflow's run: the leader ends its parent's step (`finish_children`, lib/child),
+  -- woken at once through the `__workflow` queue's wake-up list.
+  if r[7] then
+    redis.call('RPUSH', P .. ':childrenDone', run)
+    note_queued('__workflow', 1)
+  end
   -- The leader learns step durations from it (QueueClient.learnDurations), off the hot paths.
   redis.call('LPUSH', P .. ':learn', run)
   redis.call('LTRIM', P .. ':learn', 0, 999)

@@ -2,7 +2,7 @@
   its retry job (lib/retry), then, for a canceling run, its cancellation (lib/cancel: the skips
   of its walk list, then its task list), else its walk list (skips and releases, lib/finish).
   Needs lib/common, lib/limits, lib/finish, lib/cancel and lib/retry. Shared by `sweep_runs`
-  (the coordinator's maintenance loop), `continue_run` and `cancel_run` (any caller looping),
+  (the coordinator's housekeeping loop), `continue_run` and `cancel_run` (any caller looping),
   `retry_run` and `expire_runs`. Each call does at most the budget (lib/common BUDGET). ]]
 
 -- Continues `run`'s work as far as the budget goes; returns true when none is left (the run has

@@ -72,7 +72,8 @@ struct ScheduleAddCommand: AsyncParsableCommand {
         let name = scheduleName.name
         try await redis.withQueue { queue in
             let stored = try await queue.addSchedule(
-                name: name, spec: spec, fileName: workflow.file, workflow: text, params: workflow.overrides, replace: replace)
+                name: name, spec: spec, fileName: workflow.file, workflow: text, params: workflow.overrides, replace: replace,
+                files: workflow.includedFiles(text: text))
             guard stored else {
                 throw CommandFailure("a schedule named '\(name)' exists in namespace '\(redis.resolvedNamespace)'; add --replace to replace it, or `qctl schedule remove \(name)` first")
             }

@@ -1,0 +1,50 @@
+import Logging
+import QrewQueue
+
+/// A housekeeping loop does the leader's slow, bulky work: it goes on with work runs left for
+/// later calls (cancellations, retries, big skips and releases), expires the tasks of finished
+/// runs, learns step durations from finished runs and forgets workers that stopped
+/// heartbeating and runs that expired. It runs beside the reap loop (`ReapLoop`), so a big
+/// expiry never delays taking back a lease or promoting a retry.
+struct HousekeepingLoop {
+    let queue: QueueClient
+    let configuration: CoordinatorConfiguration
+    let leadership: Leadership
+    let log: Logger
+
+    /// Task keys `expire_tasks` expires per call (a few hundred µs of Redis).
+    static let expiryBudget = 200
+    /// The pause between two `expire_tasks` (or `sweep_runs`) calls while work is left.
+    static let expiryPause = Duration.milliseconds(2)
+    /// Most `sweep_runs` calls per pass (a 100,000-task cancel takes ~100), so a run whose work
+    /// never ends cannot keep the loop from its other jobs.
+    static let sweepCallsPerPass = 1000
+
+    func run() async {
+        let learning = LearningThrottle()
+        await leadership.whileLeading(outage: OutageTracker(log: log, what: "housekeeping")) { fence in
+            // Work runs left for later calls, a slice of a few ms per call with pauses, so other
+            // clients' commands run between.
+            var sweeps = 0
+            while sweeps < Self.sweepCallsPerPass, !leadership.hasResigned,
+                  try await queue.sweepRuns(fence: fence).more {
+                sweeps += 1
+                try await Task.sleep(for: Self.expiryPause)
+            }
+            for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
+                log.info("forgot worker \(worker): no heartbeat for two leases")
+            }
+            // Small slices with pauses: a big run's 10,000 task keys take ~50 calls of well under a
+            // millisecond each, so commands of other clients (a single-task run's claim and result)
+            // never wait long behind them, and expiry still keeps up with ~60,000 tasks a second.
+            while !leadership.hasResigned, try await queue.expireTasks(fence: fence, budget: Self.expiryBudget).more {
+                try await Task.sleep(for: Self.expiryPause)
+            }
+            let learned = try await queue.learnDurations(shouldLearn: learning.shouldLearn)
+            if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
+            let forgotten = try await queue.pruneRuns(fence: fence)
+            if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
+            await leadership.pause(for: configuration.maintenanceInterval)
+        }
+    }
+}
