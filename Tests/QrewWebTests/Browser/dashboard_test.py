@@ -100,6 +100,23 @@ def big_run(driver, base, run, tasks, release_file):
     return {"tasks": tasks, "nodes": nodes, "loads": timings, "fitMs": fit_ms, "api": api}
 
 
+def other_pages(driver, base, live_run):
+    """The runs list (live, filtered), workers and pools pages show what the cluster has."""
+    driver.get(f"{base}/#/runs")
+    wait(driver, lambda d: d.execute_script(
+        "return [...document.querySelectorAll('#runs tr[data-run]')].map(r => r.dataset.run)").count(live_run) == 1,
+        "the runs list to show the live run")
+    driver.execute_script("const f = document.getElementById('name-filter'); f.value = 'web-big'; f.dispatchEvent(new Event('input'))")
+    shown = driver.execute_script("return [...document.querySelectorAll('#runs tr[data-run]')].map(r => r.dataset.run)")
+    assert shown and all("web-big" in run for run in shown), f"the name filter shows {shown}"
+    driver.get(f"{base}/#/workers")
+    wait(driver, lambda d: "worker-1" in text(d, "workers") and "worker-2" in text(d, "workers"), "both workers listed")
+    driver.get(f"{base}/#/pools")
+    wait(driver, lambda d: "cpu" in text(d, "pools") and "deployer" in text(d, "pools"), "the example's pools listed")
+    driver.get(f"{base}/#/dlq")
+    wait(driver, lambda d: "no dead letters" in text(d, "dlq"), "the empty dead-letter page")
+
+
 def screenshot(driver, base, run, path):
     driver.set_window_size(1280, 720)
     driver.get(f"{base}/#/runs/{run}")
@@ -128,6 +145,7 @@ def main():
     try:
         changed = live_run(driver, args.base, args.live_run, args.release_file)
         big = big_run(driver, args.base, args.big_run, args.big_tasks, args.big_release_file)
+        other_pages(driver, args.base, args.live_run)
         if args.example_run and args.screenshot:
             screenshot(driver, args.base, args.example_run, args.screenshot)
         print(json.dumps({"changedNodes": changed, "big": big}))
