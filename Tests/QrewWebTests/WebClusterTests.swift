@@ -72,6 +72,22 @@ struct WebClusterTests {
             #expect(task["state"] as? String == "succeeded")
             #expect((task["output"] as? String)?.contains("preparing") == true)
             #expect(try client.get("/api/runs/\(id)/tasks/nope").status == 404)
+            let matrixTask = try client.get("/api/runs/\(id)/tasks/build%5Btarget%3Db%5D").json() as? [String: Any] ?? [:]
+            #expect(matrixTask["id"] as? String == "build[target=b]")
+            #expect((matrixTask["output"] as? String)?.contains("built b") == true)
+
+            // Pages of one run each, newest first, follow the cursor to the end.
+            let older = [id, try web.submit("name: second\nsteps:\n  - id: a\n    run: [\"true\"]\n")]
+            let newest = try web.submit("name: third\nsteps:\n  - id: a\n    run: [\"true\"]\n")
+            var paged: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let query = cursor.map { "&cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
+                let page = try client.get("/api/runs?limit=1" + query).json() as? [String: Any] ?? [:]
+                paged += (page["runs"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                cursor = page["nextCursor"] as? String
+            } while cursor != nil && paged.count < 10
+            #expect(paged == [newest] + older.reversed(), "\(paged)")
 
             let workers = try client.get("/api/workers").json() as? [[String: Any]] ?? []
             #expect(workers.count == 1)
