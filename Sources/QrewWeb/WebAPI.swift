@@ -48,6 +48,12 @@ public struct WebAPI: Sendable {
         router.get("/api/workers") { _, _ in try await api.guarded { try await api.workers() } }
         router.get("/api/dlq") { request, _ in try await api.guarded { try await api.deadLetters(request) } }
         router.post("/api/dlq/:id/requeue") { request, context in try await api.guarded { try await api.requeue(request, context) } }
+        // Anything else under /api: a JSON 404 that says where the endpoints are listed.
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+            router.on("/api/**", method: method) { request, _ -> Response in
+                throw APIError.notFound("no endpoint \(request.method) \(request.uri.path); the API is described in docs/http-api.md")
+            }
+        }
         router.get("/api/pools") { _, _ in try await api.guarded { try Self.json(try await api.queue.pools()) } }
         return router
     }

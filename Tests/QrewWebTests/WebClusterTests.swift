@@ -191,7 +191,10 @@ struct WebClusterTests {
             #expect(try client.get("/api/runs?cursor=zzz").status == 400)
             #expect(try client.get("/api/runs?state=sleeping").status == 400)
             #expect(try client.get("/api/dlq?limit=-1").status == 400)
-            #expect(try client.get("/api/nothing").status == 404)
+            let unknown = try client.get("/api/nothing")
+            #expect(unknown.status == 404 && unknown.errorMessage.contains("no endpoint GET /api/nothing"))
+            #expect(try client.request("DELETE", "/api/runs").status == 404)
+            #expect(try client.get("/api/runs/x/tasks").status == 404)
 
             // One event stream at most here: a second one gets 503 while the first is open.
             let id = try web.submit("name: long\nsteps:\n  - id: a\n    run: [\"sh\", \"-c\", \"sleep 3\"]\n")
