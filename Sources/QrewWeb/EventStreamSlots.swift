@@ -21,5 +21,4 @@ final class EventStreamSlots: Sendable {
         open.withLock { $0 -= 1 }
     }
 
-    var inUse: Int { open.withLock { $0 } }
 }
