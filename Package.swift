@@ -4,6 +4,7 @@ import PackageDescription
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let traceContext: Target.Dependency = .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 
 let package = Package(
     name: "Qrew",
@@ -26,10 +27,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,13 +50,25 @@ let package = Package(
         .target(name: "QrewCore", dependencies: ["Yams", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "QrewQueue",
-            dependencies: ["QrewCore", "QrewRedis", logging, traceContext],
+            dependencies: ["QrewCore", "QrewRedis", logging, traceContext, metrics],
             resources: [.copy("Scripts")]),
-        .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", logging, serviceLifecycle]),
+        .target(name: "QrewCoordinator", dependencies: ["QrewCore", "QrewQueue", "QrewRedis", logging, serviceLifecycle, metrics]),
+        // Serves /metrics (swift-prometheus over hummingbird) for the coordinator and worker
+        // executables; the libraries only record through swift-metrics' API.
+        .target(
+            name: "QrewMetrics",
+            dependencies: [
+                metrics, logging, serviceLifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                "QrewQueue",
+            ]
+        ),
         .executableTarget(
             name: "qrew-coordinator",
             dependencies: [
-                "QrewCoordinator", "QrewCore", "QrewQueue", logging, serviceLifecycle,
+                "QrewCoordinator", "QrewCore", "QrewQueue", "QrewMetrics", logging, serviceLifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,7 +76,7 @@ let package = Package(
         .target(
             name: "QrewWorker",
             dependencies: [
-                "QrewCore", "QrewQueue", "QrewRedis", "QrewProcess", logging, serviceLifecycle,
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewProcess", logging, serviceLifecycle, metrics,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
         // What qctl and qrew-web show of a cluster: the status, plan, workers and dead-letter documents.
@@ -92,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "qrew-worker",
             dependencies: [
-                "QrewWorker", "QrewCore", "QrewQueue", logging, serviceLifecycle,
+                "QrewWorker", "QrewCore", "QrewQueue", "QrewMetrics", logging, serviceLifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

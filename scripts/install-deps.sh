@@ -16,11 +16,19 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-# redis-py, for the cross-language client example (examples/clients/follow.py) and its test.
+# redis-py, for the cross-language examples (examples/clients/follow.py, examples/workers/worker.py)
+# and their tests.
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import redis' >/dev/null 2>&1; then
-  echo "install-deps: installing redis-py for examples/clients/follow.py" >&2
+  echo "install-deps: installing redis-py for examples/clients/follow.py and examples/workers/worker.py" >&2
   python3 -m pip install --quiet --disable-pip-version-check redis >/dev/null 2>&1 \
-    || echo "install-deps: could not pip install redis; the Python client example will not run" >&2
+    || echo "install-deps: could not pip install redis; the Python examples and their tests will not run" >&2
+fi
+
+# prometheus-client: its text-format parser reads /metrics in MetricsClusterTests.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+  echo "install-deps: installing prometheus-client for the metrics tests" >&2
+  python3 -m pip install --quiet --disable-pip-version-check prometheus-client >/dev/null 2>&1 \
+    || echo "install-deps: could not pip install prometheus-client; the metrics tests will fail" >&2
 fi
 
 # qrew-web's tests: openapi-spec-validator and schemathesis check docs/openapi.yaml against a

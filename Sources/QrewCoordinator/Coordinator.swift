@@ -49,7 +49,7 @@ public struct Coordinator: Sendable {
     public var services: [any Service] {
         let leadership = Leadership()
         let (queue, configuration, log) = (queue, configuration, logger)
-        return [
+        let services: [(any Service)?] = [
             CoordinatorLifecycleService(configuration: configuration, log: log, crashReporter: crashReporter),
             CoordinatorLoopService(description: "ReapLoop") {
                 await ReapLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run()
@@ -69,12 +69,18 @@ public struct Coordinator: Sendable {
             CoordinatorLoopService(description: "ScheduleLoop") {
                 await ScheduleLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run()
             },
+            configuration.metricsSampleInterval.map { interval in
+                CoordinatorLoopService(description: "MetricsSampleLoop") {
+                    await MetricsSampleLoop(queue: queue, leadership: leadership, interval: interval, log: log).run()
+                }
+            },
             LeadershipLoop(queue: queue, configuration: configuration, leadership: leadership, log: log),
             CoordinatorLoopService(description: "IntakeLoop") { [crashReporter] in
                 await IntakeLoop(queue: queue, configuration: configuration, leadership: leadership, log: log, crashReporter: crashReporter)
                     .run()
             },
         ]
+        return services.compactMap { $0 }
     }
 
     /// Runs the services until the surrounding task is cancelled (which stops them without

@@ -41,6 +41,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var reportsCrashes: Bool
     /// Test-only fault injection (`QREW_FAULT_…` environment variables); none by default.
     public var faults: CoordinatorFaults
+    /// How often the leader samples the queue-level gauges from Redis (`MetricsSampleLoop`);
+    /// nil (the default) samples nothing: `qrew-coordinator` sets it with `--metrics-port`.
+    public var metricsSampleInterval: Duration? = nil
 
     public init(
         redisURL: String = "redis://127.0.0.1:6379/0",

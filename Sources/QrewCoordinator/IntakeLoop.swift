@@ -1,4 +1,5 @@
 import Logging
+import CoreMetrics
 import QrewCore
 import QrewQueue
 
@@ -91,6 +92,7 @@ struct IntakeLoop {
         } catch {
             let text = error.problems.map(\.description).joined(separator: "\n")
             _ = try session.rejectRun(runID: runID, name: "", error: text, fence: fence, retention: configuration.retention)
+            Counter(label: MetricNames.submissions, dimensions: [("outcome", "rejected")]).increment()
             log.info("run \(runID) rejected: \(error.problems.count) problem(s) in \(file)")
             return
         }
@@ -109,7 +111,12 @@ struct IntakeLoop {
         let built = clock.now
         let graph = prepared.graph
         let submitted = try session.submitRun(traced, fence: fence, slice: configuration.storeSlice)
-        log.debug("run \(runID) intake: prepare \(built - received), submit_run \(clock.now - built)")
+        let stored = clock.now
+        log.debug("run \(runID) intake: prepare \(built - received), submit_run \(stored - built)")
+        let took = (stored - received).components
+        CoreMetrics.Timer(label: MetricNames.intakeLatency).recordNanoseconds(took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000)
+        let outcome = submitted.created || submitted.resumedAt != nil ? "queued" : "duplicate"
+        Counter(label: MetricNames.submissions, dimensions: [("outcome", outcome)]).increment()
         for resize in submitted.resizedPools {
             log.warning(Logger.Message(stringLiteral: "run \(runID) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size); every run "
                     + "of the namespace shares it (the latest submission wins)"))

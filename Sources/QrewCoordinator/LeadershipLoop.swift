@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import QrewQueue
 import ServiceLifecycle
@@ -24,6 +25,8 @@ struct LeadershipLoop: Service, CustomStringConvertible {
         let outage = OutageTracker(log: log, what: "leadership")
         // The first answer is logged either way, so a standby's log says it is up and waiting.
         var announced = false
+        // 0 until it leads, so a scrape of a standby says so (and "no leader" alerts can sum it).
+        Gauge(label: MetricNames.leader).record(0)
         while !Task.isCancelled {
             do {
                 let fence = try await queue.acquireLeadership(coordinatorID: configuration.id, lease: configuration.leaderLease)
@@ -31,12 +34,14 @@ struct LeadershipLoop: Service, CustomStringConvertible {
                 if fence != leadership.fence || !announced {
                     announced = true
                     if let fence { log.info("leading (fence \(fence))") } else { log.info("standing by: another coordinator leads") }
+                    countChange(leading: fence != nil, was: leadership.fence != nil)
                 }
                 leadership.set(fence)
                 try? await Task.sleep(for: fence == nil ? .milliseconds(250) : configuration.leaderLease / 3)
             } catch {
                 let wait = outage.failed(error)
                 // Without Redis the lease cannot be renewed: stop acting before it lapses.
+                countChange(leading: false, was: leadership.fence != nil)
                 leadership.set(nil)
                 try? await Task.sleep(for: wait)
             }
@@ -55,5 +60,13 @@ struct LeadershipLoop: Service, CustomStringConvertible {
         } catch {
             log.warning("could not release leadership (\(error)); a standby takes over when the lease lapses")
         }
+        countChange(leading: false, was: true)
+    }
+
+    /// Counts a change between leading and standing by (a new fence while leading is none).
+    private func countChange(leading: Bool, was: Bool) {
+        guard leading != was else { return }
+        Counter(label: MetricNames.leadershipChanges, dimensions: [("to", leading ? "leader" : "standby")]).increment()
+        Gauge(label: MetricNames.leader).record(leading ? 1 : 0)
     }
 }

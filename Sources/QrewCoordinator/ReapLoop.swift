@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import QrewQueue
 
@@ -15,9 +16,12 @@ struct ReapLoop {
 
     func run() async {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "reaper")) { fence in
-            let reaped = try await queue.reapLeases(fence: fence)
+            let reaped = try await queue.reapLeasesWithOutcomes(fence: fence)
             if !reaped.isEmpty {
-                log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).joined(separator: ", "))")
+                for (outcome, count) in Dictionary(grouping: reaped, by: \.outcome).mapValues(\.count) {
+                    Counter(label: MetricNames.leaseReclaims, dimensions: [("outcome", outcome)]).increment(by: count)
+                }
+                log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).map(\.ref).joined(separator: ", "))")
             }
             let promoted = try await queue.promoteDelayed(fence: fence)
             let queueTimeouts = try await queue.expireQueued(fence: fence)

@@ -35,6 +35,14 @@ public final class LocalCluster: Sendable {
         /// Redis URLs for some worker slots (slot index → URL), when they must reach Redis
         /// another way than the cluster's URL (e.g. through the chaos suite's partition proxy).
         public var workerRedisURLs: [Int: String] = [:]
+        /// First port of the children's Prometheus endpoints (`--metrics-port`): coordinators
+        /// get this port and the next ones, then the workers; nil serves no metrics.
+        public var metricsPort: Int?
+
+        /// The metrics port of coordinator `index`, when metrics are on.
+        public func coordinatorMetricsPort(_ index: Int) -> Int? { metricsPort.map { $0 + index } }
+        /// The metrics port of worker `index`, when metrics are on.
+        public func workerMetricsPort(_ index: Int) -> Int? { metricsPort.map { $0 + coordinators + index } }
 
         /// The `qrew-supervise` the children are started through.
         var supervisor: String { binDirectory + "/qrew-supervise" }
@@ -196,10 +204,12 @@ public final class LocalCluster: Sendable {
 
     private func launchCoordinator(_ index: Int) throws -> SpawnedProcess {
         let suffix = index == 0 ? "" : "-\(index + 1)"
+        let metrics = options.coordinatorMetricsPort(index).map { ["--metrics-port", String($0)] } ?? []
         do {
             return try SpawnedProcess(
                 executable: options.binDirectory + "/qrew-coordinator",
-                arguments: connectionArguments(redisURL: redisURL) + ["--id", "\(options.tag)-coordinator\(suffix)"] + options.coordinatorArguments,
+                arguments: connectionArguments(redisURL: redisURL) + ["--id", "\(options.tag)-coordinator\(suffix)"] + metrics
+                    + options.coordinatorArguments,
                 logPath: logDirectory + "/coordinator\(suffix).log", environment: options.environment,
                 supervisor: options.supervisor)
         } catch {
@@ -211,6 +221,7 @@ public final class LocalCluster: Sendable {
         let name = Self.workerName(tag: options.tag, index: index, launch: launch)
         var arguments = connectionArguments(redisURL: options.workerRedisURLs[index] ?? redisURL) + ["--name", name] + options.workerArguments
         if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
+        if let port = options.workerMetricsPort(index) { arguments += ["--metrics-port", String(port)] }
         let log = launch == 1 ? "worker-\(index + 1).log" : "worker-\(index + 1)-\(launch).log"
         do {
             return try SpawnedProcess(

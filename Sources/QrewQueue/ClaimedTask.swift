@@ -13,10 +13,14 @@ public struct ClaimedTask: Sendable, Hashable {
     public let trace: RunTrace?
     /// This attempt's span id (16 hex digits), made when the task was claimed; nil without a trace.
     public let spanID: String?
+    /// The queue the task was claimed from ("" when not known).
+    public let queue: String
+    /// How long the task waited ready in its queue before this claim (Redis's clock), when known.
+    public let queueWait: Duration?
 
     public init(
         ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String], trace: RunTrace? = nil,
-        spanID: String? = nil
+        spanID: String? = nil, queue: String = "", queueWait: Duration? = nil
     ) {
         self.ref = ref
         self.token = token
@@ -25,6 +29,8 @@ public struct ClaimedTask: Sendable, Hashable {
         self.outputs = outputs
         self.trace = trace
         self.spanID = spanID
+        self.queue = queue
+        self.queueWait = queueWait
     }
 
     /// The W3C `traceparent` of this attempt (`TRACEPARENT` in the task's environment).

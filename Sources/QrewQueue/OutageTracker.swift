@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -12,11 +13,18 @@ public final class OutageTracker: Sendable {
     private let log: Logger
     private let what: String
     private let state = Mutex(State())
+    private let errors: Counter
+    private let outageSeconds: FloatingPointCounter
+    private let unreachable: Gauge
 
     /// - Parameter what: the loop's name in log lines ("claim loop").
     public init(log: Logger, what: String) {
         self.log = log
         self.what = what
+        let loop = [("loop", what)]
+        errors = Counter(label: MetricNames.redisErrors, dimensions: loop)
+        outageSeconds = FloatingPointCounter(label: MetricNames.redisOutageSeconds, dimensions: loop)
+        unreachable = Gauge(label: MetricNames.redisUnreachable, dimensions: loop)
     }
 
     /// Records a failure; returns how long to wait before retrying.
@@ -26,7 +34,9 @@ public final class OutageTracker: Sendable {
             if started { state.since = .now }
             return (started, state.backoff.advance())
         }
+        errors.increment()
         if started {
+            unreachable.record(1)
             log.warning("\(what): Redis unavailable (\(error)); retrying with backoff")
         }
         return wait
@@ -39,6 +49,9 @@ public final class OutageTracker: Sendable {
             return state.since
         }
         if let ended {
+            unreachable.record(0)
+            let seconds = ended.duration(to: .now).components
+            outageSeconds.increment(by: Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)
             log.info("\(what): Redis is back after \(ended.duration(to: .now).formatted(.units(allowed: [.seconds, .milliseconds])))")
         }
     }

@@ -143,9 +143,20 @@ public struct QueueClient: Sendable {
     /// Takes back tasks whose lease expired (outcome `lost`, retried as each step's policy
     /// says); returns their refs.
     public func reapLeases(fence: String, limit: Int = 1000) async throws(QueueError) -> [String] {
+        try await reapLeasesWithOutcomes(fence: fence, limit: limit).map(\.ref)
+    }
+
+    /// `reapLeases`, with what became of each task: `retrying`, `lost`, `failed` (quarantined)
+    /// or `gone` (no longer running; only its stale lease entry was dropped).
+    public func reapLeasesWithOutcomes(fence: String, limit: Int = 1000) async throws(QueueError) -> [(ref: String, outcome: String)] {
         let reply = try await run(.reapLeases, [.string(fence), .int(limit)])
-        guard let refs = reply.array else { throw unexpected(.reapLeases, reply) }
-        return refs.compactMap(\.string)
+        guard let flat = reply.array, flat.count % 2 == 0 else { throw unexpected(.reapLeases, reply) }
+        var reaped: [(ref: String, outcome: String)] = []
+        for index in stride(from: 0, to: flat.count, by: 2) {
+            guard let ref = flat[index].string, let outcome = flat[index + 1].string else { throw unexpected(.reapLeases, reply) }
+            reaped.append((ref, outcome))
+        }
+        return reaped
     }
 
     // MARK: Workers
@@ -182,17 +193,18 @@ public struct QueueClient: Sendable {
         [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
     }
 
-    /// Decodes a `claim` reply: five elements per task (ref, token, attempt, spec, output pairs).
+    /// Decodes a `claim` reply: eight elements per task (ref, token, attempt, spec, output pairs,
+    /// the run's trace, queue, ms waited in the queue or -1).
     package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
-        guard let flat = reply.array, flat.count % 6 == 0 else { throw unexpected() }
+        guard let flat = reply.array, flat.count % 8 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
-        tasks.reserveCapacity(flat.count / 6)
-        for start in stride(from: 0, to: flat.count, by: 6) {
+        tasks.reserveCapacity(flat.count / 8)
+        for start in stride(from: 0, to: flat.count, by: 8) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
                   let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0,
-                  let trace = flat[start + 5].string
+                  let trace = flat[start + 5].string, let queue = flat[start + 6].string, let waitedMs = flat[start + 7].int
             else { throw unexpected() }
             var outputs: [String: String] = [:]
             for index in stride(from: 0, to: pairs.count, by: 2) {
@@ -203,7 +215,8 @@ public struct QueueClient: Sendable {
             let runTrace = RunTrace(claimed: trace)
             tasks.append(ClaimedTask(
                 ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs, trace: runTrace,
-                spanID: runTrace == nil ? nil : RunTrace.newSpanID()))
+                spanID: runTrace == nil ? nil : RunTrace.newSpanID(), queue: queue,
+                queueWait: waitedMs >= 0 ? .milliseconds(waitedMs) : nil))
         }
         return tasks
     }

@@ -39,6 +39,7 @@ public struct ScriptLibrary: Sendable {
         case recordThrottle = "record_throttle"
         case reportProgress = "report_progress"
         case completeFromCache = "complete_from_cache"
+        case metricsSnapshot = "metrics_snapshot"
         case purgeCache = "purge_cache"
         case submitIdempotent = "submit_idempotent"
         case addSchedule = "add_schedule"

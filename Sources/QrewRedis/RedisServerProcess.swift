@@ -168,7 +168,7 @@ public final class RedisServerProcess: Sendable {
     static let portRange = 20_000..<32_000
 
     /// A random port in `portRange` that 127.0.0.1 can bind right now.
-    static func freeLoopbackPort() throws(RedisError) -> Int {
+    public static func freeLoopbackPort() throws(RedisError) -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: portRange)
             if canBind(port: port) { return port }

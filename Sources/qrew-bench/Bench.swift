@@ -40,6 +40,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run the cluster benchmark on this (empty) Redis instead of a private one, e.g. to read INFO commandstats.")
     var redis: String?
 
+    @Option(help: ArgumentHelp(
+        "Cluster benchmark with Prometheus metrics on: the coordinator serves them on this port, worker N on port + N.",
+        valueName: "port"))
+    var metricsPort: Int?
+
     @Option(help: """
         Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast), \
@@ -99,7 +104,7 @@ struct Bench: AsyncParsableCommand {
                 script: peers, python: peersPython, tasks: 10_000, runs: 200, chainSteps: 200)
             let figures = try await ClusterBenchmark.run(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
-                concurrency: concurrency, only: clusterFigures, peers: peerBenchmark)
+                concurrency: concurrency, only: clusterFigures, peers: peerBenchmark, metricsPort: metricsPort)
             sections.append((
                 "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
                 figures.qrew))

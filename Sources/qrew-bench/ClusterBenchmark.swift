@@ -13,11 +13,13 @@ enum ClusterBenchmark {
     /// Qrew's cluster idles.
     static func run(
         binDirectory: String, redisURL: String?, workers: Int, concurrency: Int, only: Set<Character> = allFigures,
-        peers: PeerBenchmark? = nil
+        peers: PeerBenchmark? = nil, metricsPort: Int? = nil
     ) async throws -> (qrew: [BenchmarkFigure], peers: [BenchmarkFigure]) {
-        let cluster = try await LocalCluster.start(LocalCluster.Options(
+        var options = LocalCluster.Options(
             binDirectory: binDirectory, redisURL: redisURL, namespace: "bench", workers: workers, workerConcurrency: concurrency,
-            environment: ["QREW_LOG_LEVEL": "warning"]))
+            environment: ["QREW_LOG_LEVEL": "warning"])
+        options.metricsPort = metricsPort
+        let cluster = try await LocalCluster.start(options)
         do {
             let figures = try await measure(cluster, only: only)
             let peerFigures = await peers?.run(redisURL: cluster.redisURL) ?? []

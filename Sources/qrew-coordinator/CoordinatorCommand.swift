@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import QrewCoordinator
 import QrewCore
+import QrewMetrics
 import QrewQueue
 import ServiceLifecycle
 
@@ -51,9 +52,31 @@ struct CoordinatorCommand: AsyncParsableCommand {
         help: "Record this coordinator's own crashes against the submission it was processing, so that submission is quarantined.")
     var crashReports = true
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at http://<bind>:<port>/metrics (env QREW_METRICS_PORT; default off).", valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: ArgumentHelp(
+        "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
+    var metricsBind: String?
+
+    @Option(help: "With metrics on: how often the leader samples the queue gauges (ready tasks, pools, runs) from Redis.")
+    var metricsSampleInterval: String = "5s"
+
     func run() async throws {
         var configuration = CoordinatorConfiguration()
         let environment = ProcessInfo.processInfo.environment
+        let metrics: MetricsOptions
+        do {
+            metrics = try MetricsOptions(port: metricsPort, bind: metricsBind, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if metrics.port != nil {
+            let interval = try Self.duration(metricsSampleInterval, option: "--metrics-sample-interval")
+            guard interval >= .milliseconds(100) else { throw ValidationError("--metrics-sample-interval must be at least 100ms") }
+            configuration.metricsSampleInterval = interval
+        }
         configuration.redisURL = redis ?? environment["QREW_REDIS_URL"] ?? configuration.redisURL
         configuration.namespace = namespace ?? environment["QREW_NAMESPACE"] ?? configuration.namespace
         if let id { configuration.id = id }
@@ -85,6 +108,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        // Listening before the coordinator starts: a port that is taken stops it here.
+        var metricsServer: Task<Void, Never>?
+        if let port = metrics.port {
+            metricsServer = try await MetricsServer(host: metrics.host, port: port, registry: MetricsBootstrap.bootstrap()).start()
+        }
+        defer { metricsServer?.cancel() }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: coordinator.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: coordinator.logger))
         try await group.run()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import QrewCore
+import QrewMetrics
 import QrewQueue
 import QrewWorker
 import ServiceLifecycle
@@ -70,6 +71,14 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         valueName: "level"))
     var logLevel: String?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at http://<bind>:<port>/metrics (env QREW_METRICS_PORT; default off).", valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: ArgumentHelp(
+        "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
+    var metricsBind: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -96,6 +105,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try workerConfiguration(environment: ProcessInfo.processInfo.environment)
         _ = try logLevel(environment: ProcessInfo.processInfo.environment)
+        _ = try metricsOptions(environment: ProcessInfo.processInfo.environment)
     }
 
     func run() async throws {
@@ -106,6 +116,14 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         let level = try logLevel(environment: environment)
         LoggingSystem.bootstrap { label in QrewLogHandler(label: label, level: level) }
         let logger = Logger.qrew("worker \(configuration.name)", level: level)
+        let metrics = try metricsOptions(environment: environment)
+        // Listening (and swift-metrics bootstrapped) before the worker exists: a port that is
+        // taken stops it here, and every metric the worker makes records into the registry.
+        var metricsServer: Task<Void, Never>?
+        if let port = metrics.port {
+            metricsServer = try await MetricsServer(host: metrics.host, port: port, registry: MetricsBootstrap.bootstrap()).start()
+        }
+        defer { metricsServer?.cancel() }
         let worker = try WorkerService(configuration: configuration, logger: logger)
         // The group drains the worker on SIGTERM or SIGINT (graceful shutdown, last service first).
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -182,6 +200,15 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         configuration.reportsCrashes = crashReports
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
+    }
+
+    /// `--metrics-port` and `--metrics-bind` over their environment variables, checked.
+    func metricsOptions(environment: [String: String]) throws -> MetricsOptions {
+        do {
+            return try MetricsOptions(port: metricsPort, bind: metricsBind, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     /// The `--throttle-*` options, checked.

@@ -88,4 +88,16 @@ struct ReapLeasesTests {
             #expect(try await q.redis.send("ZSCORE", .string(q.queue.keys.workers), "w1").string != nil)
         }
     }
+
+    /// What the metrics count (`qrew_lease_reclaims_total{outcome}`): a task with attempts left
+    /// retries, one on its last attempt ends lost.
+    @Test func eachReapedTaskComesWithWhatBecameOfIt() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a", maxAttempts: 2), task("b")])
+            #expect(try await q.claim(2, lease: .seconds(1)).count == 2)
+            q.clock.advance(by: .seconds(2))
+            let reaped = try await q.queue.reapLeasesWithOutcomes(fence: q.fence)
+            #expect(Dictionary(uniqueKeysWithValues: reaped.map { ($0.ref, $0.outcome) }) == ["r1/a": "retrying", "r1/b": "lost"])
+        }
+    }
 }

@@ -11,7 +11,9 @@
   A task whose claim or run crashed two workers (`crashes` >= 2, counted by record_crash) ends
   "failed" instead, with a "quarantined: ..." reason, whatever attempts it has left.
   A lost attempt of a task with `gates` counts as a failure at its circuit breakers (lib/gates).
-  Returns: array of reaped refs. ]]
+  Returns: flat array of reaped ref, outcome pairs: `retrying` (waits out its backoff), `lost` or
+  `failed` (ended for good; `failed` when quarantined), `gone` (the lease entry of a task no
+  longer running, dropped). ]]
 --@include common
 --@include limits
 --@include gates
@@ -20,8 +22,11 @@
 
 check_fence(ARGV[4])
 local expired = redis.call('ZRANGEBYSCORE', P .. ':leases', '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
+local reaped = {}
 for index, ref in ipairs(expired) do
   redis.call('ZREM', P .. ':leases', ref)
+  reaped[#reaped + 1] = ref
+  reaped[#reaped + 1] = 'gone'
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'attempt', 'maxAttempts', 'limits', 'id', 'worker', 'lostRetry', 'gates')
   if t[1] == 'running' then
@@ -52,10 +57,12 @@ for index, ref in ipairs(expired) do
       local due = NOW + delay
       redis.call('HSET', tk, 'state', 'ready', 'retryAt', due, 'finishedAt', NOW_S, 'error', reason)
       redis.call('ZADD', P .. ':delayed', due, ref)
+      reaped[#reaped] = 'retrying'
       emit(run, { 'type', 'task_retrying', 'task', t[5], 'outcome', 'lost', 'attempt', t[2],
         'retryAt', string.format('%.0f', due), 'error', reason, 'ts', NOW_S })
     else
       local final = quarantined and 'failed' or 'lost'
+      reaped[#reaped] = final
       redis.call('HSET', tk, 'state', final, 'finishedAt', NOW_S, 'error', reason)
       emit(run, { 'type', 'task_finished', 'task', t[5], 'state', final, 'attempt', t[2],
         'error', reason, 'ts', NOW_S })
@@ -64,4 +71,4 @@ for index, ref in ipairs(expired) do
   end
 end
 flush()
-return expired
+return reaped

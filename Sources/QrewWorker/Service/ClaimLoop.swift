@@ -14,6 +14,7 @@ struct ClaimLoop: Sendable {
     let configuration: WorkerConfiguration
     /// Blames claimed tasks for a crash from the moment their claim reply arrives.
     let crashReporter: CrashReporter?
+    let metrics: WorkerMetrics
     /// Starts running a task that was just claimed and added to `tasks`.
     let start: @Sendable (ClaimedTask) -> Void
 
@@ -46,6 +47,8 @@ struct ClaimLoop: Sendable {
                     tasks.add(task, leaseExpiresAt: sentAt + configuration.lease)
                     start(task)
                 }
+                metrics.claimed(claimed)
+                metrics.held(tasks.count, slots: tasks.slots)
                 if !claimed.isEmpty {
                     logger.debug("claimed \(claimed.count) task(s): \(claimed.map(\.ref.description).joined(separator: ", "))")
                 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import QrewQueue
 import QrewRedis
@@ -12,6 +13,9 @@ final class RedisOutage: Sendable {
 
     private let state = Mutex(State())
     private let logger: Logger
+    private let errors = Counter(label: MetricNames.redisErrors, dimensions: [("loop", "worker")])
+    private let outageSeconds = FloatingPointCounter(label: MetricNames.redisOutageSeconds, dimensions: [("loop", "worker")])
+    private let unreachable = Gauge(label: MetricNames.redisUnreachable, dimensions: [("loop", "worker")])
 
     init(logger: Logger) {
         self.logger = logger
@@ -23,6 +27,7 @@ final class RedisOutage: Sendable {
     /// Records a failed call. A lost connection starts an outage (logged once); any other error
     /// (a refused script, a malformed reply) is a bug worth a line every time.
     func failed(_ error: QueueError, during operation: String, running: Int) {
+        errors.increment()
         guard case .redis(let redisError) = error, redisError.isConnectionError else {
             logger.error("\(operation) failed: \(error)")
             return
@@ -33,6 +38,7 @@ final class RedisOutage: Sendable {
             return true
         }
         if started {
+            unreachable.record(1)
             logger.warning(Logger.Message(stringLiteral: "Redis unreachable (\(redisError.message)) during \(operation); not claiming, "
                     + "\(running) running task(s) continue; retrying with backoff"))
         }
@@ -45,6 +51,8 @@ final class RedisOutage: Sendable {
             return state.since
         }
         if let ended {
+            unreachable.record(0)
+            outageSeconds.increment(by: Double((ContinuousClock.now - ended).wholeNanoseconds) / 1e9)
             logger.info("Redis reachable again after \((ContinuousClock.now - ended).qrewShortDescription)")
         }
     }

@@ -14,6 +14,7 @@ extension TaskRunner {
             outage.succeeded()
             switch result {
             case .hit(let key, let score, let source):
+                metrics.completedFromCache(claimed)
                 let similarity = score.map { ", similarity \($0)" } ?? ""
                 logger.info("\(claimed.ref) completed from the result cache (entry \(key.prefix(12)) of \(source)\(similarity))")
                 return true

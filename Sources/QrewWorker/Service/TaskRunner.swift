@@ -17,6 +17,7 @@ struct TaskRunner: Sendable {
     let configuration: WorkerConfiguration
     /// Blames the attempt for a crash while it runs; releases the task once it ends.
     let crashReporter: CrashReporter?
+    let metrics: WorkerMetrics
 
     /// What one attempt produced, in the shape `complete` records.
     struct Attempt: Sendable {
@@ -39,10 +40,13 @@ struct TaskRunner: Sendable {
 
     /// Runs `claimed` to the end and frees its slot.
     func run(_ claimed: ClaimedTask) async {
+        let started = ContinuousClock.now
         let attempt = await attributingCrashes(to: claimed) { await execute(claimed) }
+        let ranFor = ContinuousClock.now - started
         if attempt.settledBeforeRunning {
             crashReporter?.release(claimed.ref)
             tasks.remove(claimed.ref)
+            metrics.held(tasks.count, slots: tasks.slots)
             return
         }
         switch tasks.beginCompleting(claimed.ref) {
@@ -56,10 +60,11 @@ struct TaskRunner: Sendable {
             committer.discardOutput(claimed.ref)
             await handBack(claimed)
         case nil:
-            await record(claimed, attempt)
+            await record(claimed, attempt, ranFor: ranFor)
         }
         crashReporter?.release(claimed.ref)
         tasks.remove(claimed.ref)
+        metrics.held(tasks.count, slots: tasks.slots)
     }
 
     /// Runs `body` with `claimed` as the task a crash on its thread blames (``CrashAttribution``).
@@ -156,7 +161,7 @@ struct TaskRunner: Sendable {
 
     /// Records the result (group commit; retried while Redis is unreachable) and logs what
     /// became of it.
-    private func record(_ claimed: ClaimedTask, _ attempt: Attempt) async {
+    private func record(_ claimed: ClaimedTask, _ attempt: Attempt, ranFor: Duration) async {
         let status = await committer.complete(TaskCompletion(
             task: claimed, outcome: attempt.outcome, exitCode: attempt.exitCode, output: attempt.output,
             error: attempt.error, retryDelay: attempt.retryDelay))
@@ -167,6 +172,7 @@ struct TaskRunner: Sendable {
         case .stale?:
             logger.warning("result of \(claimed.ref) refused: the lease is no longer held")
         case .recorded?, .retrying?:
+            metrics.finished(claimed, state: attempt.outcome.rawValue, retrying: status == .retrying, ranFor: ranFor)
             if attempt.outcome != .succeeded {
                 let retry = attempt.retryDelay.map { ", retry in \($0.qrewShortDescription)" } ?? ""
                 logger.debug(Logger.Message(stringLiteral: "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "

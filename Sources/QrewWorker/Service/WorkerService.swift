@@ -29,6 +29,7 @@ public final class WorkerService: Service, CustomStringConvertible {
     private let drainSignal = DrainSignal()
     private let crashReporter: CrashReporter?
     private let throttleStatus: ThrottleStatus?
+    private let metrics = WorkerMetrics()
 
     /// Creates a worker; connects lazily, so Redis need not be up yet. Throws only for a
     /// Redis URL that cannot be parsed or Lua scripts missing from the build.
@@ -82,12 +83,14 @@ public final class WorkerService: Service, CustomStringConvertible {
         logger.info(Logger.Message(stringLiteral: "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"))
         await crashReporter?.start()
+        metrics.held(tasks.count, slots: tasks.slots)
         let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
-            configuration: configuration, crashReporter: crashReporter)
+            configuration: configuration, crashReporter: crashReporter, metrics: metrics)
         let claimLoop = ClaimLoop(
-            queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, crashReporter: crashReporter
+            queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, crashReporter: crashReporter,
+            metrics: metrics
         ) { [tasks] claimed in
             tasks.attach(claimed.ref, Task { await runner.run(claimed) })
         }

@@ -47,6 +47,11 @@ struct DevCommand: AsyncParsableCommand {
         valueName: "level"))
     var logLevel: String?
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics from every process: the coordinator on this port, worker N on port + N "
+            + "(all on 127.0.0.1, at /metrics).", valueName: "port"))
+    var metricsPort: Int?
+
     @OptionGroup var redis: RedisOptions
 
     func validate() throws {
@@ -55,6 +60,9 @@ struct DevCommand: AsyncParsableCommand {
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         if let logLevel, !levels.contains(logLevel.lowercased()) {
             throw ValidationError("--log-level: '\(logLevel)' is not a level; use \(levels.joined(separator: ", "))")
+        }
+        if let metricsPort, !(1...(65535 - workers)).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be from 1 to \(65535 - workers) (worker N serves on port + N)")
         }
     }
 
@@ -146,10 +154,12 @@ struct DevCommand: AsyncParsableCommand {
         }
         let cluster: LocalCluster
         do {
-            cluster = try await LocalCluster.start(LocalCluster.Options(
+            var options = LocalCluster.Options(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis.isURLChosen ? redis.url : nil,
                 namespace: redis.resolvedNamespace, workers: workers,
-                environment: logLevel.map { ["QREW_LOG_LEVEL": $0.lowercased()] } ?? [:], tag: "dev-\(getpid())"))
+                environment: logLevel.map { ["QREW_LOG_LEVEL": $0.lowercased()] } ?? [:], tag: "dev-\(getpid())")
+            options.metricsPort = metricsPort
+            cluster = try await LocalCluster.start(options)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -157,8 +167,10 @@ struct DevCommand: AsyncParsableCommand {
         let origin = cluster.redis.map { "(started here, port \($0.port))" } ?? "(existing)"
         header.append("  redis        \(RedisOptions.redacted(cluster.redisURL)) \(origin)")
         header.append("  namespace    \(cluster.options.namespace)")
-        for (name, process) in cluster.processes {
-            header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)")
+        for (index, (name, process)) in cluster.processes.enumerated() {
+            let port = index == 0 ? cluster.options.coordinatorMetricsPort(0) : cluster.options.workerMetricsPort(index - 1)
+            let metrics = port.map { ", metrics http://127.0.0.1:\($0)/metrics" } ?? ""
+            header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)\(metrics)")
         }
         let dashboard = noWeb ? nil : await DevDashboard.start(cluster: cluster, port: webPort)
         if let dashboard { header.append("  dashboard    \(dashboard.url) pid \(dashboard.process.pid)") }

@@ -197,11 +197,13 @@ local function push_ready(ref, priority, queue, fair_key, queue_timeout_ms)
 end
 
 -- Writes this call's progress events (`write_events`) and leaves one wake-up token (at most 64
--- wait) per task queued for idle workers of its queue. Returns run -> stream entry id.
+-- wait) per task queued for idle workers of its queue; names the queue in <prefix>:queues (the
+-- queues `metrics_snapshot` reports). Returns run -> stream entry id.
 local function flush()
   save_ready_clock()
   local ids = write_events()
   for queue, n in pairs(queued_per_queue) do
+    redis.call('SADD', P .. ':queues', queue)
     local tokens = {}
     for i = 1, math.min(n, 64) do tokens[i] = '1' end
     local key = wake_key(queue)

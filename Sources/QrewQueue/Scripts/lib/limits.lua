@@ -114,6 +114,8 @@ local function set_pool_size(limit, size)
   local previous = redis.call('HGET', pk, 'size')
   redis.call('HSET', pk, 'size', size)
   redis.call('HSETNX', pk, 'inflight', 0)
+  -- The pools `metrics_snapshot` reports.
+  redis.call('SADD', P .. ':pools', string.sub(limit, 6))
   refill('', limit)
   return previous
 end
