@@ -148,6 +148,7 @@ class RunView {
     this.draw();
     this.header();
     this.follow();
+    if (this.run.finishedAt) this.showStats();
     document.body.dataset.dagReadyMs = String(Math.round(performance.now() - started));
     document.body.dataset.dagTasks = String(this.tasks.size);
   }
@@ -481,7 +482,7 @@ class RunView {
         this.run.finishedAt = this.run.finishedAt || new Date().toISOString();
         this.source?.close();
         // Tasks the snapshot showed unfinished and no event finished (canceled in slices) are re-read.
-        setTimeout(() => this.refreshStates(), 200);
+        setTimeout(() => this.refreshStates().then(() => this.showStats()), 200);
         break;
       default:
         return;
@@ -507,6 +508,23 @@ class RunView {
     if (lines.length > 5000) lines.splice(0, lines.length - 5000);
   }
 
+  /** Where a finished run's time went (`GET /api/runs/{id}/stats`, as `qctl stats`). */
+  async showStats() {
+    const box = document.getElementById("run-stats");
+    if (!box) return;
+    try {
+      const stats = (await api(`/api/runs/${encodeURIComponent(this.id)}/stats`)).body;
+      const efficiency = stats.parallelEfficiency == null ? "-" : Math.round(stats.parallelEfficiency * 100) + " %";
+      const tips = (stats.recommendations || []).map((r) => `<li>${esc(r)}</li>`).join("");
+      box.innerHTML = `wall ${stats.wallSeconds.toFixed(1)}s · task time ${stats.taskSeconds.toFixed(1)}s ·
+        critical path ${stats.criticalPath.actual.seconds.toFixed(1)}s · peak concurrency ${stats.peakConcurrency} ·
+        parallel efficiency ${efficiency}${tips ? `<details><summary>${stats.recommendations.length} recommendation(s)</summary><ul>${tips}</ul></details>` : ""}`;
+      box.hidden = false;
+    } catch (error) {
+      box.hidden = true;
+    }
+  }
+
   async refreshStates() {
     const status = (await api(`/api/runs/${encodeURIComponent(this.id)}`)).body;
     this.run = status;
@@ -530,6 +548,7 @@ async function runPage(id) {
       <span id="run-state"></span><span id="run-progress"></span><span class="spacer"></span>
       ${writes ? `<button id="cancel-run" class="danger">Cancel run</button><button id="retry-run">Retry run</button>` : ""}
     </div>
+    <div id="run-stats" class="muted" hidden></div>
     <div class="run-body">
       <div id="dag-wrap"><svg id="dag" xmlns="http://www.w3.org/2000/svg"></svg>
         <div class="dag-tools"><button id="fit">Fit</button><button id="zoom-in">+</button><button id="zoom-out">−</button></div>

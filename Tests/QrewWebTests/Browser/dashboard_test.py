@@ -122,6 +122,7 @@ def screenshot(driver, base, run, path):
     driver.get(f"{base}/#/runs/{run}")
     wait(driver, lambda d: d.execute_script("return document.body.dataset.dagReadyMs"), "the example's DAG")
     wait(driver, lambda d: "succeeded" in text(d, "run-state"), "the example run to succeed", 60)
+    wait(driver, lambda d: "critical path" in text(d, "run-stats"), "the finished run's statistics line", 30)
     keys = list(node_states(driver))
     target = next((k for k in keys if k == "t:unit-tests"), keys[0])
     driver.execute_script(f"window.qrewRunView.select({json.dumps(target)})")
