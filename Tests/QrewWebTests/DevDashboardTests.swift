@@ -15,7 +15,7 @@ struct DevDashboardTests {
         try "name: small\nsteps:\n  - id: hello\n    run: [\"sh\", \"-c\", \"echo hello from dev\"]\n"
             .write(toFile: workflow, atomically: true, encoding: .utf8)
         let output = directory + "/stdout"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: LocalCluster.executableDirectory + "/qctl")
         process.arguments = ["dev", workflow, "--workers", "1", "--keep", "--web-port", "0"]

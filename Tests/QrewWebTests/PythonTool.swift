@@ -24,7 +24,7 @@ enum PythonTool {
         process.arguments = [executable] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("qrew-web-tool-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         defer {
             try? handle.close()
