@@ -143,6 +143,27 @@ struct WebClusterTests {
         }
     }
 
+    @Test func aDeadLetterIsListedAndRequeuedFromTheAPI() async throws {
+        try await withWebCluster(namespace: "webdlq") { web in
+            let client = web.client
+            let id = try web.submit("name: doomed\nsteps:\n  - id: boom\n    retries: 0\n    run: [\"sh\", \"-c\", \"echo nope >&2; exit 3\"]\n")
+            #expect(try await web.waitFinished(id) == "failed")
+            let letters = try client.get("/api/dlq").json() as? [[String: Any]] ?? []
+            let letter = try #require(letters.first { $0["run"] as? String == id }, "\(letters)")
+            #expect(letter["task"] as? String == "boom")
+            let letterID = try #require(letter["id"] as? String)
+            let requeue = try client.post("/api/dlq/\(letterID)/requeue")
+            #expect(requeue.status == 200, "\(requeue.text)")
+            let result = try requeue.json() as? [String: Any] ?? [:]
+            #expect(result["run"] as? String == id && result["tasks"] as? Int == 1)
+            // It runs (and fails) again, and the entry left the list.
+            #expect(try await web.waitFinished(id) == "failed")
+            let task = try client.get("/api/runs/\(id)/tasks/boom").json() as? [String: Any] ?? [:]
+            #expect((task["attempts"] as? Int ?? 0) >= 1 && task["exitCode"] as? Int == 3)
+            #expect(try client.post("/api/dlq/\(letterID)/requeue").status == 404)
+        }
+    }
+
     @Test func writesNeedTheTokenAndAreRefusedWithoutOne() async throws {
         let token = "test-token-0123456789abcdef"
         try await withWebCluster(namespace: "webauth", webArguments: [], environment: ["QREW_WEB_TOKEN": token]) { web in
