@@ -5,10 +5,11 @@ RELEASE_BIN = .build/release
 .PHONY: run test chaos soak bench compose-check fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
-## (its own redis-server unless QREW_REDIS_URL is set, a coordinator and two workers)
+## (its own redis-server unless QREW_REDIS_URL is set, a coordinator, two workers and the
+## qrew-web dashboard, whose URL it prints); the cluster stays up until Ctrl-C (--keep)
 run: deps release
 	$(RELEASE_BIN)/qctl plan examples/ci-pipeline.yaml
-	$(RELEASE_BIN)/qctl dev examples/ci-pipeline.yaml --workers 2
+	$(RELEASE_BIN)/qctl dev examples/ci-pipeline.yaml --workers 2 --keep
 
 ## test: build and run every test (Redis tests start their own redis-server).
 ## The pure core suite is CPU-bound; it runs on its own so it cannot starve the timing
@@ -18,7 +19,7 @@ run: deps release
 ## an aging bound) run after them, one at a time, and the short chaos
 ## run (processes killed on purpose, ~25 s) and a 24 s memory soak last, one after the other, for
 ## the same reason. Then the fuzz smoke (fuzz-smoke).
-CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests|ExampleWorkflowTests|ScheduleCrashTests|FanOutClusterTests|ConditionsClusterTests|AwaitingClusterTests|NightlyPipelineTests|FanOutRetryClusterTests|StatsClusterTests|ChildWorkflowClusterTests|LifecycleClusterTests|TraceContextClusterTests|MetricsClusterTests|PythonWorkerClusterTests
+CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests|ExampleWorkflowTests|ScheduleCrashTests|FanOutClusterTests|ConditionsClusterTests|AwaitingClusterTests|NightlyPipelineTests|FanOutRetryClusterTests|StatsClusterTests|ChildWorkflowClusterTests|LifecycleClusterTests|TraceContextClusterTests|MetricsClusterTests|PythonWorkerClusterTests|WebClusterTests|OpenAPITests|DashboardBrowserTests|DevDashboardTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests

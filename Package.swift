@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "qrew-coordinator", targets: ["qrew-coordinator"]),
         .executable(name: "qrew-worker", targets: ["qrew-worker"]),
         .executable(name: "qrew-supervise", targets: ["qrew-supervise"]),
+        .executable(name: "qrew-web", targets: ["qrew-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -78,10 +79,29 @@ let package = Package(
                 "QrewCore", "QrewQueue", "QrewRedis", "QrewProcess", logging, serviceLifecycle, metrics,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
+        // What qctl and qrew-web show of a cluster: the status, plan, workers and dead-letter documents.
+        .target(name: "QrewInspect", dependencies: ["QrewCore", "QrewQueue", "QrewRedis"]),
+        // The HTTP API and dashboard served by qrew-web (docs/http-api.md).
+        .target(
+            name: "QrewWeb",
+            dependencies: [
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewInspect",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Dashboard")]
+        ),
+        .executableTarget(
+            name: "qrew-web",
+            dependencies: [
+                "QrewWeb", "QrewRedis", "QrewQueue",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "qctl",
             dependencies: [
-                "QrewCore", "QrewQueue", "QrewRedis", "QrewLocalCluster",
+                "QrewCore", "QrewQueue", "QrewRedis", "QrewLocalCluster", "QrewInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -117,6 +137,10 @@ let package = Package(
         .testTarget(
             name: "ChaosTests",
             dependencies: ["qrew-chaos", "qrew-coordinator", "qrew-worker", "QrewLocalCluster", "QrewRedis", "QrewQueue"]),
+        .testTarget(
+            name: "QrewWebTests",
+            dependencies: ["QrewWeb", "QrewInspect", "qrew-web", "qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue"],
+            exclude: ["Browser"]),
         .testTarget(
             name: "QctlTests",
             dependencies: ["qctl", "qrew-coordinator", "qrew-worker", "QrewTestSupport", "QrewLocalCluster", "QrewQueue", "QrewCoordinator", "QrewCore"]),

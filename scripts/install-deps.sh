@@ -31,6 +31,24 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import prometheus_client'
     || echo "install-deps: could not pip install prometheus-client; the metrics tests will fail" >&2
 fi
 
+# qrew-web's tests: openapi-spec-validator and schemathesis check docs/openapi.yaml against a
+# live server, selenium drives headless Chromium (their tests skip with a message without them).
+if command -v python3 >/dev/null 2>&1; then
+  for module in openapi_spec_validator:openapi-spec-validator schemathesis:schemathesis selenium:selenium; do
+    if ! python3 -c "import ${module%%:*}" >/dev/null 2>&1; then
+      echo "install-deps: installing ${module#*:} (PyPI) for the qrew-web tests" >&2
+      python3 -m pip install --quiet --disable-pip-version-check "${module#*:}" >/dev/null 2>&1 \
+        || echo "install-deps: could not pip install ${module#*:}; its qrew-web test will be skipped" >&2
+    fi
+  done
+fi
+# The dashboard's browser test: Debian's chromium and chromium-driver (large; only when asked,
+# as .ci/run does with QREW_WITH_BROWSER=1).
+if [ "${QREW_WITH_BROWSER:-0}" = "1" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,3 +1,4 @@
+import QrewInspect
 import ArgumentParser
 import Foundation
 import QrewLocalCluster
@@ -12,9 +13,11 @@ struct DevCommand: AsyncParsableCommand {
         commandName: "dev",
         abstract: "Start a local cluster and run a workflow on it, live.",
         discussion: """
-            Starts redis-server (unless QREW_REDIS_URL or --redis is set), one qrew-coordinator and N \
-            qrew-worker processes found next to qctl, submits FILE (default examples/ci-pipeline.yaml) \
-            and follows it. Their logs go to a temporary directory. Exits 0 if the run succeeded.
+            Starts redis-server (unless QREW_REDIS_URL or --redis is set), one qrew-coordinator, N \
+            qrew-worker processes and a qrew-web dashboard found next to qctl, submits FILE (default \
+            examples/ci-pipeline.yaml) and follows it. Their logs go to a temporary directory. Exits 0 \
+            if the run succeeded. With --keep the cluster and the dashboard stay up after the run until \
+            Ctrl-C, for submitting more runs from another terminal (the export line it prints).
             """)
 
     static let defaultFile = "examples/ci-pipeline.yaml"
@@ -28,6 +31,15 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: "Number of workers to start.")
     var workers = 2
+
+    @Flag(help: "Keep the cluster and the dashboard running after the run, until Ctrl-C.")
+    var keep = false
+
+    @Option(help: "The dashboard's port (0: any free port; a taken port falls back to any).")
+    var webPort = 8080
+
+    @Flag(help: "Start no qrew-web dashboard.")
+    var noWeb = false
 
     @Option(help: ArgumentHelp(
         "Lowest level the coordinator and workers log: trace, debug, info, notice, warning, error or critical "
@@ -44,6 +56,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be from 1 to 32") }
+        guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be from 0 to 65535") }
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         if let logLevel, !levels.contains(logLevel.lowercased()) {
             throw ValidationError("--log-level: '\(logLevel)' is not a level; use \(levels.joined(separator: ", "))")
@@ -72,13 +85,13 @@ struct DevCommand: AsyncParsableCommand {
             following.withLock { $0?.cancel() }
         }
         defer { signals.stop() }
-        let cluster = try await start()
+        let (cluster, dashboard) = try await start()
         let runID = RunID.generate(workflowName: workflow.name)
         let redis = self.redis
         let follow = Task {
             try await redis.withQueue(url: cluster.redisURL) { queue in
                 let fields = try await Submission.submit(options, text: text, runID: runID, queue: queue, redis: redis)
-                Console.out("run \(runID)\n")
+                Console.out("run \(runID)" + (dashboard.map { "  \($0.url)#/runs/\(runID)" } ?? "") + "\n")
                 var view = RunView(mode: RunView.standardMode(), total: Int(fields["total"] ?? "") ?? 0)
                 defer { view.close() }
                 return try await RunFollower(queue: queue, runID: runID).follow { view.handle($0) }
@@ -97,8 +110,15 @@ struct DevCommand: AsyncParsableCommand {
             }
         }
         let result = await follow.result
+        if keep, outcome.withLock({ $0 }) == nil {
+            Console.out(keepBanner(cluster: cluster, dashboard: dashboard))
+            while outcome.withLock({ $0 }) == nil {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
         monitor.cancel()
         Console.error("qctl dev: stopping the cluster …")
+        await dashboard?.stop()
         await cluster.stop()
         Console.error("qctl dev: stopped; logs are in \(cluster.logDirectory)")
 
@@ -111,8 +131,18 @@ struct DevCommand: AsyncParsableCommand {
         }
     }
 
-    /// Starts redis (if needed), the coordinator and the workers, and prints the header.
-    private func start() async throws -> LocalCluster {
+    /// What `--keep` prints once the run is over: the dashboard and how to use the cluster.
+    private func keepBanner(cluster: LocalCluster, dashboard: DevDashboard?) -> String {
+        var lines = ["", "qctl dev: the cluster keeps running (--keep); Ctrl-C stops it."]
+        if let dashboard { lines.append("  dashboard    \(dashboard.url)") }
+        lines.append("  from another terminal:")
+        lines.append("    export QREW_REDIS_URL=\(cluster.redisURL) QREW_NAMESPACE=\(cluster.options.namespace)")
+        lines.append("    qctl submit examples/fanout.yaml --follow")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Starts redis (if needed), the coordinator, the workers and the dashboard, and prints the header.
+    private func start() async throws -> (LocalCluster, DevDashboard?) {
         if redis.isURLChosen {
             try await redis.withQueue(url: redis.url) { queue in
                 do {
@@ -142,8 +172,10 @@ struct DevCommand: AsyncParsableCommand {
             let metrics = port.map { ", metrics http://127.0.0.1:\($0)/metrics" } ?? ""
             header.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) pid \(process.pid)\(metrics)")
         }
+        let dashboard = noWeb ? nil : await DevDashboard.start(cluster: cluster, port: webPort)
+        if let dashboard { header.append("  dashboard    \(dashboard.url) pid \(dashboard.process.pid)") }
         header.append("  logs         \(cluster.logDirectory)")
         Console.out(header.joined(separator: "\n") + "\n")
-        return cluster
+        return (cluster, dashboard)
     }
 }

@@ -1,3 +1,4 @@
+import QrewInspect
 import ArgumentParser
 
 /// `qctl list`: the newest runs first, with their state and progress.
@@ -18,44 +19,10 @@ struct ListCommand: AsyncParsableCommand {
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
     }
 
-    /// One run in `list --json`.
-    struct Entry: Encodable {
-        let id: String
-        let name: String
-        let state: String
-        let createdAt: String?
-        let finishedAt: String?
-        let done: Int
-        let total: Int
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(name, forKey: .name)
-            try container.encode(state, forKey: .state)
-            try container.encode(createdAt, forKey: .createdAt)
-            try container.encode(finishedAt, forKey: .finishedAt)
-            try container.encode(done, forKey: .done)
-            try container.encode(total, forKey: .total)
-        }
-
-        private enum CodingKeys: String, CodingKey {
-            case id, name, state, createdAt, finishedAt, done, total
-        }
-    }
-
     func run() async throws {
         try await redis.withQueue { queue in
             let runs = try await queue.listRuns(limit: limit)
-            let entries = runs.map { run in
-                let total = Int(run.fields["total"] ?? "") ?? 0
-                let pending = Int(run.fields["pending"] ?? "") ?? 0
-                return Entry(
-                    id: run.id, name: run.fields["name"] ?? "", state: run.fields["state"] ?? "unknown",
-                    createdAt: Timestamp.milliseconds(run.fields["createdAt"]).map { Timestamp.rfc3339(milliseconds: $0) },
-                    finishedAt: Timestamp.milliseconds(run.fields["finishedAt"]).map { Timestamp.rfc3339(milliseconds: $0) },
-                    done: max(total - pending, 0), total: total)
-            }
+            let entries = runs.map { RunListEntry(id: $0.id, fields: $0.fields) }
             if json {
                 try Console.json(entries)
                 return

@@ -1,3 +1,4 @@
+import QrewInspect
 import ArgumentParser
 import Foundation
 import QrewCore
@@ -34,13 +35,7 @@ struct WorkersCommand: AsyncParsableCommand {
             let now = try await queue.serverTime()
             let workers = try await queue.workers(seenWithin: window, now: now)
             if json {
-                var array: [[String: Any]] = []
-                for worker in workers {
-                    let info = (try? JSONSerialization.jsonObject(with: Data(worker.info.utf8))) ?? [String: Any]()
-                    array.append(["name": worker.name, "lastSeenAt": Timestamp.rfc3339(milliseconds: worker.lastSeen), "info": info])
-                }
-                let data = try JSONSerialization.data(withJSONObject: array, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                Console.out(String(decoding: data, as: UTF8.self))
+                Console.out(String(decoding: try WorkerDocument.json(workers), as: UTF8.self))
                 return
             }
             guard !workers.isEmpty else {

@@ -1,3 +1,4 @@
+import QrewInspect
 import Foundation
 import QrewCore
 import QrewQueue

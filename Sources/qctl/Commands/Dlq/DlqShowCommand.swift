@@ -1,3 +1,4 @@
+import QrewInspect
 import ArgumentParser
 import QrewQueue
 

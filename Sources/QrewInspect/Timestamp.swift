@@ -2,36 +2,36 @@ import Foundation
 
 /// Formats the protocol's millisecond timestamps with `gmtime_r`/`localtime_r`, which are
 /// thread-safe and need no shared formatter.
-enum Timestamp {
+public enum Timestamp {
     /// RFC 3339 in UTC with milliseconds: `2026-11-22T03:50:00.123Z` (the JSON contracts).
-    static func rfc3339(milliseconds: Int) -> String {
+    public static func rfc3339(milliseconds: Int) -> String {
         let parts = components(milliseconds, utc: true)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                       parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second, parts.millisecond)
     }
 
     /// Local wall-clock time with milliseconds: `12:00:01.234` (the live view).
-    static func clock(milliseconds: Int) -> String {
+    public static func clock(milliseconds: Int) -> String {
         let parts = components(milliseconds, utc: false)
         return String(format: "%02d:%02d:%02d.%03d", parts.hour, parts.minute, parts.second, parts.millisecond)
     }
 
     /// Local date and time to the second: `2026-11-22 03:50:00` (tables).
-    static func dateTime(milliseconds: Int) -> String {
+    public static func dateTime(milliseconds: Int) -> String {
         let parts = components(milliseconds, utc: false)
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d",
                       parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second)
     }
 
     /// UTC `yyyyMMdd-HHmmss`, for generated run ids.
-    static func compactUTC(milliseconds: Int) -> String {
+    public static func compactUTC(milliseconds: Int) -> String {
         let parts = components(milliseconds, utc: true)
         return String(format: "%04d%02d%02d-%02d%02d%02d",
                       parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second)
     }
 
     /// A short human duration: `350ms`, `1.2s`, `2m03s`, `1h05m`.
-    static func duration(milliseconds: Int) -> String {
+    public static func duration(milliseconds: Int) -> String {
         let ms = max(milliseconds, 0)
         if ms < 1000 { return "\(ms)ms" }
         if ms < 60_000 { return String(format: "%.1fs", Double(ms) / 1000) }
@@ -41,7 +41,7 @@ enum Timestamp {
     }
 
     /// Parses a protocol timestamp field (milliseconds as text); nil when absent or empty.
-    static func milliseconds(_ field: String?) -> Int? {
+    public static func milliseconds(_ field: String?) -> Int? {
         field.flatMap { Int($0) }
     }
 

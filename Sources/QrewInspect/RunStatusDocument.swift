@@ -2,62 +2,62 @@ import QrewQueue
 
 /// The `qctl status --json` document, a stable contract (docs/status-json.md): every key is
 /// always present, absent values are `null`, timestamps are RFC 3339 UTC with milliseconds.
-struct RunStatusDocument: Encodable {
-    let id: String
-    let name: String
-    let state: String
-    let createdAt: String?
-    let startedAt: String?
-    let finishedAt: String?
-    let error: String?
+public struct RunStatusDocument: Encodable, Sendable {
+    public let id: String
+    public let name: String
+    public let state: String
+    public let createdAt: String?
+    public let startedAt: String?
+    public let finishedAt: String?
+    public let error: String?
     /// Slot changes of workers while they ran this run's tasks (`--concurrency auto`).
-    let throttles: Int
-    let cache: CacheCounts
+    public let throttles: Int
+    public let cache: CacheCounts
     /// The step whose child run this run is (a child workflow), or nil.
-    let parent: ParentLink?
+    public let parent: ParentLink?
     /// The child runs of this run's workflow steps, in task order.
-    let children: [ChildLink]
+    public let children: [ChildLink]
     /// The run's W3C trace id (32 hex digits); nil for a run stored without one.
-    let traceId: String?
-    let tasks: [TaskStatus]
+    public let traceId: String?
+    public let tasks: [TaskStatus]
 
     /// One task of the run, in plan order.
-    struct TaskStatus: Encodable {
-        let id: String
-        let step: String
-        let state: String
-        let priority: Int
-        let attempts: Int
-        let worker: String?
-        let queuedAt: String?
-        let startedAt: String?
-        let finishedAt: String?
-        let exitCode: Int?
-        let output: String?
-        let error: String?
+    public struct TaskStatus: Encodable, Sendable {
+        public let id: String
+        public let step: String
+        public let state: String
+        public let priority: Int
+        public let attempts: Int
+        public let worker: String?
+        public let queuedAt: String?
+        public let startedAt: String?
+        public let finishedAt: String?
+        public let exitCode: Int?
+        public let output: String?
+        public let error: String?
         /// The latest progress the task reported (`QREW_PROGRESS`): percent and message.
-        let progress: Int?
-        let progressMessage: String?
+        public let progress: Int?
+        public let progressMessage: String?
         /// Whether the result came from the result cache instead of a run.
-        let cached: Bool
+        public let cached: Bool
         /// The task's result-cache key (a task of a step with `cache` that was looked up).
-        let cacheKey: String?
+        public let cacheKey: String?
         /// `run/task` whose result a cached task reused.
-        let cacheSource: String?
+        public let cacheSource: String?
         /// For a similarity hit: the entry matched and its estimated similarity.
-        let cacheMatch: CacheMatch?
+        public let cacheMatch: CacheMatch?
         /// Why a ready task is not running (a closed gate or full keyed limit), or nil.
-        let waitingFor: String?
+        public let waitingFor: String?
         /// The child run a workflow step started, or nil.
-        let childRun: String?
+        public let childRun: String?
         /// The span id of the task's last recorded attempt, and that attempt's `TRACEPARENT`.
-        let spanId: String?
-        let traceparent: String?
+        public let spanId: String?
+        public let traceparent: String?
         /// Raw start and finish times (ms), for the readable table; not encoded.
-        let startMilliseconds: Int?
-        let finishMilliseconds: Int?
+        public let startMilliseconds: Int?
+        public let finishMilliseconds: Int?
 
-        init(_ fields: [String: String], waitingFor wait: GateWait? = nil, trace: RunTrace? = nil) {
+        public init(_ fields: [String: String], waitingFor wait: GateWait? = nil, trace: RunTrace? = nil) {
             id = fields["id"] ?? ""
             step = fields["step"] ?? ""
             state = fields["state"] ?? "unknown"
@@ -89,7 +89,7 @@ struct RunStatusDocument: Encodable {
             finishMilliseconds = Timestamp.milliseconds(fields["finishedAt"])
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(step, forKey: .step)
@@ -124,20 +124,20 @@ struct RunStatusDocument: Encodable {
     }
 
     /// The near-duplicate entry a similarity cache hit reused.
-    struct CacheMatch: Encodable {
-        let key: String
+    public struct CacheMatch: Encodable, Sendable {
+        public let key: String
         /// Estimated Jaccard similarity of the two `similar` texts, 0...1.
-        let score: Double
+        public let score: Double
     }
 
     /// Result-cache lookups of the run's tasks.
-    struct CacheCounts: Encodable {
-        let hits: Int
-        let misses: Int
+    public struct CacheCounts: Encodable, Sendable {
+        public let hits: Int
+        public let misses: Int
     }
 
     /// `childStates`: the state of each child run by id (`ChildLink.state`).
-    init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:], childStates: [String: String] = [:]) {
+    public init(_ snapshot: RunSnapshot, gateWaits: [String: GateWait] = [:], childStates: [String: String] = [:]) {
         let fields = snapshot.fields
         id = snapshot.id
         name = fields["name"] ?? ""
@@ -157,7 +157,7 @@ struct RunStatusDocument: Encodable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)

@@ -2,7 +2,7 @@ extension RunStatusDocument.TaskStatus {
     /// What a task on the awaiting queue waits for: `approval (approvers: alice, bob; times out
     /// at <time>)`, `event deploy-done (times out at <time>)` or `sleep until <time>`; nil for
     /// every other task.
-    static func awaitingWait(_ fields: [String: String]) -> String? {
+    public static func awaitingWait(_ fields: [String: String]) -> String? {
         guard fields["state"] == "ready", let kind = fields["await"] else { return nil }
         let deadline = Timestamp.milliseconds(fields["queuedAt"]).flatMap { queued in
             Int(fields["queueTimeoutMs"] ?? "").map { Timestamp.rfc3339(milliseconds: queued + $0) }
