@@ -10,6 +10,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 # faketime: the clock-skew test runs a coordinator 20 s ahead of its worker.
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+# stunnel: the TLS transport test runs a stunnel client in front of redis-server --tls-port.
+command -v stunnel4 >/dev/null 2>&1 || command -v stunnel >/dev/null 2>&1 || missing+=(stunnel4)
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "install-deps: 'swift' is not on PATH. Install a Swift 6.2+ toolchain (swift.org) and retry." >&2

@@ -7,6 +7,11 @@ extension QueueClient {
     /// in the same call (dependents released, run settled). Returns one status per result, in order.
     public func complete(_ results: [TaskCompletion]) async throws(QueueError) -> [CompletionStatus] {
         guard !results.isEmpty else { return [] }
+        return try completionStatuses(try await run(.complete, completionArguments(results)), count: results.count)
+    }
+
+    /// The `complete` script's arguments for `results` (after the common ones).
+    func completionArguments(_ results: [TaskCompletion]) -> [RedisArgument] {
         var args: [RedisArgument] = []
         args.reserveCapacity(results.count * 10)
         for result in results {
@@ -21,8 +26,12 @@ extension QueueClient {
             args.append(.string(result.stderr.joined(separator: "\n")))
             args.append(.string(result.task.spanID ?? ""))
         }
-        let reply = try await run(.complete, args)
-        guard let replies = reply.array, replies.count == results.count else { throw unexpected(.complete, reply) }
+        return args
+    }
+
+    /// The `complete` script's reply read as one status per result.
+    func completionStatuses(_ reply: RedisReply, count: Int) throws(QueueError) -> [CompletionStatus] {
+        guard let replies = reply.array, replies.count == count else { throw unexpected(.complete, reply) }
         var statuses: [CompletionStatus] = []
         statuses.reserveCapacity(replies.count)
         for entry in replies {

@@ -9,6 +9,8 @@ public struct RedisConfiguration: Sendable, Hashable {
         case tcp(host: String, port: Int)
         /// A Unix domain socket path.
         case unix(path: String)
+        /// The primary that Redis Sentinel names, looked up on every (re)connect.
+        case sentinel(RedisSentinelConfiguration)
     }
 
     /// How to reach the server.
@@ -29,7 +31,9 @@ public struct RedisConfiguration: Sendable, Hashable {
 
     /// The URL forms accepted by `init(url:)`, quoted in error messages.
     public static let expectedForms =
-        "expected redis://[user:password@]host[:port][/db] or unix:///path/to.sock[?db=N]"
+        "expected redis://[user:password@]host[:port][/db], "
+        + "redis-sentinel://[user:password@]host[:port][,host[:port]...]/primary-name[/db] "
+        + "or unix:///path/to.sock[?db=N]"
 
     /// Creates a configuration from its parts; defaults match `init(url:)`.
     public init(
@@ -51,7 +55,10 @@ public struct RedisConfiguration: Sendable, Hashable {
     }
 
     /// Parses `redis://[user:password@]host[:port][/db]` (user and password percent-decoded,
-    /// port 6379 and db 0 by default) or `unix:///path/to.sock[?db=N]`.
+    /// port 6379 and db 0 by default), `unix:///path/to.sock[?db=N]`, or
+    /// `redis-sentinel://[user:password@]h1[:port],h2[:port]/primary-name[/db]` (sentinel port
+    /// 26379 by default; the credentials are the data nodes'; `?sentinel_user=U&sentinel_password=P`
+    /// authenticate to the sentinels themselves).
     ///
     /// Errors say what is wrong and never repeat the password.
     public init(url: String) throws(RedisError) {
@@ -74,12 +81,42 @@ public struct RedisConfiguration: Sendable, Hashable {
                 throw Self.invalid("unix socket URL needs an absolute path")
             }
             endpoint = .unix(path: String(rest))
+        case "redis-sentinel":
+            try parseSentinel(rest)
         case "rediss":
             throw Self.invalid("TLS (rediss://) is not supported by hiredis 0.14")
         default:
             throw Self.invalid("unsupported scheme \"\(scheme)\"")
         }
         if let query { try parseQuery(query) }
+    }
+
+    private mutating func parseSentinel(_ text: Substring) throws(RedisError) {
+        var authority = text
+        var path: Substring = ""
+        if let slash = text.firstIndex(of: "/") {
+            authority = text[..<slash]
+            path = text[text.index(after: slash)...]
+        }
+        if let at = authority.lastIndex(of: "@") {
+            try parseUserInfo(authority[..<at])
+            authority = authority[authority.index(after: at)...]
+        }
+        var nodes: [RedisSentinelConfiguration.Node] = []
+        for item in authority.split(separator: ",", omittingEmptySubsequences: false) {
+            let (host, port) = try Self.parseHostPort(item, defaultPort: RedisSentinelConfiguration.defaultPort)
+            nodes.append(RedisSentinelConfiguration.Node(host: host, port: port))
+        }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard let name = segments.first, !name.isEmpty else {
+            throw Self.invalid("redis-sentinel URL needs the primary's name after the sentinels (…/mymaster)")
+        }
+        guard segments.count <= 2 else { throw Self.invalid("unexpected path after the database number") }
+        guard let decodedName = String(name).removingPercentEncoding else {
+            throw Self.invalid("primary name has a bad percent-escape")
+        }
+        if segments.count == 2 { database = try Self.parseDatabase(segments[1]) }
+        endpoint = .sentinel(RedisSentinelConfiguration(nodes: nodes, primaryName: decodedName))
     }
 
     private mutating func parseNetwork(_ text: Substring) throws(RedisError) {
@@ -93,16 +130,25 @@ public struct RedisConfiguration: Sendable, Hashable {
             try parseUserInfo(authority[..<at])
             authority = authority[authority.index(after: at)...]
         }
+        let (host, port) = try Self.parseHostPort(authority, defaultPort: 6379)
+        endpoint = .tcp(host: host, port: port)
+        if !path.isEmpty {
+            database = try Self.parseDatabase(path)
+        }
+    }
+
+    /// `host`, `host:port`, `[v6]` or `[v6]:port`.
+    private static func parseHostPort(_ authority: Substring, defaultPort: Int) throws(RedisError) -> (String, Int) {
         let host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else {
-                throw Self.invalid("IPv6 host is missing its closing \"]\"")
+                throw invalid("IPv6 host is missing its closing \"]\"")
             }
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw Self.invalid("unexpected text after IPv6 host") }
+                guard after.hasPrefix(":") else { throw invalid("unexpected text after IPv6 host") }
                 portText = after.dropFirst()
             }
         } else if let colon = authority.firstIndex(of: ":") {
@@ -111,18 +157,15 @@ public struct RedisConfiguration: Sendable, Hashable {
         } else {
             host = authority
         }
-        guard !host.isEmpty else { throw Self.invalid("missing host") }
-        var port = 6379
+        guard !host.isEmpty else { throw invalid("missing host") }
+        var port = defaultPort
         if let portText {
             guard let value = Int(portText), (1...65535).contains(value) else {
-                throw Self.invalid("port \"\(portText)\" is not a number from 1 to 65535")
+                throw invalid("port \"\(portText)\" is not a number from 1 to 65535")
             }
             port = value
         }
-        endpoint = .tcp(host: String(host), port: port)
-        if !path.isEmpty {
-            database = try Self.parseDatabase(path)
-        }
+        return (String(host), port)
     }
 
     private mutating func parseUserInfo(_ info: Substring) throws(RedisError) {
@@ -144,11 +187,30 @@ public struct RedisConfiguration: Sendable, Hashable {
     private mutating func parseQuery(_ query: Substring) throws(RedisError) {
         for item in query.split(separator: "&") {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == "db" else {
-                throw Self.invalid("unknown query parameter \"\(parts[0])\" (only db=N)")
+            guard parts.count == 2 else {
+                throw Self.invalid("query parameter \"\(parts[0])\" needs a value")
             }
-            database = try Self.parseDatabase(parts[1])
+            switch (parts[0], endpoint) {
+            case ("db", _):
+                database = try Self.parseDatabase(parts[1])
+            case ("sentinel_user", .sentinel(var sentinel)):
+                sentinel.username = try Self.decodedQueryValue(parts[1], named: "sentinel_user")
+                endpoint = .sentinel(sentinel)
+            case ("sentinel_password", .sentinel(var sentinel)):
+                sentinel.password = try Self.decodedQueryValue(parts[1], named: "sentinel_password")
+                endpoint = .sentinel(sentinel)
+            default:
+                throw Self.invalid(
+                    "unknown query parameter \"\(parts[0])\" (db=N; with redis-sentinel:// also sentinel_user, sentinel_password)")
+            }
         }
+    }
+
+    private static func decodedQueryValue(_ text: Substring, named name: String) throws(RedisError) -> String {
+        guard let value = String(text).removingPercentEncoding, !value.isEmpty else {
+            throw invalid("\(name) is empty or has a bad percent-escape")
+        }
+        return value
     }
 
     private static func parseDatabase(_ text: Substring) throws(RedisError) -> Int {

@@ -6,7 +6,10 @@ import Glibc
 /// Not `Sendable` on purpose: hiredis contexts are not thread-safe. `RedisClient` gives each
 /// connection its own thread; use this type directly only from code that already owns a thread.
 /// After a socket failure the context is freed; the failing call throws and the next call
-/// reconnects (re-applying timeouts, keepalive, AUTH and SELECT).
+/// reconnects (re-applying timeouts, keepalive, AUTH and SELECT). With a Sentinel endpoint every
+/// connect asks the sentinels for the primary and checks its `ROLE`, and a `READONLY` reply (the
+/// server was demoted by a failover) drops the context like a socket failure, so the next call
+/// finds the new primary.
 public final class RedisConnection {
     /// The configuration used for every (re)connect.
     public let configuration: RedisConfiguration
@@ -82,6 +85,7 @@ public final class RedisConnection {
         for _ in commands {
             replies.append(try readReply(context))
         }
+        for reply in replies { try checkStillPrimary(reply) }
         return replies
     }
 
@@ -149,7 +153,20 @@ public final class RedisConnection {
         let context = try liveContext()
         let status = buffer.withCommand(arguments) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
         guard status == REDIS_OK else { throw fail(context) }
-        return try readReply(context)
+        let reply = try readReply(context)
+        try checkStillPrimary(reply)
+        return reply
+    }
+
+    /// With a Sentinel endpoint, a `READONLY` reply means a failover demoted this server: the
+    /// context is dropped and a connection error thrown, so callers retry as after any outage and
+    /// the next call connects to the primary Sentinel names now.
+    private func checkStillPrimary(_ reply: RedisReply) throws(RedisError) {
+        guard case .sentinel = configuration.endpoint, case .error(let text) = reply, text.hasPrefix("READONLY") else {
+            return
+        }
+        close()
+        throw RedisError(.connectionClosed, "the server is no longer the primary (\(text)); reconnecting through Sentinel")
     }
 
     /// An idle connection has nothing to read unless the peer closed it (server restarted or
@@ -177,6 +194,10 @@ public final class RedisConnection {
         case .unix(let path):
             opened = redisConnectUnixWithTimeout(path, connectTimeout)
             target = path
+        case .sentinel(let sentinel):
+            let primary = try RedisSentinelResolver.primary(of: sentinel, connectTimeout: configuration.connectTimeout)
+            opened = redisConnectWithTimeout(primary.host, Int32(primary.port), connectTimeout)
+            target = "\(primary.host):\(primary.port) (primary \"\(sentinel.primaryName)\" per Sentinel)"
         }
         guard let opened else {
             throw RedisError(.connectionFailed, "cannot allocate a hiredis context for \(target)")
@@ -198,6 +219,15 @@ public final class RedisConnection {
             auth.append(.string(password))
             if case .error(let text) = try sendRaw(auth) {
                 throw RedisError(.authentication, "AUTH failed: \(text)")
+            }
+        }
+        if case .sentinel(let sentinel) = configuration.endpoint {
+            let role = try send(["ROLE"]).array?.first?.string
+            guard role == "master" else {
+                throw RedisError(
+                    .connectionFailed,
+                    "the server Sentinel named as primary \"\(sentinel.primaryName)\" is a \(role ?? "server of unknown role"); "
+                        + "a failover is under way")
             }
         }
         if configuration.database != 0 {

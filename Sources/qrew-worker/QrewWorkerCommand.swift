@@ -79,6 +79,14 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
     var metricsBind: String?
 
+    @Flag(help: ArgumentHelp(
+        "After recording results, wait (Redis WAIT) until a replica holds them, so a Sentinel failover cannot lose an acknowledged result (env QREW_DURABLE_RESULTS=1)."))
+    var durableResults = false
+
+    @Option(help: ArgumentHelp(
+        "With --durable-results: longest wait for the replica (env QREW_DURABLE_RESULTS_TIMEOUT; default 1s).", valueName: "duration"))
+    var durableResultsTimeout: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -140,6 +148,34 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         return level
     }
 
+    /// `--durable-results` (or `QREW_DURABLE_RESULTS` 1/true/yes) with its timeout; nil when off.
+    func durability(environment: [String: String]) throws -> ResultDurability? {
+        let timeoutText = durableResultsTimeout ?? environment["QREW_DURABLE_RESULTS_TIMEOUT"]
+        var enabled = durableResults
+        if !enabled, let text = environment["QREW_DURABLE_RESULTS"] {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": enabled = true
+            case "", "0", "false", "no", "off": enabled = false
+            default: throw ValidationError("invalid QREW_DURABLE_RESULTS '\(text)': expected 1 or 0 (true/false)")
+            }
+        }
+        guard enabled else {
+            if durableResultsTimeout != nil {
+                throw ValidationError("--durable-results-timeout needs --durable-results (or QREW_DURABLE_RESULTS=1)")
+            }
+            return nil
+        }
+        var durability = ResultDurability()
+        if let timeoutText {
+            let source = durableResultsTimeout == nil ? "QREW_DURABLE_RESULTS_TIMEOUT" : "--durable-results-timeout"
+            durability.timeout = try Self.duration(timeoutText, source, minimum: .milliseconds(1))
+            guard durability.timeout <= .seconds(60) else {
+                throw ValidationError("invalid \(source) '\(timeoutText)': at most 60s (a result waits this long before its task is acknowledged)")
+            }
+        }
+        return durability
+    }
+
     /// Flags over environment over defaults; every value checked, with a message naming it.
     func workerConfiguration(environment: [String: String]) throws -> WorkerConfiguration {
         var configuration = WorkerConfiguration()
@@ -198,6 +234,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
             configuration.cacheMaxEntries = value
         }
         configuration.reportsCrashes = crashReports
+        configuration.durableResults = try durability(environment: environment)
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
     }

@@ -1,3 +1,4 @@
+import Logging
 import QrewQueue
 import Synchronization
 
@@ -12,6 +13,7 @@ import Synchronization
 /// that prints a line and ends (`echo`) costs one round trip.
 /// While Redis is unreachable the pending results are retried with backoff; one whose lease has
 /// run out meanwhile is given up (the task runs again elsewhere).
+/// With `durability` (`--durable-results`) each call also waits for replicas to hold the results.
 final class ResultCommitter: Sendable {
     /// Most lines of one task kept waiting; more are dropped (and counted in the stream).
     static let maxPendingLines = 10_000
@@ -63,12 +65,21 @@ final class ResultCommitter: Sendable {
     private let queue: QueueClient
     private let tasks: RunningTasks
     private let outage: RedisOutage
+    private let durability: ResultDurability?
+    private let logger: Logger
+    /// Whether the last durable commit went unacknowledged by replicas (logged on change only).
+    private let replicasBehind = Mutex(false)
     private let state = Mutex(State())
 
-    init(queue: QueueClient, tasks: RunningTasks, outage: RedisOutage, outputDelay: Duration = .milliseconds(5)) {
+    init(
+        queue: QueueClient, tasks: RunningTasks, outage: RedisOutage, durability: ResultDurability?,
+        logger: Logger, outputDelay: Duration = .milliseconds(5)
+    ) {
         self.queue = queue
         self.tasks = tasks
         self.outage = outage
+        self.durability = durability
+        self.logger = logger
         self.outputDelay = outputDelay
     }
 
@@ -248,7 +259,7 @@ final class ResultCommitter: Sendable {
         }
         guard !completions.isEmpty else { return healthy }
         do {
-            let statuses = try await queue.complete(completions.map(\.completion))
+            let statuses = try await record(completions.map(\.completion))
             outage.succeeded()
             for (waiting, status) in zip(completions, statuses) { waiting.status.fulfill(status) }
             return healthy
@@ -265,5 +276,25 @@ final class ResultCommitter: Sendable {
             state.withLock { $0.completions.insert(contentsOf: retry, at: 0) }
             return false
         }
+    }
+
+    /// Runs `complete`, and with `durability` waits for replicas; a result they did not
+    /// acknowledge in time stays recorded (it is on the primary) and is logged, once per spell.
+    private func record(_ completions: [TaskCompletion]) async throws(QueueError) -> [CompletionStatus] {
+        guard let durability else { return try await queue.complete(completions) }
+        let (statuses, acknowledged) = try await queue.complete(completions, durability: durability)
+        let behind = acknowledged < durability.replicas
+        let changed = replicasBehind.withLock { state -> Bool in
+            defer { state = behind }
+            return state != behind
+        }
+        if changed && behind {
+            logger.warning(Logger.Message(stringLiteral:
+                "durable results: \(acknowledged) of \(durability.replicas) replica(s) acknowledged within "
+                    + "\(durability.timeout.qrewShortDescription); results are on the primary only until a replica catches up"))
+        } else if changed {
+            logger.notice("durable results: replicas acknowledge results again")
+        }
+        return statuses
     }
 }

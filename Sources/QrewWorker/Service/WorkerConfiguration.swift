@@ -43,6 +43,9 @@ public struct WorkerConfiguration: Sendable {
     /// The most result-cache entries the namespace keeps (`--cache-max-entries`): storing one
     /// more evicts those closest to expiry. Applied when this worker stores a result.
     public var cacheMaxEntries: Int
+    /// `--durable-results`: after recording results, wait (`WAIT`) for replicas to hold them, so
+    /// a failover to a replica does not lose an acknowledged result; nil records without waiting.
+    public var durableResults: ResultDurability? = nil
     /// Fault-injection points, for tests only; none by default.
     public var faults: WorkerFaults
 

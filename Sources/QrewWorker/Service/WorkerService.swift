@@ -84,7 +84,8 @@ public final class WorkerService: Service, CustomStringConvertible {
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"))
         await crashReporter?.start()
         metrics.held(tasks.count, slots: tasks.slots)
-        let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
+        let committer = ResultCommitter(
+            queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults, logger: logger)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
             configuration: configuration, crashReporter: crashReporter, metrics: metrics)
