@@ -47,26 +47,36 @@ final class SentinelGroup: @unchecked Sendable {
         var ports: [Int] = []
         var sentinels: [SpawnedProcess] = []
         for index in 1...3 {
-            let port = try RedisServerProcess.freeLoopbackPort()
-            let config = "\(directory)/sentinel-\(index).conf"
-            try """
-                port \(port)
-                bind 127.0.0.1
-                daemonize no
-                dir \(directory)
-                sentinel monitor \(primaryName) 127.0.0.1 \(primary.port) 2
-                sentinel down-after-milliseconds \(primaryName) 1000
-                sentinel failover-timeout \(primaryName) 5000
-
-                """.write(toFile: config, atomically: true, encoding: .utf8)
-            guard let executable = SpawnedProcess.findExecutable("redis-server") else {
-                throw SentinelGroupError(description: "redis-server not found on PATH")
-            }
-            sentinels.append(try SpawnedProcess(
-                executable: executable, arguments: [config, "--sentinel"], logPath: "\(directory)/sentinel-\(index).log"))
+            let (sentinel, port) = try launchSentinel(monitoring: primary.port, quorum: 2, directory: directory, index: index)
+            sentinels.append(sentinel)
             ports.append(port)
         }
         return SentinelGroup(primary: primary, replica: replica, sentinelPorts: ports, sentinels: sentinels, directory: directory)
+    }
+
+    /// Starts one sentinel on a free port watching the primary at `primaryPort` as
+    /// `primaryName` (down after 1 s, failover timeout 5 s); returns it and its port.
+    static func launchSentinel(
+        monitoring primaryPort: Int, quorum: Int, directory: String, index: Int
+    ) throws -> (SpawnedProcess, Int) {
+        let port = try RedisServerProcess.freeLoopbackPort()
+        let config = "\(directory)/sentinel-\(index).conf"
+        try """
+            port \(port)
+            bind 127.0.0.1
+            daemonize no
+            dir \(directory)
+            sentinel monitor \(primaryName) 127.0.0.1 \(primaryPort) \(quorum)
+            sentinel down-after-milliseconds \(primaryName) 1000
+            sentinel failover-timeout \(primaryName) 5000
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        guard let executable = SpawnedProcess.findExecutable("redis-server") else {
+            throw SentinelGroupError(description: "redis-server not found on PATH")
+        }
+        let sentinel = try SpawnedProcess(
+            executable: executable, arguments: [config, "--sentinel"], logPath: "\(directory)/sentinel-\(index).log")
+        return (sentinel, port)
     }
 
     /// Waits until every sentinel sees the replica and the two other sentinels.
