@@ -102,6 +102,10 @@ extension WorkerServiceTests {
                 (["--cache-max-entries", "0"], "invalid --cache-max-entries '0'"),
                 (["--redis", "http://x"], "invalid Redis URL"),
                 (["--log-level", "loud"], "invalid --log-level 'loud': expected trace, debug, info"),
+                (["--redis", "redis-sentinel://127.0.0.1:26379"], "needs the primary's name"),
+                (["--durable-results-timeout", "1s"], "--durable-results-timeout needs --durable-results"),
+                (["--durable-results", "--durable-results-timeout", "2m"], "invalid --durable-results-timeout '2m': at most 60s"),
+                (["--durable-results", "--durable-results-timeout", "soon"], "invalid --durable-results-timeout 'soon'"),
             ] {
                 let child = try await ChildProcess.spawn(
                     path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)
