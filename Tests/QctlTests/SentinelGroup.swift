@@ -34,7 +34,9 @@ final class SentinelGroup: @unchecked Sendable {
     /// Starts the primary, a replica of it (waiting until it is in sync) and three sentinels
     /// (quorum 2, primary down after 1 s, failover timeout 5 s).
     static func start() async throws -> SentinelGroup {
-        let primary = try await RedisServerProcess.start()
+        // The replica's full sync starts at once instead of after the default 5 s.
+        let primary = try await RedisServerProcess.start(
+            options: RedisServerOptions(extraArguments: ["--repl-diskless-sync-delay", "0"]))
         let replica = try await RedisServerProcess.start(
             options: RedisServerOptions(extraArguments: ["--replicaof", "127.0.0.1", String(primary.port)]))
         let replicaClient = RedisClient(configuration: try testConfiguration(port: replica.port), poolSize: 1)
