@@ -13,12 +13,15 @@ import Glibc
 public final class RedisConnection {
     /// The configuration used for every (re)connect.
     public let configuration: RedisConfiguration
+    /// Whether the endpoint is Sentinel's primary (checked on every reply, so kept apart).
+    private let followsSentinel: Bool
     private var context: UnsafeMutablePointer<redisContext>?
     private var buffer = RedisCommandBuffer()
 
     /// Creates a connection that connects on first use (or on `connect()`).
     public init(configuration: RedisConfiguration) {
         self.configuration = configuration
+        if case .sentinel = configuration.endpoint { followsSentinel = true } else { followsSentinel = false }
         Self.ignoreSIGPIPE
     }
 
@@ -162,7 +165,7 @@ public final class RedisConnection {
     /// context is dropped and a connection error thrown, so callers retry as after any outage and
     /// the next call connects to the primary Sentinel names now.
     private func checkStillPrimary(_ reply: RedisReply) throws(RedisError) {
-        guard case .sentinel = configuration.endpoint, case .error(let text) = reply, text.hasPrefix("READONLY") else {
+        guard followsSentinel, case .error(let text) = reply, text.hasPrefix("READONLY") else {
             return
         }
         close()
