@@ -21,7 +21,7 @@ struct ChaosSuite {
         let directory = String(cString: made)
         let effects = directory + "/effects"
         try? FileManager.default.createDirectory(atPath: effects, withIntermediateDirectories: true)
-        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) dir=\(directory)")
+        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) acl=\(settings.aclRoles) dir=\(directory)")
 
         var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
         let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
@@ -51,6 +51,9 @@ struct ChaosSuite {
             ]
             options.logDirectory = directory
             options.redisOptions = RedisServerOptions(appendOnly: true, port: redisPort, extraArguments: ["--pidfile", directory + "/redis.pid"])
+            if settings.aclRoles {
+                try ChaosAclRoles(namespace: "chaos", directory: directory).apply(to: &options, redisPort: redisPort)
+            }
             if let proxy {
                 for slot in 0..<settings.partitionWorkers { options.workerRedisURLs[slot] = "redis://127.0.0.1:\(proxy.port)" }
             }

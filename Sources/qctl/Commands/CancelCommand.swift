@@ -16,7 +16,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await redis.withQueue { queue in
-            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl") else {
+            guard let count = try await queue.cancelRunOrRequest(run, reason: "canceled by qctl") else {
                 throw CommandFailure.unknownRun(run, redis)
             }
             let state = try await queue.runFields(run)?["state"]

@@ -26,7 +26,7 @@ struct RetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await redis.withQueue { queue in
-            switch try await queue.retryRun(run, fresh: fresh) {
+            switch try await queue.retryRunOrRequest(run, fresh: fresh) {
             case .unknownRun:
                 throw CommandFailure.unknownRun(run, redis)
             case .notFinished(let state):
