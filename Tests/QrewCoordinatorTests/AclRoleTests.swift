@@ -112,10 +112,25 @@ struct AclRoleTests {
             await expectRefused("viewer request") { try await viewer.enqueueRequest(.cancel(run: "r1", reason: "no")) }
             await expectRefused("viewer PUBLISH") { try await viewer.redis.send("PUBLISH", .string(keys.prefix + ":cancellations"), "r1/b") }
 
-            // The rest of the run still works for the worker.
-            let next = try await worker.claim(worker: "w1", lease: .seconds(30), max: 1, queues: ["default"])
-            for task in next { _ = try await worker.complete(task, outcome: .succeeded, exitCode: 0, output: "there", error: nil, retryDelay: nil) }
-            let finished = try await viewer.waitForRun("r1", timeout: .seconds(20)) { $0.isFinished }
+            // An idempotent submission (submit_idempotent) is the submitter's too, once per key.
+            let first = try await submitter.enqueueIdempotentSubmission(
+                key: "deploy-42", retention: .seconds(60), runID: "r-idem", fileName: "r.yaml", workflow: Self.workflow, params: [:])
+            let again = try await submitter.enqueueIdempotentSubmission(
+                key: "deploy-42", retention: .seconds(60), runID: "r-idem-2", fileName: "r.yaml", workflow: Self.workflow, params: [:])
+            #expect(first == .queued(runID: "r-idem") && again == .existing(runID: "r-idem"))
+            await expectRefused("worker submit_idempotent") {
+                try await worker.enqueueIdempotentSubmission(
+                    key: "w", retention: .seconds(60), runID: "w", fileName: "w.yaml", workflow: Self.workflow, params: [:])
+            }
+
+            // The rest of the runs still work for the worker.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await viewer.runFields("r1")?["finishedAt"] == nil, ContinuousClock.now < deadline {
+                let next = try await worker.claim(worker: "w1", lease: .seconds(30), max: 10, queues: ["default"])
+                for task in next { _ = try await worker.complete(task, outcome: .succeeded, exitCode: 0, output: "there", error: nil, retryDelay: nil) }
+                if next.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let finished = try await viewer.waitForRun("r1", timeout: .seconds(5)) { $0.isFinished }
             #expect(finished.state == "succeeded")
         }
     }
