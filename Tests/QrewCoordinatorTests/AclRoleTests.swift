@@ -153,6 +153,17 @@ struct AclRoleTests {
             _ = try await viewer.waitForRun("r2", timeout: .seconds(20)) { $0.tasks.contains { $0["state"] == "ready" } }
             #expect(try await submitter.signalOrRequest("r2", event: "go", data: "x") == 0)
             #expect(try await submitter.cancelRunOrRequest("nope", reason: "x") == nil)
+            // An approval decided by the submitter, carried out by the coordinator.
+            _ = try await submitter.enqueueSubmission(runID: "r3", fileName: "r3.yaml", workflow: """
+                name: gated
+                steps:
+                  - id: sign-off
+                    type: approval
+                """, params: [:])
+            _ = try await viewer.waitForRun("r3", timeout: .seconds(20)) { $0.tasks.first?["state"] == "ready" }
+            #expect(try await submitter.decideApprovalOrRequest("r3", taskIDs: ["sign-off"], approve: true, by: "ana", reason: "ok") == 1)
+            let approved = try await viewer.waitForRun("r3", timeout: .seconds(20)) { $0.isFinished }
+            #expect(approved.state == "succeeded" && approved.tasks.first?["decidedBy"] == "ana", "\(approved.tasks)")
             // A malformed request is answered, refused, and changes nothing.
             let id = try await submitter.redis.send("XADD", .string(submitter.keys.requests), "*", "op", "drop", "run", "r2").string ?? ""
             let reply = try await submitter.awaitRequestReply(id, timeout: .seconds(20))
