@@ -77,7 +77,9 @@ struct ChaosSuite {
         watchdog.arm(deadline: settings.hardDeadline) {
             "runs not seen finished: \(monitor.unfinished.count); log directory: \(directory)"
         }
-        say("chaos: cluster up (redis \(cluster.redisURL), logs and side effects in \(directory)); \(plans.reduce(0) { $0 + $1.taskCount }) tasks in \(plans.count) runs")
+        // With --acl the URL holds the suite's own password: not for the log.
+        let shownURL = settings.aclRoles ? "redis://127.0.0.1:\(cluster.redis?.port ?? 0) with ACL roles" : cluster.redisURL
+        say("chaos: cluster up (redis \(shownURL), logs and side effects in \(directory)); \(plans.reduce(0) { $0 + $1.taskCount }) tasks in \(plans.count) runs")
 
         let schedules = ChaosSchedules(queue: queue, entries: scheduled, log: log)
         guard await schedules.add(deadline: ContinuousClock.now + .seconds(30)) else {
