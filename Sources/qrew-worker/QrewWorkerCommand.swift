@@ -16,7 +16,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         discussion: "SIGTERM or SIGINT drains: no new tasks, running ones get the drain time to finish, "
             + "the rest are handed back; then the worker exits 0.")
 
-    @Option(help: "Redis URL (env QREW_REDIS_URL; default redis://127.0.0.1:6379/0).")
+    @Option(help: "Redis URL (env QREW_REDIS_URL; default redis://127.0.0.1:6379/0). A password here shows in `ps`: set QREW_REDIS_PASSWORD_FILE (or QREW_REDIS_PASSWORD) and QREW_REDIS_USER instead.")
     var redis: String?
 
     @Option(help: "Key namespace (env QREW_NAMESPACE; default qrew).")

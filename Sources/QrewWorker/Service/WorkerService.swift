@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import QrewQueue
 import QrewRedis
@@ -37,7 +38,8 @@ public final class WorkerService: Service, CustomStringConvertible {
         configuration: WorkerConfiguration, executors: ExecutorRegistry = ExecutorRegistry(),
         logger: Logger? = nil
     ) throws {
-        var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+        // Credentials the URL leaves out come from QREW_REDIS_USER / QREW_REDIS_PASSWORD_FILE.
+        var redisConfiguration = try RedisConfiguration(url: configuration.redisURL, environment: ProcessInfo.processInfo.environment)
         // A command must not hang longer than a heartbeat period, or one stuck call could
         // cost the worker its leases.
         redisConfiguration.commandTimeout = min(redisConfiguration.commandTimeout ?? .seconds(5), configuration.heartbeatInterval)
