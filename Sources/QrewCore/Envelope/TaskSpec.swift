@@ -54,39 +54,58 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.cache = cache
     }
 
-    /// The spec with every `${{ steps.X.output }}` replaced, given task outputs by task id.
+    /// The spec with every `${{ steps.X.output }}` replaced, given task outputs by task id;
+    /// `${{ secrets.NAME }}` references stay (see ``resolvingSecrets(outputs:secrets:)``).
     public func rendered(outputs: [String: String]) throws(TemplateError) -> TaskSpec {
+        let renderer = TemplateRenderer(context: renderContext(outputs: outputs))
+        return try mappingTemplates { text throws(TemplateError) in try renderer.renderKeepingSecrets(text) }
+    }
+
+    /// The step outputs (from task outputs by task id) and run id a worker renders with.
+    func renderContext(outputs: [String: String]) -> TemplateContext {
         var stepOutputs: [String: String] = [:]
         for (step, tasks) in outputRefs {
             stepOutputs[step] = tasks.map { outputs[$0] ?? "" }.joined(separator: "\n")
         }
-        let renderer = TemplateRenderer(context: TemplateContext(stepOutputs: stepOutputs, runID: runID))
-        return try mappingTemplates { text throws(TemplateError) in try renderer.render(text) }
+        return TemplateContext(stepOutputs: stepOutputs, runID: runID)
     }
 
     /// The spec with `transform` applied to every field that may hold templates (argv, cwd,
     /// environment, `with`, the HTTP request, the cache key and similarity text): the one list of
     /// those fields, for rendering at run time and for expanding a dynamic fan-out.
-    func mappingTemplates(_ transform: (String) throws(TemplateError) -> String) throws(TemplateError) -> TaskSpec {
-        func map(_ values: [String: String]) throws(TemplateError) -> [String: String] {
+    ///
+    /// `secretField`, when given, renders the fields secrets are allowed in (`env`, `with`,
+    /// `headers` values) instead of `transform`; every transform gets the field's name.
+    func mappingTemplates(
+        _ transform: (String) throws(TemplateError) -> String,
+        secretField: ((String, _ field: String) throws(TemplateError) -> String)? = nil,
+        otherField: ((String, _ field: String) throws(TemplateError) -> String)? = nil
+    ) throws(TemplateError) -> TaskSpec {
+        func plain(_ text: String, _ field: String) throws(TemplateError) -> String {
+            if let otherField { return try otherField(text, field) }
+            return try transform(text)
+        }
+        func map(_ values: [String: String], _ field: String, secrets: Bool) throws(TemplateError) -> [String: String] {
             var result: [String: String] = [:]
-            for (key, value) in values { result[key] = try transform(value) }
+            for (key, value) in values {
+                if secrets, let secretField { result[key] = try secretField(value, "\(field).\(key)") } else { result[key] = try plain(value, "\(field).\(key)") }
+            }
             return result
         }
         var copy = self
-        copy.run = try run.map { text throws(TemplateError) in try transform(text) }
-        if let cwd { copy.cwd = try transform(cwd) }
-        copy.env = try map(env)
-        copy.with = try map(with)
+        for index in run.indices { copy.run[index] = try plain(run[index], "run[\(index)]") }
+        if let cwd { copy.cwd = try plain(cwd, "cwd") }
+        copy.env = try map(env, "env", secrets: true)
+        copy.with = try map(with, "with", secrets: true)
         if var http {
-            http.url = try transform(http.url)
-            http.headers = try map(http.headers)
-            if let body = http.body { http.body = try transform(body) }
+            http.url = try plain(http.url, "url")
+            http.headers = try map(http.headers, "headers", secrets: true)
+            if let body = http.body { http.body = try plain(body, "body") }
             copy.http = http
         }
         if var cache {
-            if let key = cache.key { cache.key = try transform(key) }
-            if let similar = cache.similar { cache.similar = try transform(similar) }
+            if let key = cache.key { cache.key = try plain(key, "cache.key") }
+            if let similar = cache.similar { cache.similar = try plain(similar, "cache.similar") }
             copy.cache = cache
         }
         return copy

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import QrewQueue
 import QrewRedis
@@ -87,7 +88,8 @@ public final class WorkerService: Service, CustomStringConvertible {
         let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
-            configuration: configuration, crashReporter: crashReporter, metrics: metrics)
+            configuration: configuration, crashReporter: crashReporter, metrics: metrics,
+            secretSource: SecretSource(environment: ProcessInfo.processInfo.environment, directory: configuration.secretsDirectory))
         let claimLoop = ClaimLoop(
             queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, crashReporter: crashReporter,
             metrics: metrics

@@ -1,0 +1,30 @@
+extension Step {
+    /// Whether `${{ secrets.NAME }}` may appear in `field` (a path relative to the step, as in
+    /// ``templatedFields``): only `env`, `headers` and `with` values of steps a worker runs, the
+    /// places whose rendered value goes to the task and is never stored or shown.
+    func allowsSecrets(inField field: String) -> Bool {
+        switch type {
+        case .approval, .wait, .workflow: return false
+        case .shell, .http, .echo, .sleep, .fail, .handler: break
+        }
+        return field.hasPrefix("env.") || field.hasPrefix("headers.") || field.hasPrefix("with.")
+    }
+}
+
+extension ValidationPass {
+    /// Reports a secret reference where its value would be stored or shown (argv, URL, body,
+    /// cache and gate keys, `with` of a step no worker runs).
+    mutating func reportMisplacedSecret(_ reference: TemplateReference, field: String, step: Step) {
+        let stepID: String? = step.id.isEmpty ? nil : step.id
+        let hint: String
+        switch step.type {
+        case .approval, .wait, .workflow:
+            hint = "a '\(step.type)' step is not run by a worker, so it cannot use secrets"
+        case .shell, .http, .echo, .sleep, .fail, .handler:
+            hint = field.contains(".run[")
+                ? "pass it in env (env: { TOKEN: \"\(reference)\" }) and use $TOKEN in the command: argv is visible to every process on the worker"
+                : "secrets are allowed only in env, headers and with values, where they are never stored or shown"
+        }
+        report(.badReference, field: field, stepID: stepID, "\(reference) is not allowed here", hint: hint)
+    }
+}

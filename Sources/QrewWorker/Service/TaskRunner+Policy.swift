@@ -1,0 +1,37 @@
+import QrewCore
+
+extension TaskRunner {
+    /// Why the worker's policy refuses the prepared attempt (its environment size, or the
+    /// executable of a shell task), or nil. The type was checked before rendering.
+    func policyRefusal(_ execution: TaskExecution) -> String? {
+        let policy = configuration.policy
+        guard case .shell(let argv, let useShell, let env, let cwd) = execution.kind else { return nil }
+        if let refusal = policy.environmentRefusal(env) { return refusal }
+        guard policy.allowedCommands != nil, let first = argv.first else { return nil }
+        // With `shell: true` the process started is /bin/sh, whatever the script runs.
+        let executable = useShell ? "/bin/sh" : first
+        let workerPath = executors.shell.baseEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let searchPath = env["PATH"] ?? workerPath
+        // A command that cannot be found is not started either; the executor says why.
+        guard let resolved = try? ChildProcess.resolveExecutable(executable, searchPath: searchPath, cwd: cwd) else { return nil }
+        return policy.commandRefusal(executable, resolvedPath: resolved, workerPath: workerPath)
+    }
+
+    /// `sink` with every line's text redacted; `sink` itself when there is nothing to redact.
+    func redacting(_ sink: @escaping OutputSink, _ redactor: SecretRedactor) -> OutputSink {
+        guard !redactor.isEmpty else { return sink }
+        return { lines in await sink(lines.map { OutputLine($0.stream, redactor.redact($0.text)) }) }
+    }
+
+    /// `sink` with every progress message redacted; `sink` itself when there is nothing to redact.
+    func redacting(_ sink: @escaping ProgressSink, _ redactor: SecretRedactor) -> ProgressSink {
+        guard !redactor.isEmpty else { return sink }
+        return { updates in
+            await sink(updates.map { update in
+                var copy = update
+                copy.message = update.message.map { redactor.redact($0) }
+                return copy
+            })
+        }
+    }
+}
