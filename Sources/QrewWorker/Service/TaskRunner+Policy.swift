@@ -1,3 +1,4 @@
+import Foundation
 import QrewCore
 
 extension TaskRunner {
@@ -15,6 +16,16 @@ extension TaskRunner {
         // A command that cannot be found is not started either; the executor says why.
         guard let resolved = try? ChildProcess.resolveExecutable(executable, searchPath: searchPath, cwd: cwd) else { return nil }
         return policy.commandRefusal(executable, resolvedPath: resolved, workerPath: workerPath)
+    }
+
+    /// Why `--http-deny-private` refuses the prepared http attempt, or nil: checked here as
+    /// well as in the executor (which pins the connection to the address it checks) so that a
+    /// refusal is final rather than a failure the step's retries would repeat.
+    func addressRefusal(_ execution: TaskExecution) async -> String? {
+        guard execution.denyPrivateAddresses, case .http(_, let text, _, _) = execution.kind, let url = URL(string: text),
+              url.host != nil else { return nil }
+        if case .failure(let refusal) = await PublicTarget.check(url) { return refusal.description }
+        return nil
     }
 
     /// `sink` with every line's text redacted; `sink` itself when there is nothing to redact.

@@ -120,6 +120,7 @@ struct TaskRunner: Sendable {
         } catch {
             return .invalid("cannot render the task spec: \(error)")
         }
+        if let refusal = await addressRefusal(execution) { return .invalid(refusal) }
         let attempt = await run(claimed, spec: spec, execution: execution, redactor: redactor)
         guard !redactor.isEmpty else { return attempt }
         // The output was redacted as it was produced; error texts quote stderr and responses.
