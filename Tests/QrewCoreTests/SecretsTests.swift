@@ -70,6 +70,15 @@ struct SecretsTests {
         #expect(try spec.rendered(outputs: outputs).env["TOKEN"] == "${{ secrets.TOKEN }}")
     }
 
+    @Test func aFanOutElementCannotBringInASecretReference() throws {
+        let spec = TaskSpec(runID: "r", taskID: "t", stepID: "t", type: "http", http: HTTPSpec(
+            url: "https://example.com", method: "GET", headers: ["X-Item": "${{ matrix.item }}"], body: nil))
+        #expect(throws: TemplateError.secretNotAllowed("PROD", field: "matrix.item")) {
+            _ = try spec.expanded(key: "item", value: "${{ secrets.PROD }}", taskID: "t[0]")
+        }
+        #expect(try spec.expanded(key: "item", value: "plain", taskID: "t[0]").http?.headers["X-Item"] == "plain")
+    }
+
     @Test func aSecretInAFieldItIsNotAllowedInFailsAtTheWorker() {
         let spec = TaskSpec(runID: "r", taskID: "t", stepID: "t", type: "shell", run: ["echo", "${{ secrets.TOKEN }}"])
         #expect(spec.secretNames.isEmpty)
