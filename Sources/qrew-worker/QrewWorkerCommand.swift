@@ -79,7 +79,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
     var metricsBind: String?
 
-    @OptionGroup(title: "Policy and secrets (docs/security.md)")
+    @OptionGroup(title: "Policies and secrets")
     var policy: PolicyOptions
 
     @Flag(

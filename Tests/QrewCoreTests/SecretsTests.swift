@@ -44,6 +44,17 @@ struct SecretsTests {
         #expect(problem.line != nil && problem.column != nil, "\(problem)")
     }
 
+    @Test(arguments: [
+        ("defaults:\n  cache: { key: \"k-${{ secrets.T }}\" }\n", "defaults.cache.key"),
+        ("defaults:\n  circuitBreaker: { failures: 3, window: 1m, cooldown: 1m, key: \"${{ secrets.T }}\" }\n", "defaults.circuitBreaker.key"),
+    ])
+    func aSecretInTheDefaultsIsALocatedProblem(defaults: String, field: String) throws {
+        let text = "name: w\n" + defaults + "steps:\n  - id: a\n    type: echo\n"
+        let error = try #require(throws: WorkflowValidationError.self) { try WorkflowLoader.load(text: text, fileName: "w.yaml") }
+        let problem = try #require(error.problems.first { $0.message.contains("secrets.T") }, "\(error.problems)")
+        #expect(problem.field == field && problem.message.contains("is not allowed here"), "\(problem)")
+    }
+
     @Test func aSecretInAConditionIsRefused() throws {
         let text = "name: w\nsteps:\n  - id: a\n    type: echo\n    if: \"secrets.T == 'x'\"\n"
         let error = try #require(throws: WorkflowValidationError.self) { try WorkflowLoader.load(text: text, fileName: "w.yaml") }
