@@ -86,8 +86,9 @@ struct TaskRunner: Sendable {
         } catch {
             return .invalid("cannot decode the task spec: \(error)")
         }
-        if let refusal = configuration.policy.typeRefusal(spec.type) { return .invalid(refusal) }
+        // A false `if:` skips the task whatever this worker would run.
         if let condition = spec.condition, let settled = await settledByCondition(claimed, condition) { return settled }
+        if let refusal = configuration.policy.typeRefusal(spec.type) { return .invalid(refusal) }
         let execution: TaskExecution
         let redactor: SecretRedactor
         do {
