@@ -77,6 +77,9 @@ struct PolicyClusterTests {
                     type: http
                     url: http://127.0.0.1:\(port)/
                     headers: { Authorization: "Bearer ${{ secrets.TOKEN }}" }
+                  - id: long
+                    run: ["sh", "-c", "printf '%65530s' '' | tr ' ' a; printf %s \\"$TOKEN\\"; printf '%200s' '' | tr ' ' b; sleep 0.3; echo; printf done > \\"$QREW_OUTPUT\\""]
+                    env: { TOKEN: "${{ secrets.TOKEN }}" }
                   - id: missing
                     type: echo
                     with: { message: "${{ secrets.NOT_THERE }}" }
@@ -97,6 +100,7 @@ struct PolicyClusterTests {
             #expect(byID["multi"]?["output"] as? String == "***", "\(byID["multi"] ?? [:])")
             #expect((byID["complain"]?["error"] as? String)?.contains("bad ***") == true, "\(byID["complain"] ?? [:])")
             #expect(byID["call"]?["output"] as? String == "auth=Bearer ***", "\(byID["call"] ?? [:])")
+            #expect(byID["long"]?["state"] as? String == "succeeded", "a 64 KiB cut through the value: \(byID["long"] ?? [:])")
             let missing = byID["missing"]?["error"] as? String ?? ""
             #expect(byID["missing"]?["state"] as? String == "failed")
             #expect(missing.contains("secret 'NOT_THERE' not set on this worker: expected QREW_SECRET_NOT_THERE"), "\(missing)")
@@ -105,7 +109,8 @@ struct PolicyClusterTests {
             let logs = try await qctl("logs", "s1", environment: environment)
             await cluster.stopAll()
             // Every key of every type, and every log line, holds no piece of either secret.
-            let pieces = [Self.token, "first-line-AAAA", "second-line-BBBB"]
+            // The token's ends too: 'long' prints it across a 64 KiB cut of its line.
+            let pieces = [Self.token, String(Self.token.prefix(6)), String(Self.token.suffix(6)), "first-line-AAAA", "second-line-BBBB"]
             let dump = try await Self.dumpEverything(cluster.server)
             #expect(dump.contains("${{ secrets.TOKEN }}"), "the spec keeps the reference")
             #expect(dump.contains("***"), "the redacted output is stored")

@@ -123,6 +123,25 @@ struct SecretRedactorTests {
         #expect(redactor.redact("output: supe") == "output: supe")
     }
 
+    @Test func aValueCutBetweenPiecesOfALongLineIsMasked() {
+        var pieces = SecretRedactor.Pieces(SecretRedactor(values: ["0123456789"]))
+        // "aaaa01234" + "56789bbbb" + "cccc" is one line printed in three pieces.
+        let first = pieces.redact("aaaa01234", continues: true)
+        let second = pieces.redact("56789bbbb", continues: true)
+        let last = pieces.redact("cccc", continues: false)
+        let delivered = [first, second, last].compactMap { $0 }.joined()
+        #expect(delivered == "aaaa***bbbbcccc", "\([first, second, last])")
+        #expect(first == nil || !(first!.contains("0123")), "a piece may not carry the start of the value")
+        // A piece shorter than what is held back is delivered with the next one.
+        var short = SecretRedactor.Pieces(SecretRedactor(values: ["0123456789"]))
+        #expect(short.redact("ab", continues: true) == nil)
+        #expect(short.redact("cd", continues: false) == "abcd")
+        // Multi-byte text is cut at a scalar boundary.
+        var wide = SecretRedactor.Pieces(SecretRedactor(values: ["0123456789"]))
+        let head = wide.redact("ééééééé", continues: true) ?? ""
+        #expect(head + (wide.redact("", continues: false) ?? "") == "ééééééé")
+    }
+
     @Test func shortSecretsAreReported() {
         #expect(SecretRedactor.tooShort(["A": "abc", "B": "abcd", "C": ""]) == ["A", "C"])
         #expect(SecretRedactor(values: ["abc"]).isEmpty)

@@ -32,6 +32,38 @@ public struct SecretRedactor: Sendable {
         patterns = set.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
     }
 
+    /// Redacts a line delivered in pieces (a line too long to stream whole): each piece is
+    /// redacted with what the previous one held back, and the last bytes of a piece that is
+    /// continued are held back in turn, so a value cut between two pieces is still masked.
+    public struct Pieces: Sendable {
+        private let redactor: SecretRedactor
+        private var carry = ""
+
+        /// Pieces redacted by `redactor`.
+        public init(_ redactor: SecretRedactor) {
+            self.redactor = redactor
+        }
+
+        /// The redacted text to deliver for `text`; nil when all of it is held back until the
+        /// next piece. `continues` says whether another piece of the same line follows.
+        public mutating func redact(_ text: String, continues: Bool) -> String? {
+            let redacted = redactor.redact(carry.isEmpty ? text : carry + text)
+            carry = ""
+            guard continues else { return redacted }
+            // No match can start before the held-back bytes and end after them.
+            let keep = (redactor.patterns.first?.count ?? 1) - 1
+            let utf8 = redacted.utf8
+            guard utf8.count > keep else {
+                carry = redacted
+                return nil
+            }
+            var cut = utf8.index(utf8.endIndex, offsetBy: -keep)
+            while cut > utf8.startIndex, utf8[cut] & 0xC0 == 0x80 { cut = utf8.index(before: cut) }
+            carry = String(redacted[cut...])
+            return String(redacted[..<cut])
+        }
+    }
+
     /// True when there is nothing to mask (the common task without secrets).
     public var isEmpty: Bool { patterns.isEmpty }
 

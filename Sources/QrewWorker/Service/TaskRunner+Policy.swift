@@ -1,5 +1,6 @@
 import Foundation
 import QrewCore
+import Synchronization
 
 extension TaskRunner {
     /// Why the worker's policy refuses the prepared attempt (its environment size, or the
@@ -28,10 +29,19 @@ extension TaskRunner {
         return nil
     }
 
-    /// `sink` with every line's text redacted; `sink` itself when there is nothing to redact.
+    /// `sink` with every line's text redacted (pieces of an over-long line together, per
+    /// stream); `sink` itself when there is nothing to redact. The sink is called serially.
     func redacting(_ sink: @escaping OutputSink, _ redactor: SecretRedactor) -> OutputSink {
         guard !redactor.isEmpty else { return sink }
-        return { lines in await sink(lines.map { OutputLine($0.stream, redactor.redact($0.text)) }) }
+        let pieces = RedactedPieces(redactor)
+        return { lines in
+            let redacted = pieces.state.withLock { state in
+                lines.compactMap { line -> OutputLine? in
+                    state[line.stream]!.redact(line.text, continues: line.continues).map { OutputLine(line.stream, $0, continues: line.continues) }
+                }
+            }
+            if !redacted.isEmpty { await sink(redacted) }
+        }
     }
 
     /// `sink` with every progress message redacted; `sink` itself when there is nothing to redact.
@@ -44,5 +54,14 @@ extension TaskRunner {
                 return copy
             })
         }
+    }
+}
+
+/// Each stream's ``SecretRedactor/Pieces`` for one attempt's output sink.
+final class RedactedPieces: Sendable {
+    let state: Mutex<[OutputLine.Stream: SecretRedactor.Pieces]>
+
+    init(_ redactor: SecretRedactor) {
+        state = Mutex([.stdout: SecretRedactor.Pieces(redactor), .stderr: SecretRedactor.Pieces(redactor)])
     }
 }
