@@ -55,6 +55,13 @@ struct SecretsTests {
         #expect(problem.field == field && problem.message.contains("is not allowed here"), "\(problem)")
     }
 
+    @Test func aSecretInANameIsALocatedProblem() throws {
+        let text = "name: \"deploy ${{ secrets.T }}\"\nsteps:\n  - id: a\n    name: \"step ${{ secrets.U }}\"\n    type: echo\n"
+        let error = try #require(throws: WorkflowValidationError.self) { try WorkflowLoader.load(text: text, fileName: "w.yaml") }
+        let fields = error.problems.filter { $0.message.contains("is not allowed here") }.map { "\($0.field ?? ""):\($0.line ?? 0)" }
+        #expect(fields == ["name:1", "steps[0].name:4"], "\(error.problems)")
+    }
+
     @Test func aSecretInAConditionIsRefused() throws {
         let text = "name: w\nsteps:\n  - id: a\n    type: echo\n    if: \"secrets.T == 'x'\"\n"
         let error = try #require(throws: WorkflowValidationError.self) { try WorkflowLoader.load(text: text, fileName: "w.yaml") }

@@ -27,4 +27,22 @@ extension ValidationPass {
         }
         report(.badReference, field: field, stepID: stepID, "\(reference) is not allowed here", hint: hint)
     }
+
+    /// The workflow's and the steps' `name`: shown everywhere, never rendered, so a secret
+    /// reference there is a mistake.
+    mutating func checkSecretsInNames() {
+        func secret(in text: String) -> TemplateReference? {
+            guard Template.mayContainReference(text), let template = try? Template(parsing: text) else { return nil }
+            return template.references.first { if case .secret = $0 { true } else { false } }
+        }
+        let hint = "names are shown and stored as written; secrets are allowed only in env, headers and with values"
+        if let reference = secret(in: workflow.name) {
+            report(.badReference, field: "name", "\(reference) is not allowed here", hint: hint)
+        }
+        for (index, step) in workflow.steps.enumerated() {
+            guard let name = step.name, let reference = secret(in: name) else { continue }
+            report(.badReference, field: "steps[\(index)].name", stepID: step.id.isEmpty ? nil : step.id,
+                   "\(reference) is not allowed here", hint: hint)
+        }
+    }
 }
