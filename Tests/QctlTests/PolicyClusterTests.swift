@@ -193,6 +193,9 @@ struct PolicyClusterTests {
                 #expect(task["attempts"] as? Int == 1, "a refusal is not retried: \(task)")
             }
             #expect(!FileManager.default.fileExists(atPath: touched), "a refused command never ran")
+            let log = cluster.processes.map { (try? String(contentsOfFile: $0.logPath, encoding: .utf8)) ?? "" }.joined()
+            #expect(log.contains("policy --allow-types http,shell --allow-commands echo --allow-commands /usr/bin/tr* "
+                + "--http-deny-private --max-task-env 2048"), "the worker says its policy when it starts\n\(log)")
         }
     }
 

@@ -4,7 +4,7 @@
 /// A task the policy refuses fails at once with the reason, naming the flag, and nothing of it
 /// runs. The refusal is not retried: the task is not handed to another worker, so workers with
 /// different policies belong on different queues.
-public struct WorkerPolicy: Sendable, Equatable {
+public struct WorkerPolicy: Sendable, Equatable, CustomStringConvertible {
     /// Step types this worker runs (`--allow-types shell,http,echo`); nil allows every type,
     /// including handlers registered by name.
     public var allowedTypes: Set<String>?
@@ -56,5 +56,15 @@ public struct WorkerPolicy: Sendable, Equatable {
         if allowedCommands.contains(where: { $0.allows(executable, resolvedPath: resolvedPath, workerPath: workerPath) }) { return nil }
         return "refused by worker policy --allow-commands (\(allowedCommands.map(\.pattern).joined(separator: ", "))): "
             + "'\(executable)' (\(resolvedPath)) matches no allowed pattern"
+    }
+
+    /// The flags that differ from the defaults, e.g. `--allow-types http,shell --http-deny-private`.
+    public var description: String {
+        var parts: [String] = []
+        if let allowedTypes { parts.append("--allow-types \(allowedTypes.sorted().joined(separator: ","))") }
+        for pattern in allowedCommands ?? [] { parts.append("--allow-commands \(pattern.pattern)") }
+        if denyPrivateHTTP { parts.append("--http-deny-private") }
+        if maxTaskEnvironmentBytes != Self.defaultMaxTaskEnvironmentBytes { parts.append("--max-task-env \(maxTaskEnvironmentBytes)") }
+        return parts.isEmpty ? "(none)" : parts.joined(separator: " ")
     }
 }
