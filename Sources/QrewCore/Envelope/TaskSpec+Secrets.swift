@@ -26,7 +26,6 @@ extension TaskSpec {
         withSecrets.secrets = secrets
         let secretRenderer = TemplateRenderer(context: withSecrets)
         return try mappingTemplates(
-            { text throws(TemplateError) in try plain.render(text) },
             secretField: { text, _ throws(TemplateError) in try secretRenderer.render(text) },
             otherField: { text, field throws(TemplateError) in try plain.renderRefusingSecrets(text, field: field) })
     }

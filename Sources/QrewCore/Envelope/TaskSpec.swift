@@ -73,39 +73,38 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// The spec with `transform` applied to every field that may hold templates (argv, cwd,
     /// environment, `with`, the HTTP request, the cache key and similarity text): the one list of
     /// those fields, for rendering at run time and for expanding a dynamic fan-out.
-    ///
-    /// `secretField`, when given, renders the fields secrets are allowed in (`env`, `with`,
-    /// `headers` values) instead of `transform`; every transform gets the field's name.
+    func mappingTemplates(_ transform: (String) throws(TemplateError) -> String) throws(TemplateError) -> TaskSpec {
+        try mappingTemplates(
+            secretField: { text, _ throws(TemplateError) in try transform(text) },
+            otherField: { text, _ throws(TemplateError) in try transform(text) })
+    }
+
+    /// The same fields, `secretField` applied to those secrets are allowed in (`env`, `with` and
+    /// `headers` values) and `otherField` to the rest; each gets the field's name (`env.TOKEN`,
+    /// `run[1]`, `cache.key`).
     func mappingTemplates(
-        _ transform: (String) throws(TemplateError) -> String,
-        secretField: ((String, _ field: String) throws(TemplateError) -> String)? = nil,
-        otherField: ((String, _ field: String) throws(TemplateError) -> String)? = nil
+        secretField: (String, _ field: String) throws(TemplateError) -> String,
+        otherField: (String, _ field: String) throws(TemplateError) -> String
     ) throws(TemplateError) -> TaskSpec {
-        func plain(_ text: String, _ field: String) throws(TemplateError) -> String {
-            if let otherField { return try otherField(text, field) }
-            return try transform(text)
-        }
-        func map(_ values: [String: String], _ field: String, secrets: Bool) throws(TemplateError) -> [String: String] {
+        func map(_ values: [String: String], _ field: String) throws(TemplateError) -> [String: String] {
             var result: [String: String] = [:]
-            for (key, value) in values {
-                if secrets, let secretField { result[key] = try secretField(value, "\(field).\(key)") } else { result[key] = try plain(value, "\(field).\(key)") }
-            }
+            for (key, value) in values { result[key] = try secretField(value, "\(field).\(key)") }
             return result
         }
         var copy = self
-        for index in run.indices { copy.run[index] = try plain(run[index], "run[\(index)]") }
-        if let cwd { copy.cwd = try plain(cwd, "cwd") }
-        copy.env = try map(env, "env", secrets: true)
-        copy.with = try map(with, "with", secrets: true)
+        for index in run.indices { copy.run[index] = try otherField(run[index], "run[\(index)]") }
+        if let cwd { copy.cwd = try otherField(cwd, "cwd") }
+        copy.env = try map(env, "env")
+        copy.with = try map(with, "with")
         if var http {
-            http.url = try plain(http.url, "url")
-            http.headers = try map(http.headers, "headers", secrets: true)
-            if let body = http.body { http.body = try plain(body, "body") }
+            http.url = try otherField(http.url, "url")
+            http.headers = try map(http.headers, "headers")
+            if let body = http.body { http.body = try otherField(body, "body") }
             copy.http = http
         }
         if var cache {
-            if let key = cache.key { cache.key = try plain(key, "cache.key") }
-            if let similar = cache.similar { cache.similar = try plain(similar, "cache.similar") }
+            if let key = cache.key { cache.key = try otherField(key, "cache.key") }
+            if let similar = cache.similar { cache.similar = try otherField(similar, "cache.similar") }
             copy.cache = cache
         }
         return copy
