@@ -160,6 +160,9 @@ struct PolicyClusterTests {
                     type: echo
                     with: { message: hi }
                     continueOnError: true
+                  - id: typo
+                    run: ["no-such-command-qrew"]
+                    continueOnError: true
                   - id: huge
                     run: ["echo", "big"]
                     env: { BIG: "\(big)" }
@@ -184,6 +187,7 @@ struct PolicyClusterTests {
                 ("script", "refused by worker policy --allow-commands (echo, /usr/bin/tr*): '/bin/sh'"),
                 ("say", "refused by worker policy --allow-types (http,shell): this worker does not run 'echo' tasks"),
                 ("huge", "refused by worker policy --max-task-env"),
+                ("typo", "refused by worker policy --allow-commands: no such executable 'no-such-command-qrew'"),
                 ("loopback", "refused by worker policy --http-deny-private: 127.0.0.1 resolves to 127.0.0.1, loopback"),
             ]
             for (id, message) in refusals {

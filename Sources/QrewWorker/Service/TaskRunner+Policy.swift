@@ -14,9 +14,14 @@ extension TaskRunner {
         let executable = useShell ? "/bin/sh" : first
         let workerPath = executors.shell.baseEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         let searchPath = env["PATH"] ?? workerPath
-        // A command that cannot be found is not started either; the executor says why.
-        guard let resolved = try? ChildProcess.resolveExecutable(executable, searchPath: searchPath, cwd: cwd) else { return nil }
-        return policy.commandRefusal(executable, resolvedPath: resolved, workerPath: workerPath)
+        do {
+            let resolved = try ChildProcess.resolveExecutable(executable, searchPath: searchPath, cwd: cwd)
+            return policy.commandRefusal(executable, resolvedPath: resolved, workerPath: workerPath)
+        } catch {
+            // Refused rather than left to the executor: nothing unchecked may start, even if
+            // the file appears in between.
+            return "refused by worker policy --allow-commands: \(error.description)"
+        }
     }
 
     /// Why `--http-deny-private` refuses the prepared http attempt, or nil: checked here as
