@@ -79,6 +79,9 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
     var metricsBind: String?
 
+    @OptionGroup(title: "Policies and secrets")
+    var policy: PolicyOptions
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -198,6 +201,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
             configuration.cacheMaxEntries = value
         }
         configuration.reportsCrashes = crashReports
+        try policy.apply(to: &configuration, environment: environment)
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
     }

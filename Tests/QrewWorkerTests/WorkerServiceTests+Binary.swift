@@ -102,6 +102,11 @@ extension WorkerServiceTests {
                 (["--cache-max-entries", "0"], "invalid --cache-max-entries '0'"),
                 (["--redis", "http://x"], "invalid Redis URL"),
                 (["--log-level", "loud"], "invalid --log-level 'loud': expected trace, debug, info"),
+                (["--allow-types", ","], "invalid --allow-types ',': expected comma-separated step types"),
+                (["--allow-commands", " "], "invalid --allow-commands: an --allow-commands pattern must not be empty"),
+                (["--max-task-env", "10"], "invalid --max-task-env '10': expected a whole number of bytes from 1024"),
+                (["--output-cap", "999999999999"], "invalid --output-cap '999999999999'"),
+                (["--secrets-dir", "/nonexistent"], "invalid --secrets-dir '/nonexistent': not a directory"),
             ] {
                 let child = try await ChildProcess.spawn(
                     path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)

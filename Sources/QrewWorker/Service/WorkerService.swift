@@ -83,13 +83,15 @@ public final class WorkerService: Service, CustomStringConvertible {
     /// of a group of their own.
     public func run() async {
         logger.info(Logger.Message(stringLiteral: "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
-                + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"))
+                + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"
+                + (configuration.policy == WorkerPolicy() ? "" : ", policy \(configuration.policy)")))
         await crashReporter?.start()
         metrics.held(tasks.count, slots: tasks.slots)
         let committer = ResultCommitter(queue: queue, tasks: tasks, outage: outage)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
-            configuration: configuration, crashReporter: crashReporter, metrics: metrics)
+            configuration: configuration, crashReporter: crashReporter, metrics: metrics,
+            secretSource: SecretSource(environment: ProcessInfo.processInfo.environment, directory: configuration.secretsDirectory))
         let claimLoop = ClaimLoop(
             queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, crashReporter: crashReporter,
             metrics: metrics
