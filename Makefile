@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos soak bench compose-check fuzz fuzz-smoke deps build release clean
+.PHONY: run test chaos soak bench compose-check docker-secrets fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator, two workers and the
@@ -19,7 +19,7 @@ run: deps release
 ## an aging bound) run after them, one at a time, and the short chaos
 ## run (processes killed on purpose, ~25 s) and a 24 s memory soak last, one after the other, for
 ## the same reason. Then the fuzz smoke (fuzz-smoke).
-CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests|ExampleWorkflowTests|ScheduleCrashTests|FanOutClusterTests|ConditionsClusterTests|AwaitingClusterTests|NightlyPipelineTests|FanOutRetryClusterTests|StatsClusterTests|ChildWorkflowClusterTests|LifecycleClusterTests|TraceContextClusterTests|MetricsClusterTests|PythonWorkerClusterTests|WebClusterTests|OpenAPITests|DashboardBrowserTests|DevDashboardTests
+CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests|ExampleWorkflowTests|ScheduleCrashTests|FanOutClusterTests|ConditionsClusterTests|AwaitingClusterTests|NightlyPipelineTests|FanOutRetryClusterTests|StatsClusterTests|ChildWorkflowClusterTests|LifecycleClusterTests|TraceContextClusterTests|MetricsClusterTests|PythonWorkerClusterTests|WebClusterTests|OpenAPITests|DashboardBrowserTests|DevDashboardTests|AclClusterTests|PolicyClusterTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests
@@ -74,6 +74,13 @@ bench: deps release
 ## SKIPPED when dockerd cannot start. COMPOSE_CHECK_BINARIES=DIR takes built binaries instead (CI: .build/debug).
 compose-check: deps
 	scripts/compose-check.sh
+
+## docker-secrets: what docker/compose.yaml needs before its first start: a random password per
+## Redis user (default, qrew-coordinator, qrew-worker, qrew-submitter, qrew-viewer) and the ACL file
+## Redis loads (docker/users.acl with each user on and its password's SHA-256), in docker/secrets
+## (git-ignored; existing passwords are kept). docs/security.md, *Roles and Redis ACLs*
+docker-secrets:
+	scripts/docker-secrets.sh docker/secrets
 
 deps:
 	@scripts/install-deps.sh

@@ -166,7 +166,7 @@ def template():
         "plain text", "${{ steps.build.output }}", "${{matrix.region}}", "v${{ params.version }}-${{ run.id }}",
         "a ${{ steps.x.output }} b ${{ matrix.k }} c", "${{ unterminated", "${{ nonsense }}", "$${{ run.id }}}",
         "${{ params.a }}\0value", "${{ steps.a.output }}${{ steps.b.output }}\0x\ny", "${{ run.id }}\u0301",
-        "\u0600${{ run.id }}",
+        "\u0600${{ run.id }}", "Bearer ${{ secrets.API_TOKEN }}", "${{ secrets.1BAD }}${{ secrets. }}",
     ]):
         write("template", "%02d" % index, text)
 

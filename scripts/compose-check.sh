@@ -175,12 +175,16 @@ docker image prune -f >/dev/null 2>&1 || true
 
 # ---- 3. the cluster ----------------------------------------------------------------------------
 
-PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+# The deployment's secrets (make docker-secrets) in the check's own directory: a password per
+# Redis user and the ACL file. The check itself logs in as `default` (full access) for its probes.
+rm -rf "$WORK/secrets"
+scripts/docker-secrets.sh "$WORK/secrets" >"$LOGS/secrets.log" 2>&1 || fail "docker-secrets.sh failed (see $LOGS/secrets.log)"
+PASSWORD=$(cat "$WORK/secrets/default.password")
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 rm -rf "$WORK/effects" && mkdir -p "$WORK/effects" && chmod 0777 "$WORK/effects"
 EFFECTS=$WORK/effects/effects.log
 cat >"$WORK/compose.env" <<EOF
-QREW_REDIS_PASSWORD=$PASSWORD
+QREW_SECRETS_DIR=$WORK/secrets
 QREW_REDIS_PORT=$PORT
 QREW_NAMESPACE=$NAMESPACE
 QREW_LEASE=5s
@@ -216,7 +220,7 @@ ends_at_least() { [ "$(lines_of "$1" end)" -ge "$2" ] 2>/dev/null; }
 starts_at_least() { [ "$(lines_of "$1" start)" -ge "$2" ] 2>/dev/null; }
 run_state() { rcli hget "$NAMESPACE:run:$1" state; }
 
-say "compose up: Redis (AOF, password), 2 coordinators, 3 workers on port $PORT (log $LOGS/compose.log)"
+say "compose up: Redis (AOF, ACL roles with passwords), 2 coordinators, 3 workers on port $PORT (log $LOGS/compose.log)"
 compose down --volumes --remove-orphans --timeout 5 >>"$LOGS/compose.log" 2>&1 || true
 compose up -d --no-build >>"$LOGS/compose.log" 2>&1 || fail "docker compose up failed (see $LOGS/compose.log)"
 wait_for 60 "Redis on 127.0.0.1:$PORT" redis_ready
@@ -224,6 +228,13 @@ wait_for 60 "Redis on 127.0.0.1:$PORT" redis_ready
 [ "$(rcli config get maxmemory-policy | tail -1)" = noeviction ] || fail "Redis's maxmemory-policy is not noeviction"
 [ "$(env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$PORT" ping 2>&1 | head -1 | cut -c1-6)" = NOAUTH ] \
     || fail "Redis answers without the password"
+# The roles hold in the deployment: a worker may not queue submissions nor take leadership.
+worker_password=$(cat "$WORK/secrets/qrew-worker.password")
+for command in "xadd $NAMESPACE:submissions * run forged" "set $NAMESPACE:leader forged"; do
+    # shellcheck disable=SC2086
+    [ "$(env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$PORT" --user qrew-worker --pass "$worker_password" --no-auth-warning $command 2>&1 | cut -c1-6)" = NOPERM ] \
+        || fail "the qrew-worker user may run: $command"
+done
 wait_for 90 "3 live workers" workers_at_least 3
 wait_for 60 "a leading coordinator" has_leader
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import QrewQueue
 import QrewRedis
@@ -24,7 +25,9 @@ public struct Coordinator: Sendable {
 
     public init(configuration: CoordinatorConfiguration, logger: Logger? = nil) throws {
         self.configuration = configuration
-        let redis = try RedisClient(url: configuration.redisURL, poolSize: 4)
+        // Credentials the URL leaves out come from QREW_REDIS_USER / QREW_REDIS_PASSWORD_FILE.
+        let redisConfiguration = try RedisConfiguration(url: configuration.redisURL, environment: ProcessInfo.processInfo.environment)
+        let redis = RedisClient(configuration: redisConfiguration, poolSize: 4)
         let scripts = try ScriptLibrary.bundled.get()
         queue = QueueClient(
             redis: redis, keys: Keys(prefix: configuration.namespace), scripts: scripts,
@@ -33,7 +36,7 @@ public struct Coordinator: Sendable {
         self.logger = log
         crashReporter = configuration.reportsCrashes
             ? CrashReporter(
-                redis: try RedisConfiguration(url: configuration.redisURL), prefix: configuration.namespace, name: configuration.id,
+                redis: redisConfiguration, prefix: configuration.namespace, name: configuration.id,
                 script: scripts[.recordIntakeCrash].source, checkInterval: configuration.leaderLease / 3, logger: log,
                 consequence: "a submission that crashes a coordinator is quarantined")
             : nil
@@ -65,6 +68,9 @@ public struct Coordinator: Sendable {
             },
             CoordinatorLoopService(description: "HousekeepingLoop") {
                 await HousekeepingLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run()
+            },
+            CoordinatorLoopService(description: "RequestLoop") {
+                await RequestLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run()
             },
             CoordinatorLoopService(description: "ScheduleLoop") {
                 await ScheduleLoop(queue: queue, configuration: configuration, leadership: leadership, log: log).run()

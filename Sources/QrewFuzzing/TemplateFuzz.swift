@@ -44,6 +44,7 @@ enum TemplateFuzz {
             case .matrix(let key): context.matrix[key] = value
             case .param(let name): context.params[name] = value
             case .runID: break
+            case .secret(let name): context.secrets[name] = value
             }
         }
         var expected = ""

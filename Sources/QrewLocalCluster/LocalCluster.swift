@@ -35,6 +35,15 @@ public final class LocalCluster: Sendable {
         /// Redis URLs for some worker slots (slot index → URL), when they must reach Redis
         /// another way than the cluster's URL (e.g. through the chaos suite's partition proxy).
         public var workerRedisURLs: [Int: String] = [:]
+        /// Environment for the coordinators only, over `environment` (e.g. their Redis ACL user
+        /// and password file: `QREW_REDIS_USER`, `QREW_REDIS_PASSWORD_FILE`).
+        public var coordinatorEnvironment: [String: String] = [:]
+        /// Environment for the workers only, over `environment`.
+        public var workerEnvironment: [String: String] = [:]
+        /// The URL the children get instead of the cluster's `redisURL`, e.g. one without the
+        /// private server's password for children that log in as ACL users through their
+        /// environment (credentials in a URL win over the environment's).
+        public var childRedisURL: String?
         /// First port of the children's Prometheus endpoints (`--metrics-port`): coordinators
         /// get this port and the next ones, then the workers; nil serves no metrics.
         public var metricsPort: Int?
@@ -208,9 +217,10 @@ public final class LocalCluster: Sendable {
         do {
             return try SpawnedProcess(
                 executable: options.binDirectory + "/qrew-coordinator",
-                arguments: connectionArguments(redisURL: redisURL) + ["--id", "\(options.tag)-coordinator\(suffix)"] + metrics
+                arguments: connectionArguments(redisURL: options.childRedisURL ?? redisURL) + ["--id", "\(options.tag)-coordinator\(suffix)"] + metrics
                     + options.coordinatorArguments,
-                logPath: logDirectory + "/coordinator\(suffix).log", environment: options.environment,
+                logPath: logDirectory + "/coordinator\(suffix).log",
+                environment: options.environment.merging(options.coordinatorEnvironment) { $1 },
                 supervisor: options.supervisor)
         } catch {
             throw StartError(description: error.description)
@@ -219,14 +229,14 @@ public final class LocalCluster: Sendable {
 
     private func launchWorker(_ index: Int, launch: Int) throws -> SpawnedProcess {
         let name = Self.workerName(tag: options.tag, index: index, launch: launch)
-        var arguments = connectionArguments(redisURL: options.workerRedisURLs[index] ?? redisURL) + ["--name", name] + options.workerArguments
+        var arguments = connectionArguments(redisURL: options.workerRedisURLs[index] ?? options.childRedisURL ?? redisURL) + ["--name", name] + options.workerArguments
         if let slots = options.workerConcurrency { arguments += ["--concurrency", String(slots)] }
         if let port = options.workerMetricsPort(index) { arguments += ["--metrics-port", String(port)] }
         let log = launch == 1 ? "worker-\(index + 1).log" : "worker-\(index + 1)-\(launch).log"
         do {
             return try SpawnedProcess(
                 executable: options.binDirectory + "/qrew-worker", arguments: arguments, logPath: logDirectory + "/" + log,
-                environment: options.environment, supervisor: options.supervisor)
+                environment: options.environment.merging(options.workerEnvironment) { $1 }, supervisor: options.supervisor)
         } catch {
             throw StartError(description: error.description)
         }

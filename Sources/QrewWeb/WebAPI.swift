@@ -241,7 +241,7 @@ public struct WebAPI: Sendable {
     private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try access.check(request)
         let id = try Self.runID(context)
-        guard let count = try await queue.cancelRun(id, reason: "canceled from qrew-web", callLimit: 20) else { throw Self.unknownRun(id) }
+        guard let count = try await queue.cancelRunOrRequest(id, reason: "canceled from qrew-web", callLimit: 20) else { throw Self.unknownRun(id) }
         let state = try await queue.runFields(id)?["state"] ?? "unknown"
         return try Self.json(CancelResult(id: id, canceled: count, state: state))
     }
@@ -250,7 +250,7 @@ public struct WebAPI: Sendable {
         try access.check(request)
         let id = try Self.runID(context)
         let fresh = request.uri.queryParameters["fresh"].map { $0 == "true" || $0 == "1" } ?? false
-        switch try await queue.retryRun(id, fresh: fresh, callLimit: 20) {
+        switch try await queue.retryRunOrRequest(id, fresh: fresh, callLimit: 20) {
         case .unknownRun: throw Self.unknownRun(id)
         case .notFinished(let state): throw APIError.conflict("run \(id) is still \(state); wait for it to finish or cancel it first")
         case .hasDynamicFanOut(let state):

@@ -11,9 +11,13 @@ import FoundationNetworking
 /// a non-2xx status fails the attempt with the status in the error.
 public struct HTTPExecutor: TaskExecutor {
     let session: URLSession
+    /// For executions with `denyPrivateAddresses`: follows no redirect, since a redirect's
+    /// target would not be checked.
+    let noRedirectSession: URLSession
 
     public init(configuration: URLSessionConfiguration = .ephemeral) {
         self.session = URLSession(configuration: configuration)
+        self.noRedirectSession = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
     }
 
     public func execute(_ context: ExecutorContext) async -> TaskExecutionResult {
@@ -28,9 +32,18 @@ public struct HTTPExecutor: TaskExecutor {
             return .failed("invalid URL '\(urlString)': expected http:// or https://")
         }
 
-        var request = URLRequest(url: url)
+        var target = url
+        var hostHeader: String?
+        if execution.denyPrivateAddresses {
+            switch await PublicTarget.check(url) {
+            case .success(let checked): (target, hostHeader) = (checked.url, checked.hostHeader)
+            case .failure(let refusal): return .failed(refusal.description, after: ContinuousClock.now - start)
+            }
+        }
+        var request = URLRequest(url: target)
         request.httpMethod = method.uppercased()
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let hostHeader { request.setValue(hostHeader, forHTTPHeaderField: "Host") }
         // The attempt's span, as W3C Trace Context propagates it, unless the step sets its own.
         if let traceparent = execution.extraEnvironment["TRACEPARENT"],
            !headers.keys.contains(where: { $0.lowercased() == "traceparent" }) {
@@ -43,7 +56,7 @@ public struct HTTPExecutor: TaskExecutor {
             request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18 + 1
         }
 
-        let session = self.session
+        let session = execution.denyPrivateAddresses ? noRedirectSession : self.session
         let finalRequest = request
         let exchange = await runInterruptible(timeout: execution.timeout) {
             let (data, response) = try await session.data(for: finalRequest)

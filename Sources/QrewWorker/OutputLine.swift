@@ -6,10 +6,14 @@ public struct OutputLine: Sendable, Equatable, CustomStringConvertible {
 
     public var stream: Stream
     public var text: String
+    /// True for a piece of a line too long to deliver whole (64 KiB): the next line of the same
+    /// stream continues it.
+    public var continues: Bool
 
-    public init(_ stream: Stream, _ text: String) {
+    public init(_ stream: Stream, _ text: String, continues: Bool = false) {
         self.stream = stream
         self.text = text
+        self.continues = continues
     }
 
     public var description: String { "\(stream): \(text)" }

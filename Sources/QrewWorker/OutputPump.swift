@@ -58,9 +58,9 @@ final class OutputPump: Sendable {
         var streams = [StreamState(fd: stdoutFD, stream: .stdout), StreamState(fd: stderrFD, stream: .stderr)]
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
-        func emit(_ bytes: ArraySlice<UInt8>, _ stream: OutputLine.Stream) {
+        func emit(_ bytes: ArraySlice<UInt8>, _ stream: OutputLine.Stream, continues: Bool = false) {
             var line = bytes
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if !continues, line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             let text = String(decoding: line, as: UTF8.self)
             if stream == .stdout {
                 if !text.allSatisfy(\.isWhitespace) { captured.lastStdoutLine = text }
@@ -68,7 +68,7 @@ final class OutputPump: Sendable {
                 captured.stderrTail.append(text)
                 if captured.stderrTail.count > Self.stderrTailLines { captured.stderrTail.removeFirst() }
             }
-            batcher.append(OutputLine(stream, text))
+            batcher.append(OutputLine(stream, text, continues: continues))
         }
 
         func keep(_ bytes: ArraySlice<UInt8>, _ stream: OutputLine.Stream) {
@@ -103,7 +103,7 @@ final class OutputPump: Sendable {
                 }
                 streams[i].partial.removeSubrange(..<start)
                 while streams[i].partial.count >= Self.maxLineBytes {
-                    emit(streams[i].partial.prefix(Self.maxLineBytes), streams[i].stream)
+                    emit(streams[i].partial.prefix(Self.maxLineBytes), streams[i].stream, continues: true)
                     streams[i].partial.removeFirst(Self.maxLineBytes)
                 }
             }

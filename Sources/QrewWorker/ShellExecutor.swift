@@ -24,8 +24,11 @@ import QrewQueue
 /// - Nothing here blocks a cooperative thread: the reads and the `waitpid` run on dedicated
 ///   threads (two per running task) and resume async code through continuations.
 public struct ShellExecutor: TaskExecutor {
-    /// The environment children inherit; defaults to the worker's.
-    public var baseEnvironment: [String: String]
+    /// The environment children inherit; defaults to the worker's. Secrets
+    /// (`QREW_SECRET_*`) are never passed on: a task gets only those its `env` names.
+    public var baseEnvironment: [String: String] {
+        didSet { baseEnvironment = SecretSource.withoutSecrets(baseEnvironment) }
+    }
     /// How long a pipe may stay open once the task's process group is gone (a process that
     /// left the group can hold it) before reading stops.
     public var pipeDrainLimit: Duration = .seconds(1)
@@ -36,7 +39,7 @@ public struct ShellExecutor: TaskExecutor {
     public var supervisor: String?
 
     public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment, supervisor: String? = nil) {
-        self.baseEnvironment = baseEnvironment
+        self.baseEnvironment = SecretSource.withoutSecrets(baseEnvironment)
         self.supervisor = supervisor
     }
 

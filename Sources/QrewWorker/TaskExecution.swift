@@ -58,6 +58,9 @@ public struct TaskExecution: Sendable, Equatable {
     /// records it `lost` (the step's `heartbeatTimeout`); nil for none. The clock starts when
     /// the attempt starts.
     public var heartbeatTimeout: Duration? = nil
+    /// For `http`: refuse hosts that resolve to a non-public address, connect (plain http) to
+    /// the very address that was checked, and follow no redirects (`--http-deny-private`).
+    public var denyPrivateAddresses = false
 
     public init(
         _ kind: Kind,

@@ -24,6 +24,9 @@ struct ChaosSettings: Sendable {
     var keep: Bool
     /// Where `qrew-coordinator` and `qrew-worker` are.
     var binDirectory: String
+    /// Redis loads the ACL roles of `qctl acl` and every child logs in as its role
+    /// (`ChaosAclRoles`).
+    var aclRoles = false
 
     /// The coordinators' leader lease; a frozen leader is held past it.
     static let leaderLease = Duration.seconds(5)

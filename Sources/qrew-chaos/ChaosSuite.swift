@@ -21,7 +21,7 @@ struct ChaosSuite {
         let directory = String(cString: made)
         let effects = directory + "/effects"
         try? FileManager.default.createDirectory(atPath: effects, withIntermediateDirectories: true)
-        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) dir=\(directory)")
+        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) acl=\(settings.aclRoles) dir=\(directory)")
 
         var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
         let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
@@ -51,6 +51,9 @@ struct ChaosSuite {
             ]
             options.logDirectory = directory
             options.redisOptions = RedisServerOptions(appendOnly: true, port: redisPort, extraArguments: ["--pidfile", directory + "/redis.pid"])
+            if settings.aclRoles {
+                try ChaosAclRoles(namespace: "chaos", directory: directory).apply(to: &options, redisPort: redisPort)
+            }
             if let proxy {
                 for slot in 0..<settings.partitionWorkers { options.workerRedisURLs[slot] = "redis://127.0.0.1:\(proxy.port)" }
             }
@@ -74,7 +77,9 @@ struct ChaosSuite {
         watchdog.arm(deadline: settings.hardDeadline) {
             "runs not seen finished: \(monitor.unfinished.count); log directory: \(directory)"
         }
-        say("chaos: cluster up (redis \(cluster.redisURL), logs and side effects in \(directory)); \(plans.reduce(0) { $0 + $1.taskCount }) tasks in \(plans.count) runs")
+        // With --acl the URL holds the suite's own password: not for the log.
+        let shownURL = settings.aclRoles ? "redis://127.0.0.1:\(cluster.redis?.port ?? 0) with ACL roles" : cluster.redisURL
+        say("chaos: cluster up (redis \(shownURL), logs and side effects in \(directory)); \(plans.reduce(0) { $0 + $1.taskCount }) tasks in \(plans.count) runs")
 
         let schedules = ChaosSchedules(queue: queue, entries: scheduled, log: log)
         guard await schedules.add(deadline: ContinuousClock.now + .seconds(30)) else {

@@ -57,6 +57,9 @@ struct SuiteCommand: AsyncParsableCommand {
     @Option(help: "Directory holding qrew-coordinator and qrew-worker (default: this executable's directory).")
     var binDir: String?
 
+    @Flag(help: "Run with Redis ACL roles: Redis loads `qctl acl`'s file, coordinators log in as qrew-coordinator and workers as qrew-worker (docs/security.md).")
+    var acl = false
+
     func validate() throws {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1 to 10000") }
         guard (0...50).contains(schedules) else { throw ValidationError("--schedules must be 0 to 50") }
@@ -86,7 +89,8 @@ struct SuiteCommand: AsyncParsableCommand {
             workerConcurrency: workerConcurrency,
             settle: try Self.duration(settle, "--settle", minimum: .seconds(1)),
             keep: keep,
-            binDirectory: binDir ?? LocalCluster.executableDirectory)
+            binDirectory: binDir ?? LocalCluster.executableDirectory,
+            aclRoles: acl)
     }
 
     static func duration(_ text: String, _ option: String, minimum: Duration) throws -> Duration {

@@ -15,7 +15,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         commandName: "qrew-coordinator",
         abstract: "Decompose submitted workflows and dispatch their tasks through Redis.")
 
-    @Option(help: "Redis URL (default: $QREW_REDIS_URL or redis://127.0.0.1:6379/0).")
+    @Option(help: "Redis URL (default: $QREW_REDIS_URL or redis://127.0.0.1:6379/0). A password here shows in `ps`: set QREW_REDIS_PASSWORD_FILE (or QREW_REDIS_PASSWORD) and QREW_REDIS_USER instead.")
     var redis: String?
 
     @Option(help: "Key namespace (default: $QREW_NAMESPACE or qrew).")

@@ -57,7 +57,7 @@ struct QrewWebCommand: AsyncParsableCommand {
         }
         var redisConfiguration: RedisConfiguration
         do {
-            redisConfiguration = try RedisConfiguration(url: url)
+            redisConfiguration = try RedisConfiguration(url: url, environment: environment)
         } catch {
             throw ValidationError("\(redis == nil ? "QREW_REDIS_URL" : "--redis"): \(error)")
         }

@@ -16,7 +16,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         discussion: "SIGTERM or SIGINT drains: no new tasks, running ones get the drain time to finish, "
             + "the rest are handed back; then the worker exits 0.")
 
-    @Option(help: "Redis URL (env QREW_REDIS_URL; default redis://127.0.0.1:6379/0).")
+    @Option(help: "Redis URL (env QREW_REDIS_URL; default redis://127.0.0.1:6379/0). A password here shows in `ps`: set QREW_REDIS_PASSWORD_FILE (or QREW_REDIS_PASSWORD) and QREW_REDIS_USER instead.")
     var redis: String?
 
     @Option(help: "Key namespace (env QREW_NAMESPACE; default qrew).")
@@ -86,6 +86,9 @@ struct QrewWorkerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "With --durable-results: longest wait for the replica (env QREW_DURABLE_RESULTS_TIMEOUT; default 1s).", valueName: "duration"))
     var durableResultsTimeout: String?
+
+    @OptionGroup(title: "Policies and secrets")
+    var policy: PolicyOptions
 
     @Flag(
         inversion: .prefixedNo,
@@ -235,6 +238,7 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         }
         configuration.reportsCrashes = crashReports
         configuration.durableResults = try durability(environment: environment)
+        try policy.apply(to: &configuration, environment: environment)
         configuration.faults = WorkerFaults.fromEnvironment(environment)
         return configuration
     }

@@ -183,6 +183,19 @@ struct ChildWorkflowScriptTests {
         }
     }
 
+    @Test func aStepOfACancelingRunStartsNoChild() async throws {
+        try await withQueue { q throws in
+            let step = try await claimDeploy(q)
+            _ = try await q.queue.cancelRun("p", reason: "stop")
+            #expect(try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence).0 == .stale)
+            #expect(try await q.state("p", "deploy") == "canceled")
+            #expect(try await q.runField("p.deploy", "state") == nil, "no child run was created")
+            #expect(try await q.runField("p", "state") == "canceled")
+            let leased = try await q.redis.send("ZSCORE", .string(q.queue.keys.leases), .string("\(TaskRef(runID: "p", taskID: "deploy"))")).string
+            #expect(leased == nil, "the step's lease is gone")
+        }
+    }
+
     @Test func cancelingTheChildAloneFailsTheStep() async throws {
         try await withQueue { q throws in
             let step = try await claimDeploy(q)

@@ -106,6 +106,11 @@ extension WorkerServiceTests {
                 (["--durable-results-timeout", "1s"], "--durable-results-timeout needs --durable-results"),
                 (["--durable-results", "--durable-results-timeout", "2m"], "invalid --durable-results-timeout '2m': at most 60s"),
                 (["--durable-results", "--durable-results-timeout", "soon"], "invalid --durable-results-timeout 'soon'"),
+                (["--allow-types", ","], "invalid --allow-types ',': expected comma-separated step types"),
+                (["--allow-commands", " "], "invalid --allow-commands: an --allow-commands pattern must not be empty"),
+                (["--max-task-env", "10"], "invalid --max-task-env '10': expected a whole number of bytes from 1024"),
+                (["--output-cap", "999999999999"], "invalid --output-cap '999999999999'"),
+                (["--secrets-dir", "/nonexistent"], "invalid --secrets-dir '/nonexistent': not a directory"),
             ] {
                 let child = try await ChildProcess.spawn(
                     path: path, argv: [path] + argv, environment: ProcessInfo.processInfo.environment, cwd: nil)

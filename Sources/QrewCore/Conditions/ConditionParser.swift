@@ -259,6 +259,9 @@ public struct ConditionParser {
                 }
             case "params": return .param(try member(after: token, "params.NAME"))
             case "matrix": return .matrix(try member(after: token, "matrix.KEY"))
+            case "secrets":
+                throw ConditionSyntaxError(offset: token.offset, message: "secrets are not available in if: conditions "
+                    + "(conditions are stored with the run and shown); compare inside the task instead")
             default:
                 guard let function = ConditionFunction(rawValue: name) else {
                     throw ConditionSyntaxError(offset: token.offset, message: "unknown name '\(name)' (use steps.ID.state, steps.ID.output, params.NAME, matrix.KEY, a literal or one of the functions \(ConditionFunction.allCases.map { $0.rawValue + "()" }.joined(separator: ", ")))")

@@ -54,39 +54,57 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.cache = cache
     }
 
-    /// The spec with every `${{ steps.X.output }}` replaced, given task outputs by task id.
+    /// The spec with every `${{ steps.X.output }}` replaced, given task outputs by task id;
+    /// `${{ secrets.NAME }}` references stay (see ``resolvingSecrets(outputs:secrets:)``).
     public func rendered(outputs: [String: String]) throws(TemplateError) -> TaskSpec {
+        let renderer = TemplateRenderer(context: renderContext(outputs: outputs))
+        return try mappingTemplates { text throws(TemplateError) in try renderer.renderKeepingSecrets(text) }
+    }
+
+    /// The step outputs (from task outputs by task id) and run id a worker renders with.
+    func renderContext(outputs: [String: String]) -> TemplateContext {
         var stepOutputs: [String: String] = [:]
         for (step, tasks) in outputRefs {
             stepOutputs[step] = tasks.map { outputs[$0] ?? "" }.joined(separator: "\n")
         }
-        let renderer = TemplateRenderer(context: TemplateContext(stepOutputs: stepOutputs, runID: runID))
-        return try mappingTemplates { text throws(TemplateError) in try renderer.render(text) }
+        return TemplateContext(stepOutputs: stepOutputs, runID: runID)
     }
 
     /// The spec with `transform` applied to every field that may hold templates (argv, cwd,
     /// environment, `with`, the HTTP request, the cache key and similarity text): the one list of
     /// those fields, for rendering at run time and for expanding a dynamic fan-out.
     func mappingTemplates(_ transform: (String) throws(TemplateError) -> String) throws(TemplateError) -> TaskSpec {
-        func map(_ values: [String: String]) throws(TemplateError) -> [String: String] {
+        try mappingTemplates(
+            secretField: { text, _ throws(TemplateError) in try transform(text) },
+            otherField: { text, _ throws(TemplateError) in try transform(text) })
+    }
+
+    /// The same fields, `secretField` applied to those secrets are allowed in (`env`, `with` and
+    /// `headers` values) and `otherField` to the rest; each gets the field's name (`env.TOKEN`,
+    /// `run[1]`, `cache.key`).
+    func mappingTemplates(
+        secretField: (String, _ field: String) throws(TemplateError) -> String,
+        otherField: (String, _ field: String) throws(TemplateError) -> String
+    ) throws(TemplateError) -> TaskSpec {
+        func map(_ values: [String: String], _ field: String) throws(TemplateError) -> [String: String] {
             var result: [String: String] = [:]
-            for (key, value) in values { result[key] = try transform(value) }
+            for (key, value) in values { result[key] = try secretField(value, "\(field).\(key)") }
             return result
         }
         var copy = self
-        copy.run = try run.map { text throws(TemplateError) in try transform(text) }
-        if let cwd { copy.cwd = try transform(cwd) }
-        copy.env = try map(env)
-        copy.with = try map(with)
+        for index in run.indices { copy.run[index] = try otherField(run[index], "run[\(index)]") }
+        if let cwd { copy.cwd = try otherField(cwd, "cwd") }
+        copy.env = try map(env, "env")
+        copy.with = try map(with, "with")
         if var http {
-            http.url = try transform(http.url)
-            http.headers = try map(http.headers)
-            if let body = http.body { http.body = try transform(body) }
+            http.url = try otherField(http.url, "url")
+            http.headers = try map(http.headers, "headers")
+            if let body = http.body { http.body = try otherField(body, "body") }
             copy.http = http
         }
         if var cache {
-            if let key = cache.key { cache.key = try transform(key) }
-            if let similar = cache.similar { cache.similar = try transform(similar) }
+            if let key = cache.key { cache.key = try otherField(key, "cache.key") }
+            if let similar = cache.similar { cache.similar = try otherField(similar, "cache.similar") }
             copy.cache = cache
         }
         return copy

@@ -9,6 +9,9 @@ public struct TemplateContext: Sendable, Hashable {
     public var stepOutputs: [String: String]
     /// The run's id, once known.
     public var runID: String?
+    /// Secret values by name: only ever on the worker, and only while it renders the fields
+    /// secrets are allowed in (see ``TaskSpec/resolvingSecrets(outputs:secrets:)``).
+    public var secrets: [String: String] = [:]
 
     /// Creates a context.
     public init(
@@ -30,6 +33,7 @@ public struct TemplateContext: Sendable, Hashable {
         case .matrix(let key): matrix[key]
         case .param(let name): params[name]
         case .runID: runID
+        case .secret(let name): secrets[name]
         }
     }
 }

@@ -8,6 +8,9 @@ public enum TemplateReference: Sendable, Hashable, CustomStringConvertible {
     case param(String)
     /// `${{ run.id }}`: the id of the run being executed.
     case runID
+    /// `${{ secrets.NAME }}`: a secret only the worker knows (docs/security.md); allowed in
+    /// `env`, `headers` and `with` values, and kept as a reference in everything stored.
+    case secret(String)
 
     /// The canonical expression text, e.g. `${{ steps.build.output }}`.
     public var description: String {
@@ -16,6 +19,7 @@ public enum TemplateReference: Sendable, Hashable, CustomStringConvertible {
         case .matrix(let key): "${{ matrix.\(key) }}"
         case .param(let name): "${{ params.\(name) }}"
         case .runID: "${{ run.id }}"
+        case .secret(let name): "${{ secrets.\(name) }}"
         }
     }
 
@@ -32,8 +36,20 @@ public enum TemplateReference: Sendable, Hashable, CustomStringConvertible {
             return .param(parts[1])
         case "run" where parts.count == 2 && parts[1] == "id":
             return .runID
+        case "secrets" where parts.count == 2 && Self.isSecretName(parts[1]):
+            return .secret(parts[1])
         default:
             throw .unknownExpression(expression)
+        }
+    }
+
+    /// Whether `name` can name a secret: letters, digits and `_`, not starting with a digit, so
+    /// it is both an environment variable suffix (`QREW_SECRET_NAME`) and a safe file name.
+    public static func isSecretName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        return name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
         }
     }
 }

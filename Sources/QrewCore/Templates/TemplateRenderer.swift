@@ -13,6 +13,24 @@ public struct TemplateRenderer: Sendable {
         try substitute(text) { reference throws(TemplateError) in throw .unresolved(reference) }
     }
 
+    /// Renders `text`, requiring every reference to resolve except secrets, which are written
+    /// back as references when the context has no value for them (the worker's first pass, whose
+    /// result may be compared or stored, e.g. as a cache key).
+    public func renderKeepingSecrets(_ text: String) throws(TemplateError) -> String {
+        try substitute(text) { reference throws(TemplateError) in
+            if case .secret = reference { return reference.description }
+            throw .unresolved(reference)
+        }
+    }
+
+    /// Renders `text` where secrets are not allowed: a secret reference fails with
+    /// ``TemplateError/secretNotAllowed(_:field:)`` naming `field`, whatever the context holds.
+    public func renderRefusingSecrets(_ text: String, field: String) throws(TemplateError) -> String {
+        guard Template.mayContainReference(text) else { return text }
+        for case .secret(let name) in try Template(parsing: text).references { throw .secretNotAllowed(name, field: field) }
+        return try render(text)
+    }
+
     /// Renders what the context knows and writes the other references back in canonical form, so
     /// a later stage (with step outputs or the run id) can finish the job.
     public func renderPartially(_ text: String) throws(TemplateError) -> String {

@@ -26,6 +26,10 @@ extension ValidationPass {
                            "'defaults.cache.\(name)' cannot read the output of step '\(step)': it applies to every step",
                            hint: "set 'cache' on the steps that depend on '\(step)' instead")
                 }
+                for case .secret(let secret) in template.references {
+                    report(.badReference, field: "\(field).\(name)", stepID: nil, "${{ secrets.\(secret) }} is not allowed here",
+                           hint: "secrets are allowed only in env, headers and with values, where they are never stored or shown")
+                }
             }
         }
     }

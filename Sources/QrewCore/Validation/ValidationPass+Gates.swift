@@ -37,6 +37,9 @@ extension ValidationPass {
             case .matrix:
                 report(.badReference, field: "defaults.circuitBreaker.key", "\(reference) cannot be used in defaults",
                        hint: "set the breaker with a matrix key on the step itself")
+            case .secret:
+                report(.badReference, field: "defaults.circuitBreaker.key", "\(reference) is not allowed here",
+                       hint: "secrets are allowed only in env, headers and with values, where they are never stored or shown")
             default:
                 break
             }
@@ -64,6 +67,9 @@ extension ValidationPass {
                 report(.badReference, field: field, stepID: stepID, "\(reference) is not known when the run is submitted",
                        hint: "a gate key may use ${{ params.NAME }} and ${{ matrix.KEY }} only")
             case .param, .matrix:
+                break
+            case .secret:
+                // Reported with the step's other templated fields (reportMisplacedSecret).
                 break
             }
         }

@@ -36,7 +36,9 @@ extension ValidationPass {
             for target in conditionTargets(of: step, index: index, indexByID: indexByID) { addEdge(to: target) }
             guard step.mayContainTemplates else { continue }
             for (field, text) in step.templatedFields where Template.mayContainReference(text) {
-                for target in checkTemplate(text, field: "steps[\(index)].\(field)", step: step, indexByID: indexByID) {
+                for target in checkTemplate(
+                    text, field: "steps[\(index)].\(field)", step: step, indexByID: indexByID,
+                    secretsAllowed: step.allowsSecrets(inField: field)) {
                     addEdge(to: target)
                 }
             }
@@ -45,14 +47,16 @@ extension ValidationPass {
     }
 
     /// Validates one templated string and returns the steps whose output it uses.
-    private mutating func checkTemplate(_ text: String, field: String, step: Step, indexByID: [String: Int]) -> [Int] {
+    private mutating func checkTemplate(
+        _ text: String, field: String, step: Step, indexByID: [String: Int], secretsAllowed: Bool
+    ) -> [Int] {
         let stepID: String? = step.id.isEmpty ? nil : step.id
         let template: Template
         do {
             template = try Template(parsing: text)
         } catch {
             report(.badReference, field: field, stepID: stepID, error.description,
-                   hint: "write ${{ steps.ID.output }}, ${{ matrix.KEY }}, ${{ params.NAME }} or ${{ run.id }}")
+                   hint: "write ${{ steps.ID.output }}, ${{ matrix.KEY }}, ${{ params.NAME }}, ${{ run.id }} or ${{ secrets.NAME }}")
             return []
         }
         var targets: [Int] = []
@@ -83,6 +87,8 @@ extension ValidationPass {
                 }
             case .runID:
                 break
+            case .secret:
+                if !secretsAllowed { reportMisplacedSecret(reference, field: field, step: step) }
             }
         }
         return targets

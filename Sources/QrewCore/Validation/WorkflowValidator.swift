@@ -21,6 +21,7 @@ public enum WorkflowValidator {
     ) -> (problems: [WorkflowProblem], graph: StepGraph) {
         var pass = ValidationPass(workflow: workflow, limits: limits, file: fileName)
         pass.checkWorkflowFields()
+        pass.checkSecretsInNames()
         let indexByID = pass.checkStepIDs()
         for index in workflow.steps.indices {
             pass.checkStepFields(at: index)

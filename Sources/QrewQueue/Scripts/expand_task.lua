@@ -34,17 +34,8 @@ if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 local run = split_ref(ref)
 local rk = run_key(run)
 local r = redis.call('HMGET', rk, 'stored', 'total', 'cancelReason')
-if r[3] then
-  -- The run is being canceled: the placeholder ends canceled now, as `complete` does with a result.
-  redis.call('ZREM', P .. ':leases', ref)
-  if t[3] and t[3] ~= '' then release_limits(run, t[3]) end
-  redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', r[3])
-  emit(run, { 'type', 'task_finished', 'task', t[4], 'state', 'canceled', 'ts', NOW_S })
-  settle_later(run, 1, false)
-  settle_all()
-  flush()
-  return 'stale'
-end
+-- The run is being canceled: the placeholder ends canceled now.
+if r[3] then return cancel_leased(run, ref, t, r[3]) end
 if tonumber(r[1] or r[2]) < tonumber(r[2]) then return 'later' end
 
 redis.call('ZREM', P .. ':leases', ref)

@@ -35,18 +35,11 @@ local tk = task_key(ref)
 local t = redis.call('HMGET', tk, 'state', 'token', 'limits', 'id', 'attempt')
 if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 local run = split_ref(ref)
+local reason = cancel_reason(run)
+-- The run is being canceled: the step ends canceled now.
+if reason then return cancel_leased(run, ref, t, reason) end
 redis.call('ZREM', P .. ':leases', ref)
 if t[3] and t[3] ~= '' then release_limits(run, t[3]) end
-local reason = cancel_reason(run)
-if reason then
-  -- The run is being canceled: the step ends canceled now, as `complete` does with a result.
-  redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
-  emit(run, { 'type', 'task_finished', 'task', t[4], 'state', 'canceled', 'ts', NOW_S })
-  settle_later(run, 1, false)
-  settle_all()
-  flush()
-  return 'stale'
-end
 if err == '' and redis.call('EXISTS', run_key(child)) == 1 then
   err = 'child run id ' .. child .. ' is taken'
 end

@@ -18,6 +18,8 @@ struct TaskRunner: Sendable {
     /// Blames the attempt for a crash while it runs; releases the task once it ends.
     let crashReporter: CrashReporter?
     let metrics: WorkerMetrics
+    /// Where `${{ secrets.NAME }}` values come from.
+    let secretSource: SecretSource
 
     /// What one attempt produced, in the shape `complete` records.
     struct Attempt: Sendable {
@@ -84,16 +86,33 @@ struct TaskRunner: Sendable {
         } catch {
             return .invalid("cannot decode the task spec: \(error)")
         }
+        // A false `if:` skips the task whatever this worker would run.
         if let condition = spec.condition, let settled = await settledByCondition(claimed, condition) { return settled }
+        if let refusal = configuration.policy.typeRefusal(spec.type) { return .invalid(refusal) }
         let execution: TaskExecution
+        let redactor: SecretRedactor
         do {
-            let rendered = try spec.rendered(outputs: claimed.outputs)
-            if rendered.cache != nil, await settledFromCache(claimed, rendered) {
-                return Attempt(outcome: .succeeded, exitCode: nil, output: "", error: nil, settledBeforeRunning: true)
+            if spec.cache != nil {
+                // Secrets stay references here: the cache key must not depend on their values.
+                let rendered = try spec.rendered(outputs: claimed.outputs)
+                if await settledFromCache(claimed, rendered) {
+                    return Attempt(outcome: .succeeded, exitCode: nil, output: "", error: nil, settledBeforeRunning: true)
+                }
             }
-            var prepared = try rendered.execution(
+            let secretNames = spec.secretNames
+            var secrets: [String: String] = [:]
+            if !secretNames.isEmpty {
+                switch secretSource.values(for: secretNames) {
+                case .success(let values): secrets = values
+                case .failure(let problem): return .invalid(problem.description)
+                }
+            }
+            redactor = SecretRedactor(values: secrets.values)
+            var prepared = try spec.resolvingSecrets(outputs: claimed.outputs, secrets: secrets).execution(
                 attempt: claimed.attempt, killGrace: configuration.killGrace,
                 cancelGrace: configuration.cancelGrace, outputCap: configuration.outputCap)
+            if let refusal = policyRefusal(prepared) { return .invalid(refusal) }
+            prepared.denyPrivateAddresses = configuration.policy.denyPrivateHTTP
             // The attempt's span in the run's trace, so the task's own telemetry joins it.
             if let traceparent = claimed.traceparent { prepared.extraEnvironment["TRACEPARENT"] = traceparent }
             execution = prepared
@@ -102,12 +121,24 @@ struct TaskRunner: Sendable {
         } catch {
             return .invalid("cannot render the task spec: \(error)")
         }
+        if let refusal = await addressRefusal(execution) { return .invalid(refusal) }
+        let attempt = await run(claimed, spec: spec, execution: execution, redactor: redactor)
+        guard !redactor.isEmpty else { return attempt }
+        // The output was redacted as it was produced; error texts quote stderr and responses.
+        var redacted = attempt
+        redacted.error = attempt.error.map { redactor.redact($0) }
+        return redacted
+    }
+
+    /// Runs the prepared attempt; with secrets, its live output and progress are redacted.
+    private func run(_ claimed: ClaimedTask, spec: TaskSpec, execution: TaskExecution, redactor: SecretRedactor) async -> Attempt {
         let watchdog = execution.heartbeatTimeout.map(SilenceWatchdog.init(timeout:))
-        let onProgress = progressSink(claimed, watchdog)
+        let onProgress = redacting(progressSink(claimed, watchdog), redactor)
+        let onOutput = redacting(outputSink(claimed), redactor)
         var result: TaskExecutionResult
         var outcome: TaskOutcome
         if let watchdog {
-            let watched = await watchdog.run { [executors, onOutput = outputSink(claimed)] in
+            let watched = await watchdog.run { [executors, onOutput] in
                 await executors.run(execution, onOutput: onOutput, onProgress: onProgress)
             }
             result = watched.result
@@ -117,7 +148,7 @@ struct TaskRunner: Sendable {
                 result.error = "heartbeat timeout: no progress for \(watchdog.timeout.qrewShortDescription)"
             }
         } else {
-            result = await executors.run(execution, onOutput: outputSink(claimed), onProgress: onProgress)
+            result = await executors.run(execution, onOutput: onOutput, onProgress: onProgress)
             outcome = result.outcome.taskOutcome
         }
         var retryDelay: Duration?
@@ -125,9 +156,9 @@ struct TaskRunner: Sendable {
             var generator = SystemRandomNumberGenerator()
             retryDelay = spec.retry.delay(afterAttempt: claimed.attempt, using: &generator)
         }
-        return Attempt(
-            outcome: outcome, exitCode: result.exitCode, output: result.output.prefixUTF8(configuration.outputCap),
-            error: result.error, retryDelay: retryDelay)
+        // Redacted before the cut, so the cut cannot split a secret past its redaction.
+        let output = redactor.redact(result.output, truncated: result.truncated).prefixUTF8(configuration.outputCap)
+        return Attempt(outcome: outcome, exitCode: result.exitCode, output: output, error: result.error, retryDelay: retryDelay)
     }
 
     /// Hands each batch to the committer, which streams it (stdout and stderr as separate

@@ -48,6 +48,12 @@ public struct WorkerConfiguration: Sendable {
     public var durableResults: ResultDurability? = nil
     /// Fault-injection points, for tests only; none by default.
     public var faults: WorkerFaults
+    /// What this worker agrees to run (docs/security.md "Worker policies"); allows everything
+    /// but an oversized task environment by default.
+    public var policy = WorkerPolicy()
+    /// Where `${{ secrets.NAME }}` values are read from besides `QREW_SECRET_<NAME>` in the
+    /// worker's environment: the file NAME in this directory (`--secrets-dir`); nil for none.
+    public var secretsDirectory: String? = nil
 
     /// The heartbeat period: a third of the lease.
     public var heartbeatInterval: Duration { lease / 3 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import QrewQueue
 import QrewRedis
@@ -37,7 +38,8 @@ public final class WorkerService: Service, CustomStringConvertible {
         configuration: WorkerConfiguration, executors: ExecutorRegistry = ExecutorRegistry(),
         logger: Logger? = nil
     ) throws {
-        var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+        // Credentials the URL leaves out come from QREW_REDIS_USER / QREW_REDIS_PASSWORD_FILE.
+        var redisConfiguration = try RedisConfiguration(url: configuration.redisURL, environment: ProcessInfo.processInfo.environment)
         // A command must not hang longer than a heartbeat period, or one stuck call could
         // cost the worker its leases.
         redisConfiguration.commandTimeout = min(redisConfiguration.commandTimeout ?? .seconds(5), configuration.heartbeatInterval)
@@ -82,6 +84,7 @@ public final class WorkerService: Service, CustomStringConvertible {
     public func run() async {
         logger.info(Logger.Message(stringLiteral: "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"
+                + (configuration.policy == WorkerPolicy() ? "" : ", policy \(configuration.policy)")
                 + (configuration.durableResults.map { ", durable results (WAIT \($0.replicas), \($0.timeout.qrewShortDescription))" } ?? "")))
         await crashReporter?.start()
         metrics.held(tasks.count, slots: tasks.slots)
@@ -89,7 +92,8 @@ public final class WorkerService: Service, CustomStringConvertible {
             queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults, logger: logger)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
-            configuration: configuration, crashReporter: crashReporter, metrics: metrics)
+            configuration: configuration, crashReporter: crashReporter, metrics: metrics,
+            secretSource: SecretSource(environment: ProcessInfo.processInfo.environment, directory: configuration.secretsDirectory))
         let claimLoop = ClaimLoop(
             queue: queue, tasks: tasks, outage: outage, logger: logger, configuration: configuration, crashReporter: crashReporter,
             metrics: metrics

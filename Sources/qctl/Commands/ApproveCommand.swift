@@ -50,7 +50,7 @@ struct ApproveCommand: AsyncParsableCommand {
             guard !waiting.isEmpty else {
                 throw CommandFailure("'\(step)' of run \(run) is not waiting for approval (\(Self.describe(tasks)))")
             }
-            guard let decided = try await queue.decideApproval(run, taskIDs: waiting, approve: !reject, by: decider, reason: reason) else {
+            guard let decided = try await queue.decideApprovalOrRequest(run, taskIDs: waiting, approve: !reject, by: decider, reason: reason) else {
                 throw CommandFailure.unknownRun(run, redis)
             }
             guard decided > 0 else {

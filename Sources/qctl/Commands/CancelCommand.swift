@@ -7,7 +7,11 @@ import QrewCore
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
-        abstract: "Cancel a run: unfinished tasks end canceled, running ones are stopped.")
+        abstract: "Cancel a run: unfinished tasks end canceled, running ones are stopped.",
+        discussion: """
+            As a Redis user that may not change runs itself (qrew-submitter), the request goes to the \
+            leading coordinator, which carries it out (docs/security.md); qctl waits up to 15 s for its answer.
+            """)
 
     @Argument(help: "Run id.")
     var run: String
@@ -16,7 +20,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await redis.withQueue { queue in
-            guard let count = try await queue.cancelRun(run, reason: "canceled by qctl") else {
+            guard let count = try await queue.cancelRunOrRequest(run, reason: "canceled by qctl") else {
                 throw CommandFailure.unknownRun(run, redis)
             }
             let state = try await queue.runFields(run)?["state"]

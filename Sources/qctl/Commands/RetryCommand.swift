@@ -11,7 +11,8 @@ struct RetryCommand: AsyncParsableCommand {
         discussion: """
             A dynamic fan-out that expanded keeps its tasks: those that failed or were canceled run again, \
             and the step's output is made again from every task's, in element order. If its list step \
-            failed, the step waits for it again and expands when it succeeds.
+            failed, the step waits for it again and expands when it succeeds. As a Redis user that may not \
+            change runs itself (qrew-submitter), the leading coordinator carries the retry out (docs/security.md).
             """)
 
     @Argument(help: "Run id.")
@@ -26,7 +27,7 @@ struct RetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await redis.withQueue { queue in
-            switch try await queue.retryRun(run, fresh: fresh) {
+            switch try await queue.retryRunOrRequest(run, fresh: fresh) {
             case .unknownRun:
                 throw CommandFailure.unknownRun(run, redis)
             case .notFinished(let state):

@@ -43,7 +43,7 @@ struct SignalCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await redis.withQueue { queue in
-            guard let completed = try await queue.signal(run, event: event, data: data) else {
+            guard let completed = try await queue.signalOrRequest(run, event: event, data: data) else {
                 throw CommandFailure.unknownRun(run, redis)
             }
             if completed > 0 {

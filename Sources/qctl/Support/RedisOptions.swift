@@ -10,7 +10,7 @@ struct RedisOptions: ParsableArguments {
     static let defaultNamespace = "qrew"
 
     @Option(name: .customLong("redis"), help: ArgumentHelp(
-        "Redis URL (default: $QREW_REDIS_URL or \(RedisOptions.defaultURL)).", valueName: "url"))
+        "Redis URL (default: $QREW_REDIS_URL or \(RedisOptions.defaultURL)); a password here shows in `ps`: put it in $QREW_REDIS_PASSWORD_FILE (or $QREW_REDIS_PASSWORD) and the ACL user in $QREW_REDIS_USER instead.", valueName: "url"))
     var redisURL: String?
 
     @Option(help: ArgumentHelp("Key namespace (default: $QREW_NAMESPACE or \(RedisOptions.defaultNamespace)).", valueName: "ns"))
@@ -32,7 +32,7 @@ struct RedisOptions: ParsableArguments {
 
     func validate() throws {
         do {
-            _ = try RedisConfiguration(url: url)
+            _ = try RedisConfiguration(url: url, environment: environment)
         } catch {
             throw ValidationError("\(redisURL == nil ? "QREW_REDIS_URL" : "--redis"): \(error)")
         }
@@ -51,7 +51,7 @@ struct RedisOptions: ParsableArguments {
         let redis: RedisClient
         let queue: QueueClient
         do {
-            var configuration = try RedisConfiguration(url: target)
+            var configuration = try RedisConfiguration(url: target, environment: environment)
             configuration.connectTimeout = connectTimeout
             configuration.commandTimeout = .seconds(10)
             redis = RedisClient(configuration: configuration, poolSize: 2)
@@ -62,8 +62,14 @@ struct RedisOptions: ParsableArguments {
         defer { redis.close() }
         do {
             return try await body(queue)
+        } catch let error as QueueError where error.isPermissionDenied {
+            throw CommandFailure("Redis at \(Self.redacted(target)): this Redis user may not do that (its ACL role refuses it; docs/security.md): \(error)")
         } catch let error as QueueError {
             throw CommandFailure("Redis at \(Self.redacted(target)): \(error)")
+        } catch let error as RunRequestTimeout {
+            throw CommandFailure("\(error)")
+        } catch let error as RunRequestRefused {
+            throw CommandFailure("\(error)")
         }
     }
 

@@ -24,6 +24,20 @@ local function cancel_reason(run)
   return reason
 end
 
+-- Ends a leased placeholder of a canceling run (`t`: its state, token, limits, id) `canceled`
+-- with the run's reason, as `complete` does with a result: frees its lease and slots, settles
+-- the run. Returns 'stale', the caller's reply (`start_child`, `expand_task`).
+local function cancel_leased(run, ref, t, reason)
+  redis.call('ZREM', P .. ':leases', ref)
+  if t[3] and t[3] ~= '' then release_limits(run, t[3]) end
+  redis.call('HSET', task_key(ref), 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
+  emit(run, { 'type', 'task_finished', 'task', t[4], 'state', 'canceled', 'ts', NOW_S })
+  settle_later(run, 1, false)
+  settle_all()
+  flush()
+  return 'stale'
+end
+
 -- Tasks this call canceled (what `cancel_run` reports).
 local canceled_count = 0
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# docker-secrets.sh [DIR]: the secrets docker/compose.yaml reads (make docker-secrets), in DIR
+# (default docker/secrets, git-ignored):
+#   <user>.password   a random password per Redis user: default (the operator's admin login:
+#                     redis-cli, backups, the Redis healthcheck), qrew-coordinator, qrew-worker,
+#                     qrew-submitter, qrew-viewer. An existing file is kept (rotating: delete it, run
+#                     this again, restart Redis and the services that use it).
+#   users.acl         docker/users.acl (the rules of `qctl acl --namespace qrew`, every user off)
+#                     with each user turned on with the SHA-256 of its password (`#<hex>`): Redis
+#                     never sees a password in clear, and the committed file holds none.
+# DIR is 0700 (only its owner on this host reads the passwords); the files in it are 0644 because
+# the containers' users (root in Redis's, `qrew` in Qrew's) read them through bind mounts.
+# Needs sha256sum and python3 or openssl. docs/security.md, *Roles and Redis ACLs*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=${1:-docker/secrets}
+TEMPLATE=docker/users.acl
+[ -f "$TEMPLATE" ] || { echo "docker-secrets: $TEMPLATE is missing" >&2; exit 1; }
+mkdir -p "$DIR"
+chmod 0700 "$DIR"
+random_password() {
+    python3 -c 'import secrets; print(secrets.token_hex(24))' 2>/dev/null || openssl rand -hex 24
+}
+hash_of() { printf '%s' "$(cat "$DIR/$1.password")" | sha256sum | cut -d' ' -f1; }
+users="default qrew-coordinator qrew-worker qrew-submitter qrew-viewer"
+for user in $users; do
+    file=$DIR/$user.password
+    if [ ! -s "$file" ]; then
+        random_password >"$file"
+        echo "docker-secrets: wrote $file"
+    fi
+    chmod 0644 "$file"
+done
+acl=$DIR/users.acl.tmp
+cp "$TEMPLATE" "$acl"
+for user in $users; do
+    grep -q "^user $user " "$acl" || { echo "docker-secrets: $TEMPLATE has no user $user" >&2; rm -f "$acl"; exit 1; }
+done
+# The default user becomes the operator's full-access login; each role keeps its rules.
+sed -i "s|^user default off .*|user default on #$(hash_of default) ~* \&* +@all|" "$acl"
+for user in qrew-coordinator qrew-worker qrew-submitter qrew-viewer; do
+    sed -i "s|^user $user off resetpass |user $user on #$(hash_of "$user") |" "$acl"
+done
+chmod 0644 "$acl"
+mv "$acl" "$DIR/users.acl"
+echo "docker-secrets: wrote $DIR/users.acl (users: $users)"
