@@ -75,11 +75,15 @@ struct SentinelFailoverTests {
                 }
                 return present == runIDs.count
             }
-            // Mid-run: some tasks have succeeded, no run has finished.
+            // Mid-run: some tasks have succeeded, and runs are still going.
+            var finishedBeforeKill = 0
             try await SentinelGroup.waitFor("tasks to succeed before the kill\n\(logs)", timeout: .seconds(30)) {
                 var succeeded = 0
+                finishedBeforeKill = 0
                 for runID in runIDs {
-                    succeeded += (try? await queue.runSnapshot(runID))?.tasks.filter { $0["state"] == "succeeded" }.count ?? 0
+                    let snapshot = try? await queue.runSnapshot(runID)
+                    succeeded += snapshot?.tasks.filter { $0["state"] == "succeeded" }.count ?? 0
+                    if snapshot?.isFinished == true { finishedBeforeKill += 1 }
                 }
                 return succeeded >= 6
             }
@@ -89,6 +93,7 @@ struct SentinelFailoverTests {
                 await group.agreedPrimaryPort() == group.replica.port
             }
             #expect(group.replica.port != oldPrimary)
+            #expect(finishedBeforeKill < runIDs.count, "the primary died while runs were still going")
 
             // A submission after the failover goes to the new primary through the same client.
             var afterID: String?
