@@ -29,8 +29,23 @@ public enum ChildWorkflowFiles {
     /// backslash (an escape in a double-quoted scalar). Most texts have neither, and are then not
     /// composed a second time (`qctl` collects before it loads).
     static func mayNameChildWorkflows(_ text: String) -> Bool {
-        let bytes = text.utf8
-        return bytes.contains(UInt8(ascii: "\\")) || bytes.firstRange(of: "workflow".utf8) != nil
+        var text = text
+        text.makeContiguousUTF8()
+        let word = Array("workflow".utf8)
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count >= word.count else { return bytes.contains(UInt8(ascii: "\\")) }
+            for index in bytes.indices {
+                switch bytes[index] {
+                case UInt8(ascii: "\\"):
+                    return true
+                case word[0] where index + word.count <= bytes.count && bytes[index..<(index + word.count)].elementsEqual(word):
+                    return true
+                default:
+                    continue
+                }
+            }
+            return false
+        } ?? true
     }
 
     /// The `file:` values of the workflow steps of the workflow `root`, and of the inline

@@ -16,7 +16,7 @@ extension WorkflowDecoder {
     /// `approvers` (a name or a list of names) on an approval step, `event` or `duration` (exactly
     /// one) on a wait step; each on any other step is reported, and so is every key an approval
     /// or wait step cannot use.
-    mutating func decodeApproval(_ fields: [String: YAMLNode], into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeApproval(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         let type = step.type
         if type == .approval || type == .wait {
             for key in Self.keysNotForAwaiting.sorted() where fields[key] != nil {
@@ -49,7 +49,7 @@ extension WorkflowDecoder {
     }
 
     /// `event: NAME` or `duration: D` (exactly one; a duration takes no `timeout`).
-    private mutating func decodeWait(_ fields: [String: YAMLNode], into step: inout Step, path: String, stepID: String?) {
+    private mutating func decodeWait(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         let event = fields["event"], duration = fields["duration"]
         if let event, let name = string(event, at: "\(path).event", stepID: stepID) {
             if Step.isValidEventName(name) {

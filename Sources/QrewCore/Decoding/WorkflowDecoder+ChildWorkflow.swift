@@ -25,7 +25,7 @@ extension WorkflowDecoder {
     /// workflow of its own (a file through the submission's files, cycles and depth checked), and
     /// its `with:` keys checked against the child's declared params. Either key on any other
     /// step, and every key a child-workflow step cannot use, is reported.
-    mutating func decodeChildWorkflow(_ fields: [String: YAMLNode], into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeChildWorkflow(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         guard step.type == .workflow else {
             for key in Self.childWorkflowStepKeys where fields[key] != nil {
                 report(.inapplicableKey, at: fields[key], field: "\(path).\(key)", stepID: stepID,

@@ -4,7 +4,6 @@ extension WorkflowDecoder {
     /// Returns nil for a value that is not a string (a list, decoded as a static axis).
     mutating func dynamicMatrixAxis(_ node: YAMLNode, key: String, at path: String, stepID: String?) -> DynamicMatrix?? {
         guard case .scalar(let scalar) = node else { return nil }
-        record(node, at: path)
         if let source = DynamicMatrix.sourceStep(in: scalar.string) {
             return .some(DynamicMatrix(key: key, sourceStep: source))
         }

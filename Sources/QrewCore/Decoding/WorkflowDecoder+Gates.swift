@@ -3,7 +3,7 @@ extension WorkflowDecoder {
     static let gateStepKeys = ["circuitBreaker", "rateLimit", "concurrency"]
 
     /// Reads the gate keys of one step's mapping into `step`.
-    mutating func decodeGates(_ fields: [String: YAMLNode], into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeGates(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         if let value = fields["circuitBreaker"] {
             step.circuitBreaker = circuitBreaker(value, at: "\(path).circuitBreaker", stepID: stepID)
         }
@@ -62,7 +62,7 @@ extension WorkflowDecoder {
 
     /// The decoded value of a required field, or a `missingField` problem (at the mapping's line).
     private mutating func required<Value>(
-        _ fields: [String: YAMLNode], _ name: String, of node: YAMLNode, at path: String, stepID: String?, example: String,
+        _ fields: MappingFields, _ name: String, of node: YAMLNode, at path: String, stepID: String?, example: String,
         _ decode: (inout Self, YAMLNode, String) -> Value?
     ) -> Value? {
         guard let value = fields[name] else {

@@ -59,7 +59,6 @@ extension WorkflowDecoder {
 
     /// The key/value pairs of a mapping in order (null values dropped), with string keys only.
     mutating func orderedMapping(_ node: YAMLNode, at path: String, stepID: String?, what: String) -> [(String, YAMLNode)]? {
-        record(node, at: path)
         guard case .mapping(let mapping) = node else {
             mismatch(node, at: path, stepID: stepID, expected: what)
             return nil
@@ -70,21 +69,18 @@ extension WorkflowDecoder {
                 report(.typeMismatch, at: keyNode, field: path, stepID: stepID, "keys of '\(Self.fieldName(path))' must be strings")
                 continue
             }
-            let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
-            record(value, at: childPath)
             if !Self.isNull(value) { pairs.append((key.string, value)) }
         }
         return pairs
     }
 
     /// A mapping restricted to `allowed` keys; unknown keys are reported with a suggestion.
-    mutating func fields(of node: YAMLNode, at path: String, allowed: [String], stepID: String?, what: String) -> [String: YAMLNode]? {
+    mutating func fields(of node: YAMLNode, at path: String, allowed: [String], stepID: String?, what: String) -> MappingFields? {
         guard case .mapping(let mapping) = node else {
-            record(node, at: path)
             mismatch(node, at: path, stepID: stepID, expected: what)
             return nil
         }
-        var result: [String: YAMLNode] = [:]
+        var result = MappingFields()
         for (keyNode, _) in mapping {
             guard case .scalar(let key) = keyNode, !allowed.contains(key.string) else { continue }
             let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
@@ -93,23 +89,16 @@ extension WorkflowDecoder {
                        ?? "allowed keys: \(allowed.joined(separator: ", "))")
         }
         for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: what) ?? [] where allowed.contains(key) {
-            result[key] = value
+            result.append(key, value)
         }
         return result
     }
 
-    mutating func record(_ node: YAMLNode, at path: String) {
-        let mark = node.mark
-        sourceMap.record(path, line: mark.line, column: mark.column)
-    }
-
     mutating func sequence(_ node: YAMLNode, at path: String, stepID: String?, what: String, hint: String? = nil) -> [YAMLNode]? {
-        record(node, at: path)
         guard case .sequence(let items) = node else {
             mismatch(node, at: path, stepID: stepID, expected: what, hint: hint)
             return nil
         }
-        for (index, item) in items.enumerated() { record(item, at: "\(path)[\(index)]") }
         return Array(items)
     }
 

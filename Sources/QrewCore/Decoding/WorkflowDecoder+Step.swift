@@ -59,8 +59,12 @@ extension WorkflowDecoder {
     }
 
     /// Keys that exist but belong to another step type; reported here where the key's line is known.
-    private mutating func reportInapplicableKeys(_ fields: [String: YAMLNode], type: Step.StepType, path: String, stepID: String?) {
-        for key in fields.keys.sorted() {
+    private mutating func reportInapplicableKeys(_ fields: MappingFields, type: Step.StepType, path: String, stepID: String?) {
+        let inapplicable = fields.keys.filter { key in
+            (Self.shellKeys.contains(key) && type != .shell) || (Self.httpKeys.contains(key) && type != .http)
+                || (key == "with" && !type.usesArguments)
+        }
+        for key in inapplicable.sorted() {
             let owner: String
             if Self.shellKeys.contains(key), type != .shell {
                 owner = "shell"
@@ -78,7 +82,7 @@ extension WorkflowDecoder {
     }
 
     /// `run`/`shell`/`env`/`cwd`, the HTTP request and `with`, according to the step type.
-    private mutating func decodeExecution(_ fields: [String: YAMLNode], into step: inout Step, path: String, stepID: String?) {
+    private mutating func decodeExecution(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         if step.type == .shell {
             if let value = fields["shell"] { step.shell = bool(value, at: "\(path).shell", stepID: stepID) ?? false }
             if let value = fields["run"] {

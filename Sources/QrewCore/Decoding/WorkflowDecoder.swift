@@ -18,6 +18,7 @@ struct WorkflowDecoder {
 
     /// Decodes the document root; never fails, problems are collected instead.
     mutating func decode(root: YAMLNode) -> Workflow {
+        sourceMap.root = root
         var workflow = Workflow(name: "", steps: [])
         guard let fields = fields(of: root, at: "", allowed: Self.workflowKeys, stepID: nil, what: "a workflow") else {
             return workflow
