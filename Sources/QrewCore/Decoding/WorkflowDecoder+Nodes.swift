@@ -75,21 +75,30 @@ extension WorkflowDecoder {
     }
 
     /// A mapping restricted to `allowed` keys; unknown keys are reported with a suggestion.
-    mutating func fields(of node: YAMLNode, at path: String, allowed: [String], stepID: String?, what: String) -> MappingFields? {
+    /// `allowedSet`, the same keys as a set, makes the membership test a hash for long key lists
+    /// (a step's) decoded many times.
+    mutating func fields(
+        of node: YAMLNode, at path: String, allowed: [String], allowedSet: Set<String>? = nil, stepID: String?, what: String
+    ) -> MappingFields? {
         guard case .mapping(let mapping) = node else {
             mismatch(node, at: path, stepID: stepID, expected: what)
             return nil
         }
-        var result = MappingFields()
+        let isAllowed = { (key: String) in allowedSet?.contains(key) ?? allowed.contains(key) }
         for (keyNode, _) in mapping {
-            guard case .scalar(let key) = keyNode, !allowed.contains(key.string) else { continue }
+            guard case .scalar(let key) = keyNode, !isAllowed(key.string) else { continue }
             let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
             report(.unknownKey, at: keyNode, field: childPath, stepID: stepID, "unknown key '\(key.string)'",
                    hint: KeySuggester.hint(for: key.string, among: allowed)
                        ?? "allowed keys: \(allowed.joined(separator: ", "))")
         }
-        for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: what) ?? [] where allowed.contains(key) {
-            result.append(key, value)
+        var result = MappingFields()
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else {
+                report(.typeMismatch, at: keyNode, field: path, stepID: stepID, "keys of '\(Self.fieldName(path))' must be strings")
+                continue
+            }
+            if !Self.isNull(value), isAllowed(key.string) { result.append(key.string, value) }
         }
         return result
     }

@@ -4,6 +4,7 @@ extension WorkflowDecoder {
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
         "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout", "if",
     ] + gateStepKeys + approvalStepKeys + childWorkflowStepKeys
+    static let stepKeySet = Set(stepKeys)
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
 
@@ -12,7 +13,7 @@ extension WorkflowDecoder {
     mutating func decodeStep(_ node: YAMLNode, at path: String, number: Int) -> Step {
         var step = Step(id: "")
         let stepID: String? = if case .mapping(let mapping) = node, case .scalar(let id)? = mapping["id"] { id.string } else { nil }
-        guard let fields = fields(of: node, at: path, allowed: Self.stepKeys, stepID: stepID, what: "a step mapping") else {
+        guard let fields = fields(of: node, at: path, allowed: Self.stepKeys, allowedSet: Self.stepKeySet, stepID: stepID, what: "a step mapping") else {
             return step
         }
         if let value = fields["id"] { step.id = string(value, at: "\(path).id", stepID: stepID) ?? "" }
