@@ -81,9 +81,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## release: the binaries with the Swift runtime and Foundation linked in statically: a qctl call
-## then costs ~2 ms of CPU before it does anything instead of ~10 ms of dynamic linking
-## (docs/benchmarks.md, "Front door")
+## release: the binaries with the Swift runtime and Foundation linked in statically: `qctl --help`
+## then costs ~3 ms of CPU instead of ~7.5 ms, most of it dynamic linking (docs/benchmarks.md,
+## "Front door")
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
