@@ -162,6 +162,23 @@ struct YAMLComposerTests {
         #expect(unclosed?.line == 3)
     }
 
+    @Test func validationProblemsFindTheirLineThroughKeysWithDots() throws {
+        let text = """
+            name: dotted
+            steps:
+              - id: a
+                type: echo
+                with:
+                  plain: ok
+                  "a.b": "${{ steps.nowhere.output }}"
+            """
+        let problems = try #require(throws: WorkflowValidationError.self) {
+            try WorkflowLoader.load(text: text, fileName: "dotted.yaml")
+        }.problems
+        let problem = try #require(problems.first { $0.field == "steps[0].with.a.b" })
+        #expect(problem.line == 7 && problem.column == 14)
+    }
+
     @Test func aliasesShareTheirNodeSoALaughsBombComposesAtOnce() throws {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...12 {
