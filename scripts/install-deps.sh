@@ -8,6 +8,9 @@ pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+# libcurl headers: `make release` links Foundation statically (--static-swift-stdlib), and
+# FoundationNetworking (the worker's http tasks) then links libcurl itself.
+{ [ -e /usr/lib/x86_64-linux-gnu/libcurl.so ] || [ -e /usr/lib/aarch64-linux-gnu/libcurl.so ]; } || missing+=(libcurl4-openssl-dev)
 # faketime: the clock-skew test runs a coordinator 20 s ahead of its worker.
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 # stunnel: the TLS transport test runs a stunnel client in front of redis-server --tls-port.

@@ -1,8 +1,13 @@
 import Foundation
 import QrewRedis
+import Synchronization
 
-/// The protocol's Lua scripts, one per atomic operation, read once from the module's resources
-/// with their `--@include name` lines replaced by `Scripts/lib/name.lua`.
+/// The protocol's Lua scripts, one per atomic operation, read from the module's resources with
+/// their `--@include name` lines replaced by `Scripts/lib/name.lua`, each on its first use.
+///
+/// Reading, inlining and hashing all 44 scripts took ~40 ms of CPU, most of a `qctl status`
+/// call that uses none of them (docs/benchmarks.md, "Front door"); a service pays each script
+/// once, then a dictionary lookup under an uncontended lock per call.
 ///
 /// Scripts are sent with EVALSHA; the client loads a script on NOSCRIPT (after a Redis restart
 /// or `SCRIPT FLUSH`), so nothing has to be preloaded.
@@ -55,7 +60,7 @@ public struct ScriptLibrary: Sendable {
         case finishChildren = "finish_children"
     }
 
-    private let scripts: [Operation: RedisScript]
+    private let loaded: LoadedScripts
 
     /// The scripts shipped with this module.
     public static let bundled: Result<ScriptLibrary, QueueError> = Result { () throws(QueueError) in
@@ -65,38 +70,64 @@ public struct ScriptLibrary: Sendable {
         return try ScriptLibrary(directory: directory)
     }
 
-    /// Reads every operation's script from `directory` and inlines its includes.
+    /// The scripts of `directory`; fails at once if an operation's file is missing there (its
+    /// text is read when the operation is first used).
     public init(directory: URL) throws(QueueError) {
-        var scripts: [Operation: RedisScript] = [:]
         for operation in Operation.allCases {
-            let source = try Self.read(directory.appendingPathComponent("\(operation.rawValue).lua"))
-            scripts[operation] = RedisScript(try Self.inlineIncludes(source, directory: directory))
+            let path = directory.appendingPathComponent("\(operation.rawValue).lua").path
+            guard FileManager.default.isReadableFile(atPath: path) else { throw QueueError.scripts("cannot read \(path)") }
         }
-        self.scripts = scripts
+        loaded = LoadedScripts(directory: directory)
     }
 
-    /// The script of one operation.
+    /// The script of one operation. A script whose file (or an included library) cannot be read
+    /// any more becomes one that fails with that reason, so the call reports it.
     public subscript(operation: Operation) -> RedisScript {
-        // Every case is loaded in init, so the lookup cannot miss.
-        scripts[operation] ?? RedisScript("return redis.error_reply('qrew: script missing')")
+        loaded.script(operation)
+    }
+
+    /// The scripts read so far, by operation.
+    private final class LoadedScripts: Sendable {
+        let directory: URL
+        let scripts = Mutex<[Operation: RedisScript]>([:])
+
+        init(directory: URL) {
+            self.directory = directory
+        }
+
+        func script(_ operation: Operation) -> RedisScript {
+            if let script = scripts.withLock({ $0[operation] }) { return script }
+            let script: RedisScript
+            do {
+                script = RedisScript(try ScriptLibrary.inlineIncludes(
+                    ScriptLibrary.read(directory.appendingPathComponent("\(operation.rawValue).lua")), directory: directory))
+            } catch {
+                let reason = "\(error)".replacingOccurrences(of: "'", with: " ")
+                script = RedisScript("return redis.error_reply('qrew: script \(operation.rawValue) unavailable: \(reason)')")
+            }
+            scripts.withLock { $0[operation] = script }
+            return script
+        }
     }
 
     /// `source` with each `--@include name` line replaced by `lib/name.lua`, whose own includes
-    /// are inlined the same way (lib/common includes lib/schedule).
+    /// are inlined the same way (lib/common includes lib/schedule). Lines are split on bytes:
+    /// splitting on `Character`s (grapheme clusters) made this most of the loading time.
     static func inlineIncludes(_ source: String, directory: URL) throws(QueueError) -> String {
         var lines: [String] = []
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("--@include ") {
-                let name = line.dropFirst("--@include ".count).trimmingCharacters(in: .whitespaces)
+        for line in source.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            let text = String(Substring(line))
+            if text.hasPrefix("--@include ") {
+                let name = text.dropFirst("--@include ".count).trimmingCharacters(in: .whitespaces)
                 lines.append(try inlineIncludes(read(directory.appendingPathComponent("lib/\(name).lua")), directory: directory))
             } else {
-                lines.append(String(line))
+                lines.append(text)
             }
         }
         return lines.joined(separator: "\n")
     }
 
-    private static func read(_ url: URL) throws(QueueError) -> String {
+    fileprivate static func read(_ url: URL) throws(QueueError) -> String {
         do {
             return try String(contentsOf: url, encoding: .utf8)
         } catch {

@@ -48,14 +48,15 @@ struct Bench: AsyncParsableCommand {
     @Option(help: """
         Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
-        w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each), \
+        w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each; \
+        f: the front door: YAML load of a --steps-step workflow and qctl start-up CPU), \
         e.g. --only ab; skips the core and round-trip sections.
         """)
     var only: String?
 
     func validate() throws {
-        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["s", "w"])) {
-            throw ValidationError("--only takes letters among a, b, c, d, e, s and w")
+        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["f", "s", "w"])) {
+            throw ValidationError("--only takes letters among a, b, c, d, e, f, s and w")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
@@ -80,6 +81,14 @@ struct Bench: AsyncParsableCommand {
             }
             await server.stop()
             sections.append(("Redis client (loopback, one connection)", redisFigures))
+            report(sections.last)
+        }
+
+        if only?.contains("f") ?? true {
+            print("front door: loading a \(steps)-step workflow text; qctl's start-up CPU ...")
+            sections.append((
+                "Front door (YAML load and intake of a \(steps)-step workflow, one thread; qctl start-up CPU)",
+                try await FrontDoorBenchmark.run(steps: steps, binDirectory: LocalCluster.executableDirectory)))
             report(sections.last)
         }
 

@@ -1,5 +1,3 @@
-import Yams
-
 /// Gathers the files a workflow's child workflows name (`type: workflow` with `file:`),
 /// transitively, so a submission can carry them and the coordinator never reads a file.
 public enum ChildWorkflowFiles {
@@ -15,7 +13,8 @@ public enum ChildWorkflowFiles {
         var budget = 1000
         while let (text, name) = pending.popLast(), budget > 0 {
             budget -= 1
-            guard let root = try? Yams.compose(yaml: JSONText.normalizingTabs(in: text), .basic, .default, .utf8) else { continue }
+            guard mayNameChildWorkflows(text) else { continue }
+            guard let root = try? YAMLComposer.compose(JSONText.normalizingTabs(in: text)) else { continue }
             for path in namedFiles(in: root) {
                 let resolved = ChildWorkflow.resolve(path, from: name)
                 guard visited.insert(resolved).inserted, let included = read(resolved) else { continue }
@@ -26,9 +25,32 @@ public enum ChildWorkflowFiles {
         return files
     }
 
+    /// Whether `text` can hold a `type: workflow` step: only if it spells `workflow`, or has a
+    /// backslash (an escape in a double-quoted scalar). Most texts have neither, and are then not
+    /// composed a second time (`qctl` collects before it loads).
+    static func mayNameChildWorkflows(_ text: String) -> Bool {
+        var text = text
+        text.makeContiguousUTF8()
+        let word = Array("workflow".utf8)
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count >= word.count else { return bytes.contains(UInt8(ascii: "\\")) }
+            for index in bytes.indices {
+                switch bytes[index] {
+                case UInt8(ascii: "\\"):
+                    return true
+                case word[0] where index + word.count <= bytes.count && bytes[index..<(index + word.count)].elementsEqual(word):
+                    return true
+                default:
+                    continue
+                }
+            }
+            return false
+        } ?? true
+    }
+
     /// The `file:` values of the workflow steps of the workflow `root`, and of the inline
     /// children (`workflow:`) it declares, as written.
-    static func namedFiles(in root: Node) -> [String] {
+    static func namedFiles(in root: YAMLNode) -> [String] {
         guard case .sequence(let steps)? = root.mapping?["steps"] else { return [] }
         var paths: [String] = []
         for step in steps {

@@ -1,5 +1,3 @@
-import Yams
-
 extension Step {
     /// Whether `name` can name an event (`type: wait` with `event:`, `qctl signal`): a letter or
     /// digit, then letters, digits, '_', '-', '.', at most 128 characters.
@@ -18,7 +16,7 @@ extension WorkflowDecoder {
     /// `approvers` (a name or a list of names) on an approval step, `event` or `duration` (exactly
     /// one) on a wait step; each on any other step is reported, and so is every key an approval
     /// or wait step cannot use.
-    mutating func decodeApproval(_ fields: [String: Node], into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeApproval(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         let type = step.type
         if type == .approval || type == .wait {
             for key in Self.keysNotForAwaiting.sorted() where fields[key] != nil {
@@ -51,7 +49,7 @@ extension WorkflowDecoder {
     }
 
     /// `event: NAME` or `duration: D` (exactly one; a duration takes no `timeout`).
-    private mutating func decodeWait(_ fields: [String: Node], into step: inout Step, path: String, stepID: String?) {
+    private mutating func decodeWait(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         let event = fields["event"], duration = fields["duration"]
         if let event, let name = string(event, at: "\(path).event", stepID: stepID) {
             if Step.isValidEventName(name) {

@@ -1,11 +1,9 @@
-import Yams
-
 extension WorkflowDecoder {
     static let cacheKeys = ["key", "ttl", "scope", "similar", "threshold"]
 
     /// `cache: true | false | { key, ttl, scope, similar, threshold }` on a step or in `defaults`.
     /// `false` is kept (disabled) so that a step can turn off a `defaults.cache`.
-    mutating func cacheSpec(_ node: Node, at path: String, stepID: String?) -> CacheSpec? {
+    mutating func cacheSpec(_ node: YAMLNode, at path: String, stepID: String?) -> CacheSpec? {
         if case .scalar(let scalar) = node, let enabled = Self.plainBool(scalar.string) {
             return CacheSpec(enabled: enabled)
         }
@@ -28,7 +26,7 @@ extension WorkflowDecoder {
         return cache
     }
 
-    private mutating func cacheScope(_ node: Node, at path: String, stepID: String?) -> CacheSpec.Scope? {
+    private mutating func cacheScope(_ node: YAMLNode, at path: String, stepID: String?) -> CacheSpec.Scope? {
         guard let text = string(node, at: path, stepID: stepID) else { return nil }
         if let scope = CacheSpec.Scope(rawValue: text) { return scope }
         let names = CacheSpec.Scope.allCases.map(\.rawValue)
@@ -38,7 +36,7 @@ extension WorkflowDecoder {
     }
 
     /// A number in (0, 1]: the least estimated Jaccard similarity that counts as a match.
-    private mutating func cacheThreshold(_ node: Node, at path: String, stepID: String?) -> Double? {
+    private mutating func cacheThreshold(_ node: YAMLNode, at path: String, stepID: String?) -> Double? {
         guard case .scalar(let scalar) = node, let value = Double(scalar.string.trimmingWhitespace()), value.isFinite else {
             mismatch(node, at: path, stepID: stepID, expected: "a number between 0 and 1", hint: "e.g. threshold: 0.85")
             return nil

@@ -1,5 +1,3 @@
-import Yams
-
 /// What a workflow's decoder needs to load the child workflows (`type: workflow`) it declares:
 /// the files a submission carries, and where in the nesting the workflow being decoded is.
 struct ChildWorkflowContext: Sendable {
@@ -27,7 +25,7 @@ extension WorkflowDecoder {
     /// workflow of its own (a file through the submission's files, cycles and depth checked), and
     /// its `with:` keys checked against the child's declared params. Either key on any other
     /// step, and every key a child-workflow step cannot use, is reported.
-    mutating func decodeChildWorkflow(_ fields: [String: Node], into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeChildWorkflow(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         guard step.type == .workflow else {
             for key in Self.childWorkflowStepKeys where fields[key] != nil {
                 report(.inapplicableKey, at: fields[key], field: "\(path).\(key)", stepID: stepID,
@@ -73,7 +71,7 @@ extension WorkflowDecoder {
 
     /// The workflow of `file: PATH`, resolved against this file, from the submission's files
     /// (decoded as far as it goes), and the child to run when it has no problem.
-    private mutating func loadChildFile(_ node: Node, path: String, stepID: String?) -> (Workflow, ChildWorkflow?)? {
+    private mutating func loadChildFile(_ node: YAMLNode, path: String, stepID: String?) -> (Workflow, ChildWorkflow?)? {
         guard let written = string(node, at: path, stepID: stepID) else { return nil }
         let resolved = ChildWorkflow.resolve(written, from: file)
         if childContext.stack.contains(resolved) {
@@ -99,7 +97,7 @@ extension WorkflowDecoder {
 
     /// The workflow of an inline `workflow:` mapping, decoded in place (its problems point into
     /// this file), and the child to run, kept as YAML text for the leader, when it has no problem.
-    private mutating func loadInlineChild(_ node: Node, path: String, stepID: String?) -> (Workflow, ChildWorkflow?)? {
+    private mutating func loadInlineChild(_ node: YAMLNode, path: String, stepID: String?) -> (Workflow, ChildWorkflow?)? {
         guard case .mapping = node else {
             mismatch(node, at: path, stepID: stepID, expected: "a workflow mapping (name, steps, ...)",
                      hint: "write the child under workflow: with its own name: and steps:, or name its file with file:")
@@ -109,12 +107,12 @@ extension WorkflowDecoder {
         context.depth += 1
         let (child, childProblems) = WorkflowLoader.decodeAndValidate(root: node, fileName: file, context: context)
         problems += childProblems
-        guard childProblems.isEmpty, let text = try? Yams.serialize(node: node) else { return (child.workflow, nil) }
+        guard childProblems.isEmpty, let text = YAMLEmitter.text(of: node) else { return (child.workflow, nil) }
         return (child.workflow, ChildWorkflow(fileName: file, text: text, files: child.files, inline: true))
     }
 
     /// Each `with:` key must be a parameter the child declares.
-    private mutating func checkChildParameters(_ node: Node?, child: Workflow, path: String, stepID: String?) {
+    private mutating func checkChildParameters(_ node: YAMLNode?, child: Workflow, path: String, stepID: String?) {
         guard let node, case .mapping(let mapping) = node else { return }
         for (keyNode, _) in mapping {
             guard case .scalar(let key) = keyNode, child.params[key.string] == nil else { continue }

@@ -1,11 +1,9 @@
-import Yams
-
 extension WorkflowDecoder {
     /// Longest `concurrencyGroup` name.
     static let concurrencyGroupMaxLength = 200
 
     /// `concurrencyGroup: NAME` and `cancelInProgress: true|false` at the top level.
-    mutating func decodeConcurrencyGroup(_ fields: [String: Node], into workflow: inout Workflow) {
+    mutating func decodeConcurrencyGroup(_ fields: MappingFields, into workflow: inout Workflow) {
         if let node = fields["concurrencyGroup"], let group = string(node, at: "concurrencyGroup", stepID: nil) {
             if group.isEmpty || group.utf8.count > Self.concurrencyGroupMaxLength || group.contains("${{") {
                 report(.invalidValue, at: node, field: "concurrencyGroup", stepID: nil,

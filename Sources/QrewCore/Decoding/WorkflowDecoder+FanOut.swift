@@ -1,12 +1,9 @@
-import Yams
-
 extension WorkflowDecoder {
     /// A matrix value written as a string instead of a list: the dynamic form
     /// `${{ fromJSON(steps.ID.output) }}` (`DynamicMatrix`), or a problem saying what to write.
     /// Returns nil for a value that is not a string (a list, decoded as a static axis).
-    mutating func dynamicMatrixAxis(_ node: Node, key: String, at path: String, stepID: String?) -> DynamicMatrix?? {
+    mutating func dynamicMatrixAxis(_ node: YAMLNode, key: String, at path: String, stepID: String?) -> DynamicMatrix?? {
         guard case .scalar(let scalar) = node else { return nil }
-        record(node, at: path)
         if let source = DynamicMatrix.sourceStep(in: scalar.string) {
             return .some(DynamicMatrix(key: key, sourceStep: source))
         }

@@ -1,11 +1,9 @@
-import Yams
-
 /// Decoding of the cluster-wide gates of a step: `circuitBreaker`, `rateLimit`, `concurrency`.
 extension WorkflowDecoder {
     static let gateStepKeys = ["circuitBreaker", "rateLimit", "concurrency"]
 
     /// Reads the gate keys of one step's mapping into `step`.
-    mutating func decodeGates(_ fields: [String: Node], into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeGates(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         if let value = fields["circuitBreaker"] {
             step.circuitBreaker = circuitBreaker(value, at: "\(path).circuitBreaker", stepID: stepID)
         }
@@ -16,7 +14,7 @@ extension WorkflowDecoder {
     }
 
     /// `circuitBreaker: { failures, window, cooldown, key? }` (step or `defaults`).
-    mutating func circuitBreaker(_ node: Node, at path: String, stepID: String?) -> CircuitBreakerSpec? {
+    mutating func circuitBreaker(_ node: YAMLNode, at path: String, stepID: String?) -> CircuitBreakerSpec? {
         guard let fields = fields(of: node, at: path, allowed: ["failures", "window", "cooldown", "key"], stepID: stepID,
                                   what: "a mapping { failures, window, cooldown }") else { return nil }
         let failures = required(fields, "failures", of: node, at: path, stepID: stepID, example: "failures: 5") { decoder, node, path in
@@ -34,7 +32,7 @@ extension WorkflowDecoder {
     }
 
     /// `rateLimit: { limit, per, key? }`.
-    private mutating func rateLimit(_ node: Node, at path: String, stepID: String?) -> RateLimitSpec? {
+    private mutating func rateLimit(_ node: YAMLNode, at path: String, stepID: String?) -> RateLimitSpec? {
         guard let fields = fields(of: node, at: path, allowed: ["key", "limit", "per"], stepID: stepID,
                                   what: "a mapping { key, limit, per }") else { return nil }
         let limit = required(fields, "limit", of: node, at: path, stepID: stepID, example: "limit: 100") { decoder, node, path in
@@ -49,7 +47,7 @@ extension WorkflowDecoder {
     }
 
     /// `concurrency: { key, limit }`.
-    private mutating func keyedConcurrency(_ node: Node, at path: String, stepID: String?) -> KeyedConcurrencySpec? {
+    private mutating func keyedConcurrency(_ node: YAMLNode, at path: String, stepID: String?) -> KeyedConcurrencySpec? {
         guard let fields = fields(of: node, at: path, allowed: ["key", "limit"], stepID: stepID,
                                   what: "a mapping { key, limit }") else { return nil }
         let key = required(fields, "key", of: node, at: path, stepID: stepID, example: "key: ${{ params.customer }}") { decoder, node, path in
@@ -64,8 +62,8 @@ extension WorkflowDecoder {
 
     /// The decoded value of a required field, or a `missingField` problem (at the mapping's line).
     private mutating func required<Value>(
-        _ fields: [String: Node], _ name: String, of node: Node, at path: String, stepID: String?, example: String,
-        _ decode: (inout Self, Node, String) -> Value?
+        _ fields: MappingFields, _ name: String, of node: YAMLNode, at path: String, stepID: String?, example: String,
+        _ decode: (inout Self, YAMLNode, String) -> Value?
     ) -> Value? {
         guard let value = fields[name] else {
             report(.missingField, at: node, field: "\(path).\(name)", stepID: stepID,

@@ -1,17 +1,15 @@
-import Yams
-
 extension WorkflowDecoder {
     /// Records a problem at `node`'s position.
     mutating func report(
         _ code: WorkflowProblem.Code,
-        at node: Node?,
+        at node: YAMLNode?,
         field: String,
         stepID: String?,
         _ message: String,
         hint: String? = nil
     ) {
         problems.append(WorkflowProblem(
-            file: file, line: node?.mark?.line, column: node?.mark?.column, stepID: stepID,
+            file: file, line: node?.mark.line, column: node?.mark.column, stepID: stepID,
             field: field.isEmpty ? nil : field, code: code, message: message, hint: hint
         ))
     }
@@ -23,11 +21,10 @@ extension WorkflowDecoder {
     }
 
     /// How a node looks, for type mismatch messages.
-    static func shape(of node: Node) -> String {
+    static func shape(of node: YAMLNode) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let scalar):
             if scalar.style == .plain {
                 if isNull(scalar) { return "nothing" }
@@ -38,11 +35,11 @@ extension WorkflowDecoder {
         }
     }
 
-    static func isNull(_ scalar: Node.Scalar) -> Bool {
+    static func isNull(_ scalar: YAMLNode.Scalar) -> Bool {
         scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
-    static func isNull(_ node: Node) -> Bool {
+    static func isNull(_ node: YAMLNode) -> Bool {
         if case .scalar(let scalar) = node { return isNull(scalar) }
         return false
     }
@@ -55,69 +52,67 @@ extension WorkflowDecoder {
         }
     }
 
-    mutating func mismatch(_ node: Node, at path: String, stepID: String?, expected: String, hint: String? = nil) {
+    mutating func mismatch(_ node: YAMLNode, at path: String, stepID: String?, expected: String, hint: String? = nil) {
         report(.typeMismatch, at: node, field: path, stepID: stepID,
                "'\(Self.fieldName(path))' must be \(expected), found \(Self.shape(of: node))", hint: hint)
     }
 
     /// The key/value pairs of a mapping in order (null values dropped), with string keys only.
-    mutating func orderedMapping(_ node: Node, at path: String, stepID: String?, what: String) -> [(String, Node)]? {
-        record(node, at: path)
+    mutating func orderedMapping(_ node: YAMLNode, at path: String, stepID: String?, what: String) -> [(String, YAMLNode)]? {
         guard case .mapping(let mapping) = node else {
             mismatch(node, at: path, stepID: stepID, expected: what)
             return nil
         }
-        var pairs: [(String, Node)] = []
+        var pairs: [(String, YAMLNode)] = []
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode else {
                 report(.typeMismatch, at: keyNode, field: path, stepID: stepID, "keys of '\(Self.fieldName(path))' must be strings")
                 continue
             }
-            let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
-            record(value, at: childPath)
             if !Self.isNull(value) { pairs.append((key.string, value)) }
         }
         return pairs
     }
 
     /// A mapping restricted to `allowed` keys; unknown keys are reported with a suggestion.
-    mutating func fields(of node: Node, at path: String, allowed: [String], stepID: String?, what: String) -> [String: Node]? {
+    /// `allowedSet`, the same keys as a set, makes the membership test a hash for long key lists
+    /// (a step's) decoded many times.
+    mutating func fields(
+        of node: YAMLNode, at path: String, allowed: [String], allowedSet: Set<String>? = nil, stepID: String?, what: String
+    ) -> MappingFields? {
         guard case .mapping(let mapping) = node else {
-            record(node, at: path)
             mismatch(node, at: path, stepID: stepID, expected: what)
             return nil
         }
-        var result: [String: Node] = [:]
+        let isAllowed = { (key: String) in allowedSet?.contains(key) ?? allowed.contains(key) }
         for (keyNode, _) in mapping {
-            guard case .scalar(let key) = keyNode, !allowed.contains(key.string) else { continue }
+            guard case .scalar(let key) = keyNode, !isAllowed(key.string) else { continue }
             let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
             report(.unknownKey, at: keyNode, field: childPath, stepID: stepID, "unknown key '\(key.string)'",
                    hint: KeySuggester.hint(for: key.string, among: allowed)
                        ?? "allowed keys: \(allowed.joined(separator: ", "))")
         }
-        for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: what) ?? [] where allowed.contains(key) {
-            result[key] = value
+        var result = MappingFields()
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else {
+                report(.typeMismatch, at: keyNode, field: path, stepID: stepID, "keys of '\(Self.fieldName(path))' must be strings")
+                continue
+            }
+            if !Self.isNull(value), isAllowed(key.string) { result.append(key.string, value) }
         }
         return result
     }
 
-    mutating func record(_ node: Node, at path: String) {
-        guard let mark = node.mark else { return }
-        sourceMap.record(path, line: mark.line, column: mark.column)
-    }
-
-    mutating func sequence(_ node: Node, at path: String, stepID: String?, what: String, hint: String? = nil) -> [Node]? {
-        record(node, at: path)
+    mutating func sequence(_ node: YAMLNode, at path: String, stepID: String?, what: String, hint: String? = nil) -> [YAMLNode]? {
         guard case .sequence(let items) = node else {
             mismatch(node, at: path, stepID: stepID, expected: what, hint: hint)
             return nil
         }
-        for (index, item) in items.enumerated() { record(item, at: "\(path)[\(index)]") }
         return Array(items)
     }
 
     /// Any scalar as text (numbers and booleans keep their spelling, e.g. `1.0`).
-    mutating func string(_ node: Node, at path: String, stepID: String?) -> String? {
+    mutating func string(_ node: YAMLNode, at path: String, stepID: String?) -> String? {
         guard case .scalar(let scalar) = node else {
             mismatch(node, at: path, stepID: stepID, expected: "a string")
             return nil
@@ -125,7 +120,7 @@ extension WorkflowDecoder {
         return scalar.string
     }
 
-    mutating func int(_ node: Node, at path: String, stepID: String?) -> Int? {
+    mutating func int(_ node: YAMLNode, at path: String, stepID: String?) -> Int? {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string.trimmingWhitespace()) else {
             mismatch(node, at: path, stepID: stepID, expected: "an integer")
             return nil
@@ -133,7 +128,7 @@ extension WorkflowDecoder {
         return value
     }
 
-    mutating func bool(_ node: Node, at path: String, stepID: String?) -> Bool? {
+    mutating func bool(_ node: YAMLNode, at path: String, stepID: String?) -> Bool? {
         guard case .scalar(let scalar) = node, let value = Self.plainBool(scalar.string) else {
             mismatch(node, at: path, stepID: stepID, expected: "true or false")
             return nil
@@ -142,7 +137,7 @@ extension WorkflowDecoder {
     }
 
     /// A duration: a bare integer (seconds) or text such as `500ms`, `10m`, `1h30m`.
-    mutating func duration(_ node: Node, at path: String, stepID: String?) -> Duration? {
+    mutating func duration(_ node: YAMLNode, at path: String, stepID: String?) -> Duration? {
         guard case .scalar(let scalar) = node else {
             mismatch(node, at: path, stepID: stepID, expected: "a duration such as 30s")
             return nil
@@ -156,12 +151,12 @@ extension WorkflowDecoder {
         }
     }
 
-    mutating func stringList(_ node: Node, at path: String, stepID: String?, what: String, hint: String? = nil) -> [String] {
+    mutating func stringList(_ node: YAMLNode, at path: String, stepID: String?, what: String, hint: String? = nil) -> [String] {
         guard let items = sequence(node, at: path, stepID: stepID, what: what, hint: hint) else { return [] }
         return items.enumerated().compactMap { index, item in string(item, at: "\(path)[\(index)]", stepID: stepID) }
     }
 
-    mutating func stringMap(_ node: Node, at path: String, stepID: String?, what: String) -> [String: String] {
+    mutating func stringMap(_ node: YAMLNode, at path: String, stepID: String?, what: String) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: what) ?? [] {
             if let text = string(value, at: "\(path).\(key)", stepID: stepID) { result[key] = text }
@@ -170,7 +165,7 @@ extension WorkflowDecoder {
     }
 
     /// One `with:` value, keeping plain numbers and booleans typed.
-    mutating func argument(_ node: Node, at path: String, stepID: String?) -> Step.Argument? {
+    mutating func argument(_ node: YAMLNode, at path: String, stepID: String?) -> Step.Argument? {
         guard case .scalar(let scalar) = node else {
             mismatch(node, at: path, stepID: stepID, expected: "a string, number or boolean")
             return nil

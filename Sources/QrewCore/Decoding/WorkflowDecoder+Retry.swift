@@ -1,10 +1,8 @@
-import Yams
-
 extension WorkflowDecoder {
     static let retryKeys = ["max", "backoff", "initial", "cap", "jitter", "on"]
 
     /// `retries: N` (retries after the first attempt) or the object form.
-    mutating func retrySettings(_ node: Node, at path: String, stepID: String?) -> RetrySettings? {
+    mutating func retrySettings(_ node: YAMLNode, at path: String, stepID: String?) -> RetrySettings? {
         if case .scalar = node {
             guard let count = int(node, at: path, stepID: stepID) else { return nil }
             return RetrySettings(maxRetries: count)
@@ -24,7 +22,7 @@ extension WorkflowDecoder {
             let names = stringList(value, at: "\(path).on", stepID: stepID, what: "a list of outcomes")
             var conditions: Set<RetryPolicy.Condition> = []
             for (index, name) in names.enumerated() {
-                let itemNode: Node? = if case .sequence(let items) = value, index < items.count { items[index] } else { value }
+                let itemNode: YAMLNode? = if case .sequence(let items) = value, index < items.count { items[index] } else { value }
                 if let condition = choice(name, node: itemNode, at: "\(path).on[\(index)]", stepID: stepID, as: RetryPolicy.Condition.self) {
                     conditions.insert(condition)
                 }
@@ -36,7 +34,7 @@ extension WorkflowDecoder {
 
     /// A string that must be one of an enum's raw values.
     private mutating func choice<Choice: RawRepresentable<String> & CaseIterable>(
-        _ text: String, node: Node?, at path: String, stepID: String?, as type: Choice.Type
+        _ text: String, node: YAMLNode?, at path: String, stepID: String?, as type: Choice.Type
     ) -> Choice? {
         if let value = Choice(rawValue: text) { return value }
         let names = Choice.allCases.map(\.rawValue)

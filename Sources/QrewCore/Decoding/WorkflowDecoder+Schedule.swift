@@ -1,12 +1,11 @@
 import Foundation
-import Yams
 
 extension WorkflowDecoder {
     static let scheduleKeys = ["cron", "timezone", "catchUp", "overlap"]
 
     /// `schedule: { cron, timezone, catchUp, overlap }`: the expression and time zone are checked
     /// here, so a bad schedule is a problem with its line and column like any other.
-    mutating func decodeSchedule(_ node: Node) -> ScheduleSpec? {
+    mutating func decodeSchedule(_ node: YAMLNode) -> ScheduleSpec? {
         guard let fields = fields(of: node, at: "schedule", allowed: Self.scheduleKeys, stepID: nil, what: "a mapping") else {
             return nil
         }

@@ -1,20 +1,19 @@
-import Yams
-
 extension WorkflowDecoder {
     static let stepKeys = [
         "id", "name", "type", "run", "shell", "env", "cwd", "complexity", "kind", "priority", "timeout",
         "retries", "resource", "queue", "maxConcurrency", "continueOnError", "cache", "dependsOn", "matrix",
         "url", "method", "headers", "body", "with", "queueTimeout", "heartbeatTimeout", "if",
     ] + gateStepKeys + approvalStepKeys + childWorkflowStepKeys
+    static let stepKeySet = Set(stepKeys)
     static let shellKeys: Set<String> = ["run", "shell"]
     static let httpKeys: Set<String> = ["url", "method", "headers", "body"]
 
     /// Decodes one step; a step that is not even a mapping becomes an id-less placeholder so
     /// indices (and `steps[N]` paths) stay aligned with the file.
-    mutating func decodeStep(_ node: Node, at path: String, number: Int) -> Step {
+    mutating func decodeStep(_ node: YAMLNode, at path: String, number: Int) -> Step {
         var step = Step(id: "")
         let stepID: String? = if case .mapping(let mapping) = node, case .scalar(let id)? = mapping["id"] { id.string } else { nil }
-        guard let fields = fields(of: node, at: path, allowed: Self.stepKeys, stepID: stepID, what: "a step mapping") else {
+        guard let fields = fields(of: node, at: path, allowed: Self.stepKeys, allowedSet: Self.stepKeySet, stepID: stepID, what: "a step mapping") else {
             return step
         }
         if let value = fields["id"] { step.id = string(value, at: "\(path).id", stepID: stepID) ?? "" }
@@ -56,13 +55,17 @@ extension WorkflowDecoder {
         return step
     }
 
-    private static func scalarText(_ node: Node) -> String {
+    private static func scalarText(_ node: YAMLNode) -> String {
         if case .scalar(let scalar) = node { scalar.string } else { "" }
     }
 
     /// Keys that exist but belong to another step type; reported here where the key's line is known.
-    private mutating func reportInapplicableKeys(_ fields: [String: Node], type: Step.StepType, path: String, stepID: String?) {
-        for key in fields.keys.sorted() {
+    private mutating func reportInapplicableKeys(_ fields: MappingFields, type: Step.StepType, path: String, stepID: String?) {
+        let inapplicable = fields.keys.filter { key in
+            (Self.shellKeys.contains(key) && type != .shell) || (Self.httpKeys.contains(key) && type != .http)
+                || (key == "with" && !type.usesArguments)
+        }
+        for key in inapplicable.sorted() {
             let owner: String
             if Self.shellKeys.contains(key), type != .shell {
                 owner = "shell"
@@ -80,7 +83,7 @@ extension WorkflowDecoder {
     }
 
     /// `run`/`shell`/`env`/`cwd`, the HTTP request and `with`, according to the step type.
-    private mutating func decodeExecution(_ fields: [String: Node], into step: inout Step, path: String, stepID: String?) {
+    private mutating func decodeExecution(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
         if step.type == .shell {
             if let value = fields["shell"] { step.shell = bool(value, at: "\(path).shell", stepID: stepID) ?? false }
             if let value = fields["run"] {
@@ -119,7 +122,7 @@ extension WorkflowDecoder {
         }
     }
 
-    private mutating func complexity(_ node: Node, at path: String, stepID: String?) -> Step.Complexity? {
+    private mutating func complexity(_ node: YAMLNode, at path: String, stepID: String?) -> Step.Complexity? {
         guard let text = string(node, at: path, stepID: stepID) else { return nil }
         if let value = Step.Complexity(rawValue: text.lowercased()) { return value }
         let names = Step.Complexity.allCases.map(\.rawValue)
@@ -130,7 +133,7 @@ extension WorkflowDecoder {
 
     /// `matrix: { key: [values...] }` in declaration order, and the dynamic axis
     /// (`key: "${{ fromJSON(steps.ID.output) }}"`, the last one written) if any.
-    private mutating func matrix(_ node: Node, at path: String, stepID: String?) -> (Matrix, DynamicMatrix?) {
+    private mutating func matrix(_ node: YAMLNode, at path: String, stepID: String?) -> (Matrix, DynamicMatrix?) {
         var matrix = Matrix()
         var dynamic: DynamicMatrix?
         for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: "a mapping of keys to value lists") ?? [] {

@@ -1,5 +1,3 @@
-import Yams
-
 /// Turns a parsed YAML/JSON node tree into a `Workflow`, reporting shape problems (unknown keys,
 /// wrong types, unparsable values) with the parser's line and column and recording where every
 /// field came from. Semantic checks are left to `WorkflowValidator`.
@@ -19,7 +17,8 @@ struct WorkflowDecoder {
     }
 
     /// Decodes the document root; never fails, problems are collected instead.
-    mutating func decode(root: Node) -> Workflow {
+    mutating func decode(root: YAMLNode) -> Workflow {
+        sourceMap.root = root
         var workflow = Workflow(name: "", steps: [])
         guard let fields = fields(of: root, at: "", allowed: Self.workflowKeys, stepID: nil, what: "a workflow") else {
             return workflow
@@ -42,7 +41,7 @@ struct WorkflowDecoder {
         return workflow
     }
 
-    private mutating func decodeDefaults(_ node: Node) -> StepDefaults {
+    private mutating func decodeDefaults(_ node: YAMLNode) -> StepDefaults {
         var defaults = StepDefaults()
         guard let fields = fields(of: node, at: "defaults", allowed: Self.defaultsKeys, stepID: nil, what: "a mapping") else {
             return defaults
@@ -61,7 +60,7 @@ struct WorkflowDecoder {
         return defaults
     }
 
-    private mutating func decodeParallel(_ node: Node) -> Parallelism {
+    private mutating func decodeParallel(_ node: YAMLNode) -> Parallelism {
         var parallel = Parallelism()
         guard let fields = fields(of: node, at: "parallel", allowed: Self.parallelKeys, stepID: nil, what: "a mapping") else {
             return parallel

@@ -1,5 +1,3 @@
-import Yams
-
 /// Entry point for workflow files: parse YAML or JSON, decode, validate, and return either the
 /// workflow or every problem with file, line and column.
 public enum WorkflowLoader {
@@ -44,7 +42,7 @@ public enum WorkflowLoader {
     }
 
     /// Decodes and validates the document `root` of file `fileName`; every problem, located.
-    static func decodeAndValidate(root: Node, fileName: String, context: ChildWorkflowContext) -> (LoadedChild, [WorkflowProblem]) {
+    static func decodeAndValidate(root: YAMLNode, fileName: String, context: ChildWorkflowContext) -> (LoadedChild, [WorkflowProblem]) {
         var decoder = WorkflowDecoder(file: fileName)
         decoder.childContext = context
         let workflow = decoder.decode(root: root)
@@ -56,46 +54,33 @@ public enum WorkflowLoader {
     }
 
     /// The YAML document of `text`, or its syntax problem.
-    private static func parse(text: String, fileName: String) throws(WorkflowValidationError) -> Node {
-        let root: Node
+    private static func parse(text: String, fileName: String) throws(WorkflowValidationError) -> YAMLNode {
+        let root: YAMLNode?
         do {
-            // `.basic` tags no scalar: the decoder reads bools, numbers and nulls from the text
-            // itself, and the default resolver's regular expressions (ICU, run on every plain
-            // scalar) were most of the time spent loading a 10,000-step workflow.
-            guard let parsed = try Yams.compose(yaml: JSONText.normalizingTabs(in: text), .basic, .default, .utf8) else {
-                throw WorkflowValidationError(problems: [WorkflowProblem(
-                    file: fileName, line: 1, column: 1, code: .emptyWorkflow, message: "the file is empty",
-                    hint: "a workflow needs at least 'name' and 'steps'"
-                )])
-            }
-            root = parsed
-        } catch let error as WorkflowValidationError {
-            throw error
-        } catch let error as YamlError {
-            throw WorkflowValidationError(problems: [syntaxProblem(error, file: fileName)])
+            root = try YAMLComposer.compose(JSONText.normalizingTabs(in: text))
         } catch {
-            throw WorkflowValidationError(problems: [WorkflowProblem(file: fileName, code: .syntax, message: String(describing: error))])
+            throw WorkflowValidationError(problems: [syntaxProblem(error, file: fileName)])
+        }
+        guard let root else {
+            throw WorkflowValidationError(problems: [WorkflowProblem(
+                file: fileName, line: 1, column: 1, code: .emptyWorkflow, message: "the file is empty",
+                hint: "a workflow needs at least 'name' and 'steps'"
+            )])
         }
         return root
     }
 
     /// One `syntax` (or `duplicateKey`) problem carrying the parser's position and message.
-    static func syntaxProblem(_ error: YamlError, file: String) -> WorkflowProblem {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let message = [context?.text, problem].compactMap { $0 }.joined(separator: ", ")
-            return WorkflowProblem(file: file, line: mark.line, column: mark.column, code: .syntax,
-                                   message: "invalid YAML: \(message)", hint: "check indentation, quotes and brackets near this line")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return WorkflowProblem(file: file, line: context.mark.line, column: context.mark.column, code: .duplicateKey,
-                                   message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
-                                   hint: "each key may appear once per mapping")
-        case .reader(let problem, _, _, _):
-            return WorkflowProblem(file: file, code: .syntax, message: "unreadable input: \(problem)")
-        default:
-            return WorkflowProblem(file: file, code: .syntax, message: "invalid YAML: \(error)")
+    static func syntaxProblem(_ error: YAMLSyntaxError, file: String) -> WorkflowProblem {
+        switch error.kind {
+        case .syntax:
+            WorkflowProblem(file: file, line: error.mark?.line, column: error.mark?.column, code: .syntax,
+                            message: "invalid YAML: \(error.message)", hint: "check indentation, quotes and brackets near this line")
+        case .duplicateKey:
+            WorkflowProblem(file: file, line: error.mark?.line, column: error.mark?.column, code: .duplicateKey,
+                            message: error.message, hint: "each key may appear once per mapping")
+        case .unreadable:
+            WorkflowProblem(file: file, code: .syntax, message: "unreadable input: \(error.message)")
         }
     }
 }

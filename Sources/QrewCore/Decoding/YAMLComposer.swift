@@ -1,0 +1,198 @@
+internal import CYaml
+
+/// A YAML syntax problem: what libyaml (or the composer) found wrong, and where.
+struct YAMLSyntaxError: Error, Sendable {
+    enum Kind: Sendable {
+        /// Bad YAML: scanner, parser or composer problems (undefined alias, several documents).
+        case syntax
+        /// The same key twice in one mapping.
+        case duplicateKey
+        /// Input libyaml cannot read at all (control characters).
+        case unreadable
+    }
+
+    let kind: Kind
+    let message: String
+    /// 1-based; nil when the reader gives no position.
+    let mark: YAMLNode.Mark?
+}
+
+/// Composes the single document of a YAML (or JSON) text into a `YAMLNode` tree straight from
+/// libyaml's event API (the libyaml Yams bundles as `CYaml`).
+///
+/// Why not Yams' `compose`: it gives every node a tag object with a resolver and a constructor,
+/// copies each scalar through Foundation, and finds duplicate keys with a dictionary per
+/// mapping; on a 100,000-step workflow that was most of the load time (docs/benchmarks.md,
+/// "Front door"). Nesting is bounded by libyaml (1,000 levels), so the recursion is too.
+enum YAMLComposer {
+    /// The document of `text`, or nil when the text holds none (empty, or only comments).
+    static func compose(_ text: String) throws(YAMLSyntaxError) -> YAMLNode? {
+        var text = text
+        text.makeContiguousUTF8()
+        let result: Result<YAMLNode?, YAMLSyntaxError> = text.utf8.withContiguousStorageIfAvailable { bytes in
+            let reader = EventReader(bytes)
+            defer { reader.close() }
+            return Result { () throws(YAMLSyntaxError) in try reader.document() }
+        } ?? .success(nil)
+        return try result.get()
+    }
+}
+
+/// One libyaml parser over a buffer, reading events into nodes; `close()` frees it.
+private final class EventReader {
+    private let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+    private var event = yaml_event_t()
+    private var anchors: [String: YAMLNode] = [:]
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        yaml_parser_initialize(parser)
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
+    }
+
+    func close() {
+        yaml_event_delete(&event)
+        yaml_parser_delete(parser)
+        parser.deallocate()
+    }
+
+    /// The stream's only document; a second one is a problem.
+    func document() throws(YAMLSyntaxError) -> YAMLNode? {
+        try next()  // STREAM-START
+        try next()
+        guard event.type == YAML_DOCUMENT_START_EVENT else { return nil }
+        try next()
+        let root = try node()
+        try next()  // DOCUMENT-END
+        try next()
+        if event.type != YAML_STREAM_END_EVENT {
+            throw YAMLSyntaxError(
+                kind: .syntax, message: "expected a single document in the stream, but found another document", mark: startMark)
+        }
+        return root
+    }
+
+    /// Moves to the next event (the previous one is freed).
+    private func next() throws(YAMLSyntaxError) {
+        yaml_event_delete(&event)
+        guard yaml_parser_parse(parser, &event) == 1 else { throw parserError() }
+    }
+
+    private var startMark: YAMLNode.Mark {
+        YAMLNode.Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+    }
+
+    /// The node starting at the current event; on return the current event is its last one.
+    private func node() throws(YAMLSyntaxError) -> YAMLNode {
+        let mark = startMark
+        switch event.type {
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+            let node = YAMLNode.scalar(YAMLNode.Scalar(string: text, style: Self.style(scalar.style), mark: mark))
+            register(scalar.anchor, node)
+            return node
+        case YAML_SEQUENCE_START_EVENT:
+            let anchor = Self.string(event.data.sequence_start.anchor)
+            var nodes: [YAMLNode] = []
+            try next()
+            while event.type != YAML_SEQUENCE_END_EVENT {
+                nodes.append(try node())
+                try next()
+            }
+            let node = YAMLNode.sequence(YAMLNode.Items(nodes: nodes, mark: mark))
+            if let anchor { anchors[anchor] = node }
+            return node
+        case YAML_MAPPING_START_EVENT:
+            let anchor = Self.string(event.data.mapping_start.anchor)
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            try next()
+            while event.type != YAML_MAPPING_END_EVENT {
+                let key = try node()
+                try next()
+                pairs.append((key, try node()))
+                try next()
+            }
+            try Self.checkDuplicateKeys(pairs)
+            let node = YAMLNode.mapping(YAMLNode.Mapping(pairs: pairs, mark: mark))
+            if let anchor { anchors[anchor] = node }
+            return node
+        case YAML_ALIAS_EVENT:
+            guard let name = Self.string(event.data.alias.anchor), let node = anchors[name] else {
+                throw YAMLSyntaxError(kind: .syntax, message: "found undefined alias", mark: mark)
+            }
+            return node
+        default:
+            throw YAMLSyntaxError(kind: .syntax, message: "unexpected event \(event.type.rawValue)", mark: mark)
+        }
+    }
+
+    private func register(_ anchor: UnsafeMutablePointer<yaml_char_t>?, _ node: YAMLNode) {
+        if let name = Self.string(anchor) { anchors[name] = node }
+    }
+
+    /// Rejects a mapping naming a scalar key twice: the duplicated keys sorted, at the first
+    /// occurrence of the first of them (as Yams reported them).
+    private static func checkDuplicateKeys(_ pairs: [(key: YAMLNode, value: YAMLNode)]) throws(YAMLSyntaxError) {
+        guard pairs.count > 1, hasDuplicateKey(pairs) else { return }
+        var firstMarks: [String: YAMLNode.Mark] = [:]
+        var duplicates: Set<String> = []
+        for pair in pairs {
+            guard let key = pair.key.scalar else { continue }
+            if firstMarks[key.string] == nil { firstMarks[key.string] = key.mark } else { duplicates.insert(key.string) }
+        }
+        let sorted = duplicates.sorted()
+        throw YAMLSyntaxError(
+            kind: .duplicateKey, message: "duplicate key \(sorted.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
+            mark: firstMarks[sorted[0]])
+    }
+
+    /// Whether two scalar keys are equal; pairwise for the small mappings of a workflow (no
+    /// allocation), hashed for big ones.
+    private static func hasDuplicateKey(_ pairs: [(key: YAMLNode, value: YAMLNode)]) -> Bool {
+        if pairs.count <= 16 {
+            for index in pairs.indices {
+                guard let key = pairs[index].key.scalar?.string else { continue }
+                for other in pairs[(index + 1)...] where other.key.scalar?.string == key { return true }
+            }
+            return false
+        }
+        var seen: Set<String> = []
+        seen.reserveCapacity(pairs.count)
+        for pair in pairs {
+            if let key = pair.key.scalar?.string, !seen.insert(key).inserted { return true }
+        }
+        return false
+    }
+
+    /// The problem libyaml stopped at: "context, problem" at the problem's position.
+    private func parserError() -> YAMLSyntaxError {
+        let problem = parser.pointee.problem.map { String(cString: $0) } ?? "unknown problem"
+        switch parser.pointee.error {
+        case YAML_READER_ERROR:
+            return YAMLSyntaxError(kind: .unreadable, message: problem, mark: nil)
+        case YAML_MEMORY_ERROR:
+            return YAMLSyntaxError(kind: .syntax, message: "out of memory", mark: nil)
+        default:
+            let context = parser.pointee.context.map { String(cString: $0) }
+            let mark = parser.pointee.problem_mark
+            return YAMLSyntaxError(
+                kind: .syntax, message: [context, problem].compactMap { $0 }.joined(separator: ", "),
+                mark: YAMLNode.Mark(line: Int(mark.line) + 1, column: Int(mark.column) + 1))
+        }
+    }
+
+    private static func style(_ style: yaml_scalar_style_t) -> YAMLNode.Scalar.Style {
+        switch style {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+        case YAML_LITERAL_SCALAR_STYLE: .literal
+        case YAML_FOLDED_SCALAR_STYLE: .folded
+        default: .plain
+        }
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+}
