@@ -24,6 +24,9 @@ struct ChaosSettings: Sendable {
     var keep: Bool
     /// Where `qrew-coordinator` and `qrew-worker` are.
     var binDirectory: String
+    /// Signed tasks on (`--signing`): a fresh key file for every coordinator and worker, so the
+    /// faults also hit the signing and checking paths (a refused task would fail the verdict).
+    var signing = false
 
     /// The coordinators' leader lease; a frozen leader is held past it.
     static let leaderLease = Duration.seconds(5)

@@ -57,6 +57,9 @@ struct SuiteCommand: AsyncParsableCommand {
     @Option(help: "Directory holding qrew-coordinator and qrew-worker (default: this executable's directory).")
     var binDir: String?
 
+    @Flag(help: "Sign tasks: coordinators and workers get a fresh signing key file (docs/security.md, Signed tasks).")
+    var signing = false
+
     func validate() throws {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1 to 10000") }
         guard (0...50).contains(schedules) else { throw ValidationError("--schedules must be 0 to 50") }
@@ -86,7 +89,7 @@ struct SuiteCommand: AsyncParsableCommand {
             workerConcurrency: workerConcurrency,
             settle: try Self.duration(settle, "--settle", minimum: .seconds(1)),
             keep: keep,
-            binDirectory: binDir ?? LocalCluster.executableDirectory)
+            binDirectory: binDir ?? LocalCluster.executableDirectory, signing: signing)
     }
 
     static func duration(_ text: String, _ option: String, minimum: Duration) throws -> Duration {

@@ -79,6 +79,11 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
     var metricsBind: String?
 
+    @Option(help: ArgumentHelp(
+        "Run only tasks signed with a key of this file (its current or previous key; env QREW_SIGNING_KEY_FILE; default: run unsigned tasks). See docs/security.md.",
+        valueName: "file"))
+    var signingKeyFile: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Count this worker's own crashes against the task that caused them, so a task that crashed two workers is quarantined.")
@@ -196,6 +201,12 @@ struct QrewWorkerCommand: AsyncParsableCommand {
                 throw ValidationError("invalid \(source) '\(text)': expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             configuration.cacheMaxEntries = value
+        }
+        do {
+            configuration.signer = try SigningKeyFile.signer(
+                flag: signingKeyFile, environment: environment, namespace: configuration.namespace)
+        } catch {
+            throw ValidationError("\(error)")
         }
         configuration.reportsCrashes = crashReports
         configuration.faults = WorkerFaults.fromEnvironment(environment)

@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewQueue
 
 /// Everything a ``WorkerService`` needs to know, with defaults that suit one worker per machine.
@@ -45,6 +46,10 @@ public struct WorkerConfiguration: Sendable {
     public var cacheMaxEntries: Int
     /// Fault-injection points, for tests only; none by default.
     public var faults: WorkerFaults
+    /// Checks each claimed task's signature before anything of it is rendered or run
+    /// (`--signing-key-file`, docs/security.md): an unsigned or altered task is refused, failed
+    /// without retry and dead-lettered with the reason. nil (the default) trusts every task in Redis.
+    public var signer: TaskSigner? = nil
 
     /// The heartbeat period: a third of the lease.
     public var heartbeatInterval: Duration { lease / 3 }

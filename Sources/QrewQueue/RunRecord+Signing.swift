@@ -1,0 +1,40 @@
+import QrewCore
+
+extension RunRecord {
+    /// The record with every task signed (task field `sig`): workers and the leader's loops
+    /// check it before anything is run or built from the task. A child-workflow step's signature
+    /// covers its child workflow (this record's run field `childWorkflow:<step id>`).
+    public func signed(by signer: TaskSigner) -> RunRecord {
+        RunRecord(runID: runID, fields: fields, limits: limits, tasks: tasks.map { task in
+            task.signed(by: signer, runID: runID, childWorkflow: { fields["childWorkflow:\($0)"] ?? "" })
+        })
+    }
+}
+
+extension TaskRecord {
+    /// The record with field `sig` set: its kind follows from its queue; a fan-out placeholder's
+    /// signature covers its plan (field `fanOut`), a child-workflow step's the text
+    /// `childWorkflow(stepID)` gives.
+    func signed(by signer: TaskSigner, runID: String, childWorkflow: (String) -> String) -> TaskRecord {
+        let kind = SignedTaskKind(queue: queue)
+        let attachment = switch kind {
+        case .task: ""
+        case .fanOut: fields["fanOut"] ?? ""
+        case .childWorkflow: childWorkflow(step)
+        }
+        var fields = self.fields
+        fields["sig"] = signer.signature(kind, runID: runID, taskID: id, spec: spec, attachment: attachment)
+        return TaskRecord(
+            id: id, step: step, queue: queue, priority: priority, deps: deps, dependents: dependents, limits: limits,
+            refs: refs, spec: spec, maxAttempts: maxAttempts, continueOnError: continueOnError, lostRetry: lostRetry,
+            fields: fields)
+    }
+}
+
+extension ClaimedTask {
+    /// Checks the signature the claim carried against this task, as a `kind` task with
+    /// `attachment` (a placeholder's plan or child workflow); throws why it is refused.
+    public func verifySignature(with signer: TaskSigner, as kind: SignedTaskKind = .task, attachment: String = "") throws(SignatureRefusal) {
+        try signer.verify(signature, kind, runID: ref.runID, taskID: ref.taskID, spec: spec, attachment: attachment)
+    }
+}
