@@ -26,47 +26,46 @@ extension QueueClient {
     /// the source step's output (which the claim carried), makes one task per element of that
     /// JSON array (at most `limit`), and stores them with `expandTask`; an output that is not a
     /// JSON array, or is longer than `limit`, ends the placeholder failed with the reason.
-    /// With `signer`, the placeholder's signature (over its spec and plan) is checked first (a
-    /// refused one ends failed with the reason) and its tasks are signed.
+    /// With `signer`, the placeholder's signature (over its spec, plan and the child workflow its
+    /// tasks start, if any) is checked first (a refused one ends failed with the reason) and its
+    /// tasks are signed over what was checked.
     /// Returns what `expand_task` did and how many tasks it was given.
     public func expandFanOut(
         _ task: ClaimedTask, limit: Int, signer: TaskSigner? = nil, fence: String
     ) async throws(QueueError) -> (FanOutExpansion, tasks: Int) {
         let planText: String
-        do {
-            planText = try await redis.send("HGET", .string(keys.task(task.ref)), "fanOut").string ?? ""
-        } catch {
-            throw QueueError(error)
-        }
+        var childWorkflow = ""
         if let signer {
+            // The step's child workflow (run field; absent for other steps) is signed with the placeholder.
+            let stepID = (try? TaskSpec(jsonText: task.spec))?.stepID ?? ""
+            let replies = try await pipeline([
+                ["HGET", .string(keys.task(task.ref)), "fanOut"],
+                ["HGET", .string(keys.run(task.ref.runID)), .string("childWorkflow:\(stepID)")],
+            ])
+            planText = replies.first?.string ?? ""
+            childWorkflow = replies.last?.string ?? ""
             do throws(SignatureRefusal) {
-                try task.verifySignature(with: signer, as: .fanOut, attachment: planText)
+                try task.verifySignature(
+                    with: signer, as: .fanOut, attachment: SignedTask.fanOutAttachment(plan: planText, childWorkflow: childWorkflow))
             } catch {
                 return (try await expandTask(task, children: [], error: error.description, fence: fence), 0)
             }
-        }
-        switch Self.fanOutChildren(task, planText: planText, limit: limit) {
-        case .success(let unsigned):
-            let children = try await signed(unsigned, of: task.ref.runID, by: signer)
-            return (try await expandTask(task, children: children, fence: fence), children.count)
-        case .failure(let reason):
-            return (try await expandTask(task, children: [], error: reason.message, fence: fence), 0)
-        }
-    }
-
-    /// `children` of run `runID` signed by `signer` (unchanged without one); child-workflow
-    /// steps among them sign over their child workflow, read from the run hash.
-    private func signed(_ children: [TaskRecord], of runID: String, by signer: TaskSigner?) async throws(QueueError) -> [TaskRecord] {
-        guard let signer else { return children }
-        var childWorkflows: [String: String] = [:]
-        for step in Set(children.filter { $0.queue == Self.childWorkflowQueue }.map(\.step)) {
+        } else {
             do {
-                childWorkflows[step] = try await redis.send("HGET", .string(keys.run(runID)), .string("childWorkflow:\(step)")).string ?? ""
+                planText = try await redis.send("HGET", .string(keys.task(task.ref)), "fanOut").string ?? ""
             } catch {
                 throw QueueError(error)
             }
         }
-        return children.map { $0.signed(by: signer, runID: runID, childWorkflow: { childWorkflows[$0] ?? "" }) }
+        switch Self.fanOutChildren(task, planText: planText, limit: limit) {
+        case .success(let unsigned):
+            let children = signer.map { signer in
+                unsigned.map { $0.signed(by: signer, runID: task.ref.runID, childWorkflow: { _ in childWorkflow }) }
+            } ?? unsigned
+            return (try await expandTask(task, children: children, fence: fence), children.count)
+        case .failure(let reason):
+            return (try await expandTask(task, children: [], error: reason.message, fence: fence), 0)
+        }
     }
 
     /// The tasks of a claimed placeholder with plan `planText`, or why there are none.

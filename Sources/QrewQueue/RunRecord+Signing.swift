@@ -13,13 +13,13 @@ extension RunRecord {
 
 extension TaskRecord {
     /// The record with field `sig` set: its kind follows from its queue; a fan-out placeholder's
-    /// signature covers its plan (field `fanOut`), a child-workflow step's the text
-    /// `childWorkflow(stepID)` gives.
+    /// signature covers its plan (field `fanOut`) and the child workflow of its step
+    /// (`childWorkflow(stepID)`, "" for other steps), a child-workflow step's that child workflow.
     func signed(by signer: TaskSigner, runID: String, childWorkflow: (String) -> String) -> TaskRecord {
         let kind = SignedTaskKind(queue: queue)
         let attachment = switch kind {
         case .task: ""
-        case .fanOut: fields["fanOut"] ?? ""
+        case .fanOut: SignedTask.fanOutAttachment(plan: fields["fanOut"] ?? "", childWorkflow: childWorkflow(step))
         case .childWorkflow: childWorkflow(step)
         }
         var fields = self.fields

@@ -46,7 +46,7 @@ struct SignedTasksTests {
                 let kind = SignedTaskKind(queue: task.queue)
                 let attachment = switch kind {
                 case .task: ""
-                case .fanOut: task.fields["fanOut"] ?? ""
+                case .fanOut: SignedTask.fanOutAttachment(plan: task.fields["fanOut"] ?? "", childWorkflow: "")
                 case .childWorkflow: prepared.record.fields["childWorkflow:deploy"] ?? ""
                 }
                 #expect(kind != .task || task.id == "list")
@@ -117,6 +117,59 @@ struct SignedTasksTests {
             #expect(try await q.queue.runFields(childRun) == nil, "no child run was stored")
             let letters = try await q.queue.deadLetters()
             #expect(letters.contains { $0.ref == "r1/deploy" && $0.reason == "signature refused: bad signature (key k1)" }, "\(letters)")
+        }
+    }
+
+    /// A dynamic fan-out of child workflows: the placeholder's signature covers the child
+    /// workflow its tasks will start, so a rewritten run field is refused before anything is
+    /// signed over it.
+    @Test func aFanOutOfChildWorkflowsCoversTheChildWorkflow() async throws {
+        let workflow = """
+            name: fancw
+            steps:
+              - id: list
+                run: [echo]
+              - id: deploy
+                type: workflow
+                matrix: { region: "${{ fromJSON(steps.list.output) }}" }
+                with: { region: "${{ matrix.region }}" }
+                workflow:
+                  name: d
+                  params: { region: x }
+                  steps:
+                    - id: push
+                      run: [echo, "${{ params.region }}"]
+            """
+        for tampered in [false, true] {
+            try await withQueue { q throws in
+                let intake = try intake(q)
+                let signer = try #require(intake.signer)
+                let prepared = try intake.prepare(runID: "r1", text: workflow, fileName: "fancw.yaml", params: [:])
+                #expect(try await q.queue.submitRun(prepared.record, fence: q.fence).created)
+                if tampered {
+                    _ = try await q.redis.send("HSET", .string(q.queue.keys.run("r1")), "childWorkflow:deploy",
+                                               #"{"text":"name: evil\nsteps:\n  - id: x\n    run: [touch, /tmp/evil]\n","fileName":"e.yaml"}"#)
+                }
+                try await q.succeed(try #require(try await q.claim(1).first), output: #"["eu","us"]"#)
+                try await q.applyAll()
+                let placeholder = try #require(try await q.queue.claim(
+                    worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.fanOutQueue]).first)
+                let (outcome, count) = try await q.queue.expandFanOut(placeholder, limit: 10, signer: signer, fence: q.fence)
+                if tampered {
+                    #expect(outcome == .failed && count == 0)
+                    #expect(try await q.queue.claim(worker: "coordinator", lease: .seconds(30), max: 10,
+                                                    queues: [QueueClient.childWorkflowQueue]).isEmpty)
+                } else {
+                    #expect(outcome == .expanded && count == 2)
+                    let steps = try await q.queue.claim(
+                        worker: "coordinator", lease: .seconds(30), max: 10, queues: [QueueClient.childWorkflowQueue])
+                    #expect(steps.count == 2)
+                    for step in steps {
+                        let (started, _) = try await q.queue.startChildWorkflow(step, intake: intake, fence: q.fence)
+                        #expect(started == .started, "\(step.ref)")
+                    }
+                }
+            }
         }
     }
 }

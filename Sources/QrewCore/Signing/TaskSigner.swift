@@ -6,7 +6,9 @@ import Foundation
 public enum SignedTaskKind: String, Sendable, Hashable {
     /// A task workers run: covers its spec.
     case task
-    /// A dynamic fan-out placeholder (queue `__expand`): covers its spec and its plan (task field `fanOut`).
+    /// A dynamic fan-out placeholder (queue `__expand`): covers its spec, its plan (task field
+    /// `fanOut`) and, when its tasks are child-workflow steps, their child workflow
+    /// (`SignedTask.fanOutAttachment`).
     case fanOut = "fanout"
     /// A child-workflow step (queue `__workflow`): covers its spec and its child workflow (run
     /// field `childWorkflow:<step id>`).
@@ -42,6 +44,12 @@ public struct SignedTask: Sendable, Hashable {
         self.taskID = taskID
         self.spec = spec
         self.attachment = attachment
+    }
+
+    /// The attachment of a fan-out placeholder: its plan and the child workflow its tasks start
+    /// ("" unless they are child-workflow steps), each as `<UTF-8 byte count>:<bytes>\n`.
+    public static func fanOutAttachment(plan: String, childWorkflow: String) -> String {
+        "\(plan.utf8.count):\(plan)\n\(childWorkflow.utf8.count):\(childWorkflow)\n"
     }
 
     /// Opens the canonical bytes; bumped if their layout ever changes.
