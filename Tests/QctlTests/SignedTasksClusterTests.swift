@@ -231,4 +231,30 @@ struct SignedTasksClusterTests {
         #expect(bad.status == 1, "\(bad.stdout)\(bad.stderr)")
         #expect(bad.stderr.contains("at least 32"), "\(bad.stderr)")
     }
+
+    /// `qctl dev --signing-key-file` runs the local cluster signed: every stored task carries a
+    /// signature, and the run succeeds; a bad file is refused before anything starts.
+    @Test(.timeLimit(.minutes(2)))
+    func qctlDevPassesTheKeyFileToTheLocalCluster() async throws {
+        try await withCluster(coordinator: false) { cluster in
+            let installed = try DevCommandTests.installation(withWorker: true)
+            let keys = try Self.keyFile([try Self.newKey("dev1")])
+            let dev = try QctlProcess(
+                ["dev", ExampleWorkflowTests.examples + "/dynamic-fan-out.yaml", "--workers", "1", "--no-web", "--signing-key-file", keys],
+                environment: cluster.environment, executable: installed)
+            let result = await dev.wait(timeout: .seconds(90))
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            let runID = try #require(result.stdout.firstMatch(of: /run (dynamic-fan-out-\S+) succeeded/)?.output.1, "\(result.stdout)")
+            let snapshot = try await cluster.waitForRun(String(runID))
+            #expect(!snapshot.tasks.isEmpty)
+            for task in snapshot.tasks { #expect(task["sig"]?.hasPrefix("dev1:") == true, "\(task)") }
+
+            let short = try temporaryFile("short", "k1:\(Data(count: 8).base64EncodedString())\n")
+            let refused = await (try QctlProcess(
+                ["dev", ExampleWorkflowTests.examples + "/dynamic-fan-out.yaml", "--no-web", "--signing-key-file", short],
+                environment: cluster.environment, executable: installed)).wait(timeout: .seconds(30))
+            #expect(refused.status == 2, "\(refused.stdout)\n\(refused.stderr)")
+            #expect(refused.stderr.contains("invalid --signing-key-file"), "\(refused.stderr)")
+        }
+    }
 }
