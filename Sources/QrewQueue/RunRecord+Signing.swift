@@ -1,13 +1,27 @@
+import Foundation
 import QrewCore
+import Synchronization
 
 extension RunRecord {
     /// The record with every task signed (task field `sig`): workers and the leader's loops
     /// check it before anything is run or built from the task. A child-workflow step's signature
     /// covers its child workflow (this record's run field `childWorkflow:<step id>`).
+    /// A big run is signed on all cores (one HMAC per task, a few microseconds each): intake
+    /// holds up the run's first task while it lasts, as `RunRecordBuilder` does for building.
     public func signed(by signer: TaskSigner) -> RunRecord {
-        RunRecord(runID: runID, fields: fields, limits: limits, tasks: tasks.map { task in
+        let fields = fields, runID = runID, tasks = tasks
+        let sign = { @Sendable (task: TaskRecord) in
             task.signed(by: signer, runID: runID, childWorkflow: { fields["childWorkflow:\($0)"] ?? "" })
-        })
+        }
+        let parts = tasks.count < 1000 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        guard parts > 1 else { return RunRecord(runID: runID, fields: fields, limits: limits, tasks: tasks.map(sign)) }
+        let size = (tasks.count + parts - 1) / parts
+        let results = Mutex([[TaskRecord]](repeating: [], count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let signed = tasks[min(tasks.count, part * size)..<min(tasks.count, (part + 1) * size)].map(sign)
+            results.withLock { $0[part] = signed }
+        }
+        return RunRecord(runID: runID, fields: fields, limits: limits, tasks: results.withLock { $0.flatMap { $0 } })
     }
 }
 

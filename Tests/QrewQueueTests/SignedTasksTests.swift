@@ -172,4 +172,18 @@ struct SignedTasksTests {
             }
         }
     }
+
+    /// A big run is signed in parts on all cores: every task signed, in the record's order.
+    @Test func aBigRunIsSignedWholeAndInOrder() throws {
+        let signer = try Self.signer(namespace: "qrew")
+        let tasks = (0..<2500).map { index in
+            TaskRecord(id: "t\(index)", step: "s", queue: "default", priority: 0, deps: 0, dependents: [], limits: [], refs: [],
+                       spec: #"{"run":["echo","\#(index)"]}"#, maxAttempts: 1, continueOnError: false)
+        }
+        let signed = RunRecord(runID: "big", fields: [:], limits: [:], tasks: tasks).signed(by: signer)
+        #expect(signed.tasks.map(\.id) == tasks.map(\.id))
+        for task in signed.tasks {
+            try signer.verify(task.fields["sig"] ?? "", .task, runID: "big", taskID: task.id, spec: task.spec)
+        }
+    }
 }
