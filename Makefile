@@ -45,6 +45,7 @@ fuzz-smoke: deps
 ## coordinators are SIGKILLed, a worker is frozen past its lease, the leading coordinator past the
 ## leader lease, a worker is partitioned from Redis and Redis restarts (AOF).
 ## CHAOS_ARGS adds flags, e.g. make chaos CHAOS_ARGS="--seed 7 --kill-interval 2s --lease 2s"
+## (--signing: signed tasks, a fresh key file for every coordinator and worker)
 CHAOS_ARGS ?=
 chaos: deps release
 	$(RELEASE_BIN)/qrew-chaos --runs 60 --duration 90s $(CHAOS_ARGS)
@@ -58,13 +59,14 @@ soak: deps release
 
 ## bench: release build, then print benchmark figures and append them to docs/benchmarks.md;
 ## Celery and Dramatiq (installed from PyPI into a virtualenv under .build) are measured on the
-## same redis-server
+## same redis-server. BENCH_ARGS adds flags, e.g. make bench BENCH_ARGS="--signing --only ab"
+## (figures a and b with signed tasks)
 PEERS_VENV = .build/peers-venv
 bench: deps release
 	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
 		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check celery dramatiq redis packaging \
 		|| echo "bench: could not install Celery and Dramatiq into $(PEERS_VENV); qrew-bench skips them"
-	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python
+	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python $(BENCH_ARGS)
 
 ## compose-check: docker/compose.yaml brought up and broken on purpose, on a Docker engine the script
 ## starts and stops itself (root; everything under .build-compose and /tmp/qrew-compose-check):

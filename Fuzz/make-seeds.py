@@ -196,7 +196,7 @@ def resp():
     write("resp", "xread", array([array([bulk("qrew:run:r1:events"), array([entry])])]))
     write("resp", "xautoclaim", array([bulk("0-0"), array([single, array([bulk("1-1"), b"*-1\r\n"])]), array([])]))
     spec = '{"runID":"r1","taskID":"a"}'
-    write("resp", "claim", array([bulk("r1/a"), bulk("token"), b":1\r\n", bulk(spec), array([bulk("b"), bulk("out")]), bulk("4bf92f3577b34da6a3ce929d0e0e4736-01"), bulk("default"), b":12\r\n"]))
+    write("resp", "claim", array([bulk("r1/a"), bulk("token"), b":1\r\n", bulk(spec), array([bulk("b"), bulk("out")]), bulk("4bf92f3577b34da6a3ce929d0e0e4736-01"), bulk("default"), b":12\r\n", bulk("k1:9ikw07uKjKDm0zoffNnpLVUUu29W9sAWmQ21pP/DBqw=")]))
     write("resp", "hgetall", array([bulk("state"), bulk("running"), bulk("tasks"), bulk("3")]))
     write("resp", "workers", array([bulk("w1"), bulk("1700000000000"), bulk("w2"), bulk("1.7e12")]))
     dead = '{"id":"1","ref":"r1/a","run":"r1","task":"a","reason":"failed","attempts":3,"at":1700000000000}'

@@ -19,9 +19,11 @@ struct ChildWorkflowLoop {
         self.configuration = configuration
         self.leadership = leadership
         self.log = log
-        intake = RunIntake(
+        var intake = RunIntake(
             limits: configuration.limits, priorityTables: configuration.priorityTables, retention: configuration.retention,
             maxWorkflowBytes: configuration.maxWorkflowBytes)
+        intake.signer = configuration.signer
+        self.intake = intake
     }
 
     /// Steps claimed per call.

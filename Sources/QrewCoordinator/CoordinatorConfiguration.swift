@@ -44,6 +44,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// How often the leader samples the queue-level gauges from Redis (`MetricsSampleLoop`);
     /// nil (the default) samples nothing: `qrew-coordinator` sets it with `--metrics-port`.
     public var metricsSampleInterval: Duration? = nil
+    /// Signs every task this coordinator stores and checks the placeholders it claims
+    /// (`--signing-key-file`, docs/security.md); nil (the default) signs nothing.
+    public var signer: TaskSigner? = nil
 
     public init(
         redisURL: String = "redis://127.0.0.1:6379/0",

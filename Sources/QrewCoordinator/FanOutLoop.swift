@@ -25,12 +25,12 @@ struct FanOutLoop {
                 queues: [QueueClient.fanOutQueue], timeout: Self.wait, proceed: { leadership.fence == fence })
             for placeholder in claimed {
                 var (outcome, tasks) = try await queue.expandFanOut(
-                    placeholder, limit: configuration.limits.maxMatrixTasksPerStep, fence: fence)
+                    placeholder, limit: configuration.limits.maxMatrixTasksPerStep, signer: configuration.signer, fence: fence)
                 // A run still being stored in slices: its last slices come within moments.
                 while outcome == .later {
                     try await Task.sleep(for: .milliseconds(50))
                     (outcome, tasks) = try await queue.expandFanOut(
-                        placeholder, limit: configuration.limits.maxMatrixTasksPerStep, fence: fence)
+                        placeholder, limit: configuration.limits.maxMatrixTasksPerStep, signer: configuration.signer, fence: fence)
                 }
                 switch outcome {
                 case .expanded: log.debug("expanded \(placeholder.ref) into \(tasks) task(s)")

@@ -30,9 +30,11 @@ struct IntakeLoop {
         self.configuration = configuration
         self.leadership = leadership
         self.log = log
-        intake = RunIntake(
+        var intake = RunIntake(
             limits: configuration.limits, priorityTables: configuration.priorityTables, retention: configuration.retention,
             maxWorkflowBytes: configuration.maxWorkflowBytes, cachingWorkflows: true)
+        intake.signer = configuration.signer
+        self.intake = intake
     }
 
     func run() async {

@@ -39,8 +39,8 @@ enum RESPFuzz {
         }
         // Only what could be a claim reply: for anything else the decoder's first guard throws
         // an error describing the whole reply by reflection, most of an execution's time.
-        if let flat = reply.array, !flat.isEmpty, flat.count % 8 == 0, let tasks = try? QueueClient.claimedTasks(reply) {
-            for task in tasks { _ = (task.ref.description, task.spec, task.outputs) }
+        if let flat = reply.array, !flat.isEmpty, flat.count % 9 == 0, let tasks = try? QueueClient.claimedTasks(reply) {
+            for task in tasks { _ = (task.ref.description, task.spec, task.outputs, task.signature) }
         }
         _ = QueueClient.hash(reply)
         _ = QueueClient.heartbeats(reply)

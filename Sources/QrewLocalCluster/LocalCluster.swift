@@ -47,6 +47,9 @@ public final class LocalCluster: Sendable {
         /// First port of the children's Prometheus endpoints (`--metrics-port`): coordinators
         /// get this port and the next ones, then the workers; nil serves no metrics.
         public var metricsPort: Int?
+        /// The signing key file given to every coordinator and worker (`--signing-key-file`);
+        /// nil passes none (they still read `QREW_SIGNING_KEY_FILE` from the environment).
+        public var signingKeyFile: String?
 
         /// The metrics port of coordinator `index`, when metrics are on.
         public func coordinatorMetricsPort(_ index: Int) -> Int? { metricsPort.map { $0 + index } }
@@ -209,7 +212,9 @@ public final class LocalCluster: Sendable {
         launch == 1 ? "\(tag)-worker-\(index + 1)" : "\(tag)-worker-\(index + 1)-\(launch)"
     }
 
-    private func connectionArguments(redisURL: String) -> [String] { ["--redis", redisURL, "--namespace", options.namespace] }
+    private func connectionArguments(redisURL: String) -> [String] {
+        ["--redis", redisURL, "--namespace", options.namespace] + (options.signingKeyFile.map { ["--signing-key-file", $0] } ?? [])
+    }
 
     private func launchCoordinator(_ index: Int) throws -> SpawnedProcess {
         let suffix = index == 0 ? "" : "-\(index + 1)"

@@ -17,10 +17,12 @@ public struct ClaimedTask: Sendable, Hashable {
     public let queue: String
     /// How long the task waited ready in its queue before this claim (Redis's clock), when known.
     public let queueWait: Duration?
+    /// The task's signature (task field `sig`, `<key id>:<base64 MAC>`), "" for an unsigned task.
+    public let signature: String
 
     public init(
         ref: TaskRef, token: String, attempt: Int, spec: String, outputs: [String: String], trace: RunTrace? = nil,
-        spanID: String? = nil, queue: String = "", queueWait: Duration? = nil
+        spanID: String? = nil, queue: String = "", queueWait: Duration? = nil, signature: String = ""
     ) {
         self.ref = ref
         self.token = token
@@ -31,6 +33,7 @@ public struct ClaimedTask: Sendable, Hashable {
         self.spanID = spanID
         self.queue = queue
         self.queueWait = queueWait
+        self.signature = signature
     }
 
     /// The W3C `traceparent` of this attempt (`TRACEPARENT` in the task's environment).

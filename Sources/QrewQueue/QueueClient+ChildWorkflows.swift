@@ -49,7 +49,8 @@ extension QueueClient {
     /// (run field `childWorkflow:<step id>`), renders its `with:` (the claim carried the outputs it reads)
     /// into the child's params, prepares the child run with `intake` like a submission, and stores
     /// it with `start_child`; a child that cannot be prepared ends the step failed with the
-    /// reason. Returns what `start_child` did and the child run id.
+    /// reason. When `intake` signs, the step's signature (over its spec and child workflow) is
+    /// checked first: a refused step ends failed with the reason, and the child run is signed. Returns what `start_child` did and the child run id.
     public func startChildWorkflow(
         _ task: ClaimedTask, intake: RunIntake, fence: String
     ) async throws(QueueError) -> (ChildWorkflowStart, childRun: String) {
@@ -60,6 +61,13 @@ extension QueueClient {
         ])
         let fieldText = replies.first?.string ?? ""
         let childRun = Self.childRunID(of: task.ref, started: replies.last?.string.flatMap { Int($0) } ?? 0)
+        if let signer = intake.signer {
+            do throws(SignatureRefusal) {
+                try task.verifySignature(with: signer, as: .childWorkflow, attachment: fieldText)
+            } catch {
+                return (try await startChild(task, childRun: childRun, record: nil, error: error.description, fence: fence), childRun)
+            }
+        }
         switch Self.childRecord(task, childRun: childRun, fieldText: fieldText, intake: intake) {
         case .success(let record):
             return (try await startChild(task, childRun: childRun, record: record, error: nil, fence: fence), childRun)

@@ -26,16 +26,42 @@ extension QueueClient {
     /// the source step's output (which the claim carried), makes one task per element of that
     /// JSON array (at most `limit`), and stores them with `expandTask`; an output that is not a
     /// JSON array, or is longer than `limit`, ends the placeholder failed with the reason.
+    /// With `signer`, the placeholder's signature (over its spec, plan and the child workflow its
+    /// tasks start, if any) is checked first (a refused one ends failed with the reason) and its
+    /// tasks are signed over what was checked.
     /// Returns what `expand_task` did and how many tasks it was given.
-    public func expandFanOut(_ task: ClaimedTask, limit: Int, fence: String) async throws(QueueError) -> (FanOutExpansion, tasks: Int) {
+    public func expandFanOut(
+        _ task: ClaimedTask, limit: Int, signer: TaskSigner? = nil, fence: String
+    ) async throws(QueueError) -> (FanOutExpansion, tasks: Int) {
         let planText: String
-        do {
-            planText = try await redis.send("HGET", .string(keys.task(task.ref)), "fanOut").string ?? ""
-        } catch {
-            throw QueueError(error)
+        var childWorkflow = ""
+        if let signer {
+            // The step's child workflow (run field; absent for other steps) is signed with the placeholder.
+            let stepID = (try? TaskSpec(jsonText: task.spec))?.stepID ?? ""
+            let replies = try await pipeline([
+                ["HGET", .string(keys.task(task.ref)), "fanOut"],
+                ["HGET", .string(keys.run(task.ref.runID)), .string("childWorkflow:\(stepID)")],
+            ])
+            planText = replies.first?.string ?? ""
+            childWorkflow = replies.last?.string ?? ""
+            do throws(SignatureRefusal) {
+                try task.verifySignature(
+                    with: signer, as: .fanOut, attachment: SignedTask.fanOutAttachment(plan: planText, childWorkflow: childWorkflow))
+            } catch {
+                return (try await expandTask(task, children: [], error: error.description, fence: fence), 0)
+            }
+        } else {
+            do {
+                planText = try await redis.send("HGET", .string(keys.task(task.ref)), "fanOut").string ?? ""
+            } catch {
+                throw QueueError(error)
+            }
         }
         switch Self.fanOutChildren(task, planText: planText, limit: limit) {
-        case .success(let children):
+        case .success(let unsigned):
+            let children = signer.map { signer in
+                unsigned.map { $0.signed(by: signer, runID: task.ref.runID, childWorkflow: { _ in childWorkflow }) }
+            } ?? unsigned
             return (try await expandTask(task, children: children, fence: fence), children.count)
         case .failure(let reason):
             return (try await expandTask(task, children: [], error: reason.message, fence: fence), 0)

@@ -193,18 +193,19 @@ public struct QueueClient: Sendable {
         [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
     }
 
-    /// Decodes a `claim` reply: eight elements per task (ref, token, attempt, spec, output pairs,
-    /// the run's trace, queue, ms waited in the queue or -1).
+    /// Decodes a `claim` reply: nine elements per task (ref, token, attempt, spec, output pairs,
+    /// the run's trace, queue, ms waited in the queue or -1, signature or "").
     package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
-        guard let flat = reply.array, flat.count % 8 == 0 else { throw unexpected() }
+        guard let flat = reply.array, flat.count % 9 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
-        tasks.reserveCapacity(flat.count / 8)
-        for start in stride(from: 0, to: flat.count, by: 8) {
+        tasks.reserveCapacity(flat.count / 9)
+        for start in stride(from: 0, to: flat.count, by: 9) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
                   let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0,
-                  let trace = flat[start + 5].string, let queue = flat[start + 6].string, let waitedMs = flat[start + 7].int
+                  let trace = flat[start + 5].string, let queue = flat[start + 6].string, let waitedMs = flat[start + 7].int,
+                  let signature = flat[start + 8].string
             else { throw unexpected() }
             var outputs: [String: String] = [:]
             for index in stride(from: 0, to: pairs.count, by: 2) {
@@ -216,7 +217,7 @@ public struct QueueClient: Sendable {
             tasks.append(ClaimedTask(
                 ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs, trace: runTrace,
                 spanID: runTrace == nil ? nil : RunTrace.newSpanID(), queue: queue,
-                queueWait: waitedMs >= 0 ? .milliseconds(waitedMs) : nil))
+                queueWait: waitedMs >= 0 ? .milliseconds(waitedMs) : nil, signature: signature))
         }
         return tasks
     }

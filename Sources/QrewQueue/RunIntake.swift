@@ -17,6 +17,8 @@ public struct RunIntake: Sendable {
     public var maxWorkflowBytes: Int
     /// Recently loaded workflows (the coordinator's; a resubmitted text skips parsing).
     let cache: WorkflowCache?
+    /// Signs every task of a prepared run (the coordinator's `--signing-key-file`); nil leaves them unsigned.
+    public var signer: TaskSigner?
 
     /// The coordinator's defaults: 4 MiB of workflow text, a week of retention.
     public static let defaultMaxWorkflowBytes = 4 << 20
@@ -77,8 +79,9 @@ public struct RunIntake: Sendable {
         let graph = try TaskGraph(
             workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName,
             durationEstimates: durationEstimates(workflow.name))
-        let record = RunRecordBuilder.record(
+        let built = RunRecordBuilder.record(
             runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
+        let record = signer.map { built.signed(by: $0) } ?? built
         return PreparedRun(workflow: workflow, graph: graph, record: record)
     }
 

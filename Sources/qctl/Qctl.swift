@@ -11,7 +11,7 @@ struct Qctl: AsyncParsableCommand {
             ValidateCommand.self, PlanCommand.self, SubmitCommand.self, WatchCommand.self, StatusCommand.self,
             LogsCommand.self, ListCommand.self, CancelCommand.self, RetryCommand.self, DlqCommand.self, CacheCommand.self, WorkersCommand.self,
             DevCommand.self, BreakersCommand.self, ScheduleCommand.self, ApproveCommand.self, SignalCommand.self, StatsCommand.self,
-            WhyCommand.self, AclCommand.self,
+            WhyCommand.self, AclCommand.self, SigningKeyCommand.self,
         ])
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.

@@ -45,6 +45,9 @@ struct Bench: AsyncParsableCommand {
         valueName: "port"))
     var metricsPort: Int?
 
+    @Flag(help: "Cluster benchmark with signed tasks: the coordinator signs and workers check every task (a fresh key file).")
+    var signing = false
+
     @Option(help: """
         Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
@@ -114,9 +117,9 @@ struct Bench: AsyncParsableCommand {
                 script: peers, python: peersPython, tasks: 10_000, runs: 200, chainSteps: 200)
             let figures = try await ClusterBenchmark.run(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
-                concurrency: concurrency, only: clusterFigures, peers: peerBenchmark, metricsPort: metricsPort)
+                concurrency: concurrency, only: clusterFigures, peers: peerBenchmark, metricsPort: metricsPort, signing: signing)
             sections.append((
-                "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores)",
+                "Local cluster (\(workers) workers × \(concurrency) slots, coordinator and redis-server on the same cores\(signing ? ", tasks signed" : ""))",
                 figures.qrew))
             report(sections.last)
             if !figures.peers.isEmpty {

@@ -13,12 +13,22 @@ enum ClusterBenchmark {
     /// Qrew's cluster idles.
     static func run(
         binDirectory: String, redisURL: String?, workers: Int, concurrency: Int, only: Set<Character> = allFigures,
-        peers: PeerBenchmark? = nil, metricsPort: Int? = nil
+        peers: PeerBenchmark? = nil, metricsPort: Int? = nil, signing: Bool = false
     ) async throws -> (qrew: [BenchmarkFigure], peers: [BenchmarkFigure]) {
         var options = LocalCluster.Options(
             binDirectory: binDirectory, redisURL: redisURL, namespace: "bench", workers: workers, workerConcurrency: concurrency,
             environment: ["QREW_LOG_LEVEL": "warning"])
         options.metricsPort = metricsPort
+        // With signing, a key file of its own (HMAC-SHA256 per task: the coordinator signs, workers check).
+        let keyDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("qrew-bench-keys-\(getpid())").path
+        defer { if signing { try? FileManager.default.removeItem(atPath: keyDirectory) } }
+        if signing {
+            let directory = keyDirectory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = directory + "/signing.key"
+            try (try SigningKey.newKeyLine(id: "bench") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            options.signingKeyFile = path
+        }
         let cluster = try await LocalCluster.start(options)
         do {
             let figures = try await measure(cluster, only: only)

@@ -27,6 +27,9 @@ struct ChaosSettings: Sendable {
     /// Redis loads the ACL roles of `qctl acl` and every child logs in as its role
     /// (`ChaosAclRoles`).
     var aclRoles = false
+    /// Signed tasks on (`--signing`): a fresh key file for every coordinator and worker, so the
+    /// faults also hit the signing and checking paths (a refused task would fail the verdict).
+    var signing = false
 
     /// The coordinators' leader lease; a frozen leader is held past it.
     static let leaderLease = Duration.seconds(5)

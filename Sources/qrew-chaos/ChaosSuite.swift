@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewLocalCluster
 import QrewQueue
 import QrewRedis
@@ -21,7 +22,7 @@ struct ChaosSuite {
         let directory = String(cString: made)
         let effects = directory + "/effects"
         try? FileManager.default.createDirectory(atPath: effects, withIntermediateDirectories: true)
-        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) acl=\(settings.aclRoles) dir=\(directory)")
+        say("chaos: seed=\(settings.seed) runs=\(settings.runs) duration=\(settings.duration.short) kill-interval=\(settings.killInterval.short) lease=\(settings.lease.short) workers=\(settings.workers) partition-workers=\(settings.partitionWorkers) coordinators=\(settings.coordinators) acl=\(settings.aclRoles) signing=\(settings.signing ? "on" : "off") dir=\(directory)")
 
         var generator = WorkflowGenerator(seed: settings.seed, sideEffectDirectory: effects)
         let plans = (1...settings.runs).map { generator.makeRun(id: String(format: "run-%03d", $0)) }
@@ -50,6 +51,7 @@ struct ChaosSuite {
                 "--leader-lease", "\(ChaosSettings.leaderLease.milliseconds)ms", "--store-slice", "\(ChaosSettings.storeSlice)",
             ]
             options.logDirectory = directory
+            if settings.signing { options.signingKeyFile = try Self.writeSigningKeyFile(in: directory) }
             options.redisOptions = RedisServerOptions(appendOnly: true, port: redisPort, extraArguments: ["--pidfile", directory + "/redis.pid"])
             if settings.aclRoles {
                 try ChaosAclRoles(namespace: "chaos", directory: directory).apply(to: &options, redisPort: redisPort)
@@ -258,5 +260,13 @@ struct ChaosSuite {
             try? await Task.sleep(for: .milliseconds(500))
         }
         return nil
+    }
+
+    /// Writes a fresh key file (`signing.key`, mode 0400) into `directory`; returns its path.
+    static func writeSigningKeyFile(in directory: String) throws -> String {
+        let path = directory + "/signing.key"
+        try (try SigningKey.newKeyLine(id: "chaos") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
+        return path
     }
 }

@@ -59,6 +59,8 @@ struct SuiteCommand: AsyncParsableCommand {
 
     @Flag(help: "Run with Redis ACL roles: Redis loads `qctl acl`'s file, coordinators log in as qrew-coordinator and workers as qrew-worker (docs/security.md).")
     var acl = false
+    @Flag(help: "Sign tasks: coordinators and workers get a fresh signing key file (docs/security.md, Signed tasks).")
+    var signing = false
 
     func validate() throws {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1 to 10000") }
@@ -90,7 +92,7 @@ struct SuiteCommand: AsyncParsableCommand {
             settle: try Self.duration(settle, "--settle", minimum: .seconds(1)),
             keep: keep,
             binDirectory: binDir ?? LocalCluster.executableDirectory,
-            aclRoles: acl)
+            aclRoles: acl, signing: signing)
     }
 
     static func duration(_ text: String, _ option: String, minimum: Duration) throws -> Duration {

@@ -60,6 +60,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
     var metricsBind: String?
 
+    @Option(help: ArgumentHelp(
+        "Sign every task with the first key of this file and accept signatures of its second (env QREW_SIGNING_KEY_FILE; default: unsigned). See docs/security.md.",
+        valueName: "file"))
+    var signingKeyFile: String?
+
     @Option(help: "With metrics on: how often the leader samples the queue gauges (ready tasks, pools, runs) from Redis.")
     var metricsSampleInterval: String = "5s"
 
@@ -80,6 +85,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.redisURL = redis ?? environment["QREW_REDIS_URL"] ?? configuration.redisURL
         configuration.namespace = namespace ?? environment["QREW_NAMESPACE"] ?? configuration.namespace
         if let id { configuration.id = id }
+        do {
+            configuration.signer = try SigningKeyFile.signer(
+                flag: signingKeyFile, environment: environment, namespace: configuration.namespace)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         guard maxWorkflowBytes > 0 else { throw ValidationError("--max-workflow-bytes must be positive") }
         configuration.maxWorkflowBytes = maxWorkflowBytes
         guard storeSlice > 0 else { throw ValidationError("--store-slice must be positive, e.g. 1000") }

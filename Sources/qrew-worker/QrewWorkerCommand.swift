@@ -79,6 +79,11 @@ struct QrewWorkerCommand: AsyncParsableCommand {
         "Address the metrics endpoint listens on (env QREW_METRICS_BIND; default 127.0.0.1).", valueName: "address"))
     var metricsBind: String?
 
+    @Option(help: ArgumentHelp(
+        "Run only tasks signed with a key of this file (its current or previous key; env QREW_SIGNING_KEY_FILE; default: run unsigned tasks). See docs/security.md.",
+        valueName: "file"))
+    var signingKeyFile: String?
+
     @Flag(help: ArgumentHelp(
         "After recording results, wait (Redis WAIT) until a replica holds them, so a Sentinel failover cannot lose an acknowledged result (env QREW_DURABLE_RESULTS=1)."))
     var durableResults = false
@@ -235,6 +240,12 @@ struct QrewWorkerCommand: AsyncParsableCommand {
                 throw ValidationError("invalid \(source) '\(text)': expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             configuration.cacheMaxEntries = value
+        }
+        do {
+            configuration.signer = try SigningKeyFile.signer(
+                flag: signingKeyFile, environment: environment, namespace: configuration.namespace)
+        } catch {
+            throw ValidationError("\(error)")
         }
         configuration.reportsCrashes = crashReports
         configuration.durableResults = try durability(environment: environment)

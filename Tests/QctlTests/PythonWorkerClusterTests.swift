@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewQueue
 import QrewRedis
 import QrewTestSupport
@@ -315,6 +316,53 @@ struct PythonWorkerClusterTests {
             }
             #expect(python.logs.contains("lease of lease-1/long lost") || python.logs.contains("result of lease-1/long refused"),
                     "\(python.logs)")
+        }
+    }
+
+    /// With --signing-key-file the Python worker runs signed tasks and refuses a forged one
+    /// (stdlib `hmac` over the canonical bytes of docs/protocol.md, *Signed tasks*): nothing runs,
+    /// the task fails with the reason, as on the Swift worker.
+    @Test(.timeLimit(.minutes(2)))
+    func aSigningPythonWorkerRunsSignedTasksAndRefusesForgedOnes() async throws {
+        let side = try temporaryDirectory() + "/forged"
+        try await withPythonCluster(namespace: "pysig") { cluster, python in
+            let keys = try temporaryFile("keys", try SigningKey.newKeyLine(id: "k1") + "\n")
+            try cluster.start("qrew-coordinator", ["--id", "c1", "--signing-key-file", keys], name: "coordinator")
+            try python.start(["--name", "py1", "--signing-key-file", keys], name: "py1")
+            let file = try temporaryFile("signed.yaml", """
+                name: signed
+                steps:
+                  - id: hello
+                    type: echo
+                    with: { message: hi }
+                  - id: shell
+                    dependsOn: [hello]
+                    run: [echo, "${{ steps.hello.output }} signed"]
+                """)
+            #expect(try await qctl("submit", file, "--run-id", "signed", environment: cluster.qctlEnvironment).status == 0)
+            let run = try await cluster.queue.waitForRun("signed", timeout: .seconds(60)) { $0.isFinished }
+            #expect(run.state == "succeeded", "\(run.tasks)\n\(cluster.logs)\n\(python.logs)")
+            #expect(run.tasks.first { $0["id"] == "shell" }?["output"] == "hi signed")
+
+            let spec = #"{"runID":"signed","taskID":"evil","stepID":"evil","type":"shell","run":["touch","\#(side)"]}"#
+            let prefix = cluster.namespace
+            _ = try await cluster.queue.redis.send(
+                "HSET", .string("\(prefix):task:signed/evil"), "run", "signed", "id", "evil", "step", "evil", "queue", "default",
+                "priority", "0", "state", "ready", "attempt", "0", "maxAttempts", "3", "deps", "0", "dependents", "[]", "limits", "",
+                "refs", "[]", "spec", .string(spec), "continueOnError", "0", "lostRetry", "", "sig", "k1:AAAA")
+            _ = try await cluster.queue.redis.send("ZADD", .string("\(prefix):queue:default:ready"), "1", "signed/evil")
+            _ = try await cluster.queue.redis.send("LPUSH", .string("\(prefix):queue:default:wake"), "1")
+            let deadline = ContinuousClock.now + .seconds(30)
+            var state: String?
+            while ContinuousClock.now < deadline {
+                state = try await cluster.queue.redis.send("HGET", .string("\(prefix):task:signed/evil"), "state").string
+                if state == "failed" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state == "failed", "\(python.logs)")
+            let error = try await cluster.queue.redis.send("HGET", .string("\(prefix):task:signed/evil"), "error").string
+            #expect(error == "signature refused: bad signature (key k1)", "\(python.logs)")
+            #expect(!FileManager.default.fileExists(atPath: side), "the forged command ran")
         }
     }
 }

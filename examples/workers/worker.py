@@ -7,7 +7,9 @@ streams their output with `append_output`, records `$QREW_PROGRESS` reports with
 `complete`, stops tasks that are canceled (`P:cancellations`) or whose lease is lost, and on
 SIGTERM/SIGINT drains: no new claims, running tasks get --drain-time, the rest are killed and
 handed back (`hand_back`). Tasks of other types, or using features this worker does not
-implement (`condition`, `cache`), are handed back for a worker that serves them.
+implement (`condition`, `cache`), are handed back for a worker that serves them. With
+--signing-key-file it runs only tasks the coordinator signed (docs/security.md, *Signed tasks*):
+an unsigned or altered task is failed, without running it, with the reason.
 
 Needs redis-py (`python3 -m pip install redis`). Usage:
 
@@ -15,10 +17,15 @@ Needs redis-py (`python3 -m pip install redis`). Usage:
 """
 
 import argparse
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 import math
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -47,7 +54,7 @@ MAX_PROGRESS_LINE = 4096      # bytes: longer progress lines are ignored
 MAX_PROGRESS_MESSAGE = 512    # bytes: a progress message is cut to this
 REFUSED_PAUSE = 1.0           # seconds without claiming after handing back a refused task
 RETRY_BOUNDS = (0, 100)       # retries are clamped to these, as validation does
-CLAIM_ENTRIES = 8             # entries per task in a claim reply (docs/protocol.md, *Writing a worker*)
+CLAIM_ENTRIES = 9             # entries per task in a claim reply (docs/protocol.md, *Writing a worker*)
 
 
 def log(message):
@@ -82,6 +89,69 @@ class Scripts:
 
     def call(self, name, *args, client=None):
         return self.scripts[name](keys=[], args=self.shared + [str(a) for a in args], client=client)
+
+
+# --- signed tasks (docs/security.md, *Signed tasks*) -----------------------------------------
+
+KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,32}")
+SIGNATURE_VERSION = b"qrew-task-sig-v1\n"
+
+
+def load_signing_keys(path):
+    """The key file's keys by id (current first, previous second), checked as qrew-worker checks them."""
+    with open(path, encoding="utf-8") as source:
+        lines = source.read().split("\n")
+    keys = {}
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key_id, colon, encoded = line.partition(":")
+        if not colon:
+            raise ValueError(f"{path}:{number}: expected '<key id>:<base64 key>'")
+        if not KEY_ID.fullmatch(key_id):
+            raise ValueError(f"{path}:{number}: key id '{key_id}' is not valid")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise ValueError(f"{path}:{number}: the key of '{key_id}' is not base64") from None
+        if not 32 <= len(key) <= 1024 or len(set(key)) < 8:
+            raise ValueError(f"{path}:{number}: key '{key_id}' is too short or too regular (make one with 'qctl signing-key new')")
+        if key_id in keys:
+            raise ValueError(f"{path}: the key id '{key_id}' appears twice")
+        keys[key_id] = key
+    if not 1 <= len(keys) <= 2:
+        raise ValueError(f"{path}: expected the current key and at most one previous key, found {len(keys)}")
+    return keys
+
+
+def canonical_bytes(kind, namespace, run_id, task_id, spec, attachment=""):
+    """What a task signature covers: the version line, then each field as `<byte count>:<bytes>\\n`."""
+    out = bytearray(SIGNATURE_VERSION)
+    for field in (kind, namespace, run_id, task_id, spec, attachment):
+        data = field.encode("utf-8")
+        out += str(len(data)).encode("ascii") + b":" + data + b"\n"
+    return bytes(out)
+
+
+def signature_refusal(keys, signature, namespace, ref, spec):
+    """None when `signature` (the claim's ninth entry) signs this task, else why it is refused."""
+    if not signature:
+        return "signature refused: unsigned task"
+    key_id, colon, encoded = signature.partition(":")
+    if not colon or not KEY_ID.fullmatch(key_id):
+        return "signature refused: malformed signature"
+    if key_id not in keys:
+        return f"signature refused: unknown key id '{key_id}'"
+    try:
+        mac = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        return "signature refused: malformed signature"
+    run_id, _, task_id = ref.partition("/")
+    expected = hmac.new(keys[key_id], canonical_bytes("task", namespace, run_id, task_id, spec), hashlib.sha256).digest()
+    if len(mac) != len(expected) or not hmac.compare_digest(mac, expected):
+        return f"signature refused: bad signature (key {key_id})"
+    return None
 
 
 # --- task specs ----------------------------------------------------------------------------
@@ -271,6 +341,7 @@ class Worker:
         self.scripts = Scripts(self.client, options.scripts, options.namespace, options.stream_cap)
         self.prefix = options.namespace
         self.lease_ms = int(options.lease * 1000)
+        self.signing_keys = load_signing_keys(options.signing_key_file) if options.signing_key_file else None
         self.tasks = {}                       # ref → Running
         self.tasks_lock = threading.Lock()
         self.slot_freed = threading.Event()
@@ -301,9 +372,9 @@ class Worker:
                 continue
             refused = False
             for i in range(0, len(reply), CLAIM_ENTRIES):
-                ref, token, attempt, spec, pairs, trace, _queue, _waited_ms = reply[i:i + CLAIM_ENTRIES]
+                ref, token, attempt, spec, pairs, trace, _queue, _waited_ms, signature = reply[i:i + CLAIM_ENTRIES]
                 outputs = dict(zip(pairs[0::2], pairs[1::2]))
-                refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs)
+                refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs, signature)
             if refused:
                 self.draining.wait(REFUSED_PAUSE)
             elif len(reply) // CLAIM_ENTRIES < free and not self.draining.is_set():
@@ -318,8 +389,16 @@ class Worker:
         with self.tasks_lock:
             return max(0, self.options.concurrency - len(self.tasks))
 
-    def start(self, task, spec_text, outputs):
+    def start(self, task, spec_text, outputs, signature):
         """Runs a claimed task on its own thread; returns True when it was refused (handed back)."""
+        if self.signing_keys is not None:
+            refusal = signature_refusal(self.signing_keys, signature, self.prefix, task.ref, spec_text)
+            if refusal is not None:
+                log(f"{task.ref} refused, nothing run: {refusal}")
+                with self.tasks_lock:
+                    self.tasks[task.ref] = task
+                threading.Thread(target=self.finish, args=(task, ("failed", None, "", refusal, None)), daemon=True).start()
+                return False
         try:
             spec = json.loads(spec_text)
             if not isinstance(spec, dict):
@@ -622,6 +701,8 @@ def main():
     parser.add_argument("--lease", type=float, default=30.0, help="lease length in seconds")
     parser.add_argument("--drain-time", type=float, default=30.0, help="seconds running tasks get on SIGTERM")
     parser.add_argument("--stream-cap", type=int, default=10000, help="progress stream cap (ARGV[3])")
+    parser.add_argument("--signing-key-file", default=os.environ.get("QREW_SIGNING_KEY_FILE") or None,
+                        help="run only tasks signed with a key of this file (docs/security.md)")
     parser.add_argument("--scripts", default=os.path.join(here, "..", "..", "Sources", "QrewQueue", "Scripts"),
                         help="directory of the Lua scripts")
     options = parser.parse_args()
@@ -630,6 +711,11 @@ def main():
         parser.error("--concurrency must be at least 1, --lease positive, --queues not empty")
     if not os.path.isfile(os.path.join(options.scripts, "claim.lua")):
         parser.error(f"no claim.lua in {options.scripts} (pass --scripts)")
+    if options.signing_key_file:
+        try:
+            load_signing_keys(options.signing_key_file)
+        except (OSError, ValueError) as error:
+            parser.error(f"--signing-key-file: {error}")
     worker = Worker(options)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.draining.set())

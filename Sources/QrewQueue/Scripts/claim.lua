@@ -16,10 +16,11 @@
   The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT.
-  Returns: flat array, 8 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
+  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
   of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
-  a run without one), the queue it was claimed from, and how long it waited there (ms from its
-  `queuedAt` to now; -1 when the task has no `queuedAt`). ]]
+  a run without one), the queue it was claimed from, how long it waited there (ms from its
+  `queuedAt` to now; -1 when the task has no `queuedAt`), and its signature (task field `sig`,
+  "" when unsigned; read in the same HMGET, checked by the worker, docs/security.md). ]]
 --@include common
 --@include limits
 --@include gates
@@ -48,7 +49,7 @@ for qi = 7, #ARGV do
     for pi = 1, #popped, 2 do
       local ref, score = popped[pi], popped[pi + 1]
       local tk = task_key(ref)
-      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates', 'queuedAt')
+      local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates', 'queuedAt', 'sig')
       if t[1] == 'ready' then
         local run = split_ref(ref)
         local rk = run_key(run)
@@ -109,6 +110,7 @@ for qi = 7, #ARGV do
           out[#out + 1] = r.trace
           out[#out + 1] = ARGV[qi]
           out[#out + 1] = t[8] and math.max(0, NOW - tonumber(t[8])) or -1
+          out[#out + 1] = t[9] or ''
           claimed = claimed + 1
         end
       elseif not t[1] then

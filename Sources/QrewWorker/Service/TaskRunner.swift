@@ -78,6 +78,14 @@ struct TaskRunner: Sendable {
     }
 
     private func execute(_ claimed: ClaimedTask) async -> Attempt {
+        if let signer = configuration.signer {
+            do throws(SignatureRefusal) {
+                try claimed.verifySignature(with: signer)
+            } catch {
+                logger.warning("\(claimed.ref) refused, nothing run: \(error)")
+                return .invalid(error.description)
+            }
+        }
         // Where a bug in decoding or running a spec would hit: the test-only fault point.
         configuration.faults.crashIfInjected(intoTaskSpec: claimed.spec)
         let spec: TaskSpec

@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewQueue
 
 /// Everything a ``WorkerService`` needs to know, with defaults that suit one worker per machine.
@@ -54,6 +55,10 @@ public struct WorkerConfiguration: Sendable {
     /// Where `${{ secrets.NAME }}` values are read from besides `QREW_SECRET_<NAME>` in the
     /// worker's environment: the file NAME in this directory (`--secrets-dir`); nil for none.
     public var secretsDirectory: String? = nil
+    /// Checks each claimed task's signature before anything of it is rendered or run
+    /// (`--signing-key-file`, docs/security.md): an unsigned or altered task is refused, failed
+    /// without retry and dead-lettered with the reason. nil (the default) trusts every task in Redis.
+    public var signer: TaskSigner? = nil
 
     /// The heartbeat period: a third of the lease.
     public var heartbeatInterval: Duration { lease / 3 }

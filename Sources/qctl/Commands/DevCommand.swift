@@ -2,6 +2,7 @@ import QrewInspect
 import ArgumentParser
 import Foundation
 import QrewLocalCluster
+import QrewQueue
 import QrewRedis
 import Synchronization
 
@@ -52,9 +53,21 @@ struct DevCommand: AsyncParsableCommand {
             + "(all on 127.0.0.1, at /metrics).", valueName: "port"))
     var metricsPort: Int?
 
+    @Option(help: ArgumentHelp(
+        "Sign tasks with this key file: passed to the coordinator and workers (env QREW_SIGNING_KEY_FILE is passed on as it is).",
+        valueName: "file"))
+    var signingKeyFile: String?
+
     @OptionGroup var redis: RedisOptions
 
     func validate() throws {
+        if let signingKeyFile {
+            do {
+                _ = try SigningKeyFile.load(signingKeyFile)
+            } catch {
+                throw ValidationError("invalid --signing-key-file: \(error)")
+            }
+        }
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be from 1 to 32") }
         guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be from 0 to 65535") }
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -159,6 +172,7 @@ struct DevCommand: AsyncParsableCommand {
                 namespace: redis.resolvedNamespace, workers: workers,
                 environment: logLevel.map { ["QREW_LOG_LEVEL": $0.lowercased()] } ?? [:], tag: "dev-\(getpid())")
             options.metricsPort = metricsPort
+            options.signingKeyFile = signingKeyFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             cluster = try await LocalCluster.start(options)
         } catch {
             throw CommandFailure("\(error)")

@@ -22,20 +22,20 @@ local function extra_fields(i)
   return cjson.decode(ARGV[i + 12])
 end
 
--- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields.
+-- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields. One
+-- HSET per task, further fields (ARGV[i + 12]: a signature, a feature's settings) included.
 local function write_task(i, tk, run, state, deps, ...)
-  redis.call('HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
+  local args = { 'HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
     'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
-    'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ...)
+    'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ... }
   if ARGV[i + 12] ~= '' then
-    local extra = {}
     for name, value in pairs(cjson.decode(ARGV[i + 12])) do
-      extra[#extra + 1] = name
-      extra[#extra + 1] = tostring(value)
+      args[#args + 1] = name
+      args[#args + 1] = tostring(value)
     end
-    if #extra > 0 then redis.call('HSET', tk, unpack(extra)) end
   end
+  redis.call(unpack(args))
 end
 
 -- Stores the tasks whose arguments run from ARGV[first] to the end, in order: appends their ids
