@@ -321,6 +321,16 @@ python3 scripts/compose-check-verify.py --redis "$QREW_REDIS_URL" --namespace "$
     --effects "$EFFECTS" --tasks "$TASKS" | tee "$LOGS/verify.log" || fail "run $RUN: $(grep -m3 -v ': run ' "$LOGS/verify.log" | tr '\n' ' ')"
 [ "$follow_status" = 0 ] || fail "the live view of $RUN exited $follow_status although the run succeeded"
 reexecuted=$(sed -n 's/.* \([0-9]*\) re-executed.*/\1/p' "$LOGS/verify.log")
+# Tasks are signed by default: the coordinators signed the run's tasks with docker-secrets.sh's
+# key, and every worker runs signed tasks only.
+key_id=$(cut -d: -f1 "$WORK/secrets/signing.key" | head -1)
+first_task=$(rcli lindex "$NAMESPACE:run:$RUN:tasks" 0)
+case "$(rcli hget "$NAMESPACE:task:$RUN/$first_task" sig)" in
+    "$key_id":?*) ;;
+    *) fail "task $RUN/$first_task carries no signature of key $key_id" ;;
+esac
+unsigned_workers=$(compose logs worker 2>&1 | grep ' started: ' | grep -vc "signed tasks only (key $key_id" || true)
+[ "$unsigned_workers" = 0 ] || fail "$unsigned_workers worker(s) started without the signing key (see docker compose logs worker)"
 
 # ---- 5. docker compose down drains the workers ---------------------------------------------------
 

@@ -8,6 +8,9 @@
 #   users.acl         docker/users.acl (the rules of `qctl acl --namespace qrew`, every user off)
 #                     with each user turned on with the SHA-256 of its password (`#<hex>`): Redis
 #                     never sees a password in clear, and the committed file holds none.
+#   signing.key       the task signing key of coordinators and workers (`<id>:<base64 key>`, 256
+#                     random bits; docs/security.md, *Signed tasks*). An existing file is kept
+#                     (rotating: put a new key line first, keep the old one second, restart).
 # DIR is 0700 (only its owner on this host reads the passwords); the files in it are 0644 because
 # the containers' users (root in Redis's, `qrew` in Qrew's) read them through bind mounts.
 # Needs sha256sum and python3 or openssl. docs/security.md, *Roles and Redis ACLs*.
@@ -31,6 +34,13 @@ for user in $users; do
     fi
     chmod 0644 "$file"
 done
+if [ ! -s "$DIR/signing.key" ]; then
+    key=$(python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' 2>/dev/null \
+          || openssl rand -base64 32)
+    echo "k$(date -u +%Y%m%d):$key" >"$DIR/signing.key"
+    echo "docker-secrets: wrote $DIR/signing.key"
+fi
+chmod 0644 "$DIR/signing.key"
 acl=$DIR/users.acl.tmp
 cp "$TEMPLATE" "$acl"
 for user in $users; do

@@ -85,7 +85,10 @@ public final class WorkerService: Service, CustomStringConvertible {
         logger.info(Logger.Message(stringLiteral: "started: \(tasks.slots) slot(s)\(configuration.adaptiveConcurrency == nil ? "" : " (adaptive)"), queues \(configuration.queues.joined(separator: ",")), "
                 + "namespace \(configuration.namespace), lease \(configuration.lease.qrewShortDescription)"
                 + (configuration.policy == WorkerPolicy() ? "" : ", policy \(configuration.policy)")
-                + (configuration.durableResults.map { ", durable results (WAIT \($0.replicas), \($0.timeout.qrewShortDescription))" } ?? "")))
+                + (configuration.durableResults.map { ", durable results (WAIT \($0.replicas), \($0.timeout.qrewShortDescription))" } ?? "")
+                + (configuration.signer.map { signer in
+                    ", signed tasks only (key \(signer.keyring.current.id)\(signer.keyring.previous.map { ", previous \($0.id)" } ?? ""))"
+                } ?? "")))
         await crashReporter?.start()
         metrics.held(tasks.count, slots: tasks.slots)
         let committer = ResultCommitter(
