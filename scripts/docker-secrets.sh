@@ -8,6 +8,8 @@
 #   users.acl         docker/users.acl (the rules of `qctl acl --namespace qrew`, every user off)
 #                     with each user turned on with the SHA-256 of its password (`#<hex>`): Redis
 #                     never sees a password in clear, and the committed file holds none.
+#   web.token         the bearer token qrew-web's writes (submit, cancel, retry) must carry
+#                     (docs/http-api.md); an existing file is kept.
 #   signing.key       the task signing key of coordinators and workers (`<id>:<base64 key>`, 256
 #                     random bits; docs/security.md, *Signed tasks*). An existing file is kept
 #                     (rotating: put a new key line first, keep the old one second, restart).
@@ -34,6 +36,11 @@ for user in $users; do
     fi
     chmod 0644 "$file"
 done
+if [ ! -s "$DIR/web.token" ]; then
+    random_password >"$DIR/web.token"
+    echo "docker-secrets: wrote $DIR/web.token"
+fi
+chmod 0644 "$DIR/web.token"
 if [ ! -s "$DIR/signing.key" ]; then
     key=$(python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' 2>/dev/null \
           || openssl rand -base64 32)

@@ -14,8 +14,9 @@ struct QrewWebCommand: AsyncParsableCommand {
         abstract: "Serve the Qrew HTTP API and web dashboard.",
         discussion: """
             Reads come from Redis ($QREW_REDIS_URL, $QREW_NAMESPACE) as qctl reads them. Writes (submit, \
-            cancel, retry, dead-letter requeue) need Authorization: Bearer $QREW_WEB_TOKEN when it is set, \
-            and are refused (403) when it is not, unless --allow-anonymous-writes. Stateless: run as many as you like.
+            cancel, retry, dead-letter requeue) need Authorization: Bearer $QREW_WEB_TOKEN (or the contents of \
+            $QREW_WEB_TOKEN_FILE) when it is set, and are refused (403) when it is not, unless \
+            --allow-anonymous-writes. Stateless: run as many as you like.
             """)
 
     @Option(help: ArgumentHelp("Redis URL (default: $QREW_REDIS_URL or redis://127.0.0.1:6379/0).", valueName: "url"))
@@ -27,7 +28,7 @@ struct QrewWebCommand: AsyncParsableCommand {
     @Option(help: "TCP port to listen on (0: any free port, printed once listening).")
     var port = 8080
 
-    @Option(help: ArgumentHelp("Address to listen on; 0.0.0.0 serves other machines (set QREW_WEB_TOKEN then).", valueName: "address"))
+    @Option(help: ArgumentHelp("Address to listen on; 0.0.0.0 serves other machines (set QREW_WEB_TOKEN or QREW_WEB_TOKEN_FILE then).", valueName: "address"))
     var bind = "127.0.0.1"
 
     @Flag(help: "Accept writes without a token when QREW_WEB_TOKEN is not set (only on a trusted machine).")
@@ -43,9 +44,26 @@ struct QrewWebCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard (1...10_000).contains(maxEventStreams) else { throw ValidationError("--max-event-streams must be from 1 to 10000") }
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be from 1024 to 67108864") }
-        if let token = ProcessInfo.processInfo.environment["QREW_WEB_TOKEN"], !token.isEmpty, token.utf8.count < 16 {
-            throw ValidationError("QREW_WEB_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)")
+        _ = try Self.writeToken(ProcessInfo.processInfo.environment)
+    }
+
+    /// The token writes must carry: `QREW_WEB_TOKEN`, else the contents of the file
+    /// `QREW_WEB_TOKEN_FILE` names (one trailing newline dropped; how compose passes a secret);
+    /// nil for neither. A token shorter than 16 characters, or a file that cannot be read, is refused.
+    static func writeToken(_ environment: [String: String]) throws -> String? {
+        var token = environment["QREW_WEB_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        var source = "QREW_WEB_TOKEN"
+        if token == nil, let path = environment["QREW_WEB_TOKEN_FILE"], !path.isEmpty {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("QREW_WEB_TOKEN_FILE: cannot read \(path)")
+            }
+            token = text.hasSuffix("\n") ? String(text.dropLast()) : text
+            source = "the token in QREW_WEB_TOKEN_FILE (\(path))"
         }
+        if let token, token.utf8.count < 16 {
+            throw ValidationError("\(source) must be at least 16 characters (e.g. `openssl rand -hex 16`)")
+        }
+        return token
     }
 
     func run() async throws {
@@ -69,7 +87,7 @@ struct QrewWebCommand: AsyncParsableCommand {
         var configuration = WebConfiguration()
         configuration.host = bind
         configuration.port = port
-        configuration.writeToken = environment["QREW_WEB_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.writeToken = try Self.writeToken(environment)
         configuration.allowAnonymousWrites = allowAnonymousWrites
         configuration.maxEventStreams = maxEventStreams
         configuration.maxBodyBytes = maxBodyBytes
