@@ -189,6 +189,21 @@ struct WebClusterTests {
         }
     }
 
+    @Test func theTokenCanComeFromAFile() async throws {
+        let token = "file-token-0123456789abcdef"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qrew-web-token-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/web.token"
+        try (token + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try await withWebCluster(namespace: "webtokenfile", webArguments: [], environment: ["QREW_WEB_TOKEN_FILE": file]) { web in
+            let body = "name: auth\nsteps:\n  - id: a\n    run: [\"true\"]\n"
+            #expect(try web.client.post("/api/runs", body: body).status == 401)
+            let id = try web.submit(body, token: token)
+            #expect(try await web.waitFinished(id) == "succeeded")
+        }
+    }
+
     @Test func badInputGetsA4xxWithAMessage() async throws {
         try await withWebCluster(namespace: "webbad", webArguments: ["--allow-anonymous-writes", "--max-body-bytes", "4096", "--max-event-streams", "1"]) { web in
             let client = web.client
