@@ -1,3 +1,4 @@
+import Foundation
 import QrewCore
 import QrewQueue
 import QrewRedis
@@ -62,6 +63,28 @@ struct DeclaredKeysTests {
             let queue = try grant([keys.leader])
             await #expect(throws: QueueError.self) {
                 _ = try await queue.acquireLeadership(coordinatorID: "c1", lease: .seconds(60))
+            }
+        }
+    }
+
+    /// The scripts that use KEYS are exactly the ones tested above, and none of them builds a
+    /// key name from the prefix or includes a library that does (only lib/common's clock).
+    @Test func exactlyTheTestedScriptsDeclareKeysAndBuildNoNames() throws {
+        let declaring: Set<ScriptLibrary.Operation> = [
+            .acquireLeadership, .releaseLeadership, .submitIdempotent, .addSchedule, .removeSchedule, .pauseSchedule,
+            .dueSchedules, .purgeDeadLetters,
+        ]
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/QrewQueue/Scripts")
+        for operation in ScriptLibrary.Operation.allCases {
+            let source = try String(contentsOf: directory.appendingPathComponent(operation.rawValue + ".lua"), encoding: .utf8)
+            let body = String(source[(source.range(of: "]]")?.upperBound ?? source.startIndex)...])
+            #expect(body.contains("KEYS[") == declaring.contains(operation), "\(operation.rawValue)")
+            if declaring.contains(operation) {
+                #expect(!body.contains("P .."), "\(operation.rawValue) builds a key name from the prefix")
+                let includes = body.split(separator: "\n").filter { $0.hasPrefix("--@include") }
+                #expect(includes == ["--@include common"], "\(operation.rawValue) includes \(includes)")
+                #expect(source.contains("KEYS[1]"), "\(operation.rawValue)'s header names its KEYS")
             }
         }
     }
