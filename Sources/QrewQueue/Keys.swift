@@ -12,6 +12,10 @@ public struct Keys: Sendable, Hashable {
 
     /// Hash of one schedule (`qctl schedule add`): workflow, cron, policies, next and last tick.
     public func schedule(_ name: String) -> String { "\(prefix):schedule:\(name)" }
+    /// Sorted set of schedule name to next tick (ms); paused schedules are absent.
+    public var schedules: String { "\(prefix):schedules" }
+    /// String holding the run id a submission queued under idempotency key `key`.
+    public func idempotency(_ key: String) -> String { "\(prefix):idempotency:\(key)" }
     /// Stream of workflow submissions waiting for a coordinator.
     public var submissions: String { "\(prefix):submissions" }
     /// Hash of submissions stream entry id to what happened, for each submission a coordinator
@@ -37,6 +41,8 @@ public struct Keys: Sendable, Hashable {
     public var workers: String { "\(prefix):workers" }
     /// The coordinator leader lease (`<coordinator id>:<fence>`).
     public var leader: String { "\(prefix):leader" }
+    /// Counter giving each new leader its fencing token.
+    public var fence: String { "\(prefix):fence" }
     /// List of dead letters (JSON), newest first, capped at 10 000: tasks that failed for good
     /// and ready-queue members that are no task of any run.
     public var deadLetters: String { "\(prefix):dlq" }

@@ -101,7 +101,7 @@ extension QueueClient {
 
     /// Empties the dead-letter list; returns how many entries it held.
     public func purgeDeadLetters() async throws(QueueError) -> Int {
-        let reply = try await run(.purgeDeadLetters, [])
+        let reply = try await run(.purgeDeadLetters, keys: [keys.deadLetters], [])
         guard let count = reply.int else { throw unexpected(.purgeDeadLetters, reply) }
         return count
     }

@@ -25,7 +25,7 @@ extension QueueClient {
     ) async throws(QueueError) -> IdempotentSubmission {
         let encodedParams = (try? JSONEncoder().encode(params)).map { Array($0) } ?? Array("{}".utf8)
         let retentionMs = max(1, Int(retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000))
-        let reply = try await run(.submitIdempotent, [
+        let reply = try await run(.submitIdempotent, keys: [keys.idempotency(key), keys.submissions], [
             .string(key), .int(retentionMs), .string(runID), .string(fileName), .string(workflow), .bytes(encodedParams),
             .string(files.isEmpty ? "" : files.jsonObjectText),
             .string(traceparent ?? ""),

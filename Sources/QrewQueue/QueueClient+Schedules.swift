@@ -66,14 +66,14 @@ extension QueueClient {
         ]
         if !files.isEmpty { document["files"] = files.jsonObjectText }
         let json = (try? JSONEncoder().encode(document)).map { Array($0) } ?? Array("{}".utf8)
-        let reply = try await run(.addSchedule, [.string(name), .int(replace ? 1 : 0), .bytes(json)])
+        let reply = try await run(.addSchedule, keys: [keys.schedule(name), keys.schedules], [.string(name), .int(replace ? 1 : 0), .bytes(json)])
         guard let stored = reply.int else { throw unexpected(.addSchedule, reply) }
         return stored == 1
     }
 
     /// Deletes schedule `name` (`remove_schedule`); false when there was none.
     public func removeSchedule(_ name: String) async throws(QueueError) -> Bool {
-        let reply = try await run(.removeSchedule, [.string(name)])
+        let reply = try await run(.removeSchedule, keys: [keys.schedule(name), keys.schedules], [.string(name)])
         guard let removed = reply.int else { throw unexpected(.removeSchedule, reply) }
         return removed == 1
     }
@@ -81,7 +81,7 @@ extension QueueClient {
     /// Pauses or resumes schedule `name` (`pause_schedule`): true when it changed, false when it
     /// already was so, nil when there is no such schedule.
     public func setSchedulePaused(_ name: String, paused: Bool) async throws(QueueError) -> Bool? {
-        let reply = try await run(.pauseSchedule, [.string(name), .int(paused ? 1 : 0)])
+        let reply = try await run(.pauseSchedule, keys: [keys.schedule(name), keys.schedules], [.string(name), .int(paused ? 1 : 0)])
         guard let changed = reply.int else { throw unexpected(.pauseSchedule, reply) }
         return changed < 0 ? nil : changed == 1
     }
@@ -110,7 +110,7 @@ extension QueueClient {
     /// clock (`ScheduleSpec.plan`) and fires them with the new next tick in one fenced
     /// `fire_schedule` call. A schedule another call fired meanwhile is left alone.
     public func fireDueSchedules(fence: String) async throws(QueueError) -> ScheduleFiring {
-        let reply = try await run(.dueSchedules, [.int(Self.schedulesPerPass)])
+        let reply = try await run(.dueSchedules, keys: [keys.schedules], [.int(Self.schedulesPerPass)])
         guard let items = reply.array, items.count >= 2, let now = items[0].int, let upcoming = items[1].int else {
             throw unexpected(.dueSchedules, reply)
         }

@@ -38,8 +38,11 @@ public struct QueueClient: Sendable {
         return seconds * 1000 + microseconds / 1000 + clockOffset()
     }
 
-    func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) async throws(QueueError) -> RedisReply {
-        try await session { session throws(QueueError) in try session.run(operation, args) }
+    /// Runs `operation`'s script on a pooled connection; `keys` are the keys it declares (KEYS).
+    func run(
+        _ operation: ScriptLibrary.Operation, keys: [String] = [], _ args: [RedisArgument]
+    ) async throws(QueueError) -> RedisReply {
+        try await session { session throws(QueueError) in try session.run(operation, keys: keys, args) }
     }
 
     /// Runs `body` with a session on one of the pool's connections.
@@ -84,14 +87,15 @@ public struct QueueClient: Sendable {
     /// Takes or renews the leader lease; returns the fence to pass to coordinator scripts, or nil
     /// while another coordinator leads.
     public func acquireLeadership(coordinatorID: String, lease: Duration) async throws(QueueError) -> String? {
-        let reply = try await run(.acquireLeadership, [.string(coordinatorID), .int(lease.milliseconds)])
+        let reply = try await run(
+            .acquireLeadership, keys: [keys.leader, keys.fence], [.string(coordinatorID), .int(lease.milliseconds)])
         return reply.string
     }
 
     /// Releases the leader lease this coordinator holds (`fence`, the value `acquireLeadership`
     /// returned), so a standby leads at its next poll; false when it no longer held it.
     public func releaseLeadership(fence: String) async throws(QueueError) -> Bool {
-        try await run(.releaseLeadership, [.string(fence)]).int == 1
+        try await run(.releaseLeadership, keys: [keys.leader], [.string(fence)]).int == 1
     }
 
     /// Stores a decomposed run, sets the sizes of the shared pools it declares and queues its

@@ -12,9 +12,14 @@ public struct QueueSession {
         self.connection = connection
     }
 
-    func run(_ operation: ScriptLibrary.Operation, _ args: [RedisArgument]) throws(QueueError) -> RedisReply {
+    /// Runs `operation`'s script with the keys it declares (`keys`, its KEYS; none for the scripts
+    /// that derive their keys from data they read) and its arguments after the common ones.
+    func run(
+        _ operation: ScriptLibrary.Operation, keys: [String] = [], _ args: [RedisArgument]
+    ) throws(QueueError) -> RedisReply {
         do {
-            return try connection.evalScript(queue.scripts[operation], args: queue.commonArguments() + args)
+            return try connection.evalScript(
+                queue.scripts[operation], keys: keys.map(RedisArgument.string), args: queue.commonArguments() + args)
         } catch {
             throw QueueError(error)
         }

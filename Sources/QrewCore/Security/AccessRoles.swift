@@ -90,6 +90,9 @@ public struct AccessControlList: Sendable {
                 + [
                     "(~\(ns)submissions ~\(ns)requests +xadd)",
                     "(~\(ns)idempotency:* +set +get)",
+                    // submit_idempotent declares these keys (KEYS), which EVALSHA checks as
+                    // read-write; the script's own SET and XADD are still checked one by one.
+                    "(~\(ns)idempotency:* ~\(ns)submissions +evalsha)",
                 ]
         case .viewer:
             return ["resetkeys", "resetchannels", "%R~\(ns)*", "&\(ns)run:*"] + connection + ["+@read"] + subscribe + notDangerous

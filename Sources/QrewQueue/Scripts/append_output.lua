@@ -1,5 +1,7 @@
 --[[ append_output: add batches of running tasks' output lines to their runs' progress streams,
   for any number of tasks in one call.
+  KEYS: none declared; it derives its keys from the prefix because the run of each task and its live
+  channel come from the task refs and hashes it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4..] groups of 4: task ref, lease token, stream name (stdout | stderr), the lines
     (newline-separated)

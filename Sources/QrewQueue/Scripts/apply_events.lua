@@ -1,4 +1,7 @@
 --[[ apply_events: apply a batch of task completions exactly once and acknowledge them.
+  KEYS: none declared; it derives its keys from the prefix because the tasks, runs, dependents,
+  queues and limits it touches come from the events and task hashes it reads (docs/scaling.md,
+  Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] consumer group
   ARGV[6..] pairs: events stream entry id, task ref

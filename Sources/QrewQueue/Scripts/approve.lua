@@ -2,6 +2,8 @@
   they end `succeeded`; rejected, `failed`. Who decided and when are recorded on the task, and
   each result is applied at once like a worker's (lib/apply: dependents released or skipped, run
   settled), or, for a run stored without `retention`, left to the coordinator's events stream.
+  KEYS: none declared; it derives its keys from the prefix because the run's tasks, queues, limits
+  and dependents it touches come from the hashes it reads (lib/apply) (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] decision: approve | reject  ARGV[6] who decides  ARGV[7] reason ("" for none)
   ARGV[8..] ids of the run's tasks to decide (qctl passes the tasks of one step)

@@ -1,4 +1,6 @@
 --[[ cancel_run: cancel a run: unfinished tasks end "canceled", running ones are told to stop.
+  KEYS: none declared; it derives its keys from the prefix because the run's tasks, their queues and
+  limits come from the run's task set it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] reason
   ARGV[6] budget: tasks to visit in this call (lib/common BUDGET; default 500)

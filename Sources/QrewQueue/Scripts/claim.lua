@@ -1,4 +1,7 @@
 --[[ claim: lease up to ARGV[6] ready tasks to one worker, best score first, in one round trip.
+  KEYS: none declared; it derives its keys from the prefix because the tasks it claims are popped
+  from the ready queues inside, and their runs, limits and gates come from the task hashes
+  (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
   ARGV[7..] queue names, in the worker's order of preference

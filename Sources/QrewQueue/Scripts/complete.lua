@@ -1,5 +1,7 @@
 --[[ complete: record workers' results for a batch of leased tasks in one call (group commit),
   refusing each result whose lease token is stale, and apply each final result at once.
+  KEYS: none declared; it derives its keys from the prefix because the run, dependents, queues,
+  limits, gates and cache entries come from the task hash it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4..] groups of 10 per result: task ref, lease token, outcome (succeeded | failed | timed_out |
     lost: a worker killed the attempt for silence, heartbeatTimeout),

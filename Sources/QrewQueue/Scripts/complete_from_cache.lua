@@ -1,6 +1,8 @@
 --[[ complete_from_cache: look a leased task up in the result cache (lib/cache) and, on a fresh
   hit, record it succeeded with the stored result instead of running it; one call per attempt,
   made only for tasks whose step has `cache`.
+  KEYS: none declared; it derives its keys from the prefix because the cache entry, dependents,
+  queues and limits come from the task hash it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] task ref  ARGV[5] lease token  ARGV[6] cache key (64 hex digits)
   ARGV[7] ttl of an entry stored for this task (ms)  ARGV[8] most entries the namespace keeps

@@ -2,6 +2,8 @@
   progress, a cancellation, skips or releases too big for one call. What a caller that started
   such work (`qctl retry`, `qctl cancel`) calls until none is left; the coordinator does the same
   for every run in <prefix>:sweeping (`sweep_runs`), so the work ends even if the caller stops.
+  KEYS: none declared; it derives its keys from the prefix because the run's tasks, dependents,
+  queues and limits come from the hashes it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] budget: tasks to visit in this call (default 500)
   Not fenced: any client may call it; the work is idempotent.

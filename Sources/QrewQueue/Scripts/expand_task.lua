@@ -1,5 +1,7 @@
 --[[ expand_task: expand the placeholder task of a dynamic fan-out into its children, or end it
   failed, all at once (docs/protocol.md "Dynamic fan-out").
+  KEYS: none declared; it derives its keys from the prefix because the new tasks, the run and the
+  dependents come from the expansion it decodes and the hashes it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence
   ARGV[5] placeholder ref (<run>/<step id>), leased by the caller with `claim` from the `__expand`

@@ -1,5 +1,7 @@
 --[[ expire_queued: end the tasks whose queue timeout (schedule-to-start, the step's
   `queueTimeout`) passed before any worker started them.
+  KEYS: none declared; it derives its keys from the prefix because the tasks and their runs come
+  from P:queuetimeouts, which it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max deadlines to check in this call
   Reads <prefix>:queuetimeouts (score: when the task, queued at `queuedAt`, must have started;

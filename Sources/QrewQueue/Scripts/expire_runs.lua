@@ -1,4 +1,6 @@
 --[[ expire_runs: cancel runs that outlived their workflow `timeout`.
+  KEYS: none declared; it derives its keys from the prefix because the runs come from P:expiring,
+  which it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max runs per call
   An overdue run that has not finished starts canceling (reason: the timeout; lib/cancel), as

@@ -6,6 +6,8 @@
   (at once if it is gone), resuming a big run where the last call stopped
   (<prefix>:expiring:done), and the run's task list with its last slice. A run retried meanwhile
   (no `finishedAt`) is live again and left alone; it comes back when it finishes again.
+  KEYS: none declared; it derives its keys from the prefix because the runs and tasks come from the
+  expiry sets it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] task keys to expire in this call (the budget)
   Returns: {runs whose tasks are all expired now, 1 if the budget ran out with work left else 0}. ]]

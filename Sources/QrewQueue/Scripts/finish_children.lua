@@ -1,5 +1,7 @@
 --[[ finish_children: end the child-workflow steps whose child runs finished (docs/protocol.md
   "Child workflows").
+  KEYS: none declared; it derives its keys from the prefix because the parent tasks and runs come
+  from the children's records it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence
   ARGV[5] the most child runs to take from <prefix>:childrenDone (where lib/finish lists each

@@ -3,6 +3,8 @@
   moves with the submissions, and a call whose expected tick is no longer the schedule's changes
   nothing (another call fired it first). Run ids are derived from the schedule name and the tick
   (the caller's), and `submit_run` ignores a run id it already stored.
+  KEYS: none declared; it derives its keys from the prefix because the runs it checks (lastRun) come
+  from the schedule hash it reads; it also checks the fence (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key)
   ARGV[5] schedule name

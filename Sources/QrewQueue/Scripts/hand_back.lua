@@ -1,5 +1,7 @@
 --[[ hand_back: a draining worker returns a leased task it will not finish, so another worker
   can run it at once instead of after the lease expires. The attempt does not count.
+  KEYS: none declared; it derives its keys from the prefix because the task's queue, run and limits
+  come from the task hash it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] task ref  ARGV[5] lease token
   Returns: 1 if handed back, 0 if the token no longer held the lease. ]]

@@ -1,4 +1,7 @@
 --[[ heartbeat: renew every lease a worker holds in one round trip and report the ones it lost.
+  KEYS: none declared; it derives its keys from the prefix because called with no KEYS by
+  examples/workers/worker.py too; the run of each task comes from the refs it is given and the
+  leases it checks (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] worker info (JSON: name, slots, queues, host, pid, running;
     with --concurrency auto also concurrency, pressure, lastThrottle, throttles)

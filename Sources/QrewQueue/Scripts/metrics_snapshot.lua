@@ -1,5 +1,7 @@
 --[[ metrics_snapshot: the queue-level gauges the leading coordinator exports on /metrics, read in
   one call every few seconds. Read-only.
+  KEYS: none declared; it derives its keys from the prefix because the queues, runs and pools it
+  counts come from the sets it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] most runs to count by state (the newest of <prefix>:runs)
   Queues are the members of <prefix>:queues (every queue a task was ever made ready on; `flush`

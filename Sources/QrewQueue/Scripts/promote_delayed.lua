@@ -1,4 +1,6 @@
 --[[ promote_delayed: queue the tasks whose retry backoff has elapsed.
+  KEYS: none declared; it derives its keys from the prefix because the tasks come from P:delayed,
+  and their queues and limits from the task hashes, which it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max tasks to promote in this call
   Returns: {number promoted, ms until the next one is due or -1 if none waits}. ]]

@@ -3,6 +3,8 @@
   visits one slice of the index with ZSCAN, resuming at the cursor kept in <prefix>:runs:cursor,
   so every entry is visited in turn however many long-lived runs come before it, and removes the
   runs whose hash is gone.
+  KEYS: none declared; it derives its keys from the prefix because the runs and their tasks come
+  from P:runs and the task sets it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] entries to visit per call (ZSCAN COUNT, a hint)
   Returns: number of index entries removed. ]]

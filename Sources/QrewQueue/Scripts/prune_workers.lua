@@ -1,5 +1,7 @@
 --[[ prune_workers: forget workers that stopped heartbeating, so the worker registry stays
   bounded and `qctl workers` shows live ones. Their tasks are taken back by reap_leases.
+  KEYS: none declared; it derives its keys from the prefix because the workers' hashes come from
+  P:workers, which it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] silence (ms) after which a worker is forgotten
   Returns: array of the worker names removed. ]]

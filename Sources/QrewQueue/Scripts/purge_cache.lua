@@ -1,4 +1,6 @@
 --[[ purge_cache: delete result-cache entries (lib/cache) with their similarity buckets.
+  KEYS: none declared; it derives its keys from the prefix because the cache entries and buckets
+  come from the cache index it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] what: "key" (ARGV[5] is the key), "all", or "step" (ARGV[5] is the step id)
   ARGV[6] position in <prefix>:cache:entries to continue from ("0" at first; "all" and "step")

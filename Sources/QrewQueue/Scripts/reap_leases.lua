@@ -1,4 +1,6 @@
 --[[ reap_leases: take back tasks whose lease expired (worker killed, frozen or cut off).
+  KEYS: none declared; it derives its keys from the prefix because the tasks come from P:leases, and
+  their runs, queues and limits from the task hashes, which it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max leases to reap in this call
   The task's token is dropped, so the old worker's late result is refused. The attempt's outcome

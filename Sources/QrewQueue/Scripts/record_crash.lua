@@ -4,6 +4,8 @@
   Sent from the worker's signal handler, as EVAL with the script text (not EVALSHA: a handler
   cannot load a flushed script and retry), on a connection used for nothing else. Unlike the
   other scripts it takes no `now` or stream cap: the handler only has preformatted bytes.
+  KEYS: none declared: the handler sends preformatted bytes with no key count, and builds nothing
+  per call; it derives the task keys from the refs it is given (docs/scaling.md, Scripts).
   ARGV[1] prefix  ARGV[2] worker name  ARGV[3] signal number
   ARGV[4..] pairs of task ref and lease token: the tasks the worker blames for the crash
   A task counts the crash only while the token still holds its lease (a task already reclaimed

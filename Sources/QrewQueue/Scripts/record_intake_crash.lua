@@ -4,6 +4,8 @@
   submission costs at most one coordinator crash, never a crash loop.
   Sent from the coordinator's signal handler as EVAL with the script text, on a connection used
   for nothing else (like record_crash); it takes no clock offset or stream cap.
+  KEYS: none declared: the handler sends preformatted bytes with no key count; it derives
+  <prefix>:intake:crashed from ARGV[1] (docs/scaling.md, Scripts).
   ARGV[1] prefix  ARGV[2] coordinator id  ARGV[3] signal number
   ARGV[4..] pairs of submissions stream entry id and the intake's process nonce
   Each entry is recorded in <prefix>:intake:crashed (entry id -> what happened); the intake

@@ -1,5 +1,7 @@
 --[[ record_throttle: a worker changed its slot count (--concurrency auto); tell the runs whose
   tasks it is running, in one call.
+  KEYS: none declared; it derives its keys from the prefix because the runs' event streams and live
+  channels come from the run ids it is given and the run hashes it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] slots before  ARGV[6] slots after  ARGV[7] reason
   ARGV[8..] run ids

@@ -1,5 +1,8 @@
 --[[ reject_run: record a submission that failed validation as a failed run, so the submitter
   sees why; nothing is queued. A run id already stored is left alone.
+  KEYS: none declared. Its keys (the run, its events stream and live channel, P:runs, P:leader) are
+  known to the caller, but it writes them through lib/common's emit/flush and lib/fence, which build
+  the names from the prefix (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] run id  ARGV[6] workflow name (may be empty)  ARGV[7] error text
   ARGV[8] retention of finished runs (ms)

@@ -1,5 +1,7 @@
 --[[ report_progress: record running tasks' progress reports (lines of their QREW_PROGRESS file),
   for any number of tasks in one call.
+  KEYS: none declared; it derives its keys from the prefix because the run's event stream and live
+  channel come from the task ref and the task hash it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4..] groups of 4 per report: task ref, lease token, percent (0-100, "" for none),
     message ("" for none)

@@ -1,6 +1,8 @@
 --[[ retry_run: run a finished run's unsuccessful tasks again, in place, keeping the succeeded
   ones and their outputs (or, fresh, every task); or, given task ids, only those tasks and the
   unsuccessful tasks downstream of them (requeueing a dead letter).
+  KEYS: none declared; it derives its keys from the prefix because the run's failed tasks, dead
+  letters, dependents and queues come from the hashes and lists it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] "fresh" to run every task again, "" for only the unsuccessful ones
   ARGV[6] a dead-letter entry, byte for byte as stored in <prefix>:dlq, to remove in the same

@@ -3,6 +3,9 @@
   at once like a worker's result (lib/apply), or, for a run stored without `retention`, by the
   coordinator. The event is also kept in <run>:signals (event -> data; a later signal of the same
   event replaces it), so a task that reaches the wait later completes at once (`expire_queued`).
+  KEYS: none declared; it derives its keys from the prefix because the waiting tasks come from
+  <run>:awaiting, and their dependents and queues from the task hashes, which it reads
+  (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] run id  ARGV[5] event name  ARGV[6] data (the waiting tasks' output; "" for none)
   Tasks are found through <run>:awaiting (ids of the run's event waits that were queued); an id

@@ -1,5 +1,7 @@
 --[[ skip_task: a worker ends a leased task whose `if:` is false (docs/protocol.md, *Conditions*):
   the task ends `skipped` with the reason, and what is downstream follows the usual skip rules.
+  KEYS: none declared; it derives its keys from the prefix because the task's dependents, queue and
+  limits come from the task hash it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] task ref  ARGV[5] lease token  ARGV[6] reason (e.g. "condition false: EXPR")
   The task's slots are freed and its lease ended; `task_finished` carries state `skipped` and the

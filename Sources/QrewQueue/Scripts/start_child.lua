@@ -1,5 +1,7 @@
 --[[ start_child: start the child run of a child-workflow step, or end the step failed, all at
   once (docs/protocol.md "Child workflows").
+  KEYS: none declared; it derives its keys from the prefix because the child run and the parent
+  task's run come from the hashes it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence
   ARGV[5] the step's task ref (<run>/<task id>), leased by the caller with `claim` from the

@@ -1,6 +1,8 @@
 --[[ store_tasks: store the next slice of a run that `submit_run` stored in part, and queue its
   ready tasks. A big run is stored in slices so that its first tasks start while the rest is
   stored and no call holds Redis for long; the coordinator sends the slices in order.
+  KEYS: none declared; it derives its keys from the prefix because the tasks' queues, limits and
+  dependents come from the task records it decodes (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] run id
   ARGV[6] position of the slice's first task in the run's storage order (0-based); the slice is

@@ -1,5 +1,7 @@
 --[[ submit_run: store a decomposed run, or the first slice of a big one, and queue its
   dependency-free tasks, all or nothing.
+  KEYS: none declared; it derives its keys from the prefix because the run's limits, pools and first
+  tasks come from the run record it decodes (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key)
   ARGV[5] run id

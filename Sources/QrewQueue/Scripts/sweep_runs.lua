@@ -3,6 +3,8 @@
   (`cancel_run`, failFast, a run timeout), a retry (`retry_run`), skips and releases too big for
   the call that made them. So a run whose canceling or retrying client died still ends canceled
   or retried. The housekeeping loop calls it again (with short pauses) while work is left.
+  KEYS: none declared; it derives its keys from the prefix because the runs come from P:sweeping,
+  which it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] budget: tasks to visit in this call
   Returns: {runs whose work this call finished, 1 if any run still has work left else 0}. ]]

@@ -2,6 +2,8 @@
   (lib/gates): a rate limit's freed starts, a breaker's probe once its cooldown passed, all of a
   breaker's waiters once it closed; and forgets the entries of <prefix>:breakers whose breaker
   expired. Called by the leader's reap loop.
+  KEYS: none declared; it derives its keys from the prefix because the gates, waiting tasks and
+  their queues come from the sets it reads (lib/gates) (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] leader fence  ARGV[5] max gates to wake in this call
   Returns: {waiters taken off parked sets (queued, or dropped when no longer ready), ms until the next gate is due or -1 if none is}. ]]

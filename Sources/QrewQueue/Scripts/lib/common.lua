@@ -6,7 +6,8 @@
   callers' hosts think the time is, and a task's queuedAt <= startedAt <= finishedAt holds. Tests
   move time by hand with the offset. (TIME is allowed before writes: Redis 7 replicates effects.)
   Keys are built from the prefix: Qrew targets one Redis server (not Cluster), so scripts derive
-  task and run keys themselves (docs/protocol.md lists them).
+  task and run keys themselves (docs/protocol.md lists them); the few whose keys are fixed or
+  known to the caller take them in KEYS instead (docs/protocol.md, Declared keys).
   A script that emits events or queues tasks must call `flush()` before it returns: progress
   events are written (one stream entry and one live message per run) and workers woken once
   per call, not once per event. ]]
