@@ -21,6 +21,13 @@ struct ChildWorkflowClusterTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
+    /// `qctl status RUN --json` when the run exists yet (nil before), recording no issue.
+    private static func statusIfStored(_ run: String, _ cluster: ProcessCluster) async throws -> [String: Any]? {
+        let result = try await qctl("status", run, "--json", environment: environment(cluster))
+        guard result.status == 0 else { return nil }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    }
+
     private static func task(_ id: String, in status: [String: Any]) throws -> [String: Any] {
         let tasks = try #require(status["tasks"] as? [[String: Any]])
         return try #require(tasks.first { $0["id"] as? String == id }, "no task \(id) in \(tasks.map { $0["id"] ?? "?" })")
@@ -32,7 +39,8 @@ struct ChildWorkflowClusterTests {
     ) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let status = try? await status(run, cluster), try predicate(status) { return status }
+            // A child run is polled for before the leader starts it: not stored yet is no failure.
+            if let status = try await statusIfStored(run, cluster), try predicate(status) { return status }
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("run \(run) never reached the expected state: \(try await status(run, cluster))\n\(cluster.logs)")
