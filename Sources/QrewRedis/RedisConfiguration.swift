@@ -91,7 +91,8 @@ public struct RedisConfiguration: Sendable, Hashable {
         if let query { try parseQuery(query) }
     }
 
-    private mutating func parseSentinel(_ text: Substring) throws(RedisError) {
+    /// Splits `[user:password@]hosts[/path]` into the hosts and the path, parsing the user info.
+    private mutating func splitAuthority(_ text: Substring) throws(RedisError) -> (authority: Substring, path: Substring) {
         var authority = text
         var path: Substring = ""
         if let slash = text.firstIndex(of: "/") {
@@ -102,6 +103,11 @@ public struct RedisConfiguration: Sendable, Hashable {
             try parseUserInfo(authority[..<at])
             authority = authority[authority.index(after: at)...]
         }
+        return (authority, path)
+    }
+
+    private mutating func parseSentinel(_ text: Substring) throws(RedisError) {
+        let (authority, path) = try splitAuthority(text)
         var nodes: [RedisSentinelConfiguration.Node] = []
         for item in authority.split(separator: ",", omittingEmptySubsequences: false) {
             let (host, port) = try Self.parseHostPort(item, defaultPort: RedisSentinelConfiguration.defaultPort)
@@ -120,16 +126,7 @@ public struct RedisConfiguration: Sendable, Hashable {
     }
 
     private mutating func parseNetwork(_ text: Substring) throws(RedisError) {
-        var authority = text
-        var path: Substring = ""
-        if let slash = text.firstIndex(of: "/") {
-            authority = text[..<slash]
-            path = text[text.index(after: slash)...]
-        }
-        if let at = authority.lastIndex(of: "@") {
-            try parseUserInfo(authority[..<at])
-            authority = authority[authority.index(after: at)...]
-        }
+        let (authority, path) = try splitAuthority(text)
         let (host, port) = try Self.parseHostPort(authority, defaultPort: 6379)
         endpoint = .tcp(host: host, port: port)
         if !path.isEmpty {

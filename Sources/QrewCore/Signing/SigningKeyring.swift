@@ -28,15 +28,7 @@ public struct SigningKey: Sendable {
 
     /// Key ids: letters, digits, `-`, `_`, `.`, 1 to 32 of them (no `:`, which ends the id in a signature).
     public static func isValidID(_ id: String) -> Bool {
-        (1...maximumIDLength).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
-                true
-            default:
-                false
-            }
-        }
+        PlainName.isValid(id, maxLength: maximumIDLength)
     }
 
     /// A fresh random 256-bit key as a key-file line, `<id>:<base64 key>` (`qctl signing-key new`).
