@@ -57,16 +57,22 @@ SOAK_ARGS ?=
 soak: deps release
 	$(RELEASE_BIN)/qrew-chaos soak $(SOAK_ARGS)
 
-## bench: release build, then print benchmark figures and append them to docs/benchmarks.md;
-## Celery and Dramatiq (installed from PyPI into a virtualenv under .build) are measured on the
-## same redis-server. BENCH_ARGS adds flags, e.g. make bench BENCH_ARGS="--signing --only ab"
-## (figures a and b with signed tasks)
+## bench: release build, then print every benchmark figure and write them as the current table
+## at the top of docs/benchmarks.md (the previous table moves under its History heading).
+## Celery, Dramatiq and huey (installed from PyPI into a virtualenv under .build; skipped with
+## a message when PyPI cannot be reached) are measured on the same redis-server in the same run.
+## BASELINE_BIN=DIR also runs figures (a) and (b) with the binaries in DIR (qrew-bench,
+## qrew-coordinator, qrew-worker, qctl of another commit, e.g. today's), alternating with this
+## build's, and puts the ratio in the table. BENCH_ARGS adds flags, e.g.
+## make bench BENCH_ARGS="--signing --only ab" (figures a and b with signed tasks)
 PEERS_VENV = .build/peers-venv
+BASELINE_BIN ?=
 bench: deps release
 	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
-		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check celery dramatiq redis packaging \
-		|| echo "bench: could not install Celery and Dramatiq into $(PEERS_VENV); qrew-bench skips them"
-	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python $(BENCH_ARGS)
+		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check celery dramatiq huey redis packaging \
+		|| echo "bench: could not install Celery, Dramatiq and huey into $(PEERS_VENV); qrew-bench skips them"
+	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python \
+		$(if $(BASELINE_BIN),--baseline-bin $(BASELINE_BIN)) $(BENCH_ARGS)
 
 ## compose-check: docker/compose.yaml brought up and broken on purpose, on a Docker engine the script
 ## starts and stops itself (root; everything under .build-compose and /tmp/qrew-compose-check):

@@ -3,15 +3,27 @@ import Foundation
 import QrewLocalCluster
 import QrewRedis
 
-/// `make bench`: prints Qrew's benchmark figures and optionally appends them to a markdown file.
+/// `make bench`: prints Qrew's benchmark figures and, with `--append`, writes them as the current
+/// table at the top of a markdown file (the table before moves under its History).
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrew-bench",
-        abstract: "Measure Qrew (workflow core, Redis round trips, a local cluster) and, on the same redis-server, Celery and Dramatiq.")
+        abstract: "Measure Qrew (workflow core, Redis round trips, a local cluster) and, on the same redis-server, Celery, Dramatiq and huey.")
 
-    @Option(help: "Append the results as a markdown section to this file.")
+    @Option(help: ArgumentHelp(
+        "Write the results as the current table at the top of this markdown file; the table it had moves under its History heading.",
+        valueName: "file"))
     var append: String?
+
+    @Option(help: ArgumentHelp(
+        "Also measure figures (a) and (b) with the qrew-bench, qrew-coordinator and qrew-worker in this directory (e.g. today's "
+            + "binaries), alternating with this build's, and show the ratio in the current table.",
+        valueName: "dir"))
+    var baselineBin: String?
+
+    @Option(help: "Alternating rounds of figures (a) and (b) for --baseline-bin, each build.")
+    var baselineRounds: Int = 3
 
     @Option(help: "Seconds per Redis round-trip measurement.")
     var seconds: Double = 3
@@ -22,14 +34,17 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Skip the end-to-end cluster benchmarks, figures a–e and w (they need qrew-coordinator and qrew-worker built).")
     var skipCluster = false
 
-    @Option(help: "The peer benchmark script (Celery and Dramatiq), run on the cluster benchmark's redis-server.")
+    @Option(help: "The peer benchmark script (Celery, Dramatiq and huey), run on the cluster benchmark's redis-server.")
     var peers = "bench/peers/peers.py"
 
-    @Option(help: "The Python that runs the peer benchmark (with celery, dramatiq and redis installed); default python3 on PATH.")
+    @Option(help: "The Python that runs the peer benchmark (with celery, dramatiq, huey and redis installed); default python3 on PATH.")
     var peersPython: String?
 
-    @Flag(help: "Skip measuring Celery and Dramatiq (also skipped with --only).")
+    @Flag(help: "Skip measuring Celery, Dramatiq and huey (also skipped with --only unless --with-peers).")
     var skipPeers = false
+
+    @Flag(help: "Measure the peers with --only too (their figures (a), (b), (d) and (q)).")
+    var withPeers = false
 
     @Option(help: "Workers in the cluster benchmark.")
     var workers: Int = 2
@@ -49,7 +64,8 @@ struct Bench: AsyncParsableCommand {
     var signing = false
 
     @Option(help: """
-        Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
+        Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell, \
+        q: qctl submit --wait of 10,000 tasks, h: a 100,000-task DAG end to end through qctl submit --wait; \
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
         w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each; \
         f: the front door: YAML load of a --steps-step workflow and qctl start-up CPU), \
@@ -57,16 +73,29 @@ struct Bench: AsyncParsableCommand {
         """)
     var only: String?
 
+    /// Every letter `--only` takes.
+    static let figureLetters = ClusterBenchmark.allFigures.union(["f", "s", "w"])
+
     func validate() throws {
-        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["f", "s", "w"])) {
-            throw ValidationError("--only takes letters among a, b, c, d, e, f, s and w")
+        if let only, only.isEmpty || !Set(only).isSubset(of: Self.figureLetters) {
+            throw ValidationError("--only takes letters among \(Self.figureLetters.sorted().map(String.init).joined(separator: ", "))")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
+        guard (1...50).contains(baselineRounds) else { throw ValidationError("--baseline-rounds takes 1 to 50") }
+        if let baselineBin { try BaselineComparison(directory: baselineBin, rounds: baselineRounds).check() }
     }
 
     func run() async throws {
-        var sections: [(title: String, figures: [BenchmarkFigure])] = []
+        var sections: [BenchmarkReport.Section] = []
+        var peerFigures: [BenchmarkFigure] = []
+        var baselineResult: BaselineComparison.Result?
+
+        if only == nil || append != nil {
+            print("host: redis-benchmark -c 1 PING on a private redis-server ...")
+            sections.append(("Host speed", try await HostSpeed.run()))
+            report(sections.last)
+        }
 
         if only == nil {
             print("core: validating and decomposing random workflows ...")
@@ -113,7 +142,7 @@ struct Bench: AsyncParsableCommand {
         let clusterFigures = only.map { Set($0).intersection(ClusterBenchmark.allFigures) } ?? ClusterBenchmark.allFigures
         if !skipCluster, !clusterFigures.isEmpty {
             print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
-            let peerBenchmark = skipPeers || only != nil ? nil : PeerBenchmark(
+            let peerBenchmark = skipPeers || (only != nil && !withPeers) ? nil : PeerBenchmark(
                 script: peers, python: peersPython, tasks: 10_000, runs: 200, chainSteps: 200)
             let figures = try await ClusterBenchmark.run(
                 binDirectory: LocalCluster.executableDirectory, redisURL: redis, workers: workers,
@@ -123,9 +152,23 @@ struct Bench: AsyncParsableCommand {
                 figures.qrew))
             report(sections.last)
             if !figures.peers.isEmpty {
-                sections.append(("Peers on the same machine and redis-server (bench/peers/peers.py)", figures.peers))
-                report(sections.last)
+                peerFigures = figures.peers
+                report(("Peers on the same machine and redis-server (bench/peers/peers.py)", figures.peers))
             }
+        }
+
+        if let baselineBin, !skipCluster {
+            let comparison = BaselineComparison(directory: baselineBin, rounds: baselineRounds)
+            let result = try await comparison.run {
+                try await ClusterBenchmark.run(
+                    binDirectory: LocalCluster.executableDirectory, redisURL: nil, workers: workers, concurrency: concurrency,
+                    only: ["a", "b"]
+                ).qrew  // unsigned, as the baseline's own qrew-bench runs
+
+            }
+            report(("Baseline \(baselineBin): figures (a) and (b), medians of \(baselineRounds) alternating rounds", result.baseline))
+            report(("This build: the same rounds", result.current))
+            baselineResult = result
         }
 
         if !skipCluster, only?.contains("w") ?? true {
@@ -137,13 +180,14 @@ struct Bench: AsyncParsableCommand {
         }
 
         if let append {
-            let markdown = BenchmarkReport.markdown(sections: sections, machine: MachineDescription.current())
-            try BenchmarkReport.append(markdown, to: append)
-            print("appended to \(append)")
+            let table = BenchmarkReport.currentTable(
+                sections: sections, peers: peerFigures, baseline: baselineResult, machine: MachineDescription.current())
+            try BenchmarkReport.writeCurrentTable(table, to: append)
+            print("wrote the current table of \(append) (the previous one moved under History)")
         }
     }
 
-    private func report(_ section: (title: String, figures: [BenchmarkFigure])?) {
+    private func report(_ section: BenchmarkReport.Section?) {
         guard let section else { return }
         print(BenchmarkReport.table(title: section.title, figures: section.figures))
     }

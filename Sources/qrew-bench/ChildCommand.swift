@@ -5,7 +5,13 @@ import Foundation
 /// The signal mask is cleared around the launch so the child can be signalled even when started
 /// from a non-main thread.
 enum ChildCommand {
-    static func output(of path: String, _ arguments: [String], showErrors: Bool = false) async throws -> String {
+    /// A helper program that could not be run, or exited unsuccessfully when success was required.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// With `requireSuccess`, an exit status other than 0 throws `Failure`.
+    static func output(of path: String, _ arguments: [String], showErrors: Bool = false, requireSuccess: Bool = false) async throws -> String {
         let result: Result<String, any Error> = await withCheckedContinuation { continuation in
             Thread {
                 continuation.resume(returning: Result {
@@ -23,6 +29,9 @@ enum ChildCommand {
                     try process.run()
                     let data = pipe.fileHandleForReading.readDataToEndOfFile()
                     process.waitUntilExit()
+                    if requireSuccess, process.terminationStatus != 0 {
+                        throw Failure(description: "\(path) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+                    }
                     return String(decoding: data, as: UTF8.self)
                 })
             }.start()

@@ -1,9 +1,11 @@
 import Foundation
 
-/// Celery and Dramatiq measured by `bench/peers/peers.py` on the cluster benchmark's own
-/// redis-server (databases 1 and 2) and machine, in the same run: the same figures (a), (b)
-/// and (d) as Qrew's, read from the script's JSON lines. Skipped, with a line saying why, when
-/// python3, the script or the frameworks are missing.
+/// Celery, Dramatiq and huey measured by `bench/peers/peers.py` on the cluster benchmark's own
+/// redis-server (databases 1, 2 and 3) and machine, in the same run: the same figures (a), (b)
+/// and (d) as Qrew's, and (q), submitting 10,000 tasks from a fresh client process and waiting
+/// for all (against `qctl submit --wait`), read from the script's JSON lines with the key of the
+/// Qrew figure each compares with. Skipped, with a line saying why, when python3, the script or
+/// the frameworks are missing.
 struct PeerBenchmark: Sendable {
     /// Path of `peers.py`.
     let script: String
@@ -23,7 +25,7 @@ struct PeerBenchmark: Sendable {
             print("peers: skipped (\(script) not found; run qrew-bench from the repository root or pass --peers)")
             return []
         }
-        print("peers: Celery and Dramatiq on the same redis-server ...")
+        print("peers: Celery, Dramatiq and huey on the same redis-server ...")
         let output: String
         do {
             output = try await ChildCommand.output(
@@ -40,10 +42,11 @@ struct PeerBenchmark: Sendable {
                   let name = object["name"] as? String
             else { continue }
             if let reason = object["skipped"] as? String {
-                print("peers: \(name) skipped: \(reason) (pip install celery dramatiq redis)")
+                print("peers: \(name) skipped: \(reason) (pip install celery dramatiq huey redis)")
             } else if let value = (object["value"] as? NSNumber)?.doubleValue {
                 figures.append(BenchmarkFigure(
-                    name: name, value: value, unit: object["unit"] as? String ?? "", note: object["note"] as? String ?? ""))
+                    name: name, value: value, unit: object["unit"] as? String ?? "", note: object["note"] as? String ?? "",
+                    key: object["key"] as? String, peer: object["peer"] as? String))
             }
         }
         return figures

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""Measures Celery and Dramatiq the way qrew-bench measures Qrew, on the same machine and the
-same redis-server, so `make bench` compares them in one run:
+"""Measures Celery, Dramatiq and huey the way qrew-bench measures Qrew, on the same machine and
+the same redis-server, so `make bench` compares them in one run:
 
   (a) N no-op tasks submitted one by one: tasks per second from the first submission to the
       last completion (each task counts itself in Redis, as a Qrew task records its result);
   (b) single-task latency, one after another: submit to result, p50 and p99, as a client
       waiting on the result backend sees it;
-  (d) a chain of M steps (Celery `chain`, Dramatiq `pipeline`): time per step.
+  (d) a chain of M steps (Celery `chain`, Dramatiq `pipeline`, huey `.then`): time per step;
+  (q) submit N tasks and wait for all from a fresh client process, the way `qctl submit --wait`
+      is timed: wall time from starting the client (interpreter, imports, connection) to its exit.
 
 Each framework gets its own Redis database, workers started fresh (`--processes` worker
 processes, the frameworks' usual setup for a machine of that many cores) and a warm-up.
-Prints one JSON object per figure on stdout ({"name", "value", "unit", "note"}, or
-{"name", "skipped"} when a framework could not be measured); progress goes to stderr.
+Prints one JSON object per figure on stdout ({"name", "value", "unit", "note", "peer", "key"}:
+"key" is the figure qrew-bench compares it with, "peer" the framework; or {"name", "skipped"}
+when a framework could not be measured); progress goes to stderr.
 
 Usage: peers.py --redis redis://127.0.0.1:PORT [--tasks 10000] [--runs 200] [--chain 200]
+                [--only celery,dramatiq,huey]
 """
 import argparse
 import importlib
@@ -34,8 +38,9 @@ def say(message):
     print(f"peers: {message}", file=sys.stderr, flush=True)
 
 
-def emit(name, value, unit, note):
-    print(json.dumps({"name": name, "value": value, "unit": unit, "note": note}), flush=True)
+def emit(peer, key, name, value, unit, note):
+    """One figure of `peer` (its label) comparable with qrew-bench's figure `key`."""
+    print(json.dumps({"name": name, "value": value, "unit": unit, "note": note, "peer": peer, "key": key}), flush=True)
 
 
 def percentile(values, fraction):
@@ -107,6 +112,40 @@ class Dramatiq:
         return pipe.get_result(block=True, timeout=int(timeout * 1000))
 
 
+class Huey:
+    """huey with its Redis storage (results notified, so waiting on one blocks in Redis instead
+    of polling); a consumer of worker threads."""
+
+    label = "huey"
+    module_name = "huey_app"
+
+    def __init__(self, module):
+        import huey
+
+        self.module = module
+        self.version = huey.__version__
+
+    def worker_argv(self, processes):
+        return [sys.executable, "-m", "huey.bin.huey_consumer", f"{self.module_name}.huey",
+                "--workers", str(processes * 4), "--worker-type", "thread", "--quiet"]
+
+    def submit_count(self):
+        self.module.count()
+
+    def echo(self, value, timeout):
+        return self.module.echo(value).get(blocking=True, timeout=timeout)
+
+    def run_chain(self, steps, timeout):
+        pipe = self.module.echo.s(0)
+        for _ in range(1, steps):
+            pipe = pipe.then(self.module.echo)
+        results = self.module.huey.enqueue(pipe)
+        return results.get(blocking=True, timeout=timeout)
+
+
+PEERS = {"celery": (Celery, 1), "dramatiq": (Dramatiq, 2), "huey": (Huey, 3)}
+
+
 def start_workers(argv, env, log_path):
     log = open(log_path, "wb")
     return subprocess.Popen(argv, cwd=HERE, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -136,6 +175,21 @@ def wait_until_ready(peer, deadline_seconds=60):
                 raise RuntimeError(f"workers not ready after {deadline_seconds}s: {error}") from error
 
 
+def submit_and_wait(peer_key, url, tasks):
+    """The client of figure (q), run in a fresh interpreter: submits `tasks` counted no-ops one
+    by one and returns once the workers counted them all."""
+    peer_type, _ = PEERS[peer_key]
+    peer = peer_type(importlib.import_module(peer_type.module_name))
+    counter = redis.Redis.from_url(url)
+    for _ in range(tasks):
+        peer.submit_count()
+    deadline = time.monotonic() + 600
+    while int(counter.get("peers:done") or 0) < tasks:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{tasks} tasks not done within 600 s")
+        time.sleep(0.002)
+
+
 def measure(peer, url, options, log_dir):
     name = f"{peer.label} {peer.version}"
     counter = redis.Redis.from_url(url)
@@ -159,7 +213,7 @@ def measure(peer, url, options, log_dir):
                 raise RuntimeError(f"{options.tasks} tasks not done within 600 s")
             time.sleep(0.002)
         elapsed = time.perf_counter() - started
-        emit(f"{name} (a) {options.tasks:,} no-op tasks", round(options.tasks / elapsed), "tasks/s",
+        emit(peer.label, "a", f"{name} (a) {options.tasks:,} no-op tasks", round(options.tasks / elapsed), "tasks/s",
              f"submit to last completion {elapsed * 1000:.0f} ms (submitting took {submitted * 1000:.0f} ms)")
 
         latencies = []
@@ -167,30 +221,51 @@ def measure(peer, url, options, log_dir):
             started = time.perf_counter()
             peer.echo(index, timeout=10)
             latencies.append((time.perf_counter() - started) * 1000)
-        emit(f"{name} (b) single task, submit to result, p50", round(percentile(latencies, 0.5), 3), "ms",
-             f"p99 {percentile(latencies, 0.99):.2f} ms; {options.runs} tasks one after another")
+        emit(peer.label, "b.done.p50", f"{name} (b) single task, submit to result, p50", round(percentile(latencies, 0.5), 3),
+             "ms", f"{options.runs} tasks one after another")
+        emit(peer.label, "b.done.p99", f"{name} (b) single task, submit to result, p99", round(percentile(latencies, 0.99), 3),
+             "ms", f"{options.runs} tasks one after another")
 
         started = time.perf_counter()
         peer.run_chain(options.chain, timeout=300)
         elapsed = time.perf_counter() - started
-        emit(f"{name} (d) chain of {options.chain} steps", round(elapsed * 1000 / options.chain, 3), "ms/step",
+        emit(peer.label, "d", f"{name} (d) chain of {options.chain} steps", round(elapsed * 1000 / options.chain, 3), "ms/step",
              f"total {elapsed * 1000:.0f} ms")
+
+        counter.delete("peers:done")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--redis", url, "--submit-and-wait", options.key,
+                        "--tasks", str(options.tasks)], cwd=HERE, env=env, check=True)
+        elapsed = time.perf_counter() - started
+        emit(peer.label, "q", f"{name} (q) submit {options.tasks:,} tasks and wait for all", round(elapsed, 3), "s",
+             "a fresh client process, start to exit (interpreter, imports, submitting one by one, waiting)")
     finally:
         stop_workers(workers)
         counter.flushdb()
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Measure Celery and Dramatiq on a given Redis.")
+    parser = argparse.ArgumentParser(description="Measure Celery, Dramatiq and huey on a given Redis.")
     parser.add_argument("--redis", required=True, help="redis://host:port of an empty redis-server")
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--chain", type=int, default=200)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--only", default=",".join(PEERS), help="comma-separated peers among " + ", ".join(PEERS))
+    parser.add_argument("--submit-and-wait", choices=sorted(PEERS), help=argparse.SUPPRESS)
     options = parser.parse_args()
     sys.path.insert(0, HERE)
+    if options.submit_and_wait:
+        submit_and_wait(options.submit_and_wait, options.redis, options.tasks)
+        return
+    chosen = [name.strip() for name in options.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in PEERS]
+    if unknown:
+        parser.error(f"--only: unknown peer(s) {', '.join(unknown)}; choose among {', '.join(PEERS)}")
     with tempfile.TemporaryDirectory(prefix="qrew-peers-") as log_dir:
-        for peer_type, db in ((Celery, 1), (Dramatiq, 2)):
+        for key in chosen:
+            peer_type, db = PEERS[key]
+            options.key = key
             url = with_database(options.redis, db)
             os.environ["PEERS_REDIS_URL"] = url
             try:
