@@ -56,6 +56,23 @@ public struct RunIntake: Sendable {
         runID: String, text: String, fileName: String, params: [String: String], files: [String: String] = [:],
         durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
     ) throws(WorkflowValidationError) -> PreparedRun {
+        let (workflow, graph) = try check(
+            text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates)
+        let built = RunRecordBuilder.record(
+            runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
+        let record = signer.map { built.signed(by: $0) } ?? built
+        return PreparedRun(workflow: workflow, graph: graph, record: record)
+    }
+
+    /// Everything `prepare` checks (size, load and validation, parameters, decomposition), without
+    /// building the task records, which cannot fail: what a submitter needs to know that a
+    /// coordinator with these settings accepts the text (`qctl submit` before queuing it).
+    ///
+    /// - Throws: `WorkflowValidationError` with every problem.
+    public func check(
+        text: String, fileName: String, params: [String: String], files: [String: String] = [:],
+        durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
+    ) throws(WorkflowValidationError) -> (workflow: Workflow, graph: TaskGraph) {
         guard text.utf8.count <= maxWorkflowBytes else {
             throw WorkflowValidationError(problems: [WorkflowProblem(
                 file: fileName, code: .invalidValue,
@@ -79,10 +96,7 @@ public struct RunIntake: Sendable {
         let graph = try TaskGraph(
             workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName,
             durationEstimates: durationEstimates(workflow.name))
-        let built = RunRecordBuilder.record(
-            runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
-        let record = signer.map { built.signed(by: $0) } ?? built
-        return PreparedRun(workflow: workflow, graph: graph, record: record)
+        return (workflow, graph)
     }
 
     /// The `--set` parameters of a submission entry: a JSON object of strings (anything else is

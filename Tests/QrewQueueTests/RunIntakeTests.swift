@@ -34,4 +34,24 @@ struct RunIntakeTests {
         #expect(prepared.record.fields["childWorkflow:c"]?.contains("padding") == true)
         #expect(prepared.record.tasks.first?.fields.isEmpty == true, "the child workflow is stored once, in the run")
     }
+
+    /// `check` (what `qctl submit` runs) refuses what `prepare` refuses and decomposes alike.
+    @Test func checkRefusesAndDecomposesAsPrepareDoes() throws {
+        let intake = RunIntake()
+        let good = "name: g\nparams: { n: \"1\" }\nsteps:\n  - { id: a, type: echo }\n  - { id: b, type: echo, dependsOn: [a], matrix: { i: [1, 2] } }\n"
+        let checked = try intake.check(text: good, fileName: "g.yaml", params: ["n": "2"])
+        let prepared = try intake.prepare(runID: "r", text: good, fileName: "g.yaml", params: ["n": "2"])
+        #expect(checked.graph.tasks.map(\.id) == prepared.graph.tasks.map(\.id))
+        #expect(checked.workflow.name == "g")
+        let cyclic = "name: c\nsteps:\n  - { id: a, type: echo, dependsOn: [b] }\n  - { id: b, type: echo, dependsOn: [a] }\n"
+        let checkError = try #require(throws: WorkflowValidationError.self) {
+            try intake.check(text: cyclic, fileName: "c.yaml", params: [:])
+        }
+        let prepareError = try #require(throws: WorkflowValidationError.self) {
+            try intake.prepare(runID: "r", text: cyclic, fileName: "c.yaml", params: [:])
+        }
+        #expect(checkError.problems.map(\.description) == prepareError.problems.map(\.description))
+        let small = RunIntake(maxWorkflowBytes: 10)
+        #expect(throws: WorkflowValidationError.self) { try small.check(text: good, fileName: "g.yaml", params: [:]) }
+    }
 }

@@ -9,8 +9,7 @@ enum Submission {
     /// The file's text and workflow, or every problem printed as `validate` prints them.
     static func validated(_ options: WorkflowOptions) throws -> (text: String, workflow: Workflow) {
         do {
-            let (text, prepared) = try options.prepare()
-            return (text, prepared.workflow)
+            return try options.checkForSubmission()
         } catch {
             throw ProblemReport.fail(error, file: options.file)
         }

@@ -56,4 +56,15 @@ struct WorkflowOptions: ParsableArguments {
             runID: "validate", text: text, fileName: file, params: overrides, files: includedFiles(text: text)) { _ in durationEstimates }
         return (text, prepared)
     }
+
+    /// What `submit` checks before queuing: the intake path up to decomposition (`RunIntake.check`),
+    /// without the task records only a coordinator needs. The size limit is left to the
+    /// coordinator, which knows its own `--max-workflow-bytes` and rejects a bigger text with the
+    /// same message.
+    func checkForSubmission() throws(WorkflowValidationError) -> (text: String, workflow: Workflow) {
+        let text = try readText()
+        let checked = try RunIntake(maxWorkflowBytes: .max).check(
+            text: text, fileName: file, params: overrides, files: includedFiles(text: text))
+        return (text, checked.workflow)
+    }
 }
