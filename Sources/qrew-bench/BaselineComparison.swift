@@ -15,13 +15,16 @@ struct BaselineComparison: Sendable {
         let baseline: [BenchmarkFigure]
     }
 
-    /// Fails before anything is measured when `directory` has no runnable qrew-bench.
+    /// The programs the baseline's `qrew-bench --only ab` starts from its own directory.
+    static let programs = ["qrew-bench", "qrew-coordinator", "qrew-worker", "qrew-supervise"]
+
+    /// Fails before anything is measured when `directory` lacks one of `programs`.
     func check() throws {
-        let bench = directory + "/qrew-bench"
-        guard FileManager.default.isExecutableFile(atPath: bench) else {
+        let missing = Self.programs.filter { !FileManager.default.isExecutableFile(atPath: directory + "/" + $0) }
+        guard missing.isEmpty else {
             throw ChildCommand.Failure(description: """
-                --baseline-bin: \(bench) is missing or not executable; point it at a directory with the baseline's \
-                qrew-bench, qrew-coordinator, qrew-worker and qctl (e.g. the .build/release of a checkout of that commit)
+                --baseline-bin: \(missing.joined(separator: ", ")) missing or not executable in \(directory); it needs the \
+                baseline's \(Self.programs.joined(separator: ", ")) (e.g. the .build/release of a checkout of that commit)
                 """)
         }
     }
