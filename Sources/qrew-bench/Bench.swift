@@ -51,6 +51,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: """
         Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell; \
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
+        l: Redis Lua time per task of (a)'s submit, claim and complete (INFO commandstats, private redis-server); \
         w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each; \
         f: the front door: YAML load of a --steps-step workflow and qctl start-up CPU), \
         e.g. --only ab; skips the core and round-trip sections.
@@ -58,8 +59,8 @@ struct Bench: AsyncParsableCommand {
     var only: String?
 
     func validate() throws {
-        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["f", "s", "w"])) {
-            throw ValidationError("--only takes letters among a, b, c, d, e, f, s and w")
+        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["f", "l", "s", "w"])) {
+            throw ValidationError("--only takes letters among a, b, c, d, e, f, l, s and w")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
@@ -108,6 +109,25 @@ struct Bench: AsyncParsableCommand {
             await server.stop()
             sections.append(("Longest script call on a 100,000-task run (SLOWLOG, private redis-server)", slowFigures))
             report(sections.last)
+        }
+
+        if only?.contains("l") ?? true {
+            print("Lua time: figure (a)'s run submitted, claimed and completed on a private redis-server; INFO commandstats ...")
+            let server = try await RedisServerProcess.start(options: RedisServerOptions())
+            let luaFigures: [BenchmarkFigure]
+            do {
+                luaFigures = try await LuaCostBenchmark.run(server: server)
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+            sections.append(("Redis Lua time per task of figure (a)'s scripts (INFO commandstats, private redis-server)", luaFigures))
+            report(sections.last)
+            if let claim = luaFigures.first(where: { $0.name.contains("claim") }),
+               let complete = luaFigures.first(where: { $0.name.contains("complete") }) {
+                print(String(format: "Redis Lua time per task: claim %.1f µs, complete %.1f µs", claim.value, complete.value))
+            }
         }
 
         let clusterFigures = only.map { Set($0).intersection(ClusterBenchmark.allFigures) } ?? ClusterBenchmark.allFigures
