@@ -42,15 +42,19 @@ final class LatencyProbe: @unchecked Sendable {
             subscriber.close()
             submitter.close()
         }
-        // One pattern for all the runs: no SUBSCRIBE round trip between them.
-        let pattern = queue.keys.runLive("\(prefix)*")
-        _ = try subscriber.send(["PSUBSCRIBE", .string(pattern)])
         try submitter.connect()
         let clock = ContinuousClock()
         var timings: [RunFollower.Timing] = []
         for index in 0..<runs {
             let runID = "\(prefix)\(index)"
-            let channel = Array(queue.keys.runLive(runID).utf8)
+            // Scripts publish only to channels with a subscriber (`PUBSUB NUMSUB`; a pattern does
+            // not count), so each run's channel is subscribed before its submission, untimed.
+            let channelName = queue.keys.runLive(runID)
+            let channel = Array(channelName.utf8)
+            var confirmation = try subscriber.send(["SUBSCRIBE", .string(channelName)])
+            while confirmation.array?.first?.string != "subscribe" || confirmation.array?[1].bytes != channel {
+                confirmation = try subscriber.readPushed()
+            }
             let submitted = clock.now
             let command = queue.submissionCommand(runID: runID, fileName: "\(runID).yaml", workflow: workflow, params: [:])
             guard try submitter.send(command).string != nil else { throw Failed(description: "XADD of \(runID) failed") }
@@ -58,8 +62,8 @@ final class LatencyProbe: @unchecked Sendable {
             while true {
                 let reply = try subscriber.readPushed()
                 let now = clock.now
-                // ["pmessage", pattern, channel, payload]
-                guard let parts = reply.array, parts.count == 4, parts[2].bytes == channel, let payload = parts[3].bytes else { continue }
+                // ["message", channel, payload]
+                guard let parts = reply.array, parts.count == 3, parts[1].bytes == channel, let payload = parts[2].bytes else { continue }
                 if firstStart == nil, RunFollower.contains(payload, #""task_started""#) { firstStart = submitted.duration(to: now) }
                 guard RunFollower.contains(payload, #""run_finished""#) else { continue }
                 let text = String(decoding: payload, as: UTF8.self)
