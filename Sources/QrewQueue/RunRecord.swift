@@ -43,11 +43,13 @@ public struct TaskRecord: Sendable, Hashable {
     /// Further task-hash fields that only tasks using a feature carry (name → value), written as
     /// they are at store time; empty for most tasks, so the common path decodes nothing.
     public let fields: [String: String]
+    /// The task's signature (task field `sig`, `RunRecord.signed(by:)`); "" when tasks are not signed.
+    public let signature: String
 
     public init(
         id: String, step: String, queue: String, priority: Int, deps: Int, dependents: [String],
         limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool, lostRetry: String = "",
-        fields: [String: String] = [:]
+        fields: [String: String] = [:], signature: String = ""
     ) {
         self.id = id
         self.step = step
@@ -62,6 +64,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.continueOnError = continueOnError
         self.lostRetry = lostRetry
         self.fields = fields
+        self.signature = signature
     }
 }
 
@@ -94,7 +97,7 @@ extension TaskRecord {
     }
 
     /// Arguments per task in a `submit_run` or `store_tasks` call.
-    static let argumentCount = 13
+    static let argumentCount = 14
 
     /// Appends the task's `submit_run` arguments, in the script's order.
     func appendArguments(to args: inout [RedisArgument]) {
@@ -111,5 +114,6 @@ extension TaskRecord {
         args.append(.string(continueOnError ? "1" : "0"))
         args.append(.string(lostRetry))
         args.append(.string(fields.isEmpty ? "" : fields.jsonObjectText))
+        args.append(.string(signature))
     }
 }

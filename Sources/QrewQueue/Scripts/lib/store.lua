@@ -1,11 +1,12 @@
 --[[ store: write a slice of a run's tasks, for `submit_run` (the first or only slice) and
   `store_tasks` (the rest of a run stored in slices). Needs lib/common and lib/finish.
-  Each task is 12 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
+  Each task is 14 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
   task ids), limits (comma-separated limit names), refs (JSON array of the task ids whose outputs
   the spec reads), spec (JSON text), maxAttempts, continueOnError (1 or 0), lostRetry (how a lost
   attempt is retried, `backoff,initialMs,capMs,jitter`, or "" when it is not; reap_leases), fields
   (a JSON object of further task-hash fields that only tasks using a feature carry, written as
-  they are; "" for none, so most tasks decode nothing).
+  they are; "" for none, so most tasks decode nothing), and sig (the task's signature, field
+  `sig`; "" when tasks are not signed: a plain argument, so signing decodes nothing either).
   Plain arguments, not one JSON document: nothing to decode per task.
   A task of a run stored in slices may be reached before it is stored: a dependency's success
   counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` and counts it off
@@ -13,7 +14,7 @@
   for a task with `if:` (its `condition` field) the count only. A run canceled while it was
   being stored gets its remaining tasks stored canceled. ]]
 
-local STORE_WIDTH = 13
+local STORE_WIDTH = 14
 
 -- The further fields (ARGV[i + 12]) of the task whose arguments start at ARGV[i], decoded, or
 -- nil when it has none.
@@ -23,12 +24,16 @@ local function extra_fields(i)
 end
 
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields. One
--- HSET per task, further fields (ARGV[i + 12]: a signature, a feature's settings) included.
+-- HSET per task, its signature (ARGV[i + 13]) and further fields (ARGV[i + 12]) included.
 local function write_task(i, tk, run, state, deps, ...)
   local args = { 'HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
     'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
     'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ... }
+  if ARGV[i + 13] ~= '' then
+    args[#args + 1] = 'sig'
+    args[#args + 1] = ARGV[i + 13]
+  end
   if ARGV[i + 12] ~= '' then
     for name, value in pairs(cjson.decode(ARGV[i + 12])) do
       args[#args + 1] = name
