@@ -19,8 +19,8 @@
   The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT.
-  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
-  of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
+  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON, from <run>:specs),
+  outputs (flat array of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
   a run without one), the queue it was claimed from, how long it waited there (ms from its
   `queuedAt` to now; -1 when the task has no `queuedAt`), and its signature (task field `sig`,
   "" when unsigned; read in the same HMGET, checked by the worker, docs/security.md). ]]
@@ -108,7 +108,9 @@ for qi = 7, #ARGV do
           out[#out + 1] = ref
           out[#out + 1] = token
           out[#out + 1] = attempt_number
-          out[#out + 1] = t[4]
+          -- the spec lives in the run's <run>:specs (lib/store); a task stored by an older
+          -- coordinator still carries it in its own hash
+          out[#out + 1] = t[4] or redis.call('HGET', rk .. ':specs', t[6])
           out[#out + 1] = outputs
           out[#out + 1] = r.trace
           out[#out + 1] = ARGV[qi]
