@@ -27,6 +27,7 @@
 --@include common
 --@include limits
 --@include gates
+--@include specs
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, claimed = {}, 0
@@ -108,9 +109,9 @@ for qi = 7, #ARGV do
           out[#out + 1] = ref
           out[#out + 1] = token
           out[#out + 1] = attempt_number
-          -- the spec lives in the run's <run>:specs (lib/store); a task stored by an older
+          -- the spec lives in the run's <run>:specs (lib/specs); a task stored by an older
           -- coordinator still carries it in its own hash
-          out[#out + 1] = t[4] or redis.call('HGET', rk .. ':specs', t[6])
+          out[#out + 1] = t[4] or expand_spec(rk, redis.call('HGET', rk .. ':specs', t[6]))
           out[#out + 1] = outputs
           out[#out + 1] = r.trace
           out[#out + 1] = ARGV[qi]
