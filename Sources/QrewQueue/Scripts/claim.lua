@@ -111,7 +111,7 @@ for qi = 7, #ARGV do
           out[#out + 1] = attempt_number
           -- the spec lives in the run's <run>:specs (lib/specs); a task stored by an older
           -- coordinator still carries it in its own hash
-          out[#out + 1] = t[4] or expand_spec(rk, redis.call('HGET', rk .. ':specs', t[6]))
+          out[#out + 1] = t[4] or expand_spec(rk, redis.call('HGET', rk .. ':specs', t[6]), t[6])
           out[#out + 1] = outputs
           out[#out + 1] = r.trace
           out[#out + 1] = ARGV[qi]
