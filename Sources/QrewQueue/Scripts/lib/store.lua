@@ -7,7 +7,8 @@
   (a JSON object of further task-hash fields that only tasks using a feature carry, written as
   they are; "" for none, so most tasks decode nothing).
   Plain arguments, not one JSON document: nothing to decode per task.
-  The spec goes to the run's <run>:specs hash (task id -> spec), not the task hash: every other
+  The spec argument (the spec JSON, or a difference from a sibling's, lib/specs) goes to the
+  run's <run>:specs hash (task id -> stored spec), not the task hash: every other
   task field fits a compact listpack (values of at most 64 bytes), which a ~300-byte spec would
   turn into a hashtable at ~3 times the bytes (docs/protocol.md, *Task fields*).
   A task of a run stored in slices may be reached before it is stored: a dependency's success
