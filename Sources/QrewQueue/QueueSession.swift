@@ -171,7 +171,7 @@ public struct QueueSession {
             .int(record.tasks.count),
         ]
         args.reserveCapacity(args.count + first.count * TaskRecord.argumentCount)
-        for task in first { task.appendArguments(to: &args) }
+        first.appendArguments(to: &args)
         let reply = try run(.submitRun, args)
         guard let parts = reply.array, let created = parts.first?.int else { throw queue.unexpected(.submitRun, reply) }
         if created == 1 {
@@ -204,7 +204,7 @@ public struct QueueSession {
             let next = tasks[stored..<min(stored + slice, tasks.count)]
             var args: [RedisArgument] = [.string(fence), .string(runID), .int(stored)]
             args.reserveCapacity(args.count + next.count * TaskRecord.argumentCount)
-            for task in next { task.appendArguments(to: &args) }
+            next.appendArguments(to: &args)
             let reply = try run(.storeTasks, args)
             // A position behind the run's count means another coordinator stored that slice.
             guard let now = reply.int, now > stored else { throw queue.unexpected(.storeTasks, reply) }

@@ -99,8 +99,9 @@ extension TaskRecord {
     /// Arguments per task in a `submit_run` or `store_tasks` call.
     static let argumentCount = 14
 
-    /// Appends the task's `submit_run` arguments, in the script's order.
-    func appendArguments(to args: inout [RedisArgument]) {
+    /// Appends the task's `submit_run` arguments, in the script's order; `storedSpec` is what
+    /// goes in the spec's place (its spec, or a difference from a template, `SpecTemplates`).
+    func appendArguments(to args: inout [RedisArgument], storedSpec: String) {
         args.append(.string(id))
         args.append(.string(step))
         args.append(.string(queue))
@@ -109,7 +110,7 @@ extension TaskRecord {
         args.append(.string(dependents.jsonArrayText))
         args.append(.string(limits.joined(separator: ",")))
         args.append(.string(refs.jsonArrayText))
-        args.append(.string(spec))
+        args.append(.string(storedSpec))
         args.append(.int(maxAttempts))
         args.append(.string(continueOnError ? "1" : "0"))
         args.append(.string(lostRetry))

@@ -53,14 +53,15 @@ struct Bench: AsyncParsableCommand {
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
         l: Redis Lua time per task of (a)'s submit, claim and complete (INFO commandstats, private redis-server); \
         w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each; \
+        m: Redis memory per retained finished task of a 100,000-task run; \
         f: the front door: YAML load of a --steps-step workflow and qctl start-up CPU), \
         e.g. --only ab; skips the core and round-trip sections.
         """)
     var only: String?
 
     func validate() throws {
-        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["f", "l", "s", "w"])) {
-            throw ValidationError("--only takes letters among a, b, c, d, e, f, l, s and w")
+        if let only, only.isEmpty || !Set(only).isSubset(of: ClusterBenchmark.allFigures.union(["f", "l", "m", "s", "w"])) {
+            throw ValidationError("--only takes letters among a, b, c, d, e, f, l, m, s and w")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard steps >= 1000 else { throw ValidationError("--steps must be at least 1000") }
@@ -153,6 +154,14 @@ struct Bench: AsyncParsableCommand {
             sections.append((
                 "Worker scaling: figure (a) on 1, 2, 4 and 8 workers × \(concurrency) slots (fresh cluster each; Redis CPU from INFO cpu)",
                 figures))
+            report(sections.last)
+        }
+
+        if !skipCluster, only?.contains("m") ?? true {
+            print("memory: a 100,000-task run (matrix and DAG) on a fresh local cluster; INFO memory ...")
+            let figures = try await MemoryBenchmark.run(
+                binDirectory: LocalCluster.executableDirectory, workers: workers, concurrency: concurrency)
+            sections.append(("Redis memory per retained finished task (fresh cluster, default redis-server settings)", figures))
             report(sections.last)
         }
 
