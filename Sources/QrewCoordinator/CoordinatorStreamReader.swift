@@ -21,6 +21,8 @@ struct CoordinatorStreamReader {
     /// Whether the last batch came from the recovery read (entries delivered before, to this
     /// or another coordinator) rather than from new entries.
     private(set) var lastBatchWasRecovered = false
+    /// Entries handled since the last read (`acknowledgeWithNextRead`), not acknowledged yet.
+    private var handled: [String] = []
     private var groupReady = false
     private var nextRecovery: ContinuousClock.Instant?
 
@@ -41,13 +43,31 @@ struct CoordinatorStreamReader {
         }
         let now = ContinuousClock.now
         if nextRecovery.map({ now >= $0 }) ?? true {
+            try acknowledgeHandled(on: session)
             let unfinished = try session.readUnfinished(stream: stream, consumer: consumer, count: count, staleAfter: staleAfter)
             lastBatchWasRecovered = !unfinished.isEmpty
             if !unfinished.isEmpty { return unfinished }
             nextRecovery = now + recoveryInterval
         }
         lastBatchWasRecovered = false
-        return try session.readNew(stream: stream, consumer: consumer, count: count, block: block)
+        let entries = try session.readNew(stream: stream, consumer: consumer, count: count, block: block, acknowledging: handled)
+        handled = []
+        return entries
+    }
+
+    /// Marks entries as handled: they are acknowledged (and deleted) in the same write as the
+    /// next read, so a busy loop pays one round trip per batch, and the thread is back in its
+    /// blocking read right after storing a batch. Until then they stay pending: a coordinator
+    /// that dies meanwhile leaves them to the next leader, which applies them again, harmlessly
+    /// (every consumer of these streams is idempotent).
+    mutating func acknowledgeWithNextRead(_ ids: [String]) {
+        handled += ids
+    }
+
+    private mutating func acknowledgeHandled(on session: QueueSession) throws(QueueError) {
+        guard !handled.isEmpty else { return }
+        try session.acknowledge(stream: stream, ids: handled)
+        handled = []
     }
 
     /// The next batch, read in one job on a blocking connection of the queue's client.
@@ -61,7 +81,8 @@ struct CoordinatorStreamReader {
     }
 
     /// After a Redis failure: the group may be gone (Redis restarted without persistence) and
-    /// entries read but not acknowledged must be read again.
+    /// entries read but not acknowledged must be read again (handled ones are acknowledged
+    /// first, when their acknowledgment did not get through).
     mutating func reset() {
         groupReady = false
         nextRecovery = nil

@@ -41,15 +41,16 @@ struct IntakeLoop {
         var reader = CoordinatorStreamReader(
             queue: queue, stream: queue.keys.submissions, consumer: configuration.id, count: 16, staleAfter: configuration.leaderLease)
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "intake"), onRedisFailure: { reader.reset() }) { fence in
-            // One job on one connection and thread: read, decompose, store, acknowledge. A new
-            // run's tasks are queued without a hop between threads after its submission arrives.
+            // One job on one connection and thread: acknowledge the last batch and read, decompose,
+            // store. A new run's tasks are queued without a hop between threads after its
+            // submission arrives, and the batch is acknowledged in the same write as the next read.
             reader = try await queue.blockingSession { [self, reader] session throws(QueueError) in
                 var reader = reader
                 let entries = try reader.next(on: session)
                 for entry in entries {
                     try accept(entry, recovered: reader.lastBatchWasRecovered, fence: fence, session: session)
                 }
-                try session.acknowledge(stream: queue.keys.submissions, ids: entries.map(\.id))
+                reader.acknowledgeWithNextRead(entries.map(\.id))
                 return reader
             }
         }

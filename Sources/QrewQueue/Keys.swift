@@ -55,6 +55,9 @@ public struct Keys: Sendable, Hashable {
     public func run(_ runID: String) -> String { "\(prefix):run:\(runID)" }
     /// List of a run's task ids in plan order.
     public func runTasks(_ runID: String) -> String { "\(prefix):run:\(runID):tasks" }
+    /// Hash of a run's task specs (task id → spec JSON), kept out of the task hashes so they stay
+    /// compact listpacks (docs/protocol.md, *Task fields*).
+    public func runSpecs(_ runID: String) -> String { "\(prefix):run:\(runID):specs" }
     /// Set of ids of a run stored in slices that a dependency's result reached before they were stored.
     public func runEarly(_ runID: String) -> String { "\(prefix):run:\(runID):early" }
     /// List of a run's skips and releases left for later calls (`s<pos>:<id>`, `r<pos>:<id>`).

@@ -114,7 +114,7 @@ extension QueueClient {
         ]
         if error == nil, let record {
             args.reserveCapacity(args.count + record.tasks.count * TaskRecord.argumentCount)
-            for child in record.tasks { child.appendArguments(to: &args) }
+            record.tasks.appendArguments(to: &args)
         }
         let reply = try await run(.startChild, args)
         guard let text = reply.string, let outcome = ChildWorkflowStart(rawValue: text) else {

@@ -90,7 +90,7 @@ extension QueueClient {
     ) async throws(QueueError) -> FanOutExpansion {
         var args: [RedisArgument] = [.string(fence), .string(task.ref.description), .string(task.token), .string(error ?? "")]
         args.reserveCapacity(args.count + children.count * TaskRecord.argumentCount)
-        if error == nil { for child in children { child.appendArguments(to: &args) } }
+        if error == nil { children.appendArguments(to: &args) }
         let reply = try await run(.expandTask, args)
         guard let text = reply.string, let outcome = FanOutExpansion(rawValue: text) else {
             throw unexpected(.expandTask, reply)

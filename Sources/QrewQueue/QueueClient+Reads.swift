@@ -10,6 +10,19 @@ extension QueueClient {
         runID: String, fileName: String, workflow: String, params: [String: String], files: [String: String] = [:],
         traceparent: String? = nil
     ) async throws(QueueError) -> String {
+        let command = submissionCommand(
+            runID: runID, fileName: fileName, workflow: workflow, params: params, files: files, traceparent: traceparent)
+        let reply = try await send(command)
+        guard let id = reply.string else { throw .unexpectedReply(operation: "XADD submissions", reply: "\(reply)") }
+        return id
+    }
+
+    /// The `XADD` that `enqueueSubmission` sends, for a client that sends it on a connection of
+    /// its own (the benchmark's latency probe).
+    public func submissionCommand(
+        runID: String, fileName: String, workflow: String, params: [String: String], files: [String: String] = [:],
+        traceparent: String? = nil
+    ) -> [RedisArgument] {
         let encodedParams = (try? JSONEncoder().encode(params)).map { Array($0) } ?? Array("{}".utf8)
         var command: [RedisArgument] = [
             "XADD", .string(keys.submissions), "*", "run", .string(runID), "file", .string(fileName),
@@ -17,9 +30,7 @@ extension QueueClient {
         ]
         if !files.isEmpty { command += ["files", .string(files.jsonObjectText)] }
         if let traceparent { command += ["traceparent", .string(traceparent)] }
-        let reply = try await send(command)
-        guard let id = reply.string else { throw .unexpectedReply(operation: "XADD submissions", reply: "\(reply)") }
-        return id
+        return command
     }
 
     /// The run's hash and all of its tasks (two round trips), or nil for an unknown run.

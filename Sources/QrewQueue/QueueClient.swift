@@ -172,11 +172,17 @@ public struct QueueClient: Sendable {
     }
 
     /// Blocks on the queues' wake-up lists until a push leaves a token (or `timeout` passes),
-    /// then claims like `claim(worker:lease:max:queues:)` in the same job on the same
-    /// connection: an idle worker starts a pushed task without a hop back to async code between
-    /// the wake-up and the claim. Returns the tasks and when the claim was sent (the lease
-    /// starts no earlier). `proceed` is asked after the wait: when it returns false (the worker
-    /// is draining), nothing is claimed.
+    /// then claims like `claim(worker:lease:max:queues:)`. The `BLPOP` and the `claim` go out in
+    /// one write on one connection: Redis runs the claim the moment the `BLPOP` returns, so a
+    /// woken worker has its tasks one round trip after the push instead of two, with no hop
+    /// back to async code in between. `proceed` is asked when the replies arrive: when it
+    /// returns false (the worker is draining, or its slots shrank), the tasks just claimed are
+    /// handed back on the same connection (`hand_back`: the attempt does not count, another
+    /// worker is woken) and none are returned.
+    ///
+    /// Returns the tasks and when the wake-up arrived: the claim's lease began in Redis just
+    /// before. The worker's own copy of the lease deadline only bounds how long it retries a
+    /// result while Redis is unreachable; Redis refuses a result whose lease token is stale.
     public func waitAndClaim(
         worker: String, lease: Duration, max: Int, queues: [String], timeout: Duration,
         proceed: @escaping @Sendable () -> Bool
@@ -184,13 +190,16 @@ public struct QueueClient: Sendable {
         let wait: [RedisArgument] = ["BLPOP"] + queues.map { .string(keys.wake(queue: $0)) }
             + [.double(Double(timeout.milliseconds) / 1000)]
         let arguments = claimArguments(worker: worker, lease: lease, max: max, queues: queues)
-        let (reply, sentAt) = try await blockingSession { session throws(QueueError) -> (RedisReply?, ContinuousClock.Instant) in
-            _ = try session.blocking(wait, timeout: timeout)
-            let sentAt = ContinuousClock.now
-            guard proceed() else { return (nil, sentAt) }
-            return (try session.run(.claim, arguments), sentAt)
+        return try await blockingSession { session throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant) in
+            let replies = try session.blocking(wait, timeout: timeout, thenRun: .claim, arguments)
+            let arrived = ContinuousClock.now
+            let claimed = try Self.claimedTasks(replies.script)
+            guard !claimed.isEmpty, !proceed() else { return (claimed, arrived) }
+            for task in claimed {
+                _ = try session.run(.handBack, [.string(task.ref.description), .string(task.token)])
+            }
+            return ([], arrived)
         }
-        return (try reply.map(Self.claimedTasks) ?? [], sentAt)
     }
 
     private func claimArguments(worker: String, lease: Duration, max: Int, queues: [String]) -> [RedisArgument] {

@@ -42,6 +42,19 @@ public struct QueueSession {
         }
     }
 
+    /// A blocking command, then `operation`'s script in the same write: the script runs the
+    /// moment the command returns, and both replies come back together (`RedisConnection`).
+    func blocking(
+        _ args: [RedisArgument], timeout: Duration, thenRun operation: ScriptLibrary.Operation, _ scriptArgs: [RedisArgument]
+    ) throws(QueueError) -> (woken: RedisReply, script: RedisReply) {
+        do {
+            return try connection.blocking(
+                args, timeout: timeout, thenRun: queue.scripts[operation], args: queue.commonArguments() + scriptArgs)
+        } catch {
+            throw QueueError(error)
+        }
+    }
+
     // MARK: Coordinator streams
 
     /// Creates the coordinators' consumer group on `stream` if it does not exist yet.
@@ -72,9 +85,27 @@ public struct QueueSession {
         return []
     }
 
-    /// Reads entries of `stream` no coordinator has read yet, blocking up to `block`.
-    public func readNew(stream: String, consumer: String, count: Int, block: Duration) throws(QueueError) -> [StreamEntry] {
-        try readGroup(stream: stream, consumer: consumer, count: count, from: ">", block: block)
+    /// Reads entries of `stream` no coordinator has read yet, blocking up to `block`. Entries
+    /// `acknowledging` (handled since the last read) are acknowledged and deleted in the same
+    /// write, before the read: one round trip per batch instead of two.
+    public func readNew(
+        stream: String, consumer: String, count: Int, block: Duration, acknowledging handled: [String] = []
+    ) throws(QueueError) -> [StreamEntry] {
+        guard !handled.isEmpty else { return try readGroup(stream: stream, consumer: consumer, count: count, from: ">", block: block) }
+        let ids = handled.map { RedisArgument.string($0) }
+        let replies: [RedisReply]
+        do {
+            replies = try connection.blockingPipeline([
+                ["XACK", .string(stream), .string(QueueClient.coordinatorGroup)] + ids, ["XDEL", .string(stream)] + ids,
+                readGroupCommand(stream: stream, consumer: consumer, count: count, from: ">", block: block),
+            ], timeout: block)
+        } catch {
+            throw QueueError(error)
+        }
+        for reply in replies {
+            if case .error(let text) = reply { throw QueueError(RedisError(.server, text)) }
+        }
+        return try StreamEntry.parseStreams(replies[2], operation: "XREADGROUP")
     }
 
     /// Acknowledges and deletes handled entries of `stream`.
@@ -93,13 +124,18 @@ public struct QueueSession {
     private func readGroup(
         stream: String, consumer: String, count: Int, from id: String, block: Duration?
     ) throws(QueueError) -> [StreamEntry] {
+        let args = readGroupCommand(stream: stream, consumer: consumer, count: count, from: id, block: block)
+        let reply = if let block { try blocking(args, timeout: block) } else { try send(args) }
+        return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
+    }
+
+    private func readGroupCommand(stream: String, consumer: String, count: Int, from id: String, block: Duration?) -> [RedisArgument] {
         var args: [RedisArgument] = [
             "XREADGROUP", "GROUP", .string(QueueClient.coordinatorGroup), .string(consumer), "COUNT", .int(count),
         ]
         if let block { args += ["BLOCK", .int(block.milliseconds)] }
         args += ["STREAMS", .string(stream), .string(id)]
-        let reply = if let block { try blocking(args, timeout: block) } else { try send(args) }
-        return try StreamEntry.parseStreams(reply, operation: "XREADGROUP")
+        return args
     }
 
     /// What a coordinator recorded as it crashed processing submission `entryID`
@@ -135,7 +171,7 @@ public struct QueueSession {
             .int(record.tasks.count),
         ]
         args.reserveCapacity(args.count + first.count * TaskRecord.argumentCount)
-        for task in first { task.appendArguments(to: &args) }
+        first.appendArguments(to: &args)
         let reply = try run(.submitRun, args)
         guard let parts = reply.array, let created = parts.first?.int else { throw queue.unexpected(.submitRun, reply) }
         if created == 1 {
@@ -168,7 +204,7 @@ public struct QueueSession {
             let next = tasks[stored..<min(stored + slice, tasks.count)]
             var args: [RedisArgument] = [.string(fence), .string(runID), .int(stored)]
             args.reserveCapacity(args.count + next.count * TaskRecord.argumentCount)
-            for task in next { task.appendArguments(to: &args) }
+            next.appendArguments(to: &args)
             let reply = try run(.storeTasks, args)
             // A position behind the run's count means another coordinator stored that slice.
             guard let now = reply.int, now > stored else { throw queue.unexpected(.storeTasks, reply) }

@@ -26,7 +26,7 @@ extension RunRecord {
 }
 
 extension TaskRecord {
-    /// The record with field `sig` set: its kind follows from its queue; a fan-out placeholder's
+    /// The record with its signature (field `sig`) set: its kind follows from its queue; a fan-out placeholder's
     /// signature covers its plan (field `fanOut`) and the child workflow of its step
     /// (`childWorkflow(stepID)`, "" for other steps), a child-workflow step's that child workflow.
     func signed(by signer: TaskSigner, runID: String, childWorkflow: (String) -> String) -> TaskRecord {
@@ -36,12 +36,10 @@ extension TaskRecord {
         case .fanOut: SignedTask.fanOutAttachment(plan: fields["fanOut"] ?? "", childWorkflow: childWorkflow(step))
         case .childWorkflow: childWorkflow(step)
         }
-        var fields = self.fields
-        fields["sig"] = signer.signature(kind, runID: runID, taskID: id, spec: spec, attachment: attachment)
         return TaskRecord(
             id: id, step: step, queue: queue, priority: priority, deps: deps, dependents: dependents, limits: limits,
             refs: refs, spec: spec, maxAttempts: maxAttempts, continueOnError: continueOnError, lostRetry: lostRetry,
-            fields: fields)
+            fields: fields, signature: signer.signature(kind, runID: runID, taskID: id, spec: spec, attachment: attachment))
     }
 }
 

@@ -43,11 +43,13 @@ public struct TaskRecord: Sendable, Hashable {
     /// Further task-hash fields that only tasks using a feature carry (name → value), written as
     /// they are at store time; empty for most tasks, so the common path decodes nothing.
     public let fields: [String: String]
+    /// The task's signature (task field `sig`, `RunRecord.signed(by:)`); "" when tasks are not signed.
+    public let signature: String
 
     public init(
         id: String, step: String, queue: String, priority: Int, deps: Int, dependents: [String],
         limits: [String], refs: [String], spec: String, maxAttempts: Int, continueOnError: Bool, lostRetry: String = "",
-        fields: [String: String] = [:]
+        fields: [String: String] = [:], signature: String = ""
     ) {
         self.id = id
         self.step = step
@@ -62,6 +64,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.continueOnError = continueOnError
         self.lostRetry = lostRetry
         self.fields = fields
+        self.signature = signature
     }
 }
 
@@ -94,10 +97,11 @@ extension TaskRecord {
     }
 
     /// Arguments per task in a `submit_run` or `store_tasks` call.
-    static let argumentCount = 13
+    static let argumentCount = 14
 
-    /// Appends the task's `submit_run` arguments, in the script's order.
-    func appendArguments(to args: inout [RedisArgument]) {
+    /// Appends the task's `submit_run` arguments, in the script's order; `storedSpec` is what
+    /// goes in the spec's place (its spec, or a difference from a template, `SpecTemplates`).
+    func appendArguments(to args: inout [RedisArgument], storedSpec: String) {
         args.append(.string(id))
         args.append(.string(step))
         args.append(.string(queue))
@@ -106,10 +110,11 @@ extension TaskRecord {
         args.append(.string(dependents.jsonArrayText))
         args.append(.string(limits.joined(separator: ",")))
         args.append(.string(refs.jsonArrayText))
-        args.append(.string(spec))
+        args.append(.string(storedSpec))
         args.append(.int(maxAttempts))
         args.append(.string(continueOnError ? "1" : "0"))
         args.append(.string(lostRetry))
         args.append(.string(fields.isEmpty ? "" : fields.jsonObjectText))
+        args.append(.string(signature))
     }
 }

@@ -96,16 +96,59 @@ public final class RedisConnection {
     /// `timeout` (zero blocks forever): the socket timeout is raised above the block time for
     /// this call only, because a shorter one would kill the context.
     public func blocking(_ arguments: [RedisArgument], timeout: Duration) throws(RedisError) -> RedisReply {
+        try withBlockTime(timeout) { () throws(RedisError) in try send(arguments) }
+    }
+
+    /// Runs `body` with the socket timeout above `timeout` (zero: no socket timeout), then
+    /// restores the command timeout.
+    private func withBlockTime<T>(_ timeout: Duration, _ body: () throws(RedisError) -> T) throws(RedisError) -> T {
         let context = try liveContext()
         let margin = configuration.commandTimeout ?? .seconds(5)
-        let socketTimeout: Duration? = timeout <= .zero ? nil : timeout + margin
-        redisSetTimeout(context, (socketTimeout ?? .zero).timeval)
+        redisSetTimeout(context, (timeout <= .zero ? .zero : timeout + margin).timeval)
         defer {
             if let live = self.context {
                 redisSetTimeout(live, (configuration.commandTimeout ?? .zero).timeval)
             }
         }
-        return try send(arguments)
+        return try body()
+    }
+
+    /// Sends `commands` in one write, the last of them a blocking command whose block time is
+    /// `timeout`, and reads all replies (error replies in place, as in `pipeline`). The socket
+    /// timeout is raised above the block time for this call only, as in `blocking(_:timeout:)`.
+    public func blockingPipeline(_ commands: [[RedisArgument]], timeout: Duration) throws(RedisError) -> [RedisReply] {
+        try withBlockTime(timeout) { () throws(RedisError) in try pipeline(commands) }
+    }
+
+    /// Sends a blocking command and a script call in one write and returns both replies. Redis
+    /// holds the script call behind the blocking command and runs it the moment the command
+    /// returns (a push woke it, or its block time ended), so the script's reply arrives with the
+    /// wake-up instead of one round trip later. The script runs either way; error replies of the
+    /// blocking command throw, and the script's error replies throw as in `evalScript` (on
+    /// NOSCRIPT it is loaded and run again).
+    public func blocking(
+        _ arguments: [RedisArgument], timeout: Duration, thenRun script: RedisScript,
+        keys: [RedisArgument] = [], args: [RedisArgument] = []
+    ) throws(RedisError) -> (woken: RedisReply, script: RedisReply) {
+        var call: [RedisArgument] = ["EVALSHA", .string(script.sha1), .int(keys.count)]
+        call.append(contentsOf: keys)
+        call.append(contentsOf: args)
+        let replies = try blockingPipeline([arguments, call], timeout: timeout)
+        let woken = try Self.throwingErrorReply(replies[0])
+        if case .error(let text) = replies[1], text.hasPrefix("NOSCRIPT") {
+            _ = try send(["SCRIPT", "LOAD", .string(script.source)])
+            return (woken, try send(call))
+        }
+        return (woken, try Self.throwingErrorReply(replies[1]))
+    }
+
+    /// Reads the next reply the server sends unasked: a message on a connection that subscribed
+    /// (SUBSCRIBE or PSUBSCRIBE sent with `send`), waiting up to the command timeout. For a
+    /// client that owns its thread and reads its messages there, with no hop to another thread
+    /// (`RedisSubscriber` reads on a thread of its own and hands messages to async code).
+    public func readPushed() throws(RedisError) -> RedisReply {
+        guard let context else { throw RedisError(.connectionClosed, "not connected: subscribe first") }
+        return try readReply(context)
     }
 
     /// Runs `script` by EVALSHA; on NOSCRIPT loads it with SCRIPT LOAD and retries once.

@@ -67,14 +67,16 @@ struct Bench: AsyncParsableCommand {
         Take only these figures, by letter (cluster: a: throughput, b: latency, c: DAG, d: chain, e: shell, \
         q: qctl submit --wait of 10,000 tasks, h: a 100,000-task DAG end to end through qctl submit --wait; \
         s: the longest script call while a 100,000-task run is canceled, retried and fails fast; \
+        l: Redis Lua time per task of (a)'s submit, claim and complete (INFO commandstats, private redis-server); \
         w: (a) with 1, 2, 4 and 8 workers and the Redis CPU at each; \
+        m: Redis memory per retained finished task of a 100,000-task run; \
         f: the front door: YAML load of a --steps-step workflow and qctl start-up CPU), \
         e.g. --only ab; skips the core and round-trip sections.
         """)
     var only: String?
 
     /// Every letter `--only` takes.
-    static let figureLetters = ClusterBenchmark.allFigures.union(["f", "s", "w"])
+    static let figureLetters = ClusterBenchmark.allFigures.union(["f", "l", "m", "s", "w"])
 
     func validate() throws {
         if let only, only.isEmpty || !Set(only).isSubset(of: Self.figureLetters) {
@@ -139,6 +141,25 @@ struct Bench: AsyncParsableCommand {
             report(sections.last)
         }
 
+        if only?.contains("l") ?? true {
+            print("Lua time: figure (a)'s run submitted, claimed and completed on a private redis-server; INFO commandstats ...")
+            let server = try await RedisServerProcess.start(options: RedisServerOptions())
+            let luaFigures: [BenchmarkFigure]
+            do {
+                luaFigures = try await LuaCostBenchmark.run(server: server)
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+            sections.append(("Redis Lua time per task of figure (a)'s scripts (INFO commandstats, private redis-server)", luaFigures))
+            report(sections.last)
+            if let claim = luaFigures.first(where: { $0.name.contains("claim") }),
+               let complete = luaFigures.first(where: { $0.name.contains("complete") }) {
+                print(String(format: "Redis Lua time per task: claim %.1f µs, complete %.1f µs", claim.value, complete.value))
+            }
+        }
+
         let clusterFigures = only.map { Set($0).intersection(ClusterBenchmark.allFigures) } ?? ClusterBenchmark.allFigures
         if !skipCluster, !clusterFigures.isEmpty {
             print("cluster: redis-server, one coordinator and \(workers) workers on this machine ...")
@@ -162,6 +183,14 @@ struct Bench: AsyncParsableCommand {
             sections.append((
                 "Worker scaling: figure (a) on 1, 2, 4 and 8 workers × \(concurrency) slots (fresh cluster each; Redis CPU from INFO cpu)",
                 figures))
+            report(sections.last)
+        }
+
+        if !skipCluster, only?.contains("m") ?? true {
+            print("memory: a 100,000-task run (matrix and DAG) on a fresh local cluster; INFO memory ...")
+            let figures = try await MemoryBenchmark.run(
+                binDirectory: LocalCluster.executableDirectory, workers: workers, concurrency: concurrency)
+            sections.append(("Redis memory per retained finished task (fresh cluster, default redis-server settings)", figures))
             report(sections.last)
         }
 

@@ -42,6 +42,7 @@ enum CoreBenchmark {
         }
         figures.append(specEncoding(count: 10_000))
         figures.append(specDecoding(count: 10_000))
+        figures += try SigningBenchmark.run(count: 10_000)
         return figures
     }
 

@@ -70,7 +70,7 @@ final class RunFollower: Sendable {
     /// Whether `needle` occurs in `bytes`, compared byte by byte: a live message of a big batch is
     /// ~10 KB, and Foundation's `String.contains` searched it as UTF-16 at a cost the measured
     /// cluster felt.
-    private static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+    static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
         let pattern = Array(needle.utf8)
         guard let first = pattern.first, bytes.count >= pattern.count else { return false }
         var index = 0

@@ -113,7 +113,7 @@ enum SlowCallBenchmark {
     /// EVALSHA and EVAL calls served so far and the µs they took (`INFO commandstats`), not
     /// counting failed ones (the first EVALSHA of a script not loaded yet fails with NOSCRIPT
     /// and is sent again).
-    private static func scriptStats(_ redis: RedisClient) async throws -> (calls: Int, micros: Int) {
+    static func scriptStats(_ redis: RedisClient) async throws -> (calls: Int, micros: Int) {
         let info = try await redis.send("INFO", "commandstats").string ?? ""
         var calls = 0
         var micros = 0

@@ -349,7 +349,8 @@ struct PythonWorkerClusterTests {
             _ = try await cluster.queue.redis.send(
                 "HSET", .string("\(prefix):task:signed/evil"), "run", "signed", "id", "evil", "step", "evil", "queue", "default",
                 "priority", "0", "state", "ready", "attempt", "0", "maxAttempts", "3", "deps", "0", "dependents", "[]", "limits", "",
-                "refs", "[]", "spec", .string(spec), "continueOnError", "0", "lostRetry", "", "sig", "k1:AAAA")
+                "refs", "[]", "continueOnError", "0", "lostRetry", "", "sig", "k1:AAAA")
+            _ = try await cluster.queue.redis.send("HSET", .string("\(prefix):run:signed:specs"), "evil", .string(spec))
             _ = try await cluster.queue.redis.send("ZADD", .string("\(prefix):queue:default:ready"), "1", "signed/evil")
             _ = try await cluster.queue.redis.send("LPUSH", .string("\(prefix):queue:default:wake"), "1")
             let deadline = ContinuousClock.now + .seconds(30)

@@ -52,11 +52,12 @@ struct SignedTasksClusterTests {
         var fields: [RedisArgument] = [
             "run", .string(run), "id", .string(taskID), "step", .string(taskID), "queue", .string(queue), "priority", "100",
             "state", "ready", "attempt", "0", "maxAttempts", "3", "deps", "0", "dependents", "[]", "limits", "",
-            "refs", "[]", "spec", .string(spec), "continueOnError", "0", "lostRetry", "",
+            "refs", "[]", "continueOnError", "0", "lostRetry", "",
         ]
         for (name, value) in extra { fields += [.string(name), .string(value)] }
         let prefix = cluster.namespace
         _ = try await cluster.queue.redis.send(["HSET", .string("\(prefix):task:\(ref)")] + fields)
+        _ = try await cluster.queue.redis.send("HSET", .string("\(prefix):run:\(run):specs"), .string(taskID), .string(spec))
         _ = try await cluster.queue.redis.send("RPUSH", .string("\(prefix):run:\(run):tasks"), .string(taskID))
         _ = try await cluster.queue.redis.send("ZADD", .string("\(prefix):queue:\(queue):ready"), "1000000", .string(ref))
         _ = try await cluster.queue.redis.send("LPUSH", .string("\(prefix):queue:\(queue):wake"), "1")
@@ -116,7 +117,7 @@ struct SignedTasksClusterTests {
             let submitted = try await qctl("submit", held, "--run-id", "open", environment: env)
             #expect(submitted.status == 0, "\(submitted.stderr)")
             let waiting = try await Self.waitForTask("open/waits", cluster) { $0["state"] == "ready" }
-            let legit = try #require(waiting["spec"])
+            let legit = try #require(try await cluster.queue.redis.send("HGET", "sig:run:open:specs", "waits").string)
             #expect(waiting["sig"]?.hasPrefix("k1:") == true)
 
             // A forged task (no signature): refused, nothing runs, dead-lettered without retries.
@@ -151,10 +152,10 @@ struct SignedTasksClusterTests {
             #expect(evilSub["error"] == "signature refused: unsigned task", "\(evilSub)")
             #expect(evilSub["childRun"] == nil, "\(evilSub)")
 
-            // An altered spec of a legitimately signed task (HSET spec): refused once a worker claims it.
+            // An altered spec of a legitimately signed task (HSET of <run>:specs): refused once a worker claims it.
             let alteredSide = sideDirectory + "/altered"
             let altered = legit.replacingOccurrences(of: #"["echo","harmless"]"#, with: "[\"touch\",\"\(alteredSide)\"]")
-            _ = try await cluster.queue.redis.send("HSET", "sig:task:open/waits", "spec", .string(altered))
+            _ = try await cluster.queue.redis.send("HSET", "sig:run:open:specs", "waits", .string(altered))
             try cluster.start("qrew-worker", ["--name", "w2", "--queues", "held", "--signing-key-file", keys], name: "w2")
             let alteredTask = try await Self.waitForTask("open/waits", cluster) { $0["state"] == "failed" }
             #expect(alteredTask["error"] == "signature refused: bad signature (key k1)", "\(alteredTask)")

@@ -42,7 +42,8 @@ struct SignedTasksTests {
             let signer = try #require(intake.signer)
             let prepared = try intake.prepare(runID: "r1", text: Self.workflow, fileName: "signed.yaml", params: [:])
             for task in prepared.record.tasks {
-                let signature = try #require(task.fields["sig"], "\(task.id) unsigned")
+                let signature = task.signature
+                #expect(!signature.isEmpty, "\(task.id) unsigned")
                 let kind = SignedTaskKind(queue: task.queue)
                 let attachment = switch kind {
                 case .task: ""
@@ -54,7 +55,7 @@ struct SignedTasksTests {
             }
             #expect(try await q.queue.submitRun(prepared.record, fence: q.fence).created)
             let list = try #require(try await q.claim(1).first)
-            #expect(list.signature == prepared.record.tasks.first { $0.id == "list" }?.fields["sig"])
+            #expect(list.signature == prepared.record.tasks.first { $0.id == "list" }?.signature)
             try list.verifySignature(with: signer)
 
             // The fan-out's tasks are signed when it expands; the placeholder is checked first.
@@ -80,7 +81,7 @@ struct SignedTasksTests {
     @Test func anUnsignedTaskClaimsWithAnEmptySignature() async throws {
         try await withQueue { q throws in
             let prepared = try RunIntake().prepare(runID: "r1", text: "name: u\nsteps:\n  - id: a\n    run: [echo]\n", fileName: "u.yaml", params: [:])
-            #expect(prepared.record.tasks.allSatisfy { $0.fields["sig"] == nil })
+            #expect(prepared.record.tasks.allSatisfy { $0.signature.isEmpty && $0.fields["sig"] == nil })
             _ = try await q.queue.submitRun(prepared.record, fence: q.fence)
             let task = try #require(try await q.claim(1).first)
             #expect(task.signature == "")
@@ -183,7 +184,7 @@ struct SignedTasksTests {
         let signed = RunRecord(runID: "big", fields: [:], limits: [:], tasks: tasks).signed(by: signer)
         #expect(signed.tasks.map(\.id) == tasks.map(\.id))
         for task in signed.tasks {
-            try signer.verify(task.fields["sig"] ?? "", .task, runID: "big", taskID: task.id, spec: task.spec)
+            try signer.verify(task.signature, .task, runID: "big", taskID: task.id, spec: task.spec)
         }
     }
 }

@@ -5,9 +5,9 @@ import Foundation
 public struct SigningKey: Sendable {
     /// Names the key in each signature (`<id>:<mac>`), so workers know which key to check with.
     public let id: String
-    /// The key bytes (swift-crypto's `SymmetricKey` is not `Sendable` on Linux; one is made per use).
-    let bytes: [UInt8]
-    var key: SymmetricKey { SymmetricKey(data: bytes) }
+    /// HMAC-SHA256 under this key, keyed once (swift-crypto's `SymmetricKey` is not `Sendable`
+    /// on Linux; `KeyedMAC` holds its keyed state instead).
+    let mac: KeyedMAC
 
     /// Fewest key bytes accepted: HMAC-SHA256 is as strong as its key up to 32 bytes.
     public static let minimumBytes = 32
@@ -23,7 +23,7 @@ public struct SigningKey: Sendable {
         guard bytes.count <= Self.maximumBytes else { throw .longKey(id: id, bytes: bytes.count) }
         guard Set(bytes).count >= 8 else { throw .weakKey(id: id) }
         self.id = id
-        self.bytes = bytes
+        self.mac = KeyedMAC(key: bytes)
     }
 
     /// Key ids: letters, digits, `-`, `_`, `.`, 1 to 32 of them (no `:`, which ends the id in a signature).

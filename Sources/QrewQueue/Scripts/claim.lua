@@ -19,31 +19,37 @@
   The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT.
-  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON), outputs (flat array
-  of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
+  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON, from <run>:specs),
+  outputs (flat array of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
   a run without one), the queue it was claimed from, how long it waited there (ms from its
   `queuedAt` to now; -1 when the task has no `queuedAt`), and its signature (task field `sig`,
   "" when unsigned; read in the same HMGET, checked by the worker, docs/security.md). ]]
 --@include common
 --@include limits
 --@include gates
+--@include specs
 
 local worker, lease, max = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-local out, claimed = {}, 0
+-- The reply and the lease entries are appended with counters: `#t` on a growing table is a
+-- binary search each time.
+local out, n_out, claimed = {}, 0, 0
 local examined, most = 0, max + 1000
 -- Batched per call: lease tokens are reserved with one INCRBY (a few may go unused), lease
 -- deadlines go to P:leases in one ZADD, and each run is read once (canceling? started? trace?).
 local next_token, last_token = 1, 0
-local lease_entries = {}
+local lease_entries, n_leases = {}, 0
 local runs = {}
+-- The outputs entry of a task whose spec references no other task's output (most tasks).
+local NO_OUTPUTS = {}
 
 local deadline = tostring(NOW + lease)
 for qi = 7, #ARGV do
-  local ready = ready_key(ARGV[qi])
+  local queue = ARGV[qi]
+  local ready = ready_key(queue)
   while claimed < max do
     local want = math.min(max - claimed, most - examined)
     if want <= 0 then
-      if redis.call('ZCARD', ready) > 0 then note_queued(ARGV[qi], 1) end
+      if redis.call('ZCARD', ready) > 0 then note_queued(queue, 1) end
       break
     end
     local popped = redis.call('ZPOPMAX', ready, want)
@@ -55,16 +61,18 @@ for qi = 7, #ARGV do
       local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates', 'queuedAt', 'sig')
       if t[1] == 'ready' then
         local run = split_ref(ref)
-        local rk = run_key(run)
         local r = runs[run]
         if not r then
+          local rk = run_key(run)
           local f = redis.call('HMGET', rk, 'cancelReason', 'startedAt', 'traceId', 'traceFlags')
-          r = { canceling = f[1] and true or false, started = f[2] and true or false,
+          r = { key = rk, canceling = f[1] and true or false, started = f[2] and true or false,
             trace_id = f[3] or '', trace = f[3] and (f[3] .. '-' .. (f[4] or '01')) or '' }
           runs[run] = r
         end
-        local limits = split_csv(t[2])
-        local blocked = not r.canceling and full_limit(run, limits)
+        -- Limits and gates cost nothing more than reading their empty fields for tasks without.
+        local limited = t[2] and t[2] ~= ''
+        local limits = limited and split_csv(t[2]) or nil
+        local blocked = limited and not r.canceling and full_limit(run, limits)
         local gated, gate, opens = t[7] and t[7] ~= '', nil, nil
         if gated and not r.canceling and not blocked then gate, opens = gates().closed_gate(t[7]) end
         if r.canceling then
@@ -72,9 +80,9 @@ for qi = 7, #ARGV do
         elseif blocked then
           park(run, blocked, score, ref)
         elseif gate then
-          gates().park_at_gate(run, gate, opens, score, ref, limits)
+          gates().park_at_gate(run, gate, opens, score, ref, limits or {})
         else
-          take_limits(run, limits)
+          if limited then take_limits(run, limits) end
           if next_token > last_token then
             last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
             next_token = last_token - (max - claimed) + 1
@@ -86,34 +94,39 @@ for qi = 7, #ARGV do
           if gated then gates().take_gates(t[7], ref, attempt) end
           redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
             'attempt', attempt, 'startedAt', NOW_S)
-          lease_entries[#lease_entries + 1] = deadline
-          lease_entries[#lease_entries + 1] = ref
+          lease_entries[n_leases + 1] = deadline
+          lease_entries[n_leases + 2] = ref
+          n_leases = n_leases + 2
           if not r.started then
             r.started = true
-            redis.call('HSET', rk, 'startedAt', NOW_S, 'state', 'running')
+            redis.call('HSET', r.key, 'startedAt', NOW_S, 'state', 'running')
           end
-          local outputs = {}
+          local outputs = NO_OUTPUTS
           if t[5] and t[5] ~= '[]' then
+            outputs = {}
             for _, id in ipairs(cjson.decode(t[5])) do
               outputs[#outputs + 1] = id
               outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. id), 'output') or ''
             end
           end
-          local started = { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S }
           if r.trace_id ~= '' then
-            started[#started + 1] = 'traceId'
-            started[#started + 1] = r.trace_id
+            emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S,
+              'traceId', r.trace_id })
+          else
+            emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
           end
-          emit(run, started)
-          out[#out + 1] = ref
-          out[#out + 1] = token
-          out[#out + 1] = attempt_number
-          out[#out + 1] = t[4]
-          out[#out + 1] = outputs
-          out[#out + 1] = r.trace
-          out[#out + 1] = ARGV[qi]
-          out[#out + 1] = t[8] and math.max(0, NOW - tonumber(t[8])) or -1
-          out[#out + 1] = t[9] or ''
+          out[n_out + 1] = ref
+          out[n_out + 2] = token
+          out[n_out + 3] = attempt_number
+          -- the spec lives in the run's <run>:specs (lib/specs); a task stored by an older
+          -- coordinator still carries it in its own hash
+          out[n_out + 4] = t[4] or expand_spec(r.key, redis.call('HGET', r.key .. ':specs', t[6]), t[6])
+          out[n_out + 5] = outputs
+          out[n_out + 6] = r.trace
+          out[n_out + 7] = queue
+          out[n_out + 8] = t[8] and math.max(0, NOW - tonumber(t[8])) or -1
+          out[n_out + 9] = t[9] or ''
+          n_out = n_out + 9
           claimed = claimed + 1
         end
       elseif not t[1] then
@@ -122,6 +135,6 @@ for qi = 7, #ARGV do
     end
   end
 end
-if #lease_entries > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
+if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
 flush()
 return out

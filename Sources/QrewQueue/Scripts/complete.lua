@@ -39,7 +39,7 @@
 
 local delayed, events = P .. ':delayed', P .. ':events'
 local retention_of = {}
-local ended_leases = {}
+local ended_leases, n_ended = {}, 0
 
 -- The run's retention (false without one), read once per call with its cancel reason (lib/cancel).
 local function retention(run)
@@ -73,7 +73,8 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
 
   local run = split_ref(ref)
-  ended_leases[#ended_leases + 1] = ref
+  n_ended = n_ended + 1
+  ended_leases[n_ended] = ref
   if t[5] and t[5] ~= '' then release_limits(run, t[5]) end
   local r = retention(run)
   local reason = cancel_reason(run)
@@ -96,12 +97,35 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     return 'retrying'
   end
 
-  redis.call('HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S,
-    'exitCode', exit_code, 'output', output, 'error', err, 'applied', r and '1' or '0', 'spanId', span)
+  -- An empty exit code, error or span id is written only over an earlier attempt's value: a
+  -- first attempt has none, and a missing field reads as empty.
+  local record = { 'HSET', tk, 'state', outcome, 'token', '', 'finishedAt', NOW_S, 'output', output,
+    'applied', r and '1' or '0' }
+  local first = t[3] == '1'
+  if exit_code ~= '' or not first then
+    record[13], record[14] = 'exitCode', exit_code
+  end
+  if err ~= '' or not first then
+    record[#record + 1] = 'error'
+    record[#record + 1] = err
+  end
+  if span ~= '' or not first then
+    record[#record + 1] = 'spanId'
+    record[#record + 1] = span
+  end
+  redis.call(unpack(record))
   -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
   if t[9] and outcome == 'succeeded' then cache_store(t[9], run, t[6], t[10], output, exit_code) end
-  emit(run, with_output({ 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3],
-    'exitCode', exit_code, 'error', err, 'ts', NOW_S }, stdout, stderr))
+  local finished = { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3], 'ts', NOW_S }
+  if exit_code ~= '' then
+    finished[#finished + 1] = 'exitCode'
+    finished[#finished + 1] = exit_code
+  end
+  if err ~= '' then
+    finished[#finished + 1] = 'error'
+    finished[#finished + 1] = err
+  end
+  emit(run, with_output(finished, stdout, stderr))
   if r then
     apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3], t[12])
   else
@@ -112,10 +136,10 @@ end
 
 local replies = {}
 for i = 4, #ARGV - 9, 10 do
-  replies[#replies + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
+  replies[(i - 4) / 10 + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
 end
-if #ended_leases > 0 then call_chunked({ 'ZREM', P .. ':leases' }, ended_leases) end
+if n_ended > 0 then call_chunked({ 'ZREM', P .. ':leases' }, ended_leases) end
 settle_all()
 flush()
 return replies

@@ -9,7 +9,7 @@
   ARGV[6] the caller's lease token of it
   ARGV[7] error: "" to expand; otherwise the placeholder ends failed with this error (its list
           was not a JSON array, or too long), and its dependents are skipped as for any failure
-  ARGV[8..] the children, 13 arguments each (lib/store): no dependencies, no dependents, field
+  ARGV[8..] the children, 14 arguments each (lib/store): no dependencies, no dependents, field
           `join` = the placeholder's id
   The children are stored ready (queued, scored, limited like any task), appended to the run's
   task list and counted in its `total`, `stored` and `pending` (and the run's `fanOuts`, which

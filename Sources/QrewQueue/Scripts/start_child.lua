@@ -15,7 +15,7 @@
   ARGV[9] child run document: JSON object of run fields as `submit_run` ARGV[6]; this script adds
           `parent` = <run> and `parentTask` = <task id>
   ARGV[10] child limits: as `submit_run` ARGV[7]
-  ARGV[11..] the child run's tasks, 13 arguments each (lib/store), all of them (no slices)
+  ARGV[11..] the child run's tasks, 14 arguments each (lib/store), all of them (no slices)
   The step's task stays `running` with no lease and no token (no worker slot, nothing to expire)
   and gets field `childRun` (and `childRuns` + 1, `childAttempt` + 1); event `task_child_started` (fields `task`, `childRun`) on the
   parent run. A replay (stale token: already started, ended, canceled or leased again) changes

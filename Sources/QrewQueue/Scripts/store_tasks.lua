@@ -7,7 +7,7 @@
   ARGV[4] leader fence  ARGV[5] run id
   ARGV[6] position of the slice's first task in the run's storage order (0-based); the slice is
           stored only if it equals the run's `stored` count, so a replayed slice changes nothing
-  ARGV[7..] the tasks, 13 arguments each (lib/store)
+  ARGV[7..] the tasks, 14 arguments each (lib/store)
   A task a dependency's result reached before it was stored (<run>:early) is stored with that
   applied: counted off, queued, or skipped along with its dependents. The tasks of a run canceled
   meanwhile are stored canceled; the run finishes once its last task is stored and settled.

@@ -14,7 +14,7 @@
           it (the latest submission wins; lib/limits)
   ARGV[8] the run's task count; when it exceeds this call's tasks, the rest follow in
           `store_tasks` calls (the run hash's `stored` counts the tasks stored so far)
-  ARGV[9..] the tasks, 13 arguments each (lib/store)
+  ARGV[9..] the tasks, 14 arguments each (lib/store)
   Returns: {1, "created", <pool changes>} or, when the run id is taken, {0, <state of the
   existing run>, <tasks stored>, <task count>}; <pool changes> is an array of
   "<pool name>:<previous size>" for each existing pool whose size this submission changed. ]]

@@ -40,7 +40,7 @@ struct ClaimLoop: Sendable {
                 }
                 outage.succeeded()
                 backoff.reset()
-                // A block whose claim was skipped because the slots shrank claims again at once.
+                // A block whose claim was handed back because the slots shrank claims again at once.
                 drained = claimed.count < free && !shrank
                 crashReporter?.hold(claimed)
                 for task in claimed {
@@ -61,11 +61,12 @@ struct ClaimLoop: Sendable {
     }
 
     /// Blocks on every queue's wake-up list until a push leaves a token or the block time ends,
-    /// then claims up to `max` tasks. Every push leaves a token, so a task pushed after the
-    /// last claim wakes us at once; the claim after a block that timed out picks up any ready
-    /// task whose token another worker consumed. Returns nil when the worker is cancelled
-    /// (draining): a claim that raced the cancellation hands its tasks back. When the slots shrank
-    /// during the block (`--concurrency auto`), it claims nothing and says so (`shrank`).
+    /// then claims up to `max` tasks (the claim rides behind the block in the same write).
+    /// Every push leaves a token, so a task pushed after the last claim wakes us at once; the
+    /// claim after a block that timed out picks up any ready task whose token another worker
+    /// consumed. Returns nil when the worker is cancelled (draining): a claim that raced the
+    /// cancellation hands its tasks back. When the slots shrank during the block
+    /// (`--concurrency auto`), it hands back what it claimed and says so (`shrank`).
     private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant, shrank: Bool)? {
         let cancelled = OneShot<Void>()
         let shrank = OneShot<Void>()

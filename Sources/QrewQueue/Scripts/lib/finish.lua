@@ -137,7 +137,7 @@ end
 -- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`).
 local function expire_finished_run(run, ttl)
   local rk = run_key(run)
-  for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight', ':awaiting', ':signals' }) do
+  for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }) do
     redis.call('PEXPIRE', rk .. suffix, ttl)
   end
   redis.call('ZADD', P .. ':expiring', NOW, run)

@@ -211,7 +211,7 @@ local function retry_reset(run, jk, mk, ik, mode)
     if again then
       redis.call('HDEL', tk, 'applied', 'output', 'error', 'exitCode', 'startedAt', 'finishedAt', 'worker',
         'token', 'retryAt', 'queuedAt', 'crashes', 'crash', 'cached', 'cacheKey', 'cacheSource', 'cacheMatch',
-        'cacheScore', 'cache', 'decidedBy', 'decision', 'decidedAt', 'childRun', 'childAttempt')
+        'cacheScore', 'cache', 'decidedBy', 'decision', 'decidedAt', 'childRun', 'childAttempt', 'spanId')
       redis.call('HSET', tk, 'attempt', 0, 'deps', 0, 'state', 'waiting')
       reset[#reset + 1] = id
     end

@@ -1,19 +1,24 @@
 --[[ store: write a slice of a run's tasks, for `submit_run` (the first or only slice) and
   `store_tasks` (the rest of a run stored in slices). Needs lib/common and lib/finish.
-  Each task is 12 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
+  Each task is 14 arguments: id, step, queue, priority, deps (count), dependents (JSON array of
   task ids), limits (comma-separated limit names), refs (JSON array of the task ids whose outputs
   the spec reads), spec (JSON text), maxAttempts, continueOnError (1 or 0), lostRetry (how a lost
   attempt is retried, `backoff,initialMs,capMs,jitter`, or "" when it is not; reap_leases), fields
   (a JSON object of further task-hash fields that only tasks using a feature carry, written as
-  they are; "" for none, so most tasks decode nothing).
+  they are; "" for none, so most tasks decode nothing), and sig (the task's signature, field
+  `sig`; "" when tasks are not signed: a plain argument, so signing decodes nothing either).
   Plain arguments, not one JSON document: nothing to decode per task.
+  The spec argument (the spec JSON, or a difference from a sibling's, lib/specs) goes to the
+  run's <run>:specs hash (task id -> stored spec), not the task hash: every other
+  task field fits a compact listpack (values of at most 64 bytes), which a ~300-byte spec would
+  turn into a hashtable at ~3 times the bytes (docs/protocol.md, *Task fields*).
   A task of a run stored in slices may be reached before it is stored: a dependency's success
   counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` and counts it off
   (lib/finish); both add its id to <run>:early, and storing it applies what happened: skipped, or
   for a task with `if:` (its `condition` field) the count only. A run canceled while it was
   being stored gets its remaining tasks stored canceled. ]]
 
-local STORE_WIDTH = 13
+local STORE_WIDTH = 14
 
 -- The further fields (ARGV[i + 12]) of the task whose arguments start at ARGV[i], decoded, or
 -- nil when it has none.
@@ -23,12 +28,16 @@ local function extra_fields(i)
 end
 
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields. One
--- HSET per task, further fields (ARGV[i + 12]: a signature, a feature's settings) included.
+-- HSET per task, its signature (ARGV[i + 13]) and further fields (ARGV[i + 12]) included.
 local function write_task(i, tk, run, state, deps, ...)
   local args = { 'HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
-    'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7], 'spec', ARGV[i + 8],
+    'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7],
     'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ... }
+  if ARGV[i + 13] ~= '' then
+    args[#args + 1] = 'sig'
+    args[#args + 1] = ARGV[i + 13]
+  end
   if ARGV[i + 12] ~= '' then
     for name, value in pairs(cjson.decode(ARGV[i + 12])) do
       args[#args + 1] = name
@@ -39,13 +48,13 @@ local function write_task(i, tk, run, state, deps, ...)
 end
 
 -- Stores the tasks whose arguments run from ARGV[first] to the end, in order: appends their ids
--- to the run's task list and queues the ready ones in bulk (one ZADD per 1000 and queue; their
+-- to the run's task list, their specs to <run>:specs (one HSET per 1000), and queues the ready ones in bulk (one ZADD per 1000 and queue; their
 -- order on the ready clock, lib/schedule, advances in Lua and is written once by `flush`). `early` is the set of ids in <run>:early (nil when nothing can be early),
 -- `canceled` the run's cancel reason (nil unless it was canceled). Returns how many tasks it
 -- stored already settled (skipped or canceled), for the caller to count off the run.
 local function store_slice(run, first, early, canceled)
   local rk = run_key(run)
-  local ids, ready, settled = {}, {}, 0
+  local ids, specs, ready, settled = {}, {}, {}, 0
   local function flush_ready(queue)
     local entries = ready[queue]
     if entries and #entries > 0 then call_chunked({ 'ZADD', ready_key(queue) }, entries, 2) end
@@ -94,8 +103,13 @@ local function store_slice(run, first, early, canceled)
       write_task(i, tk, run, 'waiting', deps)
     end
     ids[#ids + 1] = id
+    specs[#specs + 1] = id
+    specs[#specs + 1] = ARGV[i + 8]
   end
-  if #ids > 0 then call_chunked({ 'RPUSH', rk .. ':tasks' }, ids) end
+  if #ids > 0 then
+    call_chunked({ 'RPUSH', rk .. ':tasks' }, ids)
+    call_chunked({ 'HSET', rk .. ':specs' }, specs, 2)
+  end
   for queue in pairs(ready) do flush_ready(queue) end
   return settled
 end

@@ -1,0 +1,150 @@
+import QrewCore
+@testable import QrewQueue
+import QrewRedis
+import Testing
+
+/// The task hash keeps to a compact listpack (docs/protocol.md, *Task fields*): the spec lives in
+/// the run's `<run>:specs`, which expires and comes back with the run.
+@Suite("task hash layout")
+struct TaskHashLayoutTests {
+    /// A realistic spec: longer than the 64 bytes a listpack value may hold.
+    static let spec = #"{"env":{},"outputRefs":{},"retry":{"backoff":"exponential","cap":[60,0],"initial":[1,0],"jitter":true,"maxRetries":0,"retryOn":["error","lost","timeout"]},"run":[],"runID":"r1","shell":false,"stepID":"a","taskID":"a","type":"echo","with":{"message":"hello"}}"#
+
+    func record(_ id: String, after: [String] = [], before: [String] = [], maxAttempts: Int = 2) -> TaskRecord {
+        TaskRecord(
+            id: id, step: id, queue: "default", priority: 10, deps: after.count, dependents: before, limits: ["run"],
+            refs: [], spec: Self.spec.replacingOccurrences(of: #""taskID":"a""#, with: #""taskID":"\#(id)""#),
+            maxAttempts: maxAttempts, continueOnError: false, lostRetry: "fixed,0,0,0", fields: ["sig": "k1:" + String(repeating: "A", count: 44)])
+    }
+
+    func encoding(_ q: QueueFixture, _ key: String) async throws -> String? {
+        try await q.redis.send("OBJECT", "ENCODING", .string(key)).string
+    }
+
+    @Test func specsLiveInTheRunsSpecsHashAndTaskHashesStayListpacks() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [record("a", before: ["b"]), record("b", after: ["a"])])
+            let a = q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))
+            #expect(try await q.redis.send("HEXISTS", .string(a), "spec").int == 0)
+            #expect(try await q.redis.send("HGET", .string(q.queue.keys.runSpecs("r1")), "a").string == record("a").spec)
+            #expect(try await encoding(q, a) == "listpack")
+
+            let first = try #require(try await q.claim(1).first)
+            #expect(first.spec == record("a").spec)
+            #expect(first.signature == record("a").fields["sig"])
+            try await q.succeed(first, output: "done")
+            try await q.applyAll()
+            let second = try #require(try await q.claim(1).first)
+            #expect(second.spec == record("b").spec)
+            try await q.succeed(second)
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "succeeded")
+            for id in ["a", "b"] {
+                #expect(try await encoding(q, q.queue.keys.task(TaskRef(runID: "r1", taskID: id))) == "listpack")
+            }
+        }
+    }
+
+    @Test func theSpecsExpireWithTheRunAndARetryKeepsThem() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [record("a", maxAttempts: 1)])
+            let specs = q.queue.keys.runSpecs("r1")
+            try await q.fail(try #require(try await q.claim(1).first))
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "failed")
+            #expect(try await q.redis.send("PTTL", .string(specs)).int ?? -1 > 0)
+
+            guard case .retried = try await q.queue.retryRun("r1", fresh: false) else {
+                Issue.record("expected a retry")
+                return
+            }
+            #expect(try await q.redis.send("PTTL", .string(specs)).int == -1)
+            let again = try #require(try await q.claim(1).first)
+            #expect(again.spec == record("a", maxAttempts: 1).spec)
+        }
+    }
+
+    @Test func aTaskStoredWithItsSpecInItsHashIsStillClaimedWithIt() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [record("a")])
+            let a = q.queue.keys.task(TaskRef(runID: "r1", taskID: "a"))
+            // As an older coordinator stored it: the spec in the task hash, no <run>:specs entry.
+            _ = try await q.redis.send("HSET", .string(a), "spec", #"{"type":"echo","legacy":true}"#)
+            _ = try await q.redis.send("DEL", .string(q.queue.keys.runSpecs("r1")))
+            let claimed = try #require(try await q.claim(1).first)
+            #expect(claimed.spec == #"{"type":"echo","legacy":true}"#)
+        }
+    }
+
+    /// Matrix siblings as the builder makes them: the task id and a rendered value differ.
+    func sibling(_ index: Int, step: String = "deploy") -> TaskRecord {
+        let id = "\(step)[region=r\(index),path=a/b]"
+        let spec = Self.spec.replacingOccurrences(of: #""taskID":"a""#, with: #""taskID":"\#(id)""#)
+            .replacingOccurrences(of: #""message":"hello""#, with: #""message":"hello \#(index) ü""#)
+            .replacingOccurrences(of: #""stepID":"a""#, with: #""stepID":"\#(step)""#)
+        return TaskRecord(
+            id: id, step: step, queue: "default", priority: 10, deps: 0, dependents: [], limits: [], refs: [], spec: spec,
+            maxAttempts: 1, continueOnError: false)
+    }
+
+    @Test func aSiblingIsStoredAsADifferenceFromTheFirstTaskOfItsStepInTheCall() throws {
+        var templates = SpecTemplates()
+        let first = sibling(0), second = sibling(1), other = sibling(0, step: "other")
+        #expect(templates.storedSpec(of: first) == first.spec)
+        #expect(templates.storedSpec(of: other) == other.spec)
+        let stored = templates.storedSpec(of: second)
+        // The id is put back by the claim: only the rendered value is stored.
+        #expect(stored.hasPrefix("^"), "\(stored)")
+        #expect(stored.utf8.count < 50, "\(stored)")
+        // Nothing in common worth it: stored whole.
+        #expect(SpecTemplates.difference(Array(#"{"a":1}"#.utf8), taskID: "x", from: Array(#"{"b":2}"#.utf8), templateID: "t") == nil)
+        // The template's id text earlier in the spec (an env value): the id is left in the middle.
+        let tricky = #"{"env":{"X":""taskID":"t""},"taskID":"t","with":{"k":"v1"},"run":["a long enough argument list"]}"#
+        let sibling = tricky.replacingOccurrences(of: #""taskID":"t","#, with: #""taskID":"u","#)
+            .replacingOccurrences(of: "v1", with: "v2")
+        let difference = try #require(SpecTemplates.difference(
+            Array(sibling.utf8), taskID: "u", from: Array(tricky.utf8), templateID: "t", margin: 0))
+        #expect(difference.hasPrefix("^") || difference.hasPrefix("~"))
+    }
+
+    @Test func claimPutsEverySiblingsSpecBackTogetherAcrossSlices() async throws {
+        try await withQueue { q throws in
+            // Ids that JSON escapes, and a spec naming another sibling's id in a value: stored so
+            // that the claim still gives each spec back byte for byte.
+            var odd = sibling(3, step: "odd")
+            odd = TaskRecord(id: #"odd["q\"uote"]"#, step: "odd", queue: "default", priority: 10, deps: 0, dependents: [],
+                             limits: [], refs: [], spec: odd.spec.replacingOccurrences(of: #""taskID":"odd[region=r3,path=a/b]""#,
+                                                                                       with: #""taskID":"odd[\"q\\\"uote\"]""#),
+                             maxAttempts: 1, continueOnError: false)
+            var naming = sibling(4, step: "odd")
+            naming = TaskRecord(id: naming.id, step: "odd", queue: "default", priority: 10, deps: 0, dependents: [], limits: [],
+                                refs: [], spec: naming.spec.replacingOccurrences(
+                                    of: #""env":{}"#, with: #""env":{"X":"\"taskID\":\"odd[region=r3,path=a/b]\""}"#),
+                                maxAttempts: 1, continueOnError: false)
+            let siblings = (0..<25).map { sibling($0) } + (0..<5).map { sibling($0, step: "other") }
+                + [sibling(3, step: "odd"), odd, naming, sibling(5, step: "odd")]
+            // Slices of 7: each storing call has its own templates.
+            _ = try await q.queue.submitRun(
+                RunRecord(runID: "r1", fields: [:], limits: [:], tasks: siblings), fence: q.fence, slice: 7)
+            let stored = try await q.redis.send("HGETALL", .string(q.queue.keys.runSpecs("r1"))).array ?? []
+            #expect(stored.count == siblings.count * 2)
+            #expect(stored.compactMap(\.string).filter { $0.hasPrefix("^") }.count >= 20)
+            var claimed: [String: String] = [:]
+            for task in try await q.claim(100) { claimed[task.ref.taskID] = task.spec }
+            #expect(claimed.count == siblings.count)
+            for task in siblings { #expect(claimed[task.id] == task.spec) }
+        }
+    }
+
+    @Test func aSignedSiblingVerifiesAgainstTheSpecClaimRebuilt() async throws {
+        try await withQueue { q throws in
+            let signer = TaskSigner(keyring: try SigningKeyring(parsing: try SigningKey.newKeyLine(id: "k1"), source: "test"),
+                                    namespace: "qt")
+            let record = RunRecord(runID: "r1", fields: [:], limits: [:], tasks: (0..<4).map { sibling($0) }).signed(by: signer)
+            _ = try await q.queue.submitRun(record, fence: q.fence)
+            let claimed = try await q.claim(10)
+            #expect(claimed.count == 4)
+            for task in claimed { try task.verifySignature(with: signer) }
+        }
+    }
+}
