@@ -133,7 +133,7 @@ let package = Package(
         .target(name: "QrewFuzzing", dependencies: ["QrewCore", "QrewRedis", "QrewQueue"]),
         .target(name: "QrewTestSupport", dependencies: ["QrewRedis", "QrewQueue", logging], path: "Tests/QrewTestSupport"),
         // Yams: the composer QrewCore replaced, kept as the reference of the differential tests.
-        .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore", "Yams"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QrewCoreTests", dependencies: ["QrewCore", "Yams", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")]),
         .testTarget(name: "QrewFuzzTests", dependencies: ["QrewFuzzing"]),
         .testTarget(name: "QrewRedisTests", dependencies: ["QrewRedis", "QrewTestSupport"]),
         .testTarget(name: "QrewWorkerTests", dependencies: ["QrewWorker", "QrewTestSupport", "QrewQueue", "QrewCore", "qrew-chaos", logging]),

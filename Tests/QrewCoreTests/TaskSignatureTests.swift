@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import QrewCore
@@ -28,6 +29,20 @@ struct TaskSignatureTests {
         let signature = try signer("k1:\(Self.keyBase64)").signature(.task, runID: "r1", taskID: "a", spec: #"{"run":["echo","hi"]}"#)
         // The same value Python's hmac gives for these bytes and key.
         #expect(signature == "k1:9ikw07uKjKDm0zoffNnpLVUUu29W9sAWmQ21pP/DBqw=")
+    }
+
+    @Test func signaturesMatchFoundationsBase64OfSwiftCryptosHMACForManyTasks() throws {
+        let keyBytes = Data(base64Encoded: Self.keyBase64)!
+        let keys = try signer("k1:\(Self.keyBase64)")
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<200 {
+            let spec = String((0..<Int.random(in: 0..<400, using: &generator)).map { _ in Character(UnicodeScalar(UInt8.random(in: 32...126, using: &generator))) })
+            let subject = SignedTask(kind: .task, namespace: "qrew", runID: "r", taskID: "t\(index)", spec: spec)
+            let mac = HMAC<SHA256>.authenticationCode(for: subject.canonicalBytes, using: SymmetricKey(data: keyBytes))
+            let signature = keys.signature(.task, runID: "r", taskID: "t\(index)", spec: spec)
+            #expect(signature == "k1:" + Data(mac).base64EncodedString(), "\(spec)")
+            try keys.verify(signature, .task, runID: "r", taskID: "t\(index)", spec: spec)
+        }
     }
 
     @Test func aSignedTaskVerifiesAndAnyChangeIsRefused() throws {

@@ -135,8 +135,30 @@ public struct TaskSigner: Sendable {
         }
     }
 
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// The MAC in standard base64 with padding (44 characters), as `Data.base64EncodedString`
+    /// writes it, without its `Data` and buffer round trips (the check runs per claimed task).
     private static func base64(_ mac: HMAC<SHA256>.MAC) -> String {
-        mac.withUnsafeBytes { Data($0).base64EncodedString() }
+        mac.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            String(unsafeUninitializedCapacity: (input.count + 2) / 3 * 4) { output in
+                var written = 0
+                var index = 0
+                while index < input.count {
+                    let a = UInt32(input[index])
+                    let b = index + 1 < input.count ? UInt32(input[index + 1]) : 0
+                    let c = index + 2 < input.count ? UInt32(input[index + 2]) : 0
+                    let triple = a << 16 | b << 8 | c
+                    output[written] = base64Alphabet[Int(triple >> 18 & 63)]
+                    output[written + 1] = base64Alphabet[Int(triple >> 12 & 63)]
+                    output[written + 2] = index + 1 < input.count ? base64Alphabet[Int(triple >> 6 & 63)] : UInt8(ascii: "=")
+                    output[written + 3] = index + 2 < input.count ? base64Alphabet[Int(triple & 63)] : UInt8(ascii: "=")
+                    written += 4
+                    index += 3
+                }
+                return written
+            }
+        }
     }
 
     /// Whether `a` and `b` hold the same bytes, in time that depends on their lengths only.
