@@ -206,8 +206,9 @@ public struct QueueClient: Sendable {
         [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
     }
 
-    /// Decodes a `claim` reply: nine elements per task (ref, token, attempt, spec, output pairs,
-    /// the run's trace, queue, ms waited in the queue or -1, signature or "").
+    /// Decodes a `claim` reply: nine elements per task (ref, token, attempt, spec or
+    /// [difference, template], output pairs, the run's trace, queue, ms waited in the queue or
+    /// -1, signature or "").
     package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
         guard let flat = reply.array, flat.count % 9 == 0 else { throw unexpected() }
@@ -216,7 +217,7 @@ public struct QueueClient: Sendable {
         for start in stride(from: 0, to: flat.count, by: 9) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
-                  let spec = flat[start + 3].string, let pairs = flat[start + 4].array, pairs.count % 2 == 0,
+                  let spec = Self.claimedSpec(flat[start + 3], taskID: ref.taskID), let pairs = flat[start + 4].array, pairs.count % 2 == 0,
                   let trace = flat[start + 5].string, let queue = flat[start + 6].string, let waitedMs = flat[start + 7].int,
                   let signature = flat[start + 8].string
             else { throw unexpected() }
@@ -233,6 +234,14 @@ public struct QueueClient: Sendable {
                 queueWait: waitedMs >= 0 ? .milliseconds(waitedMs) : nil, signature: signature))
         }
         return tasks
+    }
+
+    /// A claim reply's spec entry as the spec text: the spec itself, or a matrix sibling's
+    /// `[difference, template]`, put back together here rather than in Redis (lib/specs.lua).
+    private static func claimedSpec(_ entry: RedisReply, taskID: String) -> String? {
+        if let spec = entry.string { return spec }
+        guard let pair = entry.array, pair.count == 2, let stored = pair[0].string, let template = pair[1].string else { return nil }
+        return SpecTemplates.expanded(stored, template: template, taskID: taskID)
     }
 
     /// Renews all of a worker's leases in one round trip; returns the refs it no longer holds.

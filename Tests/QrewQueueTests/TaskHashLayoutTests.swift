@@ -107,6 +107,33 @@ struct TaskHashLayoutTests {
         #expect(difference.hasPrefix("^") || difference.hasPrefix("~"))
     }
 
+    @Test func aDifferenceExpandsToItsSpecByteForByteForRandomSiblings() {
+        var random = SplitMix64(seed: 17)
+        let alphabet = Array(#"abcXYZ09"\\:,{}[]ü "#)
+        func text(_ count: Int) -> String { String((0..<count).map { _ in alphabet.randomElement(using: &random)! }) }
+        var differences = 0
+        for _ in 0..<500 {
+            let templateID = "s[i=\(text(Int.random(in: 0...6, using: &random)))]"
+            let taskID = Bool.random(using: &random) ? templateID : "s[i=\(text(Int.random(in: 0...6, using: &random)))]"
+            let head = text(Int.random(in: 0...80, using: &random)), tail = text(Int.random(in: 0...200, using: &random))
+            let template = #"{"env":{"A":""# + head + #""},"taskID":""# + templateID + #"","with":{"m":""# + text(5) + "\"}" + tail + "}"
+            let spec = #"{"env":{"A":""# + head + #""},"taskID":""# + taskID + #"","with":{"m":""# + text(5) + "\"}" + tail + "}"
+            guard let difference = SpecTemplates.difference(
+                Array(spec.utf8), taskID: taskID, from: Array(template.utf8), templateID: templateID, margin: 0)
+            else { continue }
+            differences += 1
+            #expect(SpecTemplates.expanded(difference, template: template, taskID: taskID) == spec, "\(difference)")
+        }
+        #expect(differences > 400)
+        // No template (gone with its run): no spec, which the worker refuses; a whole spec or a
+        // malformed head is handed on as it is.
+        #expect(SpecTemplates.expanded("~3,2,1:tX", template: "", taskID: "u") == "")
+        #expect(SpecTemplates.expanded(Self.spec, template: "", taskID: "u") == Self.spec)
+        #expect(SpecTemplates.expanded("~3,x:t", template: "abcdef", taskID: "u") == "~3,x:t")
+        #expect(SpecTemplates.expanded("~9,9,9:t", template: "abcdef", taskID: "u") == "~9,9,9:t")
+        #expect(SpecTemplates.expanded("~9,9,1:tX", template: "abcdef", taskID: "u") == "abcdefX")
+    }
+
     @Test func claimPutsEverySiblingsSpecBackTogetherAcrossSlices() async throws {
         try await withQueue { q throws in
             // Ids that JSON escapes, and a spec naming another sibling's id in a value: stored so

@@ -156,6 +156,30 @@ def signature_refusal(keys, signature, namespace, ref, spec):
 
 # --- task specs ----------------------------------------------------------------------------
 
+DIFFERENCE_HEAD = re.compile(rb"[~^](\d{1,18}),(\d{1,18}),(\d{1,18}):")
+
+
+def claimed_spec(entry, task_id):
+    """A claim reply's spec entry as the spec text: the spec itself, or a matrix sibling's
+    [difference, template], put back together byte for byte (docs/protocol.md, *Task specs*)."""
+    if not isinstance(entry, list):
+        return entry
+    stored, template = (part.encode() if isinstance(part, str) else part for part in entry)
+    head = DIFFERENCE_HEAD.match(stored)
+    if head is None or head.end() + int(head.group(3)) > len(stored):
+        return stored.decode(errors="replace")
+    if not template:
+        return ""  # the template is gone with its run: refused as an empty spec
+    prefix, suffix, n = (int(number) for number in head.groups())
+    template_id, middle = stored[head.end():head.end() + n], stored[head.end() + n:]
+    prefix = min(prefix, len(template))
+    suffix = min(suffix, len(template) - prefix)
+    spec = template[:prefix] + middle + template[len(template) - suffix:]
+    if stored[:1] == b"^":
+        spec = spec.replace(b'"taskID":"' + template_id + b'"', b'"taskID":"' + task_id.encode() + b'"', 1)
+    return spec.decode(errors="replace")
+
+
 def render(text, step_outputs, run_id):
     """Substitutes `${{ steps.X.output }}` and `${{ run.id }}` (the references left for workers)."""
     if "${{" not in text:
@@ -374,6 +398,7 @@ class Worker:
             for i in range(0, len(reply), CLAIM_ENTRIES):
                 ref, token, attempt, spec, pairs, trace, _queue, _waited_ms, signature = reply[i:i + CLAIM_ENTRIES]
                 outputs = dict(zip(pairs[0::2], pairs[1::2]))
+                spec = claimed_spec(spec, ref.split("/", 1)[1])
                 refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs, signature)
             if refused:
                 self.draining.wait(REFUSED_PAUSE)

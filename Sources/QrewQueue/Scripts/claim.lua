@@ -19,7 +19,8 @@
   The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT.
-  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON, from <run>:specs),
+  Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON from <run>:specs; for
+  a matrix sibling stored as a difference, the pair {difference, template}: lib/specs spec_entry),
   outputs (flat array of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
   a run without one), the queue it was claimed from, how long it waited there (ms from its
   `queuedAt` to now; -1 when the task has no `queuedAt`), and its signature (task field `sig`,
@@ -120,7 +121,7 @@ for qi = 7, #ARGV do
           out[n_out + 3] = attempt_number
           -- the spec lives in the run's <run>:specs (lib/specs); a task stored by an older
           -- coordinator still carries it in its own hash
-          out[n_out + 4] = t[4] or expand_spec(r.key, redis.call('HGET', r.key .. ':specs', t[6]), t[6])
+          out[n_out + 4] = t[4] or spec_entry(r.key, redis.call('HGET', r.key .. ':specs', t[6]))
           out[n_out + 5] = outputs
           out[n_out + 6] = r.trace
           out[n_out + 7] = queue
