@@ -214,6 +214,7 @@ public struct QueueClient: Sendable {
         guard let flat = reply.array, flat.count % 9 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
         tasks.reserveCapacity(flat.count / 9)
+        var lastTrace: (text: String, trace: RunTrace?) = ("", nil)
         for start in stride(from: 0, to: flat.count, by: 9) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
@@ -227,7 +228,9 @@ public struct QueueClient: Sendable {
                 outputs[id] = output
             }
             // The attempt's span is made here, as the worker takes the task (no Redis involved).
-            let runTrace = RunTrace(claimed: trace)
+            // Tasks of one run come with the same trace text: parsed once.
+            if trace != lastTrace.text { lastTrace = (trace, RunTrace(claimed: trace)) }
+            let runTrace = lastTrace.trace
             tasks.append(ClaimedTask(
                 ref: ref, token: token, attempt: attempt, spec: spec, outputs: outputs, trace: runTrace,
                 spanID: runTrace == nil ? nil : RunTrace.newSpanID(), queue: queue,

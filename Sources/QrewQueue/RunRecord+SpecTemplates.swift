@@ -53,48 +53,79 @@ struct SpecTemplates {
 
     /// The spec that `stored` (a difference, as `difference` makes it) stands for, given its
     /// template's spec, for task `taskID`; "" when the template is gone (empty), and `stored`
-    /// itself when it is no difference.
+    /// itself when it is no difference. Runs in the worker for every such claimed task: bytes are
+    /// copied once into one buffer, with no intermediate arrays.
     static func expanded(_ stored: String, template: String, taskID: String) -> String {
-        var stored = stored
-        return stored.withUTF8 { bytes in
-            guard let marker = bytes.first, marker == UInt8(ascii: "~") || marker == UInt8(ascii: "^") else { return String(decoding: bytes, as: UTF8.self) }
-            // `<marker><prefix>,<suffix>,<n>:`: three decimal numbers.
-            var numbers: [Int] = []
+        var stored = stored, template = template
+        return stored.withUTF8 { bytes -> String in
+            guard let head = DifferenceHead(bytes) else { return String(decoding: bytes, as: UTF8.self) }
+            guard !template.isEmpty else { return "" }
+            return template.withUTF8 { template -> String in
+                let prefix = min(head.prefix, template.count)
+                let suffix = min(head.suffix, template.count - prefix)
+                var spec: [UInt8] = []
+                spec.reserveCapacity(prefix + (bytes.count - head.middle) + suffix + taskID.utf8.count)
+                spec.append(contentsOf: template[..<prefix])
+                spec.append(contentsOf: bytes[head.middle...])
+                spec.append(contentsOf: template[(template.count - suffix)...])
+                guard head.renamed else { return String(decoding: spec, as: UTF8.self) }
+                let theirs = Array(#""taskID":""#.utf8) + bytes[head.templateID..<head.middle] + [UInt8(ascii: "\"")]
+                guard let at = firstIndex(of: theirs, in: spec) else { return String(decoding: spec, as: UTF8.self) }
+                var renamed = Array(spec[..<(at + 10)])
+                renamed.reserveCapacity(spec.count + taskID.utf8.count)
+                renamed.append(contentsOf: taskID.utf8)
+                renamed.append(contentsOf: spec[(at + theirs.count - 1)...])
+                return String(decoding: renamed, as: UTF8.self)
+            }
+        }
+    }
+
+    /// Where the first occurrence of `target` starts in `bytes`, if anywhere.
+    private static func firstIndex(of target: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard let first = target.first, bytes.count >= target.count else { return nil }
+        var start = 0
+        while start <= bytes.count - target.count {
+            if bytes[start] == first, bytes[start..<(start + target.count)].elementsEqual(target) { return start }
+            start += 1
+        }
+        return nil
+    }
+
+    /// The head of a stored difference, `<~ or ^><prefix>,<suffix>,<n>:<template id (n bytes)>`:
+    /// the three numbers and where the template id and the middle start.
+    private struct DifferenceHead {
+        let renamed: Bool
+        let prefix: Int
+        let suffix: Int
+        let templateID: Int
+        let middle: Int
+
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let marker = bytes.first, marker == UInt8(ascii: "~") || marker == UInt8(ascii: "^") else { return nil }
+            var numbers = (0, 0, 0)
             var index = 1
-            var value = 0
-            var digits = 0
-            while index < bytes.count, numbers.count < 3 {
-                let byte = bytes[index]
-                index += 1
-                if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 18 {
-                    value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            for position in 0..<3 {
+                var value = 0, digits = 0
+                while index < bytes.count, digits < 18, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                    value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
                     digits += 1
-                } else if digits > 0, byte == (numbers.count < 2 ? UInt8(ascii: ",") : UInt8(ascii: ":")) {
-                    numbers.append(value)
-                    value = 0
-                    digits = 0
-                } else {
-                    break
+                    index += 1
+                }
+                let separator = position < 2 ? UInt8(ascii: ",") : UInt8(ascii: ":")
+                guard digits > 0, index < bytes.count, bytes[index] == separator else { return nil }
+                index += 1
+                switch position {
+                case 0: numbers.0 = value
+                case 1: numbers.1 = value
+                default: numbers.2 = value
                 }
             }
-            guard numbers.count == 3, numbers[2] <= bytes.count - index else { return String(decoding: bytes, as: UTF8.self) }
-            guard !template.isEmpty else { return "" }
-            let templateID = bytes[index..<(index + numbers[2])]
-            let middle = bytes[(index + numbers[2])...]
-            let templateBytes = Array(template.utf8)
-            let prefix = min(numbers[0], templateBytes.count)
-            let suffix = min(numbers[1], templateBytes.count - prefix)
-            var spec = Array(templateBytes[..<prefix])
-            spec.reserveCapacity(templateBytes.count + middle.count + 16)
-            spec.append(contentsOf: middle)
-            spec.append(contentsOf: templateBytes[(templateBytes.count - suffix)...])
-            if marker == UInt8(ascii: "^") {
-                let quote = [UInt8(ascii: "\"")]
-                let theirs = Array(#""taskID":""#.utf8) + Array(templateID) + quote
-                let own = Array(#""taskID":""#.utf8) + Array(taskID.utf8) + quote
-                if let renamed = replacingFirst(theirs, with: own, in: spec) { spec = renamed }
-            }
-            return String(decoding: spec, as: UTF8.self)
+            guard numbers.2 <= bytes.count - index else { return nil }
+            self.renamed = marker == UInt8(ascii: "^")
+            self.prefix = numbers.0
+            self.suffix = numbers.1
+            self.templateID = index
+            self.middle = index + numbers.2
         }
     }
 

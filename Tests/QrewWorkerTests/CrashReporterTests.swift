@@ -32,17 +32,37 @@ struct CrashReporterTests {
             #expect(
                 Array(held.bytes) == CrashReportCommand.blamed([(a.ref.description, "1"), (b.ref.description, "22")])
                     || Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22"), (a.ref.description, "1")]))
+            // A release is published lazily (record_crash ignores a pair whose token no longer
+            // holds the lease): with the next claim, or once the released outnumber the held.
             reporter.release(a.ref)
+            #expect(try #require(Self.held(state)).count == 2)
+            let more = (0..<40).map { ClaimedTask(ref: TaskRef(runID: "r1", taskID: "x\($0)"), token: "\($0)", attempt: 1, spec: "{}", outputs: [:]) }
+            reporter.hold(more)
             held = try #require(Self.held(state))
-            #expect(held.count == 1 && Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22")]))
+            #expect(held.count == 41)
+            for task in more.prefix(31) { reporter.release(task.ref) }
+            #expect(try #require(Self.held(state)).count == 41)
+            reporter.release(more[31].ref)
+            held = try #require(Self.held(state))
+            #expect(held.count == 9)
+            #expect(Array(held.bytes).count == CrashReportCommand.blamed([(b.ref.description, "22")] + more[32...].map { ($0.ref.description, $0.token) }).count)
+            for task in more[32...] { reporter.release(task.ref) }
+            held = try #require(Self.held(state))
+            #expect(held.count == 9, "fewer released than lazyReleases: not published yet")
+            reporter.hold([a])
+            held = try #require(Self.held(state))
+            #expect(held.count == 2)
+            #expect(
+                Array(held.bytes) == CrashReportCommand.blamed([(a.ref.description, "1"), (b.ref.description, "22")])
+                    || Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22"), (a.ref.description, "1")]))
 
             // Signal handlers are process-wide: a second reporter stays off and says why.
             let second = CrashReporter(
                 redis: configuration, prefix: "qt", name: "w2", script: "return 0", checkInterval: .milliseconds(50),
                 logger: Logger.qrew("worker w2", sink: log.sink))
             await second.start()
-            second.hold([a])
-            #expect(try #require(Self.held(state)).count == 1)
+            second.hold([more[0]])
+            #expect(try #require(Self.held(state)).count == 2, "the first reporter's block, unchanged")
             #expect(log.all.contains { $0.contains("crash reports off: another service in this process") })
 
             reporter.stop()

@@ -14,13 +14,19 @@ import Synchronization
 /// ref/token pairs of the tasks it blames: the crashing attempt's (``CrashAttribution``), or,
 /// when the crashing thread runs no attempt, every task held from the moment its claim reply
 /// arrived until its result is recorded or it is handed back. The held set is double-buffered
-/// behind an atomic, so the handler takes no lock.
+/// behind an atomic, so the handler takes no lock. A task's release is published lazily (with
+/// the next claim, or once the released outnumber the held): `record_crash` counts a crash only
+/// on tasks whose token still holds their lease, so a finished task still in the block costs a
+/// few bytes of the report and nothing else, and a worker does not copy every held pair again
+/// for each task it finishes.
 package final class CrashReporter: Sendable {
     private struct Held {
         /// Each held task's preformatted ref/token pair, built once when it is claimed, so a
         /// change costs a few copies rather than formatting every held task again.
         var tasks: [String: [UInt8]] = [:]
         var length = 0
+        /// Tasks released since the last publication: the published block still blames them.
+        var released = 0
         /// Two blocks: the one published (a handler may read it) and the one filled next.
         var blocks = [CrashReportBlock.allocate(capacity: 1024), CrashReportBlock.allocate(capacity: 1024)]
         var published = 0
@@ -99,10 +105,20 @@ package final class CrashReporter: Sendable {
         }
     }
 
-    /// Stops blaming `ref`: its result is recorded, or it was stopped or handed back.
+    /// Stops blaming `ref`: its result is recorded, or it was stopped or handed back. Published
+    /// with the next `hold`, or once the tasks released since the last publication are at least
+    /// `lazyReleases` and as many as those held (see the type's comment).
     package func release(_ ref: TaskRef) {
-        release(item: ref.description)
+        held.withLock { held in
+            guard let pair = held.tasks.removeValue(forKey: ref.description) else { return }
+            held.length -= pair.count
+            held.released += 1
+            if held.released >= max(Self.lazyReleases, held.tasks.count) { publish(&held) }
+        }
     }
+
+    /// Released tasks a published block may go on naming before it is published again.
+    package static let lazyReleases = 32
 
     /// Blames `item` (sent with `detail`: the second value of the script's pairs) for a crash
     /// from now on, for a reporter whose script blames something else than tasks (the
@@ -114,7 +130,7 @@ package final class CrashReporter: Sendable {
         }
     }
 
-    /// Stops blaming `item`.
+    /// Stops blaming `item`, at once (`record_intake_crash` does not check what it is given).
     package func release(item: String) {
         held.withLock { held in
             guard let pair = held.tasks.removeValue(forKey: item) else { return }
@@ -146,6 +162,7 @@ package final class CrashReporter: Sendable {
             held.blocks[next] = .allocate(capacity: max(held.length, 2 * capacity))
         }
         held.blocks[next].fill(parts: held.tasks.values, count: held.tasks.count)
+        held.released = 0
         handler.held.store(Int(bitPattern: held.blocks[next].raw), ordering: .sequentiallyConsistent)
         held.published = next
     }
