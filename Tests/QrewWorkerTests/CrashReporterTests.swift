@@ -27,42 +27,51 @@ struct CrashReporterTests {
             let a = ClaimedTask(ref: TaskRef(runID: "r1", taskID: "a"), token: "1", attempt: 1, spec: "{}", outputs: [:])
             let b = ClaimedTask(ref: TaskRef(runID: "r1", taskID: "b/c"), token: "22", attempt: 1, spec: "{}", outputs: [:])
             reporter.hold([a, b])
-            var held = try #require(Self.held(state))
+            let held = try #require(Self.held(state))
             #expect(held.count == 2)
             #expect(
                 Array(held.bytes) == CrashReportCommand.blamed([(a.ref.description, "1"), (b.ref.description, "22")])
                     || Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22"), (a.ref.description, "1")]))
-            // A release is published lazily (record_crash ignores a pair whose token no longer
-            // holds the lease): with the next claim, or once the released outnumber the held.
+            // Releases are published lazily and claims append to the published block
+            // (record_crash ignores a pair whose token no longer holds the lease): the block
+            // always blames every held task, and what it names beyond them stays bounded.
+            var live: [ClaimedTask] = [a, b]
+            func check(_ step: String) throws {
+                let block = try #require(Self.held(state))
+                let pairs = Self.pairs(Array(block.bytes))
+                #expect(pairs.count == block.count, "\(step)")
+                for task in live { #expect(pairs.contains { $0 == (task.ref.description, task.token) }, "\(step): \(task.ref)") }
+                #expect(block.count - live.count <= max(CrashReporter.lazyReleases, live.count), "\(step): \(block.count) for \(live.count)")
+            }
+            try check("hold a, b")
             reporter.release(a.ref)
-            #expect(try #require(Self.held(state)).count == 2)
+            live.removeAll { $0.ref == a.ref }
+            try check("release a")
             let more = (0..<40).map { ClaimedTask(ref: TaskRef(runID: "r1", taskID: "x\($0)"), token: "\($0)", attempt: 1, spec: "{}", outputs: [:]) }
             reporter.hold(more)
-            held = try #require(Self.held(state))
-            #expect(held.count == 41)
-            for task in more.prefix(31) { reporter.release(task.ref) }
-            #expect(try #require(Self.held(state)).count == 41)
-            reporter.release(more[31].ref)
-            held = try #require(Self.held(state))
-            #expect(held.count == 9)
-            #expect(Array(held.bytes).count == CrashReportCommand.blamed([(b.ref.description, "22")] + more[32...].map { ($0.ref.description, $0.token) }).count)
-            for task in more[32...] { reporter.release(task.ref) }
-            held = try #require(Self.held(state))
-            #expect(held.count == 9, "fewer released than lazyReleases: not published yet")
+            live += more
+            try check("hold 40")
+            var shrank = false
+            for task in more {
+                reporter.release(task.ref)
+                live.removeAll { $0.ref == task.ref }
+                try check("release \(task.ref)")
+                let count = try #require(Self.held(state)).count
+                shrank = shrank || count == live.count
+            }
+            #expect(shrank, "the released were published once they outnumbered the held")
             reporter.hold([a])
-            held = try #require(Self.held(state))
-            #expect(held.count == 2)
-            #expect(
-                Array(held.bytes) == CrashReportCommand.blamed([(a.ref.description, "1"), (b.ref.description, "22")])
-                    || Array(held.bytes) == CrashReportCommand.blamed([(b.ref.description, "22"), (a.ref.description, "1")]))
+            live.append(a)
+            try check("hold a again")
 
             // Signal handlers are process-wide: a second reporter stays off and says why.
             let second = CrashReporter(
                 redis: configuration, prefix: "qt", name: "w2", script: "return 0", checkInterval: .milliseconds(50),
                 logger: Logger.qrew("worker w2", sink: log.sink))
             await second.start()
+            let published = try #require(Self.held(state)).count
             second.hold([more[0]])
-            #expect(try #require(Self.held(state)).count == 2, "the first reporter's block, unchanged")
+            #expect(try #require(Self.held(state)).count == published, "the first reporter's block, unchanged")
             #expect(log.all.contains { $0.contains("crash reports off: another service in this process") })
 
             reporter.stop()
@@ -74,6 +83,20 @@ struct CrashReporterTests {
             }
             #expect(state.socket.load(ordering: .sequentiallyConsistent) == -1)
         }
+    }
+
+    /// The (item, detail) pairs of a block's RESP bulk strings.
+    static func pairs(_ bytes: [UInt8]) -> [(String, String)] {
+        var strings: [String] = []
+        var index = 0
+        while index < bytes.count, bytes[index] == UInt8(ascii: "$") {
+            var end = index + 1
+            while end < bytes.count, bytes[end] != 13 { end += 1 }
+            guard let length = Int(String(decoding: bytes[(index + 1)..<end], as: UTF8.self)), end + 2 + length <= bytes.count else { break }
+            strings.append(String(decoding: bytes[(end + 2)..<(end + 2 + length)], as: UTF8.self))
+            index = end + 2 + length + 2
+        }
+        return stride(from: 0, to: strings.count - 1, by: 2).map { (strings[$0], strings[$0 + 1]) }
     }
 
     @Test func itsConnectionIsReopenedOnTheSameDescriptorWhenRedisClosesIt() async throws {

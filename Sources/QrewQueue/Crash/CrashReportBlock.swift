@@ -65,6 +65,20 @@ package struct CrashReportBlock: @unchecked Sendable {
         raw.storeBytes(of: count, as: Int.self)
     }
 
+    /// Replaces the contents with `other`'s bytes followed by `bytes`, blaming `count` tasks in
+    /// all; they must fit the capacity.
+    package func fill(copying other: CrashReportBlock, appending bytes: [UInt8], count: Int) {
+        let first = other.bytes
+        precondition(first.count + bytes.count <= capacity, "crash report block too small")
+        if let base = first.baseAddress { (raw + Self.headerSize).copyMemory(from: base, byteCount: first.count) }
+        bytes.withUnsafeBytes { source in
+            guard let base = source.baseAddress else { return }
+            (raw + Self.headerSize + first.count).copyMemory(from: base, byteCount: source.count)
+        }
+        raw.storeBytes(of: first.count + bytes.count, toByteOffset: MemoryLayout<Int>.stride, as: Int.self)
+        raw.storeBytes(of: count, as: Int.self)
+    }
+
     package func deallocate() {
         raw.deallocate()
     }

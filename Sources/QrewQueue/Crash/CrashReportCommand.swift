@@ -19,8 +19,8 @@ package enum CrashReportCommand {
     package static func blamed(_ items: some Sequence<(String, String)>) -> [UInt8] {
         var bytes: [UInt8] = []
         for (item, detail) in items {
-            appendBulk(Array(item.utf8), to: &bytes)
-            appendBulk(Array(detail.utf8), to: &bytes)
+            appendBulk(item.utf8, to: &bytes)
+            appendBulk(detail.utf8, to: &bytes)
         }
         return bytes
     }
@@ -32,10 +32,20 @@ package enum CrashReportCommand {
         return bytes + blamed
     }
 
-    /// `$<length>\r\n<bytes>\r\n`.
-    package static func appendBulk(_ argument: [UInt8], to bytes: inout [UInt8]) {
-        bytes += Array("$\(argument.count)\r\n".utf8)
-        bytes += argument
-        bytes += [13, 10]
+    /// `$<length>\r\n<bytes>\r\n`, written in place (a worker does it for every task it claims).
+    package static func appendBulk(_ argument: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "$"))
+        let start = bytes.count
+        var length = argument.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(length % 10))
+            length /= 10
+        } while length > 0
+        bytes[start...].reverse()
+        bytes.append(13)
+        bytes.append(10)
+        bytes.append(contentsOf: argument)
+        bytes.append(13)
+        bytes.append(10)
     }
 }

@@ -96,12 +96,19 @@ package final class CrashReporter: Sendable {
         connection.stop()
     }
 
-    /// Blames `tasks` for a crash from now on: their claim reply has just arrived.
+    /// Blames `tasks` for a crash from now on: their claim reply has just arrived. Their pairs are
+    /// appended to what the published block holds (released tasks included, see the type's
+    /// comment), unless enough were released to publish the held set afresh.
     package func hold(_ tasks: [ClaimedTask]) {
         guard !tasks.isEmpty else { return }
         held.withLock { held in
-            for task in tasks { add(task.ref.description, task.token, to: &held) }
-            publish(&held)
+            var added: [UInt8] = []
+            for task in tasks { added += add(task.ref.description, task.token, to: &held) }
+            if held.released < max(Self.lazyReleases, held.tasks.count) {
+                publish(&held, appending: added, count: tasks.count)
+            } else {
+                publish(&held)
+            }
         }
     }
 
@@ -139,9 +146,12 @@ package final class CrashReporter: Sendable {
         }
     }
 
-    private func add(_ item: String, _ detail: String, to held: inout Held) {
-        let pair = CrashReportCommand.blamed([(item, detail)])
+    /// Adds `item`'s pair to the held set; returns the pair.
+    @discardableResult
+    private func add(_ item: String, _ detail: String, to held: inout Held) -> [UInt8] {
+        let pair = CrashReportCommand.blamed(CollectionOfOne((item, detail)))
         held.length += pair.count - (held.tasks.updateValue(pair, forKey: item)?.count ?? 0)
+        return pair
     }
 
     /// What a crash during `task`'s attempt blames: run the attempt with it as
@@ -163,6 +173,23 @@ package final class CrashReporter: Sendable {
         }
         held.blocks[next].fill(parts: held.tasks.values, count: held.tasks.count)
         held.released = 0
+        handler.held.store(Int(bitPattern: held.blocks[next].raw), ordering: .sequentiallyConsistent)
+        held.published = next
+    }
+
+    /// Publishes the published block's pairs followed by `added` (`count` more pairs): a copy of
+    /// bytes rather than of every held pair one by one. Released pairs it still has stay in it.
+    private func publish(_ held: inout Held, appending added: [UInt8], count: Int) {
+        guard held.installed, handler.phase.load(ordering: .sequentiallyConsistent) == 0 else { return }
+        let current = held.blocks[held.published]
+        let next = 1 - held.published
+        let length = current.bytes.count + added.count
+        let capacity = held.blocks[next].capacity
+        if capacity < length {
+            held.blocks[next].deallocate()
+            held.blocks[next] = .allocate(capacity: max(length, 2 * capacity))
+        }
+        held.blocks[next].fill(copying: current, appending: added, count: current.count + count)
         handler.held.store(Int(bitPattern: held.blocks[next].raw), ordering: .sequentiallyConsistent)
         held.published = next
     }
