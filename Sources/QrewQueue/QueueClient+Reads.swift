@@ -82,6 +82,45 @@ extension QueueClient {
         return try Self.progressEvents(StreamEntry.parseStreams(reply, operation: "XREAD"))
     }
 
+    /// `runEvents`, keeping only the events whose `type` is one of `types`: a `batch` entry that
+    /// names none of them is not decoded (a client waiting for `run_finished` alone reads a
+    /// 100,000-task run without decoding its 200,000 task events). Returns them with the id of the
+    /// last stream entry read, to continue after (nil when there was none).
+    public func runEvents(
+        _ runID: String, after afterID: String, count: Int = 1000, types: Set<String>
+    ) async throws(QueueError) -> (events: [StreamEntry], lastID: String?) {
+        let start = afterID == "0" ? "-" : "(\(afterID)"
+        let reply = try await send(["XRANGE", .string(keys.runEvents(runID)), .string(start), "+", "COUNT", .int(count)])
+        let entries = try StreamEntry.parseEntries(reply, operation: "XRANGE")
+        return (try Self.progressEvents(entries, types: types), entries.last?.id)
+    }
+
+    /// `followRunEvents`, keeping only the events whose `type` is one of `types` (see
+    /// `runEvents(_:after:count:types:)`), with the id of the last stream entry read.
+    public func followRunEvents(
+        _ runID: String, after afterID: String, block: Duration, types: Set<String>
+    ) async throws(QueueError) -> (events: [StreamEntry], lastID: String?) {
+        let args: [RedisArgument] = [
+            "XREAD", "COUNT", 1000, "BLOCK", .int(block.milliseconds), "STREAMS", .string(keys.runEvents(runID)), .string(afterID),
+        ]
+        let reply: RedisReply
+        do {
+            reply = try await redis.blocking(args, timeout: block)
+        } catch {
+            throw QueueError(error)
+        }
+        let entries = try StreamEntry.parseStreams(reply, operation: "XREAD")
+        return (try Self.progressEvents(entries, types: types), entries.last?.id)
+    }
+
+    private static func progressEvents(_ entries: [StreamEntry], types: Set<String>) throws(QueueError) -> [StreamEntry] {
+        var events: [StreamEntry] = []
+        for entry in entries where entry.fields["type"] != "batch" || types.contains(where: { entry.fields["events"]?.contains("\"\($0)\"") ?? false }) {
+            events += try entry.progressEvents().filter { types.contains($0.fields["type"] ?? "") }
+        }
+        return events
+    }
+
     private static func progressEvents(_ entries: [StreamEntry]) throws(QueueError) -> [StreamEntry] {
         var events: [StreamEntry] = []
         events.reserveCapacity(entries.count)

@@ -21,6 +21,7 @@ struct FollowOptions: ParsableArguments {
         var view = RunView(mode: follow ? RunView.standardMode() : .silent, total: total)
         var follower = RunFollower(queue: queue, runID: runID, after: after)
         follower.estimateEvery = follow ? .seconds(5) : nil
+        follower.outcomeOnly = !follow
         let state = try await follower.follow(updates: { update in
             switch update {
             case .event(let entry): view.handle(entry)

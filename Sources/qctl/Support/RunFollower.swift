@@ -18,6 +18,9 @@ struct RunFollower {
     var block: Duration = .seconds(1)
     /// How often the live part prices the run's remaining critical path (`Update.eta`); nil: never.
     var estimateEvery: Duration?
+    /// Only the outcome is wanted (`--wait`): just `run_finished` is read and handed on, without
+    /// decoding the task events or following child runs.
+    var outcomeOnly = false
     static let pageSize = 1000
     static let childPoll = Duration.milliseconds(200)
 
@@ -44,6 +47,7 @@ struct RunFollower {
     /// Calls `handle` for each event in order and, with `estimateEvery`, for each new ETA while
     /// the run goes on; returns the `run_finished` event's `state`.
     func follow(updates handle: (Update) -> Void) async throws -> String {
+        if outcomeOnly { return try await outcome(handle) }
         var last = after
         var nextEstimate = ContinuousClock.now
         var children: [ChildStream] = []
@@ -81,6 +85,41 @@ struct RunFollower {
                 if fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty {
                     return fields["state"] ?? "failed"
                 }
+            }
+        }
+    }
+
+    /// `follow` for `outcomeOnly`: reads the stream for `run_finished` alone.
+    private func outcome(_ handle: (Update) -> Void) async throws -> String {
+        let types: Set<String> = ["run_finished"]
+        var last = after
+        while true {
+            let page = try await queue.runEvents(runID, after: last, count: Self.pageSize, types: types)
+            if let finished = page.events.first {
+                handle(.event(finished))
+                return finished.fields["state"] ?? "failed"
+            }
+            guard let lastID = page.lastID else { break }
+            last = lastID
+        }
+        while true {
+            try Task.checkCancellation()
+            let read = try await queue.followRunEvents(runID, after: last, block: block, types: types)
+            if let finished = read.events.first {
+                handle(.event(finished))
+                return finished.fields["state"] ?? "failed"
+            }
+            if let lastID = read.lastID {
+                last = lastID
+                continue
+            }
+            // Nothing new for a whole block: the run may have ended without a visible
+            // run_finished (the stream is capped), or vanished (see `follow`).
+            guard let fields = try await queue.runFields(runID) else {
+                throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
+            }
+            if fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty {
+                return fields["state"] ?? "failed"
             }
         }
     }
