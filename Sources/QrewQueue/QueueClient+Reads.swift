@@ -70,6 +70,11 @@ extension QueueClient {
 
     /// Waits up to `block` for progress events after `afterID` (`batch` entries expanded).
     public func followRunEvents(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> [StreamEntry] {
+        try Self.progressEvents(await readRunStream(runID, after: afterID, block: block))
+    }
+
+    /// Up to 1000 entries of the run's stream after `afterID`, waiting up to `block` for one.
+    private func readRunStream(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> [StreamEntry] {
         let args: [RedisArgument] = [
             "XREAD", "COUNT", 1000, "BLOCK", .int(block.milliseconds), "STREAMS", .string(keys.runEvents(runID)), .string(afterID),
         ]
@@ -79,7 +84,7 @@ extension QueueClient {
         } catch {
             throw QueueError(error)
         }
-        return try Self.progressEvents(StreamEntry.parseStreams(reply, operation: "XREAD"))
+        return try StreamEntry.parseStreams(reply, operation: "XREAD")
     }
 
     /// `runEvents`, keeping only the events whose `type` is one of `types`: a `batch` entry that
@@ -100,16 +105,7 @@ extension QueueClient {
     public func followRunEvents(
         _ runID: String, after afterID: String, block: Duration, types: Set<String>
     ) async throws(QueueError) -> (events: [StreamEntry], lastID: String?) {
-        let args: [RedisArgument] = [
-            "XREAD", "COUNT", 1000, "BLOCK", .int(block.milliseconds), "STREAMS", .string(keys.runEvents(runID)), .string(afterID),
-        ]
-        let reply: RedisReply
-        do {
-            reply = try await redis.blocking(args, timeout: block)
-        } catch {
-            throw QueueError(error)
-        }
-        let entries = try StreamEntry.parseStreams(reply, operation: "XREAD")
+        let entries = try await readRunStream(runID, after: afterID, block: block)
         return (try Self.progressEvents(entries, types: types), entries.last?.id)
     }
 
