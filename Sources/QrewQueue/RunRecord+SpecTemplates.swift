@@ -56,7 +56,7 @@ struct SpecTemplates {
     /// itself when it is no difference. Runs in the worker for every such claimed task: bytes are
     /// copied once into one buffer, with no intermediate arrays.
     static func expanded(_ stored: String, template: String, taskID: String) -> String {
-        var stored = stored, template = template
+        var stored = stored, template = template, taskID = taskID
         return stored.withUTF8 { bytes -> String in
             guard let head = DifferenceHead(bytes) else { return String(decoding: bytes, as: UTF8.self) }
             guard !template.isEmpty else { return "" }
@@ -64,29 +64,39 @@ struct SpecTemplates {
                 let prefix = min(head.prefix, template.count)
                 let suffix = min(head.suffix, template.count - prefix)
                 var spec: [UInt8] = []
-                spec.reserveCapacity(prefix + (bytes.count - head.middle) + suffix + taskID.utf8.count)
+                spec.reserveCapacity(prefix + (bytes.count - head.middle) + suffix)
                 spec.append(contentsOf: template[..<prefix])
                 spec.append(contentsOf: bytes[head.middle...])
                 spec.append(contentsOf: template[(template.count - suffix)...])
-                guard head.renamed else { return String(decoding: spec, as: UTF8.self) }
-                let theirs = Array(#""taskID":""#.utf8) + bytes[head.templateID..<head.middle] + [UInt8(ascii: "\"")]
-                guard let at = firstIndex(of: theirs, in: spec) else { return String(decoding: spec, as: UTF8.self) }
-                var renamed = Array(spec[..<(at + 10)])
-                renamed.reserveCapacity(spec.count + taskID.utf8.count)
-                renamed.append(contentsOf: taskID.utf8)
-                renamed.append(contentsOf: spec[(at + theirs.count - 1)...])
-                return String(decoding: renamed, as: UTF8.self)
+                let templateID = UnsafeBufferPointer(rebasing: bytes[head.templateID..<head.middle])
+                guard head.renamed, let at = idOfTaskIDField(naming: templateID, in: spec) else {
+                    return String(decoding: spec, as: UTF8.self)
+                }
+                // The id at `at` (the template's) becomes the task's own.
+                let rest = at + templateID.count
+                return taskID.withUTF8 { id in
+                    String(unsafeUninitializedCapacity: at + id.count + (spec.count - rest)) { out in
+                        var written = out[...].initialize(fromContentsOf: spec[..<at])
+                        written = out[written...].initialize(fromContentsOf: id)
+                        return out[written...].initialize(fromContentsOf: spec[rest...])
+                    }
+                }
             }
         }
     }
 
-    /// Where the first occurrence of `target` starts in `bytes`, if anywhere.
-    private static func firstIndex(of target: [UInt8], in bytes: [UInt8]) -> Int? {
-        guard let first = target.first, bytes.count >= target.count else { return nil }
-        var start = 0
-        while start <= bytes.count - target.count {
-            if bytes[start] == first, bytes[start..<(start + target.count)].elementsEqual(target) { return start }
-            start += 1
+    /// Where the id starts in the first `"taskID":"<id>"` of `spec` whose id is `id` (the
+    /// rule lib/specs.lua states with a plain `string.find`), if there is one.
+    private static func idOfTaskIDField(naming id: UnsafeBufferPointer<UInt8>, in spec: [UInt8]) -> Int? {
+        let field = Array(#""taskID":""#.utf8)
+        let length = field.count + id.count + 1
+        guard spec.count >= length else { return nil }
+        for start in 0...(spec.count - length) where spec[start] == field[0] {
+            guard spec[start..<(start + field.count)].elementsEqual(field),
+                  spec[(start + field.count)..<(start + field.count + id.count)].elementsEqual(id),
+                  spec[start + length - 1] == UInt8(ascii: "\"")
+            else { continue }
+            return start + field.count
         }
         return nil
     }
