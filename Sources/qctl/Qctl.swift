@@ -33,11 +33,12 @@ struct Qctl: ParsableCommand {
             }
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                exit(withError: ExitCode(2))
-            }
-            exit(withError: error)
+            // Help and version go to stdout as ArgumentParser prints them.
+            if code == .success { exit(withError: error) }
+            // An error in one write: ArgumentParser prints to the unbuffered stderr a byte a call.
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            exit(withError: ExitCode(code == .validationFailure ? 2 : code.rawValue))
         }
     }
 }
