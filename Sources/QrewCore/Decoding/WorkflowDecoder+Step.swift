@@ -62,10 +62,12 @@ extension WorkflowDecoder {
 
     /// Keys that exist but belong to another step type; reported here where the key's line is known.
     private mutating func reportInapplicableKeys(_ fields: MappingFields, type: Step.StepType, path: @autoclosure () -> String, stepID: String?) {
-        let inapplicable = fields.pairs.lazy.map(\.key).filter { key in
+        let isInapplicable = { (key: String) in
             (Self.shellKeys.contains(key) && type != .shell) || (Self.httpKeys.contains(key) && type != .http)
                 || (key == "with" && !type.usesArguments)
         }
+        guard fields.pairs.contains(where: { isInapplicable($0.key) }) else { return }
+        let inapplicable = fields.keys.filter(isInapplicable)
         for key in inapplicable.sorted() {
             let owner: String
             if Self.shellKeys.contains(key), type != .shell {
