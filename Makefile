@@ -96,9 +96,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## release: the binaries with the Swift runtime and Foundation linked in statically: `qctl --help`
-## then costs ~3 ms of CPU instead of ~7.5 ms, most of it dynamic linking (docs/benchmarks.md,
-## "Front door")
+## release: the binaries with the Swift runtime and Foundation linked in statically, and qctl one
+## static executable (glibc, libstdc++ and hiredis too; Package.swift): `qctl --help` then costs
+## ~2 ms of CPU instead of ~7.5 ms, most of it dynamic linking (docs/benchmarks.md, "Front door:
+## qctl start-up and YAML")
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 

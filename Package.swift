@@ -105,9 +105,10 @@ let package = Package(
                 "QrewCore", "QrewQueue", "QrewRedis", "QrewLocalCluster", "QrewInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // Release qctl is position-dependent: the dynamic loader then has no relocations to
-            // apply to its image (with the runtime linked statically, a fifth of a call's start).
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+            // Release qctl is one static executable (glibc, libstdc++ and hiredis too): no dynamic
+            // loader, no shared objects to map and relocate; a call starts in about half the CPU
+            // (docs/benchmarks.md, "Front door: qctl start-up and YAML").
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]
         ),
         .executableTarget(
             name: "qrew-worker",

@@ -166,8 +166,10 @@ fi
 rm -rf "$WORK/image" && mkdir -p "$WORK/image/root/usr/local/bin" "$WORK/image/root/usr/local/lib/swift/linux"
 cp "$BIN/qctl" "$BIN/qrew-coordinator" "$BIN/qrew-worker" "$BIN/qrew-supervise" "$BIN/qrew-web" "$WORK/image/root/usr/local/bin/"
 cp -R "$BIN"/*.resources "$WORK/image/root/usr/local/bin/"
-# Binaries that link the Swift runtime dynamically get the toolchain's libraries they name.
-swift_libraries=$(ldd "$BIN/qrew-worker" "$BIN/qrew-coordinator" "$BIN/qctl" "$BIN/qrew-web" | awk '$3 ~ /\/lib\/swift\/linux\// { print $3 }' | sort -u)
+# Binaries that link the Swift runtime dynamically get the toolchain's libraries they name (a
+# release qctl is one static executable, which ldd refuses: it needs none).
+swift_libraries=$(for binary in qrew-worker qrew-coordinator qctl qrew-web; do ldd "$BIN/$binary" 2>/dev/null || true; done \
+    | awk '$3 ~ /\/lib\/swift\/linux\// { print $3 }' | sort -u)
 [ -z "$swift_libraries" ] || cp $swift_libraries "$WORK/image/root/usr/local/lib/swift/linux/"
 cp docker/compose-check/Dockerfile "$WORK/image/"
 docker build -q -t "$IMAGE" "$WORK/image" >"$LOGS/image.log" 2>&1 || fail "docker build failed (see $LOGS/image.log)"

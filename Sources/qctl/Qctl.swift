@@ -1,9 +1,10 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 
 /// `qctl`: validate, plan, submit and follow Qrew workflows.
 @main
-struct Qctl: AsyncParsableCommand {
+struct Qctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qctl",
         abstract: "Validate, plan, submit and follow Qrew workflows.",
@@ -15,21 +16,60 @@ struct Qctl: AsyncParsableCommand {
         ])
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.
-    static func main() async {
+    ///
+    /// Synchronous on purpose: an `async` main gives the main thread to `dispatch_main`, which
+    /// ends it with `pthread_exit`, and in the statically linked release qctl that forced unwind
+    /// first sorts the unwind tables of the whole image (~20 ms of CPU, three times what the rest
+    /// of `qctl status` costs; docs/benchmarks.md, "Front door: qctl start-up and YAML"). An async
+    /// command runs on the concurrency pool instead while the main thread waits for it (nothing in
+    /// qctl runs on the main actor).
+    static func main() {
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
+            if let asyncCommand = command as? AsyncParsableCommand {
+                try AsyncCommandRun(asyncCommand).runToCompletion()
             } else {
                 try command.run()
             }
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                exit(withError: ExitCode(2))
-            }
-            exit(withError: error)
+            // Help and version go to stdout as ArgumentParser prints them.
+            if code == .success { exit(withError: error) }
+            // An error in one write: ArgumentParser prints to the unbuffered stderr a byte a call.
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            exit(withError: ExitCode(code == .validationFailure ? 2 : code.rawValue))
+        }
+    }
+}
+
+/// One async command, run on the concurrency pool while the calling thread waits for its outcome.
+/// Unchecked Sendable: the command and its result are touched by the running task only, and read
+/// by the waiting thread after the semaphore orders that access behind the task's last write.
+private final class AsyncCommandRun: @unchecked Sendable {
+    private var command: any AsyncParsableCommand
+    private var outcome: Result<Void, any Error> = .success(())
+
+    init(_ command: any AsyncParsableCommand) {
+        self.command = command
+    }
+
+    /// Runs the command and blocks until it has finished; rethrows what it threw.
+    func runToCompletion() throws {
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await self.run()
+            finished.signal()
+        }
+        finished.wait()
+        try outcome.get()
+    }
+
+    private func run() async {
+        do {
+            try await command.run()
+        } catch {
+            outcome = .failure(error)
         }
     }
 }

@@ -18,11 +18,12 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Also measure figures (a) and (b) with the qrew-bench, qrew-coordinator and qrew-worker in this directory (e.g. today's "
-            + "binaries), alternating with this build's, and show the ratio in the current table.",
+            + "binaries), alternating with this build's, and show the ratio in the current table; figure (f) then also measures "
+            + "that directory's qctl (start-up CPU, and its load of the same 4 MB workflow against this build's).",
         valueName: "dir"))
     var baselineBin: String?
 
-    @Option(help: "Alternating rounds of figures (a) and (b) for --baseline-bin, each build.")
+    @Option(help: "Alternating rounds of figures (a) and (b), and of (f)'s workflow load, for --baseline-bin, each build.")
     var baselineRounds: Int = 3
 
     @Option(help: "Seconds per Redis round-trip measurement.")
@@ -122,7 +123,8 @@ struct Bench: AsyncParsableCommand {
             print("front door: loading a \(steps)-step workflow text; qctl's start-up CPU ...")
             sections.append((
                 "Front door (YAML load and intake of a \(steps)-step workflow, one thread; qctl start-up CPU)",
-                try await FrontDoorBenchmark.run(steps: steps, binDirectory: LocalCluster.executableDirectory)))
+                try await FrontDoorBenchmark.run(
+                    steps: steps, binDirectory: LocalCluster.executableDirectory, baselineDirectory: baselineBin, rounds: baselineRounds)))
             report(sections.last)
         }
 
@@ -194,7 +196,7 @@ struct Bench: AsyncParsableCommand {
             report(sections.last)
         }
 
-        if let baselineBin, !skipCluster {
+        if let baselineBin, !skipCluster, only.map({ $0.contains("a") || $0.contains("b") }) ?? true {
             let comparison = BaselineComparison(directory: baselineBin, rounds: baselineRounds)
             do {
                 let result = try await comparison.run {

@@ -3,8 +3,8 @@ extension Workflow {
     /// texts their `file:` keys name and, transitively, what those include.
     var childWorkflowFiles: [String: String] {
         var files: [String: String] = [:]
-        for step in steps {
-            guard let child = step.childWorkflow else { continue }
+        for index in steps.indices {  // by index: iterating would copy every (large) step
+            guard let child = steps[index].childWorkflow else { continue }
             files.merge(child.files) { first, _ in first }
             if !child.inline { files[child.fileName] = child.text }
         }

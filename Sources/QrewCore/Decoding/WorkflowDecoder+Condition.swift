@@ -1,9 +1,9 @@
 /// Decoding of a step's `if:` (docs/workflow-reference.md, *Conditions*).
 extension WorkflowDecoder {
     /// Reads `if:` into `step.condition`; a syntax error is reported at its line and column in the file.
-    mutating func decodeCondition(_ fields: MappingFields, into step: inout Step, path: String, stepID: String?) {
+    mutating func decodeCondition(_ fields: MappingFields, into step: inout Step, path: @autoclosure () -> String, stepID: String?) {
         guard let node = fields["if"] else { return }
-        let field = "\(path).if"
+        let field = "\(path()).if"
         guard let text = string(node, at: field, stepID: stepID) else { return }
         do {
             step.condition = try StepCondition(parsing: text)

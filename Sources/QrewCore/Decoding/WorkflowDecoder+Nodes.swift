@@ -52,21 +52,21 @@ extension WorkflowDecoder {
         }
     }
 
-    mutating func mismatch(_ node: YAMLNode, at path: String, stepID: String?, expected: String, hint: String? = nil) {
-        report(.typeMismatch, at: node, field: path, stepID: stepID,
-               "'\(Self.fieldName(path))' must be \(expected), found \(Self.shape(of: node))", hint: hint)
+    mutating func mismatch(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?, expected: String, hint: String? = nil) {
+        report(.typeMismatch, at: node, field: path(), stepID: stepID,
+               "'\(Self.fieldName(path()))' must be \(expected), found \(Self.shape(of: node))", hint: hint)
     }
 
     /// The key/value pairs of a mapping in order (null values dropped), with string keys only.
-    mutating func orderedMapping(_ node: YAMLNode, at path: String, stepID: String?, what: String) -> [(String, YAMLNode)]? {
+    mutating func orderedMapping(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?, what: String) -> [(String, YAMLNode)]? {
         guard case .mapping(let mapping) = node else {
-            mismatch(node, at: path, stepID: stepID, expected: what)
+            mismatch(node, at: path(), stepID: stepID, expected: what)
             return nil
         }
         var pairs: [(String, YAMLNode)] = []
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode else {
-                report(.typeMismatch, at: keyNode, field: path, stepID: stepID, "keys of '\(Self.fieldName(path))' must be strings")
+                report(.typeMismatch, at: keyNode, field: path(), stepID: stepID, "keys of '\(Self.fieldName(path()))' must be strings")
                 continue
             }
             if !Self.isNull(value) { pairs.append((key.string, value)) }
@@ -78,16 +78,16 @@ extension WorkflowDecoder {
     /// `allowedSet`, the same keys as a set, makes the membership test a hash for long key lists
     /// (a step's) decoded many times.
     mutating func fields(
-        of node: YAMLNode, at path: String, allowed: [String], allowedSet: Set<String>? = nil, stepID: String?, what: String
+        of node: YAMLNode, at path: @autoclosure () -> String, allowed: [String], allowedSet: Set<String>? = nil, stepID: String?, what: String
     ) -> MappingFields? {
         guard case .mapping(let mapping) = node else {
-            mismatch(node, at: path, stepID: stepID, expected: what)
+            mismatch(node, at: path(), stepID: stepID, expected: what)
             return nil
         }
         let isAllowed = { (key: String) in allowedSet?.contains(key) ?? allowed.contains(key) }
         for (keyNode, _) in mapping {
             guard case .scalar(let key) = keyNode, !isAllowed(key.string) else { continue }
-            let childPath = path.isEmpty ? key.string : "\(path).\(key.string)"
+            let childPath = path().isEmpty ? key.string : "\(path()).\(key.string)"
             report(.unknownKey, at: keyNode, field: childPath, stepID: stepID, "unknown key '\(key.string)'",
                    hint: KeySuggester.hint(for: key.string, among: allowed)
                        ?? "allowed keys: \(allowed.joined(separator: ", "))")
@@ -95,7 +95,7 @@ extension WorkflowDecoder {
         var result = MappingFields()
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode else {
-                report(.typeMismatch, at: keyNode, field: path, stepID: stepID, "keys of '\(Self.fieldName(path))' must be strings")
+                report(.typeMismatch, at: keyNode, field: path(), stepID: stepID, "keys of '\(Self.fieldName(path()))' must be strings")
                 continue
             }
             if !Self.isNull(value), isAllowed(key.string) { result.append(key.string, value) }
@@ -103,71 +103,71 @@ extension WorkflowDecoder {
         return result
     }
 
-    mutating func sequence(_ node: YAMLNode, at path: String, stepID: String?, what: String, hint: String? = nil) -> [YAMLNode]? {
+    mutating func sequence(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?, what: String, hint: String? = nil) -> [YAMLNode]? {
         guard case .sequence(let items) = node else {
-            mismatch(node, at: path, stepID: stepID, expected: what, hint: hint)
+            mismatch(node, at: path(), stepID: stepID, expected: what, hint: hint)
             return nil
         }
         return Array(items)
     }
 
     /// Any scalar as text (numbers and booleans keep their spelling, e.g. `1.0`).
-    mutating func string(_ node: YAMLNode, at path: String, stepID: String?) -> String? {
+    mutating func string(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?) -> String? {
         guard case .scalar(let scalar) = node else {
-            mismatch(node, at: path, stepID: stepID, expected: "a string")
+            mismatch(node, at: path(), stepID: stepID, expected: "a string")
             return nil
         }
         return scalar.string
     }
 
-    mutating func int(_ node: YAMLNode, at path: String, stepID: String?) -> Int? {
+    mutating func int(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?) -> Int? {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string.trimmingWhitespace()) else {
-            mismatch(node, at: path, stepID: stepID, expected: "an integer")
+            mismatch(node, at: path(), stepID: stepID, expected: "an integer")
             return nil
         }
         return value
     }
 
-    mutating func bool(_ node: YAMLNode, at path: String, stepID: String?) -> Bool? {
+    mutating func bool(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?) -> Bool? {
         guard case .scalar(let scalar) = node, let value = Self.plainBool(scalar.string) else {
-            mismatch(node, at: path, stepID: stepID, expected: "true or false")
+            mismatch(node, at: path(), stepID: stepID, expected: "true or false")
             return nil
         }
         return value
     }
 
     /// A duration: a bare integer (seconds) or text such as `500ms`, `10m`, `1h30m`.
-    mutating func duration(_ node: YAMLNode, at path: String, stepID: String?) -> Duration? {
+    mutating func duration(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?) -> Duration? {
         guard case .scalar(let scalar) = node else {
-            mismatch(node, at: path, stepID: stepID, expected: "a duration such as 30s")
+            mismatch(node, at: path(), stepID: stepID, expected: "a duration such as 30s")
             return nil
         }
         do {
             return try DurationParser.parse(scalar.string)
         } catch {
-            report(.badDuration, at: node, field: path, stepID: stepID, "'\(Self.fieldName(path))': \(error.description)",
+            report(.badDuration, at: node, field: path(), stepID: stepID, "'\(Self.fieldName(path()))': \(error.description)",
                    hint: "write e.g. 500ms, 30s, 10m, 1h30m or a whole number of seconds")
             return nil
         }
     }
 
-    mutating func stringList(_ node: YAMLNode, at path: String, stepID: String?, what: String, hint: String? = nil) -> [String] {
-        guard let items = sequence(node, at: path, stepID: stepID, what: what, hint: hint) else { return [] }
-        return items.enumerated().compactMap { index, item in string(item, at: "\(path)[\(index)]", stepID: stepID) }
+    mutating func stringList(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?, what: String, hint: String? = nil) -> [String] {
+        guard let items = sequence(node, at: path(), stepID: stepID, what: what, hint: hint) else { return [] }
+        return items.enumerated().compactMap { index, item in string(item, at: "\(path())[\(index)]", stepID: stepID) }
     }
 
-    mutating func stringMap(_ node: YAMLNode, at path: String, stepID: String?, what: String) -> [String: String] {
+    mutating func stringMap(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?, what: String) -> [String: String] {
         var result: [String: String] = [:]
-        for (key, value) in orderedMapping(node, at: path, stepID: stepID, what: what) ?? [] {
-            if let text = string(value, at: "\(path).\(key)", stepID: stepID) { result[key] = text }
+        for (key, value) in orderedMapping(node, at: path(), stepID: stepID, what: what) ?? [] {
+            if let text = string(value, at: "\(path()).\(key)", stepID: stepID) { result[key] = text }
         }
         return result
     }
 
     /// One `with:` value, keeping plain numbers and booleans typed.
-    mutating func argument(_ node: YAMLNode, at path: String, stepID: String?) -> Step.Argument? {
+    mutating func argument(_ node: YAMLNode, at path: @autoclosure () -> String, stepID: String?) -> Step.Argument? {
         guard case .scalar(let scalar) = node else {
-            mismatch(node, at: path, stepID: stepID, expected: "a string, number or boolean")
+            mismatch(node, at: path(), stepID: stepID, expected: "a string, number or boolean")
             return nil
         }
         guard scalar.style == .plain else { return .string(scalar.string) }

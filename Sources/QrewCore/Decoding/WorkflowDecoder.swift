@@ -1,6 +1,10 @@
 /// Turns a parsed YAML/JSON node tree into a `Workflow`, reporting shape problems (unknown keys,
 /// wrong types, unparsable values) with the parser's line and column and recording where every
 /// field came from. Semantic checks are left to `WorkflowValidator`.
+///
+/// The decoding helpers take a field's path (`steps[12].dependsOn[2]`) as an autoclosure: it is
+/// built only for a problem, not for every field of every step (a tenth of loading a
+/// 100,000-step workflow; docs/benchmarks.md, "Front door: qctl start-up and YAML").
 struct WorkflowDecoder {
     static let workflowKeys = ["name", "params", "failFast", "timeout", "defaults", "parallel", "steps", "schedule", "concurrencyGroup", "cancelInProgress"]
     static let defaultsKeys = ["timeout", "queue", "retries", "cache", "queueTimeout", "heartbeatTimeout", "circuitBreaker"]

@@ -43,6 +43,10 @@ private final class EventReader {
     private let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
     private var event = yaml_event_t()
     private var anchors: [String: YAMLNode] = [:]
+    /// The items and pairs of the collections being read, innermost last: each collection's
+    /// array is then allocated once at its exact size, not grown item by item.
+    private var pendingNodes: [YAMLNode] = []
+    private var pendingPairs: [(key: YAMLNode, value: YAMLNode)] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         yaml_parser_initialize(parser)
@@ -94,25 +98,29 @@ private final class EventReader {
             return node
         case YAML_SEQUENCE_START_EVENT:
             let anchor = Self.string(event.data.sequence_start.anchor)
-            var nodes: [YAMLNode] = []
+            let first = pendingNodes.endIndex
             try next()
             while event.type != YAML_SEQUENCE_END_EVENT {
-                nodes.append(try node())
+                pendingNodes.append(try node())
                 try next()
             }
+            let nodes = Array(pendingNodes[first...])
+            pendingNodes.removeSubrange(first...)
             let node = YAMLNode.sequence(YAMLNode.Items(nodes: nodes, mark: mark))
             if let anchor { anchors[anchor] = node }
             return node
         case YAML_MAPPING_START_EVENT:
             let anchor = Self.string(event.data.mapping_start.anchor)
-            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            let first = pendingPairs.endIndex
             try next()
             while event.type != YAML_MAPPING_END_EVENT {
                 let key = try node()
                 try next()
-                pairs.append((key, try node()))
+                pendingPairs.append((key, try node()))
                 try next()
             }
+            let pairs = Array(pendingPairs[first...])
+            pendingPairs.removeSubrange(first...)
             try Self.checkDuplicateKeys(pairs)
             let node = YAMLNode.mapping(YAMLNode.Mapping(pairs: pairs, mark: mark))
             if let anchor { anchors[anchor] = node }

@@ -12,9 +12,21 @@ enum YAMLNode: Sendable {
     case sequence(Items)
 
     /// A 1-based position in the source text.
+    ///
+    /// Stored in 32 bits each: every node of a document carries one, and the narrower mark makes
+    /// a node a third smaller, which a 100,000-step workflow's tree feels in allocation and page
+    /// faults (docs/benchmarks.md, "Front door: qctl start-up and YAML").
     struct Mark: Sendable, Equatable {
-        let line: Int
-        let column: Int
+        private let storedLine: Int32
+        private let storedColumn: Int32
+
+        var line: Int { Int(storedLine) }
+        var column: Int { Int(storedColumn) }
+
+        init(line: Int, column: Int) {
+            storedLine = Int32(clamping: line)
+            storedColumn = Int32(clamping: column)
+        }
     }
 
     /// A scalar's text and how it was written.

@@ -14,15 +14,15 @@ extension ValidationPass {
         // lastAddedBy[d] == i means step i already has an edge to d.
         var lastAddedBy = [Int](repeating: -1, count: steps.count)
 
-        for (index, step) in steps.enumerated() {
-            let stepID: String? = step.id.isEmpty ? nil : step.id
+        for index in steps.indices {  // by index: iterating would copy every (large) step
+            let stepID: String? = steps[index].id.isEmpty ? nil : steps[index].id
             func addEdge(to target: Int) {
                 guard lastAddedBy[target] != index else { return }
                 lastAddedBy[target] = index
                 sources.append(index)
                 destinations.append(target)
             }
-            for (position, dependency) in step.dependsOn.enumerated() {
+            for (position, dependency) in steps[index].dependsOn.enumerated() {
                 if let target = indexByID[dependency] {
                     addEdge(to: target)
                 } else {
@@ -32,13 +32,13 @@ extension ValidationPass {
                            "depends on unknown step '\(dependency)'", hint: hint ?? "declare a step with id '\(dependency)' or remove the dependency")
                 }
             }
-            if let target = checkDynamicMatrix(of: step, at: index, indexByID: indexByID) { addEdge(to: target) }
-            for target in conditionTargets(of: step, index: index, indexByID: indexByID) { addEdge(to: target) }
-            guard step.mayContainTemplates else { continue }
-            for (field, text) in step.templatedFields where Template.mayContainReference(text) {
+            if let target = checkDynamicMatrix(of: steps[index], at: index, indexByID: indexByID) { addEdge(to: target) }
+            for target in conditionTargets(of: steps[index], index: index, indexByID: indexByID) { addEdge(to: target) }
+            guard steps[index].mayContainTemplates else { continue }
+            for (field, text) in steps[index].templatedFields where Template.mayContainReference(text) {
                 for target in checkTemplate(
-                    text, field: "steps[\(index)].\(field)", step: step, indexByID: indexByID,
-                    secretsAllowed: step.allowsSecrets(inField: field)) {
+                    text, field: "steps[\(index)].\(field)", step: steps[index], indexByID: indexByID,
+                    secretsAllowed: steps[index].allowsSecrets(inField: field)) {
                     addEdge(to: target)
                 }
             }

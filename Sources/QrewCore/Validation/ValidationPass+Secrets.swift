@@ -39,9 +39,11 @@ extension ValidationPass {
         if let reference = secret(in: workflow.name) {
             report(.badReference, field: "name", "\(reference) is not allowed here", hint: hint)
         }
-        for (index, step) in workflow.steps.enumerated() {
-            guard let name = step.name, let reference = secret(in: name) else { continue }
-            report(.badReference, field: "steps[\(index)].name", stepID: step.id.isEmpty ? nil : step.id,
+        let steps = workflow.steps
+        for index in steps.indices {  // by index: iterating would copy every (large) step
+            guard let name = steps[index].name, let reference = secret(in: name) else { continue }
+            let id = steps[index].id
+            report(.badReference, field: "steps[\(index)].name", stepID: id.isEmpty ? nil : id,
                    "\(reference) is not allowed here", hint: hint)
         }
     }

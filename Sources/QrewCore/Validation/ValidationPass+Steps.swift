@@ -3,29 +3,31 @@ extension ValidationPass {
     mutating func checkStepIDs() -> [String: Int] {
         var indexByID: [String: Int] = [:]
         indexByID.reserveCapacity(workflow.steps.count)
-        for (index, step) in workflow.steps.enumerated() {
+        let steps = workflow.steps
+        for index in steps.indices {  // by index: iterating would copy every (large) step
+            let id = steps[index].id
             var field: String { "steps[\(index)].id" }
-            if step.id.isEmpty {
+            if id.isEmpty {
                 report(.missingField, field: field, "step #\(index + 1) has no 'id'", hint: "add 'id: some-name' to the step")
                 continue
             }
-            if !Identifier.isValidStepID(step.id) {
-                report(.invalidID, field: field, stepID: step.id, "invalid step id '\(step.id)'",
+            if !Identifier.isValidStepID(id) {
+                report(.invalidID, field: field, stepID: id, "invalid step id '\(id)'",
                        hint: "ids match ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
             }
-            if let first = indexByID[step.id] {
-                report(.duplicateID, field: field, stepID: step.id, "duplicate step id '\(step.id)'",
+            if let first = indexByID[id] {
+                report(.duplicateID, field: field, stepID: id, "duplicate step id '\(id)'",
                        hint: "already used by steps[\(first)]; give each step a unique id")
             } else {
-                indexByID[step.id] = index
+                indexByID[id] = index
             }
         }
         return indexByID
     }
 
-    /// Everything about one step that does not involve other steps.
-    mutating func checkStepFields(at index: Int) {
-        let step = workflow.steps[index]
+    /// Everything about one step (`workflow.steps[index]`, passed borrowed rather than copied out
+    /// of the array) that does not involve other steps.
+    mutating func checkStepFields(_ step: Step, at index: Int) {
         var path: String { "steps[\(index)]" }
         let stepID: String? = step.id.isEmpty ? nil : step.id
         checkTypeSpecificFields(step, path: path, stepID: stepID)

@@ -23,8 +23,9 @@ public enum WorkflowValidator {
         pass.checkWorkflowFields()
         pass.checkSecretsInNames()
         let indexByID = pass.checkStepIDs()
-        for index in workflow.steps.indices {
-            pass.checkStepFields(at: index)
+        let steps = workflow.steps
+        for index in steps.indices {
+            pass.checkStepFields(steps[index], at: index)
         }
         let dependencies = pass.resolveDependencies(indexByID: indexByID)
         pass.checkCycles(in: dependencies)

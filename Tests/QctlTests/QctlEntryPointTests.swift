@@ -1,0 +1,51 @@
+import Foundation
+import QrewTestSupport
+import Testing
+
+/// qctl's own `main`: synchronous, it runs an async command on the concurrency pool while the main
+/// thread waits (no `dispatch_main`, whose `pthread_exit` costs a static qctl ~20 ms), and prints
+/// an error in one write. What a user sees must be what ArgumentParser's `main` gave.
+@Suite("qctl entry point")
+struct QctlEntryPointTests {
+    @Test func anAsyncCommandRunsToItsEndAndExitsZero() async throws {
+        try await withRedisServer { server in
+            let result = try await qctl("list", "--redis", server.url, "--namespace", "entry")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.isEmpty, "\(result.stderr)")
+        }
+    }
+
+    @Test func anAsyncCommandsErrorIsOneLineOnStderrAndExitsOne() async throws {
+        try await withRedisServer { server in
+            let result = try await qctl("status", "nope", "--redis", server.url, "--namespace", "entry")
+            #expect(result.status == 1)
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.hasPrefix("Error: no run 'nope' in namespace 'entry'"), "\(result.stderr)")
+            #expect(result.stderr.hasSuffix("\n") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        }
+    }
+
+    @Test func aSynchronousCommandsProblemsExitOne() async throws {
+        let result = try await qctl("validate", "/no/such/dir/flow.yaml")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("the file does not exist"), "\(result.stdout)")
+        #expect(result.stderr == "/no/such/dir/flow.yaml: 1 problem; nothing was queued\n", "\(result.stderr)")
+    }
+
+    @Test func usageErrorsExitTwoWithTheUsage() async throws {
+        let result = try await qctl("status")
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("Error: Missing expected argument '<run>'"), "\(result.stderr)")
+        #expect(result.stderr.contains("Usage: qctl status"), "\(result.stderr)")
+    }
+
+    @Test func helpGoesToStdoutAndExitsZero() async throws {
+        for arguments in [["--help"], [], ["help", "status"]] {
+            let process = try QctlProcess(arguments)
+            let result = await process.wait()
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(result.stdout.contains("USAGE: qctl"), "\(arguments): \(result.stdout)")
+            #expect(result.stderr.isEmpty, "\(arguments): \(result.stderr)")
+        }
+    }
+}
