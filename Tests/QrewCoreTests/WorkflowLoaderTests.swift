@@ -35,6 +35,30 @@ struct WorkflowLoaderTests {
         #expect(first.column != nil)
     }
 
+    @Test(arguments: ["{", "["]) func collectionsNestedTooDeeplyAreASyntaxProblemNotACrash(open: String) throws {
+        // libyaml allows 1,000 levels; the composer stops at its own bound, whatever the stack.
+        let close = open == "{" ? "}" : "]"
+        let deep = String(repeating: open == "{" ? "{a: " : "[", count: 900) + "x" + String(repeating: close, count: 900)
+        let text = "name: deep\nsteps:\n  - id: a\n    type: echo\n    with: \(deep)\n"
+        do {
+            _ = try WorkflowLoader.load(text: text, fileName: "deep.yaml")
+            Issue.record("a 900-level nesting loaded")
+        } catch {
+            let first = try #require(error.problems.first)
+            #expect(first.code == .syntax)
+            #expect(first.message.contains("nested more than \(YAMLComposer.maxNesting) levels deep"), "\(first)")
+            #expect(first.line == 5)
+        }
+        // Within the bound, nesting is read as before (and refused for its type, not its depth).
+        let fine = String(repeating: "[", count: 150) + "x" + String(repeating: "]", count: 150)
+        do {
+            _ = try WorkflowLoader.load(text: "name: ok\nsteps:\n  - id: a\n    type: echo\n    with: { m: \(fine) }\n", fileName: "ok.yaml")
+            Issue.record("a list where a string belongs loaded")
+        } catch {
+            #expect(!error.problems.isEmpty && !error.problems.contains { $0.message.contains("levels deep") }, "\(error.problems)")
+        }
+    }
+
     @Test func unknownKeyDescriptionSuggestsTheKnownKey() throws {
         let problems = try Fixture.problems("invalid/unknown-key.yaml")
         #expect(problems.map(\.description) == [

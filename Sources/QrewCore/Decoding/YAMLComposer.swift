@@ -23,8 +23,12 @@ struct YAMLSyntaxError: Error, Sendable {
 /// Why not Yams' `compose`: it gives every node a tag object with a resolver and a constructor,
 /// copies each scalar through Foundation, and finds duplicate keys with a dictionary per
 /// mapping; on a 100,000-step workflow that was most of the load time (docs/benchmarks.md,
-/// "Front door"). Nesting is bounded by libyaml (1,000 levels), so the recursion is too.
+/// "Front door"). Collections nest at most `maxNesting` levels (libyaml's own bound, 1,000,
+/// is too deep for the recursion's stack in a debug build), so the recursion is bounded.
 enum YAMLComposer {
+    /// Most levels of collections inside one another: far more than any workflow has.
+    static let maxNesting = 200
+
     /// The document of `text`, or nil when the text holds none (empty, or only comments).
     static func compose(_ text: String) throws(YAMLSyntaxError) -> YAMLNode? {
         var text = text
@@ -47,6 +51,8 @@ private final class EventReader {
     /// array is then allocated once at its exact size, not grown item by item.
     private var pendingNodes: [YAMLNode] = []
     private var pendingPairs: [(key: YAMLNode, value: YAMLNode)] = []
+    /// Collections open around the current event.
+    private var nesting = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         yaml_parser_initialize(parser)
@@ -97,6 +103,8 @@ private final class EventReader {
             register(scalar.anchor, node)
             return node
         case YAML_SEQUENCE_START_EVENT:
+            try enter(mark)
+            defer { nesting -= 1 }
             let anchor = Self.string(event.data.sequence_start.anchor)
             let first = pendingNodes.endIndex
             try next()
@@ -110,6 +118,8 @@ private final class EventReader {
             if let anchor { anchors[anchor] = node }
             return node
         case YAML_MAPPING_START_EVENT:
+            try enter(mark)
+            defer { nesting -= 1 }
             let anchor = Self.string(event.data.mapping_start.anchor)
             let first = pendingPairs.endIndex
             try next()
@@ -133,6 +143,15 @@ private final class EventReader {
         default:
             throw YAMLSyntaxError(kind: .syntax, message: "unexpected event \(event.type.rawValue)", mark: mark)
         }
+    }
+
+    /// Opens one more level of collections, refusing more than `YAMLComposer.maxNesting`.
+    private func enter(_ mark: YAMLNode.Mark) throws(YAMLSyntaxError) {
+        guard nesting < YAMLComposer.maxNesting else {
+            throw YAMLSyntaxError(
+                kind: .syntax, message: "collections nested more than \(YAMLComposer.maxNesting) levels deep", mark: mark)
+        }
+        nesting += 1
     }
 
     private func register(_ anchor: UnsafeMutablePointer<yaml_char_t>?, _ node: YAMLNode) {
