@@ -111,10 +111,28 @@ extension QueueClient {
 
     private static func progressEvents(_ entries: [StreamEntry], types: Set<String>) throws(QueueError) -> [StreamEntry] {
         var events: [StreamEntry] = []
-        for entry in entries where entry.fields["type"] != "batch" || types.contains(where: { entry.fields["events"]?.contains("\"\($0)\"") ?? false }) {
+        for entry in entries where entry.fields["type"] != "batch" || types.contains(where: { mentions(entry.fields["events"], "\"\($0)\"") }) {
             events += try entry.progressEvents().filter { types.contains($0.fields["type"] ?? "") }
         }
         return events
+    }
+
+    /// Whether `word`'s bytes occur in `text`'s: a plain byte search (`String.contains` would
+    /// compare by Unicode rules through Foundation, most of a `--wait`'s CPU).
+    private static func mentions(_ text: String?, _ word: String) -> Bool {
+        guard var text else { return false }
+        var word = word
+        return text.withUTF8 { bytes in
+            word.withUTF8 { word in
+                guard let first = word.first, bytes.count >= word.count else { return false }
+                var start = 0
+                while start <= bytes.count - word.count {
+                    if bytes[start] == first, bytes[start..<(start + word.count)].elementsEqual(word) { return true }
+                    start += 1
+                }
+                return false
+            }
+        }
     }
 
     private static func progressEvents(_ entries: [StreamEntry]) throws(QueueError) -> [StreamEntry] {
