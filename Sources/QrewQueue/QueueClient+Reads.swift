@@ -63,9 +63,14 @@ extension QueueClient {
     /// start of the run), oldest first; the events of a `batch` entry all carry its id, so a
     /// page may hold more than `count` events, and only an empty page means the end.
     public func runEvents(_ runID: String, after afterID: String = "0", count: Int = 1000) async throws(QueueError) -> [StreamEntry] {
+        try Self.progressEvents(await readRunEntries(runID, after: afterID, count: count))
+    }
+
+    /// Up to `count` entries of the run's stream after `afterID` ("0": from the start).
+    private func readRunEntries(_ runID: String, after afterID: String, count: Int) async throws(QueueError) -> [StreamEntry] {
         let start = afterID == "0" ? "-" : "(\(afterID)"
         let reply = try await send(["XRANGE", .string(keys.runEvents(runID)), .string(start), "+", "COUNT", .int(count)])
-        return try Self.progressEvents(StreamEntry.parseEntries(reply, operation: "XRANGE"))
+        return try StreamEntry.parseEntries(reply, operation: "XRANGE")
     }
 
     /// Waits up to `block` for progress events after `afterID` (`batch` entries expanded).
@@ -94,9 +99,7 @@ extension QueueClient {
     public func runEvents(
         _ runID: String, after afterID: String, count: Int = 1000, types: Set<String>
     ) async throws(QueueError) -> (events: [StreamEntry], lastID: String?) {
-        let start = afterID == "0" ? "-" : "(\(afterID)"
-        let reply = try await send(["XRANGE", .string(keys.runEvents(runID)), .string(start), "+", "COUNT", .int(count)])
-        let entries = try StreamEntry.parseEntries(reply, operation: "XRANGE")
+        let entries = try await readRunEntries(runID, after: afterID, count: count)
         return (try Self.progressEvents(entries, types: types), entries.last?.id)
     }
 
@@ -117,22 +120,10 @@ extension QueueClient {
         return events
     }
 
-    /// Whether `word`'s bytes occur in `text`'s: a plain byte search (`String.contains` would
-    /// compare by Unicode rules through Foundation, most of a `--wait`'s CPU).
+    /// Whether `word`'s bytes occur in `text`'s (`firstIndex(ofBytes:)`).
     private static func mentions(_ text: String?, _ word: String) -> Bool {
         guard var text else { return false }
-        var word = word
-        return text.withUTF8 { bytes in
-            word.withUTF8 { word in
-                guard let first = word.first, bytes.count >= word.count else { return false }
-                var start = 0
-                while start <= bytes.count - word.count {
-                    if bytes[start] == first, bytes[start..<(start + word.count)].elementsEqual(word) { return true }
-                    start += 1
-                }
-                return false
-            }
-        }
+        return text.withUTF8 { $0.firstIndex(ofBytes: word.utf8) != nil }
     }
 
     private static func progressEvents(_ entries: [StreamEntry]) throws(QueueError) -> [StreamEntry] {

@@ -85,20 +85,11 @@ struct SpecTemplates {
         }
     }
 
-    /// Where the id starts in the first `"taskID":"<id>"` of `spec` whose id is `id` (the
-    /// rule lib/specs.lua states with a plain `string.find`), if there is one.
+    /// Where the id starts in the first `"taskID":"<id>"` of `spec` whose id is `id`, if there
+    /// is one.
     private static func idOfTaskIDField(naming id: UnsafeBufferPointer<UInt8>, in spec: [UInt8]) -> Int? {
         let field = Array(#""taskID":""#.utf8)
-        let length = field.count + id.count + 1
-        guard spec.count >= length else { return nil }
-        for start in 0...(spec.count - length) where spec[start] == field[0] {
-            guard spec[start..<(start + field.count)].elementsEqual(field),
-                  spec[(start + field.count)..<(start + field.count + id.count)].elementsEqual(id),
-                  spec[start + length - 1] == UInt8(ascii: "\"")
-            else { continue }
-            return start + field.count
-        }
-        return nil
+        return spec.firstIndex(ofBytes: field + id + [UInt8(ascii: "\"")]).map { $0 + field.count }
     }
 
     /// The head of a stored difference, `<~ or ^><prefix>,<suffix>,<n>:<template id (n bytes)>`:
@@ -142,13 +133,8 @@ struct SpecTemplates {
     /// `bytes` with the first occurrence of `target` replaced by `replacement`, or nil when it
     /// has none (the byte-for-byte rule `lib/specs.lua` applies with a plain `string.find`).
     static func replacingFirst(_ target: [UInt8], with replacement: [UInt8], in bytes: [UInt8]) -> [UInt8]? {
-        guard !target.isEmpty, bytes.count >= target.count else { return nil }
-        for start in 0...(bytes.count - target.count) where bytes[start] == target[0] {
-            if bytes[start..<(start + target.count)].elementsEqual(target) {
-                return Array(bytes[..<start]) + replacement + Array(bytes[(start + target.count)...])
-            }
-        }
-        return nil
+        guard let start = bytes.firstIndex(ofBytes: target) else { return nil }
+        return Array(bytes[..<start]) + replacement + Array(bytes[(start + target.count)...])
     }
 }
 

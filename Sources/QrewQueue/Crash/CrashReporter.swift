@@ -117,8 +117,7 @@ package final class CrashReporter: Sendable {
     /// `lazyReleases` and as many as those held (see the type's comment).
     package func release(_ ref: TaskRef) {
         held.withLock { held in
-            guard let pair = held.tasks.removeValue(forKey: ref.description) else { return }
-            held.length -= pair.count
+            guard remove(ref.description, from: &held) else { return }
             held.released += 1
             if held.released >= max(Self.lazyReleases, held.tasks.count) { publish(&held) }
         }
@@ -140,10 +139,15 @@ package final class CrashReporter: Sendable {
     /// Stops blaming `item`, at once (`record_intake_crash` does not check what it is given).
     package func release(item: String) {
         held.withLock { held in
-            guard let pair = held.tasks.removeValue(forKey: item) else { return }
-            held.length -= pair.count
-            publish(&held)
+            if remove(item, from: &held) { publish(&held) }
         }
+    }
+
+    /// Takes `item`'s pair out of the held set; false when it held none.
+    private func remove(_ item: String, from held: inout Held) -> Bool {
+        guard let pair = held.tasks.removeValue(forKey: item) else { return false }
+        held.length -= pair.count
+        return true
     }
 
     /// Adds `item`'s pair to the held set; returns the pair.

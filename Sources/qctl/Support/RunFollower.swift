@@ -76,16 +76,7 @@ struct RunFollower {
                     handle(.eta(eta, now: records.now))
                 }
             }
-            if entries.isEmpty {
-                // The stream is capped and expires with the run: if the run ended without a
-                // visible run_finished, or vanished, stop rather than wait forever.
-                guard let fields = try await queue.runFields(runID) else {
-                    throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
-                }
-                if fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty {
-                    return fields["state"] ?? "failed"
-                }
-            }
+            if entries.isEmpty, let state = try await endedUnseen(after: last) { return state }
         }
     }
 
@@ -111,17 +102,21 @@ struct RunFollower {
             }
             if let lastID = read.lastID {
                 last = lastID
-                continue
-            }
-            // Nothing new for a whole block: the run may have ended without a visible
-            // run_finished (the stream is capped), or vanished (see `follow`).
-            guard let fields = try await queue.runFields(runID) else {
-                throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
-            }
-            if fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty {
-                return fields["state"] ?? "failed"
+            } else if let state = try await endedUnseen(after: last) {
+                return state
             }
         }
+    }
+
+    /// After a block with nothing new: the run's state when it ended without a visible
+    /// `run_finished` after `last` (the stream is capped and expires with the run), nil while it
+    /// goes on; throws when the run vanished, rather than waiting forever.
+    private func endedUnseen(after last: String) async throws -> String? {
+        guard let fields = try await queue.runFields(runID) else {
+            throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
+        }
+        guard fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty else { return nil }
+        return fields["state"] ?? "failed"
     }
 
     /// Hands one event of the followed run to `handle`: a step that starts a child run adds it
