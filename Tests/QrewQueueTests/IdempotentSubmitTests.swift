@@ -45,15 +45,16 @@ struct IdempotentSubmitTests {
 
     @Test func theKeyIsForgottenAfterItsRetention() async throws {
         try await withQueue { q throws in
-            // 2 s: long enough that the key is still there when read on a loaded machine.
-            #expect(try await submit(q, key: "k", run: "r1", retention: .seconds(2)) == .queued(runID: "r1"))
+            // 5 s: long enough that the key is still there when read on a loaded machine (CI saw a
+            // stall of over 2 s between two calls).
+            #expect(try await submit(q, key: "k", run: "r1", retention: .seconds(5)) == .queued(runID: "r1"))
             let ttl = try await q.redis.send("PTTL", .string("qt:idempotency:k")).int ?? -1
-            #expect(ttl > 0 && ttl <= 2000)
-            var outcome = try await submit(q, key: "k", run: "r2", retention: .seconds(2))
-            let deadline = ContinuousClock.now + .seconds(10)
+            #expect(ttl > 0 && ttl <= 5000)
+            var outcome = try await submit(q, key: "k", run: "r2", retention: .seconds(5))
+            let deadline = ContinuousClock.now + .seconds(20)
             while outcome != .queued(runID: "r2"), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
-                outcome = try await submit(q, key: "k", run: "r2", retention: .seconds(2))
+                outcome = try await submit(q, key: "k", run: "r2", retention: .seconds(5))
             }
             #expect(outcome == .queued(runID: "r2"))
             #expect(try await submissions(q) == ["r1", "r2"])
