@@ -51,4 +51,22 @@ struct TemplateTests {
         let renderer = TemplateRenderer(context: TemplateContext(matrix: ["os": "linux"]))
         #expect(try renderer.renderPartially("${{matrix.os}}:${{steps.b.output}}") == "linux:${{ steps.b.output }}")
     }
+
+    /// Renderers sharing a cache (one per matrix task in decomposition) give what uncached
+    /// renderers give, each with its own context; a text that does not parse fails every time.
+    @Test func sharedCacheRendersLikeFreshParsing() throws {
+        let cache = TemplateCache()
+        let texts = ["echo ${{ matrix.i }} on ${{ params.os }}", "${{matrix.i}}-${{ steps.a.output }}", "plain", "$ {{ x }}"]
+        for value in ["0", "1", "a \"quoted\" value", ""] {
+            let context = TemplateContext(matrix: ["i": value], params: ["os": "linux"])
+            let cached = TemplateRenderer(context: context, cache: cache)
+            let fresh = TemplateRenderer(context: context)
+            for text in texts {
+                #expect(try cached.renderPartially(text) == fresh.renderPartially(text))
+            }
+            #expect(try cached.render("${{ matrix.i }}") == value)
+            #expect(throws: TemplateError.self) { try cached.renderPartially("x ${{ matrix.i") }
+            #expect(throws: TemplateError.unresolved(.stepOutput("a"))) { try cached.render("${{ steps.a.output }}") }
+        }
+    }
 }

@@ -67,6 +67,8 @@ extension TaskGraph {
         tasks.reserveCapacity(taskCount)
         var renderProblems: [WorkflowProblem] = []
         let baseRetry = workflow.defaults.retries?.resolved(over: .default) ?? .default
+        // A matrix step renders the same texts once per task: each is parsed once.
+        let templates = TemplateCache()
         for (stepIndex, step) in steps.enumerated() {
             let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
             let hasTemplates = step.mayContainTemplates || (step.cache == nil && workflow.defaults.cache?.mayContainTemplates == true)
@@ -78,7 +80,7 @@ extension TaskGraph {
                 ) : TemplateContext()
                 var settings: TaskSettings
                 do {
-                    settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context))
+                    settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context, cache: templates))
                     if let condition = step.condition {
                         settings.condition = StepCondition(text: condition.text, expression: condition.expression.substituting(
                             params: workflow.params,

@@ -2,10 +2,14 @@
 public struct TemplateRenderer: Sendable {
     /// The values available for substitution.
     public var context: TemplateContext
+    /// Where parsed templates are kept across renderers (nil: each text is parsed when rendered).
+    public var cache: TemplateCache?
 
-    /// Creates a renderer over `context`.
-    public init(context: TemplateContext) {
+    /// Creates a renderer over `context`; with a `cache`, each distinct text is parsed once
+    /// for every renderer sharing it.
+    public init(context: TemplateContext, cache: TemplateCache? = nil) {
         self.context = context
+        self.cache = cache
     }
 
     /// Renders `text`, requiring every reference to resolve.
@@ -43,8 +47,9 @@ public struct TemplateRenderer: Sendable {
         _ text: String, unknown: (TemplateReference) throws(TemplateError) -> String
     ) throws(TemplateError) -> String {
         guard Template.mayContainReference(text) else { return text }
+        let template = if let cache { try cache.template(text) } else { try Template(parsing: text) }
         var output = ""
-        for segment in try Template(parsing: text).segments {
+        for segment in template.segments {
             switch segment {
             case .literal(let literal):
                 output += literal
