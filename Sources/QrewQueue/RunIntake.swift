@@ -88,14 +88,20 @@ public struct RunIntake: Sendable {
                 hint: "include fewer or smaller child workflows, or raise the coordinator's --max-workflow-bytes")])
         }
         let load = { () throws(WorkflowValidationError) in
-            try WorkflowLoader.load(text: text, fileName: fileName, limits: limits, files: files)
+            try WorkflowLoader.loadValidated(text: text, fileName: fileName, limits: limits, files: files)
         }
         // The cache is keyed by the text alone: a workflow including files is loaded each time.
         let loaded = if let cache, files.isEmpty { try cache.workflow(for: text, load: load) } else { try load() }
-        let workflow = try loaded.applyingParameters(params, fileName: fileName)
+        let estimates = durationEstimates(loaded.workflow.name)
+        // Validated once: overrides change parameter values, which validation sees, so only a
+        // submission with overrides is validated again as it will run.
+        guard !params.isEmpty else {
+            let graph = try TaskGraph(validated: loaded, priorityTables: priorityTables, fileName: fileName, durationEstimates: estimates)
+            return (loaded.workflow, graph)
+        }
+        let workflow = try loaded.workflow.applyingParameters(params, fileName: fileName)
         let graph = try TaskGraph(
-            workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName,
-            durationEstimates: durationEstimates(workflow.name))
+            workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName, durationEstimates: estimates)
         return (workflow, graph)
     }
 

@@ -8,7 +8,7 @@ import Synchronization
 /// texts up to `maxTextBytes`, at most `capacity` of them; the least recently used leaves first.
 final class WorkflowCache: Sendable {
     private struct Entry {
-        let workflow: Workflow
+        let workflow: ValidatedWorkflow
         var lastUse: UInt64
     }
 
@@ -28,10 +28,10 @@ final class WorkflowCache: Sendable {
 
     /// The workflow `text` holds: from the cache, or from `load` (whose result is then kept).
     func workflow(
-        for text: String, load: () throws(WorkflowValidationError) -> Workflow
-    ) throws(WorkflowValidationError) -> Workflow {
+        for text: String, load: () throws(WorkflowValidationError) -> ValidatedWorkflow
+    ) throws(WorkflowValidationError) -> ValidatedWorkflow {
         guard text.utf8.count <= maxTextBytes else { return try load() }
-        let cached = state.withLock { state -> Workflow? in
+        let cached = state.withLock { state -> ValidatedWorkflow? in
             state.uses += 1
             state.entries[text]?.lastUse = state.uses
             return state.entries[text]?.workflow

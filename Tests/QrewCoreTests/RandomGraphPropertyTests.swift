@@ -45,6 +45,28 @@ struct RandomGraphPropertyTests {
         #expect(analysis.maxWidth == analysis.levels.map(\.count).max())
     }
 
+    /// A random workflow's text, its steps as echo steps with a matrix on every seventh.
+    static func text(seed: UInt64) -> String {
+        var text = "name: random\nsteps:\n"
+        for (index, step) in workflow(seed: seed).steps.enumerated() {
+            text += "  - { id: \(step.id), type: echo, with: { message: \"${{ matrix.i }}\" }"
+            text += index % 7 == 0 ? ", matrix: { i: [a, b, c] }" : ", matrix: { i: [x] }"
+            if !step.dependsOn.isEmpty { text += ", dependsOn: [\(step.dependsOn.joined(separator: ", "))]" }
+            text += " }\n"
+        }
+        return text
+    }
+
+    /// What the loader validated decomposes (`TaskGraph(validated:)`, no second validation) into
+    /// the very tasks the validating path gives.
+    @Test(arguments: seeds.prefix(60))
+    func validatedWorkflowDecomposesAlike(seed: UInt64) throws {
+        let validated = try WorkflowLoader.loadValidated(text: Self.text(seed: seed))
+        let graph = try TaskGraph(validated: validated)
+        #expect(graph.tasks == (try TaskGraph(workflow: validated.workflow).tasks))
+        #expect(graph.workflowName == validated.workflow.name)
+    }
+
     @Test(arguments: seeds)
     func backEdgeIsReportedAsARealCycle(seed: UInt64) throws {
         var workflow = Self.workflow(seed: seed)

@@ -54,4 +54,25 @@ struct RunIntakeTests {
         let small = RunIntake(maxWorkflowBytes: 10)
         #expect(throws: WorkflowValidationError.self) { try small.check(text: good, fileName: "g.yaml", params: [:]) }
     }
+
+    /// Without overrides a submission is decomposed from what loading validated (no second
+    /// validation); with overrides it is validated again as it will run. Cached or not, both
+    /// give the records the workflow says, and an unknown override is still refused.
+    @Test func overridesAndTheCacheGiveTheSameRecords() throws {
+        let text = "name: p\nparams: { n: \"1\" }\nsteps:\n"
+            + "  - { id: a, type: echo, with: { message: \"n=${{ params.n }}\" }, matrix: { i: [1, 2] } }\n"
+        for intake in [RunIntake(), RunIntake(cachingWorkflows: true)] {
+            for _ in 0..<2 {
+                let plain = try intake.prepare(runID: "r", text: text, fileName: "p.yaml", params: [:])
+                let overridden = try intake.prepare(runID: "r", text: text, fileName: "p.yaml", params: ["n": "2"])
+                #expect(plain.record.tasks.count == 2)
+                #expect(plain.record.tasks.allSatisfy { $0.spec.contains("n=1") })
+                #expect(overridden.record.tasks.allSatisfy { $0.spec.contains("n=2") })
+                #expect(plain.record.tasks.map(\.id) == overridden.record.tasks.map(\.id))
+            }
+            #expect(throws: WorkflowValidationError.self) {
+                try intake.prepare(runID: "r", text: text, fileName: "p.yaml", params: ["m": "2"])
+            }
+        }
+    }
 }

@@ -17,8 +17,8 @@ struct WorkflowCacheTests {
     private static func load(_ cache: WorkflowCache, _ text: String, _ loads: Loads) throws -> Workflow {
         try cache.workflow(for: text) { () throws(WorkflowValidationError) in
             loads.count += 1
-            return try WorkflowLoader.load(text: text)
-        }
+            return try WorkflowLoader.loadValidated(text: text)
+        }.workflow
     }
 
     @Test func aResubmittedTextIsParsedOnce() throws {

@@ -16,17 +16,32 @@ public enum WorkflowLoader {
         limits: ValidationLimits = .default,
         files: [String: String] = [:]
     ) throws(WorkflowValidationError) -> Workflow {
+        try loadValidated(text: text, fileName: fileName, limits: limits, files: files).workflow
+    }
+
+    /// Loads a workflow like `load`, keeping what validation resolved, so decomposing it
+    /// (`TaskGraph(validated:)`) skips validating it again.
+    ///
+    /// - Throws: `WorkflowValidationError` with all problems sorted by line.
+    public static func loadValidated(
+        text: String,
+        fileName: String = "workflow.yaml",
+        limits: ValidationLimits = .default,
+        files: [String: String] = [:]
+    ) throws(WorkflowValidationError) -> ValidatedWorkflow {
         let context = ChildWorkflowContext(files: files, limits: limits, stack: [ChildWorkflow.resolve(fileName, from: "")], depth: 0)
         let root = try parse(text: text, fileName: fileName)
         let (loaded, problems) = decodeAndValidate(root: root, fileName: fileName, context: context)
         guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
-        return loaded.workflow
+        return ValidatedWorkflow(workflow: loaded.workflow, steps: loaded.steps)
     }
 
     /// A workflow decoded with the files its own child workflows include.
     struct LoadedChild {
         let workflow: Workflow
         let files: [String: String]
+        /// The step graph validation resolved (meaningful only when there were no problems).
+        let steps: StepGraph
     }
 
     /// Loads the child workflow `text` (named `fileName`) at the nesting `context` describes;
@@ -47,10 +62,11 @@ public enum WorkflowLoader {
         decoder.childContext = context
         let workflow = decoder.decode(root: root)
         let reportedFields = Set(decoder.problems.compactMap(\.field))
-        let validation = WorkflowValidator.validate(workflow, limits: context.limits, fileName: fileName)
+        let (problems, steps) = WorkflowValidator.check(workflow, limits: context.limits, fileName: fileName)
+        let validation = problems
             .filter { problem in problem.field.map { !reportedFields.contains($0) } ?? true }
             .map(decoder.sourceMap.locate)
-        return (LoadedChild(workflow: workflow, files: workflow.childWorkflowFiles), decoder.problems + validation)
+        return (LoadedChild(workflow: workflow, files: workflow.childWorkflowFiles, steps: steps), decoder.problems + validation)
     }
 
     /// The YAML document of `text`, or its syntax problem.

@@ -18,6 +18,34 @@ extension TaskGraph {
     ) throws(WorkflowValidationError) {
         let (problems, stepGraph) = WorkflowValidator.check(workflow, limits: limits, fileName: fileName)
         guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
+        try self.init(
+            decomposing: workflow, stepGraph: stepGraph, priorityTables: priorityTables, fileName: fileName,
+            durationEstimates: durationEstimates)
+    }
+
+    /// Expands a workflow `WorkflowLoader.loadValidated` validated into tasks, as
+    /// `init(workflow:...)` does, without validating it again.
+    ///
+    /// - Throws: `WorkflowValidationError` if a template of a task cannot be rendered.
+    public init(
+        validated: ValidatedWorkflow,
+        priorityTables: PriorityTables = .default,
+        fileName: String = "<memory>",
+        durationEstimates: [String: Duration] = [:]
+    ) throws(WorkflowValidationError) {
+        try self.init(
+            decomposing: validated.workflow, stepGraph: validated.steps, priorityTables: priorityTables, fileName: fileName,
+            durationEstimates: durationEstimates)
+    }
+
+    /// Expands `workflow`, whose validation resolved `stepGraph`, into tasks.
+    private init(
+        decomposing workflow: Workflow,
+        stepGraph: StepGraph,
+        priorityTables: PriorityTables,
+        fileName: String,
+        durationEstimates: [String: Duration]
+    ) throws(WorkflowValidationError) {
         let steps = workflow.steps
 
         // Task index ranges per step.
