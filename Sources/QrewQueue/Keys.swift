@@ -67,6 +67,8 @@ public struct Keys: Sendable, Hashable {
     public func runRetry(_ runID: String) -> String { "\(prefix):run:\(runID):retry" }
     /// A run's capped progress stream.
     public func runEvents(_ runID: String) -> String { "\(prefix):run:\(runID):events" }
+    /// A run's outcome stream: each `run_finished` of the run, under its entry id in the progress stream.
+    public func runOutcome(_ runID: String) -> String { "\(prefix):run:\(runID):outcome" }
     /// A run's live pub/sub channel (same events as the stream, as JSON).
     public func runLive(_ runID: String) -> String { "\(prefix):run:\(runID):live" }
     /// Hash of one task's fields.

@@ -75,14 +75,26 @@ extension QueueClient {
 
     /// Waits up to `block` for progress events after `afterID` (`batch` entries expanded).
     public func followRunEvents(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> [StreamEntry] {
-        try Self.progressEvents(await readRunStream(runID, after: afterID, block: block))
+        try Self.progressEvents(await readStream(keys.runEvents(runID), after: afterID, block: block))
     }
 
-    /// Up to 1000 entries of the run's stream after `afterID`, waiting up to `block` for one.
-    private func readRunStream(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> [StreamEntry] {
-        let args: [RedisArgument] = [
-            "XREAD", "COUNT", 1000, "BLOCK", .int(block.milliseconds), "STREAMS", .string(keys.runEvents(runID)), .string(afterID),
-        ]
+    /// The run's first `run_finished` after `afterID` (an id of its progress stream; "0": any),
+    /// from its outcome stream, which holds that event alone: a client waiting for the end
+    /// (`qctl ... --wait`) reads nothing of the run's other events. Nil when there is none.
+    public func runFinished(_ runID: String, after afterID: String) async throws(QueueError) -> StreamEntry? {
+        let start = afterID == "0" ? "-" : "(\(afterID)"
+        let reply = try await send(["XRANGE", .string(keys.runOutcome(runID)), .string(start), "+", "COUNT", 1])
+        return try StreamEntry.parseEntries(reply, operation: "XRANGE").first
+    }
+
+    /// Waits up to `block` for the run's first `run_finished` after `afterID` (`runFinished`).
+    public func followRunFinished(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> StreamEntry? {
+        try await readStream(keys.runOutcome(runID), after: afterID, block: block, count: 1).first
+    }
+
+    /// Up to `count` entries of stream `key` after `afterID`, waiting up to `block` for one.
+    private func readStream(_ key: String, after afterID: String, block: Duration, count: Int = 1000) async throws(QueueError) -> [StreamEntry] {
+        let args: [RedisArgument] = ["XREAD", "COUNT", .int(count), "BLOCK", .int(block.milliseconds), "STREAMS", .string(key), .string(afterID)]
         let reply: RedisReply
         do {
             reply = try await redis.blocking(args, timeout: block)
@@ -90,40 +102,6 @@ extension QueueClient {
             throw QueueError(error)
         }
         return try StreamEntry.parseStreams(reply, operation: "XREAD")
-    }
-
-    /// `runEvents`, keeping only the events whose `type` is one of `types`: a `batch` entry that
-    /// names none of them is not decoded (a client waiting for `run_finished` alone reads a
-    /// 100,000-task run without decoding its 200,000 task events). Returns them with the id of the
-    /// last stream entry read, to continue after (nil when there was none).
-    public func runEvents(
-        _ runID: String, after afterID: String, count: Int = 1000, types: Set<String>
-    ) async throws(QueueError) -> (events: [StreamEntry], lastID: String?) {
-        let entries = try await readRunEntries(runID, after: afterID, count: count)
-        return (try Self.progressEvents(entries, types: types), entries.last?.id)
-    }
-
-    /// `followRunEvents`, keeping only the events whose `type` is one of `types` (see
-    /// `runEvents(_:after:count:types:)`), with the id of the last stream entry read.
-    public func followRunEvents(
-        _ runID: String, after afterID: String, block: Duration, types: Set<String>
-    ) async throws(QueueError) -> (events: [StreamEntry], lastID: String?) {
-        let entries = try await readRunStream(runID, after: afterID, block: block)
-        return (try Self.progressEvents(entries, types: types), entries.last?.id)
-    }
-
-    private static func progressEvents(_ entries: [StreamEntry], types: Set<String>) throws(QueueError) -> [StreamEntry] {
-        var events: [StreamEntry] = []
-        for entry in entries where entry.fields["type"] != "batch" || types.contains(where: { mentions(entry.fields["events"], "\"\($0)\"") }) {
-            events += try entry.progressEvents().filter { types.contains($0.fields["type"] ?? "") }
-        }
-        return events
-    }
-
-    /// Whether `word`'s bytes occur in `text`'s (`firstIndex(ofBytes:)`).
-    private static func mentions(_ text: String?, _ word: String) -> Bool {
-        guard var text else { return false }
-        return text.withUTF8 { $0.firstIndex(ofBytes: word.utf8) != nil }
     }
 
     private static func progressEvents(_ entries: [StreamEntry]) throws(QueueError) -> [StreamEntry] {

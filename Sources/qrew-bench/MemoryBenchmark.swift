@@ -56,7 +56,7 @@ enum MemoryBenchmark {
         let perTask = Double(after - before) / Double(tasks)
 
         var runKeys: [(String, Int)] = []
-        for suffix in ["", ":tasks", ":events", ":specs"] {
+        for suffix in ["", ":tasks", ":events", ":outcome", ":specs"] {
             let key = keys.run(runID) + suffix
             if let bytes = try await redis.send("MEMORY", "USAGE", .string(key), "SAMPLES", "0").int {
                 runKeys.append((suffix.isEmpty ? "run hash" : String(suffix.dropFirst()), bytes))

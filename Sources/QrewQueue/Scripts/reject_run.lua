@@ -1,6 +1,6 @@
 --[[ reject_run: record a submission that failed validation as a failed run, so the submitter
   sees why; nothing is queued. A run id already stored is left alone.
-  KEYS: none declared. Its keys (the run, its events stream and live channel, P:runs, P:leader) are
+  KEYS: none declared. Its keys (the run, its events and outcome streams and live channel, P:runs, P:leader) are
   known to the caller, but it writes them through lib/common's emit/flush and lib/fence, which build
   the names from the prefix (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
@@ -17,11 +17,12 @@ if redis.call('EXISTS', rk) == 1 then return 0 end
 redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt', NOW, 'finishedAt', NOW,
   'total', 0, 'pending', 0, 'error', ARGV[7], 'retention', ARGV[8])
 redis.call('ZADD', P .. ':runs', NOW, run)
-emit(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
-flush() -- the stream exists from here on, so it takes the expiry below
+emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
+flush() -- the streams exist from here on, so they take the expiry below
 local ttl = expiry_ms(ARGV[8])
 if ttl then
   redis.call('PEXPIRE', rk, ttl)
   redis.call('PEXPIRE', rk .. ':events', ttl)
+  redis.call('PEXPIRE', rk .. ':outcome', ttl)
 end
 return 1

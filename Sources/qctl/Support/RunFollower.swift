@@ -18,8 +18,8 @@ struct RunFollower {
     var block: Duration = .seconds(1)
     /// How often the live part prices the run's remaining critical path (`Update.eta`); nil: never.
     var estimateEvery: Duration?
-    /// Only the outcome is wanted (`--wait`): just `run_finished` is read and handed on, without
-    /// decoding the task events or following child runs.
+    /// Only the outcome is wanted (`--wait`): just `run_finished` is read, from the run's outcome
+    /// stream, and handed on; the task events are not read and child runs not followed.
     var outcomeOnly = false
     static let pageSize = 1000
     static let childPoll = Duration.milliseconds(200)
@@ -76,46 +76,39 @@ struct RunFollower {
                     handle(.eta(eta, now: records.now))
                 }
             }
-            if entries.isEmpty, let state = try await endedUnseen(after: last) { return state }
-        }
-    }
-
-    /// `follow` for `outcomeOnly`: reads the stream for `run_finished` alone.
-    private func outcome(_ handle: (Update) -> Void) async throws -> String {
-        let types: Set<String> = ["run_finished"]
-        var last = after
-        while true {
-            let page = try await queue.runEvents(runID, after: last, count: Self.pageSize, types: types)
-            if let finished = page.events.first {
-                handle(.event(finished))
-                return finished.fields["state"] ?? "failed"
-            }
-            guard let lastID = page.lastID else { break }
-            last = lastID
-        }
-        while true {
-            try Task.checkCancellation()
-            let read = try await queue.followRunEvents(runID, after: last, block: block, types: types)
-            if let finished = read.events.first {
-                handle(.event(finished))
-                return finished.fields["state"] ?? "failed"
-            }
-            if let lastID = read.lastID {
-                last = lastID
-            } else if let state = try await endedUnseen(after: last) {
+            if entries.isEmpty, let state = try await endedUnseen(nothingAfter: { [last] in
+                try await queue.runEvents(runID, after: last, count: 1).isEmpty
+            }) {
                 return state
             }
         }
     }
 
+    /// `follow` for `outcomeOnly`: waits for the run's `run_finished` on its outcome stream,
+    /// which holds nothing else, so a 100,000-task run costs the wait one entry, not its events.
+    private func outcome(_ handle: (Update) -> Void) async throws -> String {
+        var finished = try await queue.runFinished(runID, after: after)
+        while finished == nil {
+            try Task.checkCancellation()
+            finished = try await queue.followRunFinished(runID, after: after, block: block)
+            if finished == nil, let state = try await endedUnseen(nothingAfter: { try await queue.runFinished(runID, after: after) == nil }) {
+                return state
+            }
+        }
+        guard let finished else { return "failed" }
+        handle(.event(finished))
+        return finished.fields["state"] ?? "failed"
+    }
+
     /// After a block with nothing new: the run's state when it ended without a visible
-    /// `run_finished` after `last` (the stream is capped and expires with the run), nil while it
+    /// `run_finished` (`nothingAfter` says none is there: the stream is capped and expires with
+    /// the run, and a run finished by an older version has no outcome stream), nil while it
     /// goes on; throws when the run vanished, rather than waiting forever.
-    private func endedUnseen(after last: String) async throws -> String? {
+    private func endedUnseen(nothingAfter: () async throws -> Bool) async throws -> String? {
         guard let fields = try await queue.runFields(runID) else {
             throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
         }
-        guard fields["finishedAt"] != nil, try await queue.runEvents(runID, after: last, count: 1).isEmpty else { return nil }
+        guard fields["finishedAt"] != nil, try await nothingAfter() else { return nil }
         return fields["state"] ?? "failed"
     }
 

@@ -98,6 +98,8 @@ end
 -- The progress events this call emitted, per run (flat field lists, in order), and the runs in
 -- the order they were first emitted to: `flush` writes them.
 local run_events, event_runs = {}, {}
+-- The `run_finished` event of each run that ended in this call (`emit_run_finished`).
+local run_outcomes = {}
 
 -- Adds one progress event (`fields`: flat name, value list) to what `flush` writes to the run's
 -- stream and live channel.
@@ -111,10 +113,20 @@ local function emit(run, fields)
   events[#events + 1] = fields
 end
 
+-- Emits a run's `run_finished` event (`fields`), which `flush` also writes to the run's outcome
+-- stream <run>:outcome: what a client waiting for the run's end alone (`qctl ... --wait`) reads,
+-- instead of every event of the run.
+local function emit_run_finished(run, fields)
+  emit(run, fields)
+  run_outcomes[run] = fields
+end
+
 -- Writes each run's events of this call as one stream entry (capped): the event itself when there
 -- is one, else a `batch` entry whose `events` is a JSON array of the events' field lists; and,
 -- when anybody listens, publishes them on the run's live channel as one message
--- {"id": <entry id>, "events": <the same array>}. Returns run -> entry id.
+-- {"id": <entry id>, "events": <the same array>}. A run that ended in the call also gets its
+-- `run_finished` fields in <run>:outcome under the same entry id, so a position in one stream
+-- is a position in the other, with the expiry of the run hash. Returns run -> entry id.
 local function write_events()
   local ids = {}
   for _, run in ipairs(event_runs) do
@@ -128,11 +140,18 @@ local function write_events()
         'events', json)
     end
     ids[run] = id
+    local outcome = run_outcomes[run]
+    if outcome then
+      redis.call('XADD', rk .. ':outcome', 'MAXLEN', '~', 16, id, unpack(outcome))
+      -- it expires with the run hash (its retention, set when the run settled in this call)
+      local ttl = redis.call('PTTL', rk)
+      if ttl > 0 then redis.call('PEXPIRE', rk .. ':outcome', ttl) end
+    end
     if redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 then
       redis.call('PUBLISH', rk .. ':live', '{"id":"' .. id .. '","events":' .. (json or cjson.encode(events)) .. '}')
     end
   end
-  run_events, event_runs = {}, {}
+  run_events, event_runs, run_outcomes = {}, {}, {}
   return ids
 end
 

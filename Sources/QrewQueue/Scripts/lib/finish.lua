@@ -134,7 +134,8 @@ local function continue_walk(run, canceling)
 end
 
 -- Gives a finished run's own keys `ttl` ms (integer text) to live, and lists it in
--- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`).
+-- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`). Its outcome
+-- stream, written by `flush` after this, takes the run hash's expiry then (lib/common).
 local function expire_finished_run(run, ttl)
   local rk = run_key(run)
   for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }) do
@@ -160,7 +161,7 @@ local function settle(run, settled, failed)
   if r[3] then state = r[4] or r[5] end
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
   redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
-  emit(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
+  emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
   -- A child workflow's run: the leader ends its parent's step (`finish_children`, lib/child),
   -- woken at once through the `__workflow` queue's wake-up list.
   if r[7] then
