@@ -78,16 +78,10 @@ extension QueueClient {
         try Self.progressEvents(await readStream(keys.runEvents(runID), after: afterID, block: block))
     }
 
-    /// The run's first `run_finished` after `afterID` (an id of its progress stream; "0": any),
-    /// from its outcome stream, which holds that event alone: a client waiting for the end
-    /// (`qctl ... --wait`) reads nothing of the run's other events. Nil when there is none.
-    public func runFinished(_ runID: String, after afterID: String) async throws(QueueError) -> StreamEntry? {
-        let start = afterID == "0" ? "-" : "(\(afterID)"
-        let reply = try await send(["XRANGE", .string(keys.runOutcome(runID)), .string(start), "+", "COUNT", 1])
-        return try StreamEntry.parseEntries(reply, operation: "XRANGE").first
-    }
-
-    /// Waits up to `block` for the run's first `run_finished` after `afterID` (`runFinished`).
+    /// Waits up to `block` for the run's first `run_finished` after `afterID` (an id of its
+    /// progress stream; "0": any) on its outcome stream, which holds that event alone, for a
+    /// minute after the run ends: a client waiting for the end (`qctl ... --wait`) reads nothing
+    /// of the run's other events. Nil when none came.
     public func followRunFinished(_ runID: String, after afterID: String, block: Duration) async throws(QueueError) -> StreamEntry? {
         try await readStream(keys.runOutcome(runID), after: afterID, block: block, count: 1).first
     }

@@ -18,11 +18,10 @@ redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt
   'total', 0, 'pending', 0, 'error', ARGV[7], 'retention', ARGV[8])
 redis.call('ZADD', P .. ':runs', NOW, run)
 emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
-flush() -- the streams exist from here on, so they take the expiry below
+flush() -- the stream exists from here on, so it takes the expiry below
 local ttl = expiry_ms(ARGV[8])
 if ttl then
   redis.call('PEXPIRE', rk, ttl)
   redis.call('PEXPIRE', rk .. ':events', ttl)
-  redis.call('PEXPIRE', rk .. ':outcome', ttl)
 end
 return 1

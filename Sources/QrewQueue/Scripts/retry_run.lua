@@ -94,7 +94,7 @@ redis.call('HSET', rk, 'state', 'retrying')
 redis.call('HDEL', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'cancelState', 'error', 'cancelCursor',
   'retried', 'retriedEvent')
 cancel_reasons[run] = false
-for _, suffix in ipairs({ '', ':tasks', ':events', ':outcome', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }) do
+for _, suffix in ipairs({ '', ':tasks', ':events', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }) do
   redis.call('PERSIST', rk .. suffix)
 end
 redis.call('ZREM', P .. ':expiring', run)

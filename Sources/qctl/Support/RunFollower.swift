@@ -84,26 +84,23 @@ struct RunFollower {
         }
     }
 
-    /// `follow` for `outcomeOnly`: waits for the run's `run_finished` on its outcome stream,
-    /// which holds nothing else, so a 100,000-task run costs the wait one entry, not its events.
+    /// `follow` for `outcomeOnly`: the run's end from its hash when it has ended, else waits on
+    /// its outcome stream, which holds nothing but `run_finished`, so a 100,000-task run costs
+    /// the wait one entry, not its events.
     private func outcome(_ handle: (Update) -> Void) async throws -> String {
-        var finished = try await queue.runFinished(runID, after: after)
-        while finished == nil {
+        while true {
             try Task.checkCancellation()
-            finished = try await queue.followRunFinished(runID, after: after, block: block)
-            if finished == nil, let state = try await endedUnseen(nothingAfter: { try await queue.runFinished(runID, after: after) == nil }) {
-                return state
+            if let state = try await endedUnseen(nothingAfter: { true }) { return state }
+            if let finished = try await queue.followRunFinished(runID, after: after, block: block) {
+                handle(.event(finished))
+                return finished.fields["state"] ?? "failed"
             }
         }
-        guard let finished else { return "failed" }
-        handle(.event(finished))
-        return finished.fields["state"] ?? "failed"
     }
 
-    /// After a block with nothing new: the run's state when it ended without a visible
-    /// `run_finished` (`nothingAfter` says none is there: the stream is capped and expires with
-    /// the run, and a run finished by an older version has no outcome stream), nil while it
-    /// goes on; throws when the run vanished, rather than waiting forever.
+    /// The run's state when its hash says it ended and `nothingAfter` finds no `run_finished`
+    /// left to read (the stream is capped and expires with the run), nil while it goes on;
+    /// throws when the run vanished, rather than waiting forever.
     private func endedUnseen(nothingAfter: () async throws -> Bool) async throws -> String? {
         guard let fields = try await queue.runFields(runID) else {
             throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")

@@ -100,6 +100,10 @@ end
 local run_events, event_runs = {}, {}
 -- The `run_finished` event of each run that ended in this call (`emit_run_finished`).
 local run_outcomes = {}
+-- How long a run's outcome stream outlives its last `run_finished` (ms). It is there to wake the
+-- clients waiting at that moment; one that comes later finds the end in the run hash
+-- (`finishedAt`, `state`), so a stream (4 KB at least) is not kept for the run's retention.
+local OUTCOME_TTL_MS = 60000
 
 -- Adds one progress event (`fields`: flat name, value list) to what `flush` writes to the run's
 -- stream and live channel.
@@ -114,8 +118,8 @@ local function emit(run, fields)
 end
 
 -- Emits a run's `run_finished` event (`fields`), which `flush` also writes to the run's outcome
--- stream <run>:outcome: what a client waiting for the run's end alone (`qctl ... --wait`) reads,
--- instead of every event of the run.
+-- stream <run>:outcome: what a client waiting for the run's end alone (`qctl ... --wait`) blocks
+-- on, instead of reading every event of the run.
 local function emit_run_finished(run, fields)
   emit(run, fields)
   run_outcomes[run] = fields
@@ -126,7 +130,7 @@ end
 -- when anybody listens, publishes them on the run's live channel as one message
 -- {"id": <entry id>, "events": <the same array>}. A run that ended in the call also gets its
 -- `run_finished` fields in <run>:outcome under the same entry id, so a position in one stream
--- is a position in the other, with the expiry of the run hash. Returns run -> entry id.
+-- is a position in the other. Returns run -> entry id.
 local function write_events()
   local ids = {}
   for _, run in ipairs(event_runs) do
@@ -143,9 +147,7 @@ local function write_events()
     local outcome = run_outcomes[run]
     if outcome then
       redis.call('XADD', rk .. ':outcome', 'MAXLEN', '~', 16, id, unpack(outcome))
-      -- it expires with the run hash (its retention, set when the run settled in this call)
-      local ttl = redis.call('PTTL', rk)
-      if ttl > 0 then redis.call('PEXPIRE', rk .. ':outcome', ttl) end
+      redis.call('PEXPIRE', rk .. ':outcome', OUTCOME_TTL_MS)
     end
     if redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 then
       redis.call('PUBLISH', rk .. ':live', '{"id":"' .. id .. '","events":' .. (json or cjson.encode(events)) .. '}')

@@ -134,8 +134,8 @@ local function continue_walk(run, canceling)
 end
 
 -- Gives a finished run's own keys `ttl` ms (integer text) to live, and lists it in
--- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`). Its outcome
--- stream, written by `flush` after this, takes the run hash's expiry then (lib/common).
+-- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`). (Its outcome
+-- stream, lib/common, lives a minute.)
 local function expire_finished_run(run, ttl)
   local rk = run_key(run)
   for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }) do
