@@ -42,10 +42,12 @@ struct RedisOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with a queue client on this Redis; closes the connections afterwards and
-    /// turns Redis failures into a message naming the server.
+    /// Runs `body` with a queue client of `connections` connections on this Redis; closes them
+    /// afterwards and turns Redis failures into a message naming the server. The client's
+    /// scripts are looked up when one is first run (a command that only reads runs none).
     func withQueue<T>(
-        url override: String? = nil, connectTimeout: Duration = .seconds(3), _ body: (QueueClient) async throws -> T
+        url override: String? = nil, connectTimeout: Duration = .seconds(3), connections: Int = 2,
+        _ body: (QueueClient) async throws -> T
     ) async throws -> T {
         let target = override ?? url
         let redis: RedisClient
@@ -54,8 +56,8 @@ struct RedisOptions: ParsableArguments {
             var configuration = try RedisConfiguration(url: target, environment: environment)
             configuration.connectTimeout = connectTimeout
             configuration.commandTimeout = .seconds(10)
-            redis = RedisClient(configuration: configuration, poolSize: 2)
-            queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: try ScriptLibrary.bundled.get())
+            redis = RedisClient(configuration: configuration, poolSize: connections)
+            queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: .bundledOnFirstUse)
         } catch {
             throw CommandFailure("\(error)")
         }
