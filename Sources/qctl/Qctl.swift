@@ -23,6 +23,11 @@ struct Qctl: ParsableCommand {
     /// of `qctl status` costs; docs/benchmarks.md, "Front door: qctl start-up and YAML"). An async
     /// command runs on the concurrency pool instead while the main thread waits for it (nothing in
     /// qctl runs on the main actor).
+    ///
+    /// qctl's own failures (`CommandFailure`, an `ExitCode`) are reported here directly:
+    /// ArgumentParser's `exitCode(for:)`, `fullMessage(for:)` and `exit(withError:)` each build
+    /// the root command's usage text first, even for an error that shows none (~0.3 ms of a
+    /// `qctl status` of a missing run; docs/benchmarks.md, "Front door: qctl one-shot commands").
     static func main() {
         do {
             var command = try parseAsRoot()
@@ -31,6 +36,11 @@ struct Qctl: ParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("\(_errorPrefix)\(failure.description)\n".utf8))
+            Foundation.exit(ExitCode.failure.rawValue)
+        } catch let code as ExitCode where code != .success {
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         } catch {
             let code = exitCode(for: error)
             // Help and version go to stdout as ArgumentParser prints them.

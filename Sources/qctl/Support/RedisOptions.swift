@@ -16,7 +16,11 @@ struct RedisOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Key namespace (default: $QREW_NAMESPACE or \(RedisOptions.defaultNamespace)).", valueName: "ns"))
     var namespace: String?
 
-    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+    private var environment: [String: String] { Self.processEnvironment }
+
+    /// The environment, read once: `ProcessInfo.environment` builds a new dictionary on every
+    /// call, and a command reads it several times (qctl sets no variable of its own).
+    private static let processEnvironment = ProcessInfo.processInfo.environment
 
     /// The URL in effect: the flag, then the environment, then the default.
     var url: String { redisURL ?? environment["QREW_REDIS_URL"] ?? Self.defaultURL }
