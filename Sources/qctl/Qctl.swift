@@ -37,7 +37,7 @@ struct Qctl: ParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("\(_errorPrefix)\(failure.description)\n".utf8))
+            Console.error(_errorPrefix + failure.description)
             Foundation.exit(ExitCode.failure.rawValue)
         } catch let code as ExitCode where code != .success {
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
@@ -47,7 +47,7 @@ struct Qctl: ParsableCommand {
             if code == .success { exit(withError: error) }
             // An error in one write: ArgumentParser prints to the unbuffered stderr a byte a call.
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { Console.error(message) }
             exit(withError: ExitCode(code == .validationFailure ? 2 : code.rawValue))
         }
     }

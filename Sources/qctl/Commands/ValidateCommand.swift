@@ -13,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         do {
             _ = try workflow.prepare()
-            print("ok")
+            Console.out("ok")
         } catch {
             throw ProblemReport.fail(error, file: workflow.file)
         }

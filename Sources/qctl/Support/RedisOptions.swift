@@ -18,9 +18,20 @@ struct RedisOptions: ParsableArguments {
 
     private var environment: [String: String] { Self.processEnvironment }
 
-    /// The environment, read once: `ProcessInfo.environment` builds a new dictionary on every
-    /// call, and a command reads it several times (qctl sets no variable of its own).
-    private static let processEnvironment = ProcessInfo.processInfo.environment
+    /// The variables these options and `RedisConfiguration(url:environment:)` read, read once:
+    /// `ProcessInfo.environment` converts the whole environment into a new dictionary on every
+    /// call (qctl sets no variable of its own).
+    private static let processEnvironment: [String: String] = {
+        let names = [
+            "QREW_REDIS_URL", "QREW_NAMESPACE", RedisConfiguration.CredentialVariable.user,
+            RedisConfiguration.CredentialVariable.passwordFile, RedisConfiguration.CredentialVariable.password,
+        ]
+        var values: [String: String] = [:]
+        for name in names {
+            if let value = getenv(name) { values[name] = String(cString: value) }
+        }
+        return values
+    }()
 
     /// The URL in effect: the flag, then the environment, then the default.
     var url: String { redisURL ?? environment["QREW_REDIS_URL"] ?? Self.defaultURL }
