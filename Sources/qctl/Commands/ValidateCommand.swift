@@ -12,7 +12,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            _ = try workflow.prepare()
+            try workflow.checkAsCoordinator()
             Console.out("ok")
         } catch {
             throw ProblemReport.fail(error, file: workflow.file)
