@@ -60,7 +60,13 @@ public struct ScriptLibrary: Sendable {
         case finishChildren = "finish_children"
     }
 
-    private let loaded: LoadedScripts
+    /// Where the scripts come from: a directory, or this module's bundle once a script is needed.
+    private enum Source: Sendable {
+        case directory(LoadedScripts)
+        case bundleOnFirstUse
+    }
+
+    private let source: Source
 
     /// The scripts shipped with this module.
     public static let bundled: Result<ScriptLibrary, QueueError> = Result { () throws(QueueError) in
@@ -70,6 +76,17 @@ public struct ScriptLibrary: Sendable {
         return try ScriptLibrary(directory: directory)
     }
 
+    /// The scripts shipped with this module, looked up when the first script is used rather than
+    /// now: for a one-shot client that may run none (`qctl status` only reads). Finding the bundle
+    /// lists the executable's directory and checks every script file, ~1 ms of CPU in a
+    /// 4–5 ms `qctl status` (docs/benchmarks.md, "Front door: qctl one-shot commands"). If the
+    /// bundle is missing, each script fails with that reason when it is run.
+    public static let bundledOnFirstUse = ScriptLibrary(source: .bundleOnFirstUse)
+
+    private init(source: Source) {
+        self.source = source
+    }
+
     /// The scripts of `directory`; fails at once if an operation's file is missing there (its
     /// text is read when the operation is first used).
     public init(directory: URL) throws(QueueError) {
@@ -77,13 +94,27 @@ public struct ScriptLibrary: Sendable {
             let path = directory.appendingPathComponent("\(operation.rawValue).lua").path
             guard FileManager.default.isReadableFile(atPath: path) else { throw QueueError.scripts("cannot read \(path)") }
         }
-        loaded = LoadedScripts(directory: directory)
+        source = .directory(LoadedScripts(directory: directory))
     }
 
     /// The script of one operation. A script whose file (or an included library) cannot be read
     /// any more becomes one that fails with that reason, so the call reports it.
     public subscript(operation: Operation) -> RedisScript {
-        loaded.script(operation)
+        switch source {
+        case .directory(let loaded):
+            return loaded.script(operation)
+        case .bundleOnFirstUse:
+            switch Self.bundled {
+            case .success(let library): return library[operation]
+            case .failure(let error): return Self.unavailable(operation, reason: error)
+            }
+        }
+    }
+
+    /// A script that fails at once, saying why `operation`'s own could not be read.
+    private static func unavailable(_ operation: Operation, reason: any Error) -> RedisScript {
+        let reason = "\(reason)".replacingOccurrences(of: "'", with: " ")
+        return RedisScript("return redis.error_reply('qrew: script \(operation.rawValue) unavailable: \(reason)')")
     }
 
     /// The scripts read so far, by operation.
@@ -102,8 +133,7 @@ public struct ScriptLibrary: Sendable {
                 script = RedisScript(try ScriptLibrary.inlineIncludes(
                     ScriptLibrary.read(directory.appendingPathComponent("\(operation.rawValue).lua")), directory: directory))
             } catch {
-                let reason = "\(error)".replacingOccurrences(of: "'", with: " ")
-                script = RedisScript("return redis.error_reply('qrew: script \(operation.rawValue) unavailable: \(reason)')")
+                script = ScriptLibrary.unavailable(operation, reason: error)
             }
             scripts.withLock { $0[operation] = script }
             return script

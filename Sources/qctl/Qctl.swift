@@ -23,6 +23,11 @@ struct Qctl: ParsableCommand {
     /// of `qctl status` costs; docs/benchmarks.md, "Front door: qctl start-up and YAML"). An async
     /// command runs on the concurrency pool instead while the main thread waits for it (nothing in
     /// qctl runs on the main actor).
+    ///
+    /// qctl's own failures (`CommandFailure`, an `ExitCode`) are reported here directly:
+    /// ArgumentParser's `exitCode(for:)`, `fullMessage(for:)` and `exit(withError:)` each build
+    /// the root command's usage text first, even for an error that shows none (~0.3 ms of a
+    /// `qctl status` of a missing run; docs/benchmarks.md, "Front door: qctl one-shot commands").
     static func main() {
         do {
             var command = try parseAsRoot()
@@ -31,13 +36,18 @@ struct Qctl: ParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            Console.error(_errorPrefix + failure.description)
+            Foundation.exit(ExitCode.failure.rawValue)
+        } catch let code as ExitCode where code != .success {
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         } catch {
             let code = exitCode(for: error)
             // Help and version go to stdout as ArgumentParser prints them.
             if code == .success { exit(withError: error) }
             // An error in one write: ArgumentParser prints to the unbuffered stderr a byte a call.
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { Console.error(message) }
             exit(withError: ExitCode(code == .validationFailure ? 2 : code.rawValue))
         }
     }

@@ -1,10 +1,13 @@
 import Foundation
+import QrewRedis
 import QrewTestSupport
 import Testing
 
 /// qctl's own `main`: synchronous, it runs an async command on the concurrency pool while the main
-/// thread waits (no `dispatch_main`, whose `pthread_exit` costs a static qctl ~20 ms), and prints
-/// an error in one write. What a user sees must be what ArgumentParser's `main` gave.
+/// thread waits (no `dispatch_main`, whose `pthread_exit` costs a static qctl ~20 ms), or, for
+/// `status`, on the main thread itself; it prints an error in one write, qctl's own failures
+/// without ArgumentParser's message builder. What a user sees must be what ArgumentParser's
+/// `main` gave.
 @Suite("qctl entry point")
 struct QctlEntryPointTests {
     @Test func anAsyncCommandRunsToItsEndAndExitsZero() async throws {
@@ -22,6 +25,27 @@ struct QctlEntryPointTests {
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.hasPrefix("Error: no run 'nope' in namespace 'entry'"), "\(result.stderr)")
             #expect(result.stderr.hasSuffix("\n") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        }
+    }
+
+    /// `status` runs on the calling thread with one connection, and reads only the variables it
+    /// needs: the ACL user and password file still log it in, and a wrong password is refused.
+    @Test func statusLogsInThroughTheEnvironment() async throws {
+        try await withAclRedisServer(namespace: "entry") { server in
+            let viewer = server.environment(.viewer)
+            let missing = try await qctl("status", "nope", environment: viewer)
+            #expect(missing.status == 1, "\(missing.stderr)")
+            #expect(missing.stderr == "Error: no run 'nope' in namespace 'entry' on \(server.plainURL) (finished runs expire after the coordinator's retention)\n")
+
+            let directory = try temporaryDirectory()
+            let wrong = directory + "/wrong.password"
+            try "not-the-password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+            var refused = viewer
+            refused[RedisConfiguration.CredentialVariable.passwordFile] = wrong
+            let result = try await qctl("status", "nope", environment: refused)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.hasPrefix("Error: Redis at \(server.plainURL): "), "\(result.stderr)")
+            #expect(!result.stderr.contains("not-the-password"), "\(result.stderr)")
         }
     }
 

@@ -4,23 +4,27 @@ import Foundation
 import QrewQueue
 
 /// `qctl status RUN`: the run's state and one row per task; `--json` is the stable document of
-/// docs/status-json.md.
-struct StatusCommand: AsyncParsableCommand {
+/// docs/status-json.md. A one-shot read: it runs on the calling thread with one Redis connection.
+struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show a run's state and its tasks.")
 
-    @Argument(help: "Run id.")
-    var run: String
+    @Argument(help: ArgumentHelp("Run id.", valueName: "run"))
+    var runID: String
 
     @OptionGroup var redis: RedisOptions
 
     @Flag(help: "Print the stable JSON document of docs/status-json.md.")
     var json = false
 
-    func run() async throws {
-        try await redis.withQueue { queue in
-            guard let snapshot = try await queue.runSnapshot(run) else { throw CommandFailure.unknownRun(run, redis) }
+    func run() throws {
+        try CallingThreadExecutor.run { try await show() }
+    }
+
+    private func show() async throws {
+        try await redis.withQueue(connections: 1) { queue in
+            guard let snapshot = try await queue.runSnapshot(runID) else { throw CommandFailure.unknownRun(runID, redis) }
             let document = RunStatusDocument(
                 snapshot, gateWaits: try await queue.gateWaits(snapshot), childStates: try await queue.childRunStates(snapshot))
             if json {

@@ -12,8 +12,8 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            _ = try workflow.prepare()
-            print("ok")
+            try workflow.checkAsCoordinator()
+            Console.out("ok")
         } catch {
             throw ProblemReport.fail(error, file: workflow.file)
         }

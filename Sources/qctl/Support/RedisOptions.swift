@@ -16,7 +16,22 @@ struct RedisOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Key namespace (default: $QREW_NAMESPACE or \(RedisOptions.defaultNamespace)).", valueName: "ns"))
     var namespace: String?
 
-    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+    private var environment: [String: String] { Self.processEnvironment }
+
+    /// The variables these options and `RedisConfiguration(url:environment:)` read, read once:
+    /// `ProcessInfo.environment` converts the whole environment into a new dictionary on every
+    /// call (qctl sets no variable of its own).
+    private static let processEnvironment: [String: String] = {
+        let names = [
+            "QREW_REDIS_URL", "QREW_NAMESPACE", RedisConfiguration.CredentialVariable.user,
+            RedisConfiguration.CredentialVariable.passwordFile, RedisConfiguration.CredentialVariable.password,
+        ]
+        var values: [String: String] = [:]
+        for name in names {
+            if let value = getenv(name) { values[name] = String(cString: value) }
+        }
+        return values
+    }()
 
     /// The URL in effect: the flag, then the environment, then the default.
     var url: String { redisURL ?? environment["QREW_REDIS_URL"] ?? Self.defaultURL }
@@ -42,10 +57,12 @@ struct RedisOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with a queue client on this Redis; closes the connections afterwards and
-    /// turns Redis failures into a message naming the server.
+    /// Runs `body` with a queue client of `connections` connections on this Redis; closes them
+    /// afterwards and turns Redis failures into a message naming the server. The client's
+    /// scripts are looked up when one is first run (a command that only reads runs none).
     func withQueue<T>(
-        url override: String? = nil, connectTimeout: Duration = .seconds(3), _ body: (QueueClient) async throws -> T
+        url override: String? = nil, connectTimeout: Duration = .seconds(3), connections: Int = 2,
+        _ body: (QueueClient) async throws -> T
     ) async throws -> T {
         let target = override ?? url
         let redis: RedisClient
@@ -54,8 +71,8 @@ struct RedisOptions: ParsableArguments {
             var configuration = try RedisConfiguration(url: target, environment: environment)
             configuration.connectTimeout = connectTimeout
             configuration.commandTimeout = .seconds(10)
-            redis = RedisClient(configuration: configuration, poolSize: 2)
-            queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: try ScriptLibrary.bundled.get())
+            redis = RedisClient(configuration: configuration, poolSize: connections)
+            queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: .bundledOnFirstUse)
         } catch {
             throw CommandFailure("\(error)")
         }

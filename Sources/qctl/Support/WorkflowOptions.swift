@@ -57,6 +57,14 @@ struct WorkflowOptions: ParsableArguments {
         return (text, prepared)
     }
 
+    /// What `validate` checks: the coordinator's intake path with its default limits
+    /// (`RunIntake.check`: size, validation, overrides, decomposition), without the task records,
+    /// which cannot fail and which only a coordinator stores.
+    func checkAsCoordinator() throws(WorkflowValidationError) {
+        let text = try readText()
+        _ = try RunIntake().check(text: text, fileName: file, params: overrides, files: includedFiles(text: text))
+    }
+
     /// What `submit` checks before queuing: the intake path up to decomposition (`RunIntake.check`),
     /// without the task records only a coordinator needs. The size limit is left to the
     /// coordinator, which knows its own `--max-workflow-bytes` and rejects a bigger text with the
