@@ -2,8 +2,8 @@ import QrewQueue
 import Testing
 
 /// A run's outcome stream (`<run>:outcome`): what `qctl ... --wait` blocks on instead of reading
-/// the run's events. It gets each `run_finished` under the id of the progress-stream entry
-/// holding it, and lives a minute after it (a later waiter reads the run hash).
+/// the run's events. It holds the run's last `run_finished` under the id of the progress-stream
+/// entry holding it, and lives a minute after it (a later waiter reads the run hash).
 @Suite("run outcome stream")
 struct RunOutcomeStreamTests {
     /// The entries of the run's outcome stream after `after`.
@@ -59,6 +59,22 @@ struct RunOutcomeStreamTests {
             let succeeded = try #require(try await q.queue.followRunFinished("r1", after: failed.id, block: .milliseconds(50)))
             #expect(succeeded.fields["state"] == "succeeded")
             #expect(succeeded.id > failed.id)
+            #expect(try await Self.outcomes(q, "r1").map(\.id) == [succeeded.id])
+        }
+    }
+
+    /// An end whose id is not above the outcome stream's last one (a run id used again once its
+    /// keys expired, within the outcome's minute; a clock stepped back) still ends the run.
+    @Test func anOutcomeStreamLeftAheadDoesNotStopARunFromEnding() async throws {
+        try await withQueue { q throws in
+            _ = try await q.redis.send("XADD", .string(q.queue.keys.runOutcome("r1")), "99999999999999-0", "type", "run_finished")
+            try await q.submit("r1", [task("a")], fields: ["retention": "600000"])
+            let claimed = try await q.claimExactly(1)
+            try await q.succeed(claimed[0])
+            #expect(try await q.runField("r1", "state") == "succeeded")
+            let entries = try await Self.outcomes(q, "r1")
+            #expect(entries.map { $0.fields["state"] } == ["succeeded"])
+            #expect(entries.first?.id == (try await q.queue.runEvents("r1").last?.id))
         }
     }
 

@@ -129,8 +129,8 @@ end
 -- is one, else a `batch` entry whose `events` is a JSON array of the events' field lists; and,
 -- when anybody listens, publishes them on the run's live channel as one message
 -- {"id": <entry id>, "events": <the same array>}. A run that ended in the call also gets its
--- `run_finished` fields in <run>:outcome under the same entry id, so a position in one stream
--- is a position in the other. Returns run -> entry id.
+-- `run_finished` fields as the one entry of <run>:outcome, under the same entry id, so a
+-- position in one stream is a position in the other. Returns run -> entry id.
 local function write_events()
   local ids = {}
   for _, run in ipairs(event_runs) do
@@ -146,7 +146,10 @@ local function write_events()
     ids[run] = id
     local outcome = run_outcomes[run]
     if outcome then
-      redis.call('XADD', rk .. ':outcome', 'MAXLEN', '~', 16, id, unpack(outcome))
+      -- A fresh stream: an explicit id is refused at or below the stream's last one (a run id
+      -- used again after its keys expired, a clock stepped back), and only this end matters.
+      redis.call('DEL', rk .. ':outcome')
+      redis.call('XADD', rk .. ':outcome', id, unpack(outcome))
       redis.call('PEXPIRE', rk .. ':outcome', OUTCOME_TTL_MS)
     end
     if redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 then
