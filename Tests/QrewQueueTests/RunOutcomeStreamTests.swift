@@ -78,6 +78,20 @@ struct RunOutcomeStreamTests {
         }
     }
 
+    /// A run kept for less than a minute takes its outcome stream with it (a soak with a short
+    /// retention stays flat).
+    @Test func theOutcomeStreamLivesNoLongerThanTheRun() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [task("a")], fields: ["retention": "2000"])
+            try await q.succeed(try await q.claimExactly(1)[0])
+            let ttl = try await Self.outcomeTTL(q, "r1")
+            #expect(ttl > 0 && ttl <= 2000)
+            #expect(try await q.queue.rejectRun(runID: "bad", name: "w", error: "x", fence: q.fence, retention: .seconds(2)))
+            let rejected = try await Self.outcomeTTL(q, "bad")
+            #expect(rejected > 0 && rejected <= 2000)
+        }
+    }
+
     @Test func aRejectedSubmissionEndsInItsOutcomeStream() async throws {
         try await withQueue { q throws in
             #expect(try await q.queue.rejectRun(runID: "bad", name: "w", error: "steps: missing", fence: q.fence, retention: .seconds(600)))

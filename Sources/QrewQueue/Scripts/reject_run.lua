@@ -17,11 +17,10 @@ if redis.call('EXISTS', rk) == 1 then return 0 end
 redis.call('HSET', rk, 'id', run, 'name', ARGV[6], 'state', 'failed', 'createdAt', NOW, 'finishedAt', NOW,
   'total', 0, 'pending', 0, 'error', ARGV[7], 'retention', ARGV[8])
 redis.call('ZADD', P .. ':runs', NOW, run)
-emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
-flush() -- the stream exists from here on, so it takes the expiry below
 local ttl = expiry_ms(ARGV[8])
-if ttl then
-  redis.call('PEXPIRE', rk, ttl)
-  redis.call('PEXPIRE', rk .. ':events', ttl)
-end
+-- before flush, whose outcome stream lives no longer than the run hash
+if ttl then redis.call('PEXPIRE', rk, ttl) end
+emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', 'failed', 'error', ARGV[7], 'ts', NOW_S })
+flush() -- the events stream exists from here on, so it takes the expiry below
+if ttl then redis.call('PEXPIRE', rk .. ':events', ttl) end
 return 1

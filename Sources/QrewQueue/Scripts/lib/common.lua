@@ -100,9 +100,10 @@ end
 local run_events, event_runs = {}, {}
 -- The `run_finished` event of each run that ended in this call (`emit_run_finished`).
 local run_outcomes = {}
--- How long a run's outcome stream outlives its last `run_finished` (ms). It is there to wake the
--- clients waiting at that moment; one that comes later finds the end in the run hash
--- (`finishedAt`, `state`), so a stream (4 KB at least) is not kept for the run's retention.
+-- How long a run's outcome stream outlives its last `run_finished` (ms), at most: never longer
+-- than the run hash. It is there to wake the clients waiting at that moment; one that comes
+-- later finds the end in the run hash (`finishedAt`, `state`), so a stream (4 KB at least) is
+-- not kept for the run's retention.
 local OUTCOME_TTL_MS = 60000
 
 -- Adds one progress event (`fields`: flat name, value list) to what `flush` writes to the run's
@@ -150,7 +151,9 @@ local function write_events()
       -- used again after its keys expired, a clock stepped back), and only this end matters.
       redis.call('DEL', rk .. ':outcome')
       redis.call('XADD', rk .. ':outcome', id, unpack(outcome))
-      redis.call('PEXPIRE', rk .. ':outcome', OUTCOME_TTL_MS)
+      -- a minute, or less when the run hash expires sooner (a short retention)
+      local ttl = redis.call('PTTL', rk)
+      redis.call('PEXPIRE', rk .. ':outcome', (ttl > 0 and ttl < OUTCOME_TTL_MS) and ttl or OUTCOME_TTL_MS)
     end
     if redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 then
       redis.call('PUBLISH', rk .. ':live', '{"id":"' .. id .. '","events":' .. (json or cjson.encode(events)) .. '}')
