@@ -40,7 +40,7 @@ struct Qctl: ParsableCommand {
             Console.error(_errorPrefix + failure.description)
             Foundation.exit(ExitCode.failure.rawValue)
         } catch let code as ExitCode where code != .success {
-            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+            Foundation.exit(exitStatus(code))
         } catch {
             let code = exitCode(for: error)
             // Help and version go to stdout as ArgumentParser prints them.
@@ -48,8 +48,13 @@ struct Qctl: ParsableCommand {
             // An error in one write: ArgumentParser prints to the unbuffered stderr a byte a call.
             let message = fullMessage(for: error)
             if !message.isEmpty { Console.error(message) }
-            exit(withError: ExitCode(code == .validationFailure ? 2 : code.rawValue))
+            exit(withError: ExitCode(exitStatus(code)))
         }
+    }
+
+    /// The status qctl exits with for `code`: 2 for a usage error, as the tools it sits beside.
+    private static func exitStatus(_ code: ExitCode) -> Int32 {
+        code == .validationFailure ? 2 : code.rawValue
     }
 }
 

@@ -76,9 +76,9 @@ struct RunFollower {
                     handle(.eta(eta, now: records.now))
                 }
             }
-            if entries.isEmpty, let state = try await endedUnseen(nothingAfter: { [last] in
-                try await queue.runEvents(runID, after: last, count: 1).isEmpty
-            }) {
+            // Ended without a visible `run_finished` after `last`: the stream is capped and
+            // expires with the run.
+            if entries.isEmpty, let state = try await finishedState(), try await queue.runEvents(runID, after: last, count: 1).isEmpty {
                 return state
             }
         }
@@ -90,7 +90,7 @@ struct RunFollower {
     private func outcome(_ handle: (Update) -> Void) async throws -> String {
         while true {
             try Task.checkCancellation()
-            if let state = try await endedUnseen(nothingAfter: { true }) { return state }
+            if let state = try await finishedState() { return state }
             if let finished = try await queue.followRunFinished(runID, after: after, block: block) {
                 handle(.event(finished))
                 return finished.fields["state"] ?? "failed"
@@ -98,14 +98,13 @@ struct RunFollower {
         }
     }
 
-    /// The run's state when its hash says it ended and `nothingAfter` finds no `run_finished`
-    /// left to read (the stream is capped and expires with the run), nil while it goes on;
-    /// throws when the run vanished, rather than waiting forever.
-    private func endedUnseen(nothingAfter: () async throws -> Bool) async throws -> String? {
+    /// The run's state when its hash says it ended, nil while it goes on; throws when the run
+    /// vanished, rather than waiting forever.
+    private func finishedState() async throws -> String? {
         guard let fields = try await queue.runFields(runID) else {
             throw CommandFailure("run \(runID) disappeared from Redis (expired or deleted) while following it")
         }
-        guard fields["finishedAt"] != nil, try await nothingAfter() else { return nil }
+        guard fields["finishedAt"] != nil else { return nil }
         return fields["state"] ?? "failed"
     }
 
