@@ -58,6 +58,23 @@ public struct QueueClient: Sendable {
         try await withSession(blocking: true, body)
     }
 
+    /// Like `blockingSession(_:)`, but hands the result to `completion` on the connection's
+    /// thread instead of resuming an awaiting task (one thread hop fewer; `completion` must not
+    /// block).
+    public func blockingSession<T: Sendable>(
+        _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T,
+        completion: @escaping @Sendable (Result<T, QueueError>) -> Void
+    ) {
+        redis.withBlockingConnection({ [self] connection throws(RedisError) -> Result<T, QueueError> in
+            Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
+        }) { result in
+            switch result {
+            case .success(let outcome): completion(outcome)
+            case .failure(let error): completion(.failure(QueueError(error)))
+            }
+        }
+    }
+
     private func withSession<T: Sendable>(
         blocking: Bool, _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T
     ) async throws(QueueError) -> T {
@@ -187,10 +204,25 @@ public struct QueueClient: Sendable {
         worker: String, lease: Duration, max: Int, queues: [String], timeout: Duration,
         proceed: @escaping @Sendable () -> Bool
     ) async throws(QueueError) -> (tasks: [ClaimedTask], sentAt: ContinuousClock.Instant) {
+        let result: Result<(tasks: [ClaimedTask], sentAt: ContinuousClock.Instant), QueueError> = await withUnsafeContinuation { continuation in
+            waitAndClaim(worker: worker, lease: lease, max: max, queues: queues, timeout: timeout, proceed: proceed) {
+                continuation.resume(returning: $0)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Like the async `waitAndClaim`, but hands the result to `completion` on the connection's
+    /// thread (a worker's claim loop: the claimed tasks reach it with one thread hop fewer).
+    public func waitAndClaim(
+        worker: String, lease: Duration, max: Int, queues: [String], timeout: Duration,
+        proceed: @escaping @Sendable () -> Bool,
+        completion: @escaping @Sendable (Result<(tasks: [ClaimedTask], sentAt: ContinuousClock.Instant), QueueError>) -> Void
+    ) {
         let wait: [RedisArgument] = ["BLPOP"] + queues.map { .string(keys.wake(queue: $0)) }
             + [.double(Double(timeout.milliseconds) / 1000)]
         let arguments = claimArguments(worker: worker, lease: lease, max: max, queues: queues)
-        return try await blockingSession { session throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant) in
+        blockingSession({ session throws(QueueError) -> (tasks: [ClaimedTask], sentAt: ContinuousClock.Instant) in
             let replies = try session.blocking(wait, timeout: timeout, thenRun: .claim, arguments)
             let arrived = ContinuousClock.now
             let claimed = try Self.claimedTasks(replies.script)
@@ -199,7 +231,7 @@ public struct QueueClient: Sendable {
                 _ = try session.run(.handBack, [.string(task.ref.description), .string(task.token)])
             }
             return ([], arrived)
-        }
+        }, completion: completion)
     }
 
     private func claimArguments(worker: String, lease: Duration, max: Int, queues: [String]) -> [RedisArgument] {

@@ -87,9 +87,30 @@ public final class RedisClient: Sendable {
     public func withBlockingConnection<T: Sendable>(
         _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T
     ) async throws(RedisError) -> T {
-        let lane = try takeBlockingLane()
-        defer { returnBlockingLane(lane) }
-        return try await lane.run(body)
+        let result: Result<T, RedisError> = await withUnsafeContinuation { continuation in
+            withBlockingConnection(body) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Like `withBlockingConnection(_:)`, but hands the result to `completion` on the
+    /// connection's thread instead of resuming an awaiting task: for a caller that races the
+    /// result against its own cancellation, one thread hop fewer. `completion` must not block.
+    public func withBlockingConnection<T: Sendable>(
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T,
+        completion: @escaping @Sendable (Result<T, RedisError>) -> Void
+    ) {
+        let lane: RedisConnectionLane
+        do {
+            lane = try takeBlockingLane()
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        lane.run(body) { [self] result in
+            returnBlockingLane(lane)
+            completion(result)
+        }
     }
 
     /// Stops accepting calls; calls already queued finish, then the connection threads exit.

@@ -39,14 +39,21 @@ final class RedisConnectionLane: @unchecked Sendable {
         _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T
     ) async throws(RedisError) -> T {
         let result: Result<T, RedisError> = await withUnsafeContinuation { continuation in
-            let accepted = submit { connection in
-                continuation.resume(returning: Result { () throws(RedisError) -> T in try body(connection) })
-            }
-            if !accepted {
-                continuation.resume(returning: .failure(RedisError(.connectionClosed, "the Redis client is closed")))
-            }
+            run(body) { continuation.resume(returning: $0) }
         }
         return try result.get()
+    }
+
+    /// Runs `body` on a connection thread and hands its result to `completion` on that thread
+    /// (at once, with a failure, when the lane is closed).
+    func run<T: Sendable>(
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T,
+        completion: @escaping @Sendable (Result<T, RedisError>) -> Void
+    ) {
+        let accepted = submit { connection in
+            completion(Result { () throws(RedisError) -> T in try body(connection) })
+        }
+        if !accepted { completion(.failure(RedisError(.connectionClosed, "the Redis client is closed"))) }
     }
 
     /// Stops accepting jobs; queued jobs still run, then the threads exit and free their connections.

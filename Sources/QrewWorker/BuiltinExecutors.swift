@@ -7,7 +7,7 @@ public struct EchoExecutor: TaskExecutor {
         guard case .echo(let message) = context.execution.kind else {
             return .failed("echo executor cannot run a '\(context.execution.kind.typeName)' task")
         }
-        await context.onOutput([OutputLine(.stdout, message)])
+        await context.onFinalOutput([OutputLine(.stdout, message)])
         return TaskExecutionResult(
             outcome: .succeeded, output: message, stdout: message + "\n",
             duration: ContinuousClock.now - start)
@@ -41,7 +41,7 @@ public struct FailExecutor: TaskExecutor {
         guard case .fail(let message) = context.execution.kind else {
             return .failed("fail executor cannot run a '\(context.execution.kind.typeName)' task")
         }
-        await context.onOutput([OutputLine(.stderr, message)])
+        await context.onFinalOutput([OutputLine(.stderr, message)])
         return TaskExecutionResult(outcome: .failed, error: message, stderr: message + "\n")
     }
 }

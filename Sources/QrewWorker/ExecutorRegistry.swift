@@ -54,8 +54,10 @@ public final class ExecutorRegistry: Sendable {
     }
 
     /// Runs one attempt with the right executor; an unknown type is a `.failed` result.
+    /// `onFinalOutput` takes the lines printed as the attempt ends (``ExecutorContext/onFinalOutput``).
     public func run(
-        _ execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }, onProgress: @escaping ProgressSink = { _ in }
+        _ execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }, onProgress: @escaping ProgressSink = { _ in },
+        onFinalOutput: OutputSink? = nil
     ) async -> TaskExecutionResult {
         guard let executor = executor(for: execution.kind) else {
             let known = registeredTypes
@@ -63,6 +65,7 @@ public final class ExecutorRegistry: Sendable {
                 "no executor registered for type '\(execution.kind.typeName)'"
                     + (known.isEmpty ? "" : " (registered: \(known.joined(separator: ", ")))"))
         }
-        return await executor.execute(ExecutorContext(execution: execution, onOutput: onOutput, onProgress: onProgress))
+        return await executor.execute(ExecutorContext(
+            execution: execution, onOutput: onOutput, onProgress: onProgress, onFinalOutput: onFinalOutput))
     }
 }

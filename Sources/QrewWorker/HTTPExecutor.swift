@@ -80,7 +80,7 @@ public struct HTTPExecutor: TaskExecutor {
         let cap = execution.outputCap
         let text = String(decoding: response.data.prefix(cap), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(1000).map { OutputLine(.stdout, String($0)) }
-        if !lines.isEmpty { await context.onOutput(lines) }
+        if !lines.isEmpty { await context.onFinalOutput(lines) }
 
         var result = TaskExecutionResult(
             outcome: .succeeded, httpStatus: response.status, output: text, stdout: text,

@@ -6,13 +6,22 @@ public struct ExecutorContext: Sendable {
     public let execution: TaskExecution
     /// Where live output goes; see ``OutputSink``.
     public let onOutput: OutputSink
+    /// Where lines printed as the attempt ends go (`echo`, `fail`, an HTTP body): they travel
+    /// inside the attempt's result instead of being streamed ahead of it, which saves a flush
+    /// timer and often a round trip. Lines of a task that keeps running belong in `onOutput`.
+    /// `onOutput` unless the runner gives one.
+    public let onFinalOutput: OutputSink
     /// Where progress goes (`task_progress` events); each report also resets the attempt's
     /// `heartbeatTimeout` clock. Shell tasks report by writing lines to `$QREW_PROGRESS`.
     public let onProgress: ProgressSink
 
-    public init(execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }, onProgress: @escaping ProgressSink = { _ in }) {
+    public init(
+        execution: TaskExecution, onOutput: @escaping OutputSink = { _ in }, onProgress: @escaping ProgressSink = { _ in },
+        onFinalOutput: OutputSink? = nil
+    ) {
         self.execution = execution
         self.onOutput = onOutput
+        self.onFinalOutput = onFinalOutput ?? onOutput
         self.onProgress = onProgress
     }
 

@@ -70,6 +70,26 @@ struct WorkerServiceTests {
         }
     }
 
+    @Test func linesPrintedAsATaskEndsTravelInsideItsResult() async throws {
+        try await withWorkerFixture { fixture in
+            try await fixture.submit("r1", [
+                try taskRecord("r1", "hello", type: "echo", with: ["message": "hi there"]),
+                try taskRecord("r1", "oops", type: "fail", with: ["message": "it broke"]),
+            ])
+            try await running(try fixture.worker()) {
+                try await fixture.expect("r1", "hello", state: "succeeded")
+                try await fixture.expect("r1", "oops", state: "failed")
+            }
+            let events = try await fixture.events("r1")
+            for (task, stream, line) in [("hello", "stdout", "hi there"), ("oops", "stderr", "it broke")] {
+                let own = events.filter { $0["task"] == task }
+                // no `output` entry ahead of the result: the line is in `task_finished`
+                #expect(own.map { $0["type"] } == ["task_started", "task_finished"], "\(task): \(own)")
+                #expect(own.last?[stream] == line)
+            }
+        }
+    }
+
     @Test func aRunningTasksOutputStreamsBeforeItEnds() async throws {
         try await withWorkerFixture { fixture in
             try await fixture.submit("r1", [try taskRecord("r1", "slow", argv: ["sh", "-c", "echo started; sleep 3"])])

@@ -70,34 +70,30 @@ struct ClaimLoop: Sendable {
     private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant, shrank: Bool)? {
         let cancelled = OneShot<Void>()
         let shrank = OneShot<Void>()
-        let outcome = await untilCancelled { [queue, configuration, tasks] () -> Result<([ClaimedTask], ContinuousClock.Instant), QueueError> in
-            do throws(QueueError) {
-                let woken = try await queue.waitAndClaim(
-                    worker: configuration.name, lease: configuration.lease, max: max, queues: configuration.queues,
-                    timeout: configuration.idleBlockTime,
-                    proceed: {
-                        guard cancelled.current == nil else { return false }
-                        guard tasks.freeSlots >= max else {
-                            shrank.fulfill(())
-                            return false
-                        }
-                        return true
-                    })
-                return .success((woken.tasks, woken.sentAt))
-            } catch {
-                return .failure(error)
-            }
-        } onCancel: {
+        let outcome = await untilCancelled(starting: { [queue, configuration, tasks] deliver in
+            queue.waitAndClaim(
+                worker: configuration.name, lease: configuration.lease, max: max, queues: configuration.queues,
+                timeout: configuration.idleBlockTime,
+                proceed: {
+                    guard cancelled.current == nil else { return false }
+                    guard tasks.freeSlots >= max else {
+                        shrank.fulfill(())
+                        return false
+                    }
+                    return true
+                },
+                completion: deliver)
+        }, onCancel: {
             cancelled.fulfill(())
-        } unclaimed: { [queue, logger] outcome in
+        }, unclaimed: { [queue, logger] outcome in
             guard case .success(let (tasks, _)) = outcome else { return }
             for task in tasks where (try? await queue.handBack(task)) != true {
                 logger.warning("could not hand back \(task.ref); it runs again once its lease expires")
             }
-        }
+        })
         switch outcome {
         case nil: return nil
-        case .success(let woken)?: return (woken.0, woken.1, shrank.current != nil)
+        case .success(let woken)?: return (woken.tasks, woken.sentAt, shrank.current != nil)
         case .failure(let error)?: throw error
         }
     }

@@ -31,6 +31,19 @@ final class ResultCommitter: Sendable {
 
         var lineCount: Int { stdout.count + stderr.count }
 
+        /// Adds `lines`, dropping (and counting) those beyond ``maxPendingLines``.
+        mutating func add(_ lines: [OutputLine]) {
+            for line in lines {
+                if lineCount >= ResultCommitter.maxPendingLines {
+                    dropped += 1
+                } else if line.stream == .stdout {
+                    stdout.append(line.text)
+                } else {
+                    stderr.append(line.text)
+                }
+            }
+        }
+
         /// The lines to send, with a notice for those dropped.
         func appends() -> [OutputAppend] {
             var errors = stderr
@@ -45,6 +58,8 @@ final class ResultCommitter: Sendable {
     private struct State {
         var completions: [Waiting] = []
         var output: [TaskRef: PendingOutput] = [:]
+        /// Lines printed as their attempts ended, kept for the tasks' completions only.
+        var finalLines: [TaskRef: [OutputLine]] = [:]
         /// When the oldest waiting output line arrived.
         var outputSince: ContinuousClock.Instant?
         var flushing = false
@@ -85,21 +100,17 @@ final class ResultCommitter: Sendable {
 
     /// Queues output lines of a running task; they go out within `outputDelay`, with the next
     /// call, or inside the task's completion. Never blocks: lines beyond
-    /// ``maxPendingLines`` waiting for one task are dropped and counted.
-    func output(_ task: ClaimedTask, _ lines: [OutputLine]) {
+    /// ``maxPendingLines`` waiting for one task are dropped and counted. Lines `withResult`
+    /// (printed as the attempt ends) are not streamed: they wait for the task's completion,
+    /// which is about to come, and start no output timer.
+    func output(_ task: ClaimedTask, _ lines: [OutputLine], withResult: Bool = false) {
         guard !lines.isEmpty else { return }
         let start = state.withLock { state -> Bool in
-            var pending = state.output[task.ref] ?? PendingOutput(task: task)
-            for line in lines {
-                if pending.lineCount >= Self.maxPendingLines {
-                    pending.dropped += 1
-                } else if line.stream == .stdout {
-                    pending.stdout.append(line.text)
-                } else {
-                    pending.stderr.append(line.text)
-                }
+            if withResult {
+                state.finalLines[task.ref, default: []] += lines
+                return false
             }
-            state.output[task.ref] = pending
+            state.output[task.ref, default: PendingOutput(task: task)].add(lines)
             if state.outputSince == nil { state.outputSince = .now }
             guard !state.flushing, !state.timerArmed else { return false }
             state.timerArmed = true
@@ -125,7 +136,10 @@ final class ResultCommitter: Sendable {
     /// Forgets output still waiting for a task that ends without a result (canceled, lease lost,
     /// handed back).
     func discardOutput(_ ref: TaskRef) {
-        state.withLock { _ = $0.output.removeValue(forKey: ref) }
+        state.withLock { state in
+            state.output.removeValue(forKey: ref)
+            state.finalLines.removeValue(forKey: ref)
+        }
     }
 
     /// Records a task's result together with the output it has not streamed yet. Returns what
@@ -135,7 +149,13 @@ final class ResultCommitter: Sendable {
         let status = OneShot<CompletionStatus?>()
         let (leads, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             var completion = completion
-            if let pending = state.output.removeValue(forKey: completion.task.ref) {
+            let ref = completion.task.ref
+            var pending = state.output.removeValue(forKey: ref)
+            if let lines = state.finalLines.removeValue(forKey: ref) {
+                pending = pending ?? PendingOutput(task: completion.task)
+                pending?.add(lines)
+            }
+            if let pending {
                 let appends = pending.appends()
                 completion = TaskCompletion(
                     task: completion.task, outcome: completion.outcome, exitCode: completion.exitCode,

@@ -34,12 +34,17 @@ extension TaskRunner {
         return nil
     }
 
-    /// `sink` with every line's text redacted (pieces of an over-long line together, per
-    /// stream); `sink` itself when there is nothing to redact. The sink is called serially.
-    func redacting(_ sink: @escaping OutputSink, _ redactor: SecretRedactor) -> OutputSink {
-        guard !redactor.isEmpty else { return sink }
+    /// `sinks` (the live and the final one) with every line's text redacted (pieces of an
+    /// over-long line together, per stream, across both); the sinks themselves when there is
+    /// nothing to redact. The sinks are called serially.
+    func redacting(_ sinks: (live: OutputSink, final: OutputSink), _ redactor: SecretRedactor) -> (live: OutputSink, final: OutputSink) {
+        guard !redactor.isEmpty else { return sinks }
         let pieces = RedactedPieces(redactor)
-        return { lines in
+        return (redacting(sinks.live, pieces), redacting(sinks.final, pieces))
+    }
+
+    private func redacting(_ sink: @escaping OutputSink, _ pieces: RedactedPieces) -> OutputSink {
+        { lines in
             let redacted = pieces.state.withLock { state in
                 lines.compactMap { line -> OutputLine? in
                     state[line.stream]!.redact(line.text, continues: line.continues).map { OutputLine(line.stream, $0, continues: line.continues) }

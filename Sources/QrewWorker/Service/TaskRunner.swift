@@ -142,12 +142,12 @@ struct TaskRunner: Sendable {
     private func run(_ claimed: ClaimedTask, spec: TaskSpec, execution: TaskExecution, redactor: SecretRedactor) async -> Attempt {
         let watchdog = execution.heartbeatTimeout.map(SilenceWatchdog.init(timeout:))
         let onProgress = redacting(progressSink(claimed, watchdog), redactor)
-        let onOutput = redacting(outputSink(claimed), redactor)
+        let sinks = redacting((outputSink(claimed), finalOutputSink(claimed)), redactor)
         var result: TaskExecutionResult
         var outcome: TaskOutcome
         if let watchdog {
-            let watched = await watchdog.run { [executors, onOutput] in
-                await executors.run(execution, onOutput: onOutput, onProgress: onProgress)
+            let watched = await watchdog.run { [executors] in
+                await executors.run(execution, onOutput: sinks.live, onProgress: onProgress, onFinalOutput: sinks.final)
             }
             result = watched.result
             outcome = result.outcome.taskOutcome
@@ -156,7 +156,7 @@ struct TaskRunner: Sendable {
                 result.error = "heartbeat timeout: no progress for \(watchdog.timeout.qrewShortDescription)"
             }
         } else {
-            result = await executors.run(execution, onOutput: onOutput, onProgress: onProgress)
+            result = await executors.run(execution, onOutput: sinks.live, onProgress: onProgress, onFinalOutput: sinks.final)
             outcome = result.outcome.taskOutcome
         }
         var retryDelay: Duration?
@@ -174,6 +174,12 @@ struct TaskRunner: Sendable {
     /// prints something, so a silent task costs nothing.
     private func outputSink(_ claimed: ClaimedTask) -> OutputSink {
         { [committer] lines in committer.output(claimed, lines) }
+    }
+
+    /// Hands lines printed as the attempt ends to the committer, which sends them inside the
+    /// task's completion (``ExecutorContext/onFinalOutput``).
+    private func finalOutputSink(_ claimed: ClaimedTask) -> OutputSink {
+        { [committer] lines in committer.output(claimed, lines, withResult: true) }
     }
 
     /// Records each batch of progress reports in one call (the most recent
