@@ -76,6 +76,31 @@ struct CacheSpecTests {
         #expect(reading.map(\.field) == ["defaults.cache.key"], "\(reading)")
     }
 
+    /// `defaults.cache` is rendered for every step without a cache of its own, so each of its
+    /// references needs a value in each of them (found by the intake fuzz target: an undeclared
+    /// parameter validated, then no worker could render the task).
+    @Test func defaultsCacheTemplatesNeedAValueInEveryStepUsingThem() {
+        let steps = "steps:\n  - id: a\n    type: echo\n  - id: b\n    type: echo\n    cache: false\n"
+        let cases: [(String, String)] = [
+            ("params: { to500mscats }\ndefaults: { cache: { ttl: 10m, similar: \"about ${{ params.topic }}\" } }\n",
+             "refers to undeclared parameter 'topic'"),
+            ("defaults: { cache: { key: \"k-${{ matrix.size }}\" } }\n",
+             "has no value in step 'a', which uses 'defaults.cache' and has no matrix key 'size'"),
+            ("defaults: { cache: { key: \"k-${{ params.x \" } }\n", "unterminated"),
+        ]
+        for (defaults, message) in cases {
+            let found = problems("name: w\n" + defaults + steps)
+            #expect(found.count == 1 && found[0].field?.hasPrefix("defaults.cache.") == true && found[0].description.contains(message),
+                    "\(defaults): \(found.map(\.description))")
+        }
+        let declared = problems("name: w\nparams: { topic: cats }\ndefaults: { cache: { similar: \"${{ params.topic }} ${{ run.id }}\" } }\n" + steps)
+        #expect(declared.isEmpty, "\(declared.map(\.description))")
+        let matrix = problems(
+            "name: w\ndefaults: { cache: { key: \"k-${{ matrix.size }}\" } }\nsteps:\n  - id: a\n    type: echo\n"
+                + "    matrix: { size: [1, 2] }\n  - id: b\n    type: echo\n    cache: { key: plain }\n")
+        #expect(matrix.isEmpty, "\(matrix.map(\.description))")
+    }
+
     @Test func taskSettingsCarryTheScopeAsAPartition() {
         let run = TaskCacheSettings(CacheSpec(scope: .run), workflowName: "w", runID: "r1")
         #expect(run.partition == "run:r1")

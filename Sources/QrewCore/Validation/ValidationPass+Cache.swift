@@ -20,16 +20,47 @@ extension ValidationPass {
         }
         if stepID == nil {
             for (name, text) in [("key", cache.key), ("similar", cache.similar)] {
-                guard let text, Template.mayContainReference(text), let template = try? Template(parsing: text) else { continue }
-                for case .stepOutput(let step) in template.references {
-                    report(.badReference, field: "\(field).\(name)", stepID: nil,
-                           "'defaults.cache.\(name)' cannot read the output of step '\(step)': it applies to every step",
-                           hint: "set 'cache' on the steps that depend on '\(step)' instead")
+                guard let text, Template.mayContainReference(text) else { continue }
+                checkDefaultsCacheTemplate(text, field: "\(field).\(name)", name: name)
+            }
+        }
+    }
+
+    /// A template of `defaults.cache` (`key` or `similar`), which every step without a `cache`
+    /// of its own renders: it must parse, and each reference must have a value in every such
+    /// step (no step output, no secret, a declared parameter, a matrix key those steps have).
+    private mutating func checkDefaultsCacheTemplate(_ text: String, field: String, name: String) {
+        let template: Template
+        do {
+            template = try Template(parsing: text)
+        } catch {
+            report(.badReference, field: field, stepID: nil, error.description,
+                   hint: "write ${{ params.NAME }}, ${{ matrix.KEY }} or ${{ run.id }}")
+            return
+        }
+        for reference in template.references {
+            switch reference {
+            case .stepOutput(let step):
+                report(.badReference, field: field, stepID: nil,
+                       "'defaults.cache.\(name)' cannot read the output of step '\(step)': it applies to every step",
+                       hint: "set 'cache' on the steps that depend on '\(step)' instead")
+            case .secret(let secret):
+                report(.badReference, field: field, stepID: nil, "${{ secrets.\(secret) }} is not allowed here",
+                       hint: "secrets are allowed only in env, headers and with values, where they are never stored or shown")
+            case .param(let parameter) where workflow.params[parameter] == nil:
+                report(.badReference, field: field, stepID: nil, "\(reference) refers to undeclared parameter '\(parameter)'",
+                       hint: KeySuggester.hint(for: parameter, among: workflow.params.keys.sorted()) ?? "declare it under 'params:'")
+            case .matrix(let key):
+                let lacking = workflow.steps.first { step in
+                    step.cache == nil && !step.matrix.hasKey(key) && step.dynamicMatrix?.key != key
                 }
-                for case .secret(let secret) in template.references {
-                    report(.badReference, field: "\(field).\(name)", stepID: nil, "${{ secrets.\(secret) }} is not allowed here",
-                           hint: "secrets are allowed only in env, headers and with values, where they are never stored or shown")
+                if let lacking {
+                    report(.badReference, field: field, stepID: nil,
+                           "\(reference) has no value in step '\(lacking.id)', which uses 'defaults.cache' and has no matrix key '\(key)'",
+                           hint: "give step '\(lacking.id)' a 'cache' of its own, or read the matrix key in the steps' own 'cache'")
                 }
+            case .param, .runID:
+                break
             }
         }
     }
