@@ -71,10 +71,16 @@ struct ChildProcessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let garbage = directory + "/garbage"
-        try Data([0x7f, 0x00, 0x01, 0x02]).write(to: URL(fileURLWithPath: garbage))
-        chmod(garbage, 0o755)
-        // A process another test forks while the file is open for writing inherits that
-        // descriptor for a moment, and exec then fails with ETXTBSY: wait that moment out.
+        // Written through a close-on-exec descriptor: a process another test starts meanwhile (a
+        // spawner, which lives on) must not keep it open for writing, or exec fails with ETXTBSY
+        // for as long as that process lives (Data.write's descriptor is not close-on-exec).
+        let descriptor = open(garbage, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        #expect(descriptor >= 0)
+        let written = [UInt8]([0x7f, 0x00, 0x01, 0x02]).withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        #expect(written == 4)
+        close(descriptor)
+        // A process another test forks while the file is still open inherits the descriptor
+        // until its exec, and exec then fails with ETXTBSY: wait that moment out.
         var error: ChildProcess.SpawnError?
         for _ in 0..<50 {
             do {
