@@ -65,9 +65,7 @@ public struct QueueClient: Sendable {
         _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T,
         completion: @escaping @Sendable (Result<T, QueueError>) -> Void
     ) {
-        redis.withBlockingConnection({ [self] connection throws(RedisError) -> Result<T, QueueError> in
-            Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
-        }) { result in
+        redis.withBlockingConnection(sessionJob(body)) { result in
             switch result {
             case .success(let outcome): completion(outcome)
             case .failure(let error): completion(.failure(QueueError(error)))
@@ -78,9 +76,7 @@ public struct QueueClient: Sendable {
     private func withSession<T: Sendable>(
         blocking: Bool, _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T
     ) async throws(QueueError) -> T {
-        let job: @Sendable (RedisConnection) throws(RedisError) -> Result<T, QueueError> = { [self] connection in
-            Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) }
-        }
+        let job = sessionJob(body)
         let result: Result<T, QueueError>
         do {
             result = blocking ? try await redis.withBlockingConnection(job) : try await redis.withConnection(job)
@@ -88,6 +84,13 @@ public struct QueueClient: Sendable {
             throw QueueError(error)
         }
         return try result.get()
+    }
+
+    /// `body` as a job for a connection thread, with a session on that thread's connection.
+    private func sessionJob<T: Sendable>(
+        _ body: @escaping @Sendable (QueueSession) throws(QueueError) -> T
+    ) -> @Sendable (RedisConnection) throws(RedisError) -> Result<T, QueueError> {
+        { [self] connection in Result { () throws(QueueError) -> T in try body(QueueSession(queue: self, connection: connection)) } }
     }
 
     /// The arguments every script takes first (lib/common): prefix, clock offset, stream cap.
