@@ -77,10 +77,11 @@ struct WaitAndClaimTests {
         }
     }
 
-    @Test func aScriptCacheFlushedWhileWaitingLoadsTheClaimAgain() async throws {
+    @Test func scriptsAndFunctionsFlushedWhileWaitingLoadTheClaimAgain() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [task("only")])
             _ = try await q.redis.send("SCRIPT", "FLUSH")
+            _ = try await q.redis.send("FUNCTION", "FLUSH")
             let claimed = try await waitAndClaim(q)
             #expect(claimed.map(\.ref.taskID) == ["only"])
         }
