@@ -9,13 +9,8 @@ import Synchronization
 /// call that uses none of them (docs/benchmarks.md, "Front door"); a service pays each script
 /// once, then a dictionary lookup under an uncontended lock per call.
 ///
-/// Each script also comes as a Redis function library (`RedisScript.function`, `qrew_<operation>_
-/// <SHA-1 of the script>`), called with FCALL and loaded by the client that first finds it
-/// missing (after a Redis restart or `FUNCTION FLUSH` too), so nothing has to be preloaded. A
-/// function library runs the included libraries' top level (~50–70 closures, 10–20 µs) once, at
-/// FUNCTION LOAD, instead of on every call (docs/benchmarks.md, "Redis functions"). Clients
-/// whose ACL allows no functions (`qctl acl` roles: a loaded library can be replaced by anyone
-/// allowed to load one) send the script with EVALSHA, loading it on NOSCRIPT.
+/// Scripts are sent with EVALSHA; the client loads a script on NOSCRIPT (after a Redis restart
+/// or `SCRIPT FLUSH`), so nothing has to be preloaded.
 public struct ScriptLibrary: Sendable {
     /// The atomic operations of the protocol (file names under `Scripts/`).
     public enum Operation: String, CaseIterable, Sendable {
@@ -135,33 +130,14 @@ public struct ScriptLibrary: Sendable {
             if let script = scripts.withLock({ $0[operation] }) { return script }
             let script: RedisScript
             do {
-                script = try ScriptLibrary.assemble(
-                    operation, ScriptLibrary.read(directory.appendingPathComponent("\(operation.rawValue).lua")), directory: directory)
+                script = RedisScript(try ScriptLibrary.inlineIncludes(
+                    ScriptLibrary.read(directory.appendingPathComponent("\(operation.rawValue).lua")), directory: directory))
             } catch {
                 script = ScriptLibrary.unavailable(operation, reason: error)
             }
             scripts.withLock { $0[operation] = script }
             return script
         }
-    }
-
-    /// `operation`'s script from its file's text `source`: the included libraries, then
-    /// `begin_call()` (lib/common: the call's clock, prefix and per-call state) if lib/common is
-    /// among them, then the script's body. The function form has the same parts: the libraries
-    /// at the library's top level (their state in its locals, `KEYS` and `ARGV` too) and the
-    /// body inside the registered function, which sets `KEYS` and `ARGV` and calls `begin_call()`
-    /// first. A script without includes (record_crash, sent as EVAL) has no function form.
-    static func assemble(_ operation: Operation, _ source: String, directory: URL) throws(QueueError) -> RedisScript {
-        let lines = source.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { String(Substring($0)) }
-        guard let lastInclude = lines.lastIndex(where: { $0.hasPrefix("--@include ") }) else { return RedisScript(source) }
-        let libraries = try inlineIncludes(lines[...lastInclude].joined(separator: "\n"), directory: directory)
-        let body = lines[(lastInclude + 1)...].joined(separator: "\n")
-        let start = lines[...lastInclude].contains("--@include common") ? "begin_call()\n" : ""
-        let script = RedisScript(libraries + "\n" + start + body)
-        let name = "qrew_\(operation.rawValue)_\(script.sha1)"
-        let library = "#!lua name=\(name)\nlocal KEYS, ARGV\n\(libraries)\nredis.register_function('\(name)', function(keys, args)\n"
-            + "KEYS, ARGV = keys, args\n\(start)\(body)\nend)\n"
-        return RedisScript(script.source, function: RedisFunction(name: name, library: library))
     }
 
     /// `source` with each `--@include name` line replaced by `lib/name.lua`, whose own includes

@@ -17,9 +17,6 @@ public final class RedisConnection {
     private let followsSentinel: Bool
     private var context: UnsafeMutablePointer<redisContext>?
     private var buffer = RedisCommandBuffer()
-    /// Set once the server refused this connection's user FCALL or FUNCTION LOAD: scripts are then
-    /// sent by EVALSHA (`evalScript`). Kept for the connection's life, reconnects included.
-    private var functionsRefused = false
 
     /// Creates a connection that connects on first use (or on `connect()`).
     public init(configuration: RedisConfiguration) {
@@ -127,16 +124,22 @@ public final class RedisConnection {
     /// holds the script call behind the blocking command and runs it the moment the command
     /// returns (a push woke it, or its block time ended), so the script's reply arrives with the
     /// wake-up instead of one round trip later. The script runs either way; error replies of the
-    /// blocking command throw, and the script's error replies throw as in `evalScript` (a
-    /// function or script the server does not know is loaded and run again).
+    /// blocking command throw, and the script's error replies throw as in `evalScript` (on
+    /// NOSCRIPT it is loaded and run again).
     public func blocking(
         _ arguments: [RedisArgument], timeout: Duration, thenRun script: RedisScript,
         keys: [RedisArgument] = [], args: [RedisArgument] = []
     ) throws(RedisError) -> (woken: RedisReply, script: RedisReply) {
-        let call = scriptCall(script, keys: keys, args: args)
+        var call: [RedisArgument] = ["EVALSHA", .string(script.sha1), .int(keys.count)]
+        call.append(contentsOf: keys)
+        call.append(contentsOf: args)
         let replies = try blockingPipeline([arguments, call], timeout: timeout)
         let woken = try Self.throwingErrorReply(replies[0])
-        return (woken, try scriptReply(replies[1], of: call, script: script, keys: keys, args: args))
+        if case .error(let text) = replies[1], text.hasPrefix("NOSCRIPT") {
+            _ = try send(["SCRIPT", "LOAD", .string(script.source)])
+            return (woken, try send(call))
+        }
+        return (woken, try Self.throwingErrorReply(replies[1]))
     }
 
     /// Reads the next reply the server sends unasked: a message on a connection that subscribed
@@ -148,61 +151,19 @@ public final class RedisConnection {
         return try readReply(context)
     }
 
-    /// Runs `script`: by FCALL if it has a function form and this connection may use functions
-    /// (a function the server does not know is loaded with FUNCTION LOAD and called again), else
-    /// by EVALSHA (on NOSCRIPT it is loaded with SCRIPT LOAD and run again).
+    /// Runs `script` by EVALSHA; on NOSCRIPT loads it with SCRIPT LOAD and retries once.
     public func evalScript(
         _ script: RedisScript, keys: [RedisArgument] = [], args: [RedisArgument] = []
     ) throws(RedisError) -> RedisReply {
-        let call = scriptCall(script, keys: keys, args: args)
-        return try scriptReply(try sendRaw(call), of: call, script: script, keys: keys, args: args)
-    }
-
-    /// The command that runs `script`: FCALL of its function, or EVALSHA.
-    private func scriptCall(_ script: RedisScript, keys: [RedisArgument], args: [RedisArgument]) -> [RedisArgument] {
-        var call: [RedisArgument]
-        if let function = script.function, !functionsRefused {
-            call = ["FCALL", .string(function.name), .int(keys.count)]
-        } else {
-            call = ["EVALSHA", .string(script.sha1), .int(keys.count)]
-        }
-        call.reserveCapacity(call.count + keys.count + args.count)
-        call.append(contentsOf: keys)
-        call.append(contentsOf: args)
-        return call
-    }
-
-    /// The reply of `call` (from `scriptCall`), after loading what the server did not know and
-    /// calling again: a function's library (FUNCTION LOAD; a library another client loaded
-    /// meanwhile is as good), or a script (SCRIPT LOAD). When this connection's user may not call
-    /// or load functions (NOPERM), it stops trying them and runs the script by EVALSHA.
-    private func scriptReply(
-        _ reply: RedisReply, of call: [RedisArgument], script: RedisScript, keys: [RedisArgument], args: [RedisArgument]
-    ) throws(RedisError) -> RedisReply {
-        guard case .error(let text) = reply else { return reply }
-        if text.hasPrefix("NOSCRIPT") {
+        var command: [RedisArgument] = ["EVALSHA", .string(script.sha1), .int(keys.count)]
+        command.append(contentsOf: keys)
+        command.append(contentsOf: args)
+        let first = try sendRaw(command)
+        if case .error(let text) = first, text.hasPrefix("NOSCRIPT") {
             _ = try send(["SCRIPT", "LOAD", .string(script.source)])
-            return try send(call)
+            return try send(command)
         }
-        guard let function = script.function, !functionsRefused else { return try Self.throwingErrorReply(reply) }
-        if Self.refusesFunctions(text) {
-            functionsRefused = true
-            return try evalScript(script, keys: keys, args: args)
-        }
-        guard text.hasPrefix("ERR Function not found") else { return try Self.throwingErrorReply(reply) }
-        let loaded = try sendRaw(["FUNCTION", "LOAD", .string(function.library)])
-        if case .error(let failure) = loaded, !failure.contains("already exists") {
-            guard Self.refusesFunctions(failure) else { return try Self.throwingErrorReply(loaded) }
-            functionsRefused = true
-            return try evalScript(script, keys: keys, args: args)
-        }
-        return try send(call)
-    }
-
-    /// Whether an error reply says the user may not call or load functions (the command itself
-    /// refused by its ACL, not a command a function ran).
-    private static func refusesFunctions(_ text: String) -> Bool {
-        text.hasPrefix("NOPERM") && (text.contains("'fcall'") || text.contains("'function|load'"))
+        return try Self.throwingErrorReply(first)
     }
 
     // MARK: - Internals shared with RedisSubscriber

@@ -7,7 +7,7 @@ import QrewRedis
 /// `INFO commandstats` on a private redis-server. Figure (a)'s run (10,000 independent echo
 /// tasks, prepared by the coordinator's own intake) is stored with `submit_run` / `store_tasks`,
 /// then claimed in calls of `batch` tasks and completed in calls of `batch` results (each with
-/// the output an echo task sends), one phase after another, so each phase's FCALL time is one
+/// the output an echo task sends), one phase after another, so each phase's EVALSHA time is one
 /// script's. Redis runs scripts on one thread, so one Redis core's ceiling in tasks/s is 10⁶
 /// over the sum of the three. `INFO commandstats` counts wall time inside Redis, which grows when
 /// a loaded machine takes the core away mid-script: each figure is the best of `rounds`, and its
@@ -28,7 +28,7 @@ enum LuaCostBenchmark {
         guard let fence = try await queue.acquireLeadership(coordinatorID: "bench", lease: .seconds(3600)) else {
             throw BenchmarkFailed(description: "Lua time: could not take the leader lease")
         }
-        // Warm-up: every function the phases use loaded (the first FCALL of each fails: not found).
+        // Warm-up: every script the phases use loaded (the first EVALSHA of each fails with NOSCRIPT).
         _ = try await measureRound(queue, fence: fence, runID: "warm", tasks: 2)
         var best: [Phase] = []
         for round in 1...rounds {
@@ -39,7 +39,7 @@ enum LuaCostBenchmark {
         func figure(_ phase: Phase) -> BenchmarkFigure {
             BenchmarkFigure(
                 name: "(l) Redis Lua time per task, \(phase.name)", value: Double(phase.micros) / Double(tasks), unit: "µs",
-                note: String(format: "%d calls, %.0f µs per call (INFO commandstats, FCALL); Redis main thread CPU %.1f µs per task",
+                note: String(format: "%d calls, %.0f µs per call (INFO commandstats, EVALSHA); Redis main thread CPU %.1f µs per task",
                              phase.calls, Double(phase.micros) / Double(max(phase.calls, 1)), phase.cpuMicros / Double(tasks)))
         }
         let total = Double(best.map(\.micros).reduce(0, +)) / Double(tasks)
@@ -51,7 +51,7 @@ enum LuaCostBenchmark {
         ]
     }
 
-    /// One script's share of a round: its FCALL calls, the µs `INFO commandstats` counted for
+    /// One script's share of a round: its EVALSHA calls, the µs `INFO commandstats` counted for
     /// them (wall time inside Redis), and the CPU time of Redis's main thread meanwhile.
     struct Phase {
         let name: String
@@ -111,7 +111,7 @@ enum LuaCostBenchmark {
             task: task, outcome: .succeeded, exitCode: nil, output: message, error: nil, retryDelay: nil, stdout: [message])
     }
 
-    /// The FCALL calls `body` made, the µs Redis counted for them (`INFO commandstats`) and the
+    /// The EVALSHA calls `body` made, the µs Redis counted for them (`INFO commandstats`) and the
     /// CPU time of Redis's main thread meanwhile (`INFO cpu`; it does not count time Redis waited
     /// for a core, so it varies less with the machine's load).
     private static func measure(_ redis: RedisClient, _ name: String, _ body: () async throws -> Void) async throws -> Phase {

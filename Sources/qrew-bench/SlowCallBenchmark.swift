@@ -33,10 +33,7 @@ enum SlowCallBenchmark {
         guard let fence = try await queue.acquireLeadership(coordinatorID: "bench", lease: .seconds(3600)) else {
             throw BenchmarkFailed(description: "slow calls: could not take the leader lease")
         }
-        // A call's SLOWLOG entry names its script by SHA-1 (EVALSHA) or function (FCALL).
-        let names = Dictionary(uniqueKeysWithValues: ScriptLibrary.Operation.allCases.flatMap { operation in
-            [(scripts[operation].sha1, operation.rawValue)] + (scripts[operation].function.map { [($0.name, operation.rawValue)] } ?? [])
-        })
+        let names = Dictionary(uniqueKeysWithValues: ScriptLibrary.Operation.allCases.map { (scripts[$0].sha1, $0.rawValue) })
         _ = try await redis.send("CONFIG", "SET", "slowlog-max-len", "100000")
         _ = try await redis.send("CONFIG", "SET", "slowlog-log-slower-than", .int(slowerThan))
 
@@ -103,7 +100,7 @@ enum SlowCallBenchmark {
         for entry in try await redis.send("SLOWLOG", "GET", "-1").array ?? [] {
             guard let fields = entry.array, fields.count >= 4, let micros = fields[2].int,
                   let command = fields[3].array?.compactMap(\.string), let verb = command.first?.uppercased(),
-                  ["EVALSHA", "EVAL", "FCALL"].contains(verb), micros > worst
+                  verb == "EVALSHA" || verb == "EVAL", micros > worst
             else { continue }
             worst = micros
             worstScript = command.count > 1 ? names[command[1]] ?? "a script" : "a script"
@@ -113,15 +110,15 @@ enum SlowCallBenchmark {
         return Measure(worst: Double(worst) / 1000, worstScript: worstScript, mean: mean, calls: calls, total: total)
     }
 
-    /// FCALL, EVALSHA and EVAL calls served so far and the µs they took (`INFO commandstats`), not
-    /// counting failed ones (the first call of a function or script not loaded yet fails and is
-    /// sent again once it is).
+    /// EVALSHA and EVAL calls served so far and the µs they took (`INFO commandstats`), not
+    /// counting failed ones (the first EVALSHA of a script not loaded yet fails with NOSCRIPT
+    /// and is sent again).
     static func scriptStats(_ redis: RedisClient) async throws -> (calls: Int, micros: Int) {
         let info = try await redis.send("INFO", "commandstats").string ?? ""
         var calls = 0
         var micros = 0
         for line in info.split(whereSeparator: \.isNewline)
-        where line.hasPrefix("cmdstat_fcall:") || line.hasPrefix("cmdstat_evalsha:") || line.hasPrefix("cmdstat_eval:") {
+        where line.hasPrefix("cmdstat_evalsha:") || line.hasPrefix("cmdstat_eval:") {
             calls += count(line, "calls=") - count(line, "failed_calls=")
             micros += count(line, "usec=")
         }

@@ -63,22 +63,17 @@ def log(message):
 
 # --- scripts -------------------------------------------------------------------------------
 
-def expand_includes(path, lib_dir, top=True):
-    """The script text with each `--@include NAME` line replaced by lib/NAME.lua, recursively, and
-    `begin_call()` after the last include of a script that includes `common` (docs/protocol.md)."""
+def expand_includes(path, lib_dir):
+    """The script text with each `--@include NAME` line replaced by lib/NAME.lua, recursively."""
+    lines = []
     with open(path, encoding="utf-8") as source:
-        lines = source.read().split("\n")
-    includes = [i for i, line in enumerate(lines) if line.startswith("--@include ")]
-    out = []
-    for i, line in enumerate(lines):
-        if line.startswith("--@include "):
-            name = line[len("--@include "):].strip()
-            out.append(expand_includes(os.path.join(lib_dir, name + ".lua"), lib_dir, top=False))
-            if top and i == includes[-1] and "--@include common" in (l.strip() for l in lines[:i + 1]):
-                out.append("begin_call()")
-        else:
-            out.append(line)
-    return "\n".join(out)
+        for line in source.read().split("\n"):
+            if line.startswith("--@include "):
+                name = line[len("--@include "):].strip()
+                lines.append(expand_includes(os.path.join(lib_dir, name + ".lua"), lib_dir))
+            else:
+                lines.append(line)
+    return "\n".join(lines)
 
 
 class Scripts:

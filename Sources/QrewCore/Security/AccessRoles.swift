@@ -71,9 +71,6 @@ public struct AccessControlList: Sendable {
     public func rules(for role: AccessRole) -> [String] {
         let ns = namespace + ":"
         let connection = ["-@all", "+@connection", "+time"]
-        // Scripts, not functions: a role allowed FUNCTION LOAD could replace a library that other
-        // roles' clients call (docs/security.md, "Scripts, not functions, under the roles"); the
-        // clients fall back to EVALSHA when FCALL is refused.
         let scripts = ["+evalsha", "+eval", "+evalsha_ro", "+eval_ro", "+script|load", "+script|exists"]
         let subscribe = ["+subscribe", "+unsubscribe"]
         // lib/common asks PUBSUB NUMSUB before publishing a run's events.

@@ -13,10 +13,8 @@
                                 gone are dropped when a lookup meets them.
     <prefix>:cache:stats        hash of counters: hits, similarHits, misses, stores, evictions. ]]
 
-local CACHE_INDEX, CACHE_STATS
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function()
-  CACHE_INDEX, CACHE_STATS = P .. ':cache:entries', P .. ':cache:stats'
-end
+local CACHE_INDEX = P .. ':cache:entries'
+local CACHE_STATS = P .. ':cache:stats'
 -- At most this many entries are evicted per stored entry, so a lowered bound is reached over a
 -- few calls instead of one long one.
 local CACHE_EVICTION_SLICE = 1000

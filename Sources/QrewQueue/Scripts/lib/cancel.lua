@@ -12,7 +12,7 @@
   <prefix>:cancellations channel so the worker running them kills the process at once. ]]
 
 -- run -> cancel reason, or false when the run is not canceling (cached for the call).
-local cancel_reasons
+local cancel_reasons = {}
 
 -- The run's cancel reason if it is being (or was) canceled, else false.
 local function cancel_reason(run)
@@ -39,8 +39,7 @@ local function cancel_leased(run, ref, t, reason)
 end
 
 -- Tasks this call canceled (what `cancel_run` reports).
-local canceled_count
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() cancel_reasons, canceled_count = {}, 0 end
+local canceled_count = 0
 
 -- Marks an unfinished run canceling: it ends in `end_state` once its last task settles. Returns
 -- true if it did, false for an unknown or finished run, or one already canceling.

@@ -12,26 +12,17 @@
   events are written (one stream entry and one live message per run) and workers woken once
   per call, not once per event. ]]
 
--- Per-call state lives in locals of the file's top level that `begin_call` sets at the start of
--- every call: a script runs as a Redis function (loaded once; the top level runs at load, and
--- its functions are made once) or, where functions cannot be loaded, as a script sent with
--- EVALSHA (the top level runs every call). Either way the script's body runs after
--- `begin_call()`. A library with state of its own for the call adds its reset to
--- `CALL_STATE_RESETS`, and nothing else at its top level may depend on the call.
-local P, NOW, NOW_MICROS, NOW_S, STREAM_MAXLEN
-local CALL_STATE_RESETS = {}
-
-local function begin_call()
-  P = ARGV[1]
+local P = ARGV[1]
+local NOW, NOW_MICROS
+do
   local time = redis.call('TIME')
   NOW_MICROS = tonumber(time[2])
   NOW = tonumber(time[1]) * 1000 + math.floor(NOW_MICROS / 1000) + (tonumber(ARGV[2]) or 0)
-  -- NOW as stored: numbers passed to redis.call are formatted with printf ("%.17g"), so fields
-  -- get this integer text instead.
-  NOW_S = string.format('%.0f', NOW)
-  STREAM_MAXLEN = ARGV[3]
-  for i = 1, #CALL_STATE_RESETS do CALL_STATE_RESETS[i]() end
 end
+-- NOW as stored: numbers passed to redis.call are formatted with printf ("%.17g"), so fields
+-- get this integer text instead.
+local NOW_S = string.format('%.0f', NOW)
+local STREAM_MAXLEN = ARGV[3]
 
 local function run_key(run) return P .. ':run:' .. run end
 local function task_key(ref) return P .. ':task:' .. ref end
@@ -67,7 +58,6 @@ end
 -- operations in slices*): 500 keeps a call to a few ms. Scripts that take a budget argument
 -- set `left`.
 local BUDGET = { left = 500 }
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() BUDGET.left = 500 end
 
 -- Up to `n` task ids of a JSON array text of ids (a task's `dependents`) from byte `pos` (the
 -- opening quote of an element; 2 for the first), without decoding the whole text: a step with
@@ -107,10 +97,9 @@ end
 
 -- The progress events this call emitted, per run (flat field lists, in order), and the runs in
 -- the order they were first emitted to: `flush` writes them.
-local run_events, event_runs
+local run_events, event_runs = {}, {}
 -- The `run_finished` event of each run that ended in this call (`emit_run_finished`).
-local run_outcomes
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() run_events, event_runs, run_outcomes = {}, {}, {} end
+local run_outcomes = {}
 -- How long a run's outcome stream outlives its last `run_finished` (ms), at most: never longer
 -- than the run hash. It is there to wake the clients waiting at that moment; one that comes
 -- later finds the end in the run hash (`finishedAt`, `state`), so a stream (4 KB at least) is
@@ -188,8 +177,7 @@ end
 --@include schedule
 
 -- Ready tasks queued by this call, per queue: `flush` leaves that many wake-up tokens.
-local queued_per_queue
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() queued_per_queue = {} end
+local queued_per_queue = {}
 
 -- Counts `n` tasks just queued on `queue`, for `flush` to wake that many idle workers.
 local function note_queued(queue, n)

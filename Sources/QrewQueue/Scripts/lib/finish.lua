@@ -21,7 +21,7 @@ end
 -- condition when it is claimed (docs/protocol.md, *Conditions*).
 -- Refs this call listed in <run>:early, so that `store_slice` (lib/store) applies what reached a
 -- task stored later in the same call.
-local early_in_call
+local early_in_call = {}
 
 local function count_off(run, dependent)
   local dref = run .. '/' .. dependent
@@ -178,8 +178,7 @@ local function settle(run, settled, failed)
 end
 
 -- Settlements this call has counted but not yet applied, per run: {count, failed}.
-local settling, settling_runs
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() early_in_call, settling, settling_runs = {}, {}, {} end
+local settling, settling_runs = {}, {}
 
 -- Like `settle`, but adds up a call's settlements per run and applies them in `settle_all`
 -- (one HINCRBY per run instead of one per task).

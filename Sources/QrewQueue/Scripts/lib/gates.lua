@@ -19,16 +19,11 @@
   the leader's `wake_gates` unparks waiters when that time comes. A waiter that is no longer
   ready (its run was canceled) is dropped when it comes up (lib/limits unpark). ]]
 
--- The gate functions are built on the first use of `gates()`, not at the top level: a script sent
--- with EVALSHA runs its whole text every call, and each closure it makes costs more the more
--- locals the script has (Lua 5.1 walks the open upvalues); claim and complete, which include this
--- file, pay for it only when a task has gates (3-4 µs a call otherwise, measured with EVALSHA).
--- Loaded as a function, the file builds them once and keeps them: they read the call's state
--- (`P`, `NOW`, `GATES_DUE`) from the file's locals, never a copy.
-local GATES_DUE
--- Gates found closed in this call (name -> time it may open): one check per gate and call.
-local closed_gates
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() GATES_DUE, closed_gates = P .. ':gates:due', {} end
+-- The gate functions are built on the first call of `gates()` in a script call, not at its start:
+-- every script call runs its whole text, and each closure it makes costs more the more locals
+-- the script has (Lua 5.1 walks the open upvalues); claim and complete, which include this file,
+-- pay for it only when a task has gates (3-4 µs a call otherwise, measured with EVALSHA).
+local GATES_DUE = P .. ':gates:due'
 local gates_built = nil
 
 local function gates()
@@ -85,6 +80,9 @@ local function gates()
     end
     return true
   end
+
+  -- Gates found closed in this call (name -> time it may open): one check per gate and call.
+  local closed_gates = {}
 
   -- The first of the gates in `gates_csv` that holds a task back now and the time it may open, or nil.
   local function closed_gate(gates_csv)

@@ -49,8 +49,7 @@ local function met(state, continue_on_error)
 end
 
 -- Runs whose `run_retried` event this call emitted: `note_retried` stores its stream entry id.
-local retried_runs
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() retried_runs = {} end
+local retried_runs = {}
 
 -- After `flush`: records in each run retried by this call the id of its `run_retried` entry
 -- (`retriedEvent`), from which a client follows the new attempt.

@@ -29,12 +29,9 @@ local FAIR_SPACING = 100 * ORDER_UNITS
 local MAX_ORDER = 9007199254740992 - 140737488355328
 
 -- The ready clock as this call sees it: read at the first use, written back by `flush`.
-local ready_clock, ready_clock_dirty
+local ready_clock, ready_clock_dirty = nil, false
 -- Concurrency key -> its last order, as this call changed it (written back by `flush`).
-local fair_orders, fair_dirty
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function()
-  ready_clock, ready_clock_dirty, fair_orders, fair_dirty = nil, false, {}, {}
-end
+local fair_orders, fair_dirty = {}, {}
 
 -- The order a task queued now takes on the ready clock (see the header); `fair_key` is its
 -- concurrency key or nil.

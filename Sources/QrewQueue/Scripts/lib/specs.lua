@@ -9,8 +9,7 @@
 
 -- Templates read by this call, by run key and template id: siblings claimed together read
 -- their template once.
-local spec_templates
-CALL_STATE_RESETS[#CALL_STATE_RESETS + 1] = function() spec_templates = {} end
+local spec_templates = {}
 
 -- The claim reply's spec entry for a task of the run whose key is `rk`, `stored` being its
 -- <run>:specs entry: the spec itself when it is stored whole, or {difference, template} when it
