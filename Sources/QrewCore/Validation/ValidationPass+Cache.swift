@@ -30,14 +30,9 @@ extension ValidationPass {
     /// of its own renders: it must parse, and each reference must have a value in every such
     /// step (no step output, no secret, a declared parameter, a matrix key those steps have).
     private mutating func checkDefaultsCacheTemplate(_ text: String, field: String, name: String) {
-        let template: Template
-        do {
-            template = try Template(parsing: text)
-        } catch {
-            report(.badReference, field: field, stepID: nil, error.description,
-                   hint: "write ${{ params.NAME }}, ${{ matrix.KEY }} or ${{ run.id }}")
-            return
-        }
+        guard let template = parsedTemplate(
+            text, field: field, stepID: nil, hint: "write ${{ params.NAME }}, ${{ matrix.KEY }} or ${{ run.id }}")
+        else { return }
         for reference in template.references {
             switch reference {
             case .stepOutput(let step):

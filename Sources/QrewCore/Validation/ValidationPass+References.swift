@@ -46,19 +46,26 @@ extension ValidationPass {
         return AdjacencyList(nodeCount: steps.count, sources: sources, destinations: destinations)
     }
 
+    /// `text` parsed as a template, or nil after reporting why it does not parse (`hint`: the
+    /// references the field may hold).
+    mutating func parsedTemplate(_ text: String, field: String, stepID: String?, hint: String) -> Template? {
+        do {
+            return try Template(parsing: text)
+        } catch {
+            report(.badReference, field: field, stepID: stepID, error.description, hint: hint)
+            return nil
+        }
+    }
+
     /// Validates one templated string and returns the steps whose output it uses.
     private mutating func checkTemplate(
         _ text: String, field: String, step: Step, indexByID: [String: Int], secretsAllowed: Bool
     ) -> [Int] {
         let stepID: String? = step.id.isEmpty ? nil : step.id
-        let template: Template
-        do {
-            template = try Template(parsing: text)
-        } catch {
-            report(.badReference, field: field, stepID: stepID, error.description,
-                   hint: "write ${{ steps.ID.output }}, ${{ matrix.KEY }}, ${{ params.NAME }}, ${{ run.id }} or ${{ secrets.NAME }}")
-            return []
-        }
+        guard let template = parsedTemplate(
+            text, field: field, stepID: stepID,
+            hint: "write ${{ steps.ID.output }}, ${{ matrix.KEY }}, ${{ params.NAME }}, ${{ run.id }} or ${{ secrets.NAME }}")
+        else { return [] }
         var targets: [Int] = []
         for reference in template.references {
             switch reference {
