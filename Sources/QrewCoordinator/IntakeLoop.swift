@@ -107,13 +107,9 @@ struct IntakeLoop {
             log.info("run \(runID) rejected: its traceparent is not valid")
             return
         }
-        let record = prepared.record
-        let traced = RunRecord(
-            runID: record.runID, fields: record.fields.merging(trace.runFields) { _, trace in trace }, limits: record.limits,
-            tasks: record.tasks)
         let built = clock.now
         let graph = prepared.graph
-        let submitted = try session.submitRun(traced, fence: fence, slice: configuration.storeSlice)
+        let submitted = try session.submitRun(prepared.record.traced(trace), fence: fence, slice: configuration.storeSlice)
         let stored = clock.now
         log.debug("run \(runID) intake: prepare \(built - received), submit_run \(stored - built)")
         let took = (stored - received).components

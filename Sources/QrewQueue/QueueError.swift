@@ -10,6 +10,9 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     case unexpectedReply(operation: String, reply: String)
     /// The Lua scripts could not be read.
     case scripts(String)
+    /// A run of `tasks` tasks was submitted directly (`QueueSession.submitDirectly`), which
+    /// takes runs of at most `limit`; nothing was stored.
+    case tooBigForDirectSubmission(tasks: Int, limit: Int)
 
     init(_ error: RedisError) {
         if error.code == .server, error.message.contains("FENCED") {
@@ -25,6 +28,9 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
         case .fenced(let message): "not the leader any more: \(message)"
         case .unexpectedReply(let operation, let reply): "unexpected reply to \(operation): \(reply)"
         case .scripts(let message): "Qrew's Lua scripts: \(message)"
+        case .tooBigForDirectSubmission(let tasks, let limit):
+            "a run of \(tasks) tasks is too big to submit directly (at most \(limit)): submit it through the coordinators "
+                + "(P:submissions), which store it in slices and resume it if one stops part-way"
         }
     }
 }

@@ -77,7 +77,8 @@ struct BaselineComparison: Sendable {
     /// The current table's key for a figure of (a) or (b) by its printed name, whatever the build's wording.
     static func key(ofFigureNamed name: String) -> String? {
         if name.hasPrefix("(a) ") { return "a" }
-        guard name.hasPrefix("(b) ") else { return nil }
+        // The baseline builds submit through a coordinator only; direct rows are this build's own.
+        guard name.hasPrefix("(b) "), !name.contains("direct") else { return nil }
         if name.contains("to start"), name.hasSuffix("p50") { return "b.start.p50" }
         if name.contains("to done"), name.hasSuffix("p50") { return "b.done.p50" }
         if name.contains("to done"), name.hasSuffix("p99") { return "b.done.p99" }

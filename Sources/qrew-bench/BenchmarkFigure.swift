@@ -10,14 +10,18 @@ struct BenchmarkFigure: Sendable, Equatable {
     var key: String?
     /// The framework measured ("huey", "Celery", ...), nil for Qrew's own figures.
     var peer: String?
+    /// The key of the peers' figure this one is compared with when it differs from `key`: Qrew
+    /// measured two ways ("b.direct.done.p50" beside the peers' "b.done.p50").
+    var peerKey: String?
 
-    init(name: String, value: Double, unit: String, note: String, key: String? = nil, peer: String? = nil) {
+    init(name: String, value: Double, unit: String, note: String, key: String? = nil, peer: String? = nil, peerKey: String? = nil) {
         self.name = name
         self.value = value
         self.unit = unit
         self.note = note
         self.key = key
         self.peer = peer
+        self.peerKey = peerKey
     }
 
     /// Whether a larger value is better (a rate such as tasks/s or PING/s); times, sizes and

@@ -53,7 +53,8 @@ enum BenchmarkReport {
                 var cells = [escaped(figure.name), figure.unit, format(figure.value)]
                 var comparisons: [String] = []
                 for name in peerNames {
-                    let index = peers.indices.first { peers[$0].peer == name && figure.key != nil && peers[$0].key == figure.key }
+                    let key = figure.peerKey ?? figure.key
+                    let index = peers.indices.first { peers[$0].peer == name && key != nil && peers[$0].key == key }
                     if let index {
                         matchedPeers.insert(index)
                         cells.append(format(peers[index].value))

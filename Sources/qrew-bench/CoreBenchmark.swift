@@ -1,5 +1,6 @@
 import Foundation
 import QrewCore
+import QrewQueue
 
 /// Times validation + decomposition and plan analysis of random DAG workflows of growing size,
 /// so both the absolute figure and the growth (time per step + edge) are visible.
@@ -42,8 +43,29 @@ enum CoreBenchmark {
         }
         figures.append(specEncoding(count: 10_000))
         figures.append(specDecoding(count: 10_000))
+        figures.append(try singleTaskIntake(runs: 5_000))
         figures += try SigningBenchmark.run(count: 10_000)
         return figures
+    }
+
+    /// What a coordinator's intake (or a producer submitting directly) spends on the CPU per
+    /// single-task submission of a text it has seen before: `RunIntake.prepare` with the loaded
+    /// workflow cached, so graph, task records and signature are what is left.
+    static func singleTaskIntake(runs: Int) throws -> BenchmarkFigure {
+        var intake = RunIntake(cachingWorkflows: true)
+        intake.signer = try SigningBenchmark.signer()
+        let clock = ContinuousClock()
+        var best = Duration.seconds(1_000)
+        for round in 0..<3 {
+            let start = clock.now
+            for index in 0..<runs {
+                _ = try intake.prepare(runID: "r\(round)-\(index)", text: Workloads.single, fileName: "single.yaml", params: [:])
+            }
+            best = min(best, clock.now - start)
+        }
+        return BenchmarkFigure(
+            name: "intake of a one-step workflow, text seen before", value: best.seconds * 1e6 / Double(runs), unit: "µs",
+            note: "RunIntake.prepare per submission, signed, best of 3 × \(runs): on figure (b)'s path")
     }
 
     /// The task specs of a run of `count` echo tasks, 250 per step.

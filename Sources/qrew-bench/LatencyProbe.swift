@@ -3,23 +3,34 @@ import QrewQueue
 import QrewRedis
 
 /// Times single-task runs one after another as a plain synchronous client of the protocol
-/// does (a redis-py script, the peers' own probes): on one thread, it sends the submission's
-/// `XADD` on one connection and reads the run's live channel on another, taking both instants
-/// on that thread. `RunFollower` goes through `QueueClient`'s connection threads and an
+/// does (a redis-py script, the peers' own probes): on one thread, it submits on one connection
+/// (an `XADD` for a coordinator, or the run itself, `Submission`) and reads the run's live
+/// channel on another, taking both instants on that thread. `RunFollower` goes through `QueueClient`'s connection threads and an
 /// `AsyncStream`, whose thread hops (tens of µs each on this 2-core VM) landed in the figure.
 final class LatencyProbe: @unchecked Sendable {
     struct Failed: Error, CustomStringConvertible {
         let description: String
     }
 
+    /// How the probe submits each run.
+    enum Submission {
+        /// An `XADD` to `P:submissions`, which a coordinator's intake stores.
+        case throughCoordinator
+        /// Prepared on the probe's thread (`intake`: the coordinator's settings and signing key)
+        /// and stored with `submit_run` on its own connection (`QueueSession.submitDirectly`).
+        case direct(RunIntake)
+    }
+
     private let configuration: RedisConfiguration
     private let queue: QueueClient
+    private let submission: Submission
 
-    init(configuration: RedisConfiguration, queue: QueueClient) {
+    init(configuration: RedisConfiguration, queue: QueueClient, submission: Submission) {
         var configuration = configuration
         configuration.commandTimeout = .seconds(30)
         self.configuration = configuration
         self.queue = queue
+        self.submission = submission
     }
 
     /// Submits `workflow` as runs `<prefix>0` … and returns each run's time from the submission
@@ -56,8 +67,7 @@ final class LatencyProbe: @unchecked Sendable {
                 confirmation = try subscriber.readPushed()
             }
             let submitted = clock.now
-            let command = queue.submissionCommand(runID: runID, fileName: "\(runID).yaml", workflow: workflow, params: [:])
-            guard try submitter.send(command).string != nil else { throw Failed(description: "XADD of \(runID) failed") }
+            try submit(runID: runID, workflow: workflow, on: submitter)
             var firstStart: Duration?
             while true {
                 let reply = try subscriber.readPushed()
@@ -75,5 +85,17 @@ final class LatencyProbe: @unchecked Sendable {
             }
         }
         return timings
+    }
+
+    private func submit(runID: String, workflow: String, on connection: RedisConnection) throws {
+        switch submission {
+        case .throughCoordinator:
+            let command = queue.submissionCommand(runID: runID, fileName: "\(runID).yaml", workflow: workflow, params: [:])
+            guard try connection.send(command).string != nil else { throw Failed(description: "XADD of \(runID) failed") }
+        case .direct(let intake):
+            let prepared = try intake.prepare(runID: runID, text: workflow, fileName: "\(runID).yaml", params: [:])
+            let stored = try queue.session(on: connection).submitDirectly(prepared.record.traced(.new()))
+            guard stored.created else { throw Failed(description: "run \(runID) was already stored") }
+        }
     }
 }

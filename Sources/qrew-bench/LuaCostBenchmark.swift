@@ -62,8 +62,10 @@ enum LuaCostBenchmark {
 
     /// Stores, claims and completes a run of `tasks` independent echo tasks, each phase measured.
     private static func measureRound(_ queue: QueueClient, fence: String, runID: String, tasks: Int) async throws -> [Phase] {
-        let record = traced(try RunIntake().prepare(
-            runID: runID, text: Workloads.independent(tasks: tasks), fileName: "independent.yaml", params: [:]).record)
+        // As the coordinator's intake stores it: with a new trace (every run has one).
+        let record = try RunIntake().prepare(
+            runID: runID, text: Workloads.independent(tasks: tasks), fileName: "independent.yaml", params: [:]).record
+            .traced(RunTrace.new())
         let queues = Array(Set(record.tasks.map(\.queue)))
         let redis = queue.redis
         let submit = try await measure(redis, "submit_run + store_tasks") {
@@ -94,13 +96,6 @@ enum LuaCostBenchmark {
             throw BenchmarkFailed(description: "Lua time: run \(runID) is \(state ?? "missing") after every result, not succeeded")
         }
         return [submit, claim, complete]
-    }
-
-    /// The run as the coordinator's intake stores it: with a new trace (every run has one).
-    private static func traced(_ record: RunRecord) -> RunRecord {
-        RunRecord(
-            runID: record.runID, fields: record.fields.merging(RunTrace.new().runFields) { _, trace in trace },
-            limits: record.limits, tasks: record.tasks)
     }
 
     /// What a worker sends for a claimed echo task: success, its message as the output and as

@@ -3,9 +3,13 @@ import QrewCore
 /// Signing and checking the tasks of a 10,000-task run, as the coordinator's intake and the
 /// workers do with `--signing-key-file` (issue 14: signing must not cost the hot path much).
 enum SigningBenchmark {
+    /// A signer with a fixed key, for namespace `bench`.
+    static func signer() throws -> TaskSigner {
+        TaskSigner(keyring: try SigningKeyring(current: SigningKey(id: "bench", bytes: (0..<32).map { UInt8($0 * 7 + 1) })), namespace: "bench")
+    }
+
     static func run(count: Int) throws -> [BenchmarkFigure] {
-        let keyring = try SigningKeyring(current: SigningKey(id: "bench", bytes: (0..<32).map { UInt8($0 * 7 + 1) }))
-        let signer = TaskSigner(keyring: keyring, namespace: "bench")
+        let signer = try signer()
         let tasks = CoreBenchmark.specs(count: count).map { (id: $0.taskID, spec: $0.jsonText) }
         let clock = ContinuousClock()
         var signBest = Duration.seconds(1_000)

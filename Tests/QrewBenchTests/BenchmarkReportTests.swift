@@ -86,6 +86,27 @@ import Testing
         #expect(text.contains("## 1970-01-01T00:00:00Z, test machine"))
     }
 
+    @Test func aFigureMeasuredTwoWaysIsComparedWithTheSamePeerFigureButNotTheBaseline() throws {
+        let direct = BenchmarkFigure(
+            name: "(b) single-task run, direct submission, submit to done, p50", value: 0.25, unit: "ms", note: "n",
+            key: "b.direct.done.p50", peerKey: "b.done.p50")
+        let sections: [BenchmarkReport.Section] = [("Local cluster", qrew[0].figures + [direct])]
+        let baseline = BaselineComparison.Result(
+            current: [BenchmarkFigure(name: "(b)", value: 0.5, unit: "ms", note: "", key: "b.done.p50")],
+            baseline: [BenchmarkFigure(name: "(b)", value: 1.0, unit: "ms", note: "", key: "b.done.p50")])
+        let text = BenchmarkReport.currentTable(
+            sections: sections, peers: peers, baseline: baseline, machine: "test machine", date: Date(timeIntervalSince1970: 0))
+        let rows = text.split(separator: "\n")
+        let row = try #require(rows.first { $0.hasPrefix("| (b) single-task run, direct submission") })
+        #expect(row.contains("| 0.250 | 1.000 |  |  | 4.00× huey |"), "huey's (b) beside it; no baseline cell")
+        let plain = try #require(rows.first { $0.hasPrefix("| (b) single-task run, submit to done") })
+        #expect(plain.contains("2.00× huey; 2.00× baseline"))
+        #expect(!text.contains("| huey (b) p50 |"), "matched, so not listed among the peers' figures Qrew did not take")
+        // Printed by this build, the direct rows are not read as the baseline's (b).
+        let printed = "(b) single-task run, direct submission, submit to done, p50   0.300  ms  note"
+        #expect(BaselineComparison.clusterFigures(table: printed).isEmpty)
+    }
+
     @Test func theBaselinesPrintedTableIsReadWhateverTheBuildsWording() {
         // As qrew-bench of 2ed4bb7 prints figures (a) and (b): p99 only in the note.
         let printed = """

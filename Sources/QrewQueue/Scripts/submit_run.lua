@@ -3,7 +3,9 @@
   KEYS: none declared; it derives its keys from the prefix because the run's limits, pools and first
   tasks come from the run record it decodes (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
-  ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key)
+  ARGV[4] leader fence ("<coordinator>:<token>"; must equal the leader key), or "" for a run its
+          producer submits directly (QueueSession.submitDirectly): no leader stores it, so there is
+          no fence to check; the run id alone keeps a replay from storing it twice
   ARGV[5] run id
   ARGV[6] run document: JSON object of run fields (name, failFast, ...; `timeoutMs` puts the run
           in the deadlines set, where the coordinator cancels it when it is overdue;
@@ -26,7 +28,7 @@
 --@include store
 --@include create_run
 
-check_fence(ARGV[4])
+if ARGV[4] ~= '' then check_fence(ARGV[4]) end
 local run = ARGV[5]
 local rk = run_key(run)
 local existing = redis.call('HGET', rk, 'state')
