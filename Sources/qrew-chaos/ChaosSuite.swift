@@ -105,7 +105,17 @@ struct ChaosSuite {
             partitions: proxy != nil)
         let injector = FaultInjector(
             cluster: cluster, plan: plan, log: log, queue: queue, proxy: proxy, proxiedWorkers: settings.partitionWorkers)
-        let submitter = RunSubmitter(queue: queue, runs: plans, log: log)
+        var directIntake = RunIntake()
+        do {
+            directIntake.signer = try cluster.options.signingKeyFile.map { path in
+                TaskSigner(keyring: try SigningKeyFile.load(path), namespace: "chaos")
+            }
+        } catch {
+            say("chaos: \(error)")
+            await cluster.stop(grace: .seconds(2))
+            return 2
+        }
+        let submitter = RunSubmitter(queue: queue, runs: plans, log: log, directIntake: directIntake)
         let submitDeadline = ContinuousClock.now + settings.duration + .seconds(30)
         async let faultsDone: Void = injector.run()
         async let submittedIDs = submitter.run(over: settings.duration * 0.75, deadline: submitDeadline, monitor: monitor)
