@@ -5,7 +5,8 @@ import QrewCore
 import QrewQueue
 
 /// `qctl submit FILE`: validates locally, queues the workflow, waits until a coordinator stored
-/// the run and prints its id; `--follow` then shows it live, `--wait` waits silently.
+/// the run and prints its id (`--direct`: stores the run itself); `--follow` then shows it live,
+/// `--wait` waits silently.
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
@@ -40,6 +41,17 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for a coordinator to pick the run up.", valueName: "duration"))
     var pickupTimeout = "10s"
 
+    @Flag(help: ArgumentHelp(
+        "Store the run directly instead of queuing it for a coordinator: the file is parsed once and the run starts without "
+            + "a coordinator's hop. Needs the qrew-coordinator role and, when workers check signatures, the signing key; "
+            + "runs of at most 1000 tasks (docs/protocol.md, Direct submission)."))
+    var direct = false
+
+    @Option(help: ArgumentHelp(
+        "With --direct: sign the tasks with this key file, as the coordinators do (default: $QREW_SIGNING_KEY_FILE).",
+        valueName: "file"))
+    var signingKeyFile: String?
+
     func validate() throws {
         if let runID, !RunID.isValid(runID) {
             throw ValidationError("--run-id '\(runID)': use letters, digits, '-', '_' and '.', at most 128 characters")
@@ -50,6 +62,12 @@ struct SubmitCommand: AsyncParsableCommand {
             throw ValidationError("--idempotency-key: use 1 to 256 bytes, e.g. a request id or 'nightly-2026-12-05'")
         }
         _ = try parsedIdempotencyWindow()
+        if direct, idempotencyKey != nil {
+            throw ValidationError("--direct cannot be combined with --idempotency-key (the key is kept by the coordinators' intake); a fixed --run-id makes a direct submission idempotent")
+        }
+        if signingKeyFile != nil, !direct {
+            throw ValidationError("--signing-key-file is for --direct: without it the coordinators sign the tasks with their own key")
+        }
         if let traceparent {
             do {
                 _ = try RunTrace(parent: traceparent)
@@ -75,6 +93,7 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if direct { return try await runDirectly() }
         let (text, loaded) = try Submission.validated(workflow)
         let proposedID = runID ?? RunID.generate(workflowName: loaded.name)
         let timeout = try parsedPickupTimeout()
@@ -97,6 +116,26 @@ struct SubmitCommand: AsyncParsableCommand {
                 Console.out(id)
             }
             try await following.finish(id, queue: queue, total: Int(fields["total"] ?? "") ?? 0)
+        }
+    }
+
+    /// `--direct`: stores the run itself (`Submission.submitDirectly`), then prints and follows it.
+    private func runDirectly() async throws {
+        let signer: TaskSigner?
+        do {
+            signer = try SigningKeyFile.signer(flag: signingKeyFile, environment: ProcessInfo.processInfo.environment, namespace: redis.resolvedNamespace)
+        } catch {
+            throw CommandFailure("--signing-key-file: \(error)")
+        }
+        try await redis.withQueue { queue in
+            let (id, total) = try await Submission.submitDirectly(
+                workflow, runID: runID, signer: signer, traceparent: traceparent, queue: queue)
+            if json {
+                try Console.json(["id": id])
+            } else {
+                Console.out(id)
+            }
+            try await following.finish(id, queue: queue, total: total)
         }
     }
 }

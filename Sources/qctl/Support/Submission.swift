@@ -1,10 +1,12 @@
 import ArgumentParser
+import QrewInspect
 import Foundation
 import QrewCore
 import QrewQueue
 
 /// The steps of submitting a workflow shared by `submit` and `dev`: validate locally (nothing
-/// reaches Redis from a bad file), queue it, and wait until a coordinator stored the run.
+/// reaches Redis from a bad file), queue it, and wait until a coordinator stored the run; or,
+/// with `--direct`, store it directly.
 enum Submission {
     /// The file's text and workflow, or every problem printed as `validate` prints them.
     static func validated(_ options: WorkflowOptions) throws -> (text: String, workflow: Workflow) {
@@ -38,6 +40,44 @@ enum Submission {
             key: key, retention: retention, runID: runID, fileName: options.file, workflow: text, params: options.overrides,
             files: options.includedFiles(text: text), traceparent: traceparent)
         return (outcome.runID, try await awaitStored(outcome.runID, queue: queue, redis: redis, timeout: timeout))
+    }
+
+    /// Prepares the workflow as a coordinator would (`RunIntake` with its default limits and
+    /// retention, the tasks signed with `signer`) and stores it directly
+    /// (`QueueClient.submitDirectly`): no coordinator hop, no polling, the file parsed once (the
+    /// check that names the run and the preparation share one load). `runID` nil: the default
+    /// `<name>-<time>-<hex>`. Returns the run id and its task count; an id already taken stores
+    /// nothing and is followed as it is, as through a coordinator.
+    static func submitDirectly(
+        _ options: WorkflowOptions, runID: String?, signer: TaskSigner?, traceparent: String?, queue: QueueClient
+    ) async throws -> (runID: String, total: Int) {
+        var intake = RunIntake(cachingWorkflows: true)
+        intake.signer = signer
+        let id: String
+        let prepared: RunIntake.PreparedRun
+        do throws(WorkflowValidationError) {
+            let text = try options.readText()
+            let files = options.includedFiles(text: text)
+            let name = runID == nil ? try intake.check(text: text, fileName: options.file, params: options.overrides, files: files).workflow.name : ""
+            id = runID ?? RunID.generate(workflowName: name)
+            prepared = try intake.prepare(runID: id, text: text, fileName: options.file, params: options.overrides, files: files)
+        } catch {
+            throw ProblemReport.fail(error, file: options.file)
+        }
+        let count = prepared.record.tasks.count
+        guard count <= RunRecord.defaultSlice else {
+            throw CommandFailure("""
+                \(options.file) makes \(count) tasks; --direct stores at most \(RunRecord.defaultSlice) (one call, so no coordinator \
+                has to resume it): submit it without --direct, and the coordinators store it in slices
+                """)
+        }
+        let trace = try traceparent.map { text throws(RunTraceError) in try RunTrace(parent: text) } ?? .new()
+        let stored = try await queue.submitDirectly(prepared.record.traced(trace))
+        if !stored.created { Console.error("run \(id) already exists; nothing was stored") }
+        for resize in stored.resizedPools {
+            Console.error("run \(id) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size) (every run of the namespace shares it)")
+        }
+        return (id, count)
     }
 
     /// Polls every 20 ms, up to `timeout`, until a coordinator stored run `runID`; its fields.
