@@ -33,7 +33,9 @@ enum ClusterBenchmark {
         }
         // What a producer submitting directly prepares runs with: the coordinator's settings and key.
         var directIntake = RunIntake(cachingWorkflows: true)
-        directIntake.signer = try options.signingKeyFile.map { path in TaskSigner(keyring: try SigningKeyFile.load(path), namespace: options.namespace) }
+        directIntake.signer = try options.signingKeyFile.map { path in
+            TaskSigner(keyring: try SigningKeyFile.load(path), namespace: options.namespace)
+        }
         let cluster = try await LocalCluster.start(options)
         do {
             let figures = try await measure(cluster, only: only, directIntake: directIntake)
@@ -106,8 +108,8 @@ enum ClusterBenchmark {
     private static func singleTaskLatency(_ queue: QueueClient, directIntake: RunIntake) async throws -> [BenchmarkFigure] {
         try await latencyFigures(queue, submission: .throughCoordinator, prefix: "b", label: "single-task run", keyPrefix: "b")
             + latencyFigures(
-                queue, submission: .direct(directIntake), prefix: "bd", label: "single-task run, direct submission", keyPrefix: "b.direct",
-                peerKeyPrefix: "b")
+                queue, submission: .direct(directIntake), prefix: "bd", label: "single-task run, direct submission",
+                keyPrefix: "b.direct", peerKeyPrefix: "b")
     }
 
     private static func latencyFigures(

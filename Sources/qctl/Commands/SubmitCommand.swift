@@ -63,7 +63,9 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         _ = try parsedIdempotencyWindow()
         if direct, idempotencyKey != nil {
-            throw ValidationError("--direct cannot be combined with --idempotency-key (the key is kept by the coordinators' intake); a fixed --run-id makes a direct submission idempotent")
+            throw ValidationError(
+                "--direct cannot be combined with --idempotency-key (the key is kept by the coordinators' intake); "
+                    + "a fixed --run-id makes a direct submission idempotent")
         }
         if signingKeyFile != nil, !direct {
             throw ValidationError("--signing-key-file is for --direct: without it the coordinators sign the tasks with their own key")
@@ -123,7 +125,8 @@ struct SubmitCommand: AsyncParsableCommand {
     private func runDirectly() async throws {
         let signer: TaskSigner?
         do {
-            signer = try SigningKeyFile.signer(flag: signingKeyFile, environment: ProcessInfo.processInfo.environment, namespace: redis.resolvedNamespace)
+            signer = try SigningKeyFile.signer(
+                flag: signingKeyFile, environment: ProcessInfo.processInfo.environment, namespace: redis.resolvedNamespace)
         } catch {
             throw CommandFailure("--signing-key-file: \(error)")
         }

@@ -47,7 +47,7 @@ enum Submission {
     /// (`QueueClient.submitDirectly`): no coordinator hop, no polling, the file parsed once (the
     /// check that names the run and the preparation share one load). `runID` nil: the default
     /// `<name>-<time>-<hex>`. Returns the run id and its task count; an id already taken stores
-    /// nothing and is followed as it is, as through a coordinator.
+    /// nothing, and that run is followed as it is, as through a coordinator.
     static func submitDirectly(
         _ options: WorkflowOptions, runID: String?, signer: TaskSigner?, traceparent: String?, queue: QueueClient
     ) async throws -> (runID: String, total: Int) {
@@ -58,8 +58,12 @@ enum Submission {
         do throws(WorkflowValidationError) {
             let text = try options.readText()
             let files = options.includedFiles(text: text)
-            let name = runID == nil ? try intake.check(text: text, fileName: options.file, params: options.overrides, files: files).workflow.name : ""
-            id = runID ?? RunID.generate(workflowName: name)
+            if let runID {
+                id = runID
+            } else {
+                let checked = try intake.check(text: text, fileName: options.file, params: options.overrides, files: files)
+                id = RunID.generate(workflowName: checked.workflow.name)
+            }
             prepared = try intake.prepare(runID: id, text: text, fileName: options.file, params: options.overrides, files: files)
         } catch {
             throw ProblemReport.fail(error, file: options.file)
@@ -73,9 +77,13 @@ enum Submission {
         }
         let trace = try traceparent.map { text throws(RunTraceError) in try RunTrace(parent: text) } ?? .new()
         let stored = try await queue.submitDirectly(prepared.record.traced(trace))
-        if !stored.created { Console.error("run \(id) already exists; nothing was stored") }
         for resize in stored.resizedPools {
-            Console.error("run \(id) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size) (every run of the namespace shares it)")
+            Console.error("run \(id) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size) (every run shares it)")
+        }
+        guard stored.created else {
+            Console.error("run \(id) already exists; nothing was stored")
+            let existing = try await queue.runFields(id)
+            return (id, existing.flatMap { Int($0["total"] ?? "") } ?? count)
         }
         return (id, count)
     }
