@@ -12,12 +12,15 @@ import Testing
 @Suite("qctl submit --direct (real workers, no coordinator)", .serialized)
 struct DirectSubmitClusterTests {
     static let workflow = """
-        name: direct
+        name: direct-cli
         steps:
           - id: fetch
             run: [echo, fetched]
-          - id: report
+          - id: left
             dependsOn: [fetch]
+            run: [echo, left]
+          - id: report
+            dependsOn: [fetch, left]
             run: [echo, "got ${{ steps.fetch.output }}"]
         """
 

@@ -17,15 +17,9 @@ struct DirectSubmissionTests {
             run: [echo, "${{ steps.fetch.output }}"]
         """
 
-    func intake(_ q: QueueFixture) throws -> RunIntake {
-        var intake = RunIntake(retention: .seconds(600))
-        intake.signer = try SignedTasksTests.signer(namespace: q.queue.keys.prefix)
-        return intake
-    }
-
     @Test func aSignedRunStoredDirectlyRunsToTheEndWhileAnotherCoordinatorLeads() async throws {
         try await withQueue { q throws in
-            let intake = try intake(q)
+            let intake = try SignedTasksTests.intake(q)
             let signer = try #require(intake.signer)
             let prepared = try intake.prepare(runID: "r1", text: Self.workflow, fileName: "direct.yaml", params: [:])
             let trace = RunTrace.new()

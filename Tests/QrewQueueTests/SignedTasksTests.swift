@@ -30,7 +30,8 @@ struct SignedTasksTests {
         TaskSigner(keyring: try SigningKeyring(parsing: try SigningKey.newKeyLine(id: "k1"), source: "test"), namespace: namespace)
     }
 
-    func intake(_ q: QueueFixture) throws -> RunIntake {
+    /// A coordinator's intake that signs with a fresh key for `q`'s namespace.
+    static func intake(_ q: QueueFixture) throws -> RunIntake {
         var intake = RunIntake(retention: .seconds(600))
         intake.signer = try Self.signer(namespace: q.queue.keys.prefix)
         return intake
@@ -38,7 +39,7 @@ struct SignedTasksTests {
 
     @Test func theCoordinatorSignsEveryTaskAndClaimCarriesTheSignature() async throws {
         try await withQueue { q throws in
-            let intake = try intake(q)
+            let intake = try Self.intake(q)
             let signer = try #require(intake.signer)
             let prepared = try intake.prepare(runID: "r1", text: Self.workflow, fileName: "signed.yaml", params: [:])
             for task in prepared.record.tasks {
@@ -91,7 +92,7 @@ struct SignedTasksTests {
 
     @Test func aPlaceholderWithAnAlteredPlanOrChildWorkflowIsRefusedAndBuildsNothing() async throws {
         try await withQueue { q throws in
-            let intake = try intake(q)
+            let intake = try Self.intake(q)
             let prepared = try intake.prepare(runID: "r1", text: Self.workflow, fileName: "signed.yaml", params: [:])
             #expect(try await q.queue.submitRun(prepared.record, fence: q.fence).created)
             // An attacker rewrites the plan and the child workflow the leader would build from.
@@ -143,7 +144,7 @@ struct SignedTasksTests {
             """
         for tampered in [false, true] {
             try await withQueue { q throws in
-                let intake = try intake(q)
+                let intake = try Self.intake(q)
                 let signer = try #require(intake.signer)
                 let prepared = try intake.prepare(runID: "r1", text: workflow, fileName: "fancw.yaml", params: [:])
                 #expect(try await q.queue.submitRun(prepared.record, fence: q.fence).created)
