@@ -130,6 +130,18 @@ struct AclClusterTests {
             let viewerSubmit = try await qctl("submit", file, "--run-id", "acl-v", environment: viewer)
             #expect(viewerSubmit.status != 0 && viewerSubmit.stderr.contains("may not"), "\(viewerSubmit.stdout)\(viewerSubmit.stderr)")
 
+            // Storing a run directly takes the coordinator's role: the submitter is refused before
+            // anything is written; the coordinator's user stores it and the workers run it.
+            let direct = directory + "/direct.yaml"
+            try "name: direct\nsteps:\n  - id: hi\n    run: [echo, hi]\n".write(toFile: direct, atomically: true, encoding: .utf8)
+            let submitterDirect = try await qctl("submit", direct, "--direct", "--run-id", "acl-d1", environment: submitter)
+            #expect(submitterDirect.status != 0, "\(submitterDirect.stdout)\(submitterDirect.stderr)")
+            #expect(submitterDirect.stderr.contains("--direct needs the qrew-coordinator role"), "\(submitterDirect.stderr)")
+            #expect(try await viewerQueue.runFields("acl-d1") == nil)
+            let coordinatorDirect = try await qctl(
+                "submit", direct, "--direct", "--run-id", "acl-d2", "--wait", environment: server.environment(.coordinator))
+            #expect(coordinatorDirect.status == 0, "\(coordinatorDirect.stdout)\(coordinatorDirect.stderr)\n\(Self.logs(processes))")
+
             // The submitter cancels a running task and retries the run: the coordinator does it.
             let sleeper = directory + "/sleeper.yaml"
             try Self.sleeper.write(toFile: sleeper, atomically: true, encoding: .utf8)

@@ -76,7 +76,17 @@ enum Submission {
                 """)
         }
         let trace = try traceparent.map { text throws(RunTraceError) in try RunTrace(parent: text) } ?? .new()
-        let stored = try await queue.submitDirectly(prepared.record.traced(trace))
+        let stored: SubmittedRun
+        do {
+            stored = try await queue.submitDirectly(prepared.record.traced(trace))
+        } catch {
+            guard error.isPermissionDenied else { throw error }
+            throw CommandFailure("""
+                --direct needs the qrew-coordinator role (it writes run and task hashes and queues), which this Redis user \
+                lacks: nothing was stored. Submit without --direct to go through the coordinators (docs/security.md, \
+                Direct submission). Redis said: \(error)
+                """)
+        }
         for resize in stored.resizedPools {
             Console.error("run \(id) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size) (every run shares it)")
         }
