@@ -98,11 +98,15 @@ enum Submission {
         return (id, count)
     }
 
-    /// Polls every 20 ms, up to `timeout`, until a coordinator stored run `runID`; its fields.
+    /// Waits, up to `timeout`, until a coordinator stored run `runID`; its fields. Between reads
+    /// of the run hash it blocks on the run's progress stream, whose first entry (`run_queued`,
+    /// or `run_finished` of a rejected run) the coordinator writes in the call that stores it, so
+    /// the wait ends at once instead of at the next poll.
     private static func awaitStored(
         _ runID: String, queue: QueueClient, redis: RedisOptions, timeout: Duration
     ) async throws -> [String: String] {
         let deadline = ContinuousClock.now + timeout
+        var sawEvents = false
         while ContinuousClock.now < deadline {
             if let fields = try await queue.runFields(runID) {
                 if fields["state"] == "failed", let error = fields["error"], !error.isEmpty {
@@ -110,7 +114,14 @@ enum Submission {
                 }
                 return fields
             }
-            try await Task.sleep(for: .milliseconds(20))
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            let events = try await queue.followRunEvents(runID, after: "0", block: min(left, .milliseconds(500)))
+            // Events without a run hash (left over from an expired run of the same id): poll.
+            if !events.isEmpty {
+                if sawEvents { try await Task.sleep(for: .milliseconds(20)) }
+                sawEvents = true
+            }
         }
         throw CommandFailure("""
             no coordinator seems to be running for namespace '\(redis.resolvedNamespace)' on \(redis.displayURL): \
