@@ -47,6 +47,28 @@ struct RunCommandTests {
         }
     }
 
+    @Test func eventsLeftByAnOldRunOfTheSameIDDoNotSpinTheWait() async throws {
+        try await withCluster(coordinator: false) { cluster in
+            // A progress stream without its run hash (an expired run's leftovers): the wait's
+            // blocking read returns at once each time, so it falls back to polling.
+            _ = try await cluster.queue.redis.send("XADD", .string(cluster.queue.keys.runEvents("old")), "*", "type", "run_queued")
+            let before = try await Self.commandsProcessed(cluster)
+            let result = try await qctl(
+                "submit", "--pickup-timeout", "500ms", "--run-id", "old", try temporaryFile("small.yaml", smallWorkflow),
+                environment: cluster.environment)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("no coordinator seems to be running"), "\(result.stderr)")
+            let commands = try await Self.commandsProcessed(cluster) - before
+            #expect(commands < 200, "\(commands) commands in 500 ms: the wait spun")
+        }
+    }
+
+    private static func commandsProcessed(_ cluster: ClusterHarness) async throws -> Int {
+        let info = try await cluster.queue.redis.send("INFO", "stats").string ?? ""
+        let line = info.split(separator: "\r\n").first { $0.hasPrefix("total_commands_processed:") } ?? ""
+        return Int(line.split(separator: ":").last ?? "") ?? 0
+    }
+
     @Test func submitWaitExitsWithTheRunsOutcome() async throws {
         try await withCluster { cluster in
             let file = try temporaryFile("small.yaml", smallWorkflow)
