@@ -12,6 +12,9 @@ final class Leadership: Sendable {
         var resigned = false
         /// Loop steps running under the fence now (`whileLeading`).
         var stepsUnderWay = 0
+        /// Pauses under way (`pause(for:)`), which `resign()` ends at once.
+        var pauses: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var lastPause: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -43,13 +46,19 @@ final class Leadership: Sendable {
         state.withLock { $0.stepsUnderWay -= 1 }
     }
 
-    /// Stops every loop from starting another step and returns the fence held, if any.
+    /// Stops every loop from starting another step, ends the pauses under way and returns the
+    /// fence held, if any.
     func resign() -> String? {
-        state.withLock { state in
+        let (fence, pauses) = state.withLock { state in
             state.resigned = true
-            defer { state.fence = nil }
-            return state.fence
+            defer {
+                state.fence = nil
+                state.pauses = [:]
+            }
+            return (state.fence, Array(state.pauses.values))
         }
+        for pause in pauses { pause.resume() }
+        return fence
     }
 
     /// Waits until no step is under way, at most `limit`.
@@ -62,12 +71,37 @@ final class Leadership: Sendable {
 
     /// Sleeps `duration` inside a step, waking early when this coordinator resigns or the task
     /// is cancelled, so a loop's wait between two passes never holds up a release of leadership.
+    /// One timer per pause: an idle coordinator's loops wake once a pass, not every few
+    /// milliseconds to look (wake-ups that delayed single-task runs, docs/benchmarks.md).
     func pause(for duration: Duration) async {
-        let deadline = ContinuousClock.now + duration
-        while !hasResigned, !Task.isCancelled {
-            let left = deadline - ContinuousClock.now
-            guard left > .zero else { return }
-            try? await Task.sleep(for: min(left, .milliseconds(50)))
+        guard !hasResigned else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: duration) }
+            group.addTask { await self.untilResigned() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns when this coordinator resigns or the calling task is cancelled.
+    private func untilResigned() async {
+        let id = state.withLock { state in
+            state.lastPause += 1
+            return state.lastPause
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // The cancellation flag is set before `onCancel` runs, so a cancellation that
+                // comes before the continuation is listed is seen here, and one after finds it.
+                let now = state.withLock { state in
+                    guard !state.resigned, !Task.isCancelled else { return true }
+                    state.pauses[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.pauses.removeValue(forKey: id) }?.resume()
         }
     }
 }
