@@ -13,11 +13,16 @@ extension QueueSession {
     ///   the next leader if its coordinator stops part-way, which a producer's own process is not,
     ///   so submit it through the coordinators (`QueueClient.enqueueSubmission`).
     public func submitDirectly(_ record: RunRecord) throws(QueueError) -> SubmittedRun {
-        guard record.tasks.count <= RunRecord.defaultSlice else {
+        guard record.fitsDirectSubmission else {
             throw .tooBigForDirectSubmission(tasks: record.tasks.count, limit: RunRecord.defaultSlice)
         }
         return try submitRun(record, fence: "", slice: RunRecord.defaultSlice)
     }
+}
+
+extension RunRecord {
+    /// Whether `submitDirectly` takes this run: at most one slice (`defaultSlice`) of tasks.
+    public var fitsDirectSubmission: Bool { tasks.count <= RunRecord.defaultSlice }
 }
 
 extension QueueClient {

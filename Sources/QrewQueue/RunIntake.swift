@@ -56,10 +56,20 @@ public struct RunIntake: Sendable {
         runID: String, text: String, fileName: String, params: [String: String], files: [String: String] = [:],
         durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
     ) throws(WorkflowValidationError) -> PreparedRun {
+        try prepare(text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates) { _ in runID }
+    }
+
+    /// `prepare(runID:...)` for a run whose id comes from its validated workflow (`qctl submit`'s
+    /// default `<name>-<time>-<hex>`), so the text is checked and decomposed once.
+    public func prepare(
+        text: String, fileName: String, params: [String: String], files: [String: String] = [:],
+        durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] },
+        runID: (Workflow) -> String
+    ) throws(WorkflowValidationError) -> PreparedRun {
         let (workflow, graph) = try check(
             text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates)
         let built = RunRecordBuilder.record(
-            runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
+            runID: runID(workflow), workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
         let record = signer.map { built.signed(by: $0) } ?? built
         return PreparedRun(workflow: workflow, graph: graph, record: record)
     }

@@ -33,9 +33,7 @@ enum ClusterBenchmark {
         }
         // What a producer submitting directly prepares runs with: the coordinator's settings and key.
         var directIntake = RunIntake(cachingWorkflows: true)
-        directIntake.signer = try options.signingKeyFile.map { path in
-            TaskSigner(keyring: try SigningKeyFile.load(path), namespace: options.namespace)
-        }
+        directIntake.signer = try SigningKeyFile.signer(flag: options.signingKeyFile, environment: [:], namespace: options.namespace)
         let cluster = try await LocalCluster.start(options)
         do {
             let figures = try await measure(cluster, only: only, directIntake: directIntake)

@@ -5,8 +5,9 @@ import QrewRedis
 /// Times single-task runs one after another as a plain synchronous client of the protocol
 /// does (a redis-py script, the peers' own probes): on one thread, it submits on one connection
 /// (an `XADD` for a coordinator, or the run itself, `Submission`) and reads the run's live
-/// channel on another, taking both instants on that thread. `RunFollower` goes through `QueueClient`'s connection threads and an
-/// `AsyncStream`, whose thread hops (tens of µs each on this 2-core VM) landed in the figure.
+/// channel on another, taking both instants on that thread. `RunFollower` goes through
+/// `QueueClient`'s connection threads and an `AsyncStream`, whose thread hops (tens of µs each
+/// on this 2-core VM) landed in the figure.
 final class LatencyProbe: @unchecked Sendable {
     struct Failed: Error, CustomStringConvertible {
         let description: String

@@ -107,9 +107,7 @@ struct ChaosSuite {
             cluster: cluster, plan: plan, log: log, queue: queue, proxy: proxy, proxiedWorkers: settings.partitionWorkers)
         var directIntake = RunIntake()
         do {
-            directIntake.signer = try cluster.options.signingKeyFile.map { path in
-                TaskSigner(keyring: try SigningKeyFile.load(path), namespace: "chaos")
-            }
+            directIntake.signer = try SigningKeyFile.signer(flag: cluster.options.signingKeyFile, environment: [:], namespace: "chaos")
         } catch {
             say("chaos: \(error)")
             await cluster.stop(grace: .seconds(2))

@@ -50,7 +50,7 @@ struct RunSubmitter: Sendable {
     /// which a generated workflow never is, not valid): that run goes through the intake.
     private func directRecord(_ run: PlannedRun) -> RunRecord? {
         guard let prepared = try? directIntake.prepare(runID: run.runID, text: run.workflow, fileName: "\(run.runID).json", params: [:]),
-              prepared.record.tasks.count <= RunRecord.defaultSlice
+              prepared.record.fitsDirectSubmission
         else { return nil }
         return prepared.record.traced(.new())
     }

@@ -44,48 +44,46 @@ enum Submission {
 
     /// Prepares the workflow as a coordinator would (`RunIntake` with its default limits and
     /// retention, the tasks signed with `signer`) and stores it directly
-    /// (`QueueClient.submitDirectly`): no coordinator hop, no polling, the file parsed once (the
-    /// check that names the run and the preparation share one load). `runID` nil: the default
-    /// `<name>-<time>-<hex>`. Returns the run id and its task count; an id already taken stores
-    /// nothing, and that run is followed as it is, as through a coordinator.
+    /// (`QueueClient.submitDirectly`): no coordinator hop, no polling, the file parsed and
+    /// decomposed once. `runID` nil: the default `<name>-<time>-<hex>`. Returns the run id and its
+    /// task count; an id already taken stores nothing, and that run is followed as it is, as
+    /// through a coordinator.
     static func submitDirectly(
         _ options: WorkflowOptions, runID: String?, signer: TaskSigner?, traceparent: String?, queue: QueueClient
     ) async throws -> (runID: String, total: Int) {
-        var intake = RunIntake(cachingWorkflows: true)
+        var intake = RunIntake()
         intake.signer = signer
-        let id: String
         let prepared: RunIntake.PreparedRun
         do throws(WorkflowValidationError) {
             let text = try options.readText()
-            let files = options.includedFiles(text: text)
-            if let runID {
-                id = runID
-            } else {
-                let checked = try intake.check(text: text, fileName: options.file, params: options.overrides, files: files)
-                id = RunID.generate(workflowName: checked.workflow.name)
-            }
-            prepared = try intake.prepare(runID: id, text: text, fileName: options.file, params: options.overrides, files: files)
+            prepared = try intake.prepare(
+                text: text, fileName: options.file, params: options.overrides, files: options.includedFiles(text: text)
+            ) { workflow in runID ?? RunID.generate(workflowName: workflow.name) }
         } catch {
             throw ProblemReport.fail(error, file: options.file)
         }
+        let id = prepared.record.runID
         let count = prepared.record.tasks.count
-        guard count <= RunRecord.defaultSlice else {
-            throw CommandFailure("""
-                \(options.file) makes \(count) tasks; --direct stores at most \(RunRecord.defaultSlice) (one call, so no coordinator \
-                has to resume it): submit it without --direct, and the coordinators store it in slices
-                """)
-        }
         let trace = try traceparent.map { text throws(RunTraceError) in try RunTrace(parent: text) } ?? .new()
         let stored: SubmittedRun
         do {
             stored = try await queue.submitDirectly(prepared.record.traced(trace))
         } catch {
-            guard error.isPermissionDenied else { throw error }
-            throw CommandFailure("""
-                --direct needs the qrew-coordinator role (it writes run and task hashes and queues), which this Redis user \
-                lacks: nothing was stored. Submit without --direct to go through the coordinators (docs/security.md, \
-                Direct submission). Redis said: \(error)
-                """)
+            switch error {
+            case .tooBigForDirectSubmission(_, let limit):
+                throw CommandFailure("""
+                    \(options.file) makes \(count) tasks; --direct stores at most \(limit) (one call, so no coordinator \
+                    has to resume it): submit it without --direct, and the coordinators store it in slices
+                    """)
+            case _ where error.isPermissionDenied:
+                throw CommandFailure("""
+                    --direct needs the qrew-coordinator role (it writes run and task hashes and queues), which this Redis user \
+                    lacks: nothing was stored. Submit without --direct to go through the coordinators (docs/security.md, \
+                    Direct submission). Redis said: \(error)
+                    """)
+            default:
+                throw error
+            }
         }
         for resize in stored.resizedPools {
             Console.error("run \(id) resized pool '\(resize.pool)' from \(resize.previousSize) to \(resize.size) (every run shares it)")
