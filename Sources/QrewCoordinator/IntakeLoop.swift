@@ -85,11 +85,11 @@ struct IntakeLoop {
         let files = entry.fields["files"].map { RunIntake.includedFiles(json: $0) } ?? [:]
         let clock = ContinuousClock()
         let received = clock.now
-        let prepared: RunIntake.PreparedRun
+        let prepared: RunIntake.StagedRun
         do {
             // Learned step durations weigh the critical-path bonus; without them (none yet, or
             // Redis failing, which submit_run reports next) the path is counted in steps.
-            prepared = try intake.prepare(runID: runID, text: text, fileName: file, params: params, files: files) { name in
+            prepared = try intake.stage(runID: runID, text: text, fileName: file, params: params, files: files) { name in
                 estimates.estimates(workflow: name) { (try? session.durationEstimates(workflow: name)) ?? [:] }
             }
         } catch {
@@ -107,11 +107,11 @@ struct IntakeLoop {
             log.info("run \(runID) rejected: its traceparent is not valid")
             return
         }
-        let built = clock.now
+        let checked = clock.now
         let graph = prepared.graph
-        let submitted = try session.submitRun(prepared.record.traced(trace), fence: fence, slice: configuration.storeSlice)
+        let submitted = try session.submitRun(prepared.storage.traced(trace), fence: fence, slice: configuration.storeSlice)
         let stored = clock.now
-        log.debug("run \(runID) intake: prepare \(built - received), submit_run \(stored - built)")
+        log.debug("run \(runID) intake: check \(checked - received), build and store \(stored - checked)")
         let took = (stored - received).components
         CoreMetrics.Timer(label: MetricNames.intakeLatency).recordNanoseconds(took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000)
         let outcome = submitted.created || submitted.resumedAt != nil ? "queued" : "duplicate"

@@ -124,8 +124,15 @@ public struct QueueClient: Sendable {
     public func submitRun(
         _ record: RunRecord, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
     ) async throws(QueueError) -> SubmittedRun {
+        try await submitRun(record.storage, fence: fence, slice: slice, callLimit: callLimit)
+    }
+
+    /// `submitRun` of a run whose task records are made as each storing call needs them (`RunIntake.stage`).
+    public func submitRun(
+        _ storage: RunStorage, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
+    ) async throws(QueueError) -> SubmittedRun {
         try await session { session throws(QueueError) in
-            try session.submitRun(record, fence: fence, slice: slice, callLimit: callLimit)
+            try session.submitRun(storage, fence: fence, slice: slice, callLimit: callLimit)
         }
     }
 

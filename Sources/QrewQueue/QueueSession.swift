@@ -152,23 +152,31 @@ public struct QueueSession {
     // MARK: Runs
 
     /// Stores a run with its ready tasks queued: in one `submit_run` call when it has at most
-    /// `slice` tasks, else in slices of `slice` tasks in `RunRecord.storageOrder` (ready tasks
-    /// first, best priority first): `submit_run` with the first, `store_tasks` with each next
-    /// one, so a big run's first tasks start while the rest is stored and no call holds Redis for
-    /// long. A run id that exists changes nothing, except that a run whose storing stopped
+    /// `slice` tasks, else in slices in `RunStorage.storageOrder` (ready tasks first, best
+    /// priority first): `submit_run` with the first (`RunRecord.firstSlice` tasks at most),
+    /// `store_tasks` with each next `slice`, so a big run's first tasks start while the rest is
+    /// stored and no call holds Redis for long. A run id that exists changes nothing, except that a run whose storing stopped
     /// part-way (its coordinator died) is stored to the end. `callLimit` caps the storing calls
     /// made now (what a coordinator that stops part-way leaves behind; tests use it).
     public func submitRun(
         _ record: RunRecord, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
     ) throws(QueueError) -> SubmittedRun {
+        try submitRun(record.storage, fence: fence, slice: slice, callLimit: callLimit)
+    }
+
+    /// `submitRun` of a run whose task records are made for each storing call as it comes
+    /// (`RunIntake.stage`): a big run's first slice is stored before the rest is built.
+    public func submitRun(
+        _ storage: RunStorage, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
+    ) throws(QueueError) -> SubmittedRun {
         let slice = max(slice, 1)
-        let sliced = record.tasks.count > slice
-        let ordered = sliced ? record.storageOrder : record.tasks
-        let first = ordered.prefix(slice)
-        let limits = record.limits.mapValues(String.init).jsonObjectText
+        let sliced = storage.taskCount > slice
+        let order = sliced ? storage.slicedOrder : Array(0..<storage.taskCount)
+        let first = storage.records(Array(order.prefix(sliced ? min(slice, RunRecord.firstSlice) : slice)))
+        let limits = storage.limits.mapValues(String.init).jsonObjectText
         var args: [RedisArgument] = [
-            .string(fence), .string(record.runID), .string(record.fields.jsonObjectText), .string(limits),
-            .int(record.tasks.count),
+            .string(fence), .string(storage.runID), .string(storage.fields.jsonObjectText), .string(limits),
+            .int(storage.taskCount),
         ]
         args.reserveCapacity(args.count + first.count * TaskRecord.argumentCount)
         first.appendArguments(to: &args)
@@ -176,33 +184,30 @@ public struct QueueSession {
         guard let parts = reply.array, let created = parts.first?.int else { throw queue.unexpected(.submitRun, reply) }
         if created == 1 {
             if sliced {
-                try storeSlices(ordered, of: record.runID, from: first.count, slice: slice, calls: callLimit - 1, fence: fence)
+                try storeSlices(storage, from: first.count, slice: slice, calls: callLimit - 1, fence: fence)
             }
-            return SubmittedRun(created: true, resizedPools: Self.resizedPools(parts, record: record), resumedAt: nil)
+            return SubmittedRun(created: true, resizedPools: Self.resizedPools(parts, limits: storage.limits), resumedAt: nil)
         }
         // The run exists: resume it if a coordinator stopped storing it part-way (it was being
         // stored in slices, so in storage order, whatever this coordinator's slice size).
         guard parts.count >= 4, let stored = parts[2].int, let total = parts[3].int, stored < total,
-              total == record.tasks.count
+              total == storage.taskCount
         else {
             return SubmittedRun(created: false, resizedPools: [], resumedAt: nil)
         }
-        let storageOrder = sliced ? ordered : record.storageOrder
-        try storeSlices(storageOrder, of: record.runID, from: stored, slice: slice, calls: callLimit - 1, fence: fence)
+        try storeSlices(storage, from: stored, slice: slice, calls: callLimit - 1, fence: fence)
         return SubmittedRun(created: false, resizedPools: [], resumedAt: stored)
     }
 
-    /// Stores `tasks` (a run's tasks in storage order) from position `start` on, `slice` at a
-    /// time, in at most `calls` `store_tasks` calls.
-    private func storeSlices(
-        _ tasks: [TaskRecord], of runID: String, from start: Int, slice: Int, calls: Int, fence: String
-    ) throws(QueueError) {
+    /// Stores the run's tasks in storage order from position `start` on, `slice` at a time (each
+    /// slice's records made just before its call), in at most `calls` `store_tasks` calls.
+    private func storeSlices(_ storage: RunStorage, from start: Int, slice: Int, calls: Int, fence: String) throws(QueueError) {
         var stored = start
         var calls = calls
-        while stored < tasks.count, calls > 0 {
+        while stored < storage.taskCount, calls > 0 {
             calls -= 1
-            let next = tasks[stored..<min(stored + slice, tasks.count)]
-            var args: [RedisArgument] = [.string(fence), .string(runID), .int(stored)]
+            let next = storage.records(Array(storage.slicedOrder[stored..<min(stored + slice, storage.taskCount)]))
+            var args: [RedisArgument] = [.string(fence), .string(storage.runID), .int(stored)]
             args.reserveCapacity(args.count + next.count * TaskRecord.argumentCount)
             next.appendArguments(to: &args)
             let reply = try run(.storeTasks, args)
@@ -213,12 +218,12 @@ public struct QueueSession {
     }
 
     /// The pools whose size a `submit_run` reply says this submission changed.
-    private static func resizedPools(_ parts: [RedisReply], record: RunRecord) -> [SubmittedRun.PoolResize] {
+    private static func resizedPools(_ parts: [RedisReply], limits: [String: Int]) -> [SubmittedRun.PoolResize] {
         (parts.count > 2 ? parts[2].array ?? [] : []).compactMap { entry -> SubmittedRun.PoolResize? in
             guard let text = entry.string, let colon = text.lastIndex(of: ":"), let previous = Int(text[text.index(after: colon)...])
             else { return nil }
             let pool = String(text[..<colon])
-            return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: record.limits["pool:\(pool)"] ?? previous)
+            return SubmittedRun.PoolResize(pool: pool, previousSize: previous, size: limits["pool:\(pool)"] ?? previous)
         }
     }
 

@@ -74,6 +74,29 @@ public struct RunIntake: Sendable {
         return PreparedRun(workflow: workflow, graph: graph, record: record)
     }
 
+    /// A submission checked as `prepare` checks it, whose task records are made (and signed) a
+    /// slice at a time as `QueueSession.submitRun` stores them: a big run's first tasks are
+    /// queued without waiting for the records of the rest (the coordinator's intake).
+    public struct StagedRun: Sendable {
+        public let workflow: Workflow
+        public let graph: TaskGraph
+        public let storage: RunStorage
+    }
+
+    /// `prepare(runID:...)`, with the task records left for the storing calls to make (`StagedRun`).
+    ///
+    /// - Throws: `WorkflowValidationError` with every problem; nothing is to be stored then.
+    public func stage(
+        runID: String, text: String, fileName: String, params: [String: String], files: [String: String] = [:],
+        durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
+    ) throws(WorkflowValidationError) -> StagedRun {
+        let (workflow, graph) = try check(
+            text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates)
+        let storage = RunRecordBuilder.storage(
+            runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention, signer: signer)
+        return StagedRun(workflow: workflow, graph: graph, storage: storage)
+    }
+
     /// Everything `prepare` checks (size, load and validation, parameters, decomposition), without
     /// building the task records, which cannot fail: what a submitter needs to know that a
     /// coordinator with these settings accepts the text (`qctl submit` before queuing it).

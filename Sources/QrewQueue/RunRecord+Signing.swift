@@ -1,31 +1,24 @@
-import Foundation
 import QrewCore
-import Synchronization
 
 extension RunRecord {
     /// The record with every task signed (task field `sig`): workers and the leader's loops
     /// check it before anything is run or built from the task. A child-workflow step's signature
     /// covers its child workflow (this record's run field `childWorkflow:<step id>`).
-    /// A big run is signed on all cores (one HMAC per task, a few microseconds each): intake
-    /// holds up the run's first task while it lasts, as `RunRecordBuilder` does for building.
+    /// A big run is signed on all cores (one HMAC per task, a few microseconds each).
     public func signed(by signer: TaskSigner) -> RunRecord {
-        let fields = fields, runID = runID, tasks = tasks
-        let sign = { @Sendable (task: TaskRecord) in
-            task.signed(by: signer, runID: runID, childWorkflow: { fields["childWorkflow:\($0)"] ?? "" })
-        }
-        let parts = tasks.count < 1000 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        guard parts > 1 else { return RunRecord(runID: runID, fields: fields, limits: limits, tasks: tasks.map(sign)) }
-        let size = (tasks.count + parts - 1) / parts
-        let results = Mutex([[TaskRecord]](repeating: [], count: parts))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let signed = tasks[min(tasks.count, part * size)..<min(tasks.count, (part + 1) * size)].map(sign)
-            results.withLock { $0[part] = signed }
-        }
-        return RunRecord(runID: runID, fields: fields, limits: limits, tasks: results.withLock { $0.flatMap { $0 } })
+        let fields = fields, runID = runID
+        let signed = tasks.parallelMap { $0.signed(by: signer, runID: runID, runFields: fields) }
+        return RunRecord(runID: runID, fields: fields, limits: limits, tasks: signed)
     }
 }
 
 extension TaskRecord {
+    /// The record signed as a task of run `runID` whose run hash has `runFields` (a
+    /// child-workflow step's child workflow is its field `childWorkflow:<step id>`).
+    func signed(by signer: TaskSigner, runID: String, runFields: [String: String]) -> TaskRecord {
+        signed(by: signer, runID: runID, childWorkflow: { runFields["childWorkflow:\($0)"] ?? "" })
+    }
+
     /// The record with its signature (field `sig`) set: its kind follows from its queue; a fan-out placeholder's
     /// signature covers its plan (field `fanOut`) and the child workflow of its step
     /// (`childWorkflow(stepID)`, "" for other steps), a child-workflow step's that child workflow.

@@ -5,11 +5,16 @@ extension RunRecordBuilder {
     /// The run-hash fields of a run's child workflows: `childWorkflow:<step id>`, the JSON of
     /// each workflow step's `ChildWorkflow` (text, file name, included files), which the leader's
     /// child workflow loop reads when one of the step's tasks starts its child run. Once per step,
-    /// not per task: a matrix of child runs stores its child workflow once.
+    /// not per task: a matrix of child runs stores its child workflow once. Keys are sorted, so
+    /// every coordinator writes the same text: a step's signature covers it, and a coordinator
+    /// resuming a run stored in slices signs the rest of its tasks against the field the first
+    /// one stored.
     static func childWorkflowRunFields(_ graph: TaskGraph) -> [String: String] {
         var fields: [String: String] = [:]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         for task in graph.tasks where fields["childWorkflow:\(task.stepID)"] == nil {
-            guard let child = task.settings.childWorkflow, let data = try? JSONEncoder().encode(child) else { continue }
+            guard let child = task.settings.childWorkflow, let data = try? encoder.encode(child) else { continue }
             fields["childWorkflow:\(task.stepID)"] = String(decoding: data, as: UTF8.self)
         }
         return fields

@@ -1,7 +1,4 @@
-import Foundation
 import QrewCore
-
-import Synchronization
 
 /// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
 /// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
@@ -11,33 +8,75 @@ enum RunRecordBuilder {
     static func record(
         runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration
     ) -> RunRecord {
-        var tasksByStep: [String: [String]] = [:]
-        for task in graph.tasks { tasksByStep[task.stepID, default: []].append(task.id) }
+        let plan = Plan(runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: retention)
+        return RunRecord(runID: runID, fields: plan.fields, limits: plan.limits, tasks: graph.tasks.parallelMap(plan.taskRecord))
+    }
 
-        var capacities: [String: Int] = [:]
-        if let runLimit = workflow.parallel.maxConcurrency { capacities["run"] = runLimit }
-        for (pool, size) in workflow.parallel.resources { capacities["pool:\(pool)"] = size }
-        for task in graph.tasks {
-            if let stepLimit = task.settings.maxConcurrency { capacities["step:\(task.stepID)"] = stepLimit }
+    /// The run as `record` makes it, with its task records made (and signed by `signer`, when
+    /// given) a slice at a time, as each storing call needs them (`RunStorage`).
+    static func storage(
+        runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration,
+        signer: TaskSigner?
+    ) -> RunStorage {
+        let plan = Plan(runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: retention)
+        let tasks = graph.tasks
+        let fields = plan.fields
+        let make: @Sendable (Int) -> TaskRecord = if let signer {
+            { position in plan.taskRecord(tasks[position]).signed(by: signer, runID: runID, runFields: fields) }
+        } else {
+            { position in plan.taskRecord(tasks[position]) }
         }
-        let limitedByRun = capacities["run"] != nil
-        let conditions = ConditionLookup(graph: graph, tasksByStep: tasksByStep)
-        let records = buildInParallel(graph.tasks) { [tasksByStep] task in
-            taskRecord(task, runID: runID, workflowName: workflow.name, limitedByRun: limitedByRun, tasksByStep: tasksByStep,
-                       conditions: conditions)
+        return RunStorage(
+            runID: runID, fields: fields, limits: plan.limits, taskCount: tasks.count,
+            slicedOrder: RunStorage.storageOrder(deps: tasks.map(\.dependsOn.count), priorities: tasks.map(\.priority)),
+            records: { positions in positions.parallelMap(make) })
+    }
+
+    /// What every task record of one run is made from: the run's fields and limits, and the
+    /// lookups its tasks' records share.
+    private struct Plan: Sendable {
+        let runID: String
+        let workflowName: String
+        let fields: [String: String]
+        let limits: [String: Int]
+        let limitedByRun: Bool
+        let tasksByStep: [String: [String]]
+        let conditions: ConditionLookup?
+
+        init(runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration) {
+            var tasksByStep: [String: [String]] = [:]
+            for task in graph.tasks { tasksByStep[task.stepID, default: []].append(task.id) }
+
+            var capacities: [String: Int] = [:]
+            if let runLimit = workflow.parallel.maxConcurrency { capacities["run"] = runLimit }
+            for (pool, size) in workflow.parallel.resources { capacities["pool:\(pool)"] = size }
+            for task in graph.tasks {
+                if let stepLimit = task.settings.maxConcurrency { capacities["step:\(task.stepID)"] = stepLimit }
+            }
+            var fields = [
+                "name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": params.jsonObjectText,
+                "retention": String(Int(retention / .milliseconds(1))),
+            ]
+            if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
+            fields.merge(RunRecordBuilder.childWorkflowRunFields(graph)) { _, child in child }
+            if let group = workflow.concurrencyGroup {
+                fields["concurrencyGroup"] = group
+                if workflow.cancelInProgress { fields["cancelInProgress"] = "true" }
+            }
+            self.runID = runID
+            workflowName = workflow.name
+            self.fields = fields
+            limits = capacities
+            limitedByRun = capacities["run"] != nil
+            self.tasksByStep = tasksByStep
+            conditions = ConditionLookup(graph: graph, tasksByStep: tasksByStep)
         }
-        let paramsJSON = params.jsonObjectText
-        var fields = [
-            "name": workflow.name, "failFast": workflow.failFast ? "true" : "false", "file": file, "params": paramsJSON,
-            "retention": String(Int(retention / .milliseconds(1))),
-        ]
-        if let timeout = workflow.timeout { fields["timeoutMs"] = String(Int(timeout / .milliseconds(1))) }
-        fields.merge(childWorkflowRunFields(graph)) { _, child in child }
-        if let group = workflow.concurrencyGroup {
-            fields["concurrencyGroup"] = group
-            if workflow.cancelInProgress { fields["cancelInProgress"] = "true" }
+
+        func taskRecord(_ task: PlannedTask) -> TaskRecord {
+            RunRecordBuilder.taskRecord(
+                task, runID: runID, workflowName: workflowName, limitedByRun: limitedByRun, tasksByStep: tasksByStep,
+                conditions: conditions)
         }
-        return RunRecord(runID: runID, fields: fields, limits: capacities, tasks: records)
     }
 
     /// The record of one task: its spec as JSON text and the limits it takes a slot of.
@@ -75,23 +114,6 @@ enum RunRecordBuilder {
         let record = settings.childWorkflow == nil ? planned : childWorkflowRecord(planned)
         guard let fanOut = settings.fanOut else { return record }
         return placeholderRecord(record, fanOut: fanOut, tasksByStep: tasksByStep)
-    }
-
-    /// `transform` of every element, in order, computed on all cores for a large run: intake
-    /// holds up a new run's first task, and nothing else needs the CPU while it lasts.
-    private static func buildInParallel(
-        _ tasks: [PlannedTask], _ transform: @escaping @Sendable (PlannedTask) -> TaskRecord
-    ) -> [TaskRecord] {
-        let parts = tasks.count < 1000 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        guard parts > 1 else { return tasks.map(transform) }
-        let size = (tasks.count + parts - 1) / parts
-        let results = Mutex([[TaskRecord]](repeating: [], count: parts))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let slice = tasks[min(tasks.count, part * size)..<min(tasks.count, (part + 1) * size)]
-            let built = slice.map(transform)
-            results.withLock { $0[part] = built }
-        }
-        return results.withLock { $0.flatMap { $0 } }
     }
 
     /// Steps whose output the task's templates read (`${{ steps.X.output }}`).

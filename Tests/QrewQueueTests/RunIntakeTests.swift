@@ -35,6 +35,56 @@ struct RunIntakeTests {
         #expect(prepared.record.tasks.first?.fields.isEmpty == true, "the child workflow is stored once, in the run")
     }
 
+    /// A workflow of 1,202 tasks with what changes a task's record: matrices (spec templates),
+    /// dependencies, a pool, an output reference and a child workflow (signed with its run field).
+    static let bigWorkflow: String = {
+        let values = (0..<240).map(String.init).joined(separator: ", ")
+        var text = "name: big\nparallel: { resources: { db: 2 } }\nsteps:\n  - id: prepare\n    run: [echo, ready]\n"
+        for part in 0..<5 {
+            text += """
+                  - id: part\(part)
+                    dependsOn: [prepare]
+                    matrix: { i: [\(values)] }
+                    run: [echo, "${{ matrix.i }}", "${{ steps.prepare.output }}"]
+                    resource: db
+
+                """
+        }
+        return text + """
+              - id: deploy
+                type: workflow
+                dependsOn: [part0, part1, part2, part3, part4]
+                workflow:
+                  name: deploy
+                  steps:
+                    - id: push
+                      run: [echo, pushed]
+
+            """
+    }()
+
+    /// The coordinator's intake (`stage`) makes each slice's records as it stores them: the very
+    /// records `prepare` makes, signed alike, and the same storage order.
+    @Test func aStagedRunIsMadeOfThePreparedRecords() throws {
+        var intake = RunIntake()
+        intake.signer = try SignedTasksTests.signer(namespace: "qrew")
+        let prepared = try intake.prepare(runID: "r1", text: Self.bigWorkflow, fileName: "big.yaml", params: [:])
+        let staged = try intake.stage(runID: "r1", text: Self.bigWorkflow, fileName: "big.yaml", params: [:])
+        let storage = staged.storage
+        #expect(storage.taskCount == 1202 && prepared.record.tasks.count == 1202)
+        // The child workflow's run field (covered by the step's signature) is the same text each time.
+        #expect(storage.fields == prepared.record.fields && storage.limits == prepared.record.limits)
+        // Compared by the boolean alone: a failure would print all 1,202 records.
+        let inStorageOrder = storage.records(storage.slicedOrder) == prepared.record.storageOrder
+        #expect(inStorageOrder)
+        let inRecordOrder = storage.records(Array(0..<storage.taskCount)) == prepared.record.tasks
+        #expect(inRecordOrder)
+        let aMiddleSlice = storage.records(Array(storage.slicedOrder[300..<400])) == Array(prepared.record.storageOrder[300..<400])
+        #expect(aMiddleSlice)
+        #expect(prepared.record.tasks.allSatisfy { !$0.signature.isEmpty })
+        #expect(prepared.record.storage.slicedOrder == storage.slicedOrder)
+    }
+
     /// `check` (what `qctl submit` runs) refuses what `prepare` refuses and decomposes alike.
     @Test func checkRefusesAndDecomposesAsPrepareDoes() throws {
         let intake = RunIntake()

@@ -106,4 +106,27 @@ struct StoreTasksTests {
             #expect(try await q.claim(5).map(\.ref.taskID) == ["high", "mid", "mid2", "low"])
         }
     }
+
+    /// A big run's `submit_run` stores `RunRecord.firstSlice` tasks, so its first claims come
+    /// before the rest is built and stored; a coordinator holding the whole record (another
+    /// one, after this one died) goes on in the same order.
+    @Test func aBigStagedRunStartsWithAShortFirstSliceAndIsResumedInTheSameOrder() async throws {
+        try await withQueue { q throws in
+            let intake = RunIntake(retention: .seconds(600))
+            let text = RunIntakeTests.bigWorkflow
+            let staged = try intake.stage(runID: "r1", text: text, fileName: "big.yaml", params: [:])
+            #expect(try await q.queue.submitRun(staged.storage, fence: q.fence, callLimit: 1).created)
+            #expect(try await q.runField("r1", "stored") == String(RunRecord.firstSlice))
+            #expect(try await q.runField("r1", "total") == "1202")
+
+            let prepared = try intake.prepare(runID: "r1", text: text, fileName: "big.yaml", params: [:])
+            let resumed = try await q.queue.submitRun(prepared.record, fence: q.fence)
+            #expect(!resumed.created && resumed.resumedAt == RunRecord.firstSlice)
+            #expect(try await q.runField("r1", "stored") == "1202")
+            let listed = try await q.redis.send("LRANGE", .string(q.queue.keys.runTasks("r1")), 0, -1)
+            #expect(listed.array?.compactMap(\.string) == prepared.record.storageOrder.map(\.id))
+            #expect(try await q.state("r1", "prepare") == "ready")
+            #expect(try await q.state("r1", "part4[i=239]") == "waiting")
+        }
+    }
 }

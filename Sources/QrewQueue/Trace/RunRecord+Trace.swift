@@ -5,3 +5,8 @@ extension RunRecord {
         RunRecord(runID: runID, fields: fields.merging(trace.runFields) { _, trace in trace }, limits: limits, tasks: tasks)
     }
 }
+
+extension RunStorage {
+    /// This storage with `trace` on its run hash, as `RunRecord.traced` gives it.
+    public func traced(_ trace: RunTrace) -> RunStorage { merging(fields: trace.runFields) }
+}
