@@ -28,6 +28,22 @@ struct ClaimTests {
         }
     }
 
+    /// Tokens are left per queued task; a claim that takes them all leaves none behind, so no
+    /// idle worker wakes into a claim that finds nothing. One that leaves tasks keeps its tokens.
+    @Test func aClaimThatEmptiesAQueueLeavesNoWakeUpTokens() async throws {
+        try await withQueue { q throws in
+            let wake = q.queue.keys.wake(queue: "default")
+            try await q.submit("r1", (0..<5).map { task("t\($0)") })
+            #expect(try await q.redis.send("LLEN", .string(wake)).int == 5)
+            #expect(try await q.claim(2).count == 2)
+            #expect(try await q.redis.send("LLEN", .string(wake)).int == 5, "tasks are left: the tokens stay")
+            #expect(try await q.claim(10).count == 3)
+            #expect(try await q.redis.send("LLEN", .string(wake)).int == 0)
+            try await q.submit("r2", [task("x")])
+            #expect(try await q.redis.send("LLEN", .string(wake)).int == 1, "a later push leaves its token")
+        }
+    }
+
     @Test func aFullPoolParksTasksUntilASlotFrees() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [

@@ -15,7 +15,9 @@
   without gates cost nothing more than reading the empty field.
   At most ARGV[6] + 1000 ready entries are examined per call, so a queue full of tasks whose
   limits are full is parked a slice per call; when that bound stops a claim with entries left,
-  the call leaves a wake-up token on the queue, so the worker claims again at once.
+  the call leaves a wake-up token on the queue, so the worker claims again at once. A queue the
+  call empties loses its wake-up tokens (left by pushes whose tasks this claim took), so idle
+  workers are not woken into claims that find nothing.
   The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT.
@@ -42,6 +44,8 @@ local lease_entries, n_leases = {}, 0
 local runs = {}
 -- The outputs entry of a task whose spec references no other task's output (most tasks).
 local NO_OUTPUTS = {}
+-- Queues this call emptied.
+local drained = {}
 
 local deadline = tostring(NOW + lease)
 for qi = 7, #ARGV do
@@ -54,6 +58,8 @@ for qi = 7, #ARGV do
       break
     end
     local popped = redis.call('ZPOPMAX', ready, want)
+    -- fewer than asked for: the queue is empty now, so its wake-up tokens are stale
+    if #popped < 2 * want then drained[#drained + 1] = queue end
     if #popped == 0 then break end
     examined = examined + #popped / 2
     for pi = 1, #popped, 2 do
@@ -137,5 +143,8 @@ for qi = 7, #ARGV do
   end
 end
 if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
+-- A queue this call emptied keeps no wake-up tokens: each would wake an idle worker into a claim
+-- that finds nothing. Tasks this call queued again (unparked) get theirs from `flush`.
+for _, queue in ipairs(drained) do redis.call('DEL', wake_key(queue)) end
 flush()
 return out
