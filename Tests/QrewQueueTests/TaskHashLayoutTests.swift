@@ -45,6 +45,44 @@ struct TaskHashLayoutTests {
         }
     }
 
+    /// Optional fields are stored only when they differ from what an absent one means, so the
+    /// common task's hash is shorter to scan and smaller; one that has them keeps them, and both
+    /// kinds run, fail, release and retry alike.
+    @Test func optionalFieldsAreStoredOnlyWhenTheyAreNotTheDefault() async throws {
+        try await withQueue { q throws in
+            let plain = TaskRecord(
+                id: "plain", step: "plain", queue: "default", priority: 10, deps: 0, dependents: [], limits: [], refs: [],
+                spec: Self.spec, maxAttempts: 1, continueOnError: false)
+            let full = TaskRecord(
+                id: "full", step: "full", queue: "default", priority: 10, deps: 0, dependents: ["after"], limits: ["run"],
+                refs: ["plain"], spec: Self.spec, maxAttempts: 2, continueOnError: true, lostRetry: "fixed,0,0,0")
+            let after = TaskRecord(
+                id: "after", step: "after", queue: "default", priority: 10, deps: 1, dependents: [], limits: ["run"],
+                refs: [], spec: Self.spec, maxAttempts: 1, continueOnError: false)
+            try await q.submit("r1", [plain, full, after], limits: ["run": 10])
+            let optional = ["run", "dependents", "limits", "refs", "continueOnError", "lostRetry"]
+            func fields(_ id: String) async throws -> [String] {
+                let key = q.queue.keys.task(TaskRef(runID: "r1", taskID: id))
+                return try await q.redis.send("HKEYS", .string(key)).array?.compactMap(\.string) ?? []
+            }
+            #expect(try await fields("plain").filter(optional.contains).isEmpty)
+            #expect(Set(try await fields("full").filter(optional.contains)) == ["dependents", "limits", "refs", "continueOnError", "lostRetry"])
+
+            // `full` fails, but continues on error: its dependent is released all the same.
+            let claimed = try await q.claim(2)
+            #expect(Set(claimed.map(\.ref.taskID)) == ["plain", "full"])
+            for task in claimed {
+                if task.ref.taskID == "full" { try await q.fail(task) } else { try await q.succeed(task, output: "p") }
+            }
+            try await q.applyAll()
+            let released = try #require(try await q.claim(1).first)
+            #expect(released.ref.taskID == "after")
+            try await q.succeed(released)
+            try await q.applyAll()
+            #expect(try await q.runField("r1", "state") == "succeeded")
+        }
+    }
+
     @Test func theSpecsExpireWithTheRunAndARetryKeepsThem() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [record("a", maxAttempts: 1)])

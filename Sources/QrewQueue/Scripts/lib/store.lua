@@ -27,13 +27,26 @@ local function extra_fields(i)
   return cjson.decode(ARGV[i + 12])
 end
 
+-- The optional task fields (docs/protocol.md, *Task fields*) and the argument offset and value
+-- each is left out at: `dependents`, `refs` ("[]"), `limits`, `lostRetry` (""), `continueOnError`
+-- ("0"). Every reader takes an absent field as that value, and a task hash without them is
+-- shorter to scan for every HMGET and HSET on it, and smaller.
+local OPTIONAL_FIELDS = { { 'dependents', 5, '[]' }, { 'limits', 6, '' }, { 'refs', 7, '[]' },
+  { 'continueOnError', 10, '0' }, { 'lostRetry', 11, '' } }
+
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields. One
--- HSET per task, its signature (ARGV[i + 13]) and further fields (ARGV[i + 12]) included.
-local function write_task(i, tk, run, state, deps, ...)
-  local args = { 'HSET', tk, 'run', run, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
-    'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps,
-    'dependents', ARGV[i + 5], 'limits', ARGV[i + 6], 'refs', ARGV[i + 7],
-    'continueOnError', ARGV[i + 10], 'lostRetry', ARGV[i + 11], ... }
+-- HSET per task, its signature (ARGV[i + 13]) and further fields (ARGV[i + 12]) included. (Its
+-- run is its key's, so the hash does not name it.)
+local function write_task(i, tk, state, deps, ...)
+  local args = { 'HSET', tk, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
+    'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps, ... }
+  for _, optional in ipairs(OPTIONAL_FIELDS) do
+    local value = ARGV[i + optional[2]]
+    if value ~= optional[3] then
+      args[#args + 1] = optional[1]
+      args[#args + 1] = value
+    end
+  end
   if ARGV[i + 13] ~= '' then
     args[#args + 1] = 'sig'
     args[#args + 1] = ARGV[i + 13]
@@ -75,17 +88,17 @@ local function store_slice(run, first, early, canceled)
       deps = tostring(tonumber(deps) + (tonumber(placeholder[1]) or 0))
     end
     if canceled then
-      write_task(i, tk, run, 'canceled', deps, 'finishedAt', NOW_S, 'applied', '1', 'error', canceled)
+      write_task(i, tk, 'canceled', deps, 'finishedAt', NOW_S, 'applied', '1', 'error', canceled)
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
       settled = settled + 1
     elseif skip and not (extra_fields(i) or {}).condition then
-      write_task(i, tk, run, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
+      write_task(i, tk, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
         'error', 'skipped: a dependency failed')
       emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
       settled = settled + 1 + skip_dependents(run, id, ARGV[i + 5])
     elseif reached and deps == '0' then
       -- its last dependency finished before it was stored
-      write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
+      write_task(i, tk, 'ready', deps, 'queuedAt', NOW_S)
       local extra = extra_fields(i) or {}
       push_ready(ref, priority, queue, extra.concurrencyKey, extra.queueTimeoutMs)
     elseif ARGV[i + 4] == '0' then
@@ -97,10 +110,10 @@ local function store_slice(run, first, early, canceled)
       q[#q + 1] = ref
       ready[queue] = q
       if #q >= 2000 then flush_ready(queue) end
-      write_task(i, tk, run, 'ready', deps, 'queuedAt', NOW_S)
+      write_task(i, tk, 'ready', deps, 'queuedAt', NOW_S)
       note_ready(ref, queue)
     else
-      write_task(i, tk, run, 'waiting', deps)
+      write_task(i, tk, 'waiting', deps)
     end
     ids[#ids + 1] = id
     specs[#specs + 1] = id
