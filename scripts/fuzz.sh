@@ -25,8 +25,17 @@ extra=${FUZZ_ARGS:-}
 # Swift, -Xcc for the C of Yams; lld links without gold's thousands of ASan warnings.
 echo "fuzz: building the fuzz targets ($config, libFuzzer + AddressSanitizer)"
 build_start=$SECONDS
+mkdir -p .build
+build_log=.build/fuzz-build.log
+# A failed build stops here: the executables of an earlier build would otherwise be fuzzed.
+build_status=0
 swift build -c "$config" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address \
-  -Xswiftc -use-ld=lld 2>&1 | grep -v -e '^\[' -e 'prohibited flag' -e '^Building for' || true
+  -Xswiftc -use-ld=lld > "$build_log" 2>&1 || build_status=$?
+grep -v -e '^\[' -e 'prohibited flag' -e '^Building for' "$build_log" || true
+if [ "$build_status" -ne 0 ]; then
+  echo "fuzz: building the fuzz targets failed (exit $build_status); see above" >&2
+  exit 1
+fi
 bin=$(swift build -c "$config" --show-bin-path)
 for target in $targets; do
   [ -x "$bin/fuzz-$target" ] || { echo "fuzz: $bin/fuzz-$target was not built" >&2; exit 1; }

@@ -85,11 +85,11 @@ struct IntakeLoop {
         let files = entry.fields["files"].map { RunIntake.includedFiles(json: $0) } ?? [:]
         let clock = ContinuousClock()
         let received = clock.now
-        let prepared: RunIntake.StagedRun
+        let staged: RunIntake.StagedRun
         do {
             // Learned step durations weigh the critical-path bonus; without them (none yet, or
             // Redis failing, which submit_run reports next) the path is counted in steps.
-            prepared = try intake.stage(runID: runID, text: text, fileName: file, params: params, files: files) { name in
+            staged = try intake.stage(runID: runID, text: text, fileName: file, params: params, files: files) { name in
                 estimates.estimates(workflow: name) { (try? session.durationEstimates(workflow: name)) ?? [:] }
             }
         } catch {
@@ -108,8 +108,8 @@ struct IntakeLoop {
             return
         }
         let checked = clock.now
-        let graph = prepared.graph
-        let submitted = try session.submitRun(prepared.storage.traced(trace), fence: fence, slice: configuration.storeSlice)
+        let graph = staged.graph
+        let submitted = try session.submitRun(staged.storage.traced(trace), fence: fence, slice: configuration.storeSlice)
         let stored = clock.now
         log.debug("run \(runID) intake: check \(checked - received), build and store \(stored - checked)")
         let took = (stored - received).components
@@ -121,7 +121,7 @@ struct IntakeLoop {
                     + "of the namespace shares it (the latest submission wins)"))
         }
         if submitted.created {
-            log.info("run \(runID) (\(prepared.workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
+            log.info("run \(runID) (\(staged.workflow.name)) queued: \(graph.tasks.count) tasks, \(graph.initiallyReady.count) ready")
         } else if let resumedAt = submitted.resumedAt {
             log.warning("run \(runID) was stored in part (\(resumedAt) of \(graph.tasks.count) tasks); stored the rest")
         } else {

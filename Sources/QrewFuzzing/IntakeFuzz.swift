@@ -9,7 +9,9 @@ import QrewQueue
 /// Checked: a rejection carries at least one problem; an accepted run's record has one task per
 /// planned task, unique ids that survive `<run>/<task>` refs, dependents and refs that name its
 /// tasks, and specs that a worker decodes (and re-encodes byte for byte) and renders (every task a
-/// worker runs: not the placeholders the leader expands or starts child runs for).
+/// worker runs: not the placeholders the leader expands or starts child runs for), and the
+/// staged intake the coordinator runs (`RunIntake.stage`, records made a slice at a time) makes
+/// the very records, fields and storage order `prepare` makes.
 enum IntakeFuzz {
     /// The coordinator's defaults, without the cache of recently loaded texts.
     static let intake = RunIntake()
@@ -30,8 +32,20 @@ enum IntakeFuzz {
         }
         let graph = prepared.graph
         try check(prepared.record, graph: graph)
+        try checkStaged(text: text, params: params, prepared: prepared.record)
         let report = PlanReport(graph: graph, analysis: PlanAnalysis(graph: graph))
         try expect(report.tasks.count == graph.tasks.count, "the plan lists \(report.tasks.count) of \(graph.tasks.count) tasks")
+    }
+
+    private static func checkStaged(text: String, params: [String: String], prepared: RunRecord) throws(FuzzFailure) {
+        let storage: RunStorage
+        do {
+            storage = try intake.stage(runID: runID, text: text, fileName: fileName, params: params).storage
+        } catch {
+            throw FuzzFailure("prepare accepted the workflow, stage refused it: \(error)")
+        }
+        try expect(storage.fields == prepared.fields && storage.limits == prepared.limits, "staged run fields or limits differ")
+        try expect(storage.records(prepared.storage.slicedOrder) == prepared.storageOrder, "staged records differ from prepared ones")
     }
 
     private static func check(_ record: RunRecord, graph: TaskGraph) throws(FuzzFailure) {

@@ -2,9 +2,8 @@ import Foundation
 import Synchronization
 
 extension Collection where Self: Sendable, Index == Int {
-    /// `transform` of every element, in order; on all cores when there are at least 1,000
-    /// (building or signing a big run's task records: intake holds up the run's first task while
-    /// it lasts).
+    /// `transform` of every element, in order; on all cores when there are at least 1,000 (a big
+    /// run's task records and their signatures, a few microseconds each).
     func parallelMap<T: Sendable>(_ transform: @escaping @Sendable (Element) -> T) -> [T] {
         let parts = count < 1000 ? 1 : Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         guard parts > 1 else { return map(transform) }

@@ -155,9 +155,10 @@ public struct QueueSession {
     /// `slice` tasks, else in slices in `RunStorage.storageOrder` (ready tasks first, best
     /// priority first): `submit_run` with the first (`RunRecord.firstSlice` tasks at most),
     /// `store_tasks` with each next `slice`, so a big run's first tasks start while the rest is
-    /// stored and no call holds Redis for long. A run id that exists changes nothing, except that a run whose storing stopped
-    /// part-way (its coordinator died) is stored to the end. `callLimit` caps the storing calls
-    /// made now (what a coordinator that stops part-way leaves behind; tests use it).
+    /// stored and no call holds Redis for long. A run id that exists changes nothing, except that
+    /// a run whose storing stopped part-way (its coordinator died) is stored to the end.
+    /// `callLimit` caps the storing calls made now (what a coordinator that stops part-way leaves
+    /// behind; tests use it).
     public func submitRun(
         _ record: RunRecord, fence: String, slice: Int = RunRecord.defaultSlice, callLimit: Int = .max
     ) throws(QueueError) -> SubmittedRun {

@@ -11,9 +11,9 @@ public struct RunStorage: Sendable {
     /// The run's task count.
     public let taskCount: Int
     /// Record-order positions in the order a run stored in slices is stored (`storageOrder`).
-    let slicedOrder: [Int]
+    package let slicedOrder: [Int]
     /// The task records at these record-order positions, in their order.
-    let records: @Sendable ([Int]) -> [TaskRecord]
+    package let records: @Sendable ([Int]) -> [TaskRecord]
 
     init(
         runID: String, fields: [String: String], limits: [String: Int], taskCount: Int, slicedOrder: [Int],
