@@ -66,12 +66,9 @@ public struct RunIntake: Sendable {
         durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] },
         runID: (Workflow) -> String
     ) throws(WorkflowValidationError) -> PreparedRun {
-        let (workflow, graph) = try check(
-            text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates)
-        let built = RunRecordBuilder.record(
-            runID: runID(workflow), workflow: workflow, graph: graph, file: fileName, params: params, retention: retention)
-        let record = signer.map { built.signed(by: $0) } ?? built
-        return PreparedRun(workflow: workflow, graph: graph, record: record)
+        let staged = try staged(
+            text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates, runID: runID)
+        return PreparedRun(workflow: staged.workflow, graph: staged.graph, record: staged.storage.record)
     }
 
     /// A submission checked as `prepare` checks it, whose task records are made (and signed) a
@@ -90,10 +87,19 @@ public struct RunIntake: Sendable {
         runID: String, text: String, fileName: String, params: [String: String], files: [String: String] = [:],
         durationEstimates: (_ workflowName: String) -> [String: Duration] = { _ in [:] }
     ) throws(WorkflowValidationError) -> StagedRun {
+        try staged(text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates) { _ in runID }
+    }
+
+    /// The one path of `prepare` and `stage`: check, then the run's storage (records made on demand).
+    private func staged(
+        text: String, fileName: String, params: [String: String], files: [String: String],
+        durationEstimates: (_ workflowName: String) -> [String: Duration], runID: (Workflow) -> String
+    ) throws(WorkflowValidationError) -> StagedRun {
         let (workflow, graph) = try check(
             text: text, fileName: fileName, params: params, files: files, durationEstimates: durationEstimates)
         let storage = RunRecordBuilder.storage(
-            runID: runID, workflow: workflow, graph: graph, file: fileName, params: params, retention: retention, signer: signer)
+            runID: runID(workflow), workflow: workflow, graph: graph, file: fileName, params: params, retention: retention,
+            signer: signer)
         return StagedRun(workflow: workflow, graph: graph, storage: storage)
     }
 

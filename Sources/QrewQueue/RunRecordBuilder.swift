@@ -1,19 +1,14 @@
 import QrewCore
 
-/// Turns a decomposed workflow into the `RunRecord` that `submit_run` stores: one task spec per
-/// task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
+/// Turns a decomposed workflow into what `submit_run` stores (`RunStorage`, `RunRecord`): one task
+/// spec per task, the concurrency limits each task takes a slot of, and the outputs each spec reads.
 enum RunRecordBuilder {
+    /// The run's fields, limits and storage order, with its task records (each spec as JSON, the
+    /// limits it takes a slot of, the outputs it reads) made, and signed by `signer` when given,
+    /// as a storing call needs them (`RunStorage`; `record` makes them all).
+    ///
     /// - Parameter retention: how long the finished run stays; stored as the run's `retention`
     ///   field (ms), which also lets `complete` apply results inline (docs/protocol.md).
-    static func record(
-        runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration
-    ) -> RunRecord {
-        let plan = Plan(runID: runID, workflow: workflow, graph: graph, file: file, params: params, retention: retention)
-        return RunRecord(runID: runID, fields: plan.fields, limits: plan.limits, tasks: graph.tasks.parallelMap(plan.taskRecord))
-    }
-
-    /// The run as `record` makes it, with its task records made (and signed by `signer`, when
-    /// given) a slice at a time, as each storing call needs them (`RunStorage`).
     static func storage(
         runID: String, workflow: Workflow, graph: TaskGraph, file: String, params: [String: String], retention: Duration,
         signer: TaskSigner?

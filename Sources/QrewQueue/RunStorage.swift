@@ -15,16 +15,9 @@ public struct RunStorage: Sendable {
     /// The task records at these record-order positions, in their order.
     package let records: @Sendable ([Int]) -> [TaskRecord]
 
-    init(
-        runID: String, fields: [String: String], limits: [String: Int], taskCount: Int, slicedOrder: [Int],
-        records: @escaping @Sendable ([Int]) -> [TaskRecord]
-    ) {
-        self.runID = runID
-        self.fields = fields
-        self.limits = limits
-        self.taskCount = taskCount
-        self.slicedOrder = slicedOrder
-        self.records = records
+    /// The run with every task record made, in record order.
+    var record: RunRecord {
+        RunRecord(runID: runID, fields: fields, limits: limits, tasks: records(Array(0..<taskCount)))
     }
 
     /// The same storage with `fields` merged over the run fields.

@@ -19,7 +19,8 @@ struct GateRecordTests {
                 type: echo
             """)
         let graph = try TaskGraph(workflow: try workflow.applyingParameters([:]))
-        let record = RunRecordBuilder.record(runID: "r", workflow: workflow, graph: graph, file: "g.yaml", params: [:], retention: .seconds(60))
+        let record = RunRecordBuilder.storage(
+            runID: "r", workflow: workflow, graph: graph, file: "g.yaml", params: [:], retention: .seconds(60), signer: nil).record
         let call = try #require(record.tasks.first { $0.id == "call" })
         #expect(call.limits == ["key:2:a%2Cb"])
         #expect(call.fields == ["gates": "breaker:3:60000:5000:100%25,rate:50:1000:call", "concurrencyKey": "a,b"])
