@@ -19,20 +19,20 @@ public struct ResultDurability: Sendable, Hashable {
 }
 
 extension QueueClient {
-    /// Records results like `complete(_:)`, then sends `WAIT` on the same connection (WAIT
+    /// Records results like `complete(_:successors:)`, then sends `WAIT` on the same connection (WAIT
     /// covers the writes of its own connection only). Returns the statuses and how many
     /// replicas acknowledged: fewer than `durability.replicas` means the results are on the
     /// primary only, and a failover now could lose them (their tasks would then run again).
     public func complete(
-        _ results: [TaskCompletion], durability: ResultDurability
-    ) async throws(QueueError) -> (statuses: [CompletionStatus], acknowledgedBy: Int) {
-        guard !results.isEmpty else { return ([], durability.replicas) }
-        let args = completionArguments(results)
+        _ results: [TaskCompletion], durability: ResultDurability, successors: SuccessorRequest? = nil
+    ) async throws(QueueError) -> (reply: CompletionReply, acknowledgedBy: Int) {
+        guard !results.isEmpty else { return (CompletionReply(statuses: [], successors: []), durability.replicas) }
+        let args = completionArguments(results, successors: successors)
         let wait: [RedisArgument] = ["WAIT", .int(durability.replicas), .int(durability.timeout.milliseconds)]
         let (reply, acknowledged) = try await session { session throws(QueueError) in
             let reply = try session.run(.complete, args)
             return (reply, try session.send(wait).int ?? 0)
         }
-        return (try completionStatuses(reply, count: results.count), acknowledged)
+        return (try completionReply(reply, count: results.count, successors: successors), acknowledged)
     }
 }

@@ -6,14 +6,31 @@ extension QueueClient {
     /// own lease token, so one stale result does not affect the others. Final results are applied
     /// in the same call (dependents released, run settled). Returns one status per result, in order.
     public func complete(_ results: [TaskCompletion]) async throws(QueueError) -> [CompletionStatus] {
-        guard !results.isEmpty else { return [] }
-        return try completionStatuses(try await run(.complete, completionArguments(results)), count: results.count)
+        try await complete(results, successors: nil).statuses
+    }
+
+    /// Records results like `complete(_:)`; with `successors`, the same call then leases the
+    /// worker up to `successors.most` ready tasks of its queues when the results queued tasks on
+    /// them (the dependents they released, best first, as a claim would), so they reach it in
+    /// the reply instead of through a wake-up and a claim (docs/protocol.md, *Successors*).
+    public func complete(
+        _ results: [TaskCompletion], successors: SuccessorRequest?
+    ) async throws(QueueError) -> CompletionReply {
+        guard !results.isEmpty else { return CompletionReply(statuses: [], successors: []) }
+        let reply = try await run(.complete, completionArguments(results, successors: successors))
+        return try completionReply(reply, count: results.count, successors: successors)
     }
 
     /// The `complete` script's arguments for `results` (after the common ones).
-    func completionArguments(_ results: [TaskCompletion]) -> [RedisArgument] {
+    func completionArguments(_ results: [TaskCompletion], successors: SuccessorRequest?) -> [RedisArgument] {
         var args: [RedisArgument] = []
-        args.reserveCapacity(results.count * 10)
+        let queues = successors?.queues ?? []
+        args.reserveCapacity(4 + queues.count + results.count * 10)
+        args.append(.string(successors?.worker ?? ""))
+        args.append(.int(successors?.lease.milliseconds ?? 0))
+        args.append(.int(successors?.most ?? 0))
+        args.append(.int(queues.count))
+        for queue in queues { args.append(.string(queue)) }
         for result in results {
             args.append(.string(result.task.ref.description))
             args.append(.string(result.task.token))
@@ -29,16 +46,19 @@ extension QueueClient {
         return args
     }
 
-    /// The `complete` script's reply read as one status per result.
-    func completionStatuses(_ reply: RedisReply, count: Int) throws(QueueError) -> [CompletionStatus] {
-        guard let replies = reply.array, replies.count == count else { throw unexpected(.complete, reply) }
+    /// The `complete` script's reply: one status per result, then (when successors were asked
+    /// for) the tasks leased, as `claim` returns them.
+    func completionReply(_ reply: RedisReply, count: Int, successors: SuccessorRequest?) throws(QueueError) -> CompletionReply {
+        let asked = (successors?.most ?? 0) > 0
+        guard let replies = reply.array, replies.count == count + (asked ? 1 : 0) else { throw unexpected(.complete, reply) }
         var statuses: [CompletionStatus] = []
-        statuses.reserveCapacity(replies.count)
-        for entry in replies {
+        statuses.reserveCapacity(count)
+        for entry in replies.prefix(count) {
             guard let status = entry.string.flatMap(CompletionStatus.init(rawValue:)) else { throw unexpected(.complete, reply) }
             statuses.append(status)
         }
-        return statuses
+        let leased = asked ? try Self.claimedTasks(replies[count]) : []
+        return CompletionReply(statuses: statuses, successors: leased)
     }
 
     /// Records one task's result. `retryDelay` is the backoff to wait if this outcome is retried

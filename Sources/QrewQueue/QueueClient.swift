@@ -203,7 +203,7 @@ public struct QueueClient: Sendable {
     /// one write on one connection: Redis runs the claim the moment the `BLPOP` returns, so a
     /// woken worker has its tasks one round trip after the push instead of two, with no hop
     /// back to async code in between. `proceed` is asked when the replies arrive: when it
-    /// returns false (the worker is draining, or its slots shrank), the tasks just claimed are
+    /// returns false (the worker is draining), the tasks just claimed are
     /// handed back on the same connection (`hand_back`: the attempt does not count, another
     /// worker is woken) and none are returned.
     ///

@@ -41,6 +41,33 @@ public enum CompletionStatus: String, Sendable, Equatable {
     case stale
 }
 
+/// What a worker asks `complete` to lease it besides recording its results: the ready tasks its
+/// results released (docs/protocol.md, *Successors*).
+public struct SuccessorRequest: Sendable, Equatable {
+    /// The worker the tasks are leased to.
+    public let worker: String
+    /// Their lease length.
+    public let lease: Duration
+    /// The worker's queues, in its order of preference.
+    public let queues: [String]
+    /// Most tasks to lease: the slots the worker set aside for them.
+    public let most: Int
+
+    public init(worker: String, lease: Duration, queues: [String], most: Int) {
+        self.worker = worker
+        self.lease = lease
+        self.queues = queues
+        self.most = most
+    }
+}
+
+/// What one `complete` call did: a status per result, in order, and the successors it leased.
+public struct CompletionReply: Sendable {
+    public let statuses: [CompletionStatus]
+    /// Tasks leased to the worker in the same call (empty unless asked for).
+    public let successors: [ClaimedTask]
+}
+
 /// A batch of a running task's output lines for `append_output`.
 public struct OutputAppend: Sendable {
     public let task: ClaimedTask

@@ -14,11 +14,11 @@ struct DurableResultsTests {
             try await q.submit("r1", [task("a")])
             let a = try #require(try await q.claim(1).first)
             let started = ContinuousClock.now
-            let (statuses, acknowledged) = try await q.queue.complete(
+            let (reply, acknowledged) = try await q.queue.complete(
                 [TaskCompletion(task: a, outcome: .succeeded, exitCode: 0, output: "ok", error: nil, retryDelay: nil)],
                 durability: ResultDurability(timeout: .milliseconds(200)))
-            #expect(statuses.count == 1)
-            #expect(statuses.first != .stale)
+            #expect(reply.statuses.count == 1)
+            #expect(reply.statuses.first != .stale)
             #expect(acknowledged == 0)
             #expect(ContinuousClock.now - started >= .milliseconds(150), "WAIT waited out its timeout")
             #expect(try await q.state("r1", "a") == "succeeded")
@@ -41,10 +41,10 @@ struct DurableResultsTests {
             }
             try await q.submit("r1", [task("a")])
             let a = try #require(try await q.claim(1).first)
-            let (statuses, acknowledged) = try await q.queue.complete(
+            let (reply, acknowledged) = try await q.queue.complete(
                 [TaskCompletion(task: a, outcome: .succeeded, exitCode: 0, output: "ok", error: nil, retryDelay: nil)],
                 durability: ResultDurability(timeout: .seconds(5)))
-            #expect(statuses.first != .stale)
+            #expect(reply.statuses.first != .stale)
             #expect(acknowledged == 1)
             // Acknowledged means on the replica now, not eventually.
             #expect(try await replicaClient.send("HGET", .string(q.queue.keys.task(a.ref)), "state").string == "succeeded")

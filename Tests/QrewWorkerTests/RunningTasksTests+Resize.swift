@@ -5,11 +5,8 @@ import Testing
 /// `--concurrency auto` resizing the slots: running tasks stay, they are just not replaced.
 struct RunningTasksResizeTests {
     func add(_ tasks: RunningTasks, _ ids: [String], run: String = "r") {
-        for id in ids {
-            tasks.add(
-                ClaimedTask(ref: TaskRef(runID: run, taskID: id), token: "1", attempt: 1, spec: "{}", outputs: [:]),
-                leaseExpiresAt: .now + .seconds(30))
-        }
+        let claimed = ids.map { ClaimedTask(ref: TaskRef(runID: run, taskID: $0), token: "1", attempt: 1, spec: "{}", outputs: [:]) }
+        #expect(tasks.admit(claimed, leaseExpiresAt: .now + .seconds(30)) == ids.count)
     }
 
     @Test func shrinkingKeepsRunningTasksAndFreesNoSlotUntilUnderTheNewCount() {

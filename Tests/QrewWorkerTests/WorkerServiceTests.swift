@@ -163,4 +163,31 @@ struct WorkerServiceTests {
             }
         }
     }
+
+    /// docs/protocol.md, *Successors*: each step of a chain is leased by the `complete` call
+    /// that released it, so its `task_started` shares a stream entry with its dependency's
+    /// `task_finished`, and the worker never claims after the first step.
+    @Test func aChainsNextStepComesInTheReplyOfTheResultThatReleasedIt() async throws {
+        try await withWorkerFixture { fixture in
+            let steps = (0..<6).map { "s\($0)" }
+            let records = try steps.enumerated().map { index, id in
+                try taskRecord(
+                    "r1", id, type: "echo", with: ["message": id], after: index == 0 ? [] : [steps[index - 1]],
+                    before: index == steps.count - 1 ? [] : [steps[index + 1]])
+            }
+            let run = RunRecord(runID: "r1", fields: ["name": "r1", "retention": "3600000"], limits: ["run": 100], tasks: records)
+            #expect(try await fixture.queue.submitRun(run, fence: fixture.fence).created)
+            try await running(try fixture.worker(concurrency: 4)) {
+                try await fixture.expect("r1", steps.last!, state: "succeeded")
+            }
+            let events = try await fixture.queue.runEvents("r1")
+            func entry(_ type: String, _ task: String) -> String? {
+                events.first { $0.fields["type"] == type && $0.fields["task"] == task }?.id
+            }
+            for (previous, next) in zip(steps, steps.dropFirst()) {
+                let finished = try #require(entry("task_finished", previous))
+                #expect(entry("task_started", next) == finished, "\(next) was not leased by the call that recorded \(previous)")
+            }
+        }
+    }
 }

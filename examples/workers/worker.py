@@ -642,7 +642,8 @@ class Worker:
             backoff = 0.1
             while True:
                 try:
-                    status = self.scripts.call("complete", *args)[0]
+                    # no successors asked for (worker, lease, most 0, no queues): docs/protocol.md, *Successors*
+                    status = self.scripts.call("complete", "", 0, 0, 0, *args)[0]
                     if status == "stale":
                         log(f"result of {task.ref} refused: the lease is no longer held")
                     elif outcome != "succeeded":

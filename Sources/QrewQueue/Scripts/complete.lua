@@ -3,7 +3,10 @@
   KEYS: none declared; it derives its keys from the prefix because the run, dependents, queues,
   limits, gates and cache entries come from the task hash it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
-  ARGV[4..] groups of 10 per result: task ref, lease token, outcome (succeeded | failed | timed_out |
+  ARGV[4] worker name, ARGV[5] lease length (ms), ARGV[6] most successors to lease (0: none),
+  ARGV[7] k, the number of the worker's queues, ARGV[8..7+k] its queues in order of preference
+  (the worker and queues are only read with successors)
+  ARGV[8+k..] groups of 10 per result: task ref, lease token, outcome (succeeded | failed | timed_out |
     lost: a worker killed the attempt for silence, heartbeatTimeout),
     exit code ("" if none), output (already capped by the worker), error,
     retry delay in ms to use if this outcome is retried ("" if the policy does not retry it),
@@ -28,7 +31,14 @@
   attempts included; a refused one does not.
   A success of a task whose `complete_from_cache` lookup missed (its `cache` field) is stored in
   the result cache in the same call (lib/cache); other results read one more absent field.
-  Returns: array with one entry per result, in order: "recorded", "retrying" or "stale". ]]
+  Successors: with ARGV[6] > 0 the call then leases the worker up to that many ready tasks of
+  its queues, best first, as `claim` does (lib/claim_ready): the slots its results free are
+  filled in the same round trip, and the dependents those results released reach the worker in
+  the reply instead of through a wake-up and a claim. No wake-up tokens are left for the tasks
+  it took, and a queue it empties loses its tokens as with `claim`.
+  Returns: array with one entry per result, in order: "recorded", "retrying" or "stale"; with
+  successors asked for, one more entry: the tasks leased, as `claim` returns them (9 entries
+  per task). ]]
 --@include common
 --@include limits
 --@include gates
@@ -36,6 +46,8 @@
 --@include cancel
 --@include apply
 --@include cache
+--@include specs
+--@include claim_ready
 
 local delayed, events = P .. ':delayed', P .. ':events'
 local retention_of = {}
@@ -134,12 +146,33 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   return 'recorded'
 end
 
+local successor_worker, successor_lease, most_successors = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local worker_queues, first = {}, 8 + tonumber(ARGV[7])
+for i = 8, first - 1 do worker_queues[#worker_queues + 1] = ARGV[i] end
+
+-- Leases the worker up to `most` ready tasks of its queues (lib/claim_ready), and takes back the
+-- wake-up tokens `flush` would leave for the tasks this call queued and took itself.
+local function lease_successors(most)
+  local out, drained = claim_ready(successor_worker, successor_lease, most, worker_queues)
+  for i = 7, #out, 9 do
+    local queue = out[i]
+    local left = (queued_per_queue[queue] or 0) - 1
+    queued_per_queue[queue] = left > 0 and left or nil
+  end
+  for _, queue in ipairs(drained) do
+    queued_per_queue[queue] = nil
+    redis.call('DEL', wake_key(queue))
+  end
+  return out
+end
+
 local replies = {}
-for i = 4, #ARGV - 9, 10 do
-  replies[(i - 4) / 10 + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
+for i = first, #ARGV - 9, 10 do
+  replies[(i - first) / 10 + 1] = complete_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
     ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
 end
 if n_ended > 0 then call_chunked({ 'ZREM', P .. ':leases' }, ended_leases) end
 settle_all()
+if most_successors > 0 then replies[#replies + 1] = lease_successors(most_successors) end
 flush()
 return replies

@@ -26,13 +26,13 @@ struct ClaimLoop: Sendable {
             await tasks.waitForFreeSlot()
             let free = tasks.freeSlots
             guard !Task.isCancelled, free > 0 else { continue }
+            tasks.promise(free)
             do {
                 let claimed: [ClaimedTask]
                 let sentAt: ContinuousClock.Instant
-                var shrank = false
                 if drained {
                     guard let woken = try await waitAndClaim(max: free) else { return }
-                    (claimed, sentAt, shrank) = woken
+                    (claimed, sentAt) = woken
                 } else {
                     sentAt = .now
                     claimed = try await queue.claim(
@@ -40,19 +40,21 @@ struct ClaimLoop: Sendable {
                 }
                 outage.succeeded()
                 backoff.reset()
-                // A block whose claim was handed back because the slots shrank claims again at once.
-                drained = claimed.count < free && !shrank
-                crashReporter?.hold(claimed)
-                for task in claimed {
-                    tasks.add(task, leaseExpiresAt: sentAt + configuration.lease)
-                    start(task)
-                }
-                metrics.claimed(claimed)
+                // Slots can shrink while a claim is out (`--concurrency auto`): what no longer
+                // fits is handed back, and the loop claims again at once.
+                let admitted = tasks.admit(claimed, leaseExpiresAt: sentAt + configuration.lease)
+                drained = claimed.count < free && admitted == claimed.count
+                let running = Array(claimed.prefix(admitted))
+                crashReporter?.hold(running)
+                for task in running { start(task) }
+                metrics.claimed(running)
                 metrics.held(tasks.count, slots: tasks.slots)
-                if !claimed.isEmpty {
-                    logger.debug("claimed \(claimed.count) task(s): \(claimed.map(\.ref.description).joined(separator: ", "))")
+                if !running.isEmpty {
+                    logger.debug("claimed \(running.count) task(s): \(running.map(\.ref.description).joined(separator: ", "))")
                 }
+                await queue.handBack(claimed.dropFirst(admitted), logger: logger)
             } catch {
+                tasks.promise(0)
                 drained = false
                 outage.failed(error, during: "claiming", running: tasks.count)
                 do { try await backoff.wait() } catch { return }
@@ -65,35 +67,24 @@ struct ClaimLoop: Sendable {
     /// Every push leaves a token, so a task pushed after the last claim wakes us at once; the
     /// claim after a block that timed out picks up any ready task whose token another worker
     /// consumed. Returns nil when the worker is cancelled (draining): a claim that raced the
-    /// cancellation hands its tasks back. When the slots shrank during the block
-    /// (`--concurrency auto`), it hands back what it claimed and says so (`shrank`).
-    private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant, shrank: Bool)? {
+    /// cancellation hands its tasks back.
+    private func waitAndClaim(max: Int) async throws(QueueError) -> ([ClaimedTask], ContinuousClock.Instant)? {
         let cancelled = OneShot<Void>()
-        let shrank = OneShot<Void>()
-        let outcome = await untilCancelled(starting: { [queue, configuration, tasks] deliver in
+        let outcome = await untilCancelled(starting: { [queue, configuration] deliver in
             queue.waitAndClaim(
                 worker: configuration.name, lease: configuration.lease, max: max, queues: configuration.queues,
                 timeout: configuration.idleBlockTime,
-                proceed: {
-                    guard cancelled.current == nil else { return false }
-                    guard tasks.freeSlots >= max else {
-                        shrank.fulfill(())
-                        return false
-                    }
-                    return true
-                },
+                proceed: { cancelled.current == nil },
                 completion: deliver)
         }, onCancel: {
             cancelled.fulfill(())
         }, unclaimed: { [queue, logger] outcome in
             guard case .success(let (tasks, _)) = outcome else { return }
-            for task in tasks where (try? await queue.handBack(task)) != true {
-                logger.warning("could not hand back \(task.ref); it runs again once its lease expires")
-            }
+            await queue.handBack(tasks, logger: logger)
         })
         switch outcome {
         case nil: return nil
-        case .success(let woken)?: return (woken.tasks, woken.sentAt, shrank.current != nil)
+        case .success(let woken)?: return (woken.tasks, woken.sentAt)
         case .failure(let error)?: throw error
         }
     }

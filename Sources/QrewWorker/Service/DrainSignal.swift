@@ -22,6 +22,9 @@ final class DrainSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Whether the switch is flipped.
+    var isRequested: Bool { state.withLock { $0.requested } }
+
     /// Suspends until the switch is flipped.
     func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -14,13 +14,23 @@ import Synchronization
 /// While Redis is unreachable the pending results are retried with backoff; one whose lease has
 /// run out meanwhile is given up (the task runs again elsewhere).
 /// With `durability` (`--durable-results`) each call also waits for replicas to hold the results.
+///
+/// With `successors`, each call sets aside as many free slots as it carries results (at most)
+/// and asks `complete` to lease that many ready tasks in the same round trip; each one goes
+/// to the task runner of one of the results, which runs it next (``TaskRunner``).
 final class ResultCommitter: Sendable {
     /// Most lines of one task kept waiting; more are dropped (and counted in the stream).
     static let maxPendingLines = 10_000
 
+    /// What became of a result: its status, and the successor leased for its slot, if any.
+    struct Recorded: Sendable {
+        let status: CompletionStatus
+        let successor: ClaimedTask?
+    }
+
     private struct Waiting {
         let completion: TaskCompletion
-        let status: OneShot<CompletionStatus?>
+        let recorded: OneShot<Recorded?>
     }
 
     private struct PendingOutput {
@@ -81,6 +91,7 @@ final class ResultCommitter: Sendable {
     private let tasks: RunningTasks
     private let outage: RedisOutage
     private let durability: ResultDurability?
+    private let successors: SuccessorLeasing?
     private let logger: Logger
     /// Whether the last durable commit went unacknowledged by replicas (logged on change only).
     private let replicasBehind = Mutex(false)
@@ -88,12 +99,13 @@ final class ResultCommitter: Sendable {
 
     init(
         queue: QueueClient, tasks: RunningTasks, outage: RedisOutage, durability: ResultDurability?,
-        logger: Logger, outputDelay: Duration = .milliseconds(5)
+        successors: SuccessorLeasing? = nil, logger: Logger, outputDelay: Duration = .milliseconds(5)
     ) {
         self.queue = queue
         self.tasks = tasks
         self.outage = outage
         self.durability = durability
+        self.successors = successors
         self.logger = logger
         self.outputDelay = outputDelay
     }
@@ -143,10 +155,10 @@ final class ResultCommitter: Sendable {
     }
 
     /// Records a task's result together with the output it has not streamed yet. Returns what
-    /// `complete` did, or nil when the result was given up because the lease ran out while
-    /// Redis was unreachable.
-    func complete(_ completion: TaskCompletion) async -> CompletionStatus? {
-        let status = OneShot<CompletionStatus?>()
+    /// `complete` did (and the successor leased for the task's slot, which the caller must run),
+    /// or nil when the result was given up because the lease ran out while Redis was unreachable.
+    func complete(_ completion: TaskCompletion) async -> Recorded? {
+        let recorded = OneShot<Recorded?>()
         let (leads, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             var completion = completion
             let ref = completion.task.ref
@@ -163,14 +175,14 @@ final class ResultCommitter: Sendable {
                     stdout: appends.first { $0.stream == "stdout" }?.lines ?? [],
                     stderr: appends.first { $0.stream == "stderr" }?.lines ?? [])
             }
-            state.completions.append(Waiting(completion: completion, status: status))
+            state.completions.append(Waiting(completion: completion, recorded: recorded))
             let waiter = state.waiter
             state.waiter = nil
             return (startFlushing(&state), waiter)
         }
         waiter?.resume()
         if leads { await lead() }
-        return await status.value
+        return await recorded.value
     }
 
     /// Sends what waits from the calling task, then leaves whatever arrived meanwhile (or a
@@ -278,17 +290,29 @@ final class ResultCommitter: Sendable {
             }
         }
         guard !completions.isEmpty else { return healthy }
+        let reserved = successors.map { $0.wanted() ? tasks.reserve(upTo: completions.count) : 0 } ?? 0
+        let request = reserved > 0 ? successors?.request(most: reserved) : nil
+        let sentAt = ContinuousClock.now
         do {
-            let statuses = try await record(completions.map(\.completion))
+            let reply = try await record(completions.map(\.completion), successors: request)
             outage.succeeded()
-            for (waiting, status) in zip(completions, statuses) { waiting.status.fulfill(status) }
+            var leased = reply.successors
+            if !leased.isEmpty, successors?.wanted() != true {
+                await queue.handBack(leased, logger: logger)
+                leased = []
+            }
+            tasks.admitReserved(leased, reserved: reserved, leaseExpiresAt: sentAt + (successors?.lease ?? .zero))
+            for (index, (waiting, status)) in zip(completions, reply.statuses).enumerated() {
+                waiting.recorded.fulfill(Recorded(status: status, successor: index < leased.count ? leased[index] : nil))
+            }
             return healthy
         } catch {
+            tasks.admitReserved([], reserved: reserved, leaseExpiresAt: sentAt)
             outage.failed(error, during: "recording \(completions.count) result(s)", running: tasks.count)
             var retry: [Waiting] = []
             for waiting in completions {
                 if tasks.leaseIsLost(waiting.completion.task.ref) {
-                    waiting.status.fulfill(nil)
+                    waiting.recorded.fulfill(nil)
                 } else {
                     retry.append(waiting)
                 }
@@ -300,9 +324,9 @@ final class ResultCommitter: Sendable {
 
     /// Runs `complete`, and with `durability` waits for replicas; a result they did not
     /// acknowledge in time stays recorded (it is on the primary) and is logged, once per spell.
-    private func record(_ completions: [TaskCompletion]) async throws(QueueError) -> [CompletionStatus] {
-        guard let durability else { return try await queue.complete(completions) }
-        let (statuses, acknowledged) = try await queue.complete(completions, durability: durability)
+    private func record(_ completions: [TaskCompletion], successors: SuccessorRequest?) async throws(QueueError) -> CompletionReply {
+        guard let durability else { return try await queue.complete(completions, successors: successors) }
+        let (reply, acknowledged) = try await queue.complete(completions, durability: durability, successors: successors)
         let behind = acknowledged < durability.replicas
         let changed = replicasBehind.withLock { state -> Bool in
             defer { state = behind }
@@ -315,6 +339,6 @@ final class ResultCommitter: Sendable {
         } else if changed {
             logger.notice("durable results: replicas acknowledge results again")
         }
-        return statuses
+        return reply
     }
 }

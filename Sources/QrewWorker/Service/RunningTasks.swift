@@ -10,6 +10,11 @@ import Synchronization
 /// overlap instead of taking turns. Its lease is still held and heartbeated until the result is
 /// recorded (or handed back), and at most `slots` tasks may be recording at once, so completions
 /// waiting out a Redis outage still bound what the worker takes on.
+///
+/// Slots are taken atomically (``admit(_:leaseExpiresAt:)``), and the result committer, which
+/// reserves slots for the successors a `complete` may lease (``reserve(upTo:)``), takes only
+/// slots the claim in flight was not sized for (``promise(_:)``): the two never hold more tasks
+/// than there are slots, and neither has to hand back what the other took.
 final class RunningTasks: Sendable {
     /// Why the worker stops a task before it finishes. None of them records a result.
     enum StopReason: Sendable, Equatable {
@@ -29,6 +34,8 @@ final class RunningTasks: Sendable {
     private struct Entry {
         let claimed: ClaimedTask
         var handle: Task<Void, Never>?
+        /// The task whose Swift task runs this one, when it is a successor (``handOn(from:to:)``).
+        var runsAfter: TaskRef?
         var phase = Phase.executing
         var stop: StopReason?
         var leaseExpiresAt: ContinuousClock.Instant
@@ -39,6 +46,10 @@ final class RunningTasks: Sendable {
         var entries: [TaskRef: Entry] = [:]
         /// Entries recording their result.
         var completing = 0
+        /// Slots set aside for successors a `complete` call in flight may bring.
+        var reserved = 0
+        /// Slots the claim loop's claim in flight may fill (its `max`): never reserved.
+        var promised = 0
         var slotWaiter: CheckedContinuation<Void, Never>?
         var emptyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID = 0
@@ -49,7 +60,7 @@ final class RunningTasks: Sendable {
         /// is claimable before the next claim, and the worker runs a DAG in strict priority order.
         var freeSlots: Int {
             let recording = slots > 1 ? slots : 0
-            return max(0, min(slots - (entries.count - completing), slots + recording - entries.count))
+            return max(0, min(slots - (entries.count - completing), slots + recording - entries.count) - reserved)
         }
     }
 
@@ -88,17 +99,70 @@ final class RunningTasks: Sendable {
         state.withLock { $0.entries.values.map { ($0.claimed.ref, $0.claimed.token) } }
     }
 
-    /// Takes a slot for a just-claimed task whose lease runs until `leaseExpiresAt`.
-    func add(_ claimed: ClaimedTask, leaseExpiresAt: ContinuousClock.Instant) {
-        state.withLock { $0.entries[claimed.ref] = Entry(claimed: claimed, leaseExpiresAt: leaseExpiresAt) }
+    /// Promises the claim loop's next claim up to `count` slots: successors are not given them
+    /// until that claim's tasks are admitted (``admit(_:leaseExpiresAt:)``), so both never
+    /// compete for the same slots.
+    func promise(_ count: Int) {
+        state.withLock { $0.promised = count }
     }
 
-    /// Records the Swift task running `ref`; cancels it at once if a stop came first.
+    /// Takes a slot for each just-claimed task, in order, as long as slots are free, and ends the
+    /// claim's promise; returns how many it took (the rest must be handed back: the slots shrank
+    /// meanwhile). Their leases run until `leaseExpiresAt`.
+    func admit(_ claimed: [ClaimedTask], leaseExpiresAt: ContinuousClock.Instant) -> Int {
+        state.withLock { state in
+            state.promised = 0
+            let admitted = min(claimed.count, state.freeSlots)
+            for task in claimed.prefix(admitted) {
+                state.entries[task.ref] = Entry(claimed: task, leaseExpiresAt: leaseExpiresAt)
+            }
+            return admitted
+        }
+    }
+
+    /// Sets aside up to `count` free slots not promised to a claim for the successors of a
+    /// `complete` call; returns how many. The call's reply gives them back
+    /// (``admitReserved(_:reserved:leaseExpiresAt:)``).
+    func reserve(upTo count: Int) -> Int {
+        state.withLock { state in
+            let reserved = max(0, min(count, state.freeSlots - state.promised))
+            state.reserved += reserved
+            return reserved
+        }
+    }
+
+    /// Turns `reserved` slots set aside by ``reserve(upTo:)`` into the slots of the successors
+    /// `claimed` (at most `reserved` of them); the slots left over are free again.
+    func admitReserved(_ claimed: [ClaimedTask], reserved: Int, leaseExpiresAt: ContinuousClock.Instant) {
+        state.withLock { state in
+            state.reserved -= reserved
+            for task in claimed.prefix(reserved) {
+                state.entries[task.ref] = Entry(claimed: task, leaseExpiresAt: leaseExpiresAt)
+            }
+        }
+        if claimed.count < reserved { wakeClaimLoop() }
+    }
+
+    /// Gives `successor` (admitted with a reserved slot) the Swift task that ran `finished`, which
+    /// runs it next; cancels that task at once if a stop for the successor came first.
+    func handOn(from finished: TaskRef, to successor: TaskRef) {
+        let stopNow = state.withLock { state -> Task<Void, Never>? in
+            guard let previous = state.entries[finished], state.entries[successor] != nil else { return nil }
+            state.entries[successor]?.runsAfter = previous.runsAfter ?? finished
+            state.entries[successor]?.handle = previous.handle
+            return state.entries[successor]?.stop != nil ? previous.handle : nil
+        }
+        stopNow?.cancel()
+    }
+
+    /// Records the Swift task started for `ref` (for the successors it runs after `ref`, if `ref`
+    /// is done already); cancels it at once if a stop came first.
     func attach(_ ref: TaskRef, _ handle: Task<Void, Never>) {
         let stopNow = state.withLock { state -> Bool in
-            guard state.entries[ref] != nil else { return false }
-            state.entries[ref]?.handle = handle
-            return state.entries[ref]?.stop != nil
+            let held = state.entries[ref] != nil ? ref : state.entries.first { $0.value.runsAfter == ref }?.key
+            guard let held else { return false }
+            state.entries[held]?.handle = handle
+            return state.entries[held]?.stop != nil
         }
         if stopNow { handle.cancel() }
     }

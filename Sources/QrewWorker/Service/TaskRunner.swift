@@ -40,8 +40,15 @@ struct TaskRunner: Sendable {
         }
     }
 
-    /// Runs `claimed` to the end and frees its slot.
+    /// Runs `claimed` to the end and frees its slot; then runs the successor its result call
+    /// leased for that slot, if any (``ResultCommitter``), and so on, in the same Swift task.
     func run(_ claimed: ClaimedTask) async {
+        var next: ClaimedTask? = claimed
+        while let current = next { next = await runAttempt(current) }
+    }
+
+    /// Runs one claimed task to the end and frees its slot; returns the successor to run next.
+    private func runAttempt(_ claimed: ClaimedTask) async -> ClaimedTask? {
         let started = ContinuousClock.now
         let attempt = await attributingCrashes(to: claimed) { await execute(claimed) }
         let ranFor = ContinuousClock.now - started
@@ -49,8 +56,9 @@ struct TaskRunner: Sendable {
             crashReporter?.release(claimed.ref)
             tasks.remove(claimed.ref)
             metrics.held(tasks.count, slots: tasks.slots)
-            return
+            return nil
         }
+        var successor: ClaimedTask?
         switch tasks.beginCompleting(claimed.ref) {
         case .canceled?:
             committer.discardOutput(claimed.ref)
@@ -62,11 +70,18 @@ struct TaskRunner: Sendable {
             committer.discardOutput(claimed.ref)
             await handBack(claimed)
         case nil:
-            await record(claimed, attempt, ranFor: ranFor)
+            successor = await record(claimed, attempt, ranFor: ranFor)
+        }
+        if let successor {
+            // The successor's slot was taken when its lease arrived; it runs in this Swift task.
+            tasks.handOn(from: claimed.ref, to: successor.ref)
+            crashReporter?.hold([successor])
+            metrics.claimed([successor])
         }
         crashReporter?.release(claimed.ref)
         tasks.remove(claimed.ref)
         metrics.held(tasks.count, slots: tasks.slots)
+        return successor
     }
 
     /// Runs `body` with `claimed` as the task a crash on its thread blames (``CrashAttribution``).
@@ -205,25 +220,26 @@ struct TaskRunner: Sendable {
     static let maximumProgressBatch = 20
 
     /// Records the result (group commit; retried while Redis is unreachable) and logs what
-    /// became of it.
-    private func record(_ claimed: ClaimedTask, _ attempt: Attempt, ranFor: Duration) async {
-        let status = await committer.complete(TaskCompletion(
+    /// became of it; returns the successor leased for the task's slot, if any.
+    private func record(_ claimed: ClaimedTask, _ attempt: Attempt, ranFor: Duration) async -> ClaimedTask? {
+        let recorded = await committer.complete(TaskCompletion(
             task: claimed, outcome: attempt.outcome, exitCode: attempt.exitCode, output: attempt.output,
             error: attempt.error, retryDelay: attempt.retryDelay))
-        switch status {
+        switch recorded?.status {
         case nil:
             logger.error(Logger.Message(stringLiteral: "gave up recording the result of \(claimed.ref): its lease ran out while Redis was "
                     + "unreachable, so it will run again"))
         case .stale?:
             logger.warning("result of \(claimed.ref) refused: the lease is no longer held")
         case .recorded?, .retrying?:
-            metrics.finished(claimed, state: attempt.outcome.rawValue, retrying: status == .retrying, ranFor: ranFor)
+            metrics.finished(claimed, state: attempt.outcome.rawValue, retrying: recorded?.status == .retrying, ranFor: ranFor)
             if attempt.outcome != .succeeded {
                 let retry = attempt.retryDelay.map { ", retry in \($0.qrewShortDescription)" } ?? ""
                 logger.debug(Logger.Message(stringLiteral: "\(claimed.ref) attempt \(claimed.attempt) \(attempt.outcome.rawValue): "
                         + "\(attempt.error ?? "no error message")\(retry)"))
             }
         }
+        return recorded?.successor
     }
 
     /// Returns a task the drain stopped to its queue, so another worker starts it at once.

@@ -91,8 +91,12 @@ public final class WorkerService: Service, CustomStringConvertible {
                 } ?? "")))
         await crashReporter?.start()
         metrics.held(tasks.count, slots: tasks.slots)
+        let successors = SuccessorLeasing(
+            worker: configuration.name, lease: configuration.lease, queues: configuration.queues,
+            wanted: { [drainSignal] in !drainSignal.isRequested })
         let committer = ResultCommitter(
-            queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults, logger: logger)
+            queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults, successors: successors,
+            logger: logger)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
             configuration: configuration, crashReporter: crashReporter, metrics: metrics,

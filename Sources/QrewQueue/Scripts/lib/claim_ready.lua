@@ -1,0 +1,133 @@
+--[[ claim_ready: leasing ready tasks to a worker, best score first: the work of `claim`, shared
+  with `complete` (which leases a worker the tasks its results released, docs/protocol.md
+  *Successors*). Needs lib/common, lib/limits, lib/gates and lib/specs.
+  A task whose run, step or pool is at its concurrency limit is parked (lib/limits) until a
+  slot frees; an entry whose task is no longer ready (canceled, skipped) is dropped, and
+  one that is no task of any run goes to the dead-letter list (lib/common dead_letter). A ready
+  task of a run being canceled is dropped too (the cancellation ends it; lib/cancel), and its
+  pools unpark a waiter for the slot it leaves.
+  A task with `gates` (a circuit breaker or rate limit, lib/gates) whose gate is closed is parked
+  at that gate (no attempt counted) until the leader's `wake_gates` queues it again; tasks
+  without gates cost nothing more than reading the empty field.
+  At most `max` + 1000 ready entries are examined per call, so a queue full of tasks whose
+  limits are full is parked a slice per call; when that bound stops a claim with entries left,
+  the call leaves a wake-up token on the queue, so the worker claims again at once.
+  The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
+  hash the claim makes anyway: it goes into the task_started event and to the worker, which
+  makes the attempt's span and gives the task TRACEPARENT. ]]
+
+-- Leases up to `max` ready tasks of `queues` (names, in the worker's order of preference) to
+-- `worker` for `lease` ms. Returns the reply entries (flat, 9 per task: see claim.lua) and the
+-- queues it emptied (whose wake-up tokens are stale now).
+local function claim_ready(worker, lease, max, queues)
+  -- The reply and the lease entries are appended with counters: `#t` on a growing table is a
+  -- binary search each time.
+  local out, n_out, claimed = {}, 0, 0
+  local examined, most = 0, max + 1000
+  -- Batched per call: lease tokens are reserved with one INCRBY (a few may go unused), lease
+  -- deadlines go to P:leases in one ZADD, and each run is read once (canceling? started? trace?).
+  local next_token, last_token = 1, 0
+  local lease_entries, n_leases = {}, 0
+  local runs = {}
+  -- The outputs entry of a task whose spec references no other task's output (most tasks).
+  local NO_OUTPUTS = {}
+  -- Queues this call emptied.
+  local drained = {}
+
+  local deadline = tostring(NOW + lease)
+  for _, queue in ipairs(queues) do
+    local ready = ready_key(queue)
+    while claimed < max do
+      local want = math.min(max - claimed, most - examined)
+      if want <= 0 then
+        if redis.call('ZCARD', ready) > 0 then note_queued(queue, 1) end
+        break
+      end
+      local popped = redis.call('ZPOPMAX', ready, want)
+      -- fewer than asked for: the queue is empty now, so its wake-up tokens are stale
+      if #popped < 2 * want then drained[#drained + 1] = queue end
+      if #popped == 0 then break end
+      examined = examined + #popped / 2
+      for pi = 1, #popped, 2 do
+        local ref, score = popped[pi], popped[pi + 1]
+        local tk = task_key(ref)
+        local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates', 'queuedAt', 'sig')
+        if t[1] == 'ready' then
+          local run = split_ref(ref)
+          local r = runs[run]
+          if not r then
+            local rk = run_key(run)
+            local f = redis.call('HMGET', rk, 'cancelReason', 'startedAt', 'traceId', 'traceFlags')
+            r = { key = rk, canceling = f[1] and true or false, started = f[2] and true or false,
+              trace_id = f[3] or '', trace = f[3] and (f[3] .. '-' .. (f[4] or '01')) or '' }
+            runs[run] = r
+          end
+          -- Limits and gates cost nothing more than reading their empty fields for tasks without.
+          local limited = t[2] and t[2] ~= ''
+          local limits = limited and split_csv(t[2]) or nil
+          local blocked = limited and not r.canceling and full_limit(run, limits)
+          local gated, gate, opens = t[7] and t[7] ~= '', nil, nil
+          if gated and not r.canceling and not blocked then gate, opens = gates().closed_gate(t[7]) end
+          if r.canceling then
+            forget_ready(run, ref, t[2])
+          elseif blocked then
+            park(run, blocked, score, ref)
+          elseif gate then
+            gates().park_at_gate(run, gate, opens, score, ref, limits or {})
+          else
+            if limited then take_limits(run, limits) end
+            if next_token > last_token then
+              last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
+              next_token = last_token - (max - claimed) + 1
+            end
+            local token = tostring(next_token)
+            next_token = next_token + 1
+            local attempt_number = tonumber(t[3]) + 1
+            local attempt = tostring(attempt_number)
+            if gated then gates().take_gates(t[7], ref, attempt) end
+            redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
+              'attempt', attempt, 'startedAt', NOW_S)
+            lease_entries[n_leases + 1] = deadline
+            lease_entries[n_leases + 2] = ref
+            n_leases = n_leases + 2
+            if not r.started then
+              r.started = true
+              redis.call('HSET', r.key, 'startedAt', NOW_S, 'state', 'running')
+            end
+            local outputs = NO_OUTPUTS
+            if t[5] and t[5] ~= '[]' then
+              outputs = {}
+              for _, id in ipairs(cjson.decode(t[5])) do
+                outputs[#outputs + 1] = id
+                outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. id), 'output') or ''
+              end
+            end
+            if r.trace_id ~= '' then
+              emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S,
+                'traceId', r.trace_id })
+            else
+              emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
+            end
+            out[n_out + 1] = ref
+            out[n_out + 2] = token
+            out[n_out + 3] = attempt_number
+            -- the spec lives in the run's <run>:specs (lib/specs); a task stored by an older
+            -- coordinator still carries it in its own hash
+            out[n_out + 4] = t[4] or spec_entry(r.key, redis.call('HGET', r.key .. ':specs', t[6]))
+            out[n_out + 5] = outputs
+            out[n_out + 6] = r.trace
+            out[n_out + 7] = queue
+            out[n_out + 8] = t[8] and math.max(0, NOW - tonumber(t[8])) or -1
+            out[n_out + 9] = t[9] or ''
+            n_out = n_out + 9
+            claimed = claimed + 1
+          end
+        elseif not t[1] then
+          dead_letter(ref, 'not a task of any run', 0)
+        end
+      end
+    end
+  end
+  if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
+  return out, drained
+end
