@@ -25,10 +25,9 @@ enum Workloads {
         return text
     }
 
-    /// A random DAG of echo steps, each depending on up to `dependencies` earlier ones.
+    /// A random DAG of echo steps, each depending on up to `dependencies` of the 200 steps before it.
     static func randomDAG(tasks: Int, dependencies: Int) -> String {
-        var generator = RandomWorkflowGenerator(seed: 7)
-        let workflow = generator.makeWorkflow(stepCount: tasks, dependenciesPerStep: dependencies, locality: 200)
+        let workflow = randomDAGWorkflow(tasks: tasks, dependencies: dependencies)
         var text = "name: random-dag\nsteps:\n"
         for step in workflow.steps {
             text += "  - { id: \(step.id), type: echo, with: { message: x }"
@@ -36,6 +35,18 @@ enum Workloads {
             text += " }\n"
         }
         return text
+    }
+
+    /// The workflow `randomDAG` writes out.
+    static func randomDAGWorkflow(tasks: Int, dependencies: Int) -> Workflow {
+        var generator = RandomWorkflowGenerator(seed: 7)
+        return generator.makeWorkflow(stepCount: tasks, dependenciesPerStep: dependencies, locality: 200)
+    }
+
+    /// The number of dependency levels of `randomDAG` (its longest chain): a run of it takes at
+    /// least that many dependency hops one after another, whatever the parallelism.
+    static func randomDAGDepth(tasks: Int, dependencies: Int) throws -> Int {
+        try PlanAnalysis(graph: TaskGraph(workflow: randomDAGWorkflow(tasks: tasks, dependencies: dependencies))).levels.count
     }
 
     private static func matrixSteps(tasks: Int, name: String, body: () -> String) -> String {
