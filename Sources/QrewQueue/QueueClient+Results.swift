@@ -10,9 +10,9 @@ extension QueueClient {
     }
 
     /// Records results like `complete(_:)`; with `successors`, the same call then leases the
-    /// worker up to `successors.most` ready tasks of its queues when the results queued tasks on
-    /// them (the dependents they released, best first, as a claim would), so they reach it in
-    /// the reply instead of through a wake-up and a claim (docs/protocol.md, *Successors*).
+    /// worker up to `successors.most` ready tasks of its queues, best first, as a claim would
+    /// (the dependents the results released among them), so they reach it in the reply instead
+    /// of through a wake-up and a claim (docs/protocol.md, *Successors*).
     public func complete(
         _ results: [TaskCompletion], successors: SuccessorRequest?
     ) async throws(QueueError) -> CompletionReply {

@@ -51,7 +51,7 @@ public struct SuccessorRequest: Sendable, Equatable {
     /// The worker's queues, in its order of preference.
     public let queues: [String]
     /// Most tasks to lease: the slots the worker set aside for them.
-    public let most: Int
+    public var most: Int
 
     public init(worker: String, lease: Duration, queues: [String], most: Int) {
         self.worker = worker

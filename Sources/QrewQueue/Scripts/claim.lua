@@ -5,9 +5,8 @@
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
   ARGV[4] worker name  ARGV[5] lease length (ms)  ARGV[6] max tasks
   ARGV[7..] queue names, in the worker's order of preference
-  The leasing itself (limits, gates, parking, the bound on entries examined, traces) is
-  lib/claim_ready's. A queue the call empties loses its wake-up tokens (left by pushes whose
-  tasks this claim took), so idle workers are not woken into claims that find nothing.
+  The leasing itself (limits, gates, parking, the bound on entries examined, traces, the wake-up
+  tokens of a queue it empties) is lib/claim_ready's.
   Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON from <run>:specs; for
   a matrix sibling stored as a difference, the pair {difference, template}: lib/specs spec_entry),
   outputs (flat array of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
@@ -22,9 +21,6 @@
 
 local queues = {}
 for qi = 7, #ARGV do queues[#queues + 1] = ARGV[qi] end
-local out, drained = claim_ready(ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), queues)
--- A queue this call emptied keeps no wake-up tokens: each would wake an idle worker into a claim
--- that finds nothing. Tasks this call queued again (unparked) get theirs from `flush`.
-for _, queue in ipairs(drained) do redis.call('DEL', wake_key(queue)) end
+local out = claim_ready(ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), queues)
 flush()
 return out

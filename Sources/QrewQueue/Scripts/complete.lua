@@ -150,18 +150,14 @@ local successor_worker, successor_lease, most_successors = ARGV[4], tonumber(ARG
 local worker_queues, first = {}, 8 + tonumber(ARGV[7])
 for i = 8, first - 1 do worker_queues[#worker_queues + 1] = ARGV[i] end
 
--- Leases the worker up to `most` ready tasks of its queues (lib/claim_ready), and takes back the
--- wake-up tokens `flush` would leave for the tasks this call queued and took itself.
+-- Leases the worker up to `most` ready tasks of its queues (lib/claim_ready); `flush` leaves one
+-- wake-up token fewer per task taken (each had one, or was queued by this call and would get one).
 local function lease_successors(most)
-  local out, drained = claim_ready(successor_worker, successor_lease, most, worker_queues)
+  local out = claim_ready(successor_worker, successor_lease, most, worker_queues)
   for i = 7, #out, 9 do
     local queue = out[i]
     local left = (queued_per_queue[queue] or 0) - 1
     queued_per_queue[queue] = left > 0 and left or nil
-  end
-  for _, queue in ipairs(drained) do
-    queued_per_queue[queue] = nil
-    redis.call('DEL', wake_key(queue))
   end
   return out
 end

@@ -15,9 +15,11 @@ import Synchronization
 /// run out meanwhile is given up (the task runs again elsewhere).
 /// With `durability` (`--durable-results`) each call also waits for replicas to hold the results.
 ///
-/// With `successors`, each call sets aside as many free slots as it carries results (at most)
-/// and asks `complete` to lease that many ready tasks in the same round trip; each one goes
-/// to the task runner of one of the results, which runs it next (``TaskRunner``).
+/// With `successors` (the worker, lease and queues to ask for), each call sets aside as many free
+/// slots as it carries results (at most) and asks `complete` to lease that many ready tasks in
+/// the same round trip; each one goes to the task runner of one of the results, which runs it
+/// next (``TaskRunner``). None are asked for while `wantsSuccessors` is false (draining), and any
+/// that arrive then are handed back.
 final class ResultCommitter: Sendable {
     /// Most lines of one task kept waiting; more are dropped (and counted in the stream).
     static let maxPendingLines = 10_000
@@ -91,7 +93,8 @@ final class ResultCommitter: Sendable {
     private let tasks: RunningTasks
     private let outage: RedisOutage
     private let durability: ResultDurability?
-    private let successors: SuccessorLeasing?
+    private let successors: SuccessorRequest?
+    private let wantsSuccessors: @Sendable () -> Bool
     private let logger: Logger
     /// Whether the last durable commit went unacknowledged by replicas (logged on change only).
     private let replicasBehind = Mutex(false)
@@ -99,13 +102,15 @@ final class ResultCommitter: Sendable {
 
     init(
         queue: QueueClient, tasks: RunningTasks, outage: RedisOutage, durability: ResultDurability?,
-        successors: SuccessorLeasing? = nil, logger: Logger, outputDelay: Duration = .milliseconds(5)
+        successors: SuccessorRequest? = nil, wantsSuccessors: @escaping @Sendable () -> Bool = { true }, logger: Logger,
+        outputDelay: Duration = .milliseconds(5)
     ) {
         self.queue = queue
         self.tasks = tasks
         self.outage = outage
         self.durability = durability
         self.successors = successors
+        self.wantsSuccessors = wantsSuccessors
         self.logger = logger
         self.outputDelay = outputDelay
     }
@@ -290,14 +295,15 @@ final class ResultCommitter: Sendable {
             }
         }
         guard !completions.isEmpty else { return healthy }
-        let reserved = successors.map { $0.wanted() ? tasks.reserve(upTo: completions.count) : 0 } ?? 0
-        let request = reserved > 0 ? successors?.request(most: reserved) : nil
+        let reserved = successors != nil && wantsSuccessors() ? tasks.reserve(upTo: completions.count) : 0
+        var request = reserved > 0 ? successors : nil
+        request?.most = reserved
         let sentAt = ContinuousClock.now
         do {
             let reply = try await record(completions.map(\.completion), successors: request)
             outage.succeeded()
             var leased = reply.successors
-            if !leased.isEmpty, successors?.wanted() != true {
+            if !leased.isEmpty, !wantsSuccessors() {
                 await queue.handBack(leased, logger: logger)
                 leased = []
             }

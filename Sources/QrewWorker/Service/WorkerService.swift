@@ -91,12 +91,10 @@ public final class WorkerService: Service, CustomStringConvertible {
                 } ?? "")))
         await crashReporter?.start()
         metrics.held(tasks.count, slots: tasks.slots)
-        let successors = SuccessorLeasing(
-            worker: configuration.name, lease: configuration.lease, queues: configuration.queues,
-            wanted: { [drainSignal] in !drainSignal.isRequested })
         let committer = ResultCommitter(
-            queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults, successors: successors,
-            logger: logger)
+            queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults,
+            successors: SuccessorRequest(worker: configuration.name, lease: configuration.lease, queues: configuration.queues, most: 0),
+            wantsSuccessors: { [drainSignal] in !drainSignal.isRequested }, logger: logger)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
             configuration: configuration, crashReporter: crashReporter, metrics: metrics,

@@ -11,14 +11,16 @@
   without gates cost nothing more than reading the empty field.
   At most `max` + 1000 ready entries are examined per call, so a queue full of tasks whose
   limits are full is parked a slice per call; when that bound stops a claim with entries left,
-  the call leaves a wake-up token on the queue, so the worker claims again at once.
+  the call leaves a wake-up token on the queue, so the worker claims again at once. A queue the
+  call empties loses its wake-up tokens (left by pushes whose tasks it took), so idle workers
+  are not woken into claims that find nothing.
   The run's trace (`traceId`, `traceFlags` on the run hash) comes from the same read of the run
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT. ]]
 
 -- Leases up to `max` ready tasks of `queues` (names, in the worker's order of preference) to
--- `worker` for `lease` ms. Returns the reply entries (flat, 9 per task: see claim.lua) and the
--- queues it emptied (whose wake-up tokens are stale now).
+-- `worker` for `lease` ms; a queue it empties loses its wake-up tokens (they were left for tasks
+-- it took). Returns the reply entries (flat, 9 per task: see claim.lua).
 local function claim_ready(worker, lease, max, queues)
   -- The reply and the lease entries are appended with counters: `#t` on a growing table is a
   -- binary search each time.
@@ -129,5 +131,8 @@ local function claim_ready(worker, lease, max, queues)
     end
   end
   if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
-  return out, drained
+  -- A queue this call emptied keeps no wake-up tokens: each would wake an idle worker into a
+  -- claim that finds nothing. Tasks queued again meanwhile (unparked) get theirs from `flush`.
+  for _, queue in ipairs(drained) do redis.call('DEL', wake_key(queue)) end
+  return out
 end
