@@ -11,11 +11,10 @@ enum TaskSpecFuzz {
         // As a worker receives it: text from Redis, invalid UTF-8 repaired.
         let text = String(fuzzBytes: bytes)
         let decoder = JSONDecoder()
-        // Foundation's JSONDecoder traps (not throws) on some texts nested past its 512 levels:
-        // "\n" then exactly 513 "[" crashes in JSONError.SourceLocation (swift-foundation on Swift
-        // 6.3.1). Past 256 levels it is not asked: TaskSpec(jsonText:) is still checked alone.
-        let comparable = Self.nestingDepth(text) <= 256
-        let foundation = comparable ? try? decoder.decode(TaskSpec.self, from: Data(text.utf8)) : nil
+        // Foundation's JSONDecoder traps on some texts nested past its 512 levels (FoundationJSON):
+        // those it is not asked about; TaskSpec(jsonText:) is still checked alone.
+        let comparable = FoundationJSON.offsetNestedDeeper(than: FoundationJSON.maximumDepth, in: text.utf8) == nil
+        let foundation = comparable ? try? FoundationJSON.decode(TaskSpec.self, from: Data(text.utf8)) : nil
         let spec: TaskSpec
         do {
             spec = try TaskSpec(jsonText: text)
@@ -63,25 +62,5 @@ enum TaskSpecFuzz {
                 try expect(retry.cap < .zero || delay <= retry.cap, "delay \(delay) over the cap after attempt \(attempt) of \(retry)")
             }
         }
-    }
-
-    /// The deepest nesting of arrays and objects in `text`, outside strings.
-    static func nestingDepth(_ text: String) -> Int {
-        var depth = 0, deepest = 0, inString = false, escaped = false
-        for byte in text.utf8 {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                deepest = max(deepest, depth)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-        }
-        return deepest
     }
 }

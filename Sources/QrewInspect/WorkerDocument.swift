@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewQueue
 
 /// The workers array of `qctl workers --json` and `GET /api/workers` (docs/status-json.md):
@@ -8,7 +9,7 @@ public enum WorkerDocument {
     public static func json(_ workers: [WorkerSnapshot]) throws -> Data {
         var array: [[String: Any]] = []
         for worker in workers {
-            let info = (try? JSONSerialization.jsonObject(with: Data(worker.info.utf8))) ?? [String: Any]()
+            let info = (try? FoundationJSON.object(from: Data(worker.info.utf8))) ?? [String: Any]()
             array.append(["name": worker.name, "lastSeenAt": Timestamp.rfc3339(milliseconds: worker.lastSeen), "info": info])
         }
         return try JSONSerialization.data(withJSONObject: array, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -33,7 +33,7 @@ struct FanOutPlan: Codable, Sendable, Hashable {
     }
 
     init?(jsonText: String) {
-        guard let plan = try? JSONDecoder().decode(FanOutPlan.self, from: Data(jsonText.utf8)) else { return nil }
+        guard let plan = try? FoundationJSON.decode(FanOutPlan.self, from: Data(jsonText.utf8)) else { return nil }
         self = plan
     }
 

@@ -81,7 +81,7 @@ extension QueueClient {
     static func childRecord(
         _ task: ClaimedTask, childRun: String, fieldText: String, intake: RunIntake
     ) -> Result<RunRecord, ChildWorkflowFailure> {
-        guard let child = try? JSONDecoder().decode(ChildWorkflow.self, from: Data(fieldText.utf8)) else {
+        guard let child = try? FoundationJSON.decode(ChildWorkflow.self, from: Data(fieldText.utf8)) else {
             return .failure(ChildWorkflowFailure(message: "child workflow: the step has no readable child workflow"))
         }
         guard RunIntake.isValidRunID(childRun) else {

@@ -1,4 +1,5 @@
 import Foundation
+import QrewCore
 import QrewRedis
 
 /// One entry of the dead-letter list (`<prefix>:dlq`, docs/protocol.md): a task that ended
@@ -28,7 +29,7 @@ public struct DeadLetter: Sendable, Equatable, Codable {
     }
 
     package init?(raw: [UInt8]) {
-        guard var entry = try? JSONDecoder().decode(DeadLetter.self, from: Data(raw)) else { return nil }
+        guard var entry = try? FoundationJSON.decode(DeadLetter.self, from: Data(raw)) else { return nil }
         entry.raw = raw
         self = entry
     }

@@ -108,7 +108,7 @@ extension QueueClient {
     public func requestReply(_ entryID: String) async throws(QueueError) -> RunRequestReply? {
         let reply = try await send(["GET", .string(keys.requestReply(entryID))])
         guard let text = reply.string else { return nil }
-        guard let decoded = try? JSONDecoder().decode(RunRequestReply.self, from: Data(text.utf8)) else {
+        guard let decoded = try? FoundationJSON.decode(RunRequestReply.self, from: Data(text.utf8)) else {
             throw .unexpectedReply(operation: "GET \(keys.requestReply(entryID))", reply: text)
         }
         return decoded

@@ -77,7 +77,7 @@ extension QueueClient {
         // The live workers of the queues that hold ready tasks.
         if !facts.queued.isEmpty {
             for worker in try await workers(seenWithin: liveWithin, now: now) {
-                guard let info = try? JSONDecoder().decode(WorkerQueues.self, from: Data(worker.info.utf8)) else { continue }
+                guard let info = try? FoundationJSON.decode(WorkerQueues.self, from: Data(worker.info.utf8)) else { continue }
                 for queue in info.queues ?? ["default"] {
                     var service = facts.queues[queue] ?? WaitFacts.QueueService(workers: [], slots: 0, running: 0)
                     service.workers.append(worker.name)

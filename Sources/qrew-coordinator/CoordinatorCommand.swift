@@ -106,7 +106,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
                 throw ValidationError("--scoring: cannot read \(scoring)")
             }
             do {
-                configuration.priorityTables = try JSONDecoder().decode(PriorityTables.self, from: data)
+                configuration.priorityTables = try FoundationJSON.decode(PriorityTables.self, from: data)
             } catch {
                 throw ValidationError("--scoring \(scoring): not valid priority tables: \(error)")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import QrewQueue
 import QrewRedis
+import QrewTestSupport
 import Testing
 
 /// No input takes the cluster down: every adversarial file is a clear problem for qctl (exit 1,
@@ -75,6 +76,22 @@ struct AdversarialInputTests {
             _ = try await cluster.queue.enqueueSubmission(runID: "after", fileName: "ok.yaml", workflow: good, params: [:])
             let after = try await cluster.queue.waitForRun("after", timeout: .seconds(15)) { $0.isFinished }
             #expect(after.state == "succeeded", "\(cluster.logs)")
+        }
+    }
+
+    /// A text Foundation's JSON readers trap on: as `--data` it is invalid JSON; as a worker's
+    /// stored heartbeat info `qctl workers` (and `--json`, the document of `GET /api/workers`)
+    /// shows the worker with that info unread.
+    @Test func textsFoundationTrapsOnAreRefusedNotTrapped() async throws {
+        let signal = try await qctl("signal", "r1", "approved", "--data", FoundationTrap.text)
+        #expect(signal.status == 2 && signal.stderr.contains("--data is not valid JSON"), "\(signal.status) \(signal.stderr)")
+        try await withProcessCluster(namespace: "adv") { cluster in
+            _ = try await cluster.queue.heartbeat(worker: "hostile", lease: .seconds(60), info: FoundationTrap.text, holding: [])
+            let connection = ["--redis", cluster.server.url, "--namespace", cluster.namespace]
+            for format in [[], ["--json"]] {
+                let result = try await QctlProcess(["workers"] + format + connection, environment: [:]).wait(timeout: .seconds(30))
+                #expect(result.status == 0 && result.stdout.contains("hostile"), "\(format): \(result.status) \(result.stdout)\(result.stderr)")
+            }
         }
     }
 }

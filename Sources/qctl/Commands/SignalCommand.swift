@@ -36,7 +36,7 @@ struct SignalCommand: AsyncParsableCommand {
         guard data.utf8.count <= Self.maximumDataBytes else {
             throw ValidationError("--data is \(data.utf8.count) bytes; at most \(Self.maximumDataBytes) are allowed")
         }
-        if !data.isEmpty, (try? JSONSerialization.jsonObject(with: Data(data.utf8), options: .fragmentsAllowed)) == nil {
+        if !data.isEmpty, (try? FoundationJSON.object(from: Data(data.utf8), options: .fragmentsAllowed)) == nil {
             throw ValidationError("--data is not valid JSON: \(data.prefix(80)) (quote a string: --data '\"text\"')")
         }
     }

@@ -52,7 +52,7 @@ struct WorkersCommand: AsyncParsableCommand {
     /// `slots 4, queues default,gpu, running 2, host h, pid 12` from the heartbeat's JSON info;
     /// with `--concurrency auto` also the range, the pressure and the last throttle.
     static func describe(_ info: String) -> String {
-        guard var object = (try? JSONSerialization.jsonObject(with: Data(info.utf8))) as? [String: Any] else { return info }
+        guard var object = (try? FoundationJSON.object(from: Data(info.utf8))) as? [String: Any] else { return info }
         var parts: [String] = []
         if let pressure = object.removeValue(forKey: "pressure") as? [String: Any] {
             let shares = ["cpu", "memory", "memoryStall"].compactMap { key in

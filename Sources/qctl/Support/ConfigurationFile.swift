@@ -6,7 +6,7 @@ import QrewCore
 enum ConfigurationFile {
     static func priorityTables(_ path: String) throws -> PriorityTables {
         do {
-            return try JSONDecoder().decode(PriorityTables.self, from: read(path))
+            return try FoundationJSON.decode(PriorityTables.self, from: read(path))
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -17,11 +17,11 @@ enum ConfigurationFile {
     static func durationEstimates(_ path: String) throws -> [String: Duration] {
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: read(path))
+            object = try FoundationJSON.object(from: read(path))
         } catch let error as ValidationError {
             throw error
         } catch {
-            throw ValidationError("\(path): not valid JSON: \(error.localizedDescription)")
+            throw ValidationError("\(path): not valid JSON: \((error as? JSONReaderError)?.description ?? error.localizedDescription)")
         }
         guard let entries = object as? [String: Any] else {
             throw ValidationError("\(path): expected a JSON object of step id to duration, like {\"build\": \"90s\"}")
