@@ -54,7 +54,9 @@ extension QueueClient {
             var slice: [(id: String, created: Int)] = []
             for index in stride(from: 0, to: flat.count - 1, by: 2) {
                 guard let id = flat[index].string else { continue }
-                slice.append((id, flat[index + 1].string.flatMap(Double.init).map { Int($0) } ?? 0))
+                // A score that is no time in ms (`inf`, `nan`, beyond `Int`: only a hand-written member has one) reads as 0.
+                let score = flat[index + 1].string.flatMap(Double.init)
+                slice.append((id, score.flatMap { Int(exactly: $0.rounded(.down)) } ?? 0))
             }
             if slice.isEmpty { return RunPage(runs: found, next: nil) }
             let replies = try await pipeline(slice.map { ["HGETALL", .string(keys.run($0.id))] })

@@ -4,9 +4,10 @@ import QrewRedis
 import QrewTestSupport
 import Testing
 
-/// Every JSON text a service reads from Redis without having written it in the same call goes
-/// through `FoundationJSON`: a text Foundation traps on, stored where each reader looks, is
-/// refused as unreadable (the reader goes on) instead of taking the process down.
+/// What a service reads from Redis without having written it in the same call cannot take it
+/// down: every such JSON text goes through `FoundationJSON`, so a text Foundation traps on,
+/// stored where each reader looks, is refused as unreadable (the reader goes on); a sorted-set
+/// score that is no time is read as none.
 @Suite("hostile stored texts")
 struct HostileStoredTextTests {
     static let trap = FoundationTrap.text
@@ -55,6 +56,18 @@ struct HostileStoredTextTests {
             let (outcome, _) = try await q.queue.startChildWorkflow(step, intake: parent.intake, fence: q.fence)
             #expect(outcome == .failed)
             #expect(try await q.state("p", "deploy") == "failed")
+        }
+    }
+
+    /// The runs index of `qctl runs` and `GET /api/runs`: a score that is no time in ms.
+    @Test func aRunIndexScoreThatIsNoTimeReadsAsZero() async throws {
+        try await withQueue { q throws in
+            for (score, run) in [("inf", "r-inf"), ("-inf", "r-neg"), ("1e300", "r-huge"), ("1700000000000", "r-ok")] {
+                _ = try await q.redis.send("ZADD", .string(q.queue.keys.runs), .string(score), .string(run))
+                _ = try await q.redis.send("HSET", .string(q.queue.keys.run(run)), "state", "succeeded")
+            }
+            let page = try await q.queue.runPage(after: nil, limit: 10)
+            #expect(page.runs.map(\.id) == ["r-inf", "r-huge", "r-ok", "r-neg"])
         }
     }
 }
