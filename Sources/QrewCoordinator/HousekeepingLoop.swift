@@ -26,7 +26,8 @@ struct HousekeepingLoop {
             // Work runs left for later calls, a slice of a few ms per call with pauses, so other
             // clients' commands run between.
             var sweeps = 0
-            while sweeps < Self.sweepCallsPerPass, !leadership.hasResigned,
+            let sweeping = try await queue.maintenanceBacklog().sweeping
+            while sweeping > 0, sweeps < Self.sweepCallsPerPass, !leadership.hasResigned,
                   try await queue.sweepRuns(fence: fence).more {
                 sweeps += 1
                 try await Task.sleep(for: Self.expiryPause)

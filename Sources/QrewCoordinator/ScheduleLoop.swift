@@ -13,7 +13,9 @@ struct ScheduleLoop {
 
     func run() async {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "schedules")) { fence in
-            let firing = try await queue.fireDueSchedules(fence: fence)
+            // No active schedule (the usual case): one ZCARD instead of the due_schedules call.
+            let active = try await queue.maintenanceBacklog().schedules > 0
+            let firing = active ? try await queue.fireDueSchedules(fence: fence) : ScheduleFiring()
             report(firing)
             let interval = configuration.maintenanceInterval
             await leadership.pause(for: firing.nextDue.map { min($0, interval) } ?? interval)

@@ -46,6 +46,9 @@ public struct ScheduleFiring: Sendable, Equatable {
     public var broken: [String] = []
     /// Time until the next schedule is due, when one is.
     public var nextDue: Duration?
+
+    /// A pass that did nothing.
+    public init() {}
 }
 
 extension QueueClient {
