@@ -26,8 +26,10 @@ struct ReapLoop {
                 }
                 log.warning("took back \(reaped.count) task(s) whose lease expired: \(reaped.prefix(5).map(\.ref).joined(separator: ", "))")
             }
-            let promoted = backlog.delayed > 0 ? try await queue.promoteDelayed(fence: fence) : (promoted: 0, nextDue: nil)
-            let queueTimeouts = backlog.queueTimeouts > 0 ? try await queue.expireQueued(fence: fence) : (expired: 0, nextDue: nil)
+            let promoted = backlog.delayed > 0
+                ? try await queue.promoteDelayed(fence: fence) : (promoted: 0, nextDue: nil)
+            let queueTimeouts = backlog.queueTimeouts > 0
+                ? try await queue.expireQueued(fence: fence) : (expired: 0, nextDue: nil)
             if queueTimeouts.expired > 0 {
                 log.info("\(queueTimeouts.expired) task(s) not started within their queue timeout")
             }

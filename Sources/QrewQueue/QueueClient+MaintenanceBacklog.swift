@@ -34,8 +34,13 @@ extension QueueClient {
         guard replies.count == sets.count else { throw .unexpectedReply(operation: "ZCARD", reply: "\(replies.count) replies") }
         let sizes = replies.map { $0.int ?? 0 }
         var backlog = MaintenanceBacklog()
-        (backlog.leases, backlog.delayed, backlog.queueTimeouts) = (sizes[0], sizes[1], sizes[2])
-        (backlog.gates, backlog.runDeadlines, backlog.sweeping, backlog.schedules) = (sizes[3] + sizes[4], sizes[5], sizes[6], sizes[7])
+        backlog.leases = sizes[0]
+        backlog.delayed = sizes[1]
+        backlog.queueTimeouts = sizes[2]
+        backlog.gates = sizes[3] + sizes[4]
+        backlog.runDeadlines = sizes[5]
+        backlog.sweeping = sizes[6]
+        backlog.schedules = sizes[7]
         return backlog
     }
 }

@@ -32,9 +32,9 @@ struct MaintenanceBacklogTests {
                 let member = "m\(try await q.redis.send("ZCARD", .string("\(prefix):\(set)")).int ?? 0)"
                 _ = try await q.redis.send("ZADD", .string("\(prefix):\(set)"), "1", .string(member))
             }
-            var expected = MaintenanceBacklog()
-            (expected.queueTimeouts, expected.gates, expected.runDeadlines, expected.sweeping, expected.schedules) = (1, 3, 1, 1, 1)
-            #expect(try await q.queue.maintenanceBacklog() == expected)
+            let backlog = try await q.queue.maintenanceBacklog()
+            #expect(backlog.leases == 0 && backlog.delayed == 0 && backlog.queueTimeouts == 1 && backlog.runDeadlines == 1)
+            #expect(backlog.gates == 3 && backlog.sweeping == 1 && backlog.schedules == 1, "gates: 1 due, 2 breakers")
         }
     }
 }

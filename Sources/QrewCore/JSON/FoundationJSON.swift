@@ -4,9 +4,9 @@ import Foundation
 /// write itself (read from Redis, a file or the command line).
 ///
 /// `JSONDecoder` and `JSONSerialization` refuse texts nested deeper than 512 arrays and objects,
-/// but building that error can trap (Swift 6.3.1, `JSONError.SourceLocation`: a text with a newline
-/// that ends right at its 513th level), which would take the whole process down. Such a text is refused
-/// here before Foundation sees it, so it is an error, never a crash.
+/// but building that error can trap (Swift 6.3.1, `JSONError.SourceLocation`: a text with a
+/// newline that ends right at its 513th level), which would take the whole process down. Such a
+/// text is refused here before Foundation sees it, so it is an error, never a crash.
 public enum FoundationJSON {
     /// Deepest nesting passed on to Foundation: its own limit, and ``JSONReader``'s.
     public static let maximumDepth = JSONReader.maximumDepth
@@ -23,8 +23,9 @@ public enum FoundationJSON {
         return try JSONSerialization.jsonObject(with: data, options: options)
     }
 
-    /// Where in `bytes` the first array or object opens that is nested deeper than `limit` (brackets
-    /// inside strings do not count), or nil when none is. It reads any bytes, JSON or not, in one pass.
+    /// Where in `bytes` the first array or object opens that is nested deeper than `limit`
+    /// (brackets inside strings do not count), or nil when none is. It reads any bytes, JSON or
+    /// not, in one pass.
     public static func offsetNestedDeeper(than limit: Int, in bytes: some Sequence<UInt8>) -> Int? {
         var depth = 0, inString = false, escaped = false
         for (offset, byte) in bytes.enumerated() {
