@@ -37,6 +37,11 @@ public struct Keys: Sendable, Hashable {
     public var leases: String { "\(prefix):leases" }
     /// Sorted set of tasks waiting out a retry backoff, by due time.
     public var delayed: String { "\(prefix):delayed" }
+    /// Sorted set of refs by when the task, queued, must have started (queue timeouts and wait
+    /// steps; `expire_queued`).
+    public var queueTimeouts: String { "\(prefix):queuetimeouts" }
+    /// Sorted set of run ids by when their workflow `timeout` ends (`expire_runs`).
+    public var runDeadlines: String { "\(prefix):deadlines" }
     /// Sorted set of worker names by last heartbeat.
     public var workers: String { "\(prefix):workers" }
     /// The coordinator leader lease (`<coordinator id>:<fence>`).

@@ -27,8 +27,8 @@ extension QueueClient {
     /// The sizes of the maintenance scripts' work sets, in one round trip (read only).
     public func maintenanceBacklog() async throws(QueueError) -> MaintenanceBacklog {
         let sets = [
-            keys.leases, keys.delayed, "\(keys.prefix):queuetimeouts", "\(keys.prefix):gates:due", "\(keys.prefix):breakers",
-            "\(keys.prefix):deadlines", keys.sweeping, keys.schedules,
+            keys.leases, keys.delayed, keys.queueTimeouts, keys.gatesDue, keys.breakers, keys.runDeadlines, keys.sweeping,
+            keys.schedules,
         ]
         let replies = try await pipeline(sets.map { ["ZCARD", .string($0)] })
         guard replies.count == sets.count else { throw .unexpectedReply(operation: "ZCARD", reply: "\(replies.count) replies") }
