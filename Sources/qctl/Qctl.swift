@@ -30,7 +30,7 @@ struct Qctl: ParsableCommand {
     /// `qctl status` of a missing run; docs/benchmarks.md, "Front door: qctl one-shot commands").
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parse(Array(CommandLine.arguments.dropFirst()))
             if let asyncCommand = command as? AsyncParsableCommand {
                 try AsyncCommandRun(asyncCommand).runToCompletion()
             } else {
@@ -50,6 +50,33 @@ struct Qctl: ParsableCommand {
             if !message.isEmpty { Console.error(message) }
             exit(withError: ExitCode(exitStatus(code)))
         }
+    }
+
+    /// The command `arguments` name, parsed. A top-level command is first parsed as its own root:
+    /// parsing from `qctl` also builds the tree of every command and runs two throwaway parsers
+    /// looking for `--generate-completion-script` (together ~0.5 ms of the ~3.5 ms of CPU a
+    /// `qctl validate` costs; docs/benchmarks.md, "Front door: qctl start-up"). A command that
+    /// names qctl as its super-command (`_superCommandName`) is a root ArgumentParser runs no
+    /// completion check for. Anything that shortcut does not parse into one of that command's own
+    /// types (help, a usage error, a completion request) is parsed again from `qctl`, so what a
+    /// user sees, help and errors included, is what the root gives.
+    private static func parse(_ arguments: [String]) throws -> ParsableCommand {
+        if let name = arguments.first,
+           !arguments.contains(where: { $0.hasPrefix("--generate-completion-script") || $0.hasPrefix("---") || $0.hasPrefix("--experimental-") }),
+           let topLevel = configuration.subcommands.first(where: {
+               $0.configuration.commandName == name && $0.configuration._superCommandName == configuration.commandName
+           }),
+           let command = try? topLevel.parseAsRoot(Array(arguments.dropFirst())),
+           isCommand(type(of: command), in: topLevel)
+        {
+            return command
+        }
+        return try parseAsRoot(arguments)
+    }
+
+    /// Whether `type` is `root` or one of the commands below it (not ArgumentParser's help command).
+    private static func isCommand(_ type: ParsableCommand.Type, in root: ParsableCommand.Type) -> Bool {
+        type == root || root.configuration.subcommands.contains { isCommand(type, in: $0) }
     }
 
     /// The status qctl exits with for `code`: 2 for a usage error, as the tools it sits beside.

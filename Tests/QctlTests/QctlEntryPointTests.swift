@@ -63,6 +63,30 @@ struct QctlEntryPointTests {
         #expect(result.stderr.contains("Usage: qctl status"), "\(result.stderr)")
     }
 
+    /// A top-level command is parsed as its own root first (no tree of every command, no
+    /// completion-script check); help and usage errors still come from the root's parse.
+    @Test func aTopLevelCommandsHelpAndErrorsReadAsFromTheRoot() async throws {
+        let listing = try await qctl("--help")
+        let names = listing.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst()
+            .prefix { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }  // not an abstract's second line
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(names.count >= 20, "\(listing.stdout)")
+        for name in names {
+            let ownHelp = try await qctl(name, "--help")
+            let rootHelp = try await qctl("help", name)
+            #expect(ownHelp.status == 0 && ownHelp.stdout == rootHelp.stdout, "\(name): \(ownHelp.stdout)")
+            #expect(ownHelp.stdout.contains("USAGE: qctl \(name)"), "\(name): \(ownHelp.stdout)")
+        }
+        let unknown = try await qctl("status", "run", "--bogus")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("Usage: qctl status") && unknown.stderr.contains("See 'qctl status --help'"), "\(unknown.stderr)")
+        let nested = try await qctl("dlq", "list", "--limit", "0")
+        #expect(nested.status == 2)
+        #expect(nested.stderr.hasPrefix("Error: --limit must be at least 1") && nested.stderr.contains("Usage: qctl dlq list"), "\(nested.stderr)")
+    }
+
     @Test func helpGoesToStdoutAndExitsZero() async throws {
         for arguments in [["--help"], [], ["help", "status"]] {
             let process = try QctlProcess(arguments)

@@ -6,6 +6,7 @@ import QrewCore
 struct AclCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "acl",
+        _superCommandName: "qctl",
         abstract: "Print a Redis 7 ACL file with the roles of a namespace.",
         discussion: """
             Users qrew-coordinator, qrew-worker, qrew-submitter and qrew-viewer, each limited to the \

@@ -8,6 +8,7 @@ import QrewQueue
 struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
+        _superCommandName: "qctl",
         abstract: "Approve (or --reject) an approval step that waits.",
         discussion: """
             The step ends succeeded and its dependents start; with --reject it ends failed \

@@ -7,6 +7,7 @@ import QrewCore
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
+        _superCommandName: "qctl",
         abstract: "Cancel a run: unfinished tasks end canceled, running ones are stopped.",
         discussion: """
             As a Redis user that may not change runs itself (qrew-submitter), the request goes to the \

@@ -12,6 +12,7 @@ import Synchronization
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
+        _superCommandName: "qctl",
         abstract: "Start a local cluster and run a workflow on it, live.",
         discussion: """
             Starts redis-server (unless QREW_REDIS_URL or --redis is set), one qrew-coordinator, N \

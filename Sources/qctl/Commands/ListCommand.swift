@@ -5,6 +5,7 @@ import ArgumentParser
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
+        _superCommandName: "qctl",
         abstract: "List runs, newest first.")
 
     @OptionGroup var redis: RedisOptions

@@ -4,6 +4,7 @@ import ArgumentParser
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
+        _superCommandName: "qctl",
         abstract: "Print the output lines of a run's tasks (prefixed with the task id), or of one task.")
 
     @Argument(help: "Run id.")

@@ -11,6 +11,7 @@ import QrewQueue
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
+        _superCommandName: "qctl",
         abstract: "Show how a workflow decomposes and in which order its tasks would run.")
 
     @OptionGroup var workflow: WorkflowOptions

@@ -7,6 +7,7 @@ import QrewQueue
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
+        _superCommandName: "qctl",
         abstract: "Run a finished run's failed and skipped steps again (--fresh: every step).",
         discussion: """
             A dynamic fan-out that expanded keeps its tasks: those that failed or were canceled run again, \

@@ -11,6 +11,7 @@ struct SignalCommand: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "signal",
+        _superCommandName: "qctl",
         abstract: "Send an event to a run: its wait steps for the event complete.",
         discussion: """
             Every step of the run with 'type: wait' and 'event: EVENT' that waits ends succeeded, \

@@ -8,6 +8,7 @@ import QrewQueue
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
+        _superCommandName: "qctl",
         abstract: "Show a run's statistics: wall time, critical path, concurrency, steps, pools, recommendations.",
         discussion: """
             Computed from what the run stored (task records and its progress stream); nothing runs \

@@ -8,6 +8,7 @@ import QrewQueue
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
+        _superCommandName: "qctl",
         abstract: "Show a run's state and its tasks.")
 
     @Argument(help: ArgumentHelp("Run id.", valueName: "run"))

@@ -10,6 +10,7 @@ import QrewQueue
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
+        _superCommandName: "qctl",
         abstract: "Validate a workflow and queue it as a new run.",
         discussion: "With --follow or --wait the exit status is 0 only if the run succeeded.")
 

@@ -6,6 +6,7 @@ import QrewCore
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
+        _superCommandName: "qctl",
         abstract: "Check a workflow file and print every problem it has.")
 
     @OptionGroup var workflow: WorkflowOptions

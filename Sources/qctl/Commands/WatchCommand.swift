@@ -4,6 +4,7 @@ import ArgumentParser
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
+        _superCommandName: "qctl",
         abstract: "Show a run live: step state changes, output lines and progress.",
         discussion: "Exits 0 if the run succeeded, 1 otherwise.")
 

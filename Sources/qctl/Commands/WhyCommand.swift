@@ -8,6 +8,7 @@ import QrewQueue
 struct WhyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "why",
+        _superCommandName: "qctl",
         abstract: "Explain why a task (or every unfinished task of a run) is not running.",
         discussion: """
             Reasons: dependencies not finished, parked on a full pool or maxConcurrency (and which \

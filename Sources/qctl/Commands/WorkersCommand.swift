@@ -7,6 +7,7 @@ import QrewCore
 struct WorkersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workers",
+        _superCommandName: "qctl",
         abstract: "List workers seen in the last two lease periods.")
 
     @OptionGroup var redis: RedisOptions

@@ -6,6 +6,7 @@ import QrewQueue
 struct CacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
+        _superCommandName: "qctl",
         abstract: "List, show and purge result-cache entries; show hit and miss counters.",
         subcommands: [CacheListCommand.self, CacheShowCommand.self, CachePurgeCommand.self, CacheStatsCommand.self],
         defaultSubcommand: CacheListCommand.self)

@@ -5,6 +5,7 @@ import ArgumentParser
 struct DlqCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlq",
+        _superCommandName: "qctl",
         abstract: "List, show, requeue and purge dead letters (tasks that failed for good).",
         subcommands: [DlqListCommand.self, DlqShowCommand.self, DlqRequeueCommand.self, DlqPurgeCommand.self],
         defaultSubcommand: DlqListCommand.self)

@@ -6,6 +6,7 @@ import QrewCore
 struct ScheduleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
+        _superCommandName: "qctl",
         abstract: "Run workflows on a cron schedule: add, list, remove, pause, resume.",
         subcommands: [
             ScheduleAddCommand.self, ScheduleListCommand.self, ScheduleRemoveCommand.self, SchedulePauseCommand.self,

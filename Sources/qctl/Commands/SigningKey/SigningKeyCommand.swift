@@ -7,6 +7,7 @@ import QrewQueue
 struct SigningKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signing-key",
+        _superCommandName: "qctl",
         abstract: "Make a task-signing key, or check a signing key file.",
         subcommands: [SigningKeyNewCommand.self, SigningKeyCheckCommand.self])
 }
