@@ -54,8 +54,8 @@ struct Qctl: ParsableCommand {
 
     /// The command `arguments` name, parsed. A top-level command is first parsed as its own root:
     /// parsing from `qctl` also builds the tree of every command and runs two throwaway parsers
-    /// looking for `--generate-completion-script` (together ~0.5 ms of the ~3.5 ms of CPU a
-    /// `qctl validate` costs; docs/benchmarks.md, "Front door: qctl start-up"). A command that
+    /// looking for `--generate-completion-script` (together ~0.6 ms of the ~2.9 ms of CPU a
+    /// `qctl validate` cost; docs/benchmarks.md, "qctl: the command named is parsed"). A command that
     /// names qctl as its super-command (`_superCommandName`) is a root ArgumentParser runs no
     /// completion check for. Anything that shortcut does not parse into one of that command's own
     /// types (help, a usage error, a completion request) is parsed again from `qctl`, so what a
