@@ -7,9 +7,11 @@ import Synchronization
 /// threads), so async callers enqueue a job here and suspend on a continuation; whichever
 /// connection thread is free takes the next job.
 ///
-/// A thread that just finished a job spins briefly before sleeping: a caller awaiting in a
-/// loop sends its next command within microseconds, and catching it without a futex sleep and
-/// wake-up roughly halves the hop cost on a small machine (see the qrew-bench round-trip figures).
+/// A thread that just finished a job spins briefly (`idleSpin`) before sleeping: a caller
+/// awaiting in a loop sends its next command within microseconds, and catching it without a
+/// futex sleep and wake-up roughly halves the hop cost on a small machine (see the qrew-bench
+/// round-trip figures). A caller that sends a command or two and stops (a `qctl` call) passes
+/// zero: for it the spin is only CPU.
 final class RedisConnectionLane: @unchecked Sendable {
     typealias Job = @Sendable (RedisConnection) -> Void
 
@@ -21,10 +23,12 @@ final class RedisConnectionLane: @unchecked Sendable {
     private var spinners = 0
     /// Queued job count, readable without the lock by spinning threads.
     private let pending = Atomic<Int>(0)
-    private static let spinLimit = Duration.microseconds(50)
+    /// How long a thread that just finished a job busy-waits for the next one.
+    private let idleSpin: Duration
 
     /// Starts `threads` threads, each with its own lazily connecting connection.
-    init(configuration: RedisConfiguration, threads: Int, name: String) {
+    init(configuration: RedisConfiguration, threads: Int, name: String, idleSpin: Duration) {
+        self.idleSpin = idleSpin
         for index in 0..<max(1, threads) {
             let thread = Thread { [self] in
                 serve(RedisConnection(configuration: configuration))
@@ -93,7 +97,7 @@ final class RedisConnectionLane: @unchecked Sendable {
     private func next(spinFirst: Bool) -> Job? {
         condition.lock()
         defer { condition.unlock() }
-        var spin = spinFirst
+        var spin = spinFirst && idleSpin > .zero
         while head == jobs.count {
             if closed { return nil }
             if spin {
@@ -117,9 +121,9 @@ final class RedisConnectionLane: @unchecked Sendable {
         return job
     }
 
-    /// Busy-waits up to `spinLimit` for a job to be queued.
+    /// Busy-waits up to `idleSpin` for a job to be queued.
     private func spinForJob() {
-        let deadline = ContinuousClock.now + Self.spinLimit
+        let deadline = ContinuousClock.now + idleSpin
         while pending.load(ordering: .acquiring) == 0 && ContinuousClock.now < deadline { sched_yield() }
     }
 }

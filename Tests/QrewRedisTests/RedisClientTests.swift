@@ -4,9 +4,12 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct RedisClientTests {
-    @Test func manyConcurrentCallersGetTheRightTotal() async throws {
+    /// With and without the idle spin (qctl's clients have none): a thread asleep on its
+    /// condition is woken by every submitted call.
+    @Test(arguments: [Duration.microseconds(50), .zero])
+    func manyConcurrentCallersGetTheRightTotal(idleSpin: Duration) async throws {
         try await withRedisServer { server in
-            let client = RedisClient(configuration: try testConfiguration(for: server))
+            let client = RedisClient(configuration: try testConfiguration(for: server), idleSpin: idleSpin)
             defer { client.close() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<200 {
@@ -15,6 +18,20 @@ struct RedisClientTests {
                 try await group.waitForAll()
             }
             #expect(try await client.send("GET", "total").int == 200)
+        }
+    }
+
+    /// One caller's commands one after another, each sent after the last reply, with the
+    /// connection's thread asleep between them when it does not spin.
+    @Test func sequentialCallsWithoutTheIdleSpin() async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server), poolSize: 1, idleSpin: .zero)
+            defer { client.close() }
+            for expected in 1...100 {
+                #expect(try await client.send("INCR", "counter").int == expected)
+                try await Task.sleep(for: .microseconds(200))
+            }
+            #expect(try await client.pipeline([["GET", "counter"], ["DEL", "counter"]]) == [.bulk(Array("100".utf8)), .integer(1)])
         }
     }
 
@@ -49,9 +66,10 @@ struct RedisClientTests {
         }
     }
 
-    @Test func blockingPopIsServedByAPushPromptly() async throws {
+    @Test(arguments: [Duration.microseconds(50), .zero])
+    func blockingPopIsServedByAPushPromptly(idleSpin: Duration) async throws {
         try await withRedisServer { server in
-            let client = RedisClient(configuration: try testConfiguration(for: server))
+            let client = RedisClient(configuration: try testConfiguration(for: server), idleSpin: idleSpin)
             defer { client.close() }
             let start = ContinuousClock.now
             // A block of 60 s served by the push, not by its timeout: the bound only has to tell

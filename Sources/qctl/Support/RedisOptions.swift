@@ -71,7 +71,8 @@ struct RedisOptions: ParsableArguments {
             var configuration = try RedisConfiguration(url: target, environment: environment)
             configuration.connectTimeout = connectTimeout
             configuration.commandTimeout = .seconds(10)
-            redis = RedisClient(configuration: configuration, poolSize: connections)
+            // No idle spin: a qctl call's next command, if any, waits on a reply or a person.
+            redis = RedisClient(configuration: configuration, poolSize: connections, idleSpin: .zero)
             queue = QueueClient(redis: redis, keys: Keys(prefix: resolvedNamespace), scripts: .bundledOnFirstUse)
         } catch {
             throw CommandFailure("\(error)")
