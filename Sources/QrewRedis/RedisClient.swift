@@ -65,6 +65,14 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Announces a command expected within `within` (a result of work just started; at most
+    /// 1 ms): a sleeping connection thread is woken now to wait for it spinning, so the command
+    /// does not pay for that thread's wake-up when it comes. A thread spinning already waits
+    /// that long; nothing happens while commands are queued.
+    public func expectCommand(within: Duration) {
+        pool.expectJob(within: within)
+    }
+
     /// Runs `body` on one pooled connection's own thread, for several commands that must share
     /// a connection (MULTI/EXEC, WATCH) or a caller's synchronous code. `body` blocks that
     /// thread: keep it short.

@@ -35,6 +35,35 @@ struct RedisClientTests {
         }
     }
 
+    /// A command announced with `expectCommand(within:)` is served whether it comes within the
+    /// window or after it has lapsed, alone or among concurrent callers that announce theirs too;
+    /// and a client closed while a thread spins for one refuses calls as usual.
+    @Test(arguments: [Duration.microseconds(50), .zero])
+    func announcedCommandsAreServedInOrAfterTheirWindow(idleSpin: Duration) async throws {
+        try await withRedisServer { server in
+            let client = RedisClient(configuration: try testConfiguration(for: server), poolSize: 2, idleSpin: idleSpin)
+            for round in 1...40 {
+                client.expectCommand(within: .microseconds(300))
+                // every other command comes after its window (and the idle spin) have passed
+                if round.isMultiple(of: 2) { try await Task.sleep(for: .milliseconds(2)) }
+                #expect(try await client.send("INCR", "sequential").int == round)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        client.expectCommand(within: .milliseconds(1))
+                        _ = try await client.send("INCR", "concurrent")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await client.send("GET", "concurrent").int == 100)
+            client.expectCommand(within: .milliseconds(1))
+            client.close()
+            await #expect(throws: RedisError.self) { try await client.send("PING") }
+        }
+    }
+
     @Test func pipelineAndWithConnection() async throws {
         try await withRedisServer { server in
             let client = RedisClient(configuration: try testConfiguration(for: server), poolSize: 2)
