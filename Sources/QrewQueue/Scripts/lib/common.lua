@@ -98,8 +98,9 @@ end
 -- The progress events this call emitted, per run (flat field lists, in order), and the runs in
 -- the order they were first emitted to: `flush` writes them.
 local run_events, event_runs = {}, {}
--- The `run_finished` event of each run that ended in this call (`emit_run_finished`).
-local run_outcomes = {}
+-- The `run_finished` event of each run that ended in this call (`emit_run_finished`), and the
+-- expiry (ms) given to the run's keys when the caller set it.
+local run_outcomes, outcome_run_ttls = {}, {}
 -- How long a run's outcome stream outlives its last `run_finished` (ms), at most: never longer
 -- than the run hash. It is there to wake the clients waiting at that moment; one that comes
 -- later finds the end in the run hash (`finishedAt`, `state`), so a stream (4 KB at least) is
@@ -120,10 +121,13 @@ end
 
 -- Emits a run's `run_finished` event (`fields`), which `flush` also writes to the run's outcome
 -- stream <run>:outcome: what a client waiting for the run's end alone (`qctl ... --wait`) blocks
--- on, instead of reading every event of the run.
-local function emit_run_finished(run, fields)
+-- on, instead of reading every event of the run. `run_ttl` is the expiry (ms, integer text) the
+-- caller gives the run hash in this call, false for none, or nil when it leaves the hash's as it is
+-- (then `flush` reads it).
+local function emit_run_finished(run, fields, run_ttl)
   emit(run, fields)
   run_outcomes[run] = fields
+  if run_ttl ~= nil then outcome_run_ttls[run] = run_ttl and tonumber(run_ttl) or -1 end
 end
 
 -- Writes each run's events of this call as one stream entry (capped): the event itself when there
@@ -152,14 +156,14 @@ local function write_events()
       redis.call('DEL', rk .. ':outcome')
       redis.call('XADD', rk .. ':outcome', id, unpack(outcome))
       -- a minute, or less when the run hash expires sooner (a short retention)
-      local ttl = redis.call('PTTL', rk)
+      local ttl = outcome_run_ttls[run] or redis.call('PTTL', rk)
       redis.call('PEXPIRE', rk .. ':outcome', (ttl > 0 and ttl < OUTCOME_TTL_MS) and ttl or OUTCOME_TTL_MS)
     end
     if redis.call('PUBSUB', 'NUMSUB', rk .. ':live')[2] > 0 then
       redis.call('PUBLISH', rk .. ':live', '{"id":"' .. id .. '","events":' .. (json or cjson.encode(events)) .. '}')
     end
   end
-  run_events, event_runs, run_outcomes = {}, {}, {}
+  run_events, event_runs, run_outcomes, outcome_run_ttls = {}, {}, {}, {}
   return ids
 end
 

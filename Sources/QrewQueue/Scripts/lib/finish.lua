@@ -153,15 +153,19 @@ local function settle(run, settled, failed)
   local pending = redis.call('HINCRBY', rk, 'pending', -settled)
   if pending > 0 then return end
   local r = redis.call('HMGET', rk, 'finishedAt', 'failedTasks', 'cancelReason', 'cancelState', 'state', 'retention',
-    'parent')
+    'parent', 'timeoutMs')
   if r[1] then return end
   local state = r[2] and 'failed' or 'succeeded'
   -- A canceled run ends in the state its cancellation chose (`failed` under failFast); a run
   -- canceled before `cancelState` existed kept that state in `state`.
   if r[3] then state = r[4] or r[5] end
   redis.call('HSET', rk, 'state', state, 'finishedAt', NOW_S)
-  redis.call('ZREM', P .. ':deadlines', run)  -- a retry of the run gets a fresh one (retry_run)
-  emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S })
+  -- only a run with a workflow timeout is in the deadlines set; a retry gets a fresh one (retry_run)
+  if r[8] then redis.call('ZREM', P .. ':deadlines', run) end
+  -- The run's own retention (stored at submission: one source of truth); a run stored without
+  -- one, by an older coordinator, gets the default week.
+  local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)
+  emit_run_finished(run, { 'type', 'run_finished', 'run', run, 'state', state, 'ts', NOW_S }, ttl or false)
   -- A child workflow's run: the leader ends its parent's step (`finish_children`, lib/child),
   -- woken at once through the `__workflow` queue's wake-up list.
   if r[7] then
@@ -169,11 +173,7 @@ local function settle(run, settled, failed)
     note_queued('__workflow', 1)
   end
   -- The leader learns step durations from it (QueueClient.learnDurations), off the hot paths.
-  redis.call('LPUSH', P .. ':learn', run)
-  redis.call('LTRIM', P .. ':learn', 0, 999)
-  -- The run's own retention (stored at submission: one source of truth); a run stored without
-  -- one, by an older coordinator, gets the default week.
-  local ttl = expiry_ms(r[6] or DEFAULT_RETENTION_MS)
+  if redis.call('LPUSH', P .. ':learn', run) > 1000 then redis.call('LTRIM', P .. ':learn', 0, 999) end
   if ttl then expire_finished_run(run, ttl) end
 end
 
