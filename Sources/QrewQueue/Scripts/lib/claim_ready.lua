@@ -35,6 +35,9 @@ local function claim_ready(worker, lease, max, queues)
   local NO_OUTPUTS = {}
   -- Queues this call emptied.
   local drained = {}
+  -- Per run key, the reply positions and ids of the tasks whose specs are read from <run>:specs
+  -- after the loop, in one HMGET per run rather than one HGET per task.
+  local spec_reads, spec_runs = {}, {}
 
   local deadline = tostring(NOW + lease)
   for _, queue in ipairs(queues) do
@@ -113,9 +116,20 @@ local function claim_ready(worker, lease, max, queues)
             out[n_out + 1] = ref
             out[n_out + 2] = token
             out[n_out + 3] = attempt_number
-            -- the spec lives in the run's <run>:specs (lib/specs); a task stored by an older
-            -- coordinator still carries it in its own hash
-            out[n_out + 4] = t[4] or spec_entry(r.key, redis.call('HGET', r.key .. ':specs', t[6]))
+            -- the spec lives in the run's <run>:specs (lib/specs), read below; a task stored by
+            -- an older coordinator still carries it in its own hash
+            if t[4] then
+              out[n_out + 4] = t[4]
+            else
+              local reads = spec_reads[r.key]
+              if not reads then
+                reads = { positions = {}, ids = {} }
+                spec_reads[r.key] = reads
+                spec_runs[#spec_runs + 1] = r.key
+              end
+              reads.positions[#reads.positions + 1] = n_out + 4
+              reads.ids[#reads.ids + 1] = t[6]
+            end
             out[n_out + 5] = outputs
             out[n_out + 6] = r.trace
             out[n_out + 7] = queue
@@ -131,6 +145,15 @@ local function claim_ready(worker, lease, max, queues)
     end
   end
   if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
+  for _, rk in ipairs(spec_runs) do
+    local reads = spec_reads[rk]
+    for first = 1, #reads.ids, 1000 do
+      local args = { 'HMGET', rk .. ':specs' }
+      for i = first, math.min(first + 999, #reads.ids) do args[#args + 1] = reads.ids[i] end
+      local stored = redis.call(unpack(args))
+      for i = 1, #stored do out[reads.positions[first + i - 1]] = spec_entry(rk, stored[i]) end
+    end
+  end
   -- A queue this call emptied keeps no wake-up tokens: each would wake an idle worker into a
   -- claim that finds nothing. Tasks queued again meanwhile (unparked) get theirs from `flush`.
   for _, queue in ipairs(drained) do redis.call('DEL', wake_key(queue)) end
