@@ -16,6 +16,11 @@ struct HousekeepingLoop {
     static let expiryBudget = 200
     /// The pause between two `expire_tasks` (or `sweep_runs`) calls while work is left.
     static let expiryPause = Duration.milliseconds(2)
+    /// Run index entries `prune_runs` visits per call (an EXISTS each: ~0.2 ms of Redis).
+    static let pruneBatch = 50
+    /// Most `prune_runs` calls per pass: ~500 index entries a tick, so a week's index of 100,000
+    /// runs is walked in under a minute without a big one costing Redis more.
+    static let pruneCallsPerPass = 10
     /// Most `sweep_runs` calls per pass (a 100,000-task cancel takes ~100), so a run whose work
     /// never ends cannot keep the loop from its other jobs.
     static let sweepCallsPerPass = 1000
@@ -43,7 +48,15 @@ struct HousekeepingLoop {
             }
             let learned = try await queue.learnDurations(shouldLearn: learning.shouldLearn)
             if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
-            let forgotten = try await queue.pruneRuns(fence: fence)
+            // The run index a slice at a time too, until a pass over it ends or the tick's share is done.
+            var forgotten = 0
+            for _ in 0..<Self.pruneCallsPerPass {
+                guard !leadership.hasResigned else { break }
+                let pruned = try await queue.pruneRuns(fence: fence, batch: Self.pruneBatch)
+                forgotten += pruned.removed
+                guard pruned.more else { break }
+                try await Task.sleep(for: Self.expiryPause)
+            }
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             await leadership.pause(for: configuration.maintenanceInterval)
         }

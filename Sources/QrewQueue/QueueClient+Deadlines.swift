@@ -25,10 +25,13 @@ extension QueueClient {
     }
 
     /// Removes expired runs from the run index, visiting about `batch` entries per call (the
-    /// cursor is kept in Redis, so successive calls walk the whole index). Returns how many it removed.
-    public func pruneRuns(fence: String, batch: Int = 500) async throws(QueueError) -> Int {
+    /// cursor is kept in Redis, so successive calls walk the whole index). Returns how many it
+    /// removed, and whether the walk goes on (false when this call finished a pass over the index).
+    public func pruneRuns(fence: String, batch: Int = 100) async throws(QueueError) -> (removed: Int, more: Bool) {
         let reply = try await run(.pruneRuns, [.string(fence), .int(batch)])
-        guard let removed = reply.int else { throw unexpected(.pruneRuns, reply) }
-        return removed
+        guard let parts = reply.array, parts.count == 2, let removed = parts[0].int, let more = parts[1].int else {
+            throw unexpected(.pruneRuns, reply)
+        }
+        return (removed, more == 1)
     }
 }

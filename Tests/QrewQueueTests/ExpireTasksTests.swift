@@ -45,6 +45,24 @@ struct ExpireTasksTests {
         }
     }
 
+    /// A call visits at most 16 runs however small they are, so one over many one-task runs stays
+    /// short; the rest waits for the next call.
+    @Test func aCallTakesAtMost16Runs() async throws {
+        try await withQueue { q throws in
+            for index in 0..<20 {
+                try await q.submit("r\(index)", [task("a")])
+                for item in try await q.claim(1) { try await q.succeed(item) }
+            }
+            try await q.applyAll()
+            #expect(try await q.queue.expireTasks(fence: q.fence) == (16, true))
+            #expect(try await q.queue.expireTasks(fence: q.fence) == (4, false))
+            for index in 0..<20 {
+                #expect(try await pttl(q, q.queue.keys.task(TaskRef(runID: "r\(index)", taskID: "a"))) > 3_500_000)
+            }
+            #expect(try await q.redis.send("ZCARD", .string(q.queue.keys.expiring)).int == 0)
+        }
+    }
+
     @Test func aBudgetSplitsRunsOverCalls() async throws {
         try await withQueue { q throws in
             for run in ["r1", "r2", "r3"] {

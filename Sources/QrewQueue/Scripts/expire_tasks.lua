@@ -2,8 +2,8 @@
   and a slice at a time. A run's last settlement (lib/finish) expires the run's own keys and adds
   the run to <prefix>:expiring instead of touching each task key in that call, which would hold
   back the run's end, and the reply to the worker whose result ended it, by about 2 µs per task.
-  This script expires up to a budget of task keys per call, with the run hash's remaining time
-  (at once if it is gone), resuming a big run where the last call stopped
+  This script expires up to a budget of task keys (of at most 16 runs) per call, with the run
+  hash's remaining time (at once if it is gone), resuming a big run where the last call stopped
   (<prefix>:expiring:done), and the run's task list with its last slice. A run retried meanwhile
   (no `finishedAt`) is live again and left alone; it comes back when it finishes again.
   KEYS: none declared; it derives its keys from the prefix because the runs and tasks come from the
@@ -18,25 +18,46 @@ check_fence(ARGV[4])
 local expiring, done = P .. ':expiring', P .. ':expiring:done'
 local budget = tonumber(ARGV[5])
 local expired = 0
-for _, run in ipairs(redis.call('ZRANGE', expiring, 0, 99)) do
-  if budget <= 0 then return { expired, 1 } end
+-- At most RUNS_PER_CALL runs a call, whatever their size: each costs a few calls of its own, so a
+-- call over many one-task runs stays a fraction of a millisecond too.
+local RUNS_PER_CALL = 16
+local runs = redis.call('ZRANGE', expiring, 0, RUNS_PER_CALL - 1)
+if #runs == 0 then return { 0, 0 } end
+local resume_at = redis.call('HMGET', done, unpack(runs))
+-- The runs this call is through with (expired, live again, or never finished), and those of them
+-- that had a resume position.
+local finished_runs, resumed = {}, {}
+
+-- Drops the runs this call is through with from the expiry sets.
+local function forget_finished()
+  if #finished_runs > 0 then redis.call('ZREM', expiring, unpack(finished_runs)) end
+  if #resumed > 0 then redis.call('HDEL', done, unpack(resumed)) end
+end
+
+for i, run in ipairs(runs) do
+  if budget <= 0 then
+    forget_finished()
+    return { expired, 1 }
+  end
   local rk = run_key(run)
   local ttl = redis.call('PTTL', rk)
   local finished = ttl == -2 or redis.call('HEXISTS', rk, 'finishedAt') == 1
   if finished and ttl ~= -1 then
     ttl = math.max(ttl, 1)
-    local from = tonumber(redis.call('HGET', done, run) or '0')
+    local from = tonumber(resume_at[i] or '0')
     local ids = redis.call('LRANGE', rk .. ':tasks', from, from + budget - 1)
     for _, id in ipairs(ids) do redis.call('PEXPIRE', task_key(run .. '/' .. id), ttl) end
     budget = budget - #ids
     if budget <= 0 and redis.call('LLEN', rk .. ':tasks') > from + #ids then
       redis.call('HSET', done, run, from + #ids)
+      forget_finished()
       return { expired, 1 }
     end
     redis.call('PEXPIRE', rk .. ':tasks', ttl)
     expired = expired + 1
   end
-  redis.call('ZREM', expiring, run)
-  redis.call('HDEL', done, run)
+  finished_runs[#finished_runs + 1] = run
+  if resume_at[i] then resumed[#resumed + 1] = run end
 end
+forget_finished()
 return { expired, redis.call('ZCARD', expiring) > 0 and 1 or 0 }
