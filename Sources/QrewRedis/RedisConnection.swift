@@ -178,7 +178,7 @@ public final class RedisConnection {
         let context = try open()
         self.context = context
         do {
-            try handshake()
+            try handshake(context)
         } catch {
             close()
             throw error
@@ -196,12 +196,20 @@ public final class RedisConnection {
     /// Sends one command and returns its reply, error replies included.
     func sendRaw(_ arguments: [RedisArgument]) throws(RedisError) -> RedisReply {
         guard !arguments.isEmpty else { throw RedisError(.protocolError, "empty command") }
-        let context = try liveContext()
-        let status = buffer.withCommand(arguments) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
-        guard status == REDIS_OK else { throw fail(context) }
-        let reply = try readReply(context)
+        let reply = try roundTrip(arguments, on: try liveContext())
         try checkStillPrimary(reply)
         return reply
+    }
+
+    /// Sends one command on `context` and returns its reply, error replies included; a socket
+    /// failure frees the context and throws. It never connects: the handshake of a context just
+    /// opened runs on that context, so a peer that closes it at once (a server refusing clients
+    /// over `maxclients`, a proxy resetting the connection) fails the connect instead of
+    /// reconnecting from inside it and leaving the outer caller a freed context.
+    private func roundTrip(_ arguments: [RedisArgument], on context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> RedisReply {
+        let status = buffer.withCommand(arguments) { bytes, length in redisAppendFormattedCommand(context, bytes, length) }
+        guard status == REDIS_OK else { throw fail(context) }
+        return try readReply(context)
     }
 
     /// With a Sentinel endpoint, a `READONLY` reply means a failover demoted this server: the
@@ -265,17 +273,19 @@ public final class RedisConnection {
         return opened
     }
 
-    private func handshake() throws(RedisError) {
+    /// Authenticates, checks the role (Sentinel) and selects the database on the context just
+    /// opened, which is `self.context`.
+    private func handshake(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
         if let password = configuration.password {
             var auth: [RedisArgument] = ["AUTH"]
             if let username = configuration.username { auth.append(.string(username)) }
             auth.append(.string(password))
-            if case .error(let text) = try sendRaw(auth) {
-                throw RedisError(.authentication, "AUTH failed: \(text)")
+            if case .error(let text) = try roundTrip(auth, on: context) {
+                throw Self.refusal(text) ?? RedisError(.authentication, "AUTH failed: \(text)")
             }
         }
         if case .sentinel(let sentinel) = configuration.endpoint {
-            let role = try send(["ROLE"]).array?.first?.string
+            let role = try Self.throwingErrorReply(roundTrip(["ROLE"], on: context)).array?.first?.string
             guard role == "master" else {
                 throw RedisError(
                     .connectionFailed,
@@ -284,8 +294,17 @@ public final class RedisConnection {
             }
         }
         if configuration.database != 0 {
-            _ = try send(["SELECT", .int(configuration.database)])
+            let reply = try roundTrip(["SELECT", .int(configuration.database)], on: context)
+            if case .error(let text) = reply, let refused = Self.refusal(text) { throw refused }
+            _ = try Self.throwingErrorReply(reply)
         }
+    }
+
+    /// The error for a reply with which a server refuses a new connection before closing it
+    /// (`maxclients` reached), or nil for any other reply.
+    private static func refusal(_ text: String) -> RedisError? {
+        guard text.hasPrefix("ERR max number of clients") else { return nil }
+        return RedisError(.connectionFailed, "Redis refused the connection: \(text)")
     }
 
     private static func throwingErrorReply(_ reply: RedisReply) throws(RedisError) -> RedisReply {

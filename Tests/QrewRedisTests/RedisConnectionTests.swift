@@ -93,6 +93,45 @@ struct RedisConnectionTests {
         }
     }
 
+    /// A server that refuses a connection as soon as it is made (its `maxclients` reached: it
+    /// sends an error and closes) fails the connect with `.connectionFailed`, whether the
+    /// handshake authenticates or selects a database, however often it is tried; the connection
+    /// works once a client slot is free. (The handshake used to reconnect from inside itself on
+    /// such a peer and leave its caller a freed hiredis context: a worker aborted in `free()`
+    /// when the chaos suite's partition proxy reset its connections.)
+    @Test(arguments: [false, true])
+    func aServerRefusingTheConnectionAtOnceFailsTheConnect(authenticates: Bool) async throws {
+        let options = RedisServerOptions(requirePassword: authenticates ? "secret" : nil, extraArguments: ["--maxclients", "1"])
+        try await withRedisServer(options) { server in
+            let configuration = try testConfiguration(for: server, database: authenticates ? 0 : 3)
+            #expect((configuration.password != nil) == authenticates)
+            // The one client slot, once the server has seen its start-up probe go.
+            let holder = RedisConnection(configuration: configuration)
+            try await eventually { (try? holder.send("PING")) == .status("PONG") }
+            let refused = RedisConnection(configuration: configuration)
+            for _ in 0..<20 {
+                let error = #expect(throws: RedisError.self) { try refused.send("PING") }
+                #expect(error?.code == .connectionFailed)
+                #expect(error?.message.contains("max number of clients") == true)
+                #expect(!refused.isConnected)
+            }
+            holder.close()
+            try await eventually { (try? refused.send("PING")) == .status("PONG") }
+        }
+    }
+
+    /// Retries `condition` every 20 ms for up to 5 s; fails the test if it never holds.
+    private func eventually(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within 5 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func refusedConnectionIsConnectionFailed() throws {
         var configuration = RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 1))
         configuration.connectTimeout = .seconds(1)
