@@ -30,12 +30,10 @@ struct HousekeepingLoop {
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "housekeeping")) { fence in
             // Work runs left for later calls, a slice of a few ms per call with pauses, so other
             // clients' commands run between.
-            var sweeps = 0
-            let sweeping = try await queue.maintenanceBacklog().sweeping
-            while sweeping > 0, sweeps < Self.sweepCallsPerPass, !leadership.hasResigned,
-                  try await queue.sweepRuns(fence: fence).more {
-                sweeps += 1
-                try await Task.sleep(for: Self.expiryPause)
+            if try await queue.maintenanceBacklog().sweeping > 0 {
+                try await inSlices(most: Self.sweepCallsPerPass) {
+                    try await queue.sweepRuns(fence: fence).more
+                }
             }
             for worker in try await queue.pruneWorkers(fence: fence, silence: configuration.workerLease * 2) {
                 log.info("forgot worker \(worker): no heartbeat for two leases")
@@ -43,22 +41,30 @@ struct HousekeepingLoop {
             // Small slices with pauses: a big run's 10,000 task keys take ~50 calls of well under a
             // millisecond each, so commands of other clients (a single-task run's claim and result)
             // never wait long behind them, and expiry still keeps up with ~60,000 tasks a second.
-            while !leadership.hasResigned, try await queue.expireTasks(fence: fence, budget: Self.expiryBudget).more {
-                try await Task.sleep(for: Self.expiryPause)
+            try await inSlices(most: .max) {
+                try await queue.expireTasks(fence: fence, budget: Self.expiryBudget).more
             }
             let learned = try await queue.learnDurations(shouldLearn: learning.shouldLearn)
             if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
             // The run index a slice at a time too, until a pass over it ends or the tick's share is done.
             var forgotten = 0
-            for _ in 0..<Self.pruneCallsPerPass {
-                guard !leadership.hasResigned else { break }
+            try await inSlices(most: Self.pruneCallsPerPass) {
                 let pruned = try await queue.pruneRuns(fence: fence, batch: Self.pruneBatch)
                 forgotten += pruned.removed
-                guard pruned.more else { break }
-                try await Task.sleep(for: Self.expiryPause)
+                return pruned.more
             }
             if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             await leadership.pause(for: configuration.maintenanceInterval)
+        }
+    }
+
+    /// Calls `slice`, which does one bounded call's work and returns whether work is left, until
+    /// none is, this coordinator gives up leadership, or it made `most` calls; `expiryPause` apart.
+    private func inSlices(most: Int, _ slice: () async throws -> Bool) async throws {
+        var calls = 0
+        while calls < most, !leadership.hasResigned, try await slice() {
+            calls += 1
+            try await Task.sleep(for: Self.expiryPause)
         }
     }
 }

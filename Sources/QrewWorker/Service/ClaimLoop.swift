@@ -45,9 +45,7 @@ struct ClaimLoop: Sendable {
                 let admitted = tasks.admit(claimed, leaseExpiresAt: sentAt + configuration.lease)
                 drained = claimed.count < free && admitted == claimed.count
                 let running = Array(claimed.prefix(admitted))
-                // An otherwise idle worker: its first result is the next command (a busy one's
-                // connection threads are at work anyway).
-                if !running.isEmpty, tasks.count == running.count { queue.expectResults() }
+                queue.expectResults(started: running.count, running: tasks.count)
                 crashReporter?.hold(running)
                 for task in running { start(task) }
                 metrics.claimed(running)

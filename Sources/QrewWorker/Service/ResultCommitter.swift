@@ -308,8 +308,7 @@ final class ResultCommitter: Sendable {
                 leased = []
             }
             tasks.admitReserved(leased, reserved: reserved, leaseExpiresAt: sentAt + (successors?.lease ?? .zero))
-            // Nothing else running (a chain's next step): the successor's result is the next command.
-            if !leased.isEmpty, tasks.count <= completions.count + leased.count { queue.expectResults() }
+            queue.expectResults(started: leased.count, running: tasks.count, finishing: completions.count)
             for (index, (waiting, status)) in zip(completions, reply.statuses).enumerated() {
                 waiting.recorded.fulfill(Recorded(status: status, successor: index < leased.count ? leased[index] : nil))
             }
