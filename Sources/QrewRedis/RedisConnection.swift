@@ -230,11 +230,19 @@ public final class RedisConnection {
         return poll(&descriptor, 1, 0) > 0
     }
 
+    /// Reads the next reply. A server that refuses the connection (`maxclients` reached) answers
+    /// its first command with an error and closes it: that is a failed connect, whatever the
+    /// command, so the context is freed and `.connectionFailed` thrown.
     private func readReply(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> RedisReply {
         var raw: UnsafeMutableRawPointer?
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw fail(context) }
         defer { freeReplyObject(raw) }
-        return RedisReply(raw.assumingMemoryBound(to: redisReply.self))
+        let reply = RedisReply(raw.assumingMemoryBound(to: redisReply.self))
+        if case .error(let text) = reply, text.hasPrefix("ERR max number of clients") {
+            close()
+            throw RedisError(.connectionFailed, "Redis refused the connection: \(text)")
+        }
+        return reply
     }
 
     /// Bytes of read buffer a connection keeps between replies (hiredis `maxbuf`).
@@ -281,7 +289,7 @@ public final class RedisConnection {
             if let username = configuration.username { auth.append(.string(username)) }
             auth.append(.string(password))
             if case .error(let text) = try roundTrip(auth, on: context) {
-                throw Self.refusal(text) ?? RedisError(.authentication, "AUTH failed: \(text)")
+                throw RedisError(.authentication, "AUTH failed: \(text)")
             }
         }
         if case .sentinel(let sentinel) = configuration.endpoint {
@@ -294,17 +302,8 @@ public final class RedisConnection {
             }
         }
         if configuration.database != 0 {
-            let reply = try roundTrip(["SELECT", .int(configuration.database)], on: context)
-            if case .error(let text) = reply, let refused = Self.refusal(text) { throw refused }
-            _ = try Self.throwingErrorReply(reply)
+            _ = try Self.throwingErrorReply(roundTrip(["SELECT", .int(configuration.database)], on: context))
         }
-    }
-
-    /// The error for a reply with which a server refuses a new connection before closing it
-    /// (`maxclients` reached), or nil for any other reply.
-    private static func refusal(_ text: String) -> RedisError? {
-        guard text.hasPrefix("ERR max number of clients") else { return nil }
-        return RedisError(.connectionFailed, "Redis refused the connection: \(text)")
     }
 
     private static func throwingErrorReply(_ reply: RedisReply) throws(RedisError) -> RedisReply {

@@ -95,15 +95,16 @@ struct RedisConnectionTests {
 
     /// A server that refuses a connection as soon as it is made (its `maxclients` reached: it
     /// sends an error and closes) fails the connect with `.connectionFailed`, whether the
-    /// handshake authenticates or selects a database, however often it is tried; the connection
+    /// handshake authenticates or selects a database (or there is none, the first command getting
+    /// the refusal), however often it is tried; the connection
     /// works once a client slot is free. (The handshake used to reconnect from inside itself on
     /// such a peer and leave its caller a freed hiredis context: a worker aborted in `free()`
     /// when the chaos suite's partition proxy reset its connections.)
-    @Test(arguments: [false, true])
-    func aServerRefusingTheConnectionAtOnceFailsTheConnect(authenticates: Bool) async throws {
+    @Test(arguments: [(false, 3), (true, 0), (false, 0)])
+    func aServerRefusingTheConnectionAtOnceFailsTheConnect(authenticates: Bool, database: Int) async throws {
         let options = RedisServerOptions(requirePassword: authenticates ? "secret" : nil, extraArguments: ["--maxclients", "1"])
         try await withRedisServer(options) { server in
-            let configuration = try testConfiguration(for: server, database: authenticates ? 0 : 3)
+            let configuration = try testConfiguration(for: server, database: database)
             #expect((configuration.password != nil) == authenticates)
             // The one client slot, once the server has seen its start-up probe go.
             let holder = RedisConnection(configuration: configuration)
@@ -120,12 +121,14 @@ struct RedisConnectionTests {
         }
     }
 
-    /// Retries `condition` every 20 ms for up to 5 s; fails the test if it never holds.
+    /// Retries `condition` every 20 ms for up to 20 s; fails the test if it never holds. (A
+    /// closed client's slot is not always free at once: under load the next connect was seen
+    /// refused for a few seconds.)
     private func eventually(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(20)
         while !condition() {
             guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met within 5 s")
+                Issue.record("condition not met within 20 s")
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
