@@ -19,7 +19,7 @@ run: deps release
 ## an aging bound) run after them, one at a time, and the short chaos
 ## run (processes killed on purpose, ~25 s) and a 24 s memory soak last, one after the other, for
 ## the same reason. Then the fuzz smoke (fuzz-smoke).
-CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests|ExampleWorkflowTests|ScheduleCrashTests|FanOutClusterTests|ConditionsClusterTests|AwaitingClusterTests|NightlyPipelineTests|FanOutRetryClusterTests|StatsClusterTests|ChildWorkflowClusterTests|LifecycleClusterTests|TraceContextClusterTests|MetricsClusterTests|PythonWorkerClusterTests|WebClusterTests|OpenAPITests|DashboardBrowserTests|DevDashboardTests|AclClusterTests|PolicyClusterTests|SentinelFailoverTests|TLSTransportTests|SignedTasksClusterTests|DirectSubmitClusterTests
+CLUSTER_SUITES = PoisonSubmissionTests|ClockSkewTests|AdversarialInputTests|QuarantineTests|GatesClusterTests|ResultCacheClusterTests|ProgressClusterTests|AdaptiveConcurrencyTests|AgingFloodTests|ExampleWorkflowTests|ScheduleCrashTests|FanOutClusterTests|ConditionsClusterTests|AwaitingClusterTests|NightlyPipelineTests|FanOutRetryClusterTests|StatsClusterTests|ChildWorkflowClusterTests|LifecycleClusterTests|TraceContextClusterTests|MetricsClusterTests|PythonWorkerClusterTests|WebClusterTests|OpenAPITests|DashboardBrowserTests|DevDashboardTests|AclClusterTests|PolicyClusterTests|SentinelFailoverTests|TLSTransportTests|SignedTasksClusterTests|DirectSubmitClusterTests|CoordinatorCheckedSubmissionTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter QrewCoreTests

@@ -6,7 +6,8 @@ import QrewQueue
 /// `params` field (JSON), both through `RunIntake` (the one path from text to run record, which
 /// `qctl validate`, `plan` and `submit` share). Then what `qctl plan` does with the same graph.
 ///
-/// Checked: a rejection carries at least one problem; an accepted run's record has one task per
+/// Checked: a rejection carries at least one problem; an accepted workflow's top-level `name`
+/// read without loading it (`WorkflowLoader.declaredName`) is the loaded name; its record has one task per
 /// planned task, unique ids that survive `<run>/<task>` refs, dependents and refs that name its
 /// tasks, and specs that a worker decodes (and re-encodes byte for byte) and renders (every task a
 /// worker runs: not the placeholders the leader expands or starts child runs for), and the
@@ -31,6 +32,10 @@ enum IntakeFuzz {
             return
         }
         let graph = prepared.graph
+        // what `qctl submit` names the run of a big file after, read without loading it
+        if let declared = WorkflowLoader.declaredName(in: text) {
+            try expect(declared == prepared.workflow.name, "declared name '\(declared)', loaded '\(prepared.workflow.name)'")
+        }
         try check(prepared.record, graph: graph)
         try checkStaged(text: text, params: params, prepared: prepared.record)
         let report = PlanReport(graph: graph, analysis: PlanAnalysis(graph: graph))

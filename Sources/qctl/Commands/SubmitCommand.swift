@@ -4,15 +4,19 @@ import Foundation
 import QrewCore
 import QrewQueue
 
-/// `qctl submit FILE`: validates locally, queues the workflow, waits until a coordinator stored
-/// the run and prints its id (`--direct`: stores the run itself); `--follow` then shows it live,
+/// `qctl submit FILE`: validates locally (a file of 256 KiB or more is left to the coordinator),
+/// queues the workflow, waits until a coordinator stored the run and prints its id (`--direct`: stores the run itself); `--follow` then shows it live,
 /// `--wait` waits silently.
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         _superCommandName: "qctl",
         abstract: "Validate a workflow and queue it as a new run.",
-        discussion: "With --follow or --wait the exit status is 0 only if the run succeeded.")
+        discussion: """
+            With --follow or --wait the exit status is 0 only if the run succeeded. A file of 256 KiB or more is \
+            parsed once, by the coordinator: its problems come back as a rejected run (exit status 1), and \
+            `qctl validate FILE` checks it without a cluster.
+            """)
 
     @OptionGroup var workflow: WorkflowOptions
     @OptionGroup var redis: RedisOptions
@@ -97,8 +101,8 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         if direct { return try await runDirectly() }
-        let (text, loaded) = try Submission.validated(workflow)
-        let proposedID = runID ?? RunID.generate(workflowName: loaded.name)
+        let (text, name) = try Submission.textAndName(workflow)
+        let proposedID = runID ?? RunID.generate(workflowName: name)
         let timeout = try parsedPickupTimeout()
         let window = try parsedIdempotencyWindow()
         try await redis.withQueue { queue in

@@ -5,13 +5,25 @@ import QrewCore
 import QrewQueue
 
 /// The steps of submitting a workflow shared by `submit` and `dev`: validate locally (nothing
-/// reaches Redis from a bad file), queue it, and wait until a coordinator stored the run; or,
-/// with `--direct`, store it directly.
+/// reaches Redis from a bad file; `submit` leaves a file of 256 KiB or more to the coordinator,
+/// whose problems come back as a rejected run), queue it, and wait until a coordinator stored
+/// the run; or, with `--direct`, store it directly.
 enum Submission {
     /// The file's text and workflow, or every problem printed as `validate` prints them.
     static func validated(_ options: WorkflowOptions) throws -> (text: String, workflow: Workflow) {
         do {
             return try options.checkForSubmission()
+        } catch {
+            throw ProblemReport.fail(error, file: options.file)
+        }
+    }
+
+    /// The file's text and the name its run id is made from (`WorkflowOptions.textForSubmission`:
+    /// a text under 256 KiB is checked here, with every problem printed as `validate` prints
+    /// them; a bigger one is checked by the coordinator alone).
+    static func textAndName(_ options: WorkflowOptions) throws -> (text: String, name: String) {
+        do {
+            return try options.textForSubmission()
         } catch {
             throw ProblemReport.fail(error, file: options.file)
         }

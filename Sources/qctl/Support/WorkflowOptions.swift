@@ -65,14 +65,31 @@ struct WorkflowOptions: ParsableArguments {
         _ = try RunIntake().check(text: text, fileName: file, params: overrides, files: includedFiles(text: text))
     }
 
+    /// Texts of this many bytes or more are checked by the coordinator alone when submitted: it
+    /// parses every submission anyway, and loading a 8 MB file here as well cost `qctl submit` a
+    /// second. Below it, checking here first (a few ms) keeps a typo from reaching Redis.
+    static let coordinatorChecksFrom = 256 * 1024
+
+    /// What `submit` sends and names its run after: the text and the workflow's name. A text
+    /// under ``coordinatorChecksFrom`` bytes is checked first (`checkForSubmission`); a bigger one
+    /// is left to the coordinator, which loads it once and reports its problems as a rejected run,
+    /// and only its top-level `name` is read here (`WorkflowLoader.declaredName`).
+    func textForSubmission() throws(WorkflowValidationError) -> (text: String, name: String) {
+        let text = try readText()
+        guard text.utf8.count < Self.coordinatorChecksFrom else { return (text, WorkflowLoader.declaredName(in: text) ?? "") }
+        return (text, try check(text: text).workflow.name)
+    }
+
     /// What `submit` checks before queuing: the intake path up to decomposition (`RunIntake.check`),
     /// without the task records only a coordinator needs. The size limit is left to the
     /// coordinator, which knows its own `--max-workflow-bytes` and rejects a bigger text with the
     /// same message.
     func checkForSubmission() throws(WorkflowValidationError) -> (text: String, workflow: Workflow) {
         let text = try readText()
-        let checked = try RunIntake(maxWorkflowBytes: .max).check(
-            text: text, fileName: file, params: overrides, files: includedFiles(text: text))
-        return (text, checked.workflow)
+        return (text, try check(text: text).workflow)
+    }
+
+    private func check(text: String) throws(WorkflowValidationError) -> (workflow: Workflow, graph: TaskGraph) {
+        try RunIntake(maxWorkflowBytes: .max).check(text: text, fileName: file, params: overrides, files: includedFiles(text: text))
     }
 }
