@@ -40,6 +40,20 @@ enum YAMLComposer {
         } ?? .success(nil)
         return try result.get()
     }
+
+    /// The scalar value of `key` in the top-level mapping of `text`'s document, read event by
+    /// event without composing nodes: the values before it are skipped. Nil when the document is
+    /// no mapping, the key is missing or not followed by a scalar, or the text stops being
+    /// readable before it.
+    static func topLevelScalar(forKey key: String, in text: String) -> String? {
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            let reader = EventReader(bytes)
+            defer { reader.close() }
+            return try? reader.topLevelScalar(forKey: key)
+        } ?? nil
+    }
 }
 
 /// One libyaml parser over a buffer, reading events into nodes; `close()` frees it.
@@ -80,6 +94,47 @@ private final class EventReader {
                 kind: .syntax, message: "expected a single document in the stream, but found another document", mark: startMark)
         }
         return root
+    }
+
+    /// The scalar value of `key` in the document's top-level mapping, nil when there is none
+    /// (`YAMLComposer.topLevelScalar`).
+    func topLevelScalar(forKey key: String) throws(YAMLSyntaxError) -> String? {
+        try next()  // STREAM-START
+        try next()
+        guard event.type == YAML_DOCUMENT_START_EVENT else { return nil }
+        try next()
+        guard event.type == YAML_MAPPING_START_EVENT else { return nil }
+        try next()
+        while event.type != YAML_MAPPING_END_EVENT {
+            let found = scalarText == key
+            try skipNode()  // a key that is a collection is skipped like a value
+            try next()
+            if found { return scalarText }
+            try skipNode()
+            try next()
+        }
+        return nil
+    }
+
+    /// The current event's text if it is a scalar.
+    private var scalarText: String? {
+        guard event.type == YAML_SCALAR_EVENT else { return nil }
+        let scalar = event.data.scalar
+        return String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+    }
+
+    /// Moves past the node starting at the current event, to its last event, without composing it.
+    private func skipNode() throws(YAMLSyntaxError) {
+        guard event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT else { return }
+        var depth = 1
+        while depth > 0 {
+            try next()
+            switch event.type {
+            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT: depth += 1
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT: depth -= 1
+            default: break
+            }
+        }
     }
 
     /// Moves to the next event (the previous one is freed).
