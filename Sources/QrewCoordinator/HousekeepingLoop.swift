@@ -18,15 +18,18 @@ struct HousekeepingLoop {
     static let expiryPause = Duration.milliseconds(2)
     /// Run index entries `prune_runs` visits per call (an EXISTS each: ~0.2 ms of Redis).
     static let pruneBatch = 50
-    /// Most `prune_runs` calls per pass: ~500 index entries a tick, so a week's index of 100,000
-    /// runs is walked in under a minute without a big one costing Redis more.
-    static let pruneCallsPerPass = 10
+    /// Most `prune_runs` calls per tick: ~500 index entries, so a week's index of 100,000 runs
+    /// is walked in under a minute without a big one costing Redis more.
+    static let pruneCallsPerTick = 10
     /// Most `sweep_runs` calls per pass (a 100,000-task cancel takes ~100), so a run whose work
     /// never ends cannot keep the loop from its other jobs.
     static let sweepCallsPerPass = 1000
 
     func run() async {
         let learning = LearningThrottle()
+        // When the current pass over the run index started, and when the next may start.
+        var pruneStarted = ContinuousClock.now
+        var nextPrune = pruneStarted
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "housekeeping")) { fence in
             // Work runs left for later calls, a slice of a few ms per call with pauses, so other
             // clients' commands run between.
@@ -46,14 +49,21 @@ struct HousekeepingLoop {
             }
             let learned = try await queue.learnDurations(shouldLearn: learning.shouldLearn)
             if learned > 0 { log.debug("learned step durations from \(learned) finished run(s)") }
-            // The run index a slice at a time too, until a pass over it ends or the tick's share is done.
-            var forgotten = 0
-            try await inSlices(most: Self.pruneCallsPerPass) {
-                let pruned = try await queue.pruneRuns(fence: fence, batch: Self.pruneBatch)
-                forgotten += pruned.removed
-                return pruned.more
+            // The run index a slice at a time too, until a pass over it ends or the tick's share
+            // is done; a pass at most every `runIndexPruneInterval`.
+            if ContinuousClock.now >= nextPrune {
+                if nextPrune > pruneStarted { pruneStarted = .now }
+                var forgotten = 0
+                var passEnded = false
+                try await inSlices(most: Self.pruneCallsPerTick) {
+                    let pruned = try await queue.pruneRuns(fence: fence, batch: Self.pruneBatch)
+                    forgotten += pruned.removed
+                    passEnded = !pruned.more
+                    return pruned.more
+                }
+                if passEnded { nextPrune = pruneStarted + configuration.runIndexPruneInterval }
+                if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             }
-            if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             await leadership.pause(for: configuration.maintenanceInterval)
         }
     }

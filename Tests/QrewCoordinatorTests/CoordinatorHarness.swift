@@ -16,9 +16,13 @@ struct CoordinatorHarness {
             maintenanceInterval: .milliseconds(50))
     }
 
-    /// Starts a coordinator; cancel the returned task to stop it.
-    func startCoordinator(id: String, leaderLease: Duration = .seconds(5)) throws -> Task<Void, Never> {
-        let coordinator = try Coordinator(configuration: configuration(id: id, leaderLease: leaderLease))
+    /// Starts a coordinator (`adjust` changes its configuration first); cancel the returned task to stop it.
+    func startCoordinator(
+        id: String, leaderLease: Duration = .seconds(5), adjust: (inout CoordinatorConfiguration) -> Void = { _ in }
+    ) throws -> Task<Void, Never> {
+        var configuration = configuration(id: id, leaderLease: leaderLease)
+        adjust(&configuration)
+        let coordinator = try Coordinator(configuration: configuration)
         return Task { await coordinator.run() }
     }
 
