@@ -5,8 +5,8 @@ import QrewCore
 import QrewQueue
 
 /// `qctl submit FILE`: validates locally (a file of 256 KiB or more is left to the coordinator),
-/// queues the workflow, waits until a coordinator stored the run and prints its id (`--direct`: stores the run itself); `--follow` then shows it live,
-/// `--wait` waits silently.
+/// queues the workflow, waits until a coordinator stored the run and prints its id (`--direct`:
+/// stores the run itself); `--follow` then shows it live, `--wait` waits silently.
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",

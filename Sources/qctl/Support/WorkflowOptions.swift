@@ -66,7 +66,7 @@ struct WorkflowOptions: ParsableArguments {
     }
 
     /// Texts of this many bytes or more are checked by the coordinator alone when submitted: it
-    /// parses every submission anyway, and loading a 8 MB file here as well cost `qctl submit` a
+    /// parses every submission anyway, and loading an 8 MB file here as well cost `qctl submit` a
     /// second. Below it, checking here first (a few ms) keeps a typo from reaching Redis.
     static let coordinatorChecksFrom = 256 * 1024
 
