@@ -27,9 +27,10 @@ struct HousekeepingLoop {
 
     func run() async {
         let learning = LearningThrottle()
-        // When the current pass over the run index started, and when the next may start.
-        var pruneStarted = ContinuousClock.now
-        var nextPrune = pruneStarted
+        // When the pass over the run index under way started (nil between passes), and when the
+        // next may start.
+        var pruneStarted: ContinuousClock.Instant?
+        var nextPrune = ContinuousClock.now
         await leadership.whileLeading(outage: OutageTracker(log: log, what: "housekeeping")) { fence in
             // Work runs left for later calls, a slice of a few ms per call with pauses, so other
             // clients' commands run between.
@@ -52,16 +53,18 @@ struct HousekeepingLoop {
             // The run index a slice at a time too, until a pass over it ends or the tick's share
             // is done; a pass at most every `runIndexPruneInterval`.
             if ContinuousClock.now >= nextPrune {
-                if nextPrune > pruneStarted { pruneStarted = .now }
+                let started = pruneStarted ?? .now
+                pruneStarted = started
                 var forgotten = 0
-                var passEnded = false
                 try await inSlices(most: Self.pruneCallsPerTick) {
                     let pruned = try await queue.pruneRuns(fence: fence, batch: Self.pruneBatch)
                     forgotten += pruned.removed
-                    passEnded = !pruned.more
+                    if !pruned.more {
+                        pruneStarted = nil
+                        nextPrune = started + configuration.runIndexPruneInterval
+                    }
                     return pruned.more
                 }
-                if passEnded { nextPrune = pruneStarted + configuration.runIndexPruneInterval }
                 if forgotten > 0 { log.debug("forgot \(forgotten) expired run(s) in the run index") }
             }
             await leadership.pause(for: configuration.maintenanceInterval)

@@ -4,18 +4,19 @@ import Foundation
 import QrewCore
 import QrewQueue
 
-/// `qctl submit FILE`: validates locally (a file of 256 KiB or more is left to the coordinator),
-/// queues the workflow, waits until a coordinator stored the run and prints its id (`--direct`:
-/// stores the run itself); `--follow` then shows it live, `--wait` waits silently.
+/// `qctl submit FILE`: validates locally (a big file is left to the coordinator,
+/// `WorkflowOptions.coordinatorChecksFrom`), queues the workflow, waits until a coordinator
+/// stored the run and prints its id (`--direct`: stores the run itself); `--follow` then shows
+/// it live, `--wait` waits silently.
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         _superCommandName: "qctl",
         abstract: "Validate a workflow and queue it as a new run.",
         discussion: """
-            With --follow or --wait the exit status is 0 only if the run succeeded. A file of 256 KiB or more is \
-            parsed once, by the coordinator: its problems come back as a rejected run (exit status 1), and \
-            `qctl validate FILE` checks it without a cluster.
+            With --follow or --wait the exit status is 0 only if the run succeeded. A file of \
+            \(WorkflowOptions.coordinatorChecksFrom / 1024) KiB or more is parsed once, by the coordinator: its problems \
+            come back as a rejected run (exit status 1), and `qctl validate FILE` checks it without a cluster.
             """)
 
     @OptionGroup var workflow: WorkflowOptions

@@ -5,8 +5,8 @@ import QrewCore
 import QrewQueue
 
 /// The steps of submitting a workflow shared by `submit` and `dev`: validate locally (nothing
-/// reaches Redis from a bad file; `submit` leaves a file of 256 KiB or more to the coordinator,
-/// whose problems come back as a rejected run), queue it, and wait until a coordinator stored
+/// reaches Redis from a bad file; `submit` leaves a big file to the coordinator, whose
+/// problems come back as a rejected run), queue it, and wait until a coordinator stored
 /// the run; or, with `--direct`, store it directly.
 enum Submission {
     /// The file's text and workflow, or every problem printed as `validate` prints them.
@@ -19,8 +19,8 @@ enum Submission {
     }
 
     /// The file's text and the name its run id is made from (`WorkflowOptions.textForSubmission`:
-    /// a text under 256 KiB is checked here, with every problem printed as `validate` prints
-    /// them; a bigger one is checked by the coordinator alone).
+    /// a text under `coordinatorChecksFrom` bytes is checked here, with every problem printed as
+    /// `validate` prints them; a bigger one is checked by the coordinator alone).
     static func textAndName(_ options: WorkflowOptions) throws -> (text: String, name: String) {
         do {
             return try options.textForSubmission()
