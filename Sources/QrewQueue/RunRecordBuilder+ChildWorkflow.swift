@@ -13,9 +13,12 @@ extension RunRecordBuilder {
         var fields: [String: String] = [:]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        for task in graph.tasks where fields["childWorkflow:\(task.stepID)"] == nil {
-            guard let child = task.settings.childWorkflow, let data = try? encoder.encode(child) else { continue }
-            fields["childWorkflow:\(task.stepID)"] = String(decoding: data, as: UTF8.self)
+        let tasks = graph.tasks
+        for index in tasks.indices {
+            guard let child = tasks[index].settings.childWorkflow else { continue }
+            let key = "childWorkflow:\(tasks[index].stepID)"
+            guard fields[key] == nil, let data = try? encoder.encode(child) else { continue }
+            fields[key] = String(decoding: data, as: UTF8.self)
         }
         return fields
     }

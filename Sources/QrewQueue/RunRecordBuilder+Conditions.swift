@@ -12,12 +12,13 @@ extension RunRecordBuilder {
         let tolerated: Set<String>
 
         init?(graph: TaskGraph, tasksByStep: [String: [String]]) {
-            guard graph.tasks.contains(where: { $0.settings.condition != nil }) else { return nil }
+            let tasks = graph.tasks
+            guard tasks.indices.contains(where: { tasks[$0].settings.condition != nil }) else { return nil }
             var stepOfTask: [String: String] = [:]
             var tolerated: Set<String> = []
-            for task in graph.tasks {
-                stepOfTask[task.id] = task.stepID
-                if task.settings.continueOnError { tolerated.insert(task.stepID) }
+            for index in tasks.indices {
+                stepOfTask[tasks[index].id] = tasks[index].stepID
+                if tasks[index].settings.continueOnError { tolerated.insert(tasks[index].stepID) }
             }
             self.stepOfTask = stepOfTask
             self.tasksByStep = tasksByStep

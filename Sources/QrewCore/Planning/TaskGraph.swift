@@ -22,7 +22,8 @@ public struct TaskGraph: Sendable {
         self.dependents = dependents
         var indexByID: [String: Int] = [:]
         indexByID.reserveCapacity(tasks.count)
-        for (index, task) in tasks.enumerated() { indexByID[task.id] = index }
+        // By index: `for task in tasks` copies each task (its settings' every string retained).
+        for index in tasks.indices { indexByID[tasks[index].id] = index }
         self.indexByID = indexByID
     }
 
