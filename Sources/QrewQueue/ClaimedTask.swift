@@ -2,7 +2,7 @@
 ///
 /// Its fields live in one shared, immutable box, so passing a claimed task on (to its runner,
 /// the running-task table, the crash reporter, its completion) retains one object instead of
-/// each of its strings (docs/benchmarks.md, "Worker CPU per task").
+/// each of its strings (docs/benchmarks.md, "Worker and intake CPU per task").
 public struct ClaimedTask: Sendable, Hashable {
     private final class Fields: Sendable {
         let ref: TaskRef
