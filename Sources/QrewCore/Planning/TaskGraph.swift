@@ -6,7 +6,10 @@
 public struct TaskGraph: Sendable {
     /// Name of the workflow the graph was planned from.
     public let workflowName: String
-    /// All tasks, in step declaration order then matrix order.
+    /// All tasks, in step declaration order then matrix order. Loops over every task read them
+    /// by index (`tasks[index].id`): `for task in tasks` and key-path `map`s copy each task, every
+    /// string of its settings retained and released, which was a tenth of an intake's CPU
+    /// (docs/benchmarks.md, "Worker and intake CPU per task").
     public let tasks: [PlannedTask]
     /// Task index → indices of the tasks it depends on.
     let dependencies: AdjacencyList
@@ -22,7 +25,6 @@ public struct TaskGraph: Sendable {
         self.dependents = dependents
         var indexByID: [String: Int] = [:]
         indexByID.reserveCapacity(tasks.count)
-        // By index: `for task in tasks` copies each task (its settings' every string retained).
         for index in tasks.indices { indexByID[tasks[index].id] = index }
         self.indexByID = indexByID
     }
