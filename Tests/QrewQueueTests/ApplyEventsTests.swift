@@ -92,7 +92,9 @@ struct ApplyEventsTests {
             #expect(try await q.queue.expireTasks(fence: q.fence) == (1, false))
             let ttl = try await q.redis.send("PTTL", .string(a)).int ?? -1
             #expect(ttl > 3_500_000 && ttl <= 3_600_000)
-            #expect(try await q.redis.send("PTTL", .string(q.queue.keys.runTasks("r1"))).int ?? -1 > 3_500_000)
+            for key in [q.queue.keys.runTasks("r1"), q.queue.keys.runEvents("r1"), q.queue.keys.runSpecs("r1")] {
+                #expect(try await q.redis.send("PTTL", .string(key)).int ?? -1 > 3_500_000)
+            }
             #expect(try await q.queue.expireTasks(fence: q.fence) == (0, false))
         }
     }

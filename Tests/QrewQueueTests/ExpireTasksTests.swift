@@ -41,7 +41,9 @@ struct ExpireTasksTests {
             for id in ["a", "b"] {
                 #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.task(TaskRef(runID: "r1", taskID: id)))).int == 0)
             }
-            #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.runTasks("r1"))).int == 0)
+            for key in [q.queue.keys.runTasks("r1"), q.queue.keys.runEvents("r1"), q.queue.keys.runSpecs("r1")] {
+                #expect(try await q.redis.send("EXISTS", .string(key)).int == 0, "\(key)")
+            }
         }
     }
 

@@ -1,11 +1,13 @@
---[[ expire_tasks: give the task keys of finished runs the expiry of their run, off the hot path
-  and a slice at a time. A run's last settlement (lib/finish) expires the run's own keys and adds
-  the run to <prefix>:expiring instead of touching each task key in that call, which would hold
-  back the run's end, and the reply to the worker whose result ended it, by about 2 µs per task.
+--[[ expire_tasks: give the task keys and other keys of finished runs the expiry of their run
+  hash, off the hot path and a slice at a time. A run's last settlement (lib/finish) expires the
+  run hash and adds the run to <prefix>:expiring instead of touching each of its keys in that
+  call, which would hold back the run's end, and the reply to the worker whose result ended it,
+  by about 2 µs per key.
   This script expires up to a budget of task keys (of at most 16 runs) per call, with the run
   hash's remaining time (at once if it is gone), resuming a big run where the last call stopped
-  (<prefix>:expiring:done), and the run's task list with its last slice. A run retried meanwhile
-  (no `finishedAt`) is live again and left alone; it comes back when it finishes again.
+  (<prefix>:expiring:done), and with its last slice the run's task list, progress stream, specs
+  and limit counters (RUN_KEYS). A run retried meanwhile (no `finishedAt`) is live again and left
+  alone; it comes back when it finishes again.
   KEYS: none declared; it derives its keys from the prefix because the runs and tasks come from the
   expiry sets it reads (docs/scaling.md, Scripts).
   ARGV[1..3] prefix, clock offset, stream cap (see lib/common)
@@ -21,6 +23,8 @@ local expired = 0
 -- At most RUNS_PER_CALL runs a call, whatever their size: each costs a few calls of its own, so a
 -- call over many one-task runs stays a fraction of a millisecond too.
 local RUNS_PER_CALL = 16
+-- The run's keys besides its hash and task keys, expired with its last slice.
+local RUN_KEYS = { ':tasks', ':events', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }
 local runs = redis.call('ZRANGE', expiring, 0, RUNS_PER_CALL - 1)
 if #runs == 0 then return { 0, 0 } end
 local resume_at = redis.call('HMGET', done, unpack(runs))
@@ -53,7 +57,7 @@ for i, run in ipairs(runs) do
       forget_finished()
       return { expired, 1 }
     end
-    redis.call('PEXPIRE', rk .. ':tasks', ttl)
+    for _, suffix in ipairs(RUN_KEYS) do redis.call('PEXPIRE', rk .. suffix, ttl) end
     expired = expired + 1
   end
   finished_runs[#finished_runs + 1] = run

@@ -49,8 +49,11 @@ local function claim_ready(worker, lease, max, queues)
         break
       end
       local popped = redis.call('ZPOPMAX', ready, want)
-      -- fewer than asked for: the queue is empty now, so its wake-up tokens are stale
-      if #popped < 2 * want then drained[#drained + 1] = queue end
+      -- fewer than asked for: the queue is empty now, so its wake-up tokens are stale, and
+      -- another pop finds nothing unless this call queues a task there again (a slot a parked
+      -- task leaves unparks the next waiter, lib/limits)
+      local emptied, queued_before = #popped < 2 * want, queued_per_queue[queue]
+      if emptied then drained[#drained + 1] = queue end
       if #popped == 0 then break end
       examined = examined + #popped / 2
       for pi = 1, #popped, 2 do
@@ -142,6 +145,7 @@ local function claim_ready(worker, lease, max, queues)
           dead_letter(ref, 'not a task of any run', 0)
         end
       end
+      if emptied and queued_per_queue[queue] == queued_before then break end
     end
   end
   if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end

@@ -133,14 +133,12 @@ local function continue_walk(run, canceling)
   return settled, redis.call('EXISTS', key) == 0
 end
 
--- Gives a finished run's own keys `ttl` ms (integer text) to live, and lists it in
--- <prefix>:expiring so its task keys and task list get the same (`expire_tasks`). (Its outcome
--- stream, lib/common, lives a minute.)
+-- Gives a finished run's hash `ttl` ms (integer text) to live, and lists the run in
+-- <prefix>:expiring so its other keys (task keys, task list, stream, specs, limits) get the same
+-- from `expire_tasks`, off the path of the result that ended the run. (Its outcome stream,
+-- lib/common, lives a minute.)
 local function expire_finished_run(run, ttl)
-  local rk = run_key(run)
-  for _, suffix in ipairs({ '', ':events', ':capacity', ':inflight', ':awaiting', ':signals', ':specs' }) do
-    redis.call('PEXPIRE', rk .. suffix, ttl)
-  end
+  redis.call('PEXPIRE', run_key(run), ttl)
   redis.call('ZADD', P .. ':expiring', NOW, run)
 end
 
