@@ -248,19 +248,21 @@ public struct QueueClient: Sendable {
         [.string(worker), .int(lease.milliseconds), .int(max)] + queues.map { .string($0) }
     }
 
-    /// Decodes a `claim` reply: nine elements per task (ref, token, attempt, spec or
-    /// [difference, template], output pairs, the run's trace, queue, ms waited in the queue or
-    /// -1, signature or "").
+    /// Decodes a `claim` reply: nine elements per task (ref, token, attempt, spec, [difference,
+    /// template] or a difference whose template came earlier in the reply, output pairs, the
+    /// run's trace, queue, ms waited in the queue or -1, signature or "").
     package static func claimedTasks(_ reply: RedisReply) throws(QueueError) -> [ClaimedTask] {
         func unexpected() -> QueueError { .unexpectedReply(operation: ScriptLibrary.Operation.claim.rawValue, reply: "\(reply)") }
         guard let flat = reply.array, flat.count % 9 == 0 else { throw unexpected() }
         var tasks: [ClaimedTask] = []
         tasks.reserveCapacity(flat.count / 9)
         var lastTrace: (text: String, trace: RunTrace?) = ("", nil)
+        var templates: [ClaimedTemplate: String] = [:]
         for start in stride(from: 0, to: flat.count, by: 9) {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
-                  let spec = Self.claimedSpec(flat[start + 3], taskID: ref.taskID), let pairs = flat[start + 4].array, pairs.count % 2 == 0,
+                  let spec = Self.claimedSpec(flat[start + 3], ref: ref, templates: &templates),
+                  let pairs = flat[start + 4].array, pairs.count % 2 == 0,
                   let trace = flat[start + 5].string, let queue = flat[start + 6].string, let waitedMs = flat[start + 7].int,
                   let signature = flat[start + 8].string
             else { throw unexpected() }
@@ -281,12 +283,26 @@ public struct QueueClient: Sendable {
         return tasks
     }
 
+    /// A template a claim reply named: its run and task id.
+    private struct ClaimedTemplate: Hashable {
+        let runID: String
+        let id: String
+    }
+
     /// A claim reply's spec entry as the spec text: the spec itself, or a matrix sibling's
-    /// `[difference, template]`, put back together here rather than in Redis (lib/specs.lua).
-    private static func claimedSpec(_ entry: RedisReply, taskID: String) -> String? {
-        if let spec = entry.string { return spec }
+    /// difference put back together with its template here rather than in Redis (lib/specs.lua):
+    /// the pair `[difference, template]` where the reply names the template first, the
+    /// difference alone after that (`templates`: those named so far). A difference whose template
+    /// the reply did not name gives "", refused as an empty spec.
+    private static func claimedSpec(_ entry: RedisReply, ref: TaskRef, templates: inout [ClaimedTemplate: String]) -> String? {
+        if let stored = entry.string {
+            guard let id = SpecTemplates.templateID(of: stored) else { return stored }
+            let template = templates[ClaimedTemplate(runID: ref.runID, id: id)] ?? ""
+            return SpecTemplates.expanded(stored, template: template, taskID: ref.taskID)
+        }
         guard let pair = entry.array, pair.count == 2, let stored = pair[0].string, let template = pair[1].string else { return nil }
-        return SpecTemplates.expanded(stored, template: template, taskID: taskID)
+        if let id = SpecTemplates.templateID(of: stored) { templates[ClaimedTemplate(runID: ref.runID, id: id)] = template }
+        return SpecTemplates.expanded(stored, template: template, taskID: ref.taskID)
     }
 
     /// Renews all of a worker's leases in one round trip; returns the refs it no longer holds.

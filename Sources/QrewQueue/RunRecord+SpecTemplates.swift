@@ -3,8 +3,9 @@ import QrewRedis
 /// Spec templates: matrix siblings' specs differ in a few bytes (the task id, the rendered
 /// matrix values), so a storing call sends a sibling's spec as a difference from the first task
 /// of the same step in that call (its template), and `<run>:specs` keeps ~30–60 bytes for it
-/// instead of ~300 (docs/protocol.md, *Task specs*). `claim` returns such a sibling's difference
-/// with its template (lib/specs.lua) and the worker puts the exact spec back together
+/// instead of ~300 (docs/protocol.md, *Task specs*). `claim` returns such a sibling's difference,
+/// with its template where its reply names that template first (lib/specs.lua), and the worker
+/// puts the exact spec back together
 /// (`expanded`), so it checks the signature of, and runs, the very bytes the coordinator planned. Templates never span calls: a template is stored in the same script
 /// call as the siblings that name it, whatever the slice size, resumption or order of the calls.
 struct SpecTemplates {
@@ -81,6 +82,17 @@ struct SpecTemplates {
                         return out[written...].initialize(fromContentsOf: spec[rest...])
                     }
                 }
+            }
+        }
+    }
+
+    /// The id of the template that `stored` (a difference, as `difference` makes it) names, or
+    /// nil when it is no difference.
+    static func templateID(of stored: String) -> String? {
+        var stored = stored
+        return stored.withUTF8 { bytes in
+            DifferenceHead(bytes).map { head in
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[head.templateID..<head.middle]), as: UTF8.self)
             }
         }
     }

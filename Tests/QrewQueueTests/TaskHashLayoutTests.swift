@@ -204,6 +204,40 @@ struct TaskHashLayoutTests {
         }
     }
 
+    /// A claim reply carries each template once, in the first entry of its run that names it;
+    /// later siblings come as bare differences, and two runs' templates of the same task id are
+    /// told apart.
+    @Test func aClaimReplyNamesEachTemplateOnce() async throws {
+        try await withQueue { q throws in
+            let first = (0..<6).map { sibling($0) }
+            let second = (0..<6).map { index in
+                let task = sibling(index)
+                return TaskRecord(
+                    id: task.id, step: task.step, queue: "default", priority: 10, deps: 0, dependents: [], limits: [], refs: [],
+                    spec: task.spec.replacingOccurrences(of: #""runID":"r1""#, with: #""runID":"r2""#)
+                        .replacingOccurrences(of: "hello", with: "bye"),
+                    maxAttempts: 1, continueOnError: false)
+            }
+            _ = try await q.queue.submitRun(RunRecord(runID: "r1", fields: [:], limits: [:], tasks: first), fence: q.fence)
+            _ = try await q.queue.submitRun(RunRecord(runID: "r2", fields: [:], limits: [:], tasks: second), fence: q.fence)
+            let reply = try await q.redis.send(
+                "EVAL", .string(try ScriptLibrary.bundled.get()[.claim].source), "0", "qt", "0", "10000", "w1", "30000", "100", "default")
+            let entries = try #require(reply.array)
+            #expect(entries.count == 12 * 9)
+            let specEntries = stride(from: 3, to: entries.count, by: 9).map { entries[$0] }
+            // Per run: the template task's own spec, one [difference, template], four differences.
+            #expect(specEntries.filter { $0.array != nil }.count == 2, "one template per run")
+            let texts = specEntries.compactMap(\.string)
+            #expect(texts.filter { $0.hasPrefix("{") }.count == 2)
+            #expect(texts.filter { $0.hasPrefix("^") || $0.hasPrefix("~") }.count == 8)
+            var claimed: [String: String] = [:]
+            for task in try QueueClient.claimedTasks(reply) { claimed[task.ref.description] = task.spec }
+            #expect(claimed.count == 12)
+            for task in first { #expect(claimed["r1/\(task.id)"] == task.spec) }
+            for task in second { #expect(claimed["r2/\(task.id)"] == task.spec) }
+        }
+    }
+
     @Test func aSignedSiblingVerifiesAgainstTheSpecClaimRebuilt() async throws {
         try await withQueue { q throws in
             let signer = TaskSigner(keyring: try SigningKeyring(parsing: try SigningKey.newKeyLine(id: "k1"), source: "test"),

@@ -159,19 +159,27 @@ def signature_refusal(keys, signature, namespace, ref, spec):
 DIFFERENCE_HEAD = re.compile(rb"[~^](\d{1,18}),(\d{1,18}),(\d{1,18}):")
 
 
-def claimed_spec(entry, task_id):
+def claimed_spec(entry, ref, templates):
     """A claim reply's spec entry as the spec text: the spec itself, or a matrix sibling's
-    [difference, template], put back together byte for byte (docs/protocol.md, *Task specs*)."""
-    if not isinstance(entry, list):
-        return entry
-    stored, template = (part.encode() if isinstance(part, str) else part for part in entry)
+    difference put back together byte for byte (docs/protocol.md, *Task specs*): the entry is
+    [difference, template] where the reply names that template first, the difference alone after
+    that; `templates` keeps those named so far in the reply, by (run, template id)."""
+    run_id, task_id = ref.split("/", 1)
+    pair = isinstance(entry, list)
+    stored = entry[0] if pair else entry
+    stored = stored.encode() if isinstance(stored, str) else stored
     head = DIFFERENCE_HEAD.match(stored)
     if head is None or head.end() + int(head.group(3)) > len(stored):
         return stored.decode(errors="replace")
-    if not template:
-        return ""  # the template is gone with its run: refused as an empty spec
     prefix, suffix, n = (int(number) for number in head.groups())
     template_id, middle = stored[head.end():head.end() + n], stored[head.end() + n:]
+    if pair:
+        template = entry[1].encode() if isinstance(entry[1], str) else entry[1]
+        templates[(run_id, template_id)] = template
+    else:
+        template = templates.get((run_id, template_id), b"")
+    if not template:
+        return ""  # the template is gone with its run: refused as an empty spec
     prefix = min(prefix, len(template))
     suffix = min(suffix, len(template) - prefix)
     spec = template[:prefix] + middle + template[len(template) - suffix:]
@@ -395,10 +403,11 @@ class Worker:
                 backoff = min(backoff * 2, 1.0)
                 continue
             refused = False
+            templates = {}
             for i in range(0, len(reply), CLAIM_ENTRIES):
                 ref, token, attempt, spec, pairs, trace, _queue, _waited_ms, signature = reply[i:i + CLAIM_ENTRIES]
                 outputs = dict(zip(pairs[0::2], pairs[1::2]))
-                spec = claimed_spec(spec, ref.split("/", 1)[1])
+                spec = claimed_spec(spec, ref, templates)
                 refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs, signature)
             if refused:
                 self.draining.wait(REFUSED_PAUSE)

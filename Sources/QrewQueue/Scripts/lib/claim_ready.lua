@@ -149,13 +149,15 @@ local function claim_ready(worker, lease, max, queues)
     end
   end
   if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end
+  -- The templates this reply names (lib/specs): each goes in once.
+  local sent = {}
   for _, rk in ipairs(spec_runs) do
     local reads = spec_reads[rk]
     for first = 1, #reads.ids, 1000 do
       local args = { 'HMGET', rk .. ':specs' }
       for i = first, math.min(first + 999, #reads.ids) do args[#args + 1] = reads.ids[i] end
       local stored = redis.call(unpack(args))
-      for i = 1, #stored do out[reads.positions[first + i - 1]] = spec_entry(rk, stored[i]) end
+      for i = 1, #stored do out[reads.positions[first + i - 1]] = spec_entry(rk, stored[i], sent) end
     end
   end
   -- A queue this call emptied keeps no wake-up tokens: each would wake an idle worker into a

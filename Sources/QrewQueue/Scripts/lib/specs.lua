@@ -12,24 +12,38 @@
 local spec_templates = {}
 
 -- The claim reply's spec entry for a task of the run whose key is `rk`, `stored` being its
--- <run>:specs entry: the spec itself when it is stored whole, or {difference, template} when it
--- is a difference, which the worker puts back together (SpecTemplates.expanded in
--- RunRecord+SpecTemplates.swift; done there, not here, because Redis is the one shared core of
--- the cluster: ~2 µs a task of string work in Lua). The template is "" when it is gone, and the
--- entry "" when the task has no spec at all: the worker refuses an empty spec and fails the
--- attempt rather than the claim failing for every task in it.
-local function spec_entry(rk, stored)
+-- <run>:specs entry: the spec itself when it is stored whole; for a difference, the pair
+-- {difference, template} the first time the reply names that template, and the difference alone
+-- after that (its template came earlier in the same reply: `sent`, the reply's templates so far,
+-- by run key and template id, filled here; entries are filled in reply order within a run). The
+-- worker puts the spec back together (SpecTemplates.expanded in RunRecord+SpecTemplates.swift;
+-- done there, not here, because Redis is the one shared core of the cluster: ~2 µs a task of
+-- string work in Lua, and as much again to copy a ~300-byte template into every entry). The
+-- template is "" when it is gone, and the entry "" when the task has no spec at all: the worker
+-- refuses an empty spec and fails the attempt rather than the claim failing for every task in it.
+local function spec_entry(rk, stored, sent)
   if not stored then return '' end
   local marker = string.byte(stored, 1)
   if marker ~= 126 and marker ~= 94 then return stored end -- '~', '^'
   local n, at = string.match(stored, '^.%d+,%d+,(%d+):()')
   if not at then return stored end
   local template_id = string.sub(stored, at, at + n - 1)
-  local cache_key = rk .. '\n' .. template_id
-  local template = spec_templates[cache_key]
+  local named = sent[rk]
+  if not named then
+    named = {}
+    sent[rk] = named
+  end
+  if named[template_id] then return stored end
+  named[template_id] = true
+  local templates = spec_templates[rk]
+  if not templates then
+    templates = {}
+    spec_templates[rk] = templates
+  end
+  local template = templates[template_id]
   if not template then
     template = redis.call('HGET', rk .. ':specs', template_id) or ''
-    spec_templates[cache_key] = template
+    templates[template_id] = template
   end
   return { stored, template }
 end
