@@ -4,7 +4,8 @@ import QrewCore
 /// A task spec as a worker reads it from a claim, on arbitrary bytes: decoded, rendered with
 /// outputs for its refs, its timeout, sleep duration and retry delays computed. Checked: the
 /// hand-written reader and `JSONDecoder` agree on every text both parsers take for JSON (as
-/// `TaskSpecDecodingTests` checks on random damage); an accepted spec re-encodes to text that
+/// `TaskSpecDecodingTests` checks on random damage), and so do its two paths (what the canonical
+/// reader takes, the tree reader reads equal); an accepted spec re-encodes to text that
 /// decodes equal with both; retry delays stay between zero and the cap.
 enum TaskSpecFuzz {
     static func run(_ bytes: [UInt8]) throws(FuzzFailure) {
@@ -15,6 +16,10 @@ enum TaskSpecFuzz {
         // those it is not asked about; TaskSpec(jsonText:) is still checked alone.
         let comparable = FoundationJSON.offsetNestedDeeper(than: FoundationJSON.maximumDepth, in: text.utf8) == nil
         let foundation = comparable ? try? FoundationJSON.decode(TaskSpec.self, from: Data(text.utf8)) : nil
+        // What the canonical reader (the fast path) takes, the tree reader reads equal.
+        if let canonical = CanonicalSpecReader.spec(text) {
+            try expect((try? TaskSpec(readingTree: text)) == canonical, "the readers differ on \(text.debugDescription)")
+        }
         let spec: TaskSpec
         do {
             spec = try TaskSpec(jsonText: text)

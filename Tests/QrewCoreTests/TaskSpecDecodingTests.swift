@@ -33,6 +33,40 @@ struct TaskSpecDecodingTests {
             maxRetries: 1, backoff: .fixed, initial: Duration(attoseconds: 1), cap: Duration(attoseconds: 5),
             jitter: true, retryOn: [.failure]))
 
+    /// Texts the canonical reader leaves to the tree reader, which reads (or refuses) each as
+    /// before: `TaskSpec(jsonText:)` gives what `init(readingTree:)` gives.
+    @Test(arguments: [
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":05,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":-0,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":1.0,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,18446744073709551616],"jitter":true,"maxRetries":1,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{"A":"1","A":"2"},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":1,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":1,"retryOn":["sometimes"]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":1,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t\u0041","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":1,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}} "#,
+        #"{"env":{}, "outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5],"initial":[0,1],"jitter":true,"maxRetries":1,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{}}"#,
+        #"{"env":{},"outputRefs":{},"retry":{"backoff":"fixed","cap":[0,5,9],"initial":[0,1],"jitter":true,"maxRetries":1,"retryOn":[]},"run":[],"runID":"r","shell":false,"stepID":"s","taskID":"t","type":"echo","with":{},"extra":1}"#,
+    ])
+    func textsTheCanonicalReaderLeavesAreReadByTheTree(text: String) {
+        #expect(CanonicalSpecReader.spec(text) == nil)
+        let tree = Result { () throws(TaskSpecDecodingError) in try TaskSpec(readingTree: text) }
+        let throughInit = Result { () throws(TaskSpecDecodingError) in try TaskSpec(jsonText: text) }
+        switch (tree, throughInit) {
+        case (.success(let a), .success(let b)): #expect(a == b)
+        case (.failure(let a), .failure(let b)): #expect(a.description == b.description)
+        default: Issue.record("the readers disagree on \(text)")
+        }
+    }
+
+    /// The canonical layout itself, extremes included: read without the tree, equal to it.
+    @Test func theCanonicalReaderReadsTheLayoutJSONTextWrites() throws {
+        let text = #"{"cwd":"/tmp","env":{"A":"é 日本"},"heartbeatTimeoutMilliseconds":-9223372036854775808,"outputRefs":{"s":["a","b"]},"retry":{"backoff":"exponential","cap":[-1,18446744073709551615],"initial":[0,0],"jitter":false,"maxRetries":9223372036854775807,"retryOn":["failure","failure"]},"run":["x",""],"runID":"r","shell":true,"stepID":"s","taskID":"t","timeoutMilliseconds":0,"type":"shell","with":{}}"#
+        let canonical = try #require(CanonicalSpecReader.spec(text))
+        #expect(canonical == (try TaskSpec(readingTree: text)))
+        #expect(canonical.retry.retryOn == [.failure])
+        #expect(canonical.heartbeatTimeoutMilliseconds == Int.min)
+    }
+
     @Test func readsTheBaseSpec() throws {
         #expect(try TaskSpec(jsonText: Self.specText()) == Self.valid)
     }
@@ -171,6 +205,10 @@ struct TaskSpecDecodingTests {
                 }
             }
             guard let text = String(validating: bytes, as: UTF8.self) else { continue }
+            // What the canonical reader takes of the damage, the tree reader reads equal.
+            if let canonical = CanonicalSpecReader.spec(text) {
+                #expect((try? TaskSpec(readingTree: text)) == canonical, "\(text)")
+            }
             let foundation = try? JSONDecoder().decode(TaskSpec.self, from: Data(bytes))
             switch Result(catching: { () throws(TaskSpecDecodingError) in try TaskSpec(jsonText: text) }) {
             case .success(let spec):

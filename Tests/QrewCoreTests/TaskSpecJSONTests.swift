@@ -96,6 +96,48 @@ struct TaskSpecJSONTests {
         }
     }
 
+    /// The canonical reader (the fast path of `TaskSpec(jsonText:)`) reads every `jsonText` it
+    /// takes equal to the tree reader, and takes each one with no escape, `http`, `cache` or
+    /// `condition` in it.
+    @Test func theCanonicalReaderAgreesWithTheTreeReader() throws {
+        var g = SplitMix64(seed: 44)
+        var taken = 0
+        for index in 0..<5000 {
+            let spec = index % 2 == 0 ? Self.randomSpec(&g) : Self.plainSpec(Self.randomSpec(&g))
+            let text = spec.jsonText
+            #expect(try TaskSpec(readingTree: text) == spec, "\(text)")
+            let canonical = CanonicalSpecReader.spec(text)
+            if let canonical {
+                taken += 1
+                #expect(canonical == spec, "\(text)")
+            }
+            if spec.http == nil, spec.cache == nil, spec.condition == nil, !text.utf8.contains(UInt8(ascii: "\\")) {
+                #expect(canonical != nil, "\(text)")
+            }
+        }
+        #expect(taken > 2000)
+    }
+
+    /// `spec` with every string rid of what JSON escapes, and no `http`, `cache` or `condition`:
+    /// what workers are mostly given, and what the canonical reader takes.
+    static func plainSpec(_ spec: TaskSpec) -> TaskSpec {
+        func plain(_ text: String) -> String {
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: text.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\"" && $0 != "\\" })
+            return String(scalars)
+        }
+        func plain(_ values: [String: String]) -> [String: String] {
+            Dictionary(values.map { (plain($0.key), plain($0.value)) }, uniquingKeysWith: { first, _ in first })
+        }
+        var copy = TaskSpec(
+            runID: plain(spec.runID), taskID: plain(spec.taskID), stepID: plain(spec.stepID), type: plain(spec.type),
+            run: spec.run.map(plain), shell: spec.shell, env: plain(spec.env), cwd: spec.cwd.map(plain), with: plain(spec.with),
+            timeoutMilliseconds: spec.timeoutMilliseconds, retry: spec.retry,
+            outputRefs: Dictionary(spec.outputRefs.map { (plain($0.key), $0.value.map(plain)) }, uniquingKeysWith: { first, _ in first }))
+        copy.heartbeatTimeoutMilliseconds = spec.heartbeatTimeoutMilliseconds
+        return copy
+    }
+
     /// `JSONDecoder` reads `jsonText` equal too, and `TaskSpec(jsonText:)` reads what
     /// `JSONEncoder` writes (keys in any order, escaped slashes, indentation).
     @Test func agreesWithFoundation() throws {

@@ -10,7 +10,20 @@ extension TaskSpec {
     /// of duplicate keys the first counts; an integer may be written `5.0` or `5e2` (below 2^53
     /// only: the one difference, see `SpecValue.integer`); `retryOn` may repeat a condition. The
     /// text must be strict RFC 8259 JSON (see `JSONReader`).
+    ///
+    /// The text exactly as `jsonText` writes it (what workers get) is read without a JSON tree
+    /// (`CanonicalSpecReader`); any other goes through the tree (`init(readingTree:)`).
     public init(jsonText: String) throws(TaskSpecDecodingError) {
+        if let spec = CanonicalSpecReader.spec(jsonText) {
+            self = spec
+            return
+        }
+        try self.init(readingTree: jsonText)
+    }
+
+    /// The general reader: parses the text into a JSON tree, then reads the spec's fields from
+    /// it, naming the field an error is about.
+    package init(readingTree jsonText: String) throws(TaskSpecDecodingError) {
         let root: JSONValue
         do {
             root = try JSONReader.parse(jsonText)
