@@ -11,11 +11,14 @@ public struct TaskRef: Sendable, Hashable, CustomStringConvertible {
         self.taskID = taskID
     }
 
-    /// Parses `<run>/<task>`; nil when there is no `/` or either side is empty.
+    /// Parses `<run>/<task>`; nil when there is no `/` or either side is empty. The first `/`
+    /// byte separates them, as in the scripts (`split_ref`), found without breaking the text into
+    /// characters: a worker parses every ref it claims.
     public init?(_ text: String) {
-        guard let slash = text.firstIndex(of: "/") else { return nil }
-        let run = String(text[..<slash])
-        let task = String(text[text.index(after: slash)...])
+        let utf8 = text.utf8
+        guard let slash = utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let run = String(decoding: utf8[..<slash], as: UTF8.self)
+        let task = String(decoding: utf8[utf8.index(after: slash)...], as: UTF8.self)
         guard !run.isEmpty, !task.isEmpty else { return nil }
         self.init(runID: run, taskID: task)
     }

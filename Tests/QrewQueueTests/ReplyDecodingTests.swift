@@ -17,6 +17,23 @@ struct ReplyDecodingTests {
         #expect(seen.map(\.lastSeen) == [1_700_000_000_000])
     }
 
+    /// The first `/` byte separates a ref's run from its task, as `split_ref` in the scripts does;
+    /// task ids may hold more slashes and any text.
+    @Test(arguments: [
+        ("r1/a", "r1", "a"), ("r1/a/b", "r1", "a/b"), ("r1/deploy[region=é,path=a/b]", "r1", "deploy[region=é,path=a/b]"),
+        ("r1//x", "r1", "/x"), ("r1/\u{301}", "r1", "\u{301}"),
+    ])
+    func refsSplitAtTheirFirstSlash(text: String, run: String, task: String) throws {
+        let ref = try #require(TaskRef(text))
+        #expect(ref.runID == run && ref.taskID == task)
+        #expect(ref.description == text)
+    }
+
+    @Test(arguments: ["", "r1", "/a", "r1/", "/"])
+    func textsThatAreNoRefs(text: String) {
+        #expect(TaskRef(text) == nil)
+    }
+
     @Test func repliesParsedFromRESPReadLikeAConnectionReadsThem() throws {
         let bytes = Array("*2\r\n$3\r\nabc\r\n:-7\r\n+OK\r\n$-1\r\n*1\r\n$2\r\nxy".utf8)
         #expect(try RedisReply.replies(parsingRESP: bytes) == [

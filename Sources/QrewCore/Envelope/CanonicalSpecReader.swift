@@ -62,20 +62,40 @@ package struct CanonicalSpecReader {
     }
 
     private mutating func retryPolicy() -> RetryPolicy? {
-        guard take("{"), take(#""backoff":"#), let backoffName = string(),
-              let backoff = RetryPolicy.Backoff(rawValue: backoffName), take(","),
+        guard take("{"), take(#""backoff":"#), let backoff = choice(RetryPolicy.Backoff.self), take(","),
               take(#""cap":"#), let cap = duration(), take(","),
               take(#""initial":"#), let initial = duration(), take(","),
               take(#""jitter":"#), let jitter = bool(), take(","),
               take(#""maxRetries":"#), let maxRetries = integer(Int.self), take(","),
-              take(#""retryOn":"#), let conditionNames = strings(), take("}")
+              take(#""retryOn":"#), take("[")
         else { return nil }
         var retryOn = Set<RetryPolicy.Condition>()
-        for name in conditionNames {
-            guard let condition = RetryPolicy.Condition(rawValue: name) else { return nil }
-            retryOn.insert(condition)
+        if !take("]") {
+            repeat {
+                guard let condition = choice(RetryPolicy.Condition.self) else { return nil }
+                retryOn.insert(condition)
+            } while take(",")
+            guard take("]") else { return nil }
         }
+        guard take("}") else { return nil }
         return RetryPolicy(maxRetries: maxRetries, backoff: backoff, initial: initial, cap: cap, jitter: jitter, retryOn: retryOn)
+    }
+
+    /// A string that is the raw value of one of `T`'s cases, matched on its bytes (no string made).
+    private mutating func choice<T: RawRepresentable<String> & CaseIterable>(_: T.Type) -> T? {
+        for candidate in T.allCases {
+            var name = candidate.rawValue
+            let matched = name.withUTF8 { name in
+                let end = index + name.count + 2
+                guard end <= bytes.count, bytes[index] == UInt8(ascii: "\""), bytes[end - 1] == UInt8(ascii: "\""),
+                      UnsafeBufferPointer(rebasing: bytes[(index + 1)..<(end - 1)]).elementsEqual(name)
+                else { return false }
+                index = end
+                return true
+            }
+            if matched { return candidate }
+        }
+        return nil
     }
 
     /// A `Duration` in its `Codable` form, `[high, low]` (attoseconds).
