@@ -1,7 +1,7 @@
 /// The fast path of `TaskSpec(jsonText:)`: reads the exact text `TaskSpec.jsonText` writes (its
 /// key order, no whitespace, plain integers) straight into a `TaskSpec`, with no JSON tree in
 /// between. Building the tree cost a worker about a tenth of its CPU per no-op task
-/// (docs/benchmarks.md, *Claim replies and spec decoding*).
+/// (docs/benchmarks.md, *Claim replies and spec decoding; the one-task path*).
 ///
 /// Anything else gives nil and the general reader decodes the text, or refuses it with an error
 /// that names the field: whitespace, another key order, a key it does not know, `cache`,
