@@ -37,9 +37,17 @@ struct SpecTemplates {
         var base = spec
         let own = Array(#""taskID":""#.utf8) + Array(taskID.utf8) + [UInt8(ascii: "\"")]
         let theirs = Array(#""taskID":""#.utf8) + Array(templateID.utf8) + [UInt8(ascii: "\"")]
-        if let renamed = replacingFirst(own, with: theirs, in: spec), replacingFirst(theirs, with: own, in: renamed) == spec {
-            marker = "^"
-            base = renamed
+        if let at = spec.firstIndex(ofBytes: own) {
+            var renamed = Array(spec[..<at])
+            renamed.reserveCapacity(spec.count - own.count + theirs.count)
+            renamed += theirs
+            renamed += spec[(at + own.count)...]
+            // Putting the first `theirs` back gives the spec when that is the one just put in
+            // (the usual case, found without building the round trip), or by chance otherwise.
+            if renamed.firstIndex(ofBytes: theirs) == at || replacingFirst(theirs, with: own, in: renamed) == spec {
+                marker = "^"
+                base = renamed
+            }
         }
         let limit = min(base.count, template.count)
         var prefix = 0
