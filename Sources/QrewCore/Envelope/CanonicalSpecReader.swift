@@ -38,7 +38,7 @@ package struct CanonicalSpecReader {
             guard let value = integer(Int.self), take(",") else { return nil }
             heartbeatTimeout = value
         }
-        guard take(#""outputRefs":"#), let outputRefs = outputRefs(), take(","),
+        guard take(#""outputRefs":"#), let outputRefs = object({ $0.strings() }), take(","),
               take(#""retry":"#), let retry = retryPolicy(), take(","),
               take(#""run":"#), let run = strings(), take(","),
               take(#""runID":"#), let runID = string(), take(","),
@@ -67,18 +67,10 @@ package struct CanonicalSpecReader {
               take(#""initial":"#), let initial = duration(), take(","),
               take(#""jitter":"#), let jitter = bool(), take(","),
               take(#""maxRetries":"#), let maxRetries = integer(Int.self), take(","),
-              take(#""retryOn":"#), take("[")
+              take(#""retryOn":"#), let retryOn = array({ $0.choice(RetryPolicy.Condition.self) }), take("}")
         else { return nil }
-        var retryOn = Set<RetryPolicy.Condition>()
-        if !take("]") {
-            repeat {
-                guard let condition = choice(RetryPolicy.Condition.self) else { return nil }
-                retryOn.insert(condition)
-            } while take(",")
-            guard take("]") else { return nil }
-        }
-        guard take("}") else { return nil }
-        return RetryPolicy(maxRetries: maxRetries, backoff: backoff, initial: initial, cap: cap, jitter: jitter, retryOn: retryOn)
+        return RetryPolicy(
+            maxRetries: maxRetries, backoff: backoff, initial: initial, cap: cap, jitter: jitter, retryOn: Set(retryOn))
     }
 
     /// A string that is the raw value of one of `T`'s cases, matched on its bytes (no string made).
@@ -104,36 +96,32 @@ package struct CanonicalSpecReader {
         return Duration(attoseconds: Int128(high) << 64 | Int128(low))
     }
 
-    private mutating func outputRefs() -> [String: [String]]? {
+    /// An object whose values `value` reads; nil for a duplicate key.
+    private mutating func object<Value>(_ value: (inout CanonicalSpecReader) -> Value?) -> [String: Value]? {
         guard take("{") else { return nil }
-        var result: [String: [String]] = [:]
+        var result: [String: Value] = [:]
         if take("}") { return result }
         repeat {
-            guard let key = string(), take(":"), let value = strings(), result.updateValue(value, forKey: key) == nil else { return nil }
+            guard let key = string(), take(":"), let read = value(&self), result.updateValue(read, forKey: key) == nil else { return nil }
         } while take(",")
         return take("}") ? result : nil
     }
 
-    private mutating func stringDictionary() -> [String: String]? {
-        guard take("{") else { return nil }
-        var result: [String: String] = [:]
-        if take("}") { return result }
-        repeat {
-            guard let key = string(), take(":"), let value = string(), result.updateValue(value, forKey: key) == nil else { return nil }
-        } while take(",")
-        return take("}") ? result : nil
-    }
-
-    private mutating func strings() -> [String]? {
+    /// An array whose elements `element` reads.
+    private mutating func array<Element>(_ element: (inout CanonicalSpecReader) -> Element?) -> [Element]? {
         guard take("[") else { return nil }
-        var result: [String] = []
+        var result: [Element] = []
         if take("]") { return result }
         repeat {
-            guard let element = string() else { return nil }
-            result.append(element)
+            guard let read = element(&self) else { return nil }
+            result.append(read)
         } while take(",")
         return take("]") ? result : nil
     }
+
+    private mutating func stringDictionary() -> [String: String]? { object { $0.string() } }
+
+    private mutating func strings() -> [String]? { array { $0.string() } }
 
     /// A string without escapes or control characters (both left to the general reader).
     private mutating func string() -> String? {

@@ -7,20 +7,17 @@
   included) becomes `"taskID":"<the task's id>"`.
   Needs nothing but redis.call. ]]
 
--- Templates read by this call, by run key and template id: siblings claimed together read
--- their template once.
-local spec_templates = {}
-
 -- The claim reply's spec entry for a task of the run whose key is `rk`, `stored` being its
 -- <run>:specs entry: the spec itself when it is stored whole; for a difference, the pair
--- {difference, template} the first time the reply names that template, and the difference alone
--- after that (its template came earlier in the same reply: `sent`, the reply's templates so far,
--- by run key and template id, filled here; entries are filled in reply order within a run). The
--- worker puts the spec back together (SpecTemplates.expanded in RunRecord+SpecTemplates.swift;
--- done there, not here, because Redis is the one shared core of the cluster: ~2 µs a task of
--- string work in Lua, and as much again to copy a ~300-byte template into every entry). The
--- template is "" when it is gone, and the entry "" when the task has no spec at all: the worker
--- refuses an empty spec and fails the attempt rather than the claim failing for every task in it.
+-- {difference, template} the first time the reply names that template (read then, once), and
+-- the difference alone after that (its template came earlier in the same reply: `sent`, the
+-- reply's templates so far, by run key and template id, filled here; entries are filled in reply
+-- order within a run). The worker puts the spec back together (SpecTemplates.expanded in
+-- RunRecord+SpecTemplates.swift; done there, not here, because Redis is the one shared core of the
+-- cluster: ~2 µs a task of string work in Lua, and as much again to copy a ~300-byte template into
+-- every entry). The template is "" when it is gone, and the entry "" when the task has no spec at
+-- all: the worker refuses an empty spec and fails the attempt rather than the claim failing for
+-- every task in it.
 local function spec_entry(rk, stored, sent)
   if not stored then return '' end
   local marker = string.byte(stored, 1)
@@ -35,15 +32,5 @@ local function spec_entry(rk, stored, sent)
   end
   if named[template_id] then return stored end
   named[template_id] = true
-  local templates = spec_templates[rk]
-  if not templates then
-    templates = {}
-    spec_templates[rk] = templates
-  end
-  local template = templates[template_id]
-  if not template then
-    template = redis.call('HGET', rk .. ':specs', template_id) or ''
-    templates[template_id] = template
-  end
-  return { stored, template }
+  return { stored, redis.call('HGET', rk .. ':specs', template_id) or '' }
 end
