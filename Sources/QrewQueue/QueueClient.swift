@@ -289,7 +289,7 @@ public struct QueueClient: Sendable {
         let id: String
     }
 
-    /// A claim reply's spec entry as the spec text: the spec itself, or a matrix sibling's
+    /// A claim reply's spec entry as the spec text: the spec itself, or a task's
     /// difference put back together with its template here rather than in Redis (lib/specs.lua):
     /// the pair `[difference, template]` where the reply names the template first, the
     /// difference alone after that (`templates`: those named so far). A difference whose template

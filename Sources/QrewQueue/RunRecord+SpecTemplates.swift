@@ -1,25 +1,50 @@
 import QrewRedis
 
 /// Spec templates: matrix siblings' specs differ in a few bytes (the task id, the rendered
-/// matrix values), so a storing call sends a sibling's spec as a difference from the first task
-/// of the same step in that call (its template), and `<run>:specs` keeps ~30–60 bytes for it
-/// instead of ~300 (docs/protocol.md, *Task specs*). `claim` returns such a sibling's difference,
-/// with its template where its reply names that template first (lib/specs.lua), and the worker
-/// puts the exact spec back together
-/// (`expanded`), so it checks the signature of, and runs, the very bytes the coordinator planned. Templates never span calls: a template is stored in the same script
-/// call as the siblings that name it, whatever the slice size, resumption or order of the calls.
+/// matrix values), and so do the specs of a DAG's one-task steps that share a type and settings
+/// (the task and step ids), so a storing call sends such a spec as a difference from an earlier
+/// task's in that call (its template), and `<run>:specs` keeps ~20–60 bytes for it instead of
+/// ~300 (docs/protocol.md, *Task specs*). `claim` returns the difference, with its template
+/// where its reply names that template first (lib/specs.lua), and the worker puts the exact
+/// spec back together (`expanded`), so it checks the signature of, and runs, the very bytes the
+/// coordinator planned. Templates never span calls: a template is stored whole in the same script
+/// call as the tasks that name it, whatever the slice size, resumption or order of the calls.
 struct SpecTemplates {
-    private var templates: [String: (id: String, spec: [UInt8])] = [:]
+    /// Most templates kept for one-task steps in a call: a DAG mixes a few kinds of step.
+    static let maxSharedTemplates = 4
 
-    /// What to store as `task`'s spec: a difference from an earlier task of its step in this
-    /// call when that is shorter by a margin (`difference`), else the spec itself (and the task
-    /// becomes its step's template when it is the first).
+    private var templates: [String: (id: String, spec: [UInt8])] = [:]
+    /// Templates for the tasks of one-task steps (whose task id is the step id), the one that
+    /// served last first.
+    private var shared: [(id: String, spec: [UInt8])] = []
+
+    /// What to store as `task`'s spec: a difference from an earlier task of this call when that
+    /// is shorter by a margin (`difference`), else the spec itself. A matrix sibling's template is
+    /// the first task of its step; a one-task step's is one of the last few one-task steps
+    /// stored whole (`maxSharedTemplates`), and it becomes one itself when none serves.
     mutating func storedSpec(of task: TaskRecord) -> String {
+        let spec = Array(task.spec.utf8)
+        guard task.id != task.step else { return sharedTemplateSpec(spec, of: task) }
         guard let template = templates[task.step] else {
-            templates[task.step] = (task.id, Array(task.spec.utf8))
+            templates[task.step] = (task.id, spec)
             return task.spec
         }
-        return Self.difference(Array(task.spec.utf8), taskID: task.id, from: template.spec, templateID: template.id) ?? task.spec
+        return Self.difference(spec, taskID: task.id, from: template.spec, templateID: template.id) ?? task.spec
+    }
+
+    /// `storedSpec` of a one-task step's task: a difference from the first shared template that
+    /// gives one (which moves to the front), or the spec itself, taking the place of the
+    /// template that served longest ago when there are `maxSharedTemplates` already.
+    private mutating func sharedTemplateSpec(_ spec: [UInt8], of task: TaskRecord) -> String {
+        for (index, template) in shared.enumerated() {
+            guard let difference = Self.difference(spec, taskID: task.id, from: template.spec, templateID: template.id)
+            else { continue }
+            if index > 0 { shared.insert(shared.remove(at: index), at: 0) }
+            return difference
+        }
+        if shared.count == Self.maxSharedTemplates { shared.removeLast() }
+        shared.insert((task.id, spec), at: 0)
+        return task.spec
     }
 
     /// `spec` (of task `taskID`) as a difference from `template` (the spec of task `templateID`),
@@ -160,7 +185,7 @@ struct SpecTemplates {
 
 extension Sequence<TaskRecord> {
     /// Appends the storing-call arguments of these tasks, in order, sharing spec templates
-    /// among the siblings of one call (`SpecTemplates`).
+    /// among the tasks of one call (`SpecTemplates`).
     func appendArguments(to args: inout [RedisArgument]) {
         var templates = SpecTemplates()
         for task in self { task.appendArguments(to: &args, storedSpec: templates.storedSpec(of: task)) }

@@ -148,6 +148,40 @@ struct TaskHashLayoutTests {
         #expect(difference.hasPrefix("^") || difference.hasPrefix("~"))
     }
 
+    /// A DAG's one-task step (task id = step id) as the builder makes it: its ids differ from
+    /// another's of the same `kind`; kinds differ at both ends of the spec (env and message).
+    func oneTaskStep(_ id: String, kind: Int = 0) -> TaskRecord {
+        let spec = Self.spec.replacingOccurrences(of: #""taskID":"a""#, with: #""taskID":"\#(id)""#)
+            .replacingOccurrences(of: #""stepID":"a""#, with: #""stepID":"\#(id)""#)
+            .replacingOccurrences(of: #""env":{}"#, with: #""env":{"KIND":"\#(kind)"}"#)
+            .replacingOccurrences(of: #""message":"hello""#, with: #""message":"hello \#(kind)""#)
+        return TaskRecord(
+            id: id, step: id, queue: "default", priority: 10, deps: 0, dependents: [], limits: [], refs: [], spec: spec,
+            maxAttempts: 1, continueOnError: false)
+    }
+
+    @Test func oneTaskStepsAreStoredAsDifferencesFromAFewSharedTemplates() throws {
+        var templates = SpecTemplates()
+        #expect(templates.storedSpec(of: oneTaskStep("s0")) == oneTaskStep("s0").spec)
+        let stored = templates.storedSpec(of: oneTaskStep("s1"))
+        // Only the step id is left to store: the claim puts the task id back.
+        #expect(stored.hasPrefix("^"), "\(stored)")
+        #expect(stored.utf8.count < 30, "\(stored)")
+        #expect(SpecTemplates.templateID(of: stored) == "s0")
+        #expect(SpecTemplates.expanded(stored, template: oneTaskStep("s0").spec, taskID: "s1") == oneTaskStep("s1").spec)
+        // Each new kind is stored whole and becomes a template; past `maxSharedTemplates` the
+        // one that served longest ago (kind 0's) gives way.
+        for kind in 1...SpecTemplates.maxSharedTemplates {
+            #expect(templates.storedSpec(of: oneTaskStep("k\(kind)", kind: kind)) == oneTaskStep("k\(kind)", kind: kind).spec)
+        }
+        #expect(templates.storedSpec(of: oneTaskStep("s2")) == oneTaskStep("s2").spec)
+        #expect(SpecTemplates.templateID(of: templates.storedSpec(of: oneTaskStep("s3"))) == "s2")
+        #expect(SpecTemplates.templateID(of: templates.storedSpec(of: oneTaskStep("x2", kind: 2))) == "k2")
+        // A matrix sibling still takes the first task of its own step as its template.
+        #expect(templates.storedSpec(of: sibling(0, step: "s0")) == sibling(0, step: "s0").spec)
+        #expect(SpecTemplates.templateID(of: templates.storedSpec(of: sibling(1, step: "s0"))) == sibling(0, step: "s0").id)
+    }
+
     @Test func aDifferenceExpandsToItsSpecByteForByteForRandomSiblings() {
         var random = SplitMix64(seed: 17)
         let alphabet = Array(#"abcXYZ09"\\:,{}[]ü "#)
@@ -175,10 +209,10 @@ struct TaskHashLayoutTests {
         #expect(SpecTemplates.expanded("~9,9,1:tX", template: "abcdef", taskID: "u") == "abcdefX")
     }
 
-    @Test func claimPutsEverySiblingsSpecBackTogetherAcrossSlices() async throws {
+    @Test func claimPutsEverySpecBackTogetherAcrossSlices() async throws {
         try await withQueue { q throws in
-            // Ids that JSON escapes, and a spec naming another sibling's id in a value: stored so
-            // that the claim still gives each spec back byte for byte.
+            // Ids that JSON escapes, a spec naming another sibling's id in a value, and one-task
+            // steps of three kinds: stored so that the claim still gives each spec back byte for byte.
             var odd = sibling(3, step: "odd")
             odd = TaskRecord(id: #"odd["q\"uote"]"#, step: "odd", queue: "default", priority: 10, deps: 0, dependents: [],
                              limits: [], refs: [], spec: odd.spec.replacingOccurrences(of: #""taskID":"odd[region=r3,path=a/b]""#,
@@ -191,6 +225,7 @@ struct TaskHashLayoutTests {
                                 maxAttempts: 1, continueOnError: false)
             let siblings = (0..<25).map { sibling($0) } + (0..<5).map { sibling($0, step: "other") }
                 + [sibling(3, step: "odd"), odd, naming, sibling(5, step: "odd")]
+                + (0..<12).map { oneTaskStep("s\($0)", kind: $0 % 3) }
             // Slices of 7: each storing call has its own templates.
             _ = try await q.queue.submitRun(
                 RunRecord(runID: "r1", fields: [:], limits: [:], tasks: siblings), fence: q.fence, slice: 7)

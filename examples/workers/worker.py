@@ -160,7 +160,7 @@ DIFFERENCE_HEAD = re.compile(rb"[~^](\d{1,18}),(\d{1,18}),(\d{1,18}):")
 
 
 def claimed_spec(entry, ref, templates):
-    """A claim reply's spec entry as the spec text: the spec itself, or a matrix sibling's
+    """A claim reply's spec entry as the spec text: the spec itself, or a task's
     difference put back together byte for byte (docs/protocol.md, *Task specs*): the entry is
     [difference, template] where the reply names that template first, the difference alone after
     that; `templates` keeps those named so far in the reply, by (run, template id)."""

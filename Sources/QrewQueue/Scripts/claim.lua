@@ -8,7 +8,7 @@
   The leasing itself (limits, gates, parking, the bound on entries examined, traces, the wake-up
   tokens of a queue it empties) is lib/claim_ready's.
   Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON from <run>:specs; for
-  a matrix sibling stored as a difference, the pair {difference, template} where the reply names
+  a task stored as a difference, the pair {difference, template} where the reply names
   that template first and the difference alone after that: lib/specs spec_entry),
   outputs (flat array of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
   a run without one), the queue it was claimed from, how long it waited there (ms from its

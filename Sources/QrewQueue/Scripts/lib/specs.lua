@@ -1,8 +1,8 @@
 --[[ specs: a run's task specs, kept in <run>:specs (task id -> stored spec) rather than in the
   task hashes, so those stay compact listpacks. A stored spec is the spec JSON itself, or a
-  difference from the spec of a sibling stored in the same call (its template, always stored
-  whole): `~<prefix>,<suffix>,<n>:<template id><middle>`, meaning the template's first <prefix>
-  bytes, <middle>, then the template's last <suffix> bytes (RunRecord+SpecTemplates.swift); or
+  difference from the spec of another task stored whole in the same call (its template):
+  `~<prefix>,<suffix>,<n>:<template id><middle>`, meaning the template's first <prefix> bytes,
+  <middle>, then the template's last <suffix> bytes (RunRecord+SpecTemplates.swift); or
   the same with `^` for `~`, after which the first `"taskID":"<template id>"` (plain text, quotes
   included) becomes `"taskID":"<the task's id>"`.
   Needs nothing but redis.call. ]]

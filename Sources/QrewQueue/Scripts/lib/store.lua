@@ -8,7 +8,7 @@
   they are; "" for none, so most tasks decode nothing), and sig (the task's signature, field
   `sig`; "" when tasks are not signed: a plain argument, so signing decodes nothing either).
   Plain arguments, not one JSON document: nothing to decode per task.
-  The spec argument (the spec JSON, or a difference from a sibling's, lib/specs) goes to the
+  The spec argument (the spec JSON, or a difference from another task's, lib/specs) goes to the
   run's <run>:specs hash (task id -> stored spec), not the task hash: every other
   task field fits a compact listpack (values of at most 64 bytes), which a ~300-byte spec would
   turn into a hashtable at ~3 times the bytes (docs/protocol.md, *Task fields*).
