@@ -262,7 +262,7 @@ public struct QueueClient: Sendable {
             guard let refText = flat[start].string, let ref = TaskRef(refText),
                   let token = flat[start + 1].string, let attempt = flat[start + 2].int,
                   let spec = Self.claimedSpec(flat[start + 3], ref: ref, templates: &templates),
-                  let pairs = flat[start + 4].array, pairs.count % 2 == 0,
+                  let pairs = flat[start + 4].array ?? (flat[start + 4].string == "" ? [] : nil), pairs.count % 2 == 0,
                   let trace = flat[start + 5].string, let queue = flat[start + 6].string, let waitedMs = flat[start + 7].int,
                   let signature = flat[start + 8].string
             else { throw unexpected() }

@@ -83,6 +83,52 @@ struct TaskHashLayoutTests {
         }
     }
 
+    /// A task with none of the optional fields is marked `plain`, its hash's first field, so
+    /// claim, complete and the release of a dependent look for none of them; any other task is
+    /// read in full, and so is a plain one once a cache miss gave it a `cache` field to act on.
+    @Test func aTaskWithoutOptionalFieldsIsMarkedPlainAndRunsLikeAnyOther() async throws {
+        try await withQueue { q throws in
+            func plainTask(_ id: String, after: [String] = [], before: [String] = [], fields: [String: String] = [:]) -> TaskRecord {
+                TaskRecord(
+                    id: id, step: id, queue: "default", priority: 10, deps: after.count, dependents: before, limits: [],
+                    refs: [], spec: Self.spec, maxAttempts: 1, continueOnError: false, fields: fields)
+            }
+            try await q.submit("r1", [
+                plainTask("a", before: ["b"]), plainTask("b", after: ["a"], before: ["keyed"]),
+                plainTask("keyed", after: ["b"], fields: ["concurrencyKey": "k"]), task("limited"),
+            ], fields: ["retention": "600000"])
+            func keys(_ id: String) async throws -> [String] {
+                let key = q.queue.keys.task(TaskRef(runID: "r1", taskID: id))
+                return try await q.redis.send("HKEYS", .string(key)).array?.compactMap(\.string) ?? []
+            }
+            #expect(try await keys("a").first == "plain")
+            #expect(try await keys("b").first == "plain")
+            #expect(try await !keys("keyed").contains("plain"))
+            #expect(try await !keys("limited").contains("plain"))
+
+            let first = try await q.claimExactly(2)
+            #expect(Set(first.map(\.ref.taskID)) == ["a", "limited"])
+            for claimed in first { try await q.succeed(claimed) }
+
+            // b misses the cache: the lookup leaves it a `cache` field and takes the mark away,
+            // so its success is stored in the cache like any task's.
+            let b = try #require(try await q.claim(1).first)
+            let settings = TaskCacheSettings(key: "kb", partition: "namespace", ttlMilliseconds: 60_000)
+            let lookup = try #require(CacheLookup(rendered: TaskSpec(runID: "r1", taskID: "b", stepID: "b", type: "echo", cache: settings), outputs: [:]))
+            #expect(try await q.queue.completeFromCache(b, lookup: lookup, stepType: "echo", maxEntries: 10) == .miss)
+            #expect(try await !keys("b").contains("plain"))
+            #expect(try await q.succeed(b, output: "from b"))
+            #expect(try await q.queue.cacheEntries([lookup.key]).first??.fields["output"] == "from b")
+
+            // its plain-read release still finds the dependent's concurrency key (fair order)
+            let keyed = try #require(try await q.claim(1).first)
+            #expect(keyed.ref.taskID == "keyed")
+            #expect(try await q.redis.send("EXISTS", .string(q.queue.keys.prefix + ":fair:k")).int == 1)
+            try await q.succeed(keyed)
+            #expect(try await q.runField("r1", "state") == "succeeded")
+        }
+    }
+
     @Test func theSpecsExpireWithTheRunAndARetryKeepsThem() async throws {
         try await withQueue { q throws in
             try await q.submit("r1", [record("a", maxAttempts: 1)])

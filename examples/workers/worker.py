@@ -406,7 +406,7 @@ class Worker:
             templates = {}
             for i in range(0, len(reply), CLAIM_ENTRIES):
                 ref, token, attempt, spec, pairs, trace, _queue, _waited_ms, signature = reply[i:i + CLAIM_ENTRIES]
-                outputs = dict(zip(pairs[0::2], pairs[1::2]))
+                outputs = dict(zip(pairs[0::2], pairs[1::2])) if pairs else {}  # "" when it references none
                 spec = claimed_spec(spec, ref, templates)
                 refused |= self.start(Running(ref, token, int(attempt), trace), spec, outputs, signature)
             if refused:

@@ -10,7 +10,8 @@
   Returns: flat array, 9 entries per task: ref, token, attempt, spec (JSON from <run>:specs; for
   a task stored as a difference, the pair {difference, template} where the reply names
   that template first and the difference alone after that: lib/specs spec_entry),
-  outputs (flat array of task id, output pairs: every task the spec references), trace ("<trace id>-<flags>", "" for
+  outputs (flat array of task id, output pairs: every task the spec references; "" when it
+  references none), trace ("<trace id>-<flags>", "" for
   a run without one), the queue it was claimed from, how long it waited there (ms from its
   `queuedAt` to now; -1 when the task has no `queuedAt`), and its signature (task field `sig`,
   "" when unsigned; read in the same HMGET, checked by the worker, docs/security.md). ]]

@@ -30,7 +30,7 @@
   A result of a task with `gates` counts at its circuit breakers (lib/gates gate_result), retried
   attempts included; a refused one does not.
   A success of a task whose `complete_from_cache` lookup missed (its `cache` field) is stored in
-  the result cache in the same call (lib/cache); other results read one more absent field.
+  the result cache in the same call (lib/cache); a `plain` task (lib/store) has no such field.
   Successors: with ARGV[6] > 0 the call then leases the worker up to that many ready tasks of
   its queues, best first, as `claim` does (lib/claim_ready): the slots its results free are
   filled in the same round trip, and the dependents those results released reach the worker in
@@ -80,14 +80,19 @@ end
 
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr, span)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'limits', 'id', 'dependents',
-    'continueOnError', 'cache', 'step', 'gates', 'join')
+  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'plain', 'id', 'dependents', 'step')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
+  -- a `plain` task (lib/store) has no limits, continueOnError, cache, gates or join to look for
+  local limits, continue_on_error, cache, gates_text, join
+  if t[5] ~= '1' then
+    local more = redis.call('HMGET', tk, 'limits', 'continueOnError', 'cache', 'gates', 'join')
+    limits, continue_on_error, cache, gates_text, join = more[1], more[2], more[3], more[4], more[5]
+  end
 
   local run = split_ref(ref)
   n_ended = n_ended + 1
   ended_leases[n_ended] = ref
-  if t[5] and t[5] ~= '' then release_limits(run, t[5]) end
+  if limits and limits ~= '' then release_limits(run, limits) end
   local r = retention(run)
   local reason = cancel_reason(run)
   if reason then
@@ -97,7 +102,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
     settle_later(run, 1, false)
     return 'stale'
   end
-  if t[11] and t[11] ~= '' then gates().gate_result(t[11], ref, t[3], outcome == 'succeeded') end
+  if gates_text and gates_text ~= '' then gates().gate_result(gates_text, ref, t[3], outcome == 'succeeded') end
 
   if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
     local due = tostring(NOW + tonumber(retry_delay))
@@ -127,7 +132,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   end
   redis.call(unpack(record))
   -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
-  if t[9] and outcome == 'succeeded' then cache_store(t[9], run, t[6], t[10], output, exit_code) end
+  if cache and outcome == 'succeeded' then cache_store(cache, run, t[6], t[8], output, exit_code) end
   local finished = { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3], 'ts', NOW_S }
   if exit_code ~= '' then
     finished[#finished + 1] = 'exitCode'
@@ -139,7 +144,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   end
   emit(run, with_output(finished, stdout, stderr))
   if r then
-    apply_result(run, ref, t[6], outcome, t[7], t[8], err, t[3], t[12])
+    apply_result(run, ref, t[6], outcome, t[7], continue_on_error, err, t[3], join)
   else
     redis.call('XADD', events, '*', 'ref', ref)
   end

@@ -7,8 +7,8 @@
   task of a run being canceled is dropped too (the cancellation ends it; lib/cancel), and its
   pools unpark a waiter for the slot it leaves.
   A task with `gates` (a circuit breaker or rate limit, lib/gates) whose gate is closed is parked
-  at that gate (no attempt counted) until the leader's `wake_gates` queues it again; tasks
-  without gates cost nothing more than reading the empty field.
+  at that gate (no attempt counted) until the leader's `wake_gates` queues it again; a `plain`
+  task (lib/store) has no gates, limits or refs fields, and none are looked for.
   At most `max` + 1000 ready entries are examined per call, so a queue full of tasks whose
   limits are full is parked a slice per call; when that bound stops a claim with entries left,
   the call leaves a wake-up token on the queue, so the worker claims again at once. A queue the
@@ -31,15 +31,16 @@ local function claim_ready(worker, lease, max, queues)
   local next_token, last_token = 1, 0
   local lease_entries, n_leases = {}, 0
   local runs = {}
-  -- The outputs entry of a task whose spec references no other task's output (most tasks).
-  local NO_OUTPUTS = {}
+  -- The outputs entry of a task whose spec references no other task's output (most tasks): not
+  -- an empty array, since Redis probes every table in a reply for seven special fields.
+  local NO_OUTPUTS = ''
   -- Queues this call emptied.
   local drained = {}
   -- Per run key, the reply positions and ids of the tasks whose specs are read from <run>:specs
   -- after the loop, in one HMGET per run rather than one HGET per task.
   local spec_reads, spec_runs = {}, {}
 
-  local deadline = tostring(NOW + lease)
+  local deadline = string.format('%d', NOW + lease)
   for _, queue in ipairs(queues) do
     local ready = ready_key(queue)
     while claimed < max do
@@ -59,8 +60,15 @@ local function claim_ready(worker, lease, max, queues)
       for pi = 1, #popped, 2 do
         local ref, score = popped[pi], popped[pi + 1]
         local tk = task_key(ref)
-        local t = redis.call('HMGET', tk, 'state', 'limits', 'attempt', 'spec', 'refs', 'id', 'gates', 'queuedAt', 'sig')
-        if t[1] == 'ready' then
+        -- a `plain` task (lib/store) has no limits, refs or gates to look for, nor a spec of its own
+        local t = redis.call('HMGET', tk, 'state', 'plain', 'attempt', 'id', 'queuedAt', 'sig')
+        local state, attempt_text, id, queued_at, sig = t[1], t[3], t[4], t[5], t[6]
+        local limits_text, own_spec, refs, gate_names
+        if state == 'ready' and t[2] ~= '1' then
+          local more = redis.call('HMGET', tk, 'limits', 'spec', 'refs', 'gates')
+          limits_text, own_spec, refs, gate_names = more[1], more[2], more[3], more[4]
+        end
+        if state == 'ready' then
           local run = split_ref(ref)
           local r = runs[run]
           if not r then
@@ -70,14 +78,14 @@ local function claim_ready(worker, lease, max, queues)
               trace_id = f[3] or '', trace = f[3] and (f[3] .. '-' .. (f[4] or '01')) or '' }
             runs[run] = r
           end
-          -- Limits and gates cost nothing more than reading their empty fields for tasks without.
-          local limited = t[2] and t[2] ~= ''
-          local limits = limited and split_csv(t[2]) or nil
+          -- Limits and gates cost nothing for tasks without: a plain task has neither field to read.
+          local limited = limits_text and limits_text ~= ''
+          local limits = limited and split_csv(limits_text) or nil
           local blocked = limited and not r.canceling and full_limit(run, limits)
-          local gated, gate, opens = t[7] and t[7] ~= '', nil, nil
-          if gated and not r.canceling and not blocked then gate, opens = gates().closed_gate(t[7]) end
+          local gated, gate, opens = gate_names and gate_names ~= '', nil, nil
+          if gated and not r.canceling and not blocked then gate, opens = gates().closed_gate(gate_names) end
           if r.canceling then
-            forget_ready(run, ref, t[2])
+            forget_ready(run, ref, limits_text)
           elseif blocked then
             park(run, blocked, score, ref)
           elseif gate then
@@ -88,11 +96,11 @@ local function claim_ready(worker, lease, max, queues)
               last_token = redis.call('INCRBY', P .. ':tokens', max - claimed)
               next_token = last_token - (max - claimed) + 1
             end
-            local token = tostring(next_token)
+            local token = string.format('%d', next_token)
             next_token = next_token + 1
-            local attempt_number = tonumber(t[3]) + 1
-            local attempt = tostring(attempt_number)
-            if gated then gates().take_gates(t[7], ref, attempt) end
+            local attempt_number = tonumber(attempt_text) + 1
+            local attempt = string.format('%d', attempt_number)
+            if gated then gates().take_gates(gate_names, ref, attempt) end
             redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
               'attempt', attempt, 'startedAt', NOW_S)
             lease_entries[n_leases + 1] = deadline
@@ -103,26 +111,26 @@ local function claim_ready(worker, lease, max, queues)
               redis.call('HSET', r.key, 'startedAt', NOW_S, 'state', 'running')
             end
             local outputs = NO_OUTPUTS
-            if t[5] and t[5] ~= '[]' then
+            if refs and refs ~= '[]' then
               outputs = {}
-              for _, id in ipairs(cjson.decode(t[5])) do
-                outputs[#outputs + 1] = id
-                outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. id), 'output') or ''
+              for _, referenced in ipairs(cjson.decode(refs)) do
+                outputs[#outputs + 1] = referenced
+                outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. referenced), 'output') or ''
               end
             end
             if r.trace_id ~= '' then
-              emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S,
+              emit(run, { 'type', 'task_started', 'task', id, 'worker', worker, 'attempt', attempt, 'ts', NOW_S,
                 'traceId', r.trace_id })
             else
-              emit(run, { 'type', 'task_started', 'task', t[6], 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
+              emit(run, { 'type', 'task_started', 'task', id, 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
             end
             out[n_out + 1] = ref
             out[n_out + 2] = token
             out[n_out + 3] = attempt_number
             -- the spec lives in the run's <run>:specs (lib/specs), read below; a task stored by
             -- an older coordinator still carries it in its own hash
-            if t[4] then
-              out[n_out + 4] = t[4]
+            if own_spec then
+              out[n_out + 4] = own_spec
             else
               local reads = spec_reads[r.key]
               if not reads then
@@ -131,17 +139,17 @@ local function claim_ready(worker, lease, max, queues)
                 spec_runs[#spec_runs + 1] = r.key
               end
               reads.positions[#reads.positions + 1] = n_out + 4
-              reads.ids[#reads.ids + 1] = t[6]
+              reads.ids[#reads.ids + 1] = id
             end
             out[n_out + 5] = outputs
             out[n_out + 6] = r.trace
             out[n_out + 7] = queue
-            out[n_out + 8] = t[8] and math.max(0, NOW - tonumber(t[8])) or -1
-            out[n_out + 9] = t[9] or ''
+            out[n_out + 8] = queued_at and math.max(0, NOW - tonumber(queued_at)) or -1
+            out[n_out + 9] = sig or ''
             n_out = n_out + 9
             claimed = claimed + 1
           end
-        elseif not t[1] then
+        elseif not state then
           dead_letter(ref, 'not a task of any run', 0)
         end
       end

@@ -26,12 +26,15 @@ local early_in_call = {}
 local function count_off(run, dependent)
   local dref = run .. '/' .. dependent
   local dk = task_key(dref)
-  local left = redis.call('HINCRBY', dk, 'deps', -1)
+  local left = redis.call('HINCRBY', dk, 'deps', '-1')
   if left == 0 then
-    local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'concurrencyKey', 'queueTimeoutMs')
+    local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'plain')
     if d[1] == 'waiting' then
+      -- a `plain` task (lib/store) has no concurrencyKey or queueTimeoutMs to look for
+      local fair_key, queue_timeout_ms
+      if d[4] ~= '1' then fair_key, queue_timeout_ms = unpack(redis.call('HMGET', dk, 'concurrencyKey', 'queueTimeoutMs')) end
       redis.call('HSET', dk, 'state', 'ready', 'queuedAt', NOW_S)
-      push_ready(dref, d[2], d[3], d[4], d[5])
+      push_ready(dref, d[2], d[3], fair_key, queue_timeout_ms)
     end
   elseif left < 0 then
     redis.call('SADD', run_key(run) .. ':early', dependent)

@@ -49,7 +49,7 @@ end
 local function take_limits(run, limits)
   for _, limit in ipairs(limits) do
     local _, _, count_key, count_field = limit_keys(run, limit)
-    redis.call('HINCRBY', count_key, count_field, 1)
+    redis.call('HINCRBY', count_key, count_field, '1')
   end
 end
 
@@ -79,7 +79,7 @@ end
 local function release_limits(run, limits_csv)
   for _, limit in ipairs(split_csv(limits_csv)) do
     local _, _, count_key, count_field, parked = limit_keys(run, limit)
-    local left = redis.call('HINCRBY', count_key, count_field, -1)
+    local left = redis.call('HINCRBY', count_key, count_field, '-1')
     unpark(parked, 1)
     if left <= 0 and string.sub(limit, 1, 4) == 'key:' then redis.call('DEL', count_key) end
   end

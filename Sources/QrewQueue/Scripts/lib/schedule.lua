@@ -52,10 +52,11 @@ local function next_ready_order(fair_key)
   return order
 end
 
--- The ready score of a task of `priority` (clamped to NumericBounds.score) at `order`.
+-- The ready score of a task of `priority` (clamped to NumericBounds.score) at `order`, as integer
+-- text: a number passed to redis.call is formatted with "%.17g", several times the cost.
 local function ready_score(priority, order)
   local p = math.max(-2000000, math.min(2000000, math.floor(tonumber(priority) or 0)))
-  return p * (AGING_MS * ORDER_UNITS) - order
+  return string.format('%d', p * (AGING_MS * ORDER_UNITS) - order)
 end
 
 -- Writes back what `next_ready_order` advanced: the ready clock and each key's last order

@@ -16,7 +16,12 @@
   counts it off (`deps` goes negative, lib/apply) or a failure marks it `skip` and counts it off
   (lib/finish); both add its id to <run>:early, and storing it applies what happened: skipped, or
   for a task with `if:` (its `condition` field) the count only. A run canceled while it was
-  being stored gets its remaining tasks stored canceled. ]]
+  being stored gets its remaining tasks stored canceled.
+  A task with none of `limits`, `refs`, `continueOnError` and further fields is marked `plain` = 1,
+  its hash's first field: `claim`, `complete` and the release of a dependent (lib/finish) then
+  read only the fields every task has, where each absent field they asked for would cost a scan of
+  the whole hash (a listpack). `complete_from_cache` deletes the mark when it adds `cache`; a task
+  without it (or stored by an older coordinator) is read in full. ]]
 
 local STORE_WIDTH = 14
 
@@ -36,10 +41,16 @@ local OPTIONAL_FIELDS = { { 'dependents', 5, '[]' }, { 'limits', 6, '' }, { 'ref
 
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields. One
 -- HSET per task, its signature (ARGV[i + 13]) and further fields (ARGV[i + 12]) included. (Its
--- run is its key's, so the hash does not name it.)
+-- run is its key's, so the hash does not name it.) A task with no limits, refs, continueOnError
+-- or further fields gets `plain` = 1, its first field (see the header).
 local function write_task(i, tk, state, deps, ...)
   local args = { 'HSET', tk, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps, ... }
+  -- first in the hash: the first field a lookup compares
+  if ARGV[i + 6] == '' and ARGV[i + 7] == '[]' and ARGV[i + 10] == '0' and ARGV[i + 12] == '' then
+    table.insert(args, 3, '1')
+    table.insert(args, 3, 'plain')
+  end
   for _, optional in ipairs(OPTIONAL_FIELDS) do
     local value = ARGV[i + optional[2]]
     if value ~= optional[3] then
