@@ -51,9 +51,8 @@ if not match or not entry[1] then
   if ARGV[10] ~= '' then
     settings.space, settings.sig, settings.bands = ARGV[10], ARGV[11], ARGV[12]
   end
-  redis.call('HSET', tk, 'cacheKey', key, 'cache', cjson.encode(settings))
   -- no longer `plain` (lib/store): `complete` must read the field
-  redis.call('HDEL', tk, 'plain')
+  redis.call('HSET', tk, 'cacheKey', key, 'cache', cjson.encode(settings), 'plain', '0')
   redis.call('HINCRBY', CACHE_STATS, 'misses', 1)
   redis.call('HINCRBY', rk, 'cacheMisses', 1)
   return { 'miss' }

@@ -17,11 +17,11 @@
   (lib/finish); both add its id to <run>:early, and storing it applies what happened: skipped, or
   for a task with `if:` (its `condition` field) the count only. A run canceled while it was
   being stored gets its remaining tasks stored canceled.
-  A task with none of `limits`, `refs`, `continueOnError` and further fields is marked `plain` = 1,
-  its hash's first field: `claim`, `complete` and the release of a dependent (lib/finish) then
-  read only the fields every task has, where each absent field they asked for would cost a scan of
-  the whole hash (a listpack). `complete_from_cache` deletes the mark when it adds `cache`; a task
-  without it (or stored by an older coordinator) is read in full. ]]
+  A task hash's first field is `plain`: 1 for a task with none of `limits`, `refs`,
+  `continueOnError` and further fields, 0 for any other. `claim`, `complete` and the release of a
+  dependent (lib/finish) read only the fields every task has from a plain task, where each absent
+  field they asked for would cost a scan of the whole hash (a listpack). `complete_from_cache` sets
+  it to 0 when it adds `cache`; a task without it (stored by an older coordinator) is read in full. ]]
 
 local STORE_WIDTH = 14
 
@@ -32,40 +32,31 @@ local function extra_fields(i)
   return cjson.decode(ARGV[i + 12])
 end
 
--- The optional task fields (docs/protocol.md, *Task fields*) and the argument offset and value
--- each is left out at: `dependents`, `refs` ("[]"), `limits`, `lostRetry` (""), `continueOnError`
--- ("0"). Every reader takes an absent field as that value, and a task hash without them is
--- shorter to scan for every HMGET and HSET on it, and smaller.
-local OPTIONAL_FIELDS = { { 'dependents', 5, '[]' }, { 'limits', 6, '' }, { 'refs', 7, '[]' },
-  { 'continueOnError', 10, '0' }, { 'lostRetry', 11, '' } }
-
 -- Writes the task hash of the task whose arguments start at ARGV[i]; `...` adds fields. One
 -- HSET per task, its signature (ARGV[i + 13]) and further fields (ARGV[i + 12]) included. (Its
--- run is its key's, so the hash does not name it.) A task with no limits, refs, continueOnError
--- or further fields gets `plain` = 1, its first field (see the header).
+-- run is its key's, so the hash does not name it.) Its first field is `plain` (see the header).
+-- The optional task fields (docs/protocol.md, *Task fields*) are left out at the value an absent
+-- one means, which every reader takes it as: `dependents` and `refs` at "[]", `limits` and
+-- `lostRetry` at "", `continueOnError` at "0" (a shorter hash to scan for every HMGET and HSET on
+-- it, and a smaller one).
 local function write_task(i, tk, state, deps, ...)
-  local args = { 'HSET', tk, 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
+  local dependents, limits, refs, continue_on_error, lost_retry, fields, sig =
+    ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 10], ARGV[i + 11], ARGV[i + 12], ARGV[i + 13]
+  local plain = limits == '' and refs == '[]' and continue_on_error == '0' and fields == ''
+  local args = { 'HSET', tk, 'plain', plain and '1' or '0', 'id', ARGV[i], 'step', ARGV[i + 1], 'queue', ARGV[i + 2],
     'priority', ARGV[i + 3], 'state', state, 'attempt', '0', 'maxAttempts', ARGV[i + 9], 'deps', deps, ... }
-  -- first in the hash: the first field a lookup compares
-  if ARGV[i + 6] == '' and ARGV[i + 7] == '[]' and ARGV[i + 10] == '0' and ARGV[i + 12] == '' then
-    table.insert(args, 3, '1')
-    table.insert(args, 3, 'plain')
+  local n = #args
+  if dependents ~= '[]' then args[n + 1], args[n + 2], n = 'dependents', dependents, n + 2 end
+  if not plain then
+    if limits ~= '' then args[n + 1], args[n + 2], n = 'limits', limits, n + 2 end
+    if refs ~= '[]' then args[n + 1], args[n + 2], n = 'refs', refs, n + 2 end
+    if continue_on_error ~= '0' then args[n + 1], args[n + 2], n = 'continueOnError', continue_on_error, n + 2 end
   end
-  for _, optional in ipairs(OPTIONAL_FIELDS) do
-    local value = ARGV[i + optional[2]]
-    if value ~= optional[3] then
-      args[#args + 1] = optional[1]
-      args[#args + 1] = value
-    end
-  end
-  if ARGV[i + 13] ~= '' then
-    args[#args + 1] = 'sig'
-    args[#args + 1] = ARGV[i + 13]
-  end
-  if ARGV[i + 12] ~= '' then
-    for name, value in pairs(cjson.decode(ARGV[i + 12])) do
-      args[#args + 1] = name
-      args[#args + 1] = tostring(value)
+  if lost_retry ~= '' then args[n + 1], args[n + 2], n = 'lostRetry', lost_retry, n + 2 end
+  if sig ~= '' then args[n + 1], args[n + 2], n = 'sig', sig, n + 2 end
+  if fields ~= '' then
+    for name, value in pairs(cjson.decode(fields)) do
+      args[n + 1], args[n + 2], n = name, tostring(value), n + 2
     end
   end
   redis.call(unpack(args))
