@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos soak bench compose-check docker-secrets fuzz fuzz-smoke deps build release clean
+.PHONY: run test chaos soak bench lua-cost compose-check docker-secrets fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator, two workers and the
@@ -73,6 +73,18 @@ bench: deps release
 		|| echo "bench: could not install Celery, Dramatiq and huey into $(PEERS_VENV); qrew-bench skips them"
 	$(RELEASE_BIN)/qrew-bench --append docs/benchmarks.md --peers-python $(PEERS_VENV)/bin/python \
 		$(if $(BASELINE_BIN),--baseline-bin $(BASELINE_BIN)) $(BENCH_ARGS)
+
+## lua-cost: release build, then the exact Redis cost of storing, claiming and completing tasks and
+## of a DAG worker's cycle, in instructions per task: a private redis-server under valgrind's
+## callgrind, a coordinator of this build, the release's own scripts (bench/lua-cost.py says how).
+## Timing cannot see a change of a few percent on a noisy host; these counts repeat within 0.2%.
+## Needs valgrind (apt-get install valgrind); takes a few minutes. LUA_COST_BIN=DIR measures another build.
+LUA_COST_BIN ?= $(RELEASE_BIN)
+lua-cost: deps release
+	@command -v valgrind >/dev/null || { echo "lua-cost: needs valgrind (apt-get install valgrind)"; exit 1; }
+	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
+		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check redis
+	$(PEERS_VENV)/bin/python bench/lua-cost.py --release-bin $(LUA_COST_BIN)
 
 ## compose-check: docker/compose.yaml brought up and broken on purpose, on a Docker engine the script
 ## starts and stops itself (root; everything under .build-compose and /tmp/qrew-compose-check):
