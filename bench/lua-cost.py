@@ -122,14 +122,22 @@ def main():
     bin_dir = os.path.abspath(args.release_bin)
     scripts = os.path.join(bin_dir, "Qrew_QrewQueue.resources", "Scripts")
     workdir = tempfile.mkdtemp(prefix="lua-cost-")
+    for needed in (f"{bin_dir}/qrew-coordinator", f"{bin_dir}/qctl", os.path.join(scripts, "claim.lua")):
+        if not os.path.exists(needed):
+            sys.exit(f"lua-cost: {needed} not found; build it with `make release` or pass --release-bin")
+    claim_text = inline(os.path.join(scripts, "claim.lua"), scripts)
+    complete_text = inline(os.path.join(scripts, "complete.lua"), scripts)
     server = Callgrind(args.redis_server, workdir)
     url = f"redis://127.0.0.1:{server.port}"
-    coordinator = subprocess.Popen(
-        [f"{bin_dir}/qrew-coordinator", "--redis", url, "--namespace", NAMESPACE, "--max-workflow-bytes", "100000000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        coordinator = subprocess.Popen(
+            [f"{bin_dir}/qrew-coordinator", "--redis", url, "--namespace", NAMESPACE, "--max-workflow-bytes", "100000000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     r = server.client
-    claim = r.script_load(inline(os.path.join(scripts, "claim.lua"), scripts))
-    complete = r.script_load(inline(os.path.join(scripts, "complete.lua"), scripts))
     common = [NAMESPACE, "0", "10000"]
     results = []
 
@@ -151,12 +159,13 @@ def main():
         return flat
 
     try:
+        claim = r.script_load(claim_text)
+        complete = r.script_load(complete_text)
         while not r.get(f"{NAMESPACE}:leader"):
             time.sleep(0.2)
         matrix, dag = f"{workdir}/matrix.yaml", f"{workdir}/dag.yaml"
         matrix_yaml(matrix)
         dag_yaml(dag)
-        dag_tasks = TASKS
 
         server.zero()
         submit(matrix, TASKS)
@@ -177,7 +186,7 @@ def main():
         results.append(("complete (128 a call)", server.count() / len(claimed)))
         coordinator.send_signal(signal.SIGCONT)
 
-        submit(dag, dag_tasks)
+        submit(dag, TASKS)
         coordinator.send_signal(signal.SIGSTOP)
         server.zero()
         held, done = [], 0
