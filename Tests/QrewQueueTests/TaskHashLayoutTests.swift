@@ -88,14 +88,9 @@ struct TaskHashLayoutTests {
     /// is read in full, and so is a plain one once a cache miss gave it a `cache` field to act on.
     @Test func aTaskWithoutOptionalFieldsIsMarkedPlainAndRunsLikeAnyOther() async throws {
         try await withQueue { q throws in
-            func plainTask(_ id: String, after: [String] = [], before: [String] = [], fields: [String: String] = [:]) -> TaskRecord {
-                TaskRecord(
-                    id: id, step: id, queue: "default", priority: 10, deps: after.count, dependents: before, limits: [],
-                    refs: [], spec: Self.spec, maxAttempts: 1, continueOnError: false, fields: fields)
-            }
             try await q.submit("r1", [
-                plainTask("a", before: ["b"]), plainTask("b", after: ["a"], before: ["keyed"]),
-                plainTask("keyed", after: ["b"], fields: ["concurrencyKey": "k"]), task("limited"),
+                task("a", before: ["b"], limits: []), task("b", after: ["a"], before: ["keyed"], limits: []),
+                task("keyed", after: ["b"], limits: [], fields: ["concurrencyKey": "k"]), task("limited"),
             ], fields: ["retention": "600000"])
             func firstField(_ id: String) async throws -> [String] {
                 let key = q.queue.keys.task(TaskRef(runID: "r1", taskID: id))
