@@ -116,4 +116,132 @@ struct SuccessorTests {
             #expect(try await q.runField("r1", "state") == "succeeded")
         }
     }
+
+    // A released dependent that is `plain` (no limits, refs or feature fields) and on one of the
+    // worker's queues is held for the call's lease instead of being queued first (lib/finish
+    // held_releases); the order is still the queue's.
+
+    func plainTask(_ id: String, priority: Int = 10, after: [String] = [], before: [String] = [], queue: String = "default") -> TaskRecord {
+        TaskRecord(
+            id: id, step: id, queue: queue, priority: priority, deps: after.count, dependents: before,
+            limits: [], refs: [], spec: #"{"type":"echo"}"#, maxAttempts: 1, continueOnError: false,
+            lostRetry: "fixed,0,0,0", fields: [:])
+    }
+
+    func readyScore(_ q: QueueFixture, _ run: String, _ task: String, queue: String = "default") async throws -> String? {
+        try await q.redis.send("ZSCORE", .string(q.queue.keys.ready(queue: queue)), .string("\(run)/\(task)")).string
+    }
+
+    func taskField(_ q: QueueFixture, _ run: String, _ task: String, _ field: String) async throws -> String? {
+        try await q.redis.send("HGET", .string(q.queue.keys.task(TaskRef(runID: run, taskID: task))), .string(field)).string
+    }
+
+    @Test func aHeldDependentIsLeasedWithoutAReadyEntryAndLooksQueuedAtItsStart() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [plainTask("a", before: ["b"]), plainTask("b", after: ["a"])], fields: CompleteBatchTests.inline)
+            let a = try #require(try await q.claimExactly(1).first)
+            try await consumeWakeTokens(q)
+            let reply = try await q.queue.complete([success(a)], successors: successors(1, worker: "w7"))
+            let b = try #require(reply.successors.first)
+            #expect(b.ref == TaskRef(runID: "r1", taskID: "b"))
+            #expect(b.attempt == 1)
+            #expect(b.queue == "default")
+            #expect(b.queueWait == .zero)
+            #expect(b.spec.contains("echo"))
+            #expect(try await q.state("r1", "b") == "running")
+            #expect(try await taskField(q, "r1", "b", "worker") == "w7")
+            let queuedAt = try #require(try await taskField(q, "r1", "b", "queuedAt"))
+            #expect(try await taskField(q, "r1", "b", "startedAt") == queuedAt)
+            #expect(try await readyScore(q, "r1", "b") == nil)
+            #expect(try await q.redis.send("ZSCORE", .string(q.queue.keys.leases), "r1/b").string != nil)
+            #expect(try await wakeTokens(q) == 0)
+            let events = try await q.queue.runEvents("r1").map(\.fields)
+            #expect(events.filter { $0["type"] == "task_started" }.count == 2)
+            #expect(try await q.queue.complete([success(b)], successors: successors(1)).statuses == [.recorded])
+            #expect(try await q.runField("r1", "state") == "succeeded")
+        }
+    }
+
+    @Test func aHeldDependentWaitsBehindABetterReadyTaskAndIsQueuedWhenNotTaken() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [plainTask("a", before: ["b"]), plainTask("b", after: ["a"])], fields: CompleteBatchTests.inline)
+            let a = try #require(try await q.claimExactly(1).first)
+            try await consumeWakeTokens(q)
+            try await q.submit("r2", [plainTask("x", priority: 50)], fields: CompleteBatchTests.inline)
+            let reply = try await q.queue.complete([success(a)], successors: successors(1))
+            #expect(reply.successors.map(\.ref.description) == ["r2/x"])
+            // "b" is queued as if it had never been held: ready and scored, with the wake-up
+            // token "x" left (one per ready task).
+            #expect(try await q.state("r1", "b") == "ready")
+            #expect(try await taskField(q, "r1", "b", "queuedAt") != nil)
+            #expect(try await readyScore(q, "r1", "b") != nil)
+            #expect(try await wakeTokens(q) == 1)
+            #expect(try await q.claim(5).map(\.ref.description) == ["r1/b"])
+        }
+    }
+
+    @Test func aBetterHeldDependentGoesFirstAndThePoppedTaskKeepsItsPlace() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [plainTask("a", priority: 90, before: ["b"]), plainTask("b", priority: 80, after: ["a"])],
+                               fields: CompleteBatchTests.inline)
+            let a = try #require(try await q.claimExactly(1).first)
+            try await q.submit("r2", [plainTask("x", priority: 5), plainTask("y", priority: 1)], fields: CompleteBatchTests.inline)
+            let scores = (try await readyScore(q, "r2", "x"), try await readyScore(q, "r2", "y"))
+            try await consumeWakeTokens(q)
+            let reply = try await q.queue.complete([success(a)], successors: successors(2))
+            // Best first: the held "b" (80), then "x" (5); "y" (1), popped with them, goes back.
+            #expect(reply.successors.map(\.ref.description) == ["r1/b", "r2/x"])
+            #expect(try await readyScore(q, "r2", "y") == scores.1)
+            #expect(scores.0 != nil)
+            #expect(try await q.state("r2", "y") == "ready")
+            #expect(try await q.claim(5).map(\.ref.description) == ["r2/y"])
+        }
+    }
+
+    @Test func heldDependentsBeyondTheMostAreQueuedInTheirOrder() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                plainTask("a", before: ["d1", "d2", "d3", "d4"]),
+                plainTask("d1", priority: 10, after: ["a"]), plainTask("d2", priority: 40, after: ["a"]),
+                plainTask("d3", priority: 30, after: ["a"]), plainTask("d4", priority: 20, after: ["a"]),
+            ], fields: CompleteBatchTests.inline)
+            let a = try #require(try await q.claimExactly(1).first)
+            try await consumeWakeTokens(q)
+            let reply = try await q.queue.complete([success(a)], successors: successors(2))
+            #expect(reply.successors.map(\.ref.taskID) == ["d2", "d3"])
+            #expect(try await wakeTokens(q) == 2)
+            #expect(try await q.claim(5).map(\.ref.taskID) == ["d4", "d1"])
+        }
+    }
+
+    @Test func aDependentOnAQueueTheWorkerDoesNotServeIsQueuedThere() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [plainTask("a", before: ["g"]), plainTask("g", after: ["a"], queue: "gpu")],
+                               fields: CompleteBatchTests.inline)
+            let a = try #require(try await q.claimExactly(1).first)
+            let reply = try await q.queue.complete([success(a)], successors: successors(1))
+            #expect(reply.successors.isEmpty)
+            #expect(try await q.state("r1", "g") == "ready")
+            #expect(try await readyScore(q, "r1", "g", queue: "gpu") != nil)
+            #expect(try await q.redis.send("LLEN", .string(q.queue.keys.wake(queue: "gpu"))).int == 1)
+        }
+    }
+
+    @Test func aDependentHeldWhenALaterResultFailsTheRunFastIsCanceledNotQueued() async throws {
+        try await withQueue { q throws in
+            try await q.submit("r1", [
+                plainTask("a", priority: 50, before: ["c"]), plainTask("b", priority: 40), plainTask("c", after: ["a"]),
+            ], fields: CompleteBatchTests.inline.merging(["failFast": "true"]) { $1 })
+            let claimed = try await q.claimExactly(2)
+            #expect(claimed.map(\.ref.taskID) == ["a", "b"])
+            let failed = TaskCompletion(task: claimed[1], outcome: .failed, exitCode: 1, output: "", error: "boom", retryDelay: nil)
+            let reply = try await q.queue.complete([success(claimed[0]), failed], successors: successors(2))
+            #expect(reply.statuses == [.recorded, .recorded])
+            #expect(reply.successors.isEmpty)
+            #expect(try await q.state("r1", "c") == "canceled")
+            #expect(try await readyScore(q, "r1", "c") == nil)
+            #expect(try await q.runField("r1", "state") == "failed")
+            #expect(try await q.claim(5).isEmpty)
+        }
+    }
 }

@@ -34,8 +34,12 @@
   Successors: with ARGV[6] > 0 the call then leases the worker up to that many ready tasks of
   its queues, best first, as `claim` does (lib/claim_ready): the slots its results free are
   filled in the same round trip, and the dependents those results released reach the worker in
-  the reply instead of through a wake-up and a claim. No wake-up tokens are left for the tasks
-  it took, and a queue it empties loses its tokens as with `claim`.
+  the reply instead of through a wake-up and a claim. A released dependent that is `plain` and
+  on one of the worker's queues is held for that lease rather than queued first (lib/finish
+  held_releases): it is leased, best score first with the queue's ready tasks, without its
+  `ready` write, ready-queue entry and claim read, or queued after the lease if not taken. No
+  wake-up tokens are left for the tasks it took, and a queue it empties loses its tokens as
+  with `claim`.
   Returns: array with one entry per result, in order: "recorded", "retrying" or "stale"; with
   successors asked for, one more entry: the tasks leased, as `claim` returns them (9 entries
   per task). ]]
@@ -155,16 +159,27 @@ local successor_worker, successor_lease, most_successors = ARGV[4], tonumber(ARG
 local worker_queues, first = {}, 8 + tonumber(ARGV[7])
 for i = 8, first - 1 do worker_queues[#worker_queues + 1] = ARGV[i] end
 
--- Leases the worker up to `most` ready tasks of its queues (lib/claim_ready); `flush` leaves one
--- wake-up token fewer per task taken (each had one, or was queued by this call and would get one).
+-- Leases the worker up to `most` ready tasks of its queues (lib/claim_ready), the dependents
+-- this call held back for it included, and queues the held ones it did not take (lib/finish);
+-- `flush` leaves one wake-up token fewer per task taken (each had one, or was queued or held by
+-- this call and would get one).
 local function lease_successors(most)
-  local out = claim_ready(successor_worker, successor_lease, most, worker_queues)
+  local out = claim_ready(successor_worker, successor_lease, most, worker_queues, held_releases)
+  queue_held()
   for i = 7, #out, 9 do
     local queue = out[i]
     local left = (queued_per_queue[queue] or 0) - 1
     queued_per_queue[queue] = left > 0 and left or nil
   end
   return out
+end
+
+-- With successors asked for, the dependents these results release on the worker's queues are
+-- held for its lease instead of queued first (lib/finish held_releases).
+if most_successors > 0 then
+  local serves = {}
+  for _, queue in ipairs(worker_queues) do serves[queue] = true end
+  held_releases = { queues = serves, by_queue = {} }
 end
 
 local replies = {}

@@ -18,10 +18,44 @@
   hash the claim makes anyway: it goes into the task_started event and to the worker, which
   makes the attempt's span and gives the task TRACEPARENT. ]]
 
+-- Takes up to `want` of a queue's ready tasks, best score first: those ZPOPMAX `popped` (flat
+-- ref, score) and those `held` for the lease (lib/finish held_releases: one queue's list, best
+-- first, taken from `held.next` on). Popped tasks that lose to held ones go back to `ready`. Returns the
+-- entries (flat ref, score), the held task of each entry position that is one, and whether the
+-- pop emptied the queue.
+local function merge_held(popped, held, want, ready)
+  local entries, from_held, n = {}, {}, 0
+  local pi, n_popped = 1, #popped
+  while n < 2 * want and (pi <= n_popped or held.next <= #held) do
+    local h = held[held.next]
+    if h and (pi > n_popped or h.rank > tonumber(popped[pi + 1])) then
+      entries[n + 1], entries[n + 2] = h.ref, h.score
+      from_held[n + 1] = h
+      held.next = held.next + 1
+    else
+      entries[n + 1], entries[n + 2] = popped[pi], popped[pi + 1]
+      pi = pi + 2
+    end
+    n = n + 2
+  end
+  local emptied = n_popped < 2 * want
+  if pi <= n_popped then
+    local back = {}
+    for i = pi, n_popped, 2 do
+      back[#back + 1] = popped[i + 1]
+      back[#back + 1] = popped[i]
+    end
+    redis.call('ZADD', ready, unpack(back))
+    emptied = false
+  end
+  return entries, from_held, emptied
+end
+
 -- Leases up to `max` ready tasks of `queues` (names, in the worker's order of preference) to
 -- `worker` for `lease` ms; a queue it empties loses its wake-up tokens (they were left for tasks
--- it took). Returns the reply entries (flat, 9 per task: see claim.lua).
-local function claim_ready(worker, lease, max, queues)
+-- it took). `held` is the dependents the caller released and held back for this lease (lib/finish
+-- held_releases), or nil. Returns the reply entries (flat, 9 per task: see claim.lua).
+local function claim_ready(worker, lease, max, queues, held)
   -- The reply and the lease entries are appended with counters: `#t` on a growing table is a
   -- binary search each time.
   local out, n_out, claimed = {}, 0, 0
@@ -43,6 +77,8 @@ local function claim_ready(worker, lease, max, queues)
   local deadline = string.format('%d', NOW + lease)
   for _, queue in ipairs(queues) do
     local ready = ready_key(queue)
+    local held_here = held and held.by_queue[queue]
+    if held_here and held_here.next > #held_here then held_here = nil end
     while claimed < max do
       local want = math.min(max - claimed, most - examined)
       if want <= 0 then
@@ -54,17 +90,31 @@ local function claim_ready(worker, lease, max, queues)
       -- another pop finds nothing unless this call queues a task there again (a slot a parked
       -- task leaves unparks the next waiter, lib/limits)
       local emptied, queued_before = #popped < 2 * want, queued_per_queue[queue]
+      local from_held
+      if held_here then
+        popped, from_held, emptied = merge_held(popped, held_here, want, ready)
+        if held_here.next > #held_here then held_here = nil end
+      end
       if emptied then drained[#drained + 1] = queue end
       if #popped == 0 then break end
       examined = examined + #popped / 2
       for pi = 1, #popped, 2 do
         local ref, score = popped[pi], popped[pi + 1]
         local tk = task_key(ref)
-        -- a `plain` task (lib/store) has no limits, refs or gates to look for, nor a spec of its own
-        local t = redis.call('HMGET', tk, 'state', 'plain', 'attempt', 'id', 'queuedAt', 'sig')
-        local state, attempt_text, id, queued_at, sig = t[1], t[3], t[4], t[5], t[6]
+        local state, plain, attempt_text, id, queued_at, sig
+        local h = from_held and from_held[pi]
+        if h then
+          -- released by this call and held for it (lib/finish): a `plain` task, `waiting` in its
+          -- hash until the lease below, queued now as far as anyone can tell
+          state, plain, attempt_text, id, queued_at, sig = 'ready', '1', h.attempt, h.id, NOW_S, h.sig
+        else
+          -- a `plain` task (lib/store) has no limits, refs or gates to look for, nor a spec of
+          -- its own
+          local t = redis.call('HMGET', tk, 'state', 'plain', 'attempt', 'id', 'queuedAt', 'sig')
+          state, plain, attempt_text, id, queued_at, sig = t[1], t[2], t[3], t[4], t[5], t[6]
+        end
         local limits_text, own_spec, refs, gate_names
-        if state == 'ready' and t[2] ~= '1' then
+        if state == 'ready' and plain ~= '1' then
           local more = redis.call('HMGET', tk, 'limits', 'spec', 'refs', 'gates')
           limits_text, own_spec, refs, gate_names = more[1], more[2], more[3], more[4]
         end
@@ -101,8 +151,13 @@ local function claim_ready(worker, lease, max, queues)
             local attempt_number = tonumber(attempt_text) + 1
             local attempt = string.format('%d', attempt_number)
             if gated then gates().take_gates(gate_names, ref, attempt) end
-            redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
-              'attempt', attempt, 'startedAt', NOW_S)
+            if h then
+              redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
+                'attempt', attempt, 'startedAt', NOW_S, 'queuedAt', NOW_S)
+            else
+              redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
+                'attempt', attempt, 'startedAt', NOW_S)
+            end
             lease_entries[n_leases + 1] = deadline
             lease_entries[n_leases + 2] = ref
             n_leases = n_leases + 2
@@ -153,7 +208,7 @@ local function claim_ready(worker, lease, max, queues)
           dead_letter(ref, 'not a task of any run', 0)
         end
       end
-      if emptied and queued_per_queue[queue] == queued_before then break end
+      if emptied and queued_per_queue[queue] == queued_before and not held_here then break end
     end
   end
   if n_leases > 0 then call_chunked({ 'ZADD', P .. ':leases' }, lease_entries, 2) end

@@ -14,22 +14,85 @@ local function defer_items(run, items)
   redis.call('ZADD', P .. ':sweeping', 'NX', NOW, run)
 end
 
--- Counts one finished dependency off task `dependent` of `run` and queues it when none is left.
--- A dependent not stored yet goes negative and is listed in <run>:early (lib/store adds its own
--- count when it is stored). A task with `if:` (its `condition` field) is counted off by a
--- dependency of any final state, skipped or failed included (`skip_walk`), and evaluates its
--- condition when it is claimed (docs/protocol.md, *Conditions*).
 -- Refs this call listed in <run>:early, so that `store_slice` (lib/store) applies what reached a
 -- task stored later in the same call.
 local early_in_call = {}
 
+-- Dependents this call released that the calling worker may lease in the same call without
+-- their being queued first (`hold_released`): nil unless `complete` asked for successors. Holds
+-- `queues` (the worker's queue names as keys) and `by_queue`: per queue, the held tasks best
+-- first, from index `next` on, each {ref, id, score (integer text), rank (the score as a
+-- number), attempt, sig}. lib/claim_ready leases them best score first among the queue's
+-- ready tasks and `queue_held` queues the rest, so the order is the one queueing them would
+-- give; a task taken skips the `ready` write to its hash, the ready queue's `ZADD` and pop, and
+-- the claim's `HMGET`.
+local held_releases = nil
+
+-- Holds the released `plain` task `dref` (`d`: its HMGET in `count_off`) for the worker's lease;
+-- it counts as queued on its queue (`note_queued`) like a pushed task, so `flush` leaves a wake-up
+-- token for it unless the lease takes it.
+local function hold_released(dref, dependent, d)
+  local score = ready_score(d[2], next_ready_order(nil))
+  local held = held_releases.by_queue[d[3]]
+  if not held then
+    held = { next = 1 }
+    held_releases.by_queue[d[3]] = held
+  end
+  -- kept best first: a task released later ranks below any of equal priority, so this is
+  -- usually the end
+  local rank = tonumber(score)
+  local i = #held
+  while i >= 1 and held[i].rank < rank do
+    held[i + 1] = held[i]
+    i = i - 1
+  end
+  held[i + 1] = { ref = dref, id = dependent, score = score, rank = rank, attempt = d[5], sig = d[6] }
+  note_queued(d[3], 1)
+end
+
+-- Queues what the lease left of the held tasks (`held_releases`), as `count_off` would have when
+-- it released them, and stops holding. A task of a run whose cancellation began after its
+-- release (a failFast failure later in the call) stays `waiting`: the cancellation ends it, and
+-- may have already.
+local function queue_held()
+  if not held_releases then return end
+  local canceling = {}
+  for queue, held in pairs(held_releases.by_queue) do
+    local entries = {}
+    for i = held.next, #held do
+      local h = held[i]
+      local run = split_ref(h.ref)
+      if canceling[run] == nil then canceling[run] = redis.call('HEXISTS', run_key(run), 'cancelReason') == 1 end
+      if canceling[run] then
+        if (queued_per_queue[queue] or 0) > 0 then note_queued(queue, -1) end
+      else
+        redis.call('HSET', task_key(h.ref), 'state', 'ready', 'queuedAt', NOW_S)
+        entries[#entries + 1] = h.score
+        entries[#entries + 1] = h.ref
+      end
+    end
+    if #entries > 0 then call_chunked({ 'ZADD', ready_key(queue) }, entries, 2) end
+  end
+  held_releases = nil
+end
+
+-- Counts one finished dependency off task `dependent` of `run` and queues it when none is left
+-- (or holds it for the worker's lease, `hold_released`). A dependent not stored yet goes negative
+-- and is listed in <run>:early (lib/store adds its own count when it is stored). A task with
+-- `if:` (its `condition` field) is counted off by a dependency of any final state, skipped or
+-- failed included (`skip_walk`), and evaluates its condition when it is claimed
+-- (docs/protocol.md, *Conditions*).
 local function count_off(run, dependent)
   local dref = run .. '/' .. dependent
   local dk = task_key(dref)
   local left = redis.call('HINCRBY', dk, 'deps', '-1')
   if left == 0 then
-    local d = redis.call('HMGET', dk, 'state', 'priority', 'queue', 'plain')
-    if d[1] == 'waiting' then
+    local holding = held_releases
+    local d = holding and redis.call('HMGET', dk, 'state', 'priority', 'queue', 'plain', 'attempt', 'sig')
+      or redis.call('HMGET', dk, 'state', 'priority', 'queue', 'plain')
+    if d[1] == 'waiting' and holding and d[4] == '1' and holding.queues[d[3]] then
+      hold_released(dref, dependent, d)
+    elseif d[1] == 'waiting' then
       -- a `plain` task (lib/store) has no concurrencyKey or queueTimeoutMs to look for
       local fair_key, queue_timeout_ms
       if d[4] ~= '1' then fair_key, queue_timeout_ms = unpack(redis.call('HMGET', dk, 'concurrencyKey', 'queueTimeoutMs')) end
