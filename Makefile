@@ -75,7 +75,7 @@ bench: deps release
 		$(if $(BASELINE_BIN),--baseline-bin $(BASELINE_BIN)) $(BENCH_ARGS)
 
 ## lua-cost: release build, then the exact Redis cost of storing, claiming and completing tasks and
-## of a DAG worker's cycle, in instructions per task: a private redis-server under valgrind's
+## of a DAG worker's cycle (with a backlog in the queue, and with none), in instructions per task: a private redis-server under valgrind's
 ## callgrind, a coordinator of this build, the release's own scripts (bench/lua-cost.py says how).
 ## Timing cannot see a change of a few percent on a noisy host; these counts repeat within 0.2%.
 ## Needs valgrind (apt-get install valgrind); takes a few minutes. LUA_COST_BIN=DIR measures another build.
