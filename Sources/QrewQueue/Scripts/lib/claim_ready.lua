@@ -20,9 +20,9 @@
 
 -- Takes up to `want` of a queue's ready tasks, best score first: those ZPOPMAX `popped` (flat
 -- ref, score) and those `held` for the lease (lib/finish held_releases: one queue's list, best
--- first, taken from `held.next` on). Popped tasks that lose to held ones go back to `ready`. Returns the
--- entries (flat ref, score), the held task of each entry position that is one, and whether the
--- pop emptied the queue.
+-- first, taken from `held.next` on). Popped tasks that lose to held ones go back to `ready`.
+-- Returns the entries (flat ref, score), the held task of each entry position that is one, and
+-- whether the pop emptied the queue.
 local function merge_held(popped, held, want, ready)
   local entries, from_held, n = {}, {}, 0
   local pi, n_popped = 1, #popped
@@ -45,7 +45,7 @@ local function merge_held(popped, held, want, ready)
       back[#back + 1] = popped[i + 1]
       back[#back + 1] = popped[i]
     end
-    redis.call('ZADD', ready, unpack(back))
+    call_chunked({ 'ZADD', ready }, back, 2)
     emptied = false
   end
   return entries, from_held, emptied
