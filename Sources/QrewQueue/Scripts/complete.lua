@@ -84,16 +84,18 @@ end
 
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr, span)
   local tk = task_key(ref)
-  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'maxAttempts', 'plain', 'id', 'dependents', 'step')
+  local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'plain', 'dependents')
   if t[1] ~= 'running' or t[2] ~= token then return 'stale' end
   -- a `plain` task (lib/store) has no limits, continueOnError, cache, gates or join to look for
-  local limits, continue_on_error, cache, gates_text, join
-  if t[5] ~= '1' then
-    local more = redis.call('HMGET', tk, 'limits', 'continueOnError', 'cache', 'gates', 'join')
-    limits, continue_on_error, cache, gates_text, join = more[1], more[2], more[3], more[4], more[5]
+  -- (nor a step to read for the cache)
+  local limits, continue_on_error, cache, gates_text, join, step
+  if t[4] ~= '1' then
+    local more = redis.call('HMGET', tk, 'limits', 'continueOnError', 'cache', 'gates', 'join', 'step')
+    limits, continue_on_error, cache, gates_text, join, step = more[1], more[2], more[3], more[4], more[5], more[6]
   end
 
-  local run = split_ref(ref)
+  -- the task's id is its ref's
+  local run, id = split_ref(ref)
   n_ended = n_ended + 1
   ended_leases[n_ended] = ref
   if limits and limits ~= '' then release_limits(run, limits) end
@@ -102,18 +104,19 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   if reason then
     -- The run is being canceled: the result is refused and the task ends canceled now.
     redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
-    emit(run, { 'type', 'task_finished', 'task', t[6], 'state', 'canceled', 'ts', NOW_S })
+    emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
     settle_later(run, 1, false)
     return 'stale'
   end
   if gates_text and gates_text ~= '' then gates().gate_result(gates_text, ref, t[3], outcome == 'succeeded') end
 
-  if outcome ~= 'succeeded' and retry_delay ~= '' and tonumber(t[3]) < tonumber(t[4]) then
+  if outcome ~= 'succeeded' and retry_delay ~= ''
+    and tonumber(t[3]) < tonumber(redis.call('HGET', tk, 'maxAttempts')) then
     local due = tostring(NOW + tonumber(retry_delay))
     redis.call('HSET', tk, 'state', 'ready', 'token', '', 'retryAt', due, 'finishedAt', NOW_S,
       'exitCode', exit_code, 'output', output, 'error', err, 'spanId', span)
     redis.call('ZADD', delayed, due, ref)
-    emit(run, with_output({ 'type', 'task_retrying', 'task', t[6], 'outcome', outcome, 'attempt', t[3],
+    emit(run, with_output({ 'type', 'task_retrying', 'task', id, 'outcome', outcome, 'attempt', t[3],
       'retryAt', due, 'error', err, 'ts', NOW_S }, stdout, stderr))
     return 'retrying'
   end
@@ -136,8 +139,8 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   end
   redis.call(unpack(record))
   -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
-  if cache and outcome == 'succeeded' then cache_store(cache, run, t[6], t[8], output, exit_code) end
-  local finished = { 'type', 'task_finished', 'task', t[6], 'state', outcome, 'attempt', t[3], 'ts', NOW_S }
+  if cache and outcome == 'succeeded' then cache_store(cache, run, id, step, output, exit_code) end
+  local finished = { 'type', 'task_finished', 'task', id, 'state', outcome, 'attempt', t[3], 'ts', NOW_S }
   if exit_code ~= '' then
     finished[#finished + 1] = 'exitCode'
     finished[#finished + 1] = exit_code
@@ -148,7 +151,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   end
   emit(run, with_output(finished, stdout, stderr))
   if r then
-    apply_result(run, ref, t[6], outcome, t[7], continue_on_error, err, t[3], join)
+    apply_result(run, ref, id, outcome, t[5], continue_on_error, err, t[3], join)
   else
     redis.call('XADD', events, '*', 'ref', ref)
   end

@@ -101,17 +101,17 @@ local function claim_ready(worker, lease, max, queues, held)
       for pi = 1, #popped, 2 do
         local ref, score = popped[pi], popped[pi + 1]
         local tk = task_key(ref)
-        local state, plain, attempt_text, id, queued_at, sig
+        local state, plain, attempt_text, queued_at, sig
         local h = from_held and from_held[pi]
         if h then
           -- released by this call and held for it (lib/finish): a `plain` task, `waiting` in its
           -- hash until the lease below, queued now as far as anyone can tell
-          state, plain, attempt_text, id, queued_at, sig = 'ready', '1', h.attempt, h.id, NOW_S, h.sig
+          state, plain, attempt_text, queued_at, sig = 'ready', '1', h.attempt, NOW_S, h.sig
         else
           -- a `plain` task (lib/store) has no limits, refs or gates to look for, nor a spec of
-          -- its own
-          local t = redis.call('HMGET', tk, 'state', 'plain', 'attempt', 'id', 'queuedAt', 'sig')
-          state, plain, attempt_text, id, queued_at, sig = t[1], t[2], t[3], t[4], t[5], t[6]
+          -- its own; its id is its ref's
+          local t = redis.call('HMGET', tk, 'state', 'plain', 'attempt', 'queuedAt', 'sig')
+          state, plain, attempt_text, queued_at, sig = t[1], t[2], t[3], t[4], t[5]
         end
         local limits_text, own_spec, refs, gate_names
         if state == 'ready' and plain ~= '1' then
@@ -119,7 +119,7 @@ local function claim_ready(worker, lease, max, queues, held)
           limits_text, own_spec, refs, gate_names = more[1], more[2], more[3], more[4]
         end
         if state == 'ready' then
-          local run = split_ref(ref)
+          local run, id = split_ref(ref)
           local r = runs[run]
           if not r then
             local rk = run_key(run)

@@ -21,8 +21,8 @@ local early_in_call = {}
 -- Dependents this call released that the calling worker may lease in the same call without
 -- their being queued first (`hold_released`): nil unless `complete` asked for successors. Holds
 -- `queues` (the worker's queue names as keys) and `by_queue`: per queue, the held tasks best
--- first, from index `next` on, each {ref, id, score (integer text), rank (the score as a
--- number), attempt, sig}. lib/claim_ready leases them best score first among the queue's
+-- first, from index `next` on, each {ref, score (integer text), rank (the score as a number),
+-- attempt, sig}. lib/claim_ready leases them best score first among the queue's
 -- ready tasks and `queue_held` queues the rest, so the order is the one queueing them would
 -- give; a task taken skips the `ready` write to its hash, the ready queue's `ZADD` and pop, and
 -- the claim's `HMGET`.
@@ -31,7 +31,7 @@ local held_releases = nil
 -- Holds the released `plain` task `dref` (`d`: its HMGET in `count_off`) for the worker's lease;
 -- it counts as queued on its queue (`note_queued`) like a pushed task, so `flush` leaves a wake-up
 -- token for it unless the lease takes it.
-local function hold_released(dref, dependent, d)
+local function hold_released(dref, d)
   local score = ready_score(d[2], next_ready_order(nil))
   local held = held_releases.by_queue[d[3]]
   if not held then
@@ -46,7 +46,7 @@ local function hold_released(dref, dependent, d)
     held[i + 1] = held[i]
     i = i - 1
   end
-  held[i + 1] = { ref = dref, id = dependent, score = score, rank = rank, attempt = d[5], sig = d[6] }
+  held[i + 1] = { ref = dref, score = score, rank = rank, attempt = d[5], sig = d[6] }
   note_queued(d[3], 1)
 end
 
@@ -91,7 +91,7 @@ local function count_off(run, dependent)
     local d = holding and redis.call('HMGET', dk, 'state', 'priority', 'queue', 'plain', 'attempt', 'sig')
       or redis.call('HMGET', dk, 'state', 'priority', 'queue', 'plain')
     if d[1] == 'waiting' and holding and d[4] == '1' and holding.queues[d[3]] then
-      hold_released(dref, dependent, d)
+      hold_released(dref, d)
     elseif d[1] == 'waiting' then
       -- a `plain` task (lib/store) has no concurrencyKey or queueTimeoutMs to look for
       local fair_key, queue_timeout_ms
