@@ -54,10 +54,9 @@ local function write_task(i, tk, state, deps, ...)
   end
   if lost_retry ~= '' then args[n + 1], args[n + 2], n = 'lostRetry', lost_retry, n + 2 end
   if sig ~= '' then args[n + 1], args[n + 2], n = 'sig', sig, n + 2 end
-  if fields ~= '' then
-    for name, value in pairs(cjson.decode(fields)) do
-      args[n + 1], args[n + 2], n = name, tostring(value), n + 2
-    end
+  local extra = extra_fields(i)
+  if extra then
+    for name, value in pairs(extra) do args[n + 1], args[n + 2], n = name, tostring(value), n + 2 end
   end
   redis.call(unpack(args))
 end
