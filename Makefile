@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos soak bench lua-cost compose-check docker-secrets fuzz fuzz-smoke deps build release clean
+.PHONY: run test chaos soak bench lua-cost worker-cost compose-check docker-secrets fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator, two workers and the
@@ -85,6 +85,17 @@ lua-cost: deps release
 	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
 		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check redis
 	$(PEERS_VENV)/bin/python bench/lua-cost.py --release-bin $(LUA_COST_BIN)
+
+## worker-cost: release build, then the exact CPU cost of one worker per no-op task, in instructions:
+## a private redis-server and coordinator of this build, one worker (128 slots) under valgrind's callgrind,
+## a 10,000-task matrix of echo steps (bench/worker-cost.py says how). Repeats within about 0.3%.
+## Needs valgrind; takes a minute or two. WORKER_COST_BIN=DIR measures another build.
+WORKER_COST_BIN ?= $(RELEASE_BIN)
+worker-cost: deps release
+	@command -v valgrind >/dev/null || { echo "worker-cost: needs valgrind (apt-get install valgrind)"; exit 1; }
+	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
+		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check redis
+	$(PEERS_VENV)/bin/python bench/worker-cost.py --release-bin $(WORKER_COST_BIN)
 
 ## compose-check: docker/compose.yaml brought up and broken on purpose, on a Docker engine the script
 ## starts and stops itself (root; everything under .build-compose and /tmp/qrew-compose-check):
