@@ -72,7 +72,10 @@ public struct TaskSpec: Sendable, Hashable, Codable {
 
     /// The spec with `transform` applied to every field that may hold templates (argv, cwd,
     /// environment, `with`, the HTTP request, the cache key and similarity text): the one list of
-    /// those fields, for rendering at run time and for expanding a dynamic fan-out.
+    /// those fields, for rendering at run time and for expanding a dynamic fan-out. Only text that
+    /// may hold a reference (`Template.mayContainReference`) is given to `transform`: every
+    /// renderer returns other text as it is, so a spec without templates (most) is returned
+    /// without copying its dictionaries.
     func mappingTemplates(_ transform: (String) throws(TemplateError) -> String) throws(TemplateError) -> TaskSpec {
         try mappingTemplates(
             secretField: { text, _ throws(TemplateError) in try transform(text) },
@@ -87,24 +90,31 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         otherField: (String, _ field: String) throws(TemplateError) -> String
     ) throws(TemplateError) -> TaskSpec {
         func map(_ values: [String: String], _ field: String) throws(TemplateError) -> [String: String] {
-            var result: [String: String] = [:]
-            for (key, value) in values { result[key] = try secretField(value, "\(field).\(key)") }
+            var result = values
+            for (key, value) in values where Template.mayContainReference(value) {
+                result[key] = try secretField(value, "\(field).\(key)")
+            }
             return result
         }
+        func other(_ text: String, _ field: @autoclosure () -> String) throws(TemplateError) -> String {
+            Template.mayContainReference(text) ? try otherField(text, field()) : text
+        }
         var copy = self
-        for index in run.indices { copy.run[index] = try otherField(run[index], "run[\(index)]") }
-        if let cwd { copy.cwd = try otherField(cwd, "cwd") }
+        for index in run.indices where Template.mayContainReference(run[index]) {
+            copy.run[index] = try otherField(run[index], "run[\(index)]")
+        }
+        if let cwd { copy.cwd = try other(cwd, "cwd") }
         copy.env = try map(env, "env")
         copy.with = try map(with, "with")
         if var http {
-            http.url = try otherField(http.url, "url")
+            http.url = try other(http.url, "url")
             http.headers = try map(http.headers, "headers")
-            if let body = http.body { http.body = try otherField(body, "body") }
+            if let body = http.body { http.body = try other(body, "body") }
             copy.http = http
         }
         if var cache {
-            if let key = cache.key { cache.key = try otherField(key, "cache.key") }
-            if let similar = cache.similar { cache.similar = try otherField(similar, "cache.similar") }
+            if let key = cache.key { cache.key = try other(key, "cache.key") }
+            if let similar = cache.similar { cache.similar = try other(similar, "cache.similar") }
             copy.cache = cache
         }
         return copy
