@@ -24,4 +24,11 @@ public struct TaskRef: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(runID)/\(taskID)" }
+
+    /// Hashes the task id alone: a worker looks its tasks up by ref several times each, and the
+    /// run id (~30 bytes) would more than double what is hashed. Refs of one task id in other
+    /// runs share a hash and are told apart by `==`.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(taskID)
+    }
 }

@@ -20,7 +20,14 @@ final class WorkerMetrics: Sendable {
         let queue: String
         let runDuration: CoreMetrics.Timer
         let queueWait: CoreMetrics.Timer
-        private let counters = Mutex<[String: Counter]>([:])
+        /// Counters by metric name and label value: a key of two strings, not one made of them
+        /// (that would allocate on every lookup).
+        private struct CounterKey: Hashable {
+            let name: String
+            let value: String
+        }
+
+        private let counters = Mutex<[CounterKey: Counter]>([:])
 
         init(queue: String) {
             self.queue = queue
@@ -31,7 +38,7 @@ final class WorkerMetrics: Sendable {
         /// `name`'s counter for this queue with `label` = `value` (made on first use).
         func counter(_ name: String, _ label: String, _ value: String) -> Counter {
             counters.withLock { counters in
-                let key = name + "\u{1}" + value
+                let key = CounterKey(name: name, value: value)
                 if let counter = counters[key] { return counter }
                 let counter = Counter(label: name, dimensions: [("queue", queue), (label, value)])
                 counters[key] = counter
