@@ -34,6 +34,12 @@ extension TaskSpec {
         default:
             kind = .custom(type: type, parameters: with)
         }
+        // Room for TRACEPARENT too (TaskRunner adds it): growing the table cost ~1% of a worker's
+        // instructions per no-op task.
+        var environment = [String: String](minimumCapacity: 4)
+        environment["QREW_RUN_ID"] = runID
+        environment["QREW_TASK_ID"] = taskID
+        environment["QREW_ATTEMPT"] = String(attempt)
         var execution = TaskExecution(
             kind,
             // Clamped: a spec read from Redis did not necessarily come through validation.
@@ -41,7 +47,7 @@ extension TaskSpec {
             killGrace: killGrace,
             cancelGrace: cancelGrace,
             outputCap: outputCap,
-            extraEnvironment: ["QREW_RUN_ID": runID, "QREW_TASK_ID": taskID, "QREW_ATTEMPT": String(attempt)])
+            extraEnvironment: environment)
         execution.heartbeatTimeout = heartbeatTimeoutMilliseconds.map { NumericBounds.clamp(.milliseconds($0)) }
         return execution
     }
