@@ -20,10 +20,17 @@ import Synchronization
 /// few bytes of the report and nothing else, and a worker does not copy every held pair again
 /// for each task it finishes.
 package final class CrashReporter: Sendable {
+    /// What a report blames: a task (``hold(_:)``) or another item (``blame(_:_:)``). A task is
+    /// looked up by its ref, whose hash is its task id's, not by the ref's ~40 bytes of text.
+    private enum Blamed: Hashable {
+        case task(TaskRef)
+        case item(String)
+    }
+
     private struct Held {
         /// Each held task's preformatted ref/token pair, built once when it is claimed, so a
         /// change costs a few copies rather than formatting every held task again.
-        var tasks: [String: [UInt8]] = [:]
+        var tasks: [Blamed: [UInt8]] = [:]
         var length = 0
         /// Tasks released since the last publication: the published block still blames them.
         var released = 0
@@ -103,7 +110,7 @@ package final class CrashReporter: Sendable {
         guard !tasks.isEmpty else { return }
         held.withLock { held in
             var added: [UInt8] = []
-            for task in tasks { added += add(task.ref.description, task.token, to: &held) }
+            for task in tasks { added += add(.task(task.ref), task.ref.description, task.token, to: &held) }
             if held.released < max(Self.lazyReleases, held.tasks.count) {
                 publish(&held, appending: added, count: tasks.count)
             } else {
@@ -117,7 +124,7 @@ package final class CrashReporter: Sendable {
     /// `lazyReleases` and as many as those held (see the type's comment).
     package func release(_ ref: TaskRef) {
         held.withLock { held in
-            guard remove(ref.description, from: &held) else { return }
+            guard remove(.task(ref), from: &held) else { return }
             held.released += 1
             if held.released >= max(Self.lazyReleases, held.tasks.count) { publish(&held) }
         }
@@ -131,7 +138,7 @@ package final class CrashReporter: Sendable {
     /// coordinator's submissions, `record_intake_crash`).
     package func blame(_ item: String, _ detail: String) {
         held.withLock { held in
-            add(item, detail, to: &held)
+            add(.item(item), item, detail, to: &held)
             publish(&held)
         }
     }
@@ -139,22 +146,23 @@ package final class CrashReporter: Sendable {
     /// Stops blaming `item`, at once (`record_intake_crash` does not check what it is given).
     package func release(item: String) {
         held.withLock { held in
-            if remove(item, from: &held) { publish(&held) }
+            if remove(.item(item), from: &held) { publish(&held) }
         }
     }
 
-    /// Takes `item`'s pair out of the held set; false when it held none.
-    private func remove(_ item: String, from held: inout Held) -> Bool {
-        guard let pair = held.tasks.removeValue(forKey: item) else { return false }
+    /// Takes `blamed`'s pair out of the held set; false when it held none.
+    private func remove(_ blamed: Blamed, from held: inout Held) -> Bool {
+        guard let pair = held.tasks.removeValue(forKey: blamed) else { return false }
         held.length -= pair.count
         return true
     }
 
-    /// Adds `item`'s pair to the held set; returns the pair.
+    /// Adds `blamed`'s pair (`item`, its text in the report, and `detail`) to the held set;
+    /// returns the pair.
     @discardableResult
-    private func add(_ item: String, _ detail: String, to held: inout Held) -> [UInt8] {
+    private func add(_ blamed: Blamed, _ item: String, _ detail: String, to held: inout Held) -> [UInt8] {
         let pair = CrashReportCommand.blamed(CollectionOfOne((item, detail)))
-        held.length += pair.count - (held.tasks.updateValue(pair, forKey: item)?.count ?? 0)
+        held.length += pair.count - (held.tasks.updateValue(pair, forKey: blamed)?.count ?? 0)
         return pair
     }
 
