@@ -11,6 +11,9 @@ struct ByteSearchTests {
         #expect(bytes.firstIndex(ofBytes: "run_started".utf8) == nil)
         #expect(bytes.firstIndex(ofBytes: [UInt8]()) == nil)
         #expect(Array("ab".utf8).firstIndex(ofBytes: "abc".utf8) == nil)
+        // Candidates whose first bytes match and whose rest does not are passed over.
+        #expect(Array("\"t\"tas\"task\"".utf8).firstIndex(ofBytes: "\"task\"".utf8) == 6)
+        #expect(Array("\"t\"tas\"tasl\"".utf8).firstIndex(ofBytes: "\"task\"".utf8) == nil)
         // A slice keeps its parent's indices.
         #expect(bytes[3...].firstIndex(ofBytes: "ab".utf8) == 16)
         // Bytes, not characters: "é" as two scalars is not "é" as one.

@@ -180,7 +180,7 @@ package struct CanonicalSpecReader {
         // A literal's bytes are read in place: through `withUTF8Buffer`'s closure, matching the
         // keys took 2.4% of a worker's instructions per no-op task.
         guard literal.hasPointerRepresentation else {
-            return literal.withUTF8Buffer { expected in take(bytes: UnsafeBufferPointer(rebasing: expected[...])) }
+            return literal.withUTF8Buffer { take(bytes: $0) }
         }
         return take(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
