@@ -95,6 +95,9 @@ final class ResultCommitter: Sendable {
     private let durability: ResultDurability?
     private let successors: SuccessorRequest?
     private let wantsSuccessors: @Sendable () -> Bool
+    /// Called with the successors a reply leased, all at once, before their runners get them:
+    /// the crash reporter blames them and the metrics count them as one claim from then on.
+    private let leased: @Sendable ([ClaimedTask]) -> Void
     private let logger: Logger
     /// Whether the last durable commit went unacknowledged by replicas (logged on change only).
     private let replicasBehind = Mutex(false)
@@ -102,8 +105,8 @@ final class ResultCommitter: Sendable {
 
     init(
         queue: QueueClient, tasks: RunningTasks, outage: RedisOutage, durability: ResultDurability?,
-        successors: SuccessorRequest? = nil, wantsSuccessors: @escaping @Sendable () -> Bool = { true }, logger: Logger,
-        outputDelay: Duration = .milliseconds(5)
+        successors: SuccessorRequest? = nil, wantsSuccessors: @escaping @Sendable () -> Bool = { true },
+        leased: @escaping @Sendable ([ClaimedTask]) -> Void = { _ in }, logger: Logger, outputDelay: Duration = .milliseconds(5)
     ) {
         self.queue = queue
         self.tasks = tasks
@@ -111,6 +114,7 @@ final class ResultCommitter: Sendable {
         self.durability = durability
         self.successors = successors
         self.wantsSuccessors = wantsSuccessors
+        self.leased = leased
         self.logger = logger
         self.outputDelay = outputDelay
     }
@@ -308,6 +312,7 @@ final class ResultCommitter: Sendable {
                 leased = []
             }
             tasks.admitReserved(leased, reserved: reserved, leaseExpiresAt: sentAt + (successors?.lease ?? .zero))
+            if !leased.isEmpty { self.leased(leased) }
             queue.expectResults(started: leased.count, running: tasks.count, finishing: completions.count)
             for (index, (waiting, status)) in zip(completions, reply.statuses).enumerated() {
                 waiting.recorded.fulfill(Recorded(status: status, successor: index < leased.count ? leased[index] : nil))

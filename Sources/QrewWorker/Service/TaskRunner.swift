@@ -73,10 +73,9 @@ struct TaskRunner: Sendable {
             successor = await record(claimed, attempt, ranFor: ranFor)
         }
         if let successor {
-            // The successor's slot was taken when its lease arrived; it runs in this Swift task.
+            // The successor's slot was taken, and it was held for crash reports and counted,
+            // when its lease arrived (ResultCommitter); it runs in this Swift task.
             tasks.handOn(from: claimed.ref, to: successor.ref)
-            crashReporter?.hold([successor])
-            metrics.claimed([successor])
         }
         crashReporter?.release(claimed.ref)
         tasks.remove(claimed.ref)

@@ -94,7 +94,11 @@ public final class WorkerService: Service, CustomStringConvertible {
         let committer = ResultCommitter(
             queue: queue, tasks: tasks, outage: outage, durability: configuration.durableResults,
             successors: SuccessorRequest(worker: configuration.name, lease: configuration.lease, queues: configuration.queues, most: 0),
-            wantsSuccessors: { [drainSignal] in !drainSignal.isRequested }, logger: logger)
+            wantsSuccessors: { [drainSignal] in !drainSignal.isRequested },
+            leased: { [crashReporter, metrics] successors in
+                crashReporter?.hold(successors)
+                metrics.claimed(successors)
+            }, logger: logger)
         let runner = TaskRunner(
             queue: queue, committer: committer, executors: executors, tasks: tasks, outage: outage, logger: logger,
             configuration: configuration, crashReporter: crashReporter, metrics: metrics,
