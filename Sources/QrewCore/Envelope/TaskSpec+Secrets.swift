@@ -21,6 +21,8 @@ extension TaskSpec {
     /// text that a step output or a secret brings in is never read as a template again. A
     /// secret reference in any other field fails with ``TemplateError/secretNotAllowed(_:field:)``.
     public func resolvingSecrets(outputs: [String: String], secrets: [String: String]) throws(TemplateError) -> TaskSpec {
+        // Most specs hold no reference at all: no renderers to set up, nothing to copy.
+        guard mayContainTemplates else { return self }
         let plain = TemplateRenderer(context: renderContext(outputs: outputs))
         var withSecrets = plain.context
         withSecrets.secrets = secrets

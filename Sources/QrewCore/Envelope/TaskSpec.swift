@@ -70,6 +70,17 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         return TemplateContext(stepOutputs: stepOutputs, runID: runID)
     }
 
+    /// Whether any field that may hold templates holds text that may be a reference (one that
+    /// `mappingTemplates` would give its transform).
+    var mayContainTemplates: Bool {
+        var found = false
+        _ = try? mappingTemplates { text throws(TemplateError) in
+            found = true
+            return text
+        }
+        return found
+    }
+
     /// The spec with `transform` applied to every field that may hold templates (argv, cwd,
     /// environment, `with`, the HTTP request, the cache key and similarity text): the one list of
     /// those fields, for rendering at run time and for expanding a dynamic fan-out. Only text that
