@@ -30,7 +30,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,14 +37,11 @@ import time
 
 import redis
 
+from callgrind_support import callgrind_total, free_port
+
 NAMESPACE = "lc"
 TASKS = 10_000
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def inline(path, scripts):
@@ -104,10 +100,9 @@ class Callgrind:
         before = set(glob.glob(f"{self.workdir}/cg.out.*"))
         subprocess.run(["callgrind_control", "-d", str(self.process.pid)], capture_output=True, check=True)
         dumped = sorted(set(glob.glob(f"{self.workdir}/cg.out.*")) - before, key=os.path.getmtime)[-1]
-        with open(dumped) as f:
-            total = next(line for line in f if line.startswith(("totals:", "summary:")))
+        total = callgrind_total(dumped)
         os.remove(dumped)
-        return int(total.split()[1])
+        return total
 
     def stop(self):
         try:

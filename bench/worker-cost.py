@@ -19,7 +19,6 @@ import argparse
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +26,10 @@ import time
 
 import redis
 
+from callgrind_support import callgrind_total, free_port
+
 NAMESPACE = "wc"
 STEPS, PER_STEP = 40, 250
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def workflow_text():
@@ -108,8 +103,7 @@ def main():
         subprocess.run(["callgrind_control", "-d", str(worker.pid)], capture_output=True, check=True)
         wait_for(lambda: glob.glob(f"{workdir}/cg.out.*"), "the callgrind dump", 30)
         dumped = sorted(glob.glob(f"{workdir}/cg.out.*"), key=os.path.getmtime)[-1]
-        with open(dumped) as f:
-            total = int(next(line for line in f if line.startswith(("totals:", "summary:"))).split()[1])
+        total = callgrind_total(dumped)
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             shutil.copy(dumped, os.path.join(args.keep, "worker-cost.callgrind"))
