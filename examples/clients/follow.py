@@ -18,10 +18,20 @@ import redis
 
 def events_of(fields):
     """The events a stream entry holds: the entry itself, or a `batch` entry's events (the events
-    one script call wrote, as JSON field lists [name, value, name, value, ...])."""
+    one script call wrote: JSON field lists [name, value, name, value, ...], and groups of events
+    that share fields, {"fields": [...], "each": {name: [value per event, "" for none]}})."""
     if fields.get("type") != "batch":
         return [fields]
-    return [dict(zip(event[::2], event[1::2])) for event in json.loads(fields["events"])]
+    events = []
+    for event in json.loads(fields["events"]):
+        if isinstance(event, list):
+            events.append(dict(zip(event[::2], event[1::2])))
+            continue
+        shared = dict(zip(event["fields"][::2], event["fields"][1::2]))
+        columns = event["each"]
+        for i in range(len(next(iter(columns.values()), []))):
+            events.append({**shared, **{name: values[i] for name, values in columns.items() if values[i]}})
+    return events
 
 
 def output_lines(fields):

@@ -82,6 +82,25 @@ local function with_output(fields, stdout, stderr)
   return fields
 end
 
+-- The fields a result's task_finished event shares with the call's others of its state and
+-- attempt (lib/common emit_shared); each has its own task, exit code, error and output lines.
+local FINISHED_COLUMNS = { 'task', 'exitCode', 'error', 'stdout', 'stderr' }
+local finished_groups = {}
+local function finished_shared(state, attempt)
+  local by_attempt = finished_groups[state]
+  if not by_attempt then
+    by_attempt = {}
+    finished_groups[state] = by_attempt
+  end
+  local shared = by_attempt[attempt]
+  if not shared then
+    shared = { fields = { 'type', 'task_finished', 'state', state, 'attempt', attempt, 'ts', NOW_S },
+      columns = FINISHED_COLUMNS }
+    by_attempt[attempt] = shared
+  end
+  return shared
+end
+
 local function complete_one(ref, token, outcome, exit_code, output, err, retry_delay, stdout, stderr, span)
   local tk = task_key(ref)
   local t = redis.call('HMGET', tk, 'state', 'token', 'attempt', 'plain', 'dependents')
@@ -104,7 +123,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   if reason then
     -- The run is being canceled: the result is refused and the task ends canceled now.
     redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
-    emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
+    emit_shared(run, finished_without_attempt('canceled'), id)
     settle_later(run, 1, false)
     return 'stale'
   end
@@ -140,16 +159,7 @@ local function complete_one(ref, token, outcome, exit_code, output, err, retry_d
   redis.call(unpack(record))
   -- A success of a task whose cache lookup missed is stored (lib/cache); failures never are.
   if cache and outcome == 'succeeded' then cache_store(cache, run, id, step, output, exit_code) end
-  local finished = { 'type', 'task_finished', 'task', id, 'state', outcome, 'attempt', t[3], 'ts', NOW_S }
-  if exit_code ~= '' then
-    finished[#finished + 1] = 'exitCode'
-    finished[#finished + 1] = exit_code
-  end
-  if err ~= '' then
-    finished[#finished + 1] = 'error'
-    finished[#finished + 1] = err
-  end
-  emit(run, with_output(finished, stdout, stderr))
+  emit_shared(run, finished_shared(outcome, t[3]), id, exit_code, err, stdout, stderr)
   if r then
     apply_result(run, ref, id, outcome, t[5], continue_on_error, err, t[3], join)
   else

@@ -31,7 +31,7 @@ local function cancel_leased(run, ref, t, reason)
   redis.call('ZREM', P .. ':leases', ref)
   if t[3] and t[3] ~= '' then release_limits(run, t[3]) end
   redis.call('HSET', task_key(ref), 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
-  emit(run, { 'type', 'task_finished', 'task', t[4], 'state', 'canceled', 'ts', NOW_S })
+  emit_shared(run, finished_without_attempt('canceled'), t[4])
   settle_later(run, 1, false)
   settle_all()
   flush()
@@ -66,7 +66,7 @@ local function cancel_task(run, ref, id, t, reason)
     redis.call('PUBLISH', P .. ':cancellations', ref)
   end
   redis.call('HSET', tk, 'state', 'canceled', 'token', '', 'finishedAt', NOW_S, 'applied', '1', 'error', reason)
-  emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
+  emit_shared(run, finished_without_attempt('canceled'), id)
   canceled_count = canceled_count + 1
 end
 

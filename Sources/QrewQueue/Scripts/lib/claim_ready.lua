@@ -125,7 +125,7 @@ local function claim_ready(worker, lease, max, queues, held)
             local rk = run_key(run)
             local f = redis.call('HMGET', rk, 'cancelReason', 'startedAt', 'traceId', 'traceFlags')
             r = { key = rk, canceling = f[1] and true or false, started = f[2] and true or false,
-              trace_id = f[3] or '', trace = f[3] and (f[3] .. '-' .. (f[4] or '01')) or '' }
+              trace_id = f[3] or '', trace = f[3] and (f[3] .. '-' .. (f[4] or '01')) or '', started_events = {} }
             runs[run] = r
           end
           -- Limits and gates cost nothing for tasks without: a plain task has neither field to read.
@@ -173,12 +173,15 @@ local function claim_ready(worker, lease, max, queues, held)
                 outputs[#outputs + 1] = redis.call('HGET', task_key(run .. '/' .. referenced), 'output') or ''
               end
             end
-            if r.trace_id ~= '' then
-              emit(run, { 'type', 'task_started', 'task', id, 'worker', worker, 'attempt', attempt, 'ts', NOW_S,
-                'traceId', r.trace_id })
-            else
-              emit(run, { 'type', 'task_started', 'task', id, 'worker', worker, 'attempt', attempt, 'ts', NOW_S })
+            -- the run's task_started events of this attempt share all fields but the task's id
+            local started = r.started_events[attempt]
+            if not started then
+              local fields = { 'type', 'task_started', 'worker', worker, 'attempt', attempt, 'ts', NOW_S }
+              if r.trace_id ~= '' then fields[9], fields[10] = 'traceId', r.trace_id end
+              started = { fields = fields, columns = TASK_COLUMN }
+              r.started_events[attempt] = started
             end
+            emit_shared(run, started, id)
             out[n_out + 1] = ref
             out[n_out + 2] = token
             out[n_out + 3] = attempt_number

@@ -119,6 +119,48 @@ local function emit(run, fields)
   events[#events + 1] = fields
 end
 
+-- The columns of a group of `task_started` events (`emit_shared`): the task alone.
+local TASK_COLUMN = { 'task' }
+
+-- Adds one event that shares most of its fields with others of the call (a claim's
+-- `task_started` events of one run, worker and attempt; a batch of results' `task_finished` of
+-- one state and attempt). `shared` is a table the caller keeps for those events:
+-- `{ fields = <flat name, value list they share>, columns = <names of the fields each has its
+-- own value of> }`; `v1`..`v5` are this event's values of `columns`, in order, '' for a field it
+-- does not have. Consecutive events of a run with the same `shared` are written as one group
+-- (docs/protocol.md, *Progress events*): the shared fields once and each column as an array, not
+-- a field list per event.
+local function emit_shared(run, shared, v1, v2, v3, v4, v5)
+  local events = run_events[run]
+  if events == nil then
+    events = {}
+    run_events[run] = events
+    event_runs[#event_runs + 1] = run
+  end
+  local group = events[#events]
+  if group == nil or group.shared ~= shared then
+    group = { shared = shared, n = 0, { }, { }, { }, { }, { } }
+    events[#events + 1] = group
+  end
+  local n = group.n + 1
+  group.n = n
+  group[1][n] = v1
+  if v2 then group[2][n], group[3][n], group[4][n], group[5][n] = v2, v3 or '', v4 or '', v5 or '' end
+end
+
+-- The `emit_shared` fields of `task_finished` events of tasks that end in `state` without an
+-- attempt of theirs (`canceled`, `skipped`): one group per run for a cancellation's or a failed
+-- dependency's many.
+local no_attempt_groups = {}
+local function finished_without_attempt(state)
+  local shared = no_attempt_groups[state]
+  if not shared then
+    shared = { fields = { 'type', 'task_finished', 'state', state, 'ts', NOW_S }, columns = TASK_COLUMN }
+    no_attempt_groups[state] = shared
+  end
+  return shared
+end
+
 -- Emits a run's `run_finished` event (`fields`), which `flush` also writes to the run's outcome
 -- stream <run>:outcome: what a client waiting for the run's end alone (`qctl ... --wait`) blocks
 -- on, instead of reading every event of the run. `run_ttl` is the expiry (ms, integer text) the
@@ -136,14 +178,50 @@ end
 -- {"id": <entry id>, "events": <the same array>}. A run that ended in the call also gets its
 -- `run_finished` fields as the one entry of <run>:outcome, under the same entry id, so a
 -- position in one stream is a position in the other. Returns run -> entry id.
+-- An `emit_shared` group as one event's field list: the shared fields and the event's own.
+local function group_event(group, i)
+  local fields, shared = {}, group.shared
+  for f = 1, #shared.fields do fields[f] = shared.fields[f] end
+  for c, name in ipairs(shared.columns) do
+    local value = group[c][i]
+    if value ~= '' then
+      fields[#fields + 1] = name
+      fields[#fields + 1] = value
+    end
+  end
+  return fields
+end
+
+-- An `emit_shared` group as the batch JSON holds it: a group of one as that event's field list,
+-- else {"fields": <shared field list>, "each": {<column>: [value per event], ...}} without
+-- the columns no event has a value of.
+local function group_json(group)
+  if group.n == 1 then return group_event(group, 1) end
+  local each = {}
+  for c, name in ipairs(group.shared.columns) do
+    local values = group[c]
+    for i = 1, group.n do
+      if values[i] ~= '' then
+        each[name] = values
+        break
+      end
+    end
+  end
+  return { fields = group.shared.fields, each = each }
+end
+
 local function write_events()
   local ids = {}
   for _, run in ipairs(event_runs) do
     local events, rk = run_events[run], run_key(run)
     local id, json
-    if #events == 1 then
+    if #events == 1 and events[1].shared and events[1].n == 1 then events[1] = group_event(events[1], 1) end
+    if #events == 1 and not events[1].shared then
       id = redis.call('XADD', rk .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', unpack(events[1]))
     else
+      for i = 1, #events do
+        if events[i].shared then events[i] = group_json(events[i]) end
+      end
       json = cjson.encode(events)
       id = redis.call('XADD', rk .. ':events', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'type', 'batch', 'ts', NOW_S,
         'events', json)

@@ -131,7 +131,7 @@ local function skip_walk(run, items)
       elseif t[1] == 'waiting' then
         redis.call('HSET', tk, 'state', 'skipped', 'finishedAt', NOW_S, 'applied', '1',
           'error', 'skipped: a dependency failed')
-        emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
+        emit_shared(run, finished_without_attempt('skipped'), id)
         settled = settled + 1
         if t[2] and t[2] ~= '[]' then items[#items + 1] = { id, 2, t[2] } end
       end

@@ -90,12 +90,12 @@ local function store_slice(run, first, early, canceled)
     end
     if canceled then
       write_task(i, tk, 'canceled', deps, 'finishedAt', NOW_S, 'applied', '1', 'error', canceled)
-      emit(run, { 'type', 'task_finished', 'task', id, 'state', 'canceled', 'ts', NOW_S })
+      emit_shared(run, finished_without_attempt('canceled'), id)
       settled = settled + 1
     elseif skip and not (extra_fields(i) or {}).condition then
       write_task(i, tk, 'skipped', deps, 'finishedAt', NOW_S, 'applied', '1',
         'error', 'skipped: a dependency failed')
-      emit(run, { 'type', 'task_finished', 'task', id, 'state', 'skipped', 'ts', NOW_S })
+      emit_shared(run, finished_without_attempt('skipped'), id)
       settled = settled + 1 + skip_dependents(run, id, ARGV[i + 5])
     elseif reached and deps == '0' then
       -- its last dependency finished before it was stored
