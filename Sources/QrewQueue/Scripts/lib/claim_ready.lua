@@ -148,8 +148,12 @@ local function claim_ready(worker, lease, max, queues, held)
             end
             local token = string.format('%d', next_token)
             next_token = next_token + 1
-            local attempt_number = tonumber(attempt_text) + 1
-            local attempt = string.format('%d', attempt_number)
+            -- most claims are a task's first attempt: no number parsed or formatted for it
+            local attempt_number, attempt = 1, '1'
+            if attempt_text ~= '0' then
+              attempt_number = tonumber(attempt_text) + 1
+              attempt = string.format('%d', attempt_number)
+            end
             if gated then gates().take_gates(gate_names, ref, attempt) end
             if h then
               redis.call('HSET', tk, 'state', 'running', 'token', token, 'worker', worker,
