@@ -36,7 +36,7 @@ extension TaskCondition {
         w.open("{")
         w.key("dependencies"); w.open("{")
         for step in dependencies.keys.sorted() {
-            w.key(step); w.array(dependencies[step] ?? [])
+            w.dynamicKey(step); w.array(dependencies[step] ?? [])
         }
         w.close("}")
         w.key("expression"); w.string(expression)

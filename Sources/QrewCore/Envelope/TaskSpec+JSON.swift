@@ -9,47 +9,60 @@
 /// everything else, non-ASCII included, is written as UTF-8.
 extension TaskSpec {
     /// The spec as JSON text.
+    /// Retry conditions in the order of their names, as `retryOn` is written.
+    private static let conditionsByName = RetryPolicy.Condition.allCases.sorted { $0.rawValue < $1.rawValue }
+
     public var jsonText: String {
         var w = JSONWriter()
-        w.bytes.reserveCapacity(256)
-        w.open("{")
-        if let cache { w.key("cache"); cache.write(to: &w) }
-        if let condition { w.key("condition"); condition.write(to: &w) }
-        if let cwd { w.key("cwd"); w.string(cwd) }
-        w.key("env"); w.object(env)
+        w.bytes.reserveCapacity(320)
+        // Members are written with their names and commas as literal fragments: `env` is always
+        // there, so each member before it ends with a comma and each after it starts with one.
+        w.fragment("{")
+        if let cache { w.fragment(#""cache":"#); cache.write(to: &w); w.fragment(",") }
+        if let condition { w.fragment(#""condition":"#); condition.write(to: &w); w.fragment(",") }
+        if let cwd { w.fragment(#""cwd":"#); w.string(cwd); w.fragment(",") }
+        w.fragment(#""env":"#); w.object(env)
         if let heartbeatTimeoutMilliseconds {
-            w.key("heartbeatTimeoutMilliseconds"); w.raw(String(heartbeatTimeoutMilliseconds))
+            w.fragment(#","heartbeatTimeoutMilliseconds":"#); w.integer(Int64(heartbeatTimeoutMilliseconds))
         }
         if let http {
-            w.key("http"); w.open("{")
+            w.fragment(#","http":"#); w.open("{")
             if let body = http.body { w.key("body"); w.string(body) }
             w.key("headers"); w.object(http.headers)
             w.key("method"); w.string(http.method)
             w.key("url"); w.string(http.url)
             w.close("}")
         }
-        w.key("outputRefs"); w.open("{")
-        for step in outputRefs.keys.sorted() {
-            w.key(step); w.array(outputRefs[step] ?? [])
+        w.fragment(#","outputRefs":"#)
+        if outputRefs.isEmpty {
+            w.fragment("{}")
+        } else {
+            w.open("{")
+            for step in outputRefs.keys.sorted() {
+                w.dynamicKey(step); w.array(outputRefs[step] ?? [])
+            }
+            w.close("}")
         }
-        w.close("}")
-        w.key("retry"); w.open("{")
-        w.key("backoff"); w.string(retry.backoff.rawValue)
-        w.key("cap"); w.duration(retry.cap)
-        w.key("initial"); w.duration(retry.initial)
-        w.key("jitter"); w.raw(retry.jitter ? "true" : "false")
-        w.key("maxRetries"); w.raw(String(retry.maxRetries))
-        w.key("retryOn"); w.array(retry.retryOn.map(\.rawValue).sorted())
-        w.close("}")
-        w.key("run"); w.array(run)
-        w.key("runID"); w.string(runID)
-        w.key("shell"); w.raw(shell ? "true" : "false")
-        w.key("stepID"); w.string(stepID)
-        w.key("taskID"); w.string(taskID)
-        if let timeoutMilliseconds { w.key("timeoutMilliseconds"); w.raw(String(timeoutMilliseconds)) }
-        w.key("type"); w.string(type)
-        w.key("with"); w.object(with)
-        w.close("}")
+        w.fragment(#","retry":{"backoff":"#); w.string(retry.backoff.rawValue)
+        w.fragment(#","cap":"#); w.duration(retry.cap)
+        w.fragment(#","initial":"#); w.duration(retry.initial)
+        w.fragment(retry.jitter ? #","jitter":true,"maxRetries":"# : #","jitter":false,"maxRetries":"#)
+        w.integer(Int64(retry.maxRetries))
+        w.fragment(#","retryOn":["#)
+        var first = true
+        for condition in Self.conditionsByName where retry.retryOn.contains(condition) {
+            if !first { w.fragment(",") }
+            first = false
+            w.string(condition.rawValue)
+        }
+        w.fragment(#"]},"run":"#); w.array(run)
+        w.fragment(#","runID":"#); w.string(runID)
+        w.fragment(shell ? #","shell":true,"stepID":"# : #","shell":false,"stepID":"#); w.string(stepID)
+        w.fragment(#","taskID":"#); w.string(taskID)
+        if let timeoutMilliseconds { w.fragment(#","timeoutMilliseconds":"#); w.integer(Int64(timeoutMilliseconds)) }
+        w.fragment(#","type":"#); w.string(type)
+        w.fragment(#","with":"#); w.object(with)
+        w.fragment("}")
         return String(decoding: w.bytes, as: UTF8.self)
     }
 }

@@ -98,7 +98,7 @@ extension JSONWriter {
         case .object(let members):
             open("{")
             for member in members {
-                key(member.key)
+                dynamicKey(member.key)
                 write(member.value)
             }
             close("}")

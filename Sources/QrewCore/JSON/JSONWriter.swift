@@ -15,10 +15,21 @@ struct JSONWriter {
         bracket.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// An object key; the next value written is its value.
-    mutating func key(_ name: String) {
+    /// An object key made at run time (escaped as needed); the next value written is its value.
+    mutating func dynamicKey(_ name: String) {
         separate()
         quoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        pendingValue = true
+    }
+
+    /// An object key written in the code (plain ASCII, nothing to escape): copied as it is; the
+    /// next value written is its value.
+    mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
         pendingValue = true
     }
@@ -26,6 +37,12 @@ struct JSONWriter {
     mutating func string(_ value: String) {
         separate()
         quoted(value)
+    }
+
+    /// Literal text put in as it is, with no comma before it: the caller writes its own
+    /// separators (a run of members with fixed names, `TaskSpec.jsonText`).
+    mutating func fragment(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     mutating func raw(_ text: StaticString) {
@@ -38,7 +55,40 @@ struct JSONWriter {
         bytes.append(contentsOf: text.utf8)
     }
 
+    /// An integer in decimal (no `String` made for it).
+    mutating func integer(_ value: Int64) {
+        separate()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        digits(value.magnitude)
+    }
+
+    /// The decimal digits of `value`, made in a stack buffer and appended at once.
+    private mutating func digits(_ value: UInt64) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        // UInt64.max has 20 digits; they are made from the end of the buffer.
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { buffer in
+            var start = 20
+            var rest = value
+            while rest > 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<20]))
+        }
+    }
+
     mutating func array(_ values: [String]) {
+        guard !values.isEmpty else {
+            separate()
+            bytes.append(UInt8(ascii: "["))
+            bytes.append(UInt8(ascii: "]"))
+            return
+        }
         open("[")
         for value in values { string(value) }
         close("]")
@@ -46,10 +96,21 @@ struct JSONWriter {
 
     /// A string dictionary as an object with sorted keys.
     mutating func object(_ values: [String: String]) {
+        guard !values.isEmpty else {
+            separate()
+            bytes.append(UInt8(ascii: "{"))
+            bytes.append(UInt8(ascii: "}"))
+            return
+        }
         open("{")
-        for key in values.keys.sorted() {
-            self.key(key)
-            string(values[key] ?? "")
+        if values.count == 1, let (key, value) = values.first {
+            dynamicKey(key)
+            string(value)
+        } else {
+            for key in values.keys.sorted() {
+                dynamicKey(key)
+                string(values[key] ?? "")
+            }
         }
         close("}")
     }
@@ -58,10 +119,14 @@ struct JSONWriter {
     /// its attoseconds.
     mutating func duration(_ value: Duration) {
         let attoseconds = value.attoseconds
-        open("[")
-        raw(String(Int64(truncatingIfNeeded: attoseconds >> 64)))
-        raw(String(UInt64(truncatingIfNeeded: attoseconds)))
-        close("]")
+        let high = Int64(truncatingIfNeeded: attoseconds >> 64)
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        if high < 0 { bytes.append(UInt8(ascii: "-")) }
+        digits(high.magnitude)
+        bytes.append(UInt8(ascii: ","))
+        digits(UInt64(truncatingIfNeeded: attoseconds))
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// Set after a key: the value that follows needs no comma.
@@ -82,11 +147,12 @@ struct JSONWriter {
     private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         // Most strings (ids, names, plain arguments) need no escape: copy them whole.
-        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 in
-            utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        let copied = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
         }
-        if plain == true {
-            bytes.append(contentsOf: value.utf8)
+        if copied == true {
             bytes.append(UInt8(ascii: "\""))
             return
         }
