@@ -79,6 +79,26 @@ struct RedisConnectionTests {
         }
     }
 
+    /// Every integer, the ends and the digit-count boundaries included, and texts of every
+    /// length class (empty, one byte, ten bytes, multi-byte UTF-8, raw bytes) reach Redis intact.
+    @Test func argumentsOfEveryShapeReachRedisIntact() async throws {
+        try await withRedisServer { server in
+            let connection = RedisConnection(configuration: try testConfiguration(for: server))
+            let integers = [Int.min, Int.min + 1, -1_000_000_000, -10, -9, -1, 0, 1, 9, 10, 99, 100, 123_456_789, Int.max]
+            for (index, value) in integers.enumerated() {
+                _ = try connection.send("SET", .string("i\(index)"), .int(value))
+                #expect(try connection.send("GET", .string("i\(index)")).string == String(value))
+            }
+            let texts = ["", "a", "0123456789", "héllo 🚀", String(repeating: "x", count: 100_000)]
+            for (index, text) in texts.enumerated() {
+                _ = try connection.send("SET", .string("t\(index)"), .string(text))
+                #expect(try connection.send("GET", .string("t\(index)")).string == text)
+            }
+            _ = try connection.send("SET", "raw", .bytes([0, 13, 10, 255]))
+            #expect(try connection.send("STRLEN", "raw") == .integer(4))
+        }
+    }
+
     @Test func selectIsolatesDatabases() async throws {
         try await withRedisServer { server in
             let zero = RedisConnection(configuration: try testConfiguration(for: server))
