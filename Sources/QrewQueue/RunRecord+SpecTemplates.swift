@@ -58,10 +58,10 @@ struct SpecTemplates {
     static func difference(
         _ spec: [UInt8], taskID: String, from template: [UInt8], templateID: String, margin: Int = 32
     ) -> String? {
-        var marker: Character = "~"
+        var marker = UInt8(ascii: "~")
         var base = spec
-        let own = Array(#""taskID":""#.utf8) + Array(taskID.utf8) + [UInt8(ascii: "\"")]
-        let theirs = Array(#""taskID":""#.utf8) + Array(templateID.utf8) + [UInt8(ascii: "\"")]
+        let own = taskIDField(taskID)
+        let theirs = taskIDField(templateID)
         if let at = spec.firstIndex(ofBytes: own) {
             var renamed = Array(spec[..<at])
             renamed.reserveCapacity(spec.count - own.count + theirs.count)
@@ -70,7 +70,7 @@ struct SpecTemplates {
             // Putting the first `theirs` back gives the spec when that is the one just put in
             // (the usual case, found without building the round trip), or by chance otherwise.
             if renamed.firstIndex(ofBytes: theirs) == at || replacingFirst(theirs, with: own, in: renamed) == spec {
-                marker = "^"
+                marker = UInt8(ascii: "^")
                 base = renamed
             }
         }
@@ -80,9 +80,46 @@ struct SpecTemplates {
         var suffix = 0
         while suffix < limit - prefix, base[base.count - 1 - suffix] == template[template.count - 1 - suffix] { suffix += 1 }
         let middle = base[prefix..<(base.count - suffix)]
-        let head = "\(marker)\(prefix),\(suffix),\(templateID.utf8.count):\(templateID)"
-        guard head.utf8.count + middle.count + margin < spec.count else { return nil }
-        return head + String(decoding: middle, as: UTF8.self)
+        // `<marker><prefix>,<suffix>,<n>:<template id><middle>`, made as bytes
+        var stored: [UInt8] = []
+        stored.reserveCapacity(64 + templateID.utf8.count + middle.count)
+        stored.append(marker)
+        appendDecimal(prefix, to: &stored)
+        stored.append(UInt8(ascii: ","))
+        appendDecimal(suffix, to: &stored)
+        stored.append(UInt8(ascii: ","))
+        appendDecimal(templateID.utf8.count, to: &stored)
+        stored.append(UInt8(ascii: ":"))
+        stored.append(contentsOf: templateID.utf8)
+        guard stored.count + middle.count + margin < spec.count else { return nil }
+        stored.append(contentsOf: middle)
+        return String(decoding: stored, as: UTF8.self)
+    }
+
+    /// `"taskID":"<id>"`, quotes included, as the spec JSON holds it.
+    private static func taskIDField(_ id: String) -> [UInt8] {
+        var field: [UInt8] = []
+        field.reserveCapacity(id.utf8.count + 11)
+        field.append(contentsOf: #""taskID":""#.utf8)
+        field.append(contentsOf: id.utf8)
+        field.append(UInt8(ascii: "\""))
+        return field
+    }
+
+    /// `value` (not negative) in decimal, appended to `bytes`.
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var digits = 1, scale = 10
+        while digits < 19, value >= scale {
+            digits += 1
+            scale *= 10
+        }
+        var rest = value
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        for index in stride(from: start + digits - 1, through: start, by: -1) {
+            bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
     }
 
     /// The spec that `stored` (a difference, as `difference` makes it) stands for, given its
