@@ -173,12 +173,6 @@ local function emit_run_finished(run, fields, run_ttl)
   if run_ttl ~= nil then outcome_run_ttls[run] = run_ttl and tonumber(run_ttl) or -1 end
 end
 
--- Writes each run's events of this call as one stream entry (capped): the event itself when there
--- is one, else a `batch` entry whose `events` is a JSON array of the events' field lists; and,
--- when anybody listens, publishes them on the run's live channel as one message
--- {"id": <entry id>, "events": <the same array>}. A run that ended in the call also gets its
--- `run_finished` fields as the one entry of <run>:outcome, under the same entry id, so a
--- position in one stream is a position in the other. Returns run -> entry id.
 -- An `emit_shared` group as one event's field list: the shared fields and the event's own.
 local function group_event(group, i)
   local fields, shared = {}, group.shared
@@ -211,6 +205,13 @@ local function group_json(group)
   return { fields = group.shared.fields, each = each }
 end
 
+-- Writes each run's events of this call as one stream entry (capped): the event itself when there
+-- is one, else a `batch` entry whose `events` is a JSON array of the events' field lists and
+-- groups (`group_json`); and,
+-- when anybody listens, publishes them on the run's live channel as one message
+-- {"id": <entry id>, "events": <the same array>}. A run that ended in the call also gets its
+-- `run_finished` fields as the one entry of <run>:outcome, under the same entry id, so a
+-- position in one stream is a position in the other. Returns run -> entry id.
 local function write_events()
   local ids = {}
   for _, run in ipairs(event_runs) do
