@@ -47,10 +47,12 @@ for i, run in ipairs(runs) do
   local ttl = redis.call('PTTL', rk)
   local finished = ttl == -2 or redis.call('HEXISTS', rk, 'finishedAt') == 1
   if finished and ttl ~= -1 then
-    ttl = math.max(ttl, 1)
+    -- as text, made once: a number passed to redis.call is formatted with printf each time
+    ttl = string.format('%d', math.max(ttl, 1))
     local from = tonumber(resume_at[i] or '0')
     local ids = redis.call('LRANGE', rk .. ':tasks', from, from + budget - 1)
-    for _, id in ipairs(ids) do redis.call('PEXPIRE', task_key(run .. '/' .. id), ttl) end
+    local tasks = task_key(run .. '/')
+    for _, id in ipairs(ids) do redis.call('PEXPIRE', tasks .. id, ttl) end
     budget = budget - #ids
     if budget <= 0 and redis.call('LLEN', rk .. ':tasks') > from + #ids then
       redis.call('HSET', done, run, from + #ids)
