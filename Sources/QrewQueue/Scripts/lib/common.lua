@@ -107,21 +107,19 @@ local run_outcomes, outcome_run_ttls = {}, {}
 -- not kept for the run's retention.
 local OUTCOME_TTL_MS = 60000
 
--- The run's list of events emitted by this call, made on its first event.
-local function events_of(run)
-  local events = run_events[run]
-  if events == nil then
-    events = {}
-    run_events[run] = events
-    event_runs[#event_runs + 1] = run
-  end
+-- A new list of the run's events of this call, for its first event (callers look in
+-- `run_events` first: most events are not a run's first).
+local function new_events_of(run)
+  local events = {}
+  run_events[run] = events
+  event_runs[#event_runs + 1] = run
   return events
 end
 
 -- Adds one progress event (`fields`: flat name, value list) to what `flush` writes to the run's
 -- stream and live channel.
 local function emit(run, fields)
-  local events = events_of(run)
+  local events = run_events[run] or new_events_of(run)
   events[#events + 1] = fields
 end
 
@@ -137,7 +135,7 @@ local TASK_COLUMN = { 'task' }
 -- (docs/protocol.md, *Progress events*): the shared fields once and each column as an array, not
 -- a field list per event.
 local function emit_shared(run, shared, v1, v2, v3, v4, v5)
-  local events = events_of(run)
+  local events = run_events[run] or new_events_of(run)
   local group = events[#events]
   if group == nil or group.shared ~= shared then
     group = { shared = shared, n = 0, { }, { }, { }, { }, { } }
