@@ -1,3 +1,4 @@
+import QrewCore
 import QrewRedis
 
 /// Spec templates: matrix siblings' specs differ in a few bytes (the task id, the rendered
@@ -84,11 +85,11 @@ struct SpecTemplates {
         var stored: [UInt8] = []
         stored.reserveCapacity(64 + templateID.utf8.count + middle.count)
         stored.append(marker)
-        appendDecimal(prefix, to: &stored)
+        stored.appendDecimal(prefix)
         stored.append(UInt8(ascii: ","))
-        appendDecimal(suffix, to: &stored)
+        stored.appendDecimal(suffix)
         stored.append(UInt8(ascii: ","))
-        appendDecimal(templateID.utf8.count, to: &stored)
+        stored.appendDecimal(templateID.utf8.count)
         stored.append(UInt8(ascii: ":"))
         stored.append(contentsOf: templateID.utf8)
         guard stored.count + middle.count + margin < spec.count else { return nil }
@@ -104,22 +105,6 @@ struct SpecTemplates {
         field.append(contentsOf: id.utf8)
         field.append(UInt8(ascii: "\""))
         return field
-    }
-
-    /// `value` (not negative) in decimal, appended to `bytes`.
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        var digits = 1, scale = 10
-        while digits < 19, value >= scale {
-            digits += 1
-            scale *= 10
-        }
-        var rest = value
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-        for index in stride(from: start + digits - 1, through: start, by: -1) {
-            bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-        }
     }
 
     /// The spec that `stored` (a difference, as `difference` makes it) stands for, given its

@@ -23,7 +23,7 @@ extension TaskSpec {
         if let cwd { w.fragment(#""cwd":"#); w.string(cwd); w.fragment(",") }
         w.fragment(#""env":"#); w.object(env)
         if let heartbeatTimeoutMilliseconds {
-            w.fragment(#","heartbeatTimeoutMilliseconds":"#); w.integer(Int64(heartbeatTimeoutMilliseconds))
+            w.fragment(#","heartbeatTimeoutMilliseconds":"#); w.integer(heartbeatTimeoutMilliseconds)
         }
         if let http {
             w.fragment(#","http":"#); w.open("{")
@@ -47,7 +47,7 @@ extension TaskSpec {
         w.fragment(#","cap":"#); w.duration(retry.cap)
         w.fragment(#","initial":"#); w.duration(retry.initial)
         w.fragment(retry.jitter ? #","jitter":true,"maxRetries":"# : #","jitter":false,"maxRetries":"#)
-        w.integer(Int64(retry.maxRetries))
+        w.integer(retry.maxRetries)
         w.fragment(#","retryOn":["#)
         var first = true
         for condition in Self.conditionsByName where retry.retryOn.contains(condition) {
@@ -59,7 +59,7 @@ extension TaskSpec {
         w.fragment(#","runID":"#); w.string(runID)
         w.fragment(shell ? #","shell":true,"stepID":"# : #","shell":false,"stepID":"#); w.string(stepID)
         w.fragment(#","taskID":"#); w.string(taskID)
-        if let timeoutMilliseconds { w.fragment(#","timeoutMilliseconds":"#); w.integer(Int64(timeoutMilliseconds)) }
+        if let timeoutMilliseconds { w.fragment(#","timeoutMilliseconds":"#); w.integer(timeoutMilliseconds) }
         w.fragment(#","type":"#); w.string(type)
         w.fragment(#","with":"#); w.object(with)
         w.fragment("}")

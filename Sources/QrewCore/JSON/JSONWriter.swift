@@ -56,30 +56,9 @@ struct JSONWriter {
     }
 
     /// An integer in decimal (no `String` made for it).
-    mutating func integer(_ value: Int64) {
+    mutating func integer(_ value: Int) {
         separate()
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        digits(value.magnitude)
-    }
-
-    /// The decimal digits of `value`, made in a stack buffer and appended at once.
-    private mutating func digits(_ value: UInt64) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        // UInt64.max has 20 digits; they are made from the end of the buffer.
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { buffer in
-            var start = 20
-            var rest = value
-            while rest > 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<20]))
-        }
+        bytes.appendDecimal(value)
     }
 
     mutating func array(_ values: [String]) {
@@ -119,13 +98,11 @@ struct JSONWriter {
     /// its attoseconds.
     mutating func duration(_ value: Duration) {
         let attoseconds = value.attoseconds
-        let high = Int64(truncatingIfNeeded: attoseconds >> 64)
         separate()
         bytes.append(UInt8(ascii: "["))
-        if high < 0 { bytes.append(UInt8(ascii: "-")) }
-        digits(high.magnitude)
+        bytes.appendDecimal(Int(truncatingIfNeeded: attoseconds >> 64))
         bytes.append(UInt8(ascii: ","))
-        digits(UInt64(truncatingIfNeeded: attoseconds))
+        bytes.appendDecimal(UInt(truncatingIfNeeded: attoseconds))
         bytes.append(UInt8(ascii: "]"))
     }
 
