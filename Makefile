@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 
-.PHONY: run test chaos soak bench lua-cost worker-cost compose-check docker-secrets fuzz fuzz-smoke deps build release clean
+.PHONY: run test chaos soak bench lua-cost worker-cost callgrind-deps compose-check docker-secrets fuzz fuzz-smoke deps build release clean
 
 ## run: build, show the example's plan, then run it live on a local cluster
 ## (its own redis-server unless QREW_REDIS_URL is set, a coordinator, two workers and the
@@ -80,10 +80,7 @@ bench: deps release
 ## Timing cannot see a change of a few percent on a noisy host; these counts repeat within 0.2%.
 ## Needs valgrind (apt-get install valgrind); takes a few minutes. LUA_COST_BIN=DIR measures another build.
 LUA_COST_BIN ?= $(RELEASE_BIN)
-lua-cost: deps release
-	@command -v valgrind >/dev/null || { echo "lua-cost: needs valgrind (apt-get install valgrind)"; exit 1; }
-	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
-		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check redis
+lua-cost: deps release callgrind-deps
 	$(PEERS_VENV)/bin/python bench/lua-cost.py --release-bin $(LUA_COST_BIN)
 
 ## worker-cost: release build, then the exact CPU cost of one worker per no-op task, in instructions:
@@ -91,11 +88,15 @@ lua-cost: deps release
 ## a 10,000-task matrix of echo steps (bench/worker-cost.py says how). Repeats within about 0.3%.
 ## Needs valgrind; takes a minute or two. WORKER_COST_BIN=DIR measures another build.
 WORKER_COST_BIN ?= $(RELEASE_BIN)
-worker-cost: deps release
-	@command -v valgrind >/dev/null || { echo "worker-cost: needs valgrind (apt-get install valgrind)"; exit 1; }
+worker-cost: deps release callgrind-deps
+	$(PEERS_VENV)/bin/python bench/worker-cost.py --release-bin $(WORKER_COST_BIN)
+
+## callgrind-deps: what lua-cost and worker-cost need besides the build: valgrind, and redis-py in
+## the bench's Python environment.
+callgrind-deps:
+	@command -v valgrind >/dev/null || { echo "lua-cost, worker-cost: need valgrind (apt-get install valgrind)"; exit 1; }
 	@{ [ -x $(PEERS_VENV)/bin/python ] || python3 -m venv $(PEERS_VENV); } \
 		&& $(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check redis
-	$(PEERS_VENV)/bin/python bench/worker-cost.py --release-bin $(WORKER_COST_BIN)
 
 ## compose-check: docker/compose.yaml brought up and broken on purpose, on a Docker engine the script
 ## starts and stops itself (root; everything under .build-compose and /tmp/qrew-compose-check):
