@@ -113,9 +113,9 @@ enum BenchmarkReport {
         let previous = String(document[begin.upperBound..<end.lowerBound]).trimmingCharacters(in: .newlines)
             .replacingOccurrences(of: currentHeading, with: "## ")
         let before = String(document[..<begin.lowerBound])
-        var after = String(document[end.upperBound...])
+        var after = "\n" + String(document[end.upperBound...]).drop { $0 == "\n" }
         if let mark = after.range(of: historyMark) {
-            after.insert(contentsOf: "\n\n" + previous + "\n", at: mark.upperBound)
+            after.insert(contentsOf: "\n\n" + previous, at: mark.upperBound)
         } else {
             after += "\n" + historyHeading + "\n" + previous + "\n"
         }

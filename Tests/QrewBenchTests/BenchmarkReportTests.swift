@@ -76,6 +76,15 @@ import Testing
         #expect(document.components(separatedBy: "| (a) 10,000 independent no-op tasks |").count == 4, "each run's table kept")
     }
 
+    @Test func theGapBetweenTheTableAndHistoryStaysOneBlankLine() throws {
+        var document = BenchmarkReport.replacingCurrentTable(in: nil, with: table(at: Date(timeIntervalSince1970: 0)))
+        for day in 1...5 {
+            document = BenchmarkReport.replacingCurrentTable(in: document, with: table(at: Date(timeIntervalSince1970: Double(day) * 86_400)))
+        }
+        #expect(document.contains(BenchmarkReport.currentEnd + "\n\n## History"))
+        #expect(!document.contains("\n\n\n"))
+    }
+
     @Test func writingCreatesTheFileAndRewritesIt() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("qrew-bench-report-\(UUID()).md").path
         defer { try? FileManager.default.removeItem(atPath: path) }
