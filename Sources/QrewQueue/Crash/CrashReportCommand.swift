@@ -1,3 +1,5 @@
+import QrewCore
+
 /// The bytes of a `record_crash` (or `record_intake_crash`) call (`EVAL <script> 0 <prefix> <name> <signal> <item> <detail>
 /// ...`, docs/protocol.md), in parts built ahead of time: a signal handler may not allocate or
 /// format strings, only write bytes it already has. The handler writes the array header and the
@@ -16,8 +18,11 @@ package enum CrashReportCommand {
 
     /// Each blamed item and its detail as RESP bulk strings: a task's ref and lease token
     /// (`record_crash`), or a submission's entry id and the intake's nonce (`record_intake_crash`).
-    package static func blamed(_ items: some Sequence<(String, String)>) -> [UInt8] {
+    package static func blamed(_ items: some Collection<(String, String)>) -> [UInt8] {
         var bytes: [UInt8] = []
+        // `$<length>\r\n` and `\r\n` around each: a worker does this for every task it claims, so
+        // the array is sized once (lengths up to 9,999 bytes fit the estimate)
+        bytes.reserveCapacity(items.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 * 9 })
         for (item, detail) in items {
             appendBulk(item.utf8, to: &bytes)
             appendBulk(detail.utf8, to: &bytes)
@@ -35,13 +40,7 @@ package enum CrashReportCommand {
     /// `$<length>\r\n<bytes>\r\n`, written in place (a worker does it for every task it claims).
     package static func appendBulk(_ argument: some Collection<UInt8>, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "$"))
-        let start = bytes.count
-        var length = argument.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(length % 10))
-            length /= 10
-        } while length > 0
-        bytes[start...].reverse()
+        bytes.appendDecimal(argument.count)
         bytes.append(13)
         bytes.append(10)
         bytes.append(contentsOf: argument)

@@ -31,7 +31,10 @@ final class RunningTasks: Sendable {
         case completing
     }
 
-    private struct Entry {
+    /// One held task, changed in place under the lock. A class, so that the dictionary holds a
+    /// reference: changing an entry of a struct this size went through the dictionary's `modify`
+    /// accessor, which allocated a frame for it, several times per task (`make worker-cost`).
+    private final class Entry {
         let claimed: ClaimedTask
         var handle: Task<Void, Never>?
         /// The task whose Swift task runs this one, when it is a successor (``handOn(from:to:)``).
@@ -39,6 +42,11 @@ final class RunningTasks: Sendable {
         var phase = Phase.executing
         var stop: StopReason?
         var leaseExpiresAt: ContinuousClock.Instant
+
+        init(claimed: ClaimedTask, leaseExpiresAt: ContinuousClock.Instant) {
+            self.claimed = claimed
+            self.leaseExpiresAt = leaseExpiresAt
+        }
     }
 
     private struct State {
@@ -147,10 +155,10 @@ final class RunningTasks: Sendable {
     /// runs it next; cancels that task at once if a stop for the successor came first.
     func handOn(from finished: TaskRef, to successor: TaskRef) {
         let stopNow = state.withLock { state -> Task<Void, Never>? in
-            guard let previous = state.entries[finished], state.entries[successor] != nil else { return nil }
-            state.entries[successor]?.runsAfter = previous.runsAfter ?? finished
-            state.entries[successor]?.handle = previous.handle
-            return state.entries[successor]?.stop != nil ? previous.handle : nil
+            guard let previous = state.entries[finished], let next = state.entries[successor] else { return nil }
+            next.runsAfter = previous.runsAfter ?? finished
+            next.handle = previous.handle
+            return next.stop != nil ? previous.handle : nil
         }
         stopNow?.cancel()
     }
@@ -159,10 +167,9 @@ final class RunningTasks: Sendable {
     /// is done already); cancels it at once if a stop came first.
     func attach(_ ref: TaskRef, _ handle: Task<Void, Never>) {
         let stopNow = state.withLock { state -> Bool in
-            let held = state.entries[ref] != nil ? ref : state.entries.first { $0.value.runsAfter == ref }?.key
-            guard let held else { return false }
-            state.entries[held]?.handle = handle
-            return state.entries[held]?.stop != nil
+            guard let held = state.entries[ref] ?? state.entries.first(where: { $0.value.runsAfter == ref })?.value else { return false }
+            held.handle = handle
+            return held.stop != nil
         }
         if stopNow { handle.cancel() }
     }
@@ -173,15 +180,13 @@ final class RunningTasks: Sendable {
     @discardableResult
     func stop(_ ref: TaskRef, _ reason: StopReason) -> Bool {
         let (held, handle) = state.withLock { state -> (Bool, Task<Void, Never>?) in
-            guard var entry = state.entries[ref] else { return (false, nil) }
+            guard let entry = state.entries[ref] else { return (false, nil) }
             switch entry.phase {
             case .executing:
                 if entry.stop == nil { entry.stop = reason }
-                state.entries[ref] = entry
                 return (true, entry.handle)
             case .completing:
                 if reason == .leaseLost { entry.stop = reason }
-                state.entries[ref] = entry
                 return (true, nil)
             }
         }
@@ -201,10 +206,9 @@ final class RunningTasks: Sendable {
     /// then returns the reason, and the runner must not record a result.
     func beginCompleting(_ ref: TaskRef) -> StopReason? {
         let stop = state.withLock { state -> StopReason? in
-            guard var entry = state.entries[ref] else { return .leaseLost }
+            guard let entry = state.entries[ref] else { return .leaseLost }
             if let stop = entry.stop { return stop }
             entry.phase = .completing
-            state.entries[ref] = entry
             state.completing += 1
             return nil
         }
@@ -233,7 +237,7 @@ final class RunningTasks: Sendable {
     /// Extends the local lease deadline of every `ref` still held (a successful heartbeat).
     func renew(_ refs: [TaskRef], until deadline: ContinuousClock.Instant) {
         state.withLock { state in
-            for ref in refs where state.entries[ref] != nil {
+            for ref in refs {
                 state.entries[ref]?.leaseExpiresAt = deadline
             }
         }
