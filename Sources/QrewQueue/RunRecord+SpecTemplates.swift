@@ -64,8 +64,9 @@ struct SpecTemplates {
         let own = taskIDField(taskID)
         let theirs = taskIDField(templateID)
         if let at = spec.firstIndex(ofBytes: own) {
-            var renamed = Array(spec[..<at])
+            var renamed: [UInt8] = []
             renamed.reserveCapacity(spec.count - own.count + theirs.count)
+            renamed += spec[..<at]
             renamed += theirs
             renamed += spec[(at + own.count)...]
             // Putting the first `theirs` back gives the spec when that is the one just put in
