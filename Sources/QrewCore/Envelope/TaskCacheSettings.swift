@@ -47,7 +47,7 @@ extension TaskCacheSettings {
         w.key("partition"); w.string(partition)
         if let similar { w.key("similar"); w.string(similar) }
         if let threshold { w.key("threshold"); w.raw(String(threshold)) }
-        w.key("ttlMilliseconds"); w.raw(String(ttlMilliseconds))
+        w.key("ttlMilliseconds"); w.integer(ttlMilliseconds)
         w.close("}")
     }
 

@@ -8,10 +8,10 @@
 /// `retryOn` sorted. Strings are escaped per RFC 8259 (`"`, `\` and every control character);
 /// everything else, non-ASCII included, is written as UTF-8.
 extension TaskSpec {
-    /// The spec as JSON text.
     /// Retry conditions in the order of their names, as `retryOn` is written.
     private static let conditionsByName = RetryPolicy.Condition.allCases.sorted { $0.rawValue < $1.rawValue }
 
+    /// The spec as JSON text.
     public var jsonText: String {
         var w = JSONWriter()
         w.bytes.reserveCapacity(320)
