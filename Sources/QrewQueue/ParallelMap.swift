@@ -1,19 +1,26 @@
 import Foundation
+import QrewCore
 import Synchronization
+
+extension PieceRunner {
+    /// Runs the pieces on all the machine's cores (`DispatchQueue.concurrentPerform`); one core
+    /// runs them in order on the caller's thread.
+    static let allCores = PieceRunner(width: ProcessInfo.processInfo.activeProcessorCount) { count, piece in
+        DispatchQueue.concurrentPerform(iterations: count, execute: piece)
+    }
+}
 
 extension Collection where Self: Sendable, Index == Int {
     /// `transform` of every element, in order; on all cores when there are at least 1,000 (a big
     /// run's task records and their signatures, a few microseconds each).
     func parallelMap<T: Sendable>(_ transform: @escaping @Sendable (Element) -> T) -> [T] {
-        let parts = count < 1000 ? 1 : Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let runner = PieceRunner.allCores
+        let parts = count < 1000 ? 1 : runner.width
         guard parts > 1 else { return map(transform) }
         let size = (count + parts - 1) / parts
-        let results = Mutex([[T]](repeating: [], count: parts))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        return runner.map(parts) { part in
             let lower = startIndex + Swift.min(count, part * size), upper = startIndex + Swift.min(count, (part + 1) * size)
-            let built = self[lower..<upper].map(transform)
-            results.withLock { $0[part] = built }
-        }
-        return results.withLock { $0.flatMap { $0 } }
+            return self[lower..<upper].map(transform)
+        }.flatMap { $0 }
     }
 }

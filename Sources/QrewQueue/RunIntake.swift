@@ -127,7 +127,7 @@ public struct RunIntake: Sendable {
                 hint: "include fewer or smaller child workflows, or raise the coordinator's --max-workflow-bytes")])
         }
         let load = { () throws(WorkflowValidationError) in
-            try WorkflowLoader.loadValidated(text: text, fileName: fileName, limits: limits, files: files)
+            try WorkflowLoader.loadValidated(text: text, fileName: fileName, limits: limits, files: files, runner: .allCores)
         }
         // The cache is keyed by the text alone: a workflow including files is loaded each time.
         let loaded = if let cache, files.isEmpty { try cache.workflow(for: text, load: load) } else { try load() }

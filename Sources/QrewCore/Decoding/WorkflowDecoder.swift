@@ -15,6 +15,11 @@ struct WorkflowDecoder {
     var sourceMap = SourceMap()
     /// The files child workflows may include and where in the nesting this workflow is.
     var childContext = ChildWorkflowContext()
+    /// Runs the decoding of a long `steps:` list in pieces (`decodeSteps`).
+    var runner = PieceRunner.serial
+
+    /// Lists shorter than this are decoded in one piece.
+    static let minimumStepsToCut = 1000
 
     init(file: String) {
         self.file = file
@@ -39,10 +44,34 @@ struct WorkflowDecoder {
         decodeConcurrencyGroup(fields, into: &workflow)
         if let node = fields["steps"] {
             if let items = sequence(node, at: "steps", stepID: nil, what: "a list of steps") {
-                workflow.steps = items.enumerated().map { index, item in decodeStep(item, at: "steps[\(index)]", number: index + 1) }
+                workflow.steps = decodeSteps(items)
             }
         }
         return workflow
+    }
+
+    /// The steps of `items`, in order. With a runner wider than one core, a long list is decoded
+    /// in runs of steps at once, each by its own copy of this decoder (decoding a step reads
+    /// nothing another step's decoding writes); their problems are added in step order, as
+    /// decoding the list in one go adds them.
+    private mutating func decodeSteps(_ items: [YAMLNode]) -> [Step] {
+        let count = items.count
+        guard runner.width > 1, count >= Self.minimumStepsToCut else {
+            return items.enumerated().map { index, item in decodeStep(item, at: "steps[\(index)]", number: index + 1) }
+        }
+        let pieces = 2 * runner.width
+        var template = self
+        template.problems = []
+        let decoder = template
+        let decoded = runner.map(pieces) { piece -> ([Step], [WorkflowProblem]) in
+            var copy = decoder
+            let steps = (count * piece / pieces..<count * (piece + 1) / pieces).map { index in
+                copy.decodeStep(items[index], at: "steps[\(index)]", number: index + 1)
+            }
+            return (steps, copy.problems)
+        }
+        for (_, found) in decoded { problems += found }
+        return decoded.flatMap(\.0)
     }
 
     private mutating func decodeDefaults(_ node: YAMLNode) -> StepDefaults {

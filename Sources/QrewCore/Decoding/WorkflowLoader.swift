@@ -22,16 +22,20 @@ public enum WorkflowLoader {
     /// Loads a workflow like `load`, keeping what validation resolved, so decomposing it
     /// (`TaskGraph(validated:)`) skips validating it again.
     ///
+    /// `runner` parses and decodes a long `steps:` list in pieces (on several cores, with a
+    /// runner that uses them); the result is the same with any runner.
+    ///
     /// - Throws: `WorkflowValidationError` with all problems sorted by line.
     public static func loadValidated(
         text: String,
         fileName: String = "workflow.yaml",
         limits: ValidationLimits = .default,
-        files: [String: String] = [:]
+        files: [String: String] = [:],
+        runner: PieceRunner = .serial
     ) throws(WorkflowValidationError) -> ValidatedWorkflow {
         let context = ChildWorkflowContext(files: files, limits: limits, stack: [ChildWorkflow.resolve(fileName, from: "")], depth: 0)
-        let root = try parse(text: text, fileName: fileName)
-        let (loaded, problems) = decodeAndValidate(root: root, fileName: fileName, context: context)
+        let root = try parse(text: text, fileName: fileName, runner: runner)
+        let (loaded, problems) = decodeAndValidate(root: root, fileName: fileName, context: context, runner: runner)
         guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
         return ValidatedWorkflow(workflow: loaded.workflow, steps: loaded.steps)
     }
@@ -57,9 +61,12 @@ public enum WorkflowLoader {
     }
 
     /// Decodes and validates the document `root` of file `fileName`; every problem, located.
-    static func decodeAndValidate(root: YAMLNode, fileName: String, context: ChildWorkflowContext) -> (LoadedChild, [WorkflowProblem]) {
+    static func decodeAndValidate(
+        root: YAMLNode, fileName: String, context: ChildWorkflowContext, runner: PieceRunner = .serial
+    ) -> (LoadedChild, [WorkflowProblem]) {
         var decoder = WorkflowDecoder(file: fileName)
         decoder.childContext = context
+        decoder.runner = runner
         let workflow = decoder.decode(root: root)
         let reportedFields = Set(decoder.problems.compactMap(\.field))
         let (problems, steps) = WorkflowValidator.check(workflow, limits: context.limits, fileName: fileName)
@@ -70,10 +77,10 @@ public enum WorkflowLoader {
     }
 
     /// The YAML document of `text`, or its syntax problem.
-    private static func parse(text: String, fileName: String) throws(WorkflowValidationError) -> YAMLNode {
+    private static func parse(text: String, fileName: String, runner: PieceRunner = .serial) throws(WorkflowValidationError) -> YAMLNode {
         let root: YAMLNode?
         do {
-            root = try YAMLComposer.compose(JSONText.normalizingTabs(in: text))
+            root = try YAMLComposer.compose(JSONText.normalizingTabs(in: text), runner: runner)
         } catch {
             throw WorkflowValidationError(problems: [syntaxProblem(error, file: fileName)])
         }

@@ -29,12 +29,55 @@ enum YAMLComposer {
     /// Most levels of collections inside one another: far more than any workflow has.
     static let maxNesting = 200
 
+    /// Texts shorter than this are parsed whole: cutting them saves less than it costs.
+    static let minimumCutBytes = 64 * 1024
+
     /// The document of `text`, or nil when the text holds none (empty, or only comments).
-    static func compose(_ text: String) throws(YAMLSyntaxError) -> YAMLNode? {
+    /// With a `runner` wider than one core, a big workflow's `steps:` list is parsed in pieces
+    /// at once (`StepListPieces`); the result is the one parsing it whole gives, problems
+    /// included (any piece that fails sends the whole text to the whole parse).
+    static func compose(_ text: String, runner: PieceRunner = .serial) throws(YAMLSyntaxError) -> YAMLNode? {
+        if runner.width > 1, text.utf8.count >= minimumCutBytes, let root = composeInPieces(text, runner: runner) {
+            return root
+        }
+        return try composeWhole(text, nesting: 0)
+    }
+
+    /// The document of `text` parsed in pieces (`StepListPieces`), or nil when the text is not
+    /// cut that way, or a part does not parse or is not the shape the cut expects.
+    static func composeInPieces(_ text: String, runner: PieceRunner) -> YAMLNode? {
+        guard let cut = StepListPieces(text, count: 2 * runner.width) else { return nil }
+        let parts = runner.map(cut.pieces.count + 1) { index -> YAMLNode? in
+            // A piece's items sit one level deeper in the whole document: inside its top mapping.
+            if index == 0 { return try? composeWhole(cut.head, nesting: 0) }
+            return try? composeWhole(cut.pieces[index - 1], nesting: 1)
+        }
+        guard case .mapping(let head)? = parts[0],
+              let keyIndex = head.pairs.firstIndex(where: { pair in
+                  guard let key = pair.key.scalar, let value = pair.value.scalar else { return false }
+                  return key.string == "steps" && key.style == .plain && key.mark.line == cut.keyLine
+                      && value.string.isEmpty && value.style == .plain
+              })
+        else { return nil }
+        var items: [YAMLNode] = []
+        var listMark: YAMLNode.Mark?
+        for part in parts.dropFirst() {
+            guard case .sequence(let piece)? = part else { return nil }
+            listMark = listMark ?? piece.mark
+            items.append(contentsOf: piece.nodes)
+        }
+        guard let listMark else { return nil }
+        var pairs = head.pairs
+        pairs[keyIndex].value = .sequence(YAMLNode.Items(nodes: items, mark: listMark))
+        return .mapping(YAMLNode.Mapping(pairs: pairs, mark: head.mark))
+    }
+
+    /// The document of `text` parsed in one go, its collections counted from `nesting` levels deep.
+    private static func composeWhole(_ text: String, nesting: Int) throws(YAMLSyntaxError) -> YAMLNode? {
         var text = text
         text.makeContiguousUTF8()
         let result: Result<YAMLNode?, YAMLSyntaxError> = text.utf8.withContiguousStorageIfAvailable { bytes in
-            let reader = EventReader(bytes)
+            let reader = EventReader(bytes, nesting: nesting)
             defer { reader.close() }
             return Result { () throws(YAMLSyntaxError) in try reader.document() }
         } ?? .success(nil)
@@ -68,7 +111,8 @@ private final class EventReader {
     /// Collections open around the current event.
     private var nesting = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, nesting: Int = 0) {
+        self.nesting = nesting
         yaml_parser_initialize(parser)
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
         yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
