@@ -135,12 +135,14 @@ public struct RunIntake: Sendable {
         // Validated once: overrides change parameter values, which validation sees, so only a
         // submission with overrides is validated again as it will run.
         guard !params.isEmpty else {
-            let graph = try TaskGraph(validated: loaded, priorityTables: priorityTables, fileName: fileName, durationEstimates: estimates)
+            let graph = try TaskGraph(
+                validated: loaded, priorityTables: priorityTables, fileName: fileName, durationEstimates: estimates, runner: .allCores)
             return (loaded.workflow, graph)
         }
         let workflow = try loaded.workflow.applyingParameters(params, fileName: fileName)
         let graph = try TaskGraph(
-            workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName, durationEstimates: estimates)
+            workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName, durationEstimates: estimates,
+            runner: .allCores)
         return (workflow, graph)
     }
 

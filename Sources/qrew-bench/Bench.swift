@@ -122,7 +122,7 @@ struct Bench: AsyncParsableCommand {
         if only?.contains("f") ?? true {
             print("front door: loading a \(steps)-step workflow text; qctl's start-up CPU ...")
             sections.append((
-                "Front door (YAML load and intake of a \(steps)-step workflow, one thread; qctl start-up CPU)",
+                "Front door (YAML load of a \(steps)-step workflow on one thread, its intake on all cores; qctl start-up CPU)",
                 try await FrontDoorBenchmark.run(
                     steps: steps, binDirectory: LocalCluster.executableDirectory, baselineDirectory: baselineBin, rounds: baselineRounds)))
             report(sections.last)

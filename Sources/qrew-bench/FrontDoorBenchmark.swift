@@ -35,7 +35,7 @@ enum FrontDoorBenchmark {
                 note: "parse + decode + validate; \(String(format: "%.0f", megabytes / loadBest.seconds)) MB/s"),
             BenchmarkFigure(
                 name: "intake of the same text", value: intakeBest.seconds * 1000, unit: "ms",
-                note: "what a coordinator does per submission: load, decompose, task records"),
+                note: "what a coordinator does per submission: load, decompose, task records; the steps list parsed, decoded and planned in pieces on all cores"),
         ]
         figures += try await qctlStart(binDirectory: binDirectory, baselineDirectory: baselineDirectory)
         if let baselineDirectory {

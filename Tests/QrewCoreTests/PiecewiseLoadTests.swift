@@ -188,4 +188,26 @@ struct PiecewiseLoadTests {
             }
         }
     }
+
+    @Test func aBigGraphIsPlannedTheSameInPieces() throws {
+        var text = "name: plan\nparams: { greeting: hi }\nsteps:\n"
+        for index in 0..<1200 {
+            let dependencies = index == 0 ? "" : ", dependsOn: [s\(index / 2)]"
+            if index % 50 == 7 {
+                text += "  - { id: s\(index), type: echo, matrix: { n: [1, 2, 3, 4, 5] }, "
+                    + "with: { message: \"${{ params.greeting }} ${{ matrix.n }}\" }\(dependencies) }\n"
+            } else {
+                text += "  - { id: s\(index), run: [echo, \"${{ params.greeting }}\", s\(index)]\(dependencies) }\n"
+            }
+        }
+        let validated = try WorkflowLoader.loadValidated(text: text)
+        let whole = try TaskGraph(validated: validated)
+        #expect(whole.tasks.count >= TaskGraph.minimumTasksToCut)
+        for runner in [Self.backwards, Self.concurrent] {
+            let pieces = try TaskGraph(validated: validated, runner: runner)
+            #expect(pieces.tasks == whole.tasks)
+            let overridden = try TaskGraph(workflow: validated.workflow.applyingParameters(["greeting": "hello"], fileName: "f"), runner: runner)
+            #expect(overridden.tasks == (try TaskGraph(workflow: validated.workflow.applyingParameters(["greeting": "hello"], fileName: "f"))).tasks)
+        }
+    }
 }

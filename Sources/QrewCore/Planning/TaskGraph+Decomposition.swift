@@ -8,19 +8,23 @@ extension TaskGraph {
     /// bonus (`PriorityTables.criticalPathBonuses`), weighed by `durationEstimates` (step id →
     /// expected duration, e.g. learned from earlier runs) when given, by step count otherwise.
     ///
+    /// A long list of steps has its tasks planned in runs of steps at once by `runner` (on
+    /// several cores, with a runner that uses them); the graph is the same with any runner.
+    ///
     /// - Throws: `WorkflowValidationError` if the workflow is invalid; nothing is planned then.
     public init(
         workflow: Workflow,
         priorityTables: PriorityTables = .default,
         limits: ValidationLimits = .default,
         fileName: String = "<memory>",
-        durationEstimates: [String: Duration] = [:]
+        durationEstimates: [String: Duration] = [:],
+        runner: PieceRunner = .serial
     ) throws(WorkflowValidationError) {
         let (problems, stepGraph) = WorkflowValidator.check(workflow, limits: limits, fileName: fileName)
         guard problems.isEmpty else { throw WorkflowValidationError(problems: problems) }
         try self.init(
             decomposing: workflow, stepGraph: stepGraph, priorityTables: priorityTables, fileName: fileName,
-            durationEstimates: durationEstimates)
+            durationEstimates: durationEstimates, runner: runner)
     }
 
     /// Expands a workflow `WorkflowLoader.loadValidated` validated into tasks, as
@@ -31,12 +35,16 @@ extension TaskGraph {
         validated: ValidatedWorkflow,
         priorityTables: PriorityTables = .default,
         fileName: String = "<memory>",
-        durationEstimates: [String: Duration] = [:]
+        durationEstimates: [String: Duration] = [:],
+        runner: PieceRunner = .serial
     ) throws(WorkflowValidationError) {
         try self.init(
             decomposing: validated.workflow, stepGraph: validated.steps, priorityTables: priorityTables, fileName: fileName,
-            durationEstimates: durationEstimates)
+            durationEstimates: durationEstimates, runner: runner)
     }
+
+    /// Graphs of fewer tasks are planned in one piece.
+    static let minimumTasksToCut = 1000
 
     /// Expands `workflow`, whose validation resolved `stepGraph`, into tasks.
     private init(
@@ -44,7 +52,8 @@ extension TaskGraph {
         stepGraph: StepGraph,
         priorityTables: PriorityTables,
         fileName: String,
-        durationEstimates: [String: Duration]
+        durationEstimates: [String: Duration],
+        runner: PieceRunner
     ) throws(WorkflowValidationError) {
         let steps = workflow.steps
 
@@ -91,47 +100,73 @@ extension TaskGraph {
             }
         }
 
-        var tasks: [PlannedTask] = []
-        tasks.reserveCapacity(taskCount)
-        var renderProblems: [WorkflowProblem] = []
         let baseRetry = workflow.defaults.retries?.resolved(over: .default) ?? .default
-        // A matrix step renders the same texts once per task: each is parsed once.
-        let templates = TemplateCache()
-        for (stepIndex, step) in steps.enumerated() {
-            let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
-            let hasTemplates = step.mayContainTemplates || (step.cache == nil && workflow.defaults.cache?.mayContainTemplates == true)
-            for (offset, combination) in combinationsByStep[stepIndex].enumerated() {
-                let task = firstTask[stepIndex] + offset
-                let context = hasTemplates ? TemplateContext(
-                    matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
-                    params: workflow.params
-                ) : TemplateContext()
-                var settings: TaskSettings
-                do {
-                    settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context, cache: templates))
-                    if let condition = step.condition {
-                        settings.condition = StepCondition(text: condition.text, expression: condition.expression.substituting(
-                            params: workflow.params,
-                            matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })))
+        // The tasks of a run of steps, with the problems of rendering their templates. Each step's
+        // tasks depend on nothing another step's planning computes, so runs of steps are planned
+        // apart, each with its own template cache (a matrix step renders the same texts once per
+        // task: each is parsed once), and joined in step order.
+        let plan = { @Sendable [firstTask, taskIDs, combinationsByStep] (stepRange: Range<Int>) -> (tasks: [PlannedTask], problems: [WorkflowProblem]) in
+            var tasks: [PlannedTask] = []
+            tasks.reserveCapacity(firstTask[stepRange.upperBound] - firstTask[stepRange.lowerBound])
+            var problems: [WorkflowProblem] = []
+            let templates = TemplateCache()
+            for stepIndex in stepRange {
+                let step = workflow.steps[stepIndex]
+                let retry = step.retries?.resolved(over: baseRetry) ?? baseRetry
+                let hasTemplates = step.mayContainTemplates || (step.cache == nil && workflow.defaults.cache?.mayContainTemplates == true)
+                for (offset, combination) in combinationsByStep[stepIndex].enumerated() {
+                    let task = firstTask[stepIndex] + offset
+                    let context = hasTemplates ? TemplateContext(
+                        matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                        params: workflow.params
+                    ) : TemplateContext()
+                    var settings: TaskSettings
+                    do throws(TemplateError) {
+                        settings = try Self.settings(for: step, workflow: workflow, retry: retry, renderer: TemplateRenderer(context: context, cache: templates))
+                        if let condition = step.condition {
+                            settings.condition = StepCondition(text: condition.text, expression: condition.expression.substituting(
+                                params: workflow.params,
+                                matrix: Dictionary(combination.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })))
+                        }
+                    } catch {
+                        problems.append(WorkflowProblem(
+                            file: fileName, stepID: step.id, field: "steps[\(stepIndex)]", code: .badReference, message: error.description
+                        ))
+                        continue
                     }
-                } catch {
-                    renderProblems.append(WorkflowProblem(
-                        file: fileName, stepID: step.id, field: "steps[\(stepIndex)]", code: .badReference, message: error.description
+                    tasks.append(PlannedTask(
+                        id: taskIDs[task],
+                        stepID: step.id,
+                        matrix: combination,
+                        dependsOn: dependencies.neighbors(of: task).map { taskIDs[$0] },
+                        dependents: dependents.neighbors(of: task).map { taskIDs[$0] },
+                        priority: priorityTables.score(
+                            for: step, dependents: dependents.degree(of: task), criticalPathBonus: criticalPathBonus[task]),
+                        settings: settings
                     ))
-                    continue
                 }
-                tasks.append(PlannedTask(
-                    id: taskIDs[task],
-                    stepID: step.id,
-                    matrix: combination,
-                    dependsOn: dependencies.neighbors(of: task).map { taskIDs[$0] },
-                    dependents: dependents.neighbors(of: task).map { taskIDs[$0] },
-                    priority: priorityTables.score(
-                        for: step, dependents: dependents.degree(of: task), criticalPathBonus: criticalPathBonus[task]),
-                    settings: settings
-                ))
             }
+            return (tasks, problems)
         }
+        let planned: [(tasks: [PlannedTask], problems: [WorkflowProblem])]
+        if runner.width > 1, taskCount >= Self.minimumTasksToCut {
+            // Runs of steps with about the same number of tasks each.
+            let pieces = 2 * runner.width
+            var bounds = [0]
+            for piece in 1..<pieces {
+                let target = taskCount * piece / pieces
+                var step = bounds[bounds.count - 1]
+                while step < steps.count, firstTask[step] < target { step += 1 }
+                bounds.append(step)
+            }
+            bounds.append(steps.count)
+            let runs = bounds.indices.dropLast().map { bounds[$0]..<bounds[$0 + 1] }
+            planned = runner.map(runs.count) { plan(runs[$0]) }
+        } else {
+            planned = [plan(steps.indices)]
+        }
+        let tasks = planned.flatMap(\.tasks)
+        let renderProblems = planned.flatMap(\.problems)
         guard renderProblems.isEmpty else { throw WorkflowValidationError(problems: renderProblems) }
         self.init(workflowName: workflow.name, tasks: tasks, dependencies: dependencies, dependents: dependents)
     }
