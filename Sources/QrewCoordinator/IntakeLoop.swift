@@ -34,6 +34,8 @@ struct IntakeLoop {
             limits: configuration.limits, priorityTables: configuration.priorityTables, retention: configuration.retention,
             maxWorkflowBytes: configuration.maxWorkflowBytes, cachingWorkflows: true)
         intake.signer = configuration.signer
+        // Every run waits for its intake: a big workflow is loaded and planned on all cores.
+        intake.runner = .allCores
         self.intake = intake
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 extension PieceRunner {
     /// Runs the pieces on all the machine's cores (`DispatchQueue.concurrentPerform`); one core
     /// runs them in order on the caller's thread.
-    static let allCores = PieceRunner(width: ProcessInfo.processInfo.activeProcessorCount) { count, piece in
+    public static let allCores = PieceRunner(width: ProcessInfo.processInfo.activeProcessorCount) { count, piece in
         DispatchQueue.concurrentPerform(iterations: count, execute: piece)
     }
 }

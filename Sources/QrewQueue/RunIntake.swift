@@ -19,6 +19,10 @@ public struct RunIntake: Sendable {
     let cache: WorkflowCache?
     /// Signs every task of a prepared run (the coordinator's `--signing-key-file`); nil leaves them unsigned.
     public var signer: TaskSigner?
+    /// Runs the pieces a big workflow's load and decomposition are cut into: one after another
+    /// by default (`qctl`); the coordinator, on whose path every run waits, uses all cores
+    /// (`PieceRunner.allCores`). The result is the same with any runner.
+    public var runner: PieceRunner = .serial
 
     /// The coordinator's defaults: 4 MiB of workflow text, a week of retention.
     public static let defaultMaxWorkflowBytes = 4 << 20
@@ -127,7 +131,7 @@ public struct RunIntake: Sendable {
                 hint: "include fewer or smaller child workflows, or raise the coordinator's --max-workflow-bytes")])
         }
         let load = { () throws(WorkflowValidationError) in
-            try WorkflowLoader.loadValidated(text: text, fileName: fileName, limits: limits, files: files, runner: .allCores)
+            try WorkflowLoader.loadValidated(text: text, fileName: fileName, limits: limits, files: files, runner: runner)
         }
         // The cache is keyed by the text alone: a workflow including files is loaded each time.
         let loaded = if let cache, files.isEmpty { try cache.workflow(for: text, load: load) } else { try load() }
@@ -136,13 +140,13 @@ public struct RunIntake: Sendable {
         // submission with overrides is validated again as it will run.
         guard !params.isEmpty else {
             let graph = try TaskGraph(
-                validated: loaded, priorityTables: priorityTables, fileName: fileName, durationEstimates: estimates, runner: .allCores)
+                validated: loaded, priorityTables: priorityTables, fileName: fileName, durationEstimates: estimates, runner: runner)
             return (loaded.workflow, graph)
         }
         let workflow = try loaded.workflow.applyingParameters(params, fileName: fileName)
         let graph = try TaskGraph(
             workflow: workflow, priorityTables: priorityTables, limits: limits, fileName: fileName, durationEstimates: estimates,
-            runner: .allCores)
+            runner: runner)
         return (workflow, graph)
     }
 

@@ -85,6 +85,33 @@ struct RunIntakeTests {
         #expect(prepared.record.storage.slicedOrder == storage.slicedOrder)
     }
 
+    /// The coordinator's intake runs on all cores (`PieceRunner.allCores`): a workflow big enough
+    /// to be parsed, decoded and planned in pieces gives the records one core gives, and the same
+    /// problems when it has some.
+    @Test func theIntakeOnAllCoresPreparesWhatOneCorePrepares() throws {
+        var text = "name: wide\nsteps:\n  - { id: s0, run: [echo, start] }\n"
+        for index in 1..<1500 {
+            text += "  - { id: s\(index), run: [echo, \"${{ steps.s\(index / 2).output }}\"], dependsOn: [s\(index / 2)] }\n"
+        }
+        #expect(text.utf8.count >= 64 * 1024)
+        var everyCore = RunIntake()
+        everyCore.runner = .allCores
+        let one = try RunIntake().prepare(runID: "r", text: text, fileName: "w.yaml", params: [:])
+        let all = try everyCore.prepare(runID: "r", text: text, fileName: "w.yaml", params: [:])
+        let sameRecords = all.record.tasks == one.record.tasks && all.record.storageOrder == one.record.storageOrder
+        #expect(sameRecords)
+        let broken = text.replacingOccurrences(of: "{ id: s700,", with: "{ id: s700, colour: red,")
+            .replacingOccurrences(of: "dependsOn: [s600] }", with: "dependsOn: [nowhere] }")
+        let oneError = try #require(throws: WorkflowValidationError.self) {
+            try RunIntake().check(text: broken, fileName: "w.yaml", params: [:])
+        }
+        let allError = try #require(throws: WorkflowValidationError.self) {
+            try everyCore.check(text: broken, fileName: "w.yaml", params: [:])
+        }
+        #expect(allError.problems == oneError.problems)
+        #expect(allError.problems.count >= 2)
+    }
+
     /// `check` (what `qctl submit` runs) refuses what `prepare` refuses and decomposes alike.
     @Test func checkRefusesAndDecomposesAsPrepareDoes() throws {
         let intake = RunIntake()
