@@ -2,8 +2,9 @@ import Synchronization
 
 /// How a job cut into independent pieces runs: one piece after another on the caller's thread
 /// (`serial`, what QrewCore uses unless told otherwise: it starts no threads itself), or on
-/// several cores at once (the runner QrewQueue's intake passes in). Loading a big workflow cuts
-/// its parse and its steps' decoding into pieces (`YAMLComposer`, `WorkflowDecoder`).
+/// several cores at once (QrewQueue's `allCores`, which the coordinator's intake uses). Loading
+/// and planning a big workflow cut its parse, its steps' decoding and its tasks' planning into
+/// pieces (`YAMLComposer`, `WorkflowDecoder`, `TaskGraph`).
 public struct PieceRunner: Sendable {
     /// How many pieces a job is worth cutting into: the cores the runner uses (1 for `serial`).
     public let width: Int

@@ -40,11 +40,14 @@ struct StepListPieces {
     private static let newline = UInt8(ascii: "\n")
     private static let space = UInt8(ascii: " ")
 
+    /// One line of the text: its first byte, where its line break starts, and the byte after it.
+    private typealias Line = (start: Int, end: Int, next: Int)
+
     /// The lines of `bytes`: each one's start, end (before its `\n` or `\r\n`) and the index after
     /// its line break. Nil when the text holds a line break YAML knows that this reader does not
     /// (a lone `\r`, NEL, LS or PS), or a tab.
-    private static func lines(_ bytes: UnsafeBufferPointer<UInt8>) -> [(start: Int, end: Int, next: Int)]? {
-        var lines: [(start: Int, end: Int, next: Int)] = []
+    private static func lines(_ bytes: UnsafeBufferPointer<UInt8>) -> [Line]? {
+        var lines: [Line] = []
         var start = 0
         var index = 0
         let count = bytes.count
@@ -74,24 +77,24 @@ struct StepListPieces {
 
     private static func cut(_ bytes: UnsafeBufferPointer<UInt8>, count: Int) -> StepListPieces? {
         guard let lines = lines(bytes) else { return nil }
-        func indentation(_ line: (start: Int, end: Int, next: Int)) -> Int {
+        func indentation(_ line: Line) -> Int {
             var index = line.start
             while index < line.end, bytes[index] == space { index += 1 }
             return index - line.start
         }
         /// Whether the line holds nothing but spaces and perhaps a comment.
-        func isBlank(_ line: (start: Int, end: Int, next: Int)) -> Bool {
+        func isBlank(_ line: Line) -> Bool {
             let first = line.start + indentation(line)
             return first == line.end || bytes[first] == UInt8(ascii: "#")
         }
-        func startsWith(_ line: (start: Int, end: Int, next: Int), at offset: Int, _ prefix: StaticString) -> Bool {
+        func startsWith(_ line: Line, at offset: Int, _ prefix: StaticString) -> Bool {
             let length = prefix.utf8CodeUnitCount
             guard line.end - line.start - offset >= length else { return false }
             for index in 0..<length where bytes[line.start + offset + index] != prefix.utf8Start[index] { return false }
             return true
         }
         /// Whether the line at `indent` spaces starts a list item (`- ` or a lone `-`).
-        func isItem(_ line: (start: Int, end: Int, next: Int), indent: Int) -> Bool {
+        func isItem(_ line: Line, indent: Int) -> Bool {
             let dash = line.start + indent
             guard dash < line.end, bytes[dash] == UInt8(ascii: "-") else { return false }
             return dash + 1 == line.end || bytes[dash + 1] == space
