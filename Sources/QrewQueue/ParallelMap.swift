@@ -1,6 +1,5 @@
 import Foundation
 import QrewCore
-import Synchronization
 
 extension PieceRunner {
     /// Runs the pieces on all the machine's cores (`DispatchQueue.concurrentPerform`); one core

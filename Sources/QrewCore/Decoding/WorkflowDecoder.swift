@@ -60,9 +60,10 @@ struct WorkflowDecoder {
             return items.enumerated().map { index, item in decodeStep(item, at: "steps[\(index)]", number: index + 1) }
         }
         let pieces = 2 * runner.width
-        var template = self
-        template.problems = []
-        let decoder = template
+        // Each run's decoder starts from this one without its problems, which join below.
+        var fresh = self
+        fresh.problems = []
+        let decoder = fresh
         let decoded = runner.map(pieces) { piece -> ([Step], [WorkflowProblem]) in
             var copy = decoder
             let steps = (count * piece / pieces..<count * (piece + 1) / pieces).map { index in
