@@ -48,7 +48,7 @@ struct AdaptiveConcurrencyTests {
                 #expect(info["slots"] as? Int == 4)
                 #expect((info["throttles"] as? Int ?? 0) >= 4)
                 #expect(info["pressure"] is [String: Any])
-                FileManager.default.createFile(atPath: release, contents: nil)
+                #expect(FileManager.default.createFile(atPath: release, contents: nil))
                 try await fixture.expect("r1", "hold", state: "succeeded")
             }
             // Every change while the task ran is in its run: the events and the count.
